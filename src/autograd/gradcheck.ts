@@ -1,0 +1,101 @@
+import { fmtShape } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { grad } from './engine.js';
+import { noGrad } from './grad-mode.js';
+
+/** Tolerances of `gradcheck` (PyTorch's defaults). */
+export interface GradcheckOptions {
+  /** Finite-difference step. */
+  readonly eps?: number;
+  readonly atol?: number;
+  readonly rtol?: number;
+  /** Return false instead of throwing on a mismatch. */
+  readonly raiseException?: boolean;
+}
+
+type Fn = (...inputs: Tensor[]) => Tensor | readonly Tensor[];
+
+function outputsOf(fn: Fn, inputs: readonly Tensor[]): Tensor[] {
+  const out = fn(...inputs);
+  return out instanceof Tensor ? [out] : [...out];
+}
+
+/**
+ * Check a function's analytic gradients against central finite differences: builds both Jacobians (one
+ * reverse pass per output element, two evaluations per input element) and compares them elementwise with
+ * `|analytic - numeric| ≤ atol + rtol·|numeric|`. Use float64 inputs that require grad.
+ * Returns true, or throws naming the output, the input and the element that disagree.
+ *
+ * @example
+ * ```ts
+ * const x = randn([3], { dtype: 'float64', requiresGrad: true });
+ * gradcheck((x) => x.tanh().sum(), [x]); // true
+ * ```
+ */
+export function gradcheck(fn: Fn, inputs: readonly Tensor[], options: GradcheckOptions = {}): boolean {
+  const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, raiseException = true } = options;
+  const diff = inputs.filter((t) => t.requiresGrad);
+  if (diff.length === 0) throw new Error('gradcheck: no input requires grad; create the inputs with { requiresGrad: true }.');
+  for (const [i, t] of inputs.entries()) {
+    if (t.requiresGrad && t.dtype !== 'float64') {
+      throw new Error(`gradcheck: input ${i} has dtype ${t.dtype}; finite differences need float64 inputs to be meaningful. Use { dtype: 'float64' }.`);
+    }
+  }
+  const outs = outputsOf(fn, inputs);
+  const fail = (msg: string): boolean => {
+    if (raiseException) throw new Error(msg);
+    return false;
+  };
+  for (const [oi, out] of outs.entries()) {
+    if (!out.requiresGrad) {
+      if (out.dtype === 'float64' || out.dtype === 'float32') return fail(`gradcheck: output ${oi} does not require grad; the function cut the graph (noGrad, detach or a non-differentiable op).`);
+      continue;
+    }
+    const n = out.size;
+    // analytic[i][j][k]: d out[j] / d input_i[k]
+    const analytic = diff.map((t) => Array.from({ length: n }, () => new Float64Array(t.size)));
+    for (let j = 0; j < n; j++) {
+      const seed = new Float64Array(n);
+      seed[j] = 1;
+      const seedT = Tensor.fromArray(out.dtype === 'float32' ? new Float32Array(seed) : seed, out.shape, out.dtype);
+      const gs = grad([out], diff, { gradOutputs: [seedT], retainGraph: true, allowUnused: true });
+      gs.forEach((g, i) => { if (g) analytic[i]![j]!.set(g.data()); });
+    }
+    for (const [ii, t] of diff.entries()) {
+      const data = t.storage.data;
+      for (let k = 0; k < t.size; k++) {
+        const pos = flatOffset(t, k);
+        const orig = data[pos]!;
+        data[pos] = orig + eps;
+        const plus = noGrad(() => outputsOf(fn, inputs)[oi]!.data());
+        data[pos] = orig - eps;
+        const minus = noGrad(() => outputsOf(fn, inputs)[oi]!.data());
+        data[pos] = orig;
+        for (let j = 0; j < n; j++) {
+          const numeric = (plus[j]! - minus[j]!) / (2 * eps);
+          const a = analytic[ii]![j]![k]!;
+          const bad = !(Math.abs(a - numeric) <= atol + rtol * Math.abs(numeric)) && !(Number.isNaN(a) && Number.isNaN(numeric));
+          if (bad) {
+            return fail(
+              `gradcheck: Jacobian mismatch for output ${oi} (shape ${fmtShape(out.shape)}) element ${j} with respect to input ` +
+                `${inputs.indexOf(t)} (shape ${fmtShape(t.shape)}) element ${k}: numerical ${numeric}, analytical ${a} ` +
+                `(atol ${atol}, rtol ${rtol}).`,
+            );
+          }
+        }
+      }
+    }
+  }
+  return true;
+}
+
+/** Storage offset of the k-th element (row-major) of a possibly strided tensor. */
+function flatOffset(t: Tensor, k: number): number {
+  let off = t.offset;
+  for (let d = t.ndim - 1; d >= 0; d--) {
+    const size = t.shape[d]!;
+    off += (k % size) * t.strides[d]!;
+    k = Math.floor(k / size);
+  }
+  return off;
+}

@@ -1,0 +1,100 @@
+import type { DType } from '../dtype.js';
+import type { Shape } from '../shape.js';
+import { fmtShape } from '../shape.js';
+import type { Tensor, TensorHook } from '../tensor.js';
+
+/**
+ * A node of the backward graph (PyTorch's `grad_fn`): one per recorded operation, plus one `AccumulateGrad`
+ * per leaf that requires grad. `nextFunctions[i]` is the node that receives the gradient for input `i`
+ * (null where that input needs no gradient).
+ *
+ * @example
+ * ```ts
+ * const y = x.mul(2).exp();
+ * y.gradFn?.name;                      // 'ExpBackward0'
+ * y.gradFn?.nextFunctions[0]?.name;    // 'MulBackward0'
+ * ```
+ */
+export abstract class Node {
+  /** Tensor hooks of the tensor this node produced, run on its gradient before `apply`. @internal */
+  preHooks: TensorHook[] | null = null;
+  /** Shapes and dtypes of the inputs, to reduce and cast each input's gradient in one place. @internal */
+  readonly inputShapes: readonly Shape[];
+  readonly inputDTypes: readonly DType[];
+
+  constructor(
+    readonly name: string,
+    readonly nextFunctions: readonly (Node | null)[],
+    inputs: readonly Tensor[],
+  ) {
+    this.inputShapes = inputs.map((t) => t.shape);
+    this.inputDTypes = inputs.map((t) => t.dtype);
+  }
+
+  /** Compute the gradients of the inputs from the gradient of the output. @internal */
+  abstract apply(grad: Tensor, needsInputGrad: readonly boolean[]): readonly (Tensor | null | undefined)[];
+
+  /** Drop what the node saved for backward. @internal */
+  release(): void {}
+
+  /** The tensors this node keeps for backward (empty once released). */
+  get savedTensors(): readonly Tensor[] {
+    return [];
+  }
+
+  toString(): string {
+    return `<${this.name}>`;
+  }
+}
+
+/**
+ * The sink for a leaf's gradient: adds it into `variable.grad` (PyTorch's `AccumulateGrad`).
+ *
+ * @example
+ * ```ts
+ * x.mul(2).gradFn?.nextFunctions[0]; // AccumulateGrad for x
+ * ```
+ */
+export class AccumulateGrad extends Node {
+  constructor(readonly variable: Tensor) {
+    super('AccumulateGrad', [], [variable]);
+  }
+
+  apply(): readonly (Tensor | null)[] {
+    // The engine accumulates: it knows whether to build a graph for the sum (createGraph).
+    return [];
+  }
+}
+
+/**
+ * The error thrown when a node's saved tensors are needed after they were released.
+ *
+ * @example
+ * ```ts
+ * throw releasedGraphError('MulBackward0');
+ * ```
+ */
+export function releasedGraphError(name: string): Error {
+  return new Error(
+    `${name}: trying to backward through the graph a second time (or to read saved tensors after they were ` +
+      `freed). Saved intermediate values are freed when you call backward() or grad(). Pass ` +
+      `{ retainGraph: true } to the first backward() or grad() call if you need to backward through the graph again.`,
+  );
+}
+
+/**
+ * The error thrown when a saved tensor was modified in place after it was saved.
+ *
+ * @example
+ * ```ts
+ * throw versionError('MulBackward0', t, 0);
+ * ```
+ */
+export function versionError(name: string, t: Tensor, savedVersion: number): Error {
+  return new Error(
+    `${name}: one of the tensors needed for gradient computation has been modified by an in-place operation: ` +
+      `tensor of shape ${fmtShape(t.shape)} and dtype ${t.dtype} is at version ${t.storage.version}; expected ` +
+      `version ${savedVersion}. Use an out-of-place operation (e.g. x.add(y) instead of x.add_(y)) or clone() the ` +
+      `tensor before modifying it. Hint: detectAnomaly() shows the forward operation that saved it.`,
+  );
+}

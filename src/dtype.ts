@@ -1,0 +1,92 @@
+/**
+ * Element types. `float32` is the default; `float64` is there for gradcheck and for users who need it;
+ * `int32` holds indices and labels; `bool` is what comparisons return and what `where` takes.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from 'adjoint';
+ * tensor([1, 2], { dtype: 'float64' }).dtype; // 'float64'
+ * ```
+ */
+export type DType = 'float32' | 'float64' | 'int32' | 'bool';
+
+/** The typed array behind each dtype. */
+export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+
+/**
+ * Allocate a zeroed typed array for `n` elements of `dtype`.
+ *
+ * @example
+ * ```ts
+ * allocate('float64', 3); // Float64Array(3) [0, 0, 0]
+ * ```
+ */
+export function allocate(dtype: DType, n: number): TypedArray {
+  switch (dtype) {
+    case 'float32': return new Float32Array(n);
+    case 'float64': return new Float64Array(n);
+    case 'int32': return new Int32Array(n);
+    case 'bool': return new Uint8Array(n);
+  }
+}
+
+/**
+ * True for the dtypes that can carry gradients.
+ *
+ * @example
+ * ```ts
+ * isFloating('int32'); // false
+ * ```
+ */
+export function isFloating(dtype: DType): boolean {
+  return dtype === 'float32' || dtype === 'float64';
+}
+
+/** Bytes per element. @example `itemSize('float64') // 8` */
+export function itemSize(dtype: DType): number {
+  return dtype === 'float64' ? 8 : dtype === 'bool' ? 1 : 4;
+}
+
+const RANK: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
+
+/**
+ * The dtype two operands promote to, as in PyTorch: bool < int32 < float32 < float64.
+ *
+ * @example
+ * ```ts
+ * promoteTypes('int32', 'float32'); // 'float32'
+ * promoteTypes('float32', 'float64'); // 'float64'
+ * ```
+ */
+export function promoteTypes(a: DType, b: DType): DType {
+  return RANK[a] >= RANK[b] ? a : b;
+}
+
+/**
+ * The dtype of `tensor op number`: a JS number does not widen a tensor's dtype (PyTorch's rule for Python
+ * scalars), except that a fractional number with an integer or bool tensor gives float32.
+ *
+ * @example
+ * ```ts
+ * scalarResultType('float32', 2); // 'float32'
+ * scalarResultType('int32', 0.5); // 'float32'
+ * ```
+ */
+export function scalarResultType(tensorType: DType, value: number): DType {
+  if (isFloating(tensorType)) return tensorType;
+  if (!Number.isInteger(value)) return 'float32';
+  return tensorType === 'bool' ? 'int32' : tensorType;
+}
+
+/**
+ * Check that a string names a dtype, with an error listing the valid ones.
+ *
+ * @example
+ * ```ts
+ * checkDType('float16', 'tensor'); // throws: tensor: unknown dtype 'float16' ...
+ * ```
+ */
+export function checkDType(dtype: string, op: string): DType {
+  if (dtype === 'float32' || dtype === 'float64' || dtype === 'int32' || dtype === 'bool') return dtype;
+  throw new Error(`${op}: unknown dtype '${dtype}'. Use one of 'float32', 'float64', 'int32', 'bool'.`);
+}

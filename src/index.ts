@@ -1,0 +1,40 @@
+/**
+ * adjoint: reverse-mode automatic differentiation for TypeScript.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from 'adjoint';
+ * const x = tensor([1, 2, 3], { requiresGrad: true });
+ * x.mul(x).sum().backward();
+ * x.grad?.toArray(); // [2, 4, 6]
+ * ```
+ */
+import './tensor-methods.js';
+
+export { Tensor, type NestedArray, type TensorHook } from './tensor.js';
+export type { DType, TypedArray } from './dtype.js';
+export { promoteTypes } from './dtype.js';
+export type { Shape } from './shape.js';
+export { broadcastShapes } from './shape.js';
+export {
+  tensor, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, randint, randperm,
+  type TensorOptions, type RandomOptions, type TensorData,
+} from './creation.js';
+export { manualSeed, Generator, defaultGenerator } from './random.js';
+export { add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, logicalAnd } from './ops/binary.js';
+export { neg, exp, log, sqrt, abs, sin, cos, tanh, sigmoid, relu, sign } from './ops/unary.js';
+export { where, clamp } from './ops/where.js';
+export { sum, mean, max, min, logsumexp, argmax, argmin, type Dim } from './ops/reduce.js';
+export { matmul } from './ops/matmul.js';
+export { reshape, permute, transpose, expand, squeeze, unsqueeze, flatten, contiguous } from './ops/movement.js';
+export { narrow, cat, stack, indexSelect, indexAdd, gather, scatterAdd } from './ops/indexing.js';
+export { softmax, logSoftmax } from './ops/softmax.js';
+export { to, clone } from './ops/cast.js';
+export { opTable, defineOp, apply, type OpDef, type ForwardCtx, type BackwardCtx } from './ops/registry.js';
+export { backward, grad, sumTo, type BackwardOptions, type GradOptions } from './autograd/engine.js';
+export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js';
+export { Node, AccumulateGrad } from './autograd/node.js';
+export { gradcheck, type GradcheckOptions } from './autograd/gradcheck.js';
+export { getBackend, setBackend, registerBackend, listBackends } from './kernels/index.js';
+export type { Backend, View, MatrixOperand, UnaryKernel, BinaryKernel, ReduceKernel } from './kernels/backend.js';
+export * as nn from './nn/index.js';

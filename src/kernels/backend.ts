@@ -1,0 +1,80 @@
+import type { TypedArray } from '../dtype.js';
+import type { Shape } from '../shape.js';
+
+/**
+ * A strided view of a typed array: element (i0, …, ik) lives at `data[offset + Σ i_d · strides[d]]`.
+ * A broadcast dimension has stride 0.
+ *
+ * @example
+ * ```ts
+ * const v: View = { data: new Float32Array(6), offset: 0, strides: [1, 2] }; // a transposed 3×2 → 2×3
+ * ```
+ */
+export interface View {
+  readonly data: TypedArray;
+  readonly offset: number;
+  readonly strides: readonly number[];
+}
+
+/**
+ * One operand of a batched matrix product: matrix `b` starts at `offsets[b]`, and element (i, j) of it is at
+ * `offsets[b] + i · rowStride + j · colStride`. Transposed and broadcast operands need no copy.
+ *
+ * @example
+ * ```ts
+ * const aT: MatrixOperand = { data, offsets: [0], rowStride: 1, colStride: m }; // Aᵀ of a row-major m×k A
+ * ```
+ */
+export interface MatrixOperand {
+  readonly data: TypedArray;
+  readonly offsets: ArrayLike<number>;
+  readonly rowStride: number;
+  readonly colStride: number;
+}
+
+/** Elementwise functions of one argument. `sign` has no gradient; the others are differentiable primitives. */
+export type UnaryKernel =
+  | 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'relu' | 'sign';
+
+/** Elementwise functions of two arguments; the last six compare and write 0/1 into a bool (Uint8Array) output. */
+export type BinaryKernel =
+  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
+  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+
+/** Reductions along one axis. `argmax`/`argmin` write indices (as numbers) into the output array. */
+export type ReduceKernel = 'sum' | 'max' | 'min' | 'logsumexp' | 'argmax' | 'argmin';
+
+/**
+ * The compute interface every backend implements. Kernels see typed arrays and sizes only, never tensors or
+ * the autograd graph: the op table decides shapes, dtypes and broadcasting, the backend computes.
+ * All outputs are contiguous and row-major; inputs and outputs of one call share a dtype unless stated.
+ *
+ * @example
+ * ```ts
+ * import { getBackend } from 'adjoint';
+ * const out = new Float32Array(3);
+ * getBackend().unary('exp', new Float32Array([0, 1, 2]), out, 3);
+ * ```
+ */
+export interface Backend {
+  readonly name: string;
+  /** `out[i] = op(x[i])` for `i < n`; `x` and `out` contiguous, same float dtype (`abs`, `neg`, `sign`, `relu` also int32). */
+  unary(op: UnaryKernel, x: TypedArray, out: TypedArray, n: number): void;
+  /**
+   * `out = op(a, b)` over `shape`, where `a` and `b` are views already broadcast to `shape` (stride 0 on broadcast
+   * dims). `a`, `b` share a dtype; `out` has it too, or is a Uint8Array for comparisons.
+   */
+  binary(op: BinaryKernel, a: View, b: View, out: TypedArray, shape: Shape): void;
+  /** `out = cond ? a : b` over `shape`; `cond` is a bool (Uint8Array) view. */
+  where(cond: View, a: View, b: View, out: TypedArray, shape: Shape): void;
+  /** `out[i] = min(max(x[i], lo), hi)`; NaN stays NaN. */
+  clamp(x: TypedArray, out: TypedArray, n: number, lo: number, hi: number): void;
+  /** Copy a strided view into contiguous `out`, converting the dtype if `out`'s differs. */
+  copy(src: View, out: TypedArray, shape: Shape): void;
+  /** `x` contiguous, read as `[outer, r, inner]`; reduces the middle axis into `out` of `[outer, inner]`. */
+  reduce(op: ReduceKernel, x: TypedArray, out: TypedArray, outer: number, r: number, inner: number): void;
+  /** Numerically stable (log-)softmax of contiguous `x` read as `[outer, r, inner]` along the middle axis. */
+  softmax(x: TypedArray, out: TypedArray, outer: number, r: number, inner: number, log: boolean): void;
+  /** `out[b] = A[b] · B[b]` for `b < batch`; `A[b]` is m×k, `B[b]` is k×n, `out` contiguous `[batch, m, n]`. */
+  matmul(a: MatrixOperand, b: MatrixOperand, out: TypedArray, batch: number, m: number, n: number, k: number): void;
+}

@@ -1,0 +1,129 @@
+import { allocate, isFloating, promoteTypes, type DType } from '../dtype.js';
+import type { BinaryKernel } from '../kernels/backend.js';
+import { getBackend } from '../kernels/index.js';
+import { broadcastShapes, sameShape, sizeOf } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { apply, defineOp, type BackwardRule, type OpDef } from './registry.js';
+import { broadcastView, castRaw, operands, wrap, type TensorLike } from './util.js';
+import { where } from './where.js';
+
+const COMPARISONS = new Set<BinaryKernel>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
+
+function resultType(kernel: BinaryKernel, a: DType, b: DType): DType {
+  const t = promoteTypes(a, b);
+  // True division and real powers of integers are floats, as in PyTorch; bool arithmetic counts as int32.
+  if ((kernel === 'div' || kernel === 'pow') && !isFloating(t)) return kernel === 'div' ? 'float32' : t === 'bool' ? 'int32' : t;
+  if (t === 'bool' && !COMPARISONS.has(kernel) && kernel !== 'maximum' && kernel !== 'minimum') return 'int32';
+  return t;
+}
+
+/**
+ * Run a broadcasting binary kernel (no graph): promote dtypes, broadcast shapes, compute.
+ *
+ * @example
+ * ```ts
+ * binaryKernel('add', a, b, 'add');
+ * ```
+ */
+export function binaryKernel(kernel: BinaryKernel, a: Tensor, b: Tensor, op: string): Tensor {
+  const dtype = resultType(kernel, a.dtype, b.dtype);
+  const shape = sameShape(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape, op);
+  const outType: DType = COMPARISONS.has(kernel) ? 'bool' : dtype;
+  const out = allocate(outType, sizeOf(shape));
+  const A = castRaw(a, dtype), B = castRaw(b, dtype);
+  getBackend().binary(kernel, broadcastView(A, shape), broadcastView(B, shape), out, shape);
+  return wrap(out, shape, outType);
+}
+
+function binaryOp(
+  name: BinaryKernel,
+  backward?: BackwardRule<void>,
+  saves = true,
+): OpDef<void> {
+  return defineOp<void>({
+    name,
+    forward: ([a, b], _, ctx) => {
+      if (saves && ctx.recording) ctx.save(a!, b!);
+      return binaryKernel(name, a!, b!, name);
+    },
+    ...(backward ? { backward } : {}),
+  });
+}
+
+// Each rule returns gradients in the output's shape; the engine sums them back over broadcast dims.
+export const addOp = binaryOp('add', (g) => [g, g], false);
+export const subOp = binaryOp('sub', (g, { needsInputGrad: n }) => [g, n[1] ? g.neg() : null], false);
+export const mulOp = binaryOp('mul', (g, { saved: [a, b], needsInputGrad: n }) => [
+  n[0] ? g.mul(b!) : null,
+  n[1] ? g.mul(a!) : null,
+]);
+export const divOp = binaryOp('div', (g, { saved: [a, b], needsInputGrad: n }) => [
+  n[0] ? g.div(b!) : null,
+  n[1] ? g.mul(a!).div(b!.mul(b!)).neg() : null,
+]);
+// d/da a^b = b·a^(b-1), taken as 0 where b = 0 (so 0^0 has a finite gradient); d/db a^b = a^b·log a, taken as
+// 0 where a = 0 and b ≥ 0, as PyTorch does, instead of 0·(-inf) = NaN.
+export const powOp = binaryOp('pow', (g, { saved: [a, b], needsInputGrad: n }) => [
+  n[0] ? where(b!.eq(0), 0, g.mul(b!).mul(a!.pow(b!.sub(1)))) : null,
+  n[1] ? where(logicalAnd(a!.eq(0), b!.ge(0)), 0, g.mul(a!.pow(b!)).mul(a!.log())) : null,
+]);
+// Ties split the gradient in half between the operands, as PyTorch does.
+const pickBackward = (first: 'gt' | 'lt'): BackwardRule<void> => (g, { saved: [a, b], needsInputGrad: n }) => {
+  const tie = a!.eq(b!);
+  const half = g.mul(0.5);
+  const aWins = first === 'gt' ? a!.gt(b!) : a!.lt(b!);
+  const bWins = first === 'gt' ? b!.gt(a!) : b!.lt(a!);
+  return [
+    n[0] ? where(aWins, g, where(tie, half, 0)) : null,
+    n[1] ? where(bWins, g, where(tie, half, 0)) : null,
+  ];
+};
+export const maximumOp = binaryOp('maximum', pickBackward('gt'));
+export const minimumOp = binaryOp('minimum', pickBackward('lt'));
+export const eqOp = binaryOp('eq', undefined, false);
+export const neOp = binaryOp('ne', undefined, false);
+export const ltOp = binaryOp('lt', undefined, false);
+export const leOp = binaryOp('le', undefined, false);
+export const gtOp = binaryOp('gt', undefined, false);
+export const geOp = binaryOp('ge', undefined, false);
+
+const call = (op: OpDef<void>) => (a: TensorLike, b: TensorLike): Tensor => apply(op, operands(a, b, op.name), undefined);
+
+/** `a + b` with NumPy broadcasting. @example `add(x, 1)` */
+export const add = call(addOp);
+/** `a - b` with broadcasting. @example `sub(x, y)` */
+export const sub = call(subOp);
+/** `a · b` elementwise with broadcasting. @example `mul(x, 2)` */
+export const mul = call(mulOp);
+/** `a / b` elementwise (true division; integers give float32). @example `div(x, y)` */
+export const div = call(divOp);
+/** `a ** b` elementwise. @example `pow(x, 2)` */
+export const pow = call(powOp);
+/** Elementwise maximum (NaN propagates). @example `maximum(x, 0)` */
+export const maximum = call(maximumOp);
+/** Elementwise minimum (NaN propagates). @example `minimum(x, y)` */
+export const minimum = call(minimumOp);
+/** `a == b` as a bool tensor. @example `eq(x, 0)` */
+export const eq = call(eqOp);
+/** `a != b` as a bool tensor. @example `ne(x, 0)` */
+export const ne = call(neOp);
+/** `a < b` as a bool tensor. @example `lt(x, 0)` */
+export const lt = call(ltOp);
+/** `a <= b` as a bool tensor. @example `le(x, 0)` */
+export const le = call(leOp);
+/** `a > b` as a bool tensor. @example `gt(x, 0)` */
+export const gt = call(gtOp);
+/** `a >= b` as a bool tensor. @example `ge(x, 0)` */
+export const ge = call(geOp);
+
+/**
+ * Elementwise logical and of two tensors (nonzero is true), as a bool tensor.
+ *
+ * @example
+ * ```ts
+ * logicalAnd(x.gt(0), x.lt(1));
+ * ```
+ */
+export function logicalAnd(a: Tensor, b: Tensor): Tensor {
+  return binaryKernel('mul', castRaw(a, 'bool'), castRaw(b, 'bool'), 'logicalAnd').ne(0);
+}

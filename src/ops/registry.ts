@@ -1,0 +1,163 @@
+import { AccumulateGrad, Node, releasedGraphError, versionError } from '../autograd/node.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
+import type { DType } from '../dtype.js';
+import type { Shape } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+
+/** What a forward kernel may do besides computing: save tensors for its backward rule. */
+export interface ForwardCtx {
+  /** True when the op is being recorded, i.e. a backward will need what `save` keeps. */
+  readonly recording: boolean;
+  /** Keep tensors for the backward rule (a no-op when not recording). */
+  save(...tensors: Tensor[]): void;
+}
+
+/** What a backward rule sees: the op's attributes, what forward saved, and which inputs need a gradient. */
+export interface BackwardCtx<A> {
+  readonly attrs: A;
+  readonly saved: readonly Tensor[];
+  readonly needsInputGrad: readonly boolean[];
+  readonly inputShapes: readonly Shape[];
+  readonly inputDTypes: readonly DType[];
+}
+
+/**
+ * One entry of the op table: a primitive's forward kernel and its vector-Jacobian rule, side by side.
+ * The rule is written with differentiable tensor ops, so gradients of gradients need nothing more.
+ * A rule returns one gradient per input (null where none is needed) in the output gradient's shape or the
+ * input's; the engine sums broadcast gradients back to each input's shape and casts to its dtype.
+ * An op without `backward` is not differentiable (comparisons, argmax) and is never recorded.
+ *
+ * @example
+ * ```ts
+ * const exp = defineOp<void>({
+ *   name: 'exp',
+ *   forward: ([x], _, ctx) => { const y = unaryKernel('exp', x!); ctx.save(y); return y; },
+ *   backward: (g, { saved: [y] }) => [g.mul(y!)],
+ * });
+ * ```
+ */
+export interface OpDef<A> {
+  readonly name: string;
+  forward(inputs: readonly Tensor[], attrs: A, ctx: ForwardCtx): Tensor;
+  backward?(grad: Tensor, ctx: BackwardCtx<A>): readonly (Tensor | null | undefined)[];
+}
+
+/** A vector-Jacobian rule: output gradient in, one gradient per input out. */
+export type BackwardRule<A> = NonNullable<OpDef<A>['backward']>;
+
+const table = new Map<string, OpDef<never>>();
+
+/**
+ * Add a primitive to the op table and return it.
+ *
+ * @example
+ * ```ts
+ * export const neg = defineOp<void>({ name: 'neg', forward: ..., backward: (g) => [g.neg()] });
+ * ```
+ */
+export function defineOp<A>(def: OpDef<A>): OpDef<A> {
+  if (table.has(def.name)) throw new Error(`defineOp: an op named '${def.name}' is already in the op table.`);
+  table.set(def.name, def as unknown as OpDef<never>);
+  return def;
+}
+
+/**
+ * The op table: every primitive, by name. Tests are generated from it.
+ *
+ * @example
+ * ```ts
+ * [...opTable().keys()]; // ['add', 'sub', 'mul', ...]
+ * ```
+ */
+export function opTable(): ReadonlyMap<string, OpDef<never>> {
+  return table;
+}
+
+const NOT_RECORDING: ForwardCtx = { recording: false, save() {} };
+
+function nodeName(op: string): string {
+  return op.charAt(0).toUpperCase() + op.slice(1) + 'Backward0';
+}
+
+/** A recorded application of an op: holds the saved tensors until backward releases them. */
+class OpNode<A> extends Node implements ForwardCtx, BackwardCtx<A> {
+  readonly recording = true;
+  needsInputGrad: readonly boolean[] = [];
+  private savedList: Tensor[] | null = [];
+  private versions: number[] = [];
+
+  constructor(readonly op: OpDef<A>, readonly attrs: A, next: (Node | null)[], inputs: readonly Tensor[]) {
+    super(nodeName(op.name), next, inputs);
+  }
+
+  save(...tensors: Tensor[]): void {
+    for (const t of tensors) {
+      this.savedList!.push(t);
+      this.versions.push(t.storage.version);
+    }
+  }
+
+  get saved(): readonly Tensor[] {
+    const list = this.savedList;
+    if (list === null) throw releasedGraphError(this.name);
+    for (let i = 0; i < list.length; i++) {
+      if (list[i]!.storage.version !== this.versions[i]) throw versionError(this.name, list[i]!, this.versions[i]!);
+    }
+    return list;
+  }
+
+  override get savedTensors(): readonly Tensor[] {
+    return this.savedList ?? [];
+  }
+
+  apply(grad: Tensor, needsInputGrad: readonly boolean[]): readonly (Tensor | null | undefined)[] {
+    this.needsInputGrad = needsInputGrad;
+    return this.op.backward!(grad, this);
+  }
+
+  override release(): void {
+    // Nodes that saved nothing can run again safely, as in PyTorch; only the others become unusable.
+    if (this.savedList !== null && this.savedList.length > 0) this.savedList = null;
+  }
+}
+
+function edgeOf(t: Tensor): Node | null {
+  if (t.gradFn !== null) return t.gradFn;
+  if (!t._requiresGrad) return null;
+  return (t._accumulator ??= new AccumulateGrad(t));
+}
+
+/**
+ * Run an op: compute its forward and, when grad mode is on and an input requires grad, record a node.
+ *
+ * @example
+ * ```ts
+ * const y = apply(expOp, [x], undefined);
+ * ```
+ */
+export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor {
+  if (op.backward !== undefined && isGradEnabled()) {
+    let record = false;
+    for (const t of inputs) if (t.requiresGrad) { record = true; break; }
+    if (record) {
+      const node = new OpNode(op, attrs, inputs.map(edgeOf), inputs);
+      const out = op.forward(inputs, attrs, node);
+      out.gradFn = node;
+      return out;
+    }
+  }
+  return op.forward(inputs, attrs, NOT_RECORDING);
+}
+
+/**
+ * The gradient node of a leaf tensor that requires grad (created on demand), or its `gradFn`.
+ *
+ * @example
+ * ```ts
+ * gradEdge(x); // AccumulateGrad for a leaf x
+ * ```
+ */
+export function gradEdge(t: Tensor): Node | null {
+  return edgeOf(t);
+}

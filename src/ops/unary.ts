@@ -1,0 +1,78 @@
+import { allocate, isFloating } from '../dtype.js';
+import type { UnaryKernel } from '../kernels/backend.js';
+import { getBackend } from '../kernels/index.js';
+import type { Tensor } from '../tensor.js';
+import { apply, defineOp, type OpDef } from './registry.js';
+import { contiguousData, wrap } from './util.js';
+import { where } from './where.js';
+
+// Ops that keep integer dtypes; the rest compute in float (an int32 input gives float32, as in PyTorch).
+const INTEGER_OK = new Set<UnaryKernel>(['neg', 'abs', 'relu', 'sign']);
+
+/**
+ * Run a unary kernel (no graph).
+ *
+ * @example
+ * ```ts
+ * unaryKernel('exp', x);
+ * ```
+ */
+export function unaryKernel(kernel: UnaryKernel, x: Tensor): Tensor {
+  const dtype = isFloating(x.dtype) ? x.dtype : INTEGER_OK.has(kernel) ? (x.dtype === 'bool' ? 'int32' : x.dtype) : 'float32';
+  const n = x.size;
+  const out = allocate(dtype, n);
+  getBackend().unary(kernel, contiguousData(x, dtype), out, n);
+  return wrap(out, x.shape, dtype);
+}
+
+type Saves = 'input' | 'output' | 'none';
+
+function unaryOp(name: UnaryKernel, saves: Saves, backward?: (g: Tensor, saved: Tensor) => Tensor): OpDef<void> {
+  return defineOp<void>({
+    name,
+    forward: ([x], _, ctx) => {
+      const y = unaryKernel(name, x!);
+      if (ctx.recording && saves !== 'none') ctx.save(saves === 'input' ? x! : y);
+      return y;
+    },
+    ...(backward ? { backward: (g: Tensor, { saved }: { saved: readonly Tensor[] }) => [backward(g, saved[0]!)] } : {}),
+  });
+}
+
+// Derivative rules, one line each, in terms of the saved input x or the saved output y.
+export const negOp = unaryOp('neg', 'none', (g) => g.neg());
+export const expOp = unaryOp('exp', 'output', (g, y) => g.mul(y));
+export const logOp = unaryOp('log', 'input', (g, x) => g.div(x));
+export const sqrtOp = unaryOp('sqrt', 'output', (g, y) => g.div(y.mul(2)));
+export const absOp = unaryOp('abs', 'input', (g, x) => g.mul(x.sign()));
+export const sinOp = unaryOp('sin', 'input', (g, x) => g.mul(x.cos()));
+export const cosOp = unaryOp('cos', 'input', (g, x) => g.mul(x.sin()).neg());
+export const tanhOp = unaryOp('tanh', 'output', (g, y) => g.mul(y.mul(y).neg().add(1)));
+export const sigmoidOp = unaryOp('sigmoid', 'output', (g, y) => g.mul(y.mul(y.neg().add(1))));
+export const reluOp = unaryOp('relu', 'output', (g, y) => where(y.gt(0), g, 0));
+export const signOp = unaryOp('sign', 'none');
+
+const call = (op: OpDef<void>) => (x: Tensor): Tensor => apply(op, [x], undefined);
+
+/** `-x`. @example `neg(x)` */
+export const neg = call(negOp);
+/** `eˣ`. @example `exp(x)` */
+export const exp = call(expOp);
+/** Natural logarithm. @example `log(x)` */
+export const log = call(logOp);
+/** Square root. @example `sqrt(x)` */
+export const sqrt = call(sqrtOp);
+/** Absolute value; its gradient at 0 is 0. @example `abs(x)` */
+export const abs = call(absOp);
+/** Sine. @example `sin(x)` */
+export const sin = call(sinOp);
+/** Cosine. @example `cos(x)` */
+export const cos = call(cosOp);
+/** Hyperbolic tangent. @example `tanh(x)` */
+export const tanh = call(tanhOp);
+/** Logistic sigmoid `1 / (1 + e⁻ˣ)`, stable for large |x|. @example `sigmoid(x)` */
+export const sigmoid = call(sigmoidOp);
+/** `max(x, 0)`; its gradient at 0 is 0. @example `relu(x)` */
+export const relu = call(reluOp);
+/** -1, 0 or 1 by the sign of x (NaN stays NaN); not differentiable (zero gradient). @example `sign(x)` */
+export const sign = call(signOp);

@@ -1,0 +1,254 @@
+// The test table: for every entry of the op table, cases (input shapes and domains), how to call the op,
+// and the float64 reference it must match. ops.test.ts turns each case into forward, float32 and gradcheck
+// tests on every backend, and fails for an op that has no entry here.
+import { cat, stack, type Tensor } from '../src/index.js';
+import * as R from './reference.js';
+import type { Nd } from './reference.js';
+
+/** Where an argument's random values come from. */
+export type Domain = 'any' | 'positive' | 'unit';
+
+export interface Arg {
+  readonly shape: readonly number[];
+  readonly domain?: Domain;
+  /** Integer or bool arguments (indices, conditions); given values or drawn from [0, high). */
+  readonly dtype?: 'int32' | 'bool';
+  readonly values?: readonly number[];
+  readonly high?: number;
+}
+
+export interface Case {
+  readonly label: string;
+  readonly args: readonly Arg[];
+  readonly run: (...t: Tensor[]) => Tensor;
+  readonly ref: (...a: Nd[]) => Nd;
+  /** dtype of the result when it is not the float input dtype. */
+  readonly outDType?: 'int32' | 'bool';
+  /** Skip gradcheck for this case (a float32 round trip is not smooth at finite-difference scale). */
+  readonly skipGradcheck?: boolean;
+}
+
+export interface OpSpec {
+  readonly cases: readonly Case[];
+  /** Skip gradcheck (non-differentiable ops). */
+  readonly noGrad?: boolean;
+}
+
+const f = (shape: number[], domain: Domain = 'any'): Arg => ({ shape, domain });
+const BIN_SHAPES: [number[], number[], string][] = [
+  [[3, 4], [3, 4], 'same shape'],
+  [[3, 1], [1, 4], 'broadcast both'],
+  [[2, 3, 4], [4], 'broadcast rank'],
+  [[], [2, 3], '0-d and 2-d'],
+  [[5], [], '1-d and 0-d'],
+  [[], [], '0-d'],
+];
+
+function binary(name: string, ref: (a: number, b: number) => number, bDomain: Domain = 'any', aDomain: Domain = 'any', outDType?: 'bool'): OpSpec {
+  return {
+    noGrad: outDType === 'bool',
+    cases: [
+      ...BIN_SHAPES.map(([a, b, label]): Case => ({
+        label,
+        args: [f(a, aDomain), f(b, bDomain)],
+        run: (x, y) => (x as unknown as Record<string, (o: Tensor) => Tensor>)[name]!.call(x, y!),
+        ref: (x, y) => R.map([x!, y!], ref),
+        ...(outDType ? { outDType } : {}),
+      })),
+      {
+        label: 'tensor op number',
+        args: [f([2, 3], aDomain)],
+        run: (x) => (x as unknown as Record<string, (o: number) => Tensor>)[name]!.call(x, 1.5),
+        ref: (x) => R.map([x!], (v) => ref(v, 1.5)),
+        ...(outDType ? { outDType } : {}),
+      },
+    ],
+  };
+}
+
+function unary(name: string, ref: (x: number) => number, domain: Domain = 'any'): OpSpec {
+  return {
+    cases: [[3, 4], [], [2, 3, 5], [0]].map((shape): Case => ({
+      label: `shape [${shape.join(', ')}]`,
+      args: [f(shape, domain)],
+      run: (x) => (x as unknown as Record<string, () => Tensor>)[name]!.call(x),
+      ref: (x) => R.map([x!], ref),
+    })),
+    ...(name === 'sign' ? { noGrad: true } : {}),
+  };
+}
+
+const DIM_CASES: [number[], number[] | number | undefined, boolean][] = [
+  [[3, 4], undefined, false],
+  [[3, 4], 1, false],
+  [[3, 4], 0, true],
+  [[2, 3, 4], [0, 2], false],
+  [[2, 3, 4], [-1, -2], true],
+  [[], undefined, false],
+  [[5], 0, false],
+];
+
+function reduction(name: 'sum' | 'mean' | 'max' | 'min' | 'logsumexp', ref: (v: number[]) => number): OpSpec {
+  return {
+    cases: DIM_CASES.map(([shape, dim, keepdim]): Case => ({
+      label: `[${shape.join(', ')}] dim ${JSON.stringify(dim)} keepdim ${keepdim}`,
+      args: [f(shape)],
+      run: (x) => x[name](dim, keepdim),
+      ref: (x) => R.reduce(x!, dim === undefined ? undefined : typeof dim === 'number' ? [dim] : dim, keepdim, ref),
+    })),
+  };
+}
+
+function argReduction(name: 'argmax' | 'argmin', better: (a: number, b: number) => boolean): OpSpec {
+  const cases: [number[], number | undefined, boolean][] = [[[3, 4], undefined, false], [[3, 4], 1, false], [[3, 4], 0, true], [[2, 3, 4], -1, false], [[4], undefined, true]];
+  return {
+    noGrad: true,
+    cases: cases.map(([shape, dim, keepdim]): Case => ({
+      label: `[${shape.join(', ')}] dim ${dim} keepdim ${keepdim}`,
+      args: [f(shape)],
+      run: (x) => x[name](dim, keepdim),
+      ref: (x) => R.argReduce(x!, dim, keepdim, better),
+      outDType: 'int32',
+    })),
+  };
+}
+
+const idx = (shape: number[], values: number[]): Arg => ({ shape, dtype: 'int32', values });
+
+export const SPECS: Record<string, OpSpec> = {
+  add: binary('add', (a, b) => a + b),
+  sub: binary('sub', (a, b) => a - b),
+  mul: binary('mul', (a, b) => a * b),
+  div: binary('div', (a, b) => a / b, 'positive'),
+  pow: binary('pow', Math.pow, 'any', 'positive'),
+  maximum: binary('maximum', Math.max),
+  minimum: binary('minimum', Math.min),
+  eq: binary('eq', (a, b) => (a === b ? 1 : 0), 'any', 'any', 'bool'),
+  ne: binary('ne', (a, b) => (a !== b ? 1 : 0), 'any', 'any', 'bool'),
+  lt: binary('lt', (a, b) => (a < b ? 1 : 0), 'any', 'any', 'bool'),
+  le: binary('le', (a, b) => (a <= b ? 1 : 0), 'any', 'any', 'bool'),
+  gt: binary('gt', (a, b) => (a > b ? 1 : 0), 'any', 'any', 'bool'),
+  ge: binary('ge', (a, b) => (a >= b ? 1 : 0), 'any', 'any', 'bool'),
+  neg: unary('neg', (x) => -x),
+  exp: unary('exp', Math.exp),
+  log: unary('log', Math.log, 'positive'),
+  sqrt: unary('sqrt', Math.sqrt, 'positive'),
+  abs: unary('abs', Math.abs),
+  sin: unary('sin', Math.sin),
+  cos: unary('cos', Math.cos),
+  tanh: unary('tanh', Math.tanh),
+  sigmoid: unary('sigmoid', (x) => 1 / (1 + Math.exp(-x))),
+  relu: unary('relu', (x) => Math.max(x, 0)),
+  sign: unary('sign', Math.sign),
+  where: {
+    cases: [
+      { label: 'same shape', args: [{ shape: [3, 4], dtype: 'bool' as const }, f([3, 4]), f([3, 4])] },
+      { label: 'broadcast', args: [{ shape: [3, 1], dtype: 'bool' as const }, f([4]), f([3, 4])] },
+      { label: '0-d branch', args: [{ shape: [2, 3], dtype: 'bool' as const }, f([2, 3]), f([])] },
+    ].map((c): Case => ({ ...c, run: (c_, a, b) => a!.where(c_!, b!), ref: (c_, a, b) => R.map([c_!, a!, b!], (p, x, y) => (p ? x : y)) })),
+  },
+  clamp: {
+    cases: [
+      { label: 'both bounds', args: [f([3, 4])], run: (x) => x.clamp({ min: -0.5, max: 0.75 }), ref: (x) => R.map([x!], (v) => Math.min(Math.max(v, -0.5), 0.75)) },
+      { label: 'min only', args: [f([5])], run: (x) => x.clamp({ min: 0.25 }), ref: (x) => R.map([x!], (v) => Math.max(v, 0.25)) },
+      { label: 'max only 0-d', args: [f([])], run: (x) => x.clamp({ max: -0.3 }), ref: (x) => R.map([x!], (v) => Math.min(v, -0.3)) },
+    ],
+  },
+  sum: reduction('sum', R.sumOf),
+  mean: reduction('mean', (v) => R.sumOf(v) / v.length),
+  max: reduction('max', (v) => Math.max(...v)),
+  min: reduction('min', (v) => Math.min(...v)),
+  logsumexp: reduction('logsumexp', R.lse),
+  argmax: argReduction('argmax', (a, b) => a > b),
+  argmin: argReduction('argmin', (a, b) => a < b),
+  matmul: {
+    cases: ([
+      [[3, 4], [4, 5], '2-d'],
+      [[4], [4], '1-d · 1-d'],
+      [[4], [4, 3], '1-d · 2-d'],
+      [[3, 4], [4], '2-d · 1-d'],
+      [[2, 3, 4], [4, 5], 'batched · 2-d'],
+      [[2, 1, 3, 4], [3, 4, 2], 'broadcast batches'],
+      [[1, 7], [7, 9], 'row'],
+      [[9, 17], [17, 13], 'odd sizes'],
+    ] as [number[], number[], string][]).map(([a, b, label]): Case => ({ label, args: [f(a), f(b)], run: (x, y) => x!.matmul(y!), ref: (x, y) => R.matmul(x!, y!) })),
+  },
+  reshape: {
+    cases: [
+      { label: '[3, 4] → [2, 6]', args: [f([3, 4])], run: (x) => x.reshape([2, 6]), ref: (x) => R.nd([2, 6], x!.data) },
+      { label: 'infer -1', args: [f([2, 3, 4])], run: (x) => x.reshape([-1, 4]), ref: (x) => R.nd([6, 4], x!.data) },
+      { label: 'to 0-d', args: [f([1, 1])], run: (x) => x.reshape([]), ref: (x) => R.nd([], x!.data) },
+      { label: 'non-contiguous input', args: [f([3, 4])], run: (x) => x.transpose(0, 1).reshape([12]), ref: (x) => R.nd([12], R.permute(x!, [1, 0]).data) },
+      { label: 'squeeze/unsqueeze/flatten', args: [f([2, 1, 3])], run: (x) => x.squeeze(1).unsqueeze(0).flatten(), ref: (x) => R.nd([6], x!.data) },
+    ],
+  },
+  permute: {
+    cases: [
+      { label: 'permute 3-d', args: [f([2, 3, 4])], run: (x) => x.permute([2, 0, 1]), ref: (x) => R.permute(x!, [2, 0, 1]) },
+      { label: 'transpose', args: [f([3, 5])], run: (x) => x.transpose(0, 1), ref: (x) => R.permute(x!, [1, 0]) },
+      { label: 'negative dims', args: [f([2, 3, 4])], run: (x) => x.transpose(-1, -3), ref: (x) => R.permute(x!, [2, 1, 0]) },
+      { label: 'then exp (strided kernel input)', args: [f([3, 4])], run: (x) => x.T.exp(), ref: (x) => R.map([R.permute(x!, [1, 0])], Math.exp) },
+    ],
+  },
+  expand: {
+    cases: [
+      { label: '[3, 1] → [3, 4]', args: [f([3, 1])], run: (x) => x.expand([3, 4]), ref: (x) => R.map([x!, R.nd([3, 4], new Array(12).fill(0))], (a) => a) },
+      { label: 'new leading dims', args: [f([4])], run: (x) => x.expand([2, 3, -1]), ref: (x) => R.map([x!, R.nd([2, 3, 4], new Array(24).fill(0))], (a) => a) },
+      { label: '0-d', args: [f([])], run: (x) => x.expand([2, 2]).mul(1), ref: (x) => R.map([x!, R.nd([2, 2], [0, 0, 0, 0])], (a) => a) },
+    ],
+  },
+  narrow: {
+    cases: [
+      { label: 'dim 1', args: [f([3, 5])], run: (x) => x.narrow(1, 1, 3), ref: (x) => R.narrow(x!, 1, 1, 3) },
+      { label: 'dim 0 start', args: [f([4, 2])], run: (x) => x.narrow(0, 0, 2), ref: (x) => R.narrow(x!, 0, 0, 2) },
+      { label: 'to the end', args: [f([6])], run: (x) => x.narrow(0, 4, 2), ref: (x) => R.narrow(x!, 0, 4, 2) },
+    ],
+  },
+  cat: {
+    cases: [
+      { label: 'dim 0', args: [f([2, 3]), f([1, 3])], run: (a, b) => cat([a!, b!], 0), ref: (a, b) => R.cat([a!, b!], 0) },
+      { label: 'dim 1 of three', args: [f([2, 1]), f([2, 3]), f([2, 2])], run: (a, b, c) => cat([a!, b!, c!], 1), ref: (a, b, c) => R.cat([a!, b!, c!], 1) },
+      { label: 'stack', args: [f([3]), f([3])], run: (a, b) => stack([a!, b!], 1), ref: (a, b) => R.permute(R.cat([R.nd([1, 3], a!.data), R.nd([1, 3], b!.data)], 0), [1, 0]) },
+    ],
+  },
+  indexSelect: {
+    cases: [
+      { label: 'dim 0', args: [f([4, 3]), idx([3], [2, 0, 2])], run: (x, i) => x!.indexSelect(0, i!), ref: (x, i) => R.indexSelect(x!, 0, i!) },
+      { label: 'dim 1', args: [f([2, 5]), idx([2], [4, 1])], run: (x, i) => x!.indexSelect(1, i!), ref: (x, i) => R.indexSelect(x!, 1, i!) },
+    ],
+  },
+  indexAdd: {
+    cases: [
+      { label: 'dim 0 repeated index', args: [f([4, 3]), idx([3], [1, 3, 1]), f([3, 3])], run: (b, i, s) => b!.indexAdd(0, i!, s!), ref: (b, i, s) => R.indexAdd(b!, 0, i!, s!) },
+    ],
+  },
+  gather: {
+    cases: [
+      { label: 'dim 1', args: [f([3, 4]), idx([3, 2], [0, 3, 1, 1, 2, 0])], run: (x, i) => x!.gather(1, i!), ref: (x, i) => R.gather(x!, 1, i!) },
+      { label: 'dim 0 smaller index', args: [f([3, 4]), idx([2, 3], [2, 0, 1, 1, 2, 0])], run: (x, i) => x!.gather(0, i!), ref: (x, i) => R.gather(x!, 0, i!) },
+    ],
+  },
+  scatterAdd: {
+    cases: [
+      { label: 'dim 1 collisions', args: [f([2, 4]), idx([2, 3], [0, 0, 3, 1, 2, 1]), f([2, 3])], run: (b, i, s) => b!.scatterAdd(1, i!, s!), ref: (b, i, s) => R.scatterAdd(b!, 1, i!, s!) },
+    ],
+  },
+  softmax: {
+    cases: [[[3, 4], 1], [[3, 4], 0], [[2, 3, 4], 1], [[5], -1]].map(([shape, dim]): Case => ({
+      label: `[${String(shape)}] dim ${String(dim)}`, args: [f(shape as number[])], run: (x) => x.softmax(dim as number), ref: (x) => R.softmax(x!, dim as number, false),
+    })),
+  },
+  logSoftmax: {
+    cases: [[[3, 4], 1], [[3, 4], 0], [[2, 3, 4], 1], [[5], -1]].map(([shape, dim]): Case => ({
+      label: `[${String(shape)}] dim ${String(dim)}`, args: [f(shape as number[])], run: (x) => x.logSoftmax(dim as number), ref: (x) => R.softmax(x!, dim as number, true),
+    })),
+  },
+  to: {
+    cases: [
+      { label: 'clone', args: [f([3, 2])], run: (x) => x.clone(), ref: (x) => x! },
+      { label: 'float64 → float32 → float64', args: [f([4])], run: (x) => x.to('float32').to('float64'), ref: (x) => R.map([x!], Math.fround), skipGradcheck: true },
+      { label: 'float32 → float64 keeps the graph', args: [f([4])], run: (x) => x.to('float64').mul(2), ref: (x) => R.map([x!], (v) => 2 * v) },
+    ],
+  },
+};
+
