@@ -34,6 +34,8 @@ export { opTable, defineOp, apply, type OpDef, type ForwardCtx, type BackwardCtx
 export { backward, grad, sumTo, type BackwardOptions, type GradOptions } from './autograd/engine.js';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js';
 export { Node, AccumulateGrad } from './autograd/node.js';
+export { savedTensorsHooks, type SavedTensorsHooks } from './autograd/saved-hooks.js';
+export { add_, sub_, mul_, div_, clamp_, fill_, zero_, copy_ } from './ops/inplace.js';
 export { gradcheck, type GradcheckOptions } from './autograd/gradcheck.js';
 export { getBackend, setBackend, registerBackend, listBackends } from './kernels/index.js';
 export type { Backend, View, MatrixOperand, UnaryKernel, BinaryKernel, ReduceKernel } from './kernels/backend.js';

@@ -11,6 +11,7 @@ import * as reduce from './ops/reduce.js';
 import { logSoftmax, softmax } from './ops/softmax.js';
 import * as unary from './ops/unary.js';
 import { clamp, where } from './ops/where.js';
+import * as inplace from './ops/inplace.js';
 import type { DType } from './dtype.js';
 import { fmtShape } from './shape.js';
 import { Tensor, type TensorHook } from './tensor.js';
@@ -80,6 +81,14 @@ declare module './tensor.js' {
     double(): Tensor;
     int(): Tensor;
     clone(): Tensor;
+    add_(other: TensorLike): Tensor;
+    sub_(other: TensorLike): Tensor;
+    mul_(other: TensorLike): Tensor;
+    div_(other: TensorLike): Tensor;
+    clamp_(bounds: { min?: number; max?: number }): Tensor;
+    fill_(value: number): Tensor;
+    zero_(): Tensor;
+    copy_(src: Tensor): Tensor;
     /** Compute gradients of this tensor with respect to the graph's leaves (see `backward`). */
     backward(gradient?: Tensor | null, options?: BackwardOptions): void;
     /** A new leaf sharing this tensor's data, cut from the graph. */
@@ -154,6 +163,15 @@ define('float', function (this: Tensor) { return to(this, 'float32'); });
 define('double', function (this: Tensor) { return to(this, 'float64'); });
 define('int', function (this: Tensor) { return to(this, 'int32'); });
 define('clone', function (this: Tensor) { return clone(this); });
+
+for (const name of ['add_', 'sub_', 'mul_', 'div_'] as const) {
+  const f = inplace[name];
+  define(name, function (this: Tensor, other: TensorLike) { return f(this, other); });
+}
+define('clamp_', function (this: Tensor, bounds: { min?: number; max?: number }) { return inplace.clamp_(this, bounds); });
+define('fill_', function (this: Tensor, value: number) { return inplace.fill_(this, value); });
+define('zero_', function (this: Tensor) { return inplace.zero_(this); });
+define('copy_', function (this: Tensor, src: Tensor) { return inplace.copy_(this, src); });
 
 define('backward', function (this: Tensor, gradient?: Tensor | null, options?: BackwardOptions) {
   runBackward(this, gradient, options);

@@ -2,7 +2,8 @@ import { AccumulateGrad, Node, releasedGraphError, versionError } from '../autog
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { DType } from '../dtype.js';
 import type { Shape } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
+import { currentSavedTensorsHooks, type SavedTensorsHooks } from '../autograd/saved-hooks.js';
 
 /** What a forward kernel may do besides computing: save tensors for its backward rule. */
 export interface ForwardCtx {
@@ -74,6 +75,9 @@ export function opTable(): ReadonlyMap<string, OpDef<never>> {
   return table;
 }
 
+// Stands in the saved list for a tensor handed to saved-tensor hooks, so the node does not keep it alive.
+const PACKED = Tensor.fromArray(new Float32Array(0), [0], 'float32');
+
 const NOT_RECORDING: ForwardCtx = { recording: false, save() {} };
 
 function nodeName(op: string): string {
@@ -86,12 +90,24 @@ class OpNode<A> extends Node implements ForwardCtx, BackwardCtx<A> {
   needsInputGrad: readonly boolean[] = [];
   private savedList: Tensor[] | null = [];
   private versions: number[] = [];
+  /** Per saved entry, the hooks that packed it (then savedList holds a placeholder and `packed` the value). */
+  private hooked: { hooks: SavedTensorsHooks; packed: unknown }[] | null = null;
 
   constructor(readonly op: OpDef<A>, readonly attrs: A, next: (Node | null)[], inputs: readonly Tensor[]) {
     super(nodeName(op.name), next, inputs);
   }
 
   save(...tensors: Tensor[]): void {
+    const hooks = currentSavedTensorsHooks();
+    if (hooks) {
+      this.hooked ??= [];
+      for (const t of tensors) {
+        this.hooked[this.savedList!.length] = { hooks, packed: hooks.pack(t) };
+        this.savedList!.push(PACKED);
+        this.versions.push(0);
+      }
+      return;
+    }
     for (const t of tensors) {
       this.savedList!.push(t);
       this.versions.push(t.storage.version);
@@ -101,14 +117,18 @@ class OpNode<A> extends Node implements ForwardCtx, BackwardCtx<A> {
   get saved(): readonly Tensor[] {
     const list = this.savedList;
     if (list === null) throw releasedGraphError(this.name);
-    for (let i = 0; i < list.length; i++) {
-      if (list[i]!.storage.version !== this.versions[i]) throw versionError(this.name, list[i]!, this.versions[i]!);
+    if (this.hooked) {
+      return list.map((t, i) => {
+        const h = this.hooked![i];
+        return h ? h.hooks.unpack(h.packed) : checkVersion(this.name, t, this.versions[i]!);
+      });
     }
+    for (let i = 0; i < list.length; i++) checkVersion(this.name, list[i]!, this.versions[i]!);
     return list;
   }
 
   override get savedTensors(): readonly Tensor[] {
-    return this.savedList ?? [];
+    return (this.savedList ?? []).filter((t) => t !== PACKED);
   }
 
   apply(grad: Tensor, needsInputGrad: readonly boolean[]): readonly (Tensor | null | undefined)[] {
@@ -118,8 +138,16 @@ class OpNode<A> extends Node implements ForwardCtx, BackwardCtx<A> {
 
   override release(): void {
     // Nodes that saved nothing can run again safely, as in PyTorch; only the others become unusable.
-    if (this.savedList !== null && this.savedList.length > 0) this.savedList = null;
+    if (this.savedList !== null && this.savedList.length > 0) {
+      this.savedList = null;
+      this.hooked = null;
+    }
   }
+}
+
+function checkVersion(name: string, t: Tensor, version: number): Tensor {
+  if (t.storage.version !== version) throw versionError(name, t, version);
+  return t;
 }
 
 function edgeOf(t: Tensor): Node | null {

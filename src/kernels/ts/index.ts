@@ -1,14 +1,6 @@
 import type { Backend } from '../backend.js';
 import { binary, clamp, copy, unary, where } from './elementwise.js';
-import type { MatrixOperand } from '../backend.js';
-import type { TypedArray } from '../../dtype.js';
-function matmul(a: MatrixOperand, b: MatrixOperand, out: TypedArray, batch: number, m: number, n: number, k: number): void {
-  for (let bi = 0; bi < batch; bi++) for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let p = 0; p < k; p++) s += a.data[a.offsets[bi]! + i * a.rowStride + p * a.colStride]! * b.data[b.offsets[bi]! + p * b.rowStride + j * b.colStride]!;
-    out[(bi * m + i) * n + j] = s;
-  }
-}
+import { matmul } from './matmul.js';
 import { reduce, softmax } from './reduce.js';
 
 /**

@@ -1,0 +1,41 @@
+import type { Tensor } from '../tensor.js';
+
+/** A pair of functions that see every tensor a backward rule saves (pack) and restore it when needed (unpack). */
+export interface SavedTensorsHooks {
+  pack(t: Tensor): unknown;
+  unpack(packed: unknown): Tensor;
+}
+
+const stack: SavedTensorsHooks[] = [];
+
+/**
+ * The innermost active saved-tensor hooks, or undefined.
+ *
+ * @example
+ * ```ts
+ * currentSavedTensorsHooks(); // undefined outside savedTensorsHooks()
+ * ```
+ */
+export function currentSavedTensorsHooks(): SavedTensorsHooks | undefined {
+  return stack[stack.length - 1];
+}
+
+/**
+ * Run `fn` with hooks that intercept every tensor saved for backward while it runs (PyTorch's
+ * `torch.autograd.graph.saved_tensors_hooks`): `pack` gets the tensor when an op saves it and returns anything;
+ * `unpack` gets that value back when backward needs the tensor. Checkpointing is built on this.
+ *
+ * @example
+ * ```ts
+ * let count = 0;
+ * const y = savedTensorsHooks({ pack: (t) => { count++; return t; }, unpack: (t) => t as Tensor }, () => x.exp().sum());
+ * ```
+ */
+export function savedTensorsHooks<T>(hooks: SavedTensorsHooks, fn: () => T): T {
+  stack.push(hooks);
+  try {
+    return fn();
+  } finally {
+    stack.pop();
+  }
+}

@@ -1,0 +1,125 @@
+import { isGradEnabled } from '../autograd/grad-mode.js';
+import { allocate } from '../dtype.js';
+import { getBackend } from '../kernels/index.js';
+import { broadcastShapes, fmtShape, sameShape } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { broadcastView, contiguousData, type TensorLike } from './util.js';
+
+/**
+ * Write `values` (row-major, `t`'s shape) into `t`'s storage through its strides, then bump the version so
+ * that backward rules which saved the old contents notice.
+ */
+function writeInto(t: Tensor, values: Tensor): void {
+  const src = values.dtype === t.dtype ? contiguousData(values) : contiguousData(values, t.dtype);
+  const dst = t.storage.data;
+  if (t.isContiguous()) {
+    (dst as Float64Array).set(src as Float64Array, t.offset);
+  } else {
+    const nd = t.ndim;
+    const idx = new Array<number>(nd).fill(0);
+    let off = t.offset;
+    for (let i = 0; i < src.length; i++) {
+      dst[off] = src[i]!;
+      for (let d = nd - 1; d >= 0; d--) {
+        idx[d]!++;
+        off += t.strides[d]!;
+        if (idx[d]! < t.shape[d]!) break;
+        off -= t.strides[d]! * t.shape[d]!;
+        idx[d] = 0;
+      }
+    }
+  }
+  t.storage.version++;
+}
+
+function checkLeaf(t: Tensor, op: string): void {
+  if (t.isLeaf && t.requiresGrad && isGradEnabled()) {
+    throw new Error(
+      `${op}: a leaf tensor that requires grad (shape ${fmtShape(t.shape)}) is being used in an in-place operation. ` +
+        `Update parameters inside noGrad(() => ...), or use the out-of-place ${op.slice(0, -1)}() instead.`,
+    );
+  }
+}
+
+/**
+ * Apply an in-place update `t ← compute(t)`: the result is computed out of place with the recorded op (so
+ * autograd sees it, PyTorch's "rebase history"), then written into `t`'s own storage, and `t` takes over the
+ * result's gradFn. The old contents are gone, so a backward rule that saved them fails its version check.
+ *
+ * @example
+ * ```ts
+ * inplace(w, 'sub_', (w) => w.sub(g.mul(lr)));
+ * ```
+ */
+export function inplace(t: Tensor, op: string, compute: (self: Tensor) => Tensor): Tensor {
+  checkLeaf(t, op);
+  // An alias of the pre-update tensor, carrying its history, for the out-of-place op to record against.
+  const before = new Tensor(t.storage, t.shape, t.dtype, t.strides, t.offset);
+  before.gradFn = t.gradFn;
+  before._requiresGrad = t._requiresGrad;
+  const result = compute(before);
+  if (!sameShape(result.shape, t.shape)) {
+    throw new Error(
+      `${op}: the result has shape ${fmtShape(result.shape)}, which cannot be written into the tensor of shape ` +
+        `${fmtShape(t.shape)}: in-place operands must broadcast to the tensor's own shape.`,
+    );
+  }
+  writeInto(t, result);
+  if (result.gradFn !== null) {
+    t.gradFn = result.gradFn;
+  }
+  return t;
+}
+
+/** `t ← t + other` in place. @example `noGrad(() => w.add_(delta))` */
+export const add_ = (t: Tensor, other: TensorLike): Tensor => inplace(t, 'add_', (s) => s.add(other));
+/** `t ← t - other` in place. @example `noGrad(() => w.sub_(w.grad!.mul(lr)))` */
+export const sub_ = (t: Tensor, other: TensorLike): Tensor => inplace(t, 'sub_', (s) => s.sub(other));
+/** `t ← t · other` in place. @example `noGrad(() => m.mul_(0.9))` */
+export const mul_ = (t: Tensor, other: TensorLike): Tensor => inplace(t, 'mul_', (s) => s.mul(other));
+/** `t ← t / other` in place. @example `noGrad(() => v.div_(2))` */
+export const div_ = (t: Tensor, other: TensorLike): Tensor => inplace(t, 'div_', (s) => s.div(other));
+/** Clamp in place. @example `noGrad(() => w.clamp_({ min: -1, max: 1 }))` */
+export const clamp_ = (t: Tensor, bounds: { min?: number; max?: number }): Tensor => inplace(t, 'clamp_', (s) => s.clamp(bounds));
+
+/**
+ * Fill with `value` in place (cuts the graph: the result does not depend on the old contents).
+ *
+ * @example
+ * ```ts
+ * noGrad(() => grad.fill_(0));
+ * ```
+ */
+export function fill_(t: Tensor, value: number): Tensor {
+  checkLeaf(t, 'fill_');
+  const v = allocate(t.dtype, 1);
+  v[0] = value;
+  const filled = new Tensor(t.storage, t.shape, t.dtype, t.strides, t.offset);
+  writeInto(t, broadcastTo(Tensor.fromArray(v, [], t.dtype), filled));
+  t.gradFn = null;
+  return t;
+}
+
+/** Fill with zeros in place. @example `noGrad(() => w.grad?.zero_())` */
+export const zero_ = (t: Tensor): Tensor => fill_(t, 0);
+
+/**
+ * Copy `src`'s elements (broadcast to `t`'s shape, converted to `t`'s dtype) into `t` in place. When `src`
+ * requires grad and grad mode is on, gradients flow to `src`.
+ *
+ * @example
+ * ```ts
+ * noGrad(() => target.copy_(source));
+ * ```
+ */
+export function copy_(t: Tensor, src: Tensor): Tensor {
+  broadcastShapes(src.shape, t.shape, 'copy_');
+  return inplace(t, 'copy_', (s) => (src.requiresGrad && isGradEnabled() ? src.expand(t.shape).to(t.dtype) : broadcastTo(src, s)));
+}
+
+/** `src` broadcast to `like`'s shape and dtype, materialised, no graph. */
+function broadcastTo(src: Tensor, like: Tensor): Tensor {
+  const out = allocate(like.dtype, like.size);
+  getBackend().copy(broadcastView(src, like.shape), out, like.shape);
+  return Tensor.fromArray(out, like.shape, like.dtype);
+}
