@@ -36,6 +36,7 @@ export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/gr
 export { Node, AccumulateGrad } from './autograd/node.js';
 export { savedTensorsHooks, type SavedTensorsHooks } from './autograd/saved-hooks.js';
 export { add_, sub_, mul_, div_, clamp_, fill_, zero_, copy_ } from './ops/inplace.js';
+export { detectAnomaly, setDetectAnomaly, isAnomalyEnabled } from './autograd/anomaly.js';
 export { gradcheck, type GradcheckOptions } from './autograd/gradcheck.js';
 export { getBackend, setBackend, registerBackend, listBackends } from './kernels/index.js';
 export type { Backend, View, MatrixOperand, UnaryKernel, BinaryKernel, ReduceKernel } from './kernels/backend.js';

@@ -8,6 +8,7 @@ import { gradEdge } from '../ops/registry.js';
 import { fmtShape, sameShape, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { noGrad, enableGrad } from './grad-mode.js';
+import { checkFinite, isAnomalyEnabled } from './anomaly.js';
 import { AccumulateGrad, type Node } from './node.js';
 
 /** Options of `backward()`. */
@@ -150,6 +151,12 @@ function run(
       if (!mask.some(Boolean)) continue;
       const grads = node.apply(g, mask);
       if (!opts.retainGraph) node.release();
+      if (isAnomalyEnabled()) {
+        grads.forEach((gi, i) => {
+          const err = gi && mask[i] ? checkFinite(gi, node.name, i, node.forwardStack) : null;
+          if (err) throw err;
+        });
+      }
       for (let i = 0; i < next.length; i++) {
         const child = next[i];
         const gi = grads[i];

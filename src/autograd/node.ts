@@ -18,6 +18,8 @@ import type { Tensor, TensorHook } from '../tensor.js';
 export abstract class Node {
   /** Tensor hooks of the tensor this node produced, run on its gradient before `apply`. @internal */
   preHooks: TensorHook[] | null = null;
+  /** Where the forward op was called, recorded under anomaly detection. */
+  forwardStack: string | undefined = undefined;
   /** Shapes and dtypes of the inputs, to reduce and cast each input's gradient in one place. @internal */
   readonly inputShapes: readonly Shape[];
   readonly inputDTypes: readonly DType[];

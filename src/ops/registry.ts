@@ -1,5 +1,6 @@
 import { AccumulateGrad, Node, releasedGraphError, versionError } from '../autograd/node.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
+import { isAnomalyEnabled } from '../autograd/anomaly.js';
 import type { DType } from '../dtype.js';
 import type { Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -145,6 +146,13 @@ class OpNode<A> extends Node implements ForwardCtx, BackwardCtx<A> {
   }
 }
 
+// The stack minus the library's own frames, so it points at the user's line.
+function forwardStack(): string {
+  const lines = (new Error().stack ?? '').split('\n').slice(1);
+  const user = lines.filter((l) => !/[\\/]src[\\/](ops|autograd|tensor-methods)[\\/.]|[\\/]dist[\\/]/.test(l));
+  return (user.length ? user : lines).join('\n');
+}
+
 function checkVersion(name: string, t: Tensor, version: number): Tensor {
   if (t.storage.version !== version) throw versionError(name, t, version);
   return t;
@@ -170,6 +178,7 @@ export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Ten
     for (const t of inputs) if (t.requiresGrad) { record = true; break; }
     if (record) {
       const node = new OpNode(op, attrs, inputs.map(edgeOf), inputs);
+      if (isAnomalyEnabled()) node.forwardStack = forwardStack();
       const out = op.forward(inputs, attrs, node);
       out.gradFn = node;
       return out;
