@@ -22,6 +22,13 @@ export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
  * ```
  */
 export function allocate(dtype: DType, n: number): TypedArray {
+  if (!(n <= MAX_ELEMENTS)) {
+    const gib = ((n * itemSize(dtype)) / 2 ** 30).toFixed(1);
+    throw new Error(
+      `cannot allocate a ${dtype} tensor of ${n} elements (${gib} GiB): a tensor holds at most ${MAX_ELEMENTS} elements. ` +
+        `Check the shapes: a broadcast or a matmul may have produced a much larger result than intended.`,
+    );
+  }
   switch (dtype) {
     case 'float32': return new Float32Array(n);
     case 'float64': return new Float64Array(n);
@@ -41,6 +48,9 @@ export function allocate(dtype: DType, n: number): TypedArray {
 export function isFloating(dtype: DType): boolean {
   return dtype === 'float32' || dtype === 'float64';
 }
+
+/** The most elements one tensor can hold (a typed array's limit in every engine). */
+export const MAX_ELEMENTS = 2 ** 31 - 1;
 
 /** Bytes per element. @example `itemSize('float64') // 8` */
 export function itemSize(dtype: DType): number {

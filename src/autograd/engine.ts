@@ -7,7 +7,7 @@ import { sum } from '../ops/reduce.js';
 import { gradEdge } from '../ops/registry.js';
 import { fmtShape, sameShape, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { noGrad, enableGrad } from './grad-mode.js';
+import { noGrad, enableGrad, isGradEnabled } from './grad-mode.js';
 import { checkFinite, isAnomalyEnabled } from './anomaly.js';
 import { AccumulateGrad, type Node } from './node.js';
 
@@ -209,6 +209,12 @@ function checkRoots(roots: readonly Tensor[], op: string): void {
   roots.forEach((r, i) => {
     if (!(r instanceof Tensor)) throw new Error(`${op}: output ${i} is not a Tensor.`);
     if (!r.requiresGrad) {
+      if (!isGradEnabled()) {
+        throw new Error(
+          `${op}: output ${i} (shape ${fmtShape(r.shape)}) has no gradFn because it was computed inside noGrad(), where ` +
+            `nothing is recorded. Compute the loss outside noGrad() (or inside enableGrad()) before calling ${op}.`,
+        );
+      }
       throw new Error(
         `${op}: output ${i} (shape ${fmtShape(r.shape)}) does not require grad and has no gradFn, so there is nothing to ` +
           `differentiate. Create the inputs with { requiresGrad: true } and make sure the computation did not run inside noGrad() or use detach().`,
