@@ -15,6 +15,9 @@ export function sizeOf(shape: Shape): number {
   return n;
 }
 
+// Shared by every 0-d tensor: frozen, so sharing it is safe.
+const NO_STRIDES: readonly number[] = Object.freeze([]);
+
 /**
  * Row-major (C-contiguous) strides of a shape, in elements.
  *
@@ -24,6 +27,7 @@ export function sizeOf(shape: Shape): number {
  * ```
  */
 export function contiguousStrides(shape: Shape): number[] {
+  if (shape.length === 0) return NO_STRIDES as number[];
   const strides = new Array<number>(shape.length);
   let s = 1;
   for (let i = shape.length - 1; i >= 0; i--) {

@@ -73,46 +73,50 @@ function seedFor(root: Tensor, given: Tensor | null | undefined, i: number, op: 
   return given.dtype === root.dtype ? given : to(given, root.dtype);
 }
 
-interface Plan {
-  /** Nodes in an order where each comes before every node it sends gradients to. */
-  readonly order: Node[];
-  /** For each node, whether it runs (and which of its inputs need gradients). */
-  readonly needed: Set<Node>;
-}
+// Each walk gets an id; nodes carry the id of the last walk that visited them, needed them, or buffered a
+// gradient for them, so a walk needs no Set or Map (and nested walks from hooks never mix their state).
+let walks = 0;
 
 /**
  * Order the graph reachable from `roots` (iterative DFS post-order, reversed: no recursion, so arbitrarily
- * deep graphs work) and, when `targets` is given, keep only the nodes on a path from a root to a target.
+ * deep graphs work) and, when `targets` is given, mark only the nodes on a path from a root to a target.
  */
-function plan(roots: readonly Node[], targets: ReadonlySet<Node> | null): Plan {
+function plan(roots: readonly Node[], targets: ReadonlySet<Node> | null, walk: number): Node[] {
   const post: Node[] = [];
-  const visited = new Set<Node>();
-  const stack: { node: Node; next: number }[] = [];
+  const nodes: Node[] = [];
+  const next: number[] = [];
   for (const r of roots) {
-    if (visited.has(r)) continue;
-    visited.add(r);
-    stack.push({ node: r, next: 0 });
-    while (stack.length) {
-      const top = stack[stack.length - 1]!;
-      const fns = top.node.nextFunctions;
-      if (top.next < fns.length) {
-        const child = fns[top.next++];
-        if (child && !visited.has(child)) {
-          visited.add(child);
-          stack.push({ node: child, next: 0 });
+    if (r._visited === walk) continue;
+    r._visited = walk;
+    nodes.push(r);
+    next.push(0);
+    while (nodes.length) {
+      const top = nodes.length - 1;
+      const node = nodes[top]!;
+      const fns = node.nextFunctions;
+      const k = next[top]!;
+      if (k < fns.length) {
+        next[top] = k + 1;
+        const child = fns[k];
+        if (child && child._visited !== walk) {
+          child._visited = walk;
+          nodes.push(child);
+          next.push(0);
         }
       } else {
-        post.push(top.node);
-        stack.pop();
+        post.push(node);
+        nodes.pop();
+        next.pop();
       }
     }
   }
   // In post-order every node comes after the nodes it feeds, so one pass decides "leads to a target".
-  const needed = new Set<Node>();
   for (const n of post) {
-    if (targets === null ? true : targets.has(n) || n.nextFunctions.some((c) => c !== null && needed.has(c))) needed.add(n);
+    let needed = targets === null || targets.has(n);
+    if (!needed) for (const c of n.nextFunctions) if (c !== null && c._needed === walk) { needed = true; break; }
+    if (needed) n._needed = walk;
   }
-  return { order: post.reverse(), needed };
+  return post.reverse();
 }
 
 /**
@@ -125,42 +129,45 @@ function run(
   opts: { retainGraph: boolean; createGraph: boolean; inputs: readonly Tensor[] | null; allowUnused: boolean },
   op: string,
 ): (Tensor | null)[] {
+  const walk = ++walks;
   const rootNodes = roots.map((r) => gradEdge(r)!);
   const inputNodes = opts.inputs?.map((t) => gradEdge(t)!) ?? null;
-  const { order, needed } = plan(rootNodes, inputNodes ? new Set(inputNodes) : null);
-  const buffers = new Map<Node, Tensor>();
+  const order = plan(rootNodes, inputNodes ? new Set(inputNodes) : null, walk);
   const accumulate = (node: Node, g: Tensor): void => {
-    const prev = buffers.get(node);
-    buffers.set(node, prev === undefined ? g : add(prev, g));
+    if (node._bufferWalk === walk) node._buffer = add(node._buffer!, g);
+    else {
+      node._bufferWalk = walk;
+      node._buffer = g;
+    }
   };
   rootNodes.forEach((n, i) => accumulate(n, seeds[i]!));
   const captured = new Map<Node, Tensor>();
+  const anomaly = isAnomalyEnabled();
   const body = (): void => {
     for (const node of order) {
-      let g = buffers.get(node);
-      if (g === undefined || !needed.has(node)) continue;
-      buffers.delete(node);
+      if (node._bufferWalk !== walk || node._needed !== walk) continue;
+      let g = node._buffer!;
+      node._buffer = null;
+      node._bufferWalk = 0;
       if (node.preHooks) for (const hook of node.preHooks) g = hook(g) ?? g;
-      if (inputNodes?.includes(node)) captured.set(node, g);
+      if (inputNodes !== null && inputNodes.includes(node)) captured.set(node, g);
       if (node instanceof AccumulateGrad) {
         if (inputNodes === null) accumulateGrad(node.variable, g, opts.createGraph);
         continue;
       }
       const next = node.nextFunctions;
-      const mask = next.map((c) => c !== null && needed.has(c));
-      if (!mask.some(Boolean)) continue;
+      const mask = inputNodes === null ? node.edgeMask() : next.map((c) => c !== null && c._needed === walk);
+      if (!mask.includes(true)) continue;
       const grads = node.apply(g, mask);
       if (!opts.retainGraph) node.release();
-      if (isAnomalyEnabled()) {
-        grads.forEach((gi, i) => {
-          const err = gi && mask[i] ? checkFinite(gi, node.name, i, node.forwardStack) : null;
-          if (err) throw err;
-        });
-      }
       for (let i = 0; i < next.length; i++) {
         const child = next[i];
         const gi = grads[i];
         if (!child || !mask[i] || gi == null) continue;
+        if (anomaly) {
+          const err = checkFinite(gi, node.name, i, node.forwardStack);
+          if (err) throw err;
+        }
         accumulate(child, conform(gi, node, i));
       }
     }

@@ -18,6 +18,12 @@ import type { Tensor, TensorHook } from '../tensor.js';
 export abstract class Node {
   /** Tensor hooks of the tensor this node produced, run on its gradient before `apply`. @internal */
   preHooks: TensorHook[] | null = null;
+  /** @internal bookkeeping of the engine's walks (see engine.ts). */
+  _visited = 0;
+  /** @internal */ _needed = 0;
+  /** @internal */ _bufferWalk = 0;
+  /** @internal the gradient summed so far during a walk. */ _buffer: Tensor | null = null;
+  private mask: readonly boolean[] | null = null;
   /** Where the forward op was called, recorded under anomaly detection. */
   forwardStack: string | undefined = undefined;
   /** Shapes and dtypes of the inputs, to reduce and cast each input's gradient in one place. @internal */
@@ -31,6 +37,11 @@ export abstract class Node {
   ) {
     this.inputShapes = inputs.map((t) => t.shape);
     this.inputDTypes = inputs.map((t) => t.dtype);
+  }
+
+  /** Which inputs take a gradient in a full backward (those with a node). @internal */
+  edgeMask(): readonly boolean[] {
+    return (this.mask ??= this.nextFunctions.map((c) => c !== null));
   }
 
   /** Compute the gradients of the inputs from the gradient of the output. @internal */

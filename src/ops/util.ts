@@ -1,7 +1,7 @@
 import { allocate, scalarResultType, type DType, type TypedArray } from '../dtype.js';
 import { getBackend } from '../kernels/index.js';
 import type { View } from '../kernels/backend.js';
-import { sizeOf, type Shape } from '../shape.js';
+import { sameShape, sizeOf, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
 /** A tensor operand or a JS number, as binary ops accept. */
@@ -53,6 +53,7 @@ export function viewOf(t: Tensor): View {
  * ```
  */
 export function broadcastView(t: Tensor, shape: Shape): View {
+  if (t.shape === shape || sameShape(t.shape, shape)) return { data: t.storage.data, offset: t.offset, strides: t.strides };
   return { data: t.storage.data, offset: t.offset, strides: broadcastStrides(t.shape, t.strides, shape) };
 }
 
