@@ -28,6 +28,8 @@ export class Tensor {
   grad: Tensor | null = null;
   /** @internal */ _requiresGrad = false;
   /** @internal */ _retainsGrad = false;
+  /** @internal forward-mode tangent, valid at level `_tangentLevel` (see forward-ad.ts). */ _tangent: Tensor | null = null;
+  /** @internal */ _tangentLevel = 0;
   /** @internal the AccumulateGrad node of a leaf, created on first use in a graph. */ _accumulator: Node | null = null;
 
   constructor(

@@ -1,7 +1,7 @@
 import { fmtShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { grad } from './engine.js';
-import { noGrad } from './grad-mode.js';
+import { Generator } from '../random.js';
 
 /** Tolerances of `gradcheck` (PyTorch's defaults). */
 export interface GradcheckOptions {
@@ -47,14 +47,12 @@ export function gradcheck(fn: Fn, inputs: readonly Tensor[], options: GradcheckO
     return false;
   };
   for (const [oi, out] of outs.entries()) {
-    if (!out.requiresGrad) {
-      if (out.dtype === 'float64' || out.dtype === 'float32') return fail(`gradcheck: output ${oi} does not require grad; the function cut the graph (noGrad, detach or a non-differentiable op).`);
-      continue;
-    }
+    if (out.dtype !== 'float64' && out.dtype !== 'float32') continue;
     const n = out.size;
-    // analytic[i][j][k]: d out[j] / d input_i[k]
+    // analytic[i][j][k]: d out[j] / d input_i[k]; an output that does not require grad has a zero Jacobian,
+    // which the finite differences must then confirm.
     const analytic = diff.map((t) => Array.from({ length: n }, () => new Float64Array(t.size)));
-    for (let j = 0; j < n; j++) {
+    for (let j = 0; j < n && out.requiresGrad; j++) {
       const seed = new Float64Array(n);
       seed[j] = 1;
       const seedT = Tensor.fromArray(out.dtype === 'float32' ? new Float32Array(seed) : seed, out.shape, out.dtype);
@@ -67,9 +65,9 @@ export function gradcheck(fn: Fn, inputs: readonly Tensor[], options: GradcheckO
         const pos = flatOffset(t, k);
         const orig = data[pos]!;
         data[pos] = orig + eps;
-        const plus = noGrad(() => outputsOf(fn, inputs)[oi]!.data());
+        const plus = outputsOf(fn, inputs)[oi]!.data();
         data[pos] = orig - eps;
-        const minus = noGrad(() => outputsOf(fn, inputs)[oi]!.data());
+        const minus = outputsOf(fn, inputs)[oi]!.data();
         data[pos] = orig;
         for (let j = 0; j < n; j++) {
           const numeric = (plus[j]! - minus[j]!) / (2 * eps);
@@ -98,4 +96,36 @@ function flatOffset(t: Tensor, k: number): number {
     k = Math.floor(k / size);
   }
   return off;
+}
+
+/**
+ * Check second derivatives: `gradcheck` applied to the function that maps (inputs, gradOutputs) to the
+ * gradients of `fn` (computed with `createGraph`), with random float64 gradOutputs.
+ *
+ * @example
+ * ```ts
+ * const x = randn([3], { dtype: 'float64', requiresGrad: true });
+ * gradgradcheck((x) => x.tanh().sum(), [x]); // true
+ * ```
+ */
+export function gradgradcheck(fn: Fn, inputs: readonly Tensor[], options: GradcheckOptions & { readonly seed?: number } = {}): boolean {
+  const outs = outputsOf(fn, inputs);
+  const gen = new Generator(options.seed ?? 0);
+  const gradOutputs = outs.map((o) => {
+    const data = new Float64Array(o.size).map(() => gen.normal());
+    const t = Tensor.fromArray(data, o.shape, 'float64');
+    t.requiresGrad = true;
+    return t;
+  });
+  const n = inputs.length;
+  const firstOrder = (...args: Tensor[]): Tensor[] => {
+    const xs = args.slice(0, n), gos = args.slice(n);
+    const ys = outputsOf(fn, xs);
+    const live = ys.map((y, i) => ({ y, go: gos[i]! })).filter(({ y }) => y.requiresGrad);
+    const wrt = xs.filter((x) => x.requiresGrad);
+    if (live.length === 0 || wrt.length === 0) return [];
+    const gs = grad(live.map((l) => l.y), wrt, { gradOutputs: live.map((l) => l.go), createGraph: true, allowUnused: true });
+    return gs.map((g, i) => g ?? Tensor.fromArray(new Float64Array(wrt[i]!.size), wrt[i]!.shape, 'float64'));
+  };
+  return gradcheck(firstOrder, [...inputs, ...gradOutputs], options);
 }

@@ -3,8 +3,8 @@ import type { BinaryKernel } from '../kernels/backend.js';
 import { getBackend } from '../kernels/index.js';
 import { broadcastShapes, sameShape, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { apply, defineOp, type BackwardRule, type OpDef } from './registry.js';
-import { broadcastView, castRaw, operands, wrap, type TensorLike } from './util.js';
+import { apply, defineOp, type BackwardRule, type JvpRule, type OpDef } from './registry.js';
+import { broadcastView, castRaw, operands, sumTangents, wrap, zerosLike, type TensorLike } from './util.js';
 import { where } from './where.js';
 
 const COMPARISONS = new Set<BinaryKernel>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
@@ -35,57 +35,71 @@ export function binaryKernel(kernel: BinaryKernel, a: Tensor, b: Tensor, op: str
   return wrap(out, shape, outType);
 }
 
-function binaryOp(
-  name: BinaryKernel,
-  backward?: BackwardRule<void>,
-  saves = true,
-): OpDef<void> {
+function binaryOp(name: BinaryKernel, rules: { backward?: BackwardRule<void>; jvp?: JvpRule<void> } = {}, saves = true): OpDef<void> {
   return defineOp<void>({
     name,
     forward: ([a, b], _, ctx) => {
       if (saves && ctx.recording) ctx.save(a!, b!);
       return binaryKernel(name, a!, b!, name);
     },
-    ...(backward ? { backward } : {}),
+    ...rules,
   });
 }
 
 // Each rule returns gradients in the output's shape; the engine sums them back over broadcast dims.
-export const addOp = binaryOp('add', (g) => [g, g], false);
-export const subOp = binaryOp('sub', (g, { needsInputGrad: n }) => [g, n[1] ? g.neg() : null], false);
-export const mulOp = binaryOp('mul', (g, { saved: [a, b], needsInputGrad: n }) => [
-  n[0] ? g.mul(b!) : null,
-  n[1] ? g.mul(a!) : null,
-]);
-export const divOp = binaryOp('div', (g, { saved: [a, b], needsInputGrad: n }) => [
-  n[0] ? g.div(b!) : null,
-  n[1] ? g.mul(a!).div(b!.mul(b!)).neg() : null,
-]);
+// JVP rules get the inputs' tangents (null = zero) and return the output's.
+export const addOp = binaryOp('add', {
+  backward: (g) => [g, g],
+  jvp: ([ta, tb]) => sumTangents(ta, tb),
+}, false);
+export const subOp = binaryOp('sub', {
+  backward: (g, { needsInputGrad: n }) => [g, n[1] ? g.neg() : null],
+  jvp: ([ta, tb]) => sumTangents(ta, tb?.neg()),
+}, false);
+export const mulOp = binaryOp('mul', {
+  backward: (g, { saved: [a, b], needsInputGrad: n }) => [n[0] ? g.mul(b!) : null, n[1] ? g.mul(a!) : null],
+  jvp: ([ta, tb], { inputs: [a, b] }) => sumTangents(ta?.mul(b!), tb?.mul(a!)),
+});
+export const divOp = binaryOp('div', {
+  backward: (g, { saved: [a, b], needsInputGrad: n }) => [
+    n[0] ? g.div(b!) : null,
+    n[1] ? g.mul(a!).div(b!.mul(b!)).neg() : null,
+  ],
+  jvp: ([ta, tb], { inputs: [, b], output }) => sumTangents(ta, tb?.mul(output).neg())?.div(b!) ?? null,
+});
 // d/da a^b = b·a^(b-1), taken as 0 where b = 0 (so 0^0 has a finite gradient); d/db a^b = a^b·log a, taken as
 // 0 where a = 0 and b ≥ 0, as PyTorch does, instead of 0·(-inf) = NaN.
-export const powOp = binaryOp('pow', (g, { saved: [a, b], needsInputGrad: n }) => [
-  n[0] ? where(b!.eq(0), 0, g.mul(b!).mul(a!.pow(b!.sub(1)))) : null,
-  n[1] ? where(logicalAnd(a!.eq(0), b!.ge(0)), 0, g.mul(a!.pow(b!)).mul(a!.log())) : null,
-]);
+const powDa = (a: Tensor, b: Tensor): Tensor => where(b.eq(0), 0, b.mul(a.pow(b.sub(1))));
+const powDb = (a: Tensor, b: Tensor, out: Tensor): Tensor => where(logicalAnd(a.eq(0), b.ge(0)), 0, out.mul(a.log()));
+export const powOp = binaryOp('pow', {
+  backward: (g, { saved: [a, b], needsInputGrad: n }) => [
+    n[0] ? g.mul(powDa(a!, b!)) : null,
+    n[1] ? g.mul(powDb(a!, b!, a!.pow(b!))) : null,
+  ],
+  jvp: ([ta, tb], { inputs: [a, b], output }) => sumTangents(ta?.mul(powDa(a!, b!)), tb?.mul(powDb(a!, b!, output))),
+});
 // Ties split the gradient in half between the operands, as PyTorch does.
-const pickBackward = (first: 'gt' | 'lt'): BackwardRule<void> => (g, { saved: [a, b], needsInputGrad: n }) => {
-  const tie = a!.eq(b!);
-  const half = g.mul(0.5);
-  const aWins = first === 'gt' ? a!.gt(b!) : a!.lt(b!);
-  const bWins = first === 'gt' ? b!.gt(a!) : b!.lt(a!);
-  return [
-    n[0] ? where(aWins, g, where(tie, half, 0)) : null,
-    n[1] ? where(bWins, g, where(tie, half, 0)) : null,
-  ];
-};
-export const maximumOp = binaryOp('maximum', pickBackward('gt'));
-export const minimumOp = binaryOp('minimum', pickBackward('lt'));
-export const eqOp = binaryOp('eq', undefined, false);
-export const neOp = binaryOp('ne', undefined, false);
-export const ltOp = binaryOp('lt', undefined, false);
-export const leOp = binaryOp('le', undefined, false);
-export const gtOp = binaryOp('gt', undefined, false);
-export const geOp = binaryOp('ge', undefined, false);
+function pick(first: 'gt' | 'lt'): { backward: BackwardRule<void>; jvp: JvpRule<void> } {
+  const wins = (x: Tensor, y: Tensor): Tensor => (first === 'gt' ? x.gt(y) : x.lt(y));
+  return {
+    backward: (g, { saved: [a, b], needsInputGrad: n }) => {
+      const half = where(a!.eq(b!), g.mul(0.5), 0);
+      return [n[0] ? where(wins(a!, b!), g, half) : null, n[1] ? where(wins(b!, a!), g, half) : null];
+    },
+    jvp: ([ta, tb], { inputs: [a, b] }) => {
+      const za = ta ?? zerosLike(a!), zb = tb ?? zerosLike(b!);
+      return where(wins(a!, b!), za, where(a!.eq(b!), za.add(zb).mul(0.5), zb));
+    },
+  };
+}
+export const maximumOp = binaryOp('maximum', pick('gt'));
+export const minimumOp = binaryOp('minimum', pick('lt'));
+export const eqOp = binaryOp('eq', {}, false);
+export const neOp = binaryOp('ne', {}, false);
+export const ltOp = binaryOp('lt', {}, false);
+export const leOp = binaryOp('le', {}, false);
+export const gtOp = binaryOp('gt', {}, false);
+export const geOp = binaryOp('ge', {}, false);
 
 const call = (op: OpDef<void>) => (a: TensorLike, b: TensorLike): Tensor => apply(op, operands(a, b, op.name), undefined);
 

@@ -8,6 +8,7 @@ export const toOp = defineOp<{ readonly dtype: DType }>({
   forward: ([x], { dtype }) => (x!.dtype === dtype ? wrap(contiguousData(x!).slice(), x!.shape, dtype) : castRaw(x!, dtype)),
   // Casting between floats is differentiable: the gradient is cast back. Casting to int or bool cuts the graph.
   backward: (g, { inputDTypes: [d] }) => [g.to(d!)],
+  jvp: ([t], { attrs: { dtype } }) => (t ? t.to(dtype) : null),
 });
 
 /**

@@ -1,12 +1,12 @@
 import { allocate, promoteTypes, type TypedArray } from '../dtype.js';
 import { fmtShape, normalizeDim, sameShape, sizeOf, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { apply, defineOp } from './registry.js';
-import { contiguousData, empty, wrap } from './util.js';
+import { apply, defineOp, type OpDef } from './registry.js';
+import { contiguousData, empty, wrap, zerosLike } from './util.js';
 
 // ---- narrow: a view of a slice along one dim ----
 
-export const narrowOp = defineOp<{ readonly dim: number; readonly start: number; readonly length: number }>({
+export const narrowOp: OpDef<{ readonly dim: number; readonly start: number; readonly length: number }> = defineOp<{ readonly dim: number; readonly start: number; readonly length: number }>({
   name: 'narrow',
   forward: ([x], { dim, start, length }) => {
     const shape = [...x!.shape];
@@ -20,6 +20,7 @@ export const narrowOp = defineOp<{ readonly dim: number; readonly start: number;
     const parts = [start > 0 ? pad(start) : null, g, start + length < size ? pad(size - start - length) : null];
     return [cat(parts.filter((p): p is Tensor => p !== null), dim)];
   },
+  jvp: ([t], { attrs }) => (t ? apply(narrowOp, [t], attrs) : null),
 });
 
 /** Elements `start .. start+length-1` along `dim`, as a view. @example `narrow(x, 1, 0, 2)` */
@@ -64,6 +65,7 @@ export const catOp = defineOp<{ readonly dim: number }>({
       return r;
     });
   },
+  jvp: (ts, { attrs: { dim }, inputs }) => cat(ts.map((t, i) => t ?? zerosLike(inputs[i]!)), dim),
 });
 
 /** Join tensors along an existing dim; all other sizes must match. @example `cat([a, b], 0)` */
@@ -147,6 +149,7 @@ export const indexSelectOp = defineOp<{ readonly dim: number }>({
     return wrap(out, shape, x!.dtype);
   },
   backward: (g, { attrs: { dim }, saved: [index], inputShapes: [s] }) => [indexAdd(empty(s!, g.dtype), dim, index!, g), null],
+  jvp: ([t], { attrs: { dim }, inputs: [, index] }) => (t ? t.indexSelect(dim, index!) : null),
 });
 
 /** Pick entries `index` (int32, 1-d) along `dim`. @example `indexSelect(embeddings, 0, ids)` */
@@ -167,6 +170,7 @@ export const indexAddOp = defineOp<{ readonly dim: number }>({
     return wrap(out, base!.shape, dtype);
   },
   backward: (g, { attrs: { dim }, saved: [index], needsInputGrad: n }) => [n[0] ? g : null, null, n[2] ? g.indexSelect(dim, index!) : null],
+  jvp: ([tb, , ts], { attrs: { dim }, inputs: [base, index, src] }) => indexAdd(tb ?? zerosLike(base!), dim, index!, ts ?? zerosLike(src!)),
 });
 
 /** `base` with `src[.., i, ..]` added at `base[.., index[i], ..]` along `dim` (out of place). @example `indexAdd(zeros([5, 3]), 0, idx, rows)` */
@@ -231,6 +235,7 @@ export const gatherOp = defineOp<{ readonly dim: number }>({
     return wrap(out, index!.shape, x!.dtype);
   },
   backward: (g, { attrs: { dim }, saved: [index], inputShapes: [s] }) => [scatterAdd(empty(s!, g.dtype), dim, index!, g), null],
+  jvp: ([t], { attrs: { dim }, inputs: [, index] }) => (t ? t.gather(dim, index!) : null),
 });
 
 /** `out[i][j] = x[i][index[i][j]]` for dim 1, likewise for other dims; `index` is int32 of x's rank. @example `gather(logp, 1, labels.unsqueeze(1))` */
@@ -252,6 +257,7 @@ export const scatterAddOp = defineOp<{ readonly dim: number }>({
     return wrap(out, base!.shape, base!.dtype);
   },
   backward: (g, { attrs: { dim }, saved: [index], needsInputGrad: n }) => [n[0] ? g : null, null, n[2] ? g.gather(dim, index!) : null],
+  jvp: ([tb, , ts], { attrs: { dim }, inputs: [base, index, src] }) => scatterAdd(tb ?? zerosLike(base!), dim, index!, ts ?? zerosLike(src!)),
 });
 
 /** `base` with `src` added at the positions `index` names along `dim` (out of place). @example `scatterAdd(zeros([2, 5]), 1, idx, ones([2, 3]))` */

@@ -4,7 +4,7 @@ import { getBackend } from '../kernels/index.js';
 import { broadcastShapes, fmtShape, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { apply, defineOp } from './registry.js';
-import { broadcastStrides, castRaw, wrap } from './util.js';
+import { broadcastStrides, castRaw, sumTangents, wrap } from './util.js';
 
 /** Per-batch offsets of `t`'s matrices, broadcast over `batch`; strides carry transposes, so nothing is copied. */
 function operand(t: Tensor, batch: readonly number[]): MatrixOperand {
@@ -47,6 +47,7 @@ export const matmulOp = defineOp<void>({
     n[0] ? g.matmul(b!.transpose(-1, -2)) : null,
     n[1] ? a!.transpose(-1, -2).matmul(g) : null,
   ],
+  jvp: ([ta, tb], { inputs: [a, b] }) => sumTangents(ta?.matmul(b!), tb ? a!.matmul(tb) : null),
 });
 
 /**

@@ -1,6 +1,6 @@
 import { fmtShape, normalizeDim, sizeOf, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { apply, defineOp } from './registry.js';
+import { apply, defineOp, type OpDef } from './registry.js';
 import { contiguousData, wrap } from './util.js';
 
 /** A tensor sharing `t`'s storage with another shape, strides and offset: no copy. */
@@ -8,11 +8,12 @@ function viewAs(t: Tensor, shape: Shape, strides: readonly number[], offset = t.
   return new Tensor(t.storage, shape, t.dtype, strides, offset);
 }
 
-export const reshapeOp = defineOp<{ readonly shape: Shape }>({
+export const reshapeOp: OpDef<{ readonly shape: Shape }> = defineOp<{ readonly shape: Shape }>({
   name: 'reshape',
   // A view when the input is contiguous, a copy otherwise (PyTorch's reshape).
   forward: ([x], { shape }) => (x!.isContiguous() ? viewAs(x!, shape, contiguousStridesOf(shape)) : wrap(contiguousData(x!), shape, x!.dtype)),
   backward: (g, { inputShapes: [s] }) => [g.reshape(s!)],
+  jvp: ([t], { attrs }) => (t ? apply(reshapeOp, [t], attrs) : null),
 });
 
 function contiguousStridesOf(shape: Shape): number[] {
@@ -60,7 +61,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   return apply(reshapeOp, [x], { shape: inferShape(shape, x.size, x.shape, 'reshape') });
 }
 
-export const permuteOp = defineOp<{ readonly dims: readonly number[] }>({
+export const permuteOp: OpDef<{ readonly dims: readonly number[] }> = defineOp<{ readonly dims: readonly number[] }>({
   name: 'permute',
   forward: ([x], { dims }) => viewAs(x!, dims.map((d) => x!.shape[d]!), dims.map((d) => x!.strides[d]!)),
   backward: (g, { attrs: { dims } }) => {
@@ -68,6 +69,7 @@ export const permuteOp = defineOp<{ readonly dims: readonly number[] }>({
     dims.forEach((d, i) => (inverse[d] = i));
     return [g.permute(inverse)];
   },
+  jvp: ([t], { attrs }) => (t ? apply(permuteOp, [t], attrs) : null),
 });
 
 /** Reorder dimensions (a view). @example `permute(x, [2, 0, 1])` */
@@ -99,6 +101,7 @@ export const expandOp = defineOp<{ readonly shape: Shape }>({
   },
   // The engine sums the gradient back to the input's shape, which is exactly expand's VJP.
   backward: (g) => [g],
+  jvp: ([t], { attrs }) => (t ? t.expand(attrs.shape) : null),
 });
 
 /** Broadcast to a larger shape without copying; -1 keeps a size. @example `expand(bias, [64, -1])` */

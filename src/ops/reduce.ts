@@ -60,13 +60,14 @@ function unsqueezeReduced(g: Tensor, inputShape: Shape, { dims, keepdim }: Reduc
   return keepdim ? g : g.reshape(keptShape(inputShape, dims));
 }
 
-export const sumOp = defineOp<ReduceAttrs>({
+export const sumOp: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
   name: 'sum',
   forward: ([x], attrs) => reduceKernel('sum', x!, attrs, isFloating(x!.dtype) ? x!.dtype : 'int32', isFloating(x!.dtype) ? x!.dtype : 'int32'),
   backward: (g, { attrs, inputShapes: [s] }) => [unsqueezeReduced(g, s!, attrs).expand(s!)],
+  jvp: ([t], { attrs }) => (t ? apply(sumOp, [t], attrs) : null),
 });
 
-export const meanOp = defineOp<ReduceAttrs>({
+export const meanOp: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
   name: 'mean',
   forward: ([x], attrs) => {
     const y = reduceKernel('sum', x!, attrs, x!.dtype);
@@ -80,6 +81,7 @@ export const meanOp = defineOp<ReduceAttrs>({
     const n = attrs.dims.reduce((p, d) => p * s![d]!, 1);
     return [unsqueezeReduced(g, s!, attrs).div(n).expand(s!)];
   },
+  jvp: ([t], { attrs }) => (t ? apply(meanOp, [t], attrs) : null),
 });
 
 // The gradient of max/min goes to the elements equal to the result, shared evenly among ties.
@@ -98,6 +100,12 @@ function extremumOp(name: 'max' | 'min'): OpDef<ReduceAttrs> {
       return y;
     },
     backward: extremumBackward,
+    // The tangent of the selected elements, averaged over ties like the gradient.
+    jvp: ([t], { attrs, inputs: [x], output }) => {
+      if (!t) return null;
+      const mask = x!.eq(unsqueezeReduced(output, x!.shape, attrs));
+      return apply(sumOp, [where(mask, t, 0)], attrs).div(apply(sumOp, [mask], attrs));
+    },
   });
 }
 
@@ -115,6 +123,8 @@ export const logsumexpOp = defineOp<ReduceAttrs>({
   backward: (g, { attrs, saved: [x, y], inputShapes: [s] }) => [
     unsqueezeReduced(g, s!, attrs).mul(x!.sub(unsqueezeReduced(y!, s!, attrs)).exp()),
   ],
+  jvp: ([t], { attrs, inputs: [x], output }) =>
+    t ? apply(sumOp, [t.mul(x!.sub(unsqueezeReduced(output, x!.shape, attrs)).exp())], attrs) : null,
 });
 
 function argOp(name: 'argmax' | 'argmin'): OpDef<ReduceAttrs> {

@@ -1,6 +1,8 @@
 import { AccumulateGrad, Node, releasedGraphError, versionError } from '../autograd/node.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import { isAnomalyEnabled } from '../autograd/anomaly.js';
+import { forwardLevel, setTangent, tangentOf, whilePaused } from '../autograd/forward-ad.js';
+import { sameShape } from '../shape.js';
 import type { DType } from '../dtype.js';
 import type { Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -43,7 +45,22 @@ export interface OpDef<A> {
   readonly name: string;
   forward(inputs: readonly Tensor[], attrs: A, ctx: ForwardCtx): Tensor;
   backward?(grad: Tensor, ctx: BackwardCtx<A>): readonly (Tensor | null | undefined)[];
+  /**
+   * The forward-mode rule: the output's tangent from the inputs' tangents (null for a zero tangent). It may
+   * return a tangent that broadcasts to the output's shape.
+   */
+  jvp?(tangents: readonly (Tensor | null)[], ctx: JvpCtx<A>): Tensor | null;
 }
+
+/** What a JVP rule sees: the op's attributes, its inputs and its output. */
+export interface JvpCtx<A> {
+  readonly attrs: A;
+  readonly inputs: readonly Tensor[];
+  readonly output: Tensor;
+}
+
+/** A forward-mode rule: input tangents in (null = zero), the output's tangent out. */
+export type JvpRule<A> = NonNullable<OpDef<A>['jvp']>;
 
 /** A vector-Jacobian rule: output gradient in, one gradient per input out. */
 export type BackwardRule<A> = NonNullable<OpDef<A>['backward']>;
@@ -173,6 +190,32 @@ function edgeOf(t: Tensor): Node | null {
  * ```
  */
 export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor {
+  const out = record(op, inputs, attrs);
+  if (forwardLevel() !== 0 && op.backward !== undefined) pushTangent(op, inputs, attrs, out);
+  return out;
+}
+
+function pushTangent<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A, out: Tensor): void {
+  let any = false;
+  const tangents = inputs.map((t) => {
+    const tt = tangentOf(t);
+    if (tt) any = true;
+    return tt;
+  });
+  if (!any) return;
+  if (!op.jvp) throw new Error(`jvp: the op '${op.name}' has no forward-mode (JVP) rule.`);
+  const rule = op.jvp;
+  let t = whilePaused(() => rule(tangents, { attrs, inputs, output: out }));
+  if (t === null) return;
+  t = whilePaused(() => {
+    let r = t!;
+    if (!sameShape(r.shape, out.shape)) r = r.expand(out.shape);
+    return r.dtype === out.dtype ? r : r.to(out.dtype);
+  });
+  setTangent(out, t);
+}
+
+function record<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor {
   if (op.backward !== undefined && isGradEnabled()) {
     let record = false;
     for (const t of inputs) if (t.requiresGrad) { record = true; break; }

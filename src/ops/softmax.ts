@@ -22,6 +22,8 @@ export const softmaxOp = defineOp<{ readonly dim: number }>({
   },
   // J = diag(y) − y yᵀ, so Jᵀg = y ⊙ (g − Σ g⊙y).
   backward: (g, { attrs: { dim }, saved: [y] }) => [y!.mul(g.sub(g.mul(y!).sum(dim, true)))],
+  // J is symmetric, so the tangent maps the same way.
+  jvp: ([t], { attrs: { dim }, output: y }) => (t ? y.mul(t.sub(t.mul(y).sum(dim, true))) : null),
 });
 
 export const logSoftmaxOp = defineOp<{ readonly dim: number }>({
@@ -33,6 +35,7 @@ export const logSoftmaxOp = defineOp<{ readonly dim: number }>({
   },
   // J = I − softmax 1ᵀ, so Jᵀg = g − softmax · Σ g.
   backward: (g, { attrs: { dim }, saved: [y] }) => [g.sub(y!.exp().mul(g.sum(dim, true)))],
+  jvp: ([t], { attrs: { dim }, output: y }) => (t ? t.sub(t.mul(y.exp()).sum(dim, true)) : null),
 });
 
 /** Softmax along `dim` (default last), stable for large logits. @example `softmax(logits, 1)` */

@@ -35,7 +35,14 @@ function unaryOp(name: UnaryKernel, saves: Saves, backward?: (g: Tensor, saved: 
       if (ctx.recording && saves !== 'none') ctx.save(saves === 'input' ? x! : y);
       return y;
     },
-    ...(backward ? { backward: (g: Tensor, { saved }: { saved: readonly Tensor[] }) => [backward(g, saved[0]!)] } : {}),
+    // Elementwise, so the Jacobian is diagonal: the same rule maps a gradient backward and a tangent forward.
+    ...(backward
+      ? {
+          backward: (g: Tensor, { saved }: { saved: readonly Tensor[] }) => [backward(g, saved[0]!)],
+          jvp: ([t]: readonly (Tensor | null)[], { inputs: [x], output }: { inputs: readonly Tensor[]; output: Tensor }) =>
+            t ? backward(t, saves === 'input' ? x! : output) : null,
+        }
+      : {}),
   });
 }
 

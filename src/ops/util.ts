@@ -141,3 +141,29 @@ function checkNumber(v: unknown, op: string): number {
   if (typeof v !== 'number') throw new Error(`${op}: expected a Tensor or a number, got ${v === null ? 'null' : typeof v}.`);
   return v;
 }
+
+/**
+ * The sum of the tangents that are present (null and undefined are zero tangents); null when none is.
+ *
+ * @example
+ * ```ts
+ * sumTangents(ta?.mul(b), tb?.mul(a));
+ * ```
+ */
+export function sumTangents(...ts: (Tensor | null | undefined)[]): Tensor | null {
+  let acc: Tensor | null = null;
+  for (const t of ts) if (t) acc = acc === null ? t : acc.add(t);
+  return acc;
+}
+
+/**
+ * Zeros of `t`'s shape and dtype (for rules that need an explicit zero tangent or gradient).
+ *
+ * @example
+ * ```ts
+ * zerosLike(x);
+ * ```
+ */
+export function zerosLike(t: Tensor): Tensor {
+  return empty(t.shape, t.dtype);
+}

@@ -21,6 +21,7 @@ export const whereOp = defineOp<void>({
     n[1] ? where(cond!, g, 0) : null,
     n[2] ? where(cond!, 0, g) : null,
   ],
+  jvp: ([, ta, tb], { inputs: [cond] }) => where(cond!, ta ?? 0, tb ?? 0),
 });
 
 /**
@@ -65,6 +66,7 @@ export const clampOp = defineOp<ClampAttrs>({
   },
   // The gradient passes where min ≤ x ≤ max, boundaries included, as in PyTorch.
   backward: (g, { saved: [x], attrs: { min, max } }) => [where(x!.ge(min), where(x!.le(max), g, 0), 0)],
+  jvp: ([t], { inputs: [x], attrs: { min, max } }) => (t ? where(x!.ge(min), where(x!.le(max), t, 0), 0) : null),
 });
 
 /**
