@@ -37,6 +37,7 @@ export { Node, AccumulateGrad } from './autograd/node.js';
 export { savedTensorsHooks, type SavedTensorsHooks } from './autograd/saved-hooks.js';
 export { add_, sub_, mul_, div_, clamp_, fill_, zero_, copy_ } from './ops/inplace.js';
 export { detectAnomaly, setDetectAnomaly, isAnomalyEnabled } from './autograd/anomaly.js';
+export { profile, type Profile, type OpRecord, type ProfileTotals } from './autograd/profiler.js';
 export { gradcheck, gradgradcheck, type GradcheckOptions } from './autograd/gradcheck.js';
 export { jvp, vjp, valueAndGrad, jacobian, hessian, hvp, type FuncGradOptions, type JacobianOptions } from './autograd/functional.js';
 export * as func from './autograd/func.js';

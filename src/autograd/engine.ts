@@ -9,6 +9,7 @@ import { fmtShape, sameShape, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { noGrad, enableGrad, isGradEnabled } from './grad-mode.js';
 import { checkFinite, isAnomalyEnabled } from './anomaly.js';
+import { activeProfile, bytesOf, profileBackward, profileBackwardPass } from './profiler.js';
 import { AccumulateGrad, type Node } from './node.js';
 
 /** Options of `backward()`. */
@@ -158,8 +159,19 @@ function run(
       const next = node.nextFunctions;
       const mask = inputNodes === null ? node.edgeMask() : next.map((c) => c !== null && c._needed === walk);
       if (!mask.includes(true)) continue;
-      const grads = node.apply(g, mask);
-      if (!opts.retainGraph) node.release();
+      let grads: readonly (Tensor | null | undefined)[];
+      const prof = activeProfile();
+      if (prof === null) {
+        grads = node.apply(g, mask);
+        if (!opts.retainGraph) node.release();
+      } else {
+        const held = bytesOf(node.savedTensors);
+        grads = profileBackward(prof, node.name, () => {
+          const r = node.apply(g!, mask);
+          if (!opts.retainGraph) node.release();
+          return r;
+        }, () => held - bytesOf(node.savedTensors));
+      }
       for (let i = 0; i < next.length; i++) {
         const child = next[i];
         const gi = grads[i];
@@ -172,8 +184,10 @@ function run(
       }
     }
   };
-  if (opts.createGraph) enableGrad(body);
-  else noGrad(body);
+  const walkAll = (): void => (opts.createGraph ? enableGrad(body) : noGrad(body));
+  const prof = activeProfile();
+  if (prof === null) walkAll();
+  else profileBackwardPass(prof, walkAll);
   if (inputNodes === null) return [];
   return inputNodes.map((n, i) => {
     const g = captured.get(n);

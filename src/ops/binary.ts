@@ -1,4 +1,4 @@
-import { allocate, isFloating, promoteTypes, type DType } from '../dtype.js';
+import { allocate, isFloating, resultTypeOf, type DType } from '../dtype.js';
 import type { BinaryKernel } from '../kernels/backend.js';
 import { getBackend } from '../kernels/index.js';
 import { broadcastShapes, sameShape, sizeOf } from '../shape.js';
@@ -9,11 +9,12 @@ import { where } from './where.js';
 
 const COMPARISONS = new Set<BinaryKernel>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 
-function resultType(kernel: BinaryKernel, a: DType, b: DType): DType {
-  const t = promoteTypes(a, b);
-  // True division and real powers of integers are floats, as in PyTorch; bool arithmetic counts as int32.
+function resultType(kernel: BinaryKernel, a: Tensor, b: Tensor): DType {
+  const t = resultTypeOf(a.dtype, a.ndim, b.dtype, b.ndim);
+  // True division and real powers of integers are floats, as in PyTorch. bool + bool and bool · bool stay bool
+  // (logical or / and, as in PyTorch); bool - bool, which PyTorch rejects, counts as int32.
   if ((kernel === 'div' || kernel === 'pow') && !isFloating(t)) return kernel === 'div' ? 'float32' : t === 'bool' ? 'int32' : t;
-  if (t === 'bool' && !COMPARISONS.has(kernel) && kernel !== 'maximum' && kernel !== 'minimum') return 'int32';
+  if (t === 'bool' && kernel === 'sub') return 'int32';
   return t;
 }
 
@@ -26,12 +27,14 @@ function resultType(kernel: BinaryKernel, a: DType, b: DType): DType {
  * ```
  */
 export function binaryKernel(kernel: BinaryKernel, a: Tensor, b: Tensor, op: string): Tensor {
-  const dtype = resultType(kernel, a.dtype, b.dtype);
+  const dtype = resultType(kernel, a, b);
   const shape = sameShape(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape, op);
   const outType: DType = COMPARISONS.has(kernel) ? 'bool' : dtype;
   const out = allocate(outType, sizeOf(shape));
   const A = castRaw(a, dtype), B = castRaw(b, dtype);
-  getBackend().binary(kernel, broadcastView(A, shape), broadcastView(B, shape), out, shape);
+  // On 0/1 values, logical or is the maximum (a sum could write 2 into a bool).
+  const k: BinaryKernel = dtype === 'bool' && kernel === 'add' ? 'maximum' : kernel;
+  getBackend().binary(k, broadcastView(A, shape), broadcastView(B, shape), out, shape);
   return wrap(out, shape, outType);
 }
 
@@ -42,6 +45,7 @@ function binaryOp(name: BinaryKernel, rules: { backward?: BackwardRule<void>; jv
       if (saves && ctx.recording) ctx.save(a!, b!);
       return binaryKernel(name, a!, b!, name);
     },
+    flops: (_, out) => out.size,
     ...rules,
   });
 }
@@ -78,13 +82,14 @@ export const powOp = binaryOp('pow', {
   ],
   jvp: ([ta, tb], { inputs: [a, b], output }) => sumTangents(ta?.mul(powDa(a!, b!)), tb?.mul(powDb(a!, b!, output))),
 });
-// Ties split the gradient in half between the operands, as PyTorch does.
+// Ties split the gradient in half between the operands, as PyTorch does. Otherwise an operand gets the
+// gradient unless the other one beats it, so where either is NaN (nothing beats anything) both get all of it.
 function pick(first: 'gt' | 'lt'): { backward: BackwardRule<void>; jvp: JvpRule<void> } {
   const wins = (x: Tensor, y: Tensor): Tensor => (first === 'gt' ? x.gt(y) : x.lt(y));
   return {
     backward: (g, { saved: [a, b], needsInputGrad: n }) => {
-      const half = where(a!.eq(b!), g.mul(0.5), 0);
-      return [n[0] ? where(wins(a!, b!), g, half) : null, n[1] ? where(wins(b!, a!), g, half) : null];
+      const shared = where(a!.eq(b!), g.mul(0.5), g);
+      return [n[0] ? where(wins(b!, a!), 0, shared) : null, n[1] ? where(wins(a!, b!), 0, shared) : null];
     },
     jvp: ([ta, tb], { inputs: [a, b] }) => {
       const za = ta ?? zerosLike(a!), zb = tb ?? zerosLike(b!);

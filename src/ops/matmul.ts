@@ -48,6 +48,7 @@ export const matmulOp = defineOp<void>({
     n[1] ? a!.transpose(-1, -2).matmul(g) : null,
   ],
   jvp: ([ta, tb], { inputs: [a, b] }) => sumTangents(ta?.matmul(b!), tb ? a!.matmul(tb) : null),
+  flops: ([a], out) => 2 * out.size * a!.shape[a!.ndim - 1]!,
 });
 
 /**

@@ -1,8 +1,9 @@
 import { AccumulateGrad, Node, releasedGraphError, versionError } from '../autograd/node.js';
-import { isGradEnabled } from '../autograd/grad-mode.js';
+import { isGradEnabled, setGradEnabled } from '../autograd/grad-mode.js';
 import { isAnomalyEnabled } from '../autograd/anomaly.js';
 import { forwardLevel, setTangent, tangentOf, whilePaused } from '../autograd/forward-ad.js';
 import { sameShape } from '../shape.js';
+import { activeProfile, bytesOf, profileForward } from '../autograd/profiler.js';
 import type { DType } from '../dtype.js';
 import type { Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -50,6 +51,8 @@ export interface OpDef<A> {
    * return a tangent that broadcasts to the output's shape.
    */
   jvp?(tangents: readonly (Tensor | null)[], ctx: JvpCtx<A>): Tensor | null;
+  /** Floating-point operations of one forward call, for the profiler (optional). */
+  flops?(inputs: readonly Tensor[], output: Tensor, attrs: A): number;
 }
 
 /** What a JVP rule sees: the op's attributes, its inputs and its output. */
@@ -120,7 +123,16 @@ class OpNode<A> extends Node implements ForwardCtx, BackwardCtx<A> {
     if (hooks) {
       this.hooked ??= [];
       for (const t of tensors) {
-        this.hooked[this.savedList!.length] = { hooks, packed: hooks.pack(t) };
+        // Packed under noGrad, as PyTorch does: ops in a pack hook (t.clone(), t.to(...)) must not be recorded,
+        // or they would save tensors and call the hook again, forever.
+        const prev = setGradEnabled(false);
+        let packed: unknown;
+        try {
+          packed = hooks.pack(t);
+        } finally {
+          setGradEnabled(prev);
+        }
+        this.hooked[this.savedList!.length] = { hooks, packed };
         this.savedList!.push(PACKED);
         this.versions.push(0);
       }
@@ -146,7 +158,15 @@ class OpNode<A> extends Node implements ForwardCtx, BackwardCtx<A> {
   }
 
   override get savedTensors(): readonly Tensor[] {
-    return (this.savedList ?? []).filter((t) => t !== PACKED);
+    const list = this.savedList ?? [];
+    if (!this.hooked) return list;
+    // A hooked entry is reported as what its packed value holds (a checkpoint's handle holds its inputs).
+    return list.flatMap((t, i) => {
+      const h = this.hooked![i];
+      if (!h) return [t];
+      if (h.hooks.kept) return h.hooks.kept(h.packed);
+      return h.packed instanceof Tensor ? [h.packed] : [];
+    });
   }
 
   apply(grad: Tensor, needsInputGrad: readonly boolean[]): readonly (Tensor | null | undefined)[] {
@@ -190,6 +210,15 @@ function edgeOf(t: Tensor): Node | null {
  * ```
  */
 export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor {
+  const prof = activeProfile();
+  if (prof !== null) {
+    return profileForward(prof, op.name, (out) => op.flops?.(inputs, out, attrs) ?? 0, () => run(op, inputs, attrs),
+      (out) => (out.gradFn ? bytesOf(out.gradFn.savedTensors) : 0));
+  }
+  return run(op, inputs, attrs);
+}
+
+function run<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor {
   const out = record(op, inputs, attrs);
   if (forwardLevel() !== 0 && op.backward !== undefined) pushTangent(op, inputs, attrs, out);
   return out;

@@ -1,4 +1,5 @@
 import { allocate, isFloating } from '../dtype.js';
+import { zerosLike } from '../creation.js';
 import type { UnaryKernel } from '../kernels/backend.js';
 import { getBackend } from '../kernels/index.js';
 import type { Tensor } from '../tensor.js';
@@ -18,7 +19,9 @@ const INTEGER_OK = new Set<UnaryKernel>(['neg', 'abs', 'relu', 'sign']);
  * ```
  */
 export function unaryKernel(kernel: UnaryKernel, x: Tensor): Tensor {
-  const dtype = isFloating(x.dtype) ? x.dtype : INTEGER_OK.has(kernel) ? (x.dtype === 'bool' ? 'int32' : x.dtype) : 'float32';
+  // The sign of a bool is itself, as in PyTorch; other integer-keeping ops count bools as int32.
+  const dtype = isFloating(x.dtype) ? x.dtype
+    : INTEGER_OK.has(kernel) ? (x.dtype === 'bool' && kernel !== 'sign' ? 'int32' : x.dtype) : 'float32';
   const n = x.size;
   const out = allocate(dtype, n);
   getBackend().unary(kernel, contiguousData(x, dtype), out, n);
@@ -35,6 +38,7 @@ function unaryOp(name: UnaryKernel, saves: Saves, backward?: (g: Tensor, saved: 
       if (ctx.recording && saves !== 'none') ctx.save(saves === 'input' ? x! : y);
       return y;
     },
+    flops: (_: readonly Tensor[], out: Tensor) => out.size,
     // Elementwise, so the Jacobian is diagonal: the same rule maps a gradient backward and a tangent forward.
     ...(backward
       ? {
@@ -56,8 +60,10 @@ export const sinOp = unaryOp('sin', 'input', (g, x) => g.mul(x.cos()));
 export const cosOp = unaryOp('cos', 'input', (g, x) => g.mul(x.sin()).neg());
 export const tanhOp = unaryOp('tanh', 'output', (g, y) => g.mul(y.mul(y).neg().add(1)));
 export const sigmoidOp = unaryOp('sigmoid', 'output', (g, y) => g.mul(y.mul(y.neg().add(1))));
-export const reluOp = unaryOp('relu', 'output', (g, y) => where(y.gt(0), g, 0));
-export const signOp = unaryOp('sign', 'none');
+// PyTorch's threshold_backward: the gradient is cut where y ≤ 0, so it passes at NaN (which compares false).
+export const reluOp = unaryOp('relu', 'output', (g, y) => where(y.le(0), 0, g));
+// Piecewise constant: PyTorch records it with a zero gradient, so sign(x).sum().backward() works.
+export const signOp = unaryOp('sign', 'none', (g) => zerosLike(g));
 
 const call = (op: OpDef<void>) => (x: Tensor): Tensor => apply(op, [x], undefined);
 
@@ -81,5 +87,5 @@ export const tanh = call(tanhOp);
 export const sigmoid = call(sigmoidOp);
 /** `max(x, 0)`; its gradient at 0 is 0. @example `relu(x)` */
 export const relu = call(reluOp);
-/** -1, 0 or 1 by the sign of x (NaN stays NaN); not differentiable (zero gradient). @example `sign(x)` */
+/** -1, 0 or 1 by the sign of x (0 for NaN and -0, as in PyTorch); its gradient is zero. @example `sign(x)` */
 export const sign = call(signOp);
