@@ -1,7 +1,7 @@
 // The test table: for every entry of the op table, cases (input shapes and domains), how to call the op,
 // and the float64 reference it must match. ops.test.ts turns each case into forward, float32 and gradcheck
 // tests on every backend, and fails for an op that has no entry here.
-import { cat, stack, type Tensor } from '../src/index.js';
+import { apply, cat, conv2d, maxPool2d, opTable, stack, unfold, type OpDef, type Tensor } from '../src/index.js';
 import * as R from './reference.js';
 import type { Nd } from './reference.js';
 
@@ -233,6 +233,29 @@ export const SPECS: Record<string, OpSpec> = {
       { label: 'dim 1 collisions', args: [f([2, 4]), idx([2, 3], [0, 0, 3, 1, 2, 1]), f([2, 3])], run: (b, i, s) => b!.scatterAdd(1, i!, s!), ref: (b, i, s) => R.scatterAdd(b!, 1, i!, s!) },
     ],
   },
+  unfold: {
+    cases: [
+      { label: 'kernel 2×3, stride (1, 2), padding (1, 0)', args: [f([2, 2, 5, 4])], run: (x) => unfold(x, [2, 3], { stride: [1, 2], padding: [1, 0] }),
+        ref: (x) => R.unfold(x!, { kernel: [2, 3], stride: [1, 2], padding: [1, 0], dilation: [1, 1] }) },
+      { label: 'dilation 2', args: [f([1, 1, 5, 5])], run: (x) => unfold(x, 2, { dilation: 2 }),
+        ref: (x) => R.unfold(x!, { kernel: [2, 2], stride: [1, 1], padding: [0, 0], dilation: [2, 2] }) },
+      { label: 'conv2d with bias and padding', args: [f([2, 3, 6, 5]), f([4, 3, 3, 2]), f([4])], run: (x, w, b) => conv2d(x!, w!, b!, { padding: 1, stride: [2, 1] }),
+        ref: (x, w, b) => R.conv2d(x!, w!, b!, { kernel: [3, 2], stride: [2, 1], padding: [1, 1], dilation: [1, 1] }) },
+    ],
+  },
+  fold: {
+    cases: [
+      { label: 'transpose of unfold', args: [f([2, 12, 6])],
+        run: (c) => foldOf(c), ref: (c) => R.fold(c!, [5, 4], { kernel: [2, 3], stride: [1, 2], padding: [1, 0], dilation: [1, 1] }) },
+    ],
+  },
+  maxPool2d: {
+    cases: [
+      { label: 'kernel 2', args: [f([2, 3, 4, 6])], run: (x) => maxPool2d(x, 2), ref: (x) => R.maxPool(x!, { kernel: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1] }) },
+      { label: 'kernel 3 stride 2 padding 1', args: [f([1, 2, 7, 5])], run: (x) => maxPool2d(x, 3, { stride: 2, padding: 1 }),
+        ref: (x) => R.maxPool(x!, { kernel: [3, 3], stride: [2, 2], padding: [1, 1], dilation: [1, 1] }) },
+    ],
+  },
   softmax: {
     cases: [[[3, 4], 1], [[3, 4], 0], [[2, 3, 4], 1], [[5], -1]].map(([shape, dim]): Case => ({
       label: `[${String(shape)}] dim ${String(dim)}`, args: [f(shape as number[])], run: (x) => x.softmax(dim as number), ref: (x) => R.softmax(x!, dim as number, false),
@@ -252,3 +275,8 @@ export const SPECS: Record<string, OpSpec> = {
   },
 };
 
+
+// fold has no public wrapper of its own (it is unfold's transpose): reach it through the op table.
+function foldOf(cols: Tensor): Tensor {
+  return apply(opTable().get('fold') as unknown as OpDef<unknown>, [cols], { kernel: [2, 3], stride: [1, 2], padding: [1, 0], dilation: [1, 1], inputHW: [5, 4] });
+}

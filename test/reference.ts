@@ -194,3 +194,74 @@ export function argReduce(x: Nd, dim: number | undefined, keepdim: boolean, bett
   const shape = x.shape.filter((_, i) => i !== d);
   return { shape: keepdim ? x.shape.map((s, i) => (i === d ? 1 : s)) : shape, data: out };
 }
+
+export interface Win { kernel: [number, number]; stride: [number, number]; padding: [number, number]; dilation: [number, number] }
+
+function positions(h: number, w: number, win: Win): { oh: number; ow: number } {
+  const o = (n: number, k: number, s: number, p: number, d: number): number => Math.floor((n + 2 * p - d * (k - 1) - 1) / s) + 1;
+  return { oh: o(h, win.kernel[0], win.stride[0], win.padding[0], win.dilation[0]), ow: o(w, win.kernel[1], win.stride[1], win.padding[1], win.dilation[1]) };
+}
+
+/** im2col the slow way: [N, C, H, W] → [N, C·kh·kw, L]. */
+export function unfold(x: Nd, win: Win): Nd {
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const { oh, ow } = positions(h, w, win);
+  const [kh, kw] = win.kernel;
+  const out: number[] = [];
+  for (let b = 0; b < n; b++) for (let ch = 0; ch < c; ch++) for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++)
+    for (let y = 0; y < oh; y++) for (let z = 0; z < ow; z++) {
+      const ih = y * win.stride[0] - win.padding[0] + i * win.dilation[0], iw = z * win.stride[1] - win.padding[1] + j * win.dilation[1];
+      out.push(ih >= 0 && ih < h && iw >= 0 && iw < w ? x.data[((b * c + ch) * h + ih) * w + iw]! : 0);
+    }
+  return nd([n, c * kh * kw, oh * ow], out);
+}
+
+/** col2im the slow way: the transpose of unfold. */
+export function fold(cols: Nd, hw: [number, number], win: Win): Nd {
+  const [h, w] = hw;
+  const [kh, kw] = win.kernel;
+  const n = cols.shape[0]!, c = cols.shape[1]! / (kh * kw);
+  const { oh, ow } = positions(h, w, win);
+  const out = new Float64Array(n * c * h * w);
+  let r = 0;
+  for (let b = 0; b < n; b++) for (let ch = 0; ch < c; ch++) for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++)
+    for (let y = 0; y < oh; y++) for (let z = 0; z < ow; z++) {
+      const ih = y * win.stride[0] - win.padding[0] + i * win.dilation[0], iw = z * win.stride[1] - win.padding[1] + j * win.dilation[1];
+      const v = cols.data[r++]!;
+      if (ih >= 0 && ih < h && iw >= 0 && iw < w) out[((b * c + ch) * h + ih) * w + iw]! += v;
+    }
+  return { shape: [n, c, h, w], data: out };
+}
+
+/** Max pooling the slow way. */
+export function maxPool(x: Nd, win: Win): Nd {
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const { oh, ow } = positions(h, w, win);
+  const out: number[] = [];
+  for (let b = 0; b < n; b++) for (let ch = 0; ch < c; ch++) for (let y = 0; y < oh; y++) for (let z = 0; z < ow; z++) {
+    let m = -Infinity;
+    for (let i = 0; i < win.kernel[0]; i++) for (let j = 0; j < win.kernel[1]; j++) {
+      const ih = y * win.stride[0] - win.padding[0] + i * win.dilation[0], iw = z * win.stride[1] - win.padding[1] + j * win.dilation[1];
+      if (ih >= 0 && ih < h && iw >= 0 && iw < w) m = Math.max(m, x.data[((b * c + ch) * h + ih) * w + iw]!);
+    }
+    out.push(m);
+  }
+  return nd([n, c, oh, ow], out);
+}
+
+/** Convolution the slow way (cross-correlation, as PyTorch). */
+export function conv2d(x: Nd, wt: Nd, bias: Nd | null, win: Win): Nd {
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const [o, , kh, kw] = wt.shape as [number, number, number, number];
+  const { oh, ow } = positions(h, w, win);
+  const out: number[] = [];
+  for (let b = 0; b < n; b++) for (let oc = 0; oc < o; oc++) for (let y = 0; y < oh; y++) for (let z = 0; z < ow; z++) {
+    let s = bias ? bias.data[oc]! : 0;
+    for (let ch = 0; ch < c; ch++) for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) {
+      const ih = y * win.stride[0] - win.padding[0] + i * win.dilation[0], iw = z * win.stride[1] - win.padding[1] + j * win.dilation[1];
+      if (ih >= 0 && ih < h && iw >= 0 && iw < w) s += x.data[((b * c + ch) * h + ih) * w + iw]! * wt.data[((oc * c + ch) * kh + i) * kw + j]!;
+    }
+    out.push(s);
+  }
+  return nd([n, o, oh, ow], out);
+}
