@@ -83,7 +83,7 @@ function flattenNested(data: NestedArray): { shape: number[]; values: (number | 
       throw new Error(`tensor: ragged nested array: expected a number at index [${path.join(', ')}], got a sequence. Every row must have the same depth.`);
     }
     if (typeof v !== 'number' && typeof v !== 'boolean') {
-      const shown = typeof v === 'string' ? `the string '${v}'` : v === null ? 'null' : `a ${typeof v}`;
+      const shown = typeof v === 'string' ? `the string '${v}'` : v === null ? 'null' : v === undefined ? 'undefined' : `${typeof v === 'object' ? 'an' : 'a'} ${typeof v}`;
       throw new Error(`tensor: element at index [${path.join(', ')}] is ${shown}; tensor data must be numbers or booleans.`);
     }
     if (typeof v === 'number') bools = false;
@@ -117,7 +117,7 @@ export function tensor(data: TensorData, opts: TensorOptions & { readonly shape?
     const shape = opts.shape ?? [arr.length];
     checkShape(shape, 'tensor');
     if (sizeOf(shape) !== arr.length) {
-      throw new Error(`tensor: shape ${fmtShape(shape)} needs ${sizeOf(shape)} elements but the data has ${arr.length}.`);
+      throw new Error(`tensor: shape ${fmtShape(shape)} needs ${sizeOf(shape)} elements but the data has ${arr.length}. Pass a shape whose sizes multiply to ${arr.length}, or data of ${sizeOf(shape)} elements.`);
     }
     const out = allocate(dtype, arr.length);
     if (dtype === dtypeOfArray(arr)) (out as Float64Array).set(arr as Float64Array);
@@ -132,7 +132,7 @@ export function tensor(data: TensorData, opts: TensorOptions & { readonly shape?
   if (opts.shape) {
     checkShape(opts.shape, 'tensor');
     if (sizeOf(opts.shape) !== values.length) {
-      throw new Error(`tensor: shape ${fmtShape(opts.shape)} needs ${sizeOf(opts.shape)} elements but the data has ${values.length}.`);
+      throw new Error(`tensor: shape ${fmtShape(opts.shape)} needs ${sizeOf(opts.shape)} elements but the data has ${values.length}. Pass a shape whose sizes multiply to ${values.length}, or data of ${sizeOf(opts.shape)} elements.`);
     }
     shape = opts.shape;
   }

@@ -72,6 +72,28 @@ export function promoteTypes(a: DType, b: DType): DType {
   return RANK[a] >= RANK[b] ? a : b;
 }
 
+const CATEGORY: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 2 };
+
+/**
+ * The dtype of an op on two tensors of `aDims` and `bDims` dimensions, as PyTorch's `result_type`: a 0-d
+ * tensor next to a dimensioned one only decides the dtype when it is of a higher category (bool < integer <
+ * floating), so `float32[3] + float64 0-d` is float32 while `int32[3] + float64 0-d` is float64.
+ *
+ * @example
+ * ```ts
+ * resultTypeOf('float32', 1, 'float64', 0); // 'float32'
+ * resultTypeOf('int32', 1, 'float64', 0);   // 'float64'
+ * resultTypeOf('float32', 0, 'float64', 0); // 'float64'
+ * ```
+ */
+export function resultTypeOf(a: DType, aDims: number, b: DType, bDims: number): DType {
+  if ((aDims === 0) !== (bDims === 0)) {
+    const [dimmed, zeroDim] = aDims === 0 ? [b, a] : [a, b];
+    if (CATEGORY[zeroDim] <= CATEGORY[dimmed]) return dimmed;
+  }
+  return promoteTypes(a, b);
+}
+
 /**
  * The dtype of `tensor op number`: a JS number does not widen a tensor's dtype (PyTorch's rule for Python
  * scalars), except that a fractional number with an integer or bool tensor gives float32.

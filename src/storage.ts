@@ -1,8 +1,10 @@
 import type { TypedArray } from './dtype.js';
+import { trackStorage } from './autograd/memory.js';
 
 /**
  * The memory behind one or more tensors: a garbage-collected typed array plus a version counter that
- * in-place operations bump, shared by a tensor and all its views. Nothing here needs freeing by hand.
+ * in-place operations bump, shared by a tensor and all its views. Nothing here needs freeing by hand;
+ * `memory()` counts the bytes of the storages still alive.
  *
  * @example
  * ```ts
@@ -12,5 +14,7 @@ import type { TypedArray } from './dtype.js';
  */
 export class Storage {
   version = 0;
-  constructor(readonly data: TypedArray) {}
+  constructor(readonly data: TypedArray) {
+    trackStorage(this, data.byteLength);
+  }
 }

@@ -115,7 +115,8 @@ for (const name of ['neg', 'exp', 'log', 'sqrt', 'abs', 'sin', 'cos', 'tanh', 's
   const f = unary[name];
   define(name, function (this: Tensor) { return f(this); });
 }
-define('square', function (this: Tensor) { return binary.mul(this, this); });
+// A bool squares to int (PyTorch's pow(x, 2)); x · x would stay bool.
+define('square', function (this: Tensor) { return this.dtype === 'bool' ? binary.pow(this, 2) : binary.mul(this, this); });
 define('rsqrt', function (this: Tensor) { return binary.div(1, unary.sqrt(this)); });
 define('reciprocal', function (this: Tensor) { return binary.div(1, this); });
 define('where', function (this: Tensor, condition: Tensor, other: TensorLike) { return where(condition, this, other); });
@@ -131,7 +132,9 @@ for (const name of ['argmax', 'argmin'] as const) {
 define('matmul', function (this: Tensor, other: Tensor) { return matmul(this, other); });
 define('reshape', function (this: Tensor, shape: readonly number[]) { return movement.reshape(this, shape); });
 define('view', function (this: Tensor, shape: readonly number[]) {
-  if (!this.isContiguous()) {
+  // As in PyTorch, a view needs strides that fit the new shape, not necessarily a contiguous tensor.
+  const target = movement.inferShape(shape, this.size, this.shape, 'view');
+  if (!movement.viewStrides(this.shape, this.strides, target)) {
     throw new Error(`view: the tensor of shape ${fmtShape(this.shape)} is not contiguous, so it cannot be viewed as ${fmtShape(shape)} without a copy. Use reshape() (copies when needed) or contiguous().view().`);
   }
   return movement.reshape(this, shape);

@@ -31,6 +31,7 @@ export class Tensor {
   /** @internal forward-mode tangent, valid at level `_tangentLevel` (see forward-ad.ts). */ _tangent: Tensor | null = null;
   /** @internal */ _tangentLevel = 0;
   /** @internal the AccumulateGrad node of a leaf, created on first use in a graph. */ _accumulator: Node | null = null;
+  /** @internal the tensor whose storage this view shares (set by view ops), for the in-place checks. */ _base: Tensor | null = null;
 
   constructor(
     /** @internal */ readonly storage: Storage,

@@ -4,6 +4,11 @@ import type { Tensor } from '../tensor.js';
 export interface SavedTensorsHooks {
   pack(t: Tensor): unknown;
   unpack(packed: unknown): Tensor;
+  /**
+   * The tensors a packed value keeps alive, for memory accounting (`Node.savedTensors`, `savedBytes`).
+   * Without it, a packed value that is a tensor counts as itself and anything else as nothing.
+   */
+  kept?(packed: unknown): readonly Tensor[];
 }
 
 const stack: SavedTensorsHooks[] = [];

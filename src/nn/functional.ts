@@ -73,11 +73,13 @@ export function nllLoss(input: Tensor, target: Tensor, opts: ClassLossOptions = 
   const valid = target.ne(ignoreIndex);
   const safe = where(valid, target, 0).to('int32');
   const picked = input.gather(classDim, safe.unsqueeze(classDim)).squeeze(classDim);
-  let w: Tensor = valid.to(input.dtype);
-  if (opts.weight) w = w.mul(opts.weight.indexSelect(0, safe.reshape([-1])).reshape(safe.shape));
-  const losses = picked.mul(w).neg();
+  const classWeight = opts.weight ? opts.weight.indexSelect(0, safe.reshape([-1])).reshape(safe.shape) : null;
+  // Ignored targets are cut out with where rather than multiplied by 0, so their gradient is exactly 0 even when
+  // the mean divides by a total weight of 0 (every target ignored: the loss is NaN), as in PyTorch.
+  const losses = where(valid, classWeight ? picked.mul(classWeight).neg() : picked.neg(), 0);
   if (reduction === 'none') return losses;
   if (reduction === 'sum') return losses.sum();
+  const w = classWeight ? where(valid, classWeight, 0) : valid.to(input.dtype);
   return losses.sum().div(w.sum());
 }
 
@@ -109,6 +111,11 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: ClassLossOptio
     const reduction = checkReduction(opts.reduction ?? 'mean', 'crossEntropy');
     if (reduction === 'none') return losses;
     return reduction === 'sum' ? losses.sum() : losses.mean();
+  }
+  if (target.dtype === 'int32') {
+    // Checked here as well as in nllLoss, so that the error names the function that was called.
+    classDims(input, target, 'crossEntropy');
+    checkTargets(target, input.shape[classDim]!, opts.ignoreIndex ?? -100, 'crossEntropy');
   }
   const { labelSmoothing: _ls, ...nllOpts } = opts;
   if (smoothing === 0) return nllLoss(logp, target, nllOpts);
@@ -144,7 +151,7 @@ export function mseLoss(input: Tensor, target: Tensor, opts: { readonly reductio
 }
 
 /**
- * Binary cross-entropy on logits, stable for large |x|: `max(x,0) - x·t + log(1 + e^{-|x|})`.
+ * Binary cross-entropy on logits, stable for large |x|: `(1 - t)·x + log(1 + e^{-x})`.
  *
  * @example
  * ```ts
@@ -153,7 +160,10 @@ export function mseLoss(input: Tensor, target: Tensor, opts: { readonly reductio
  */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts: { readonly reduction?: Reduction } = {}): Tensor {
   const reduction = checkReduction(opts.reduction ?? 'mean', 'binaryCrossEntropyWithLogits');
-  const l = input.relu().sub(input.mul(target)).add(input.abs().neg().exp().add(1).log());
+  // PyTorch's form (1 - t)·x + m + log(e^-m + e^(-x-m)) with m = max(-x, 0): stable for large |x|, and its
+  // gradient is σ(x) - t everywhere, x = 0 included (relu(x) + log(1 + e^-|x|) would give -t there).
+  const m = input.neg().clamp({ min: 0 });
+  const l = target.neg().add(1).mul(input).add(m).add(m.neg().exp().add(input.neg().sub(m).exp()).log());
   return reduction === 'none' ? l : reduction === 'sum' ? l.sum() : l.mean();
 }
 
@@ -168,3 +178,5 @@ export function oneHot(indices: Tensor, numClasses: number): Tensor {
   for (let i = 0; i < idx.length; i++) out[i * numClasses + idx[i]!] = 1;
   return tensor(out, { shape: [...indices.shape, numClasses] });
 }
+
+export { linear, dropout, type DropoutOptions } from './layer-functions.js';

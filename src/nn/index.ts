@@ -1,1 +1,12 @@
 export * as functional from './functional.js';
+export * as init from './init.js';
+export { Parameter, parameter } from './parameter.js';
+export {
+  Module, toStateMap,
+  type StateDict, type StateDictLike, type LoadStateDictOptions, type LoadStateDictResult, type BufferOptions,
+} from './module.js';
+export {
+  Linear, Sequential, ModuleList, Identity, ReLU, Tanh, Sigmoid, Flatten, Dropout,
+  type TensorModule, type LinearOptions,
+} from './layers.js';
+export { serializeStateDict, deserializeStateDict, readStateDictMetadata, type SerializeOptions } from './serialize.js';

@@ -4,7 +4,8 @@ import { getBackend } from '../kernels/index.js';
 import { broadcastShapes, sameShape, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { apply, defineOp, type BackwardRule, type JvpRule, type OpDef } from './registry.js';
-import { broadcastView, castRaw, operands, sumTangents, wrap, zerosLike, type TensorLike } from './util.js';
+import { broadcastView, castRaw, isWrappedNumber, operands, scalarFor, sumTangents, wrap, zerosLike, type TensorLike } from './util.js';
+import { unaryKernel } from './unary.js';
 import { where } from './where.js';
 
 const COMPARISONS = new Set<BinaryKernel>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
@@ -28,6 +29,12 @@ function resultType(kernel: BinaryKernel, a: Tensor, b: Tensor): DType {
  */
 export function binaryKernel(kernel: BinaryKernel, a: Tensor, b: Tensor, op: string): Tensor {
   const dtype = resultType(kernel, a, b);
+  if (kernel === 'pow' && isWrappedNumber(b) && (b.item() === 0.5 || b.item() === -0.5)) {
+    // PyTorch computes x ** ±0.5 with a number exponent as sqrt(x) or 1 / sqrt(x), which differ from C's pow at
+    // -0 (-0 and -inf rather than 0 and inf) and at -inf (NaN rather than inf and 0).
+    const root = unaryKernel('sqrt', castRaw(a, dtype));
+    return b.item() > 0 ? root : binaryKernel('div', scalarFor(1, root), root, op);
+  }
   const shape = sameShape(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape, op);
   const outType: DType = COMPARISONS.has(kernel) ? 'bool' : dtype;
   const out = allocate(outType, sizeOf(shape));
@@ -73,8 +80,12 @@ export const divOp = binaryOp('div', {
 });
 // d/da a^b = b·a^(b-1), taken as 0 where b = 0 (so 0^0 has a finite gradient); d/db a^b = a^b·log a, taken as
 // 0 where a = 0 and b ≥ 0, as PyTorch does, instead of 0·(-inf) = NaN.
-const powDa = (a: Tensor, b: Tensor): Tensor => where(b.eq(0), 0, b.mul(a.pow(b.sub(1))));
-const powDb = (a: Tensor, b: Tensor, out: Tensor): Tensor => where(logicalAnd(a.eq(0), b.ge(0)), 0, out.mul(a.log()));
+// A number exponent stays a number in a^(b-1), as in PyTorch, so that its sqrt / rsqrt forms apply there too.
+// log a is taken in the result's dtype (a float32 base with a float64 exponent gives a float64 log).
+const powDa = (a: Tensor, b: Tensor): Tensor =>
+  where(b.eq(0), 0, b.mul(a.pow(isWrappedNumber(b) ? b.item() - 1 : b.sub(1))));
+const powDb = (a: Tensor, b: Tensor, out: Tensor): Tensor =>
+  where(logicalAnd(a.eq(0), b.ge(0)), 0, out.mul((a.dtype === out.dtype ? a : a.to(out.dtype)).log()));
 export const powOp = binaryOp('pow', {
   backward: (g, { saved: [a, b], needsInputGrad: n }) => [
     n[0] ? g.mul(powDa(a!, b!)) : null,

@@ -11,7 +11,9 @@ export const narrowOp: OpDef<{ readonly dim: number; readonly start: number; rea
   forward: ([x], { dim, start, length }) => {
     const shape = [...x!.shape];
     shape[dim] = length;
-    return new Tensor(x!.storage, shape, x!.dtype, x!.strides, x!.offset + start * x!.strides[dim]!);
+    const v = new Tensor(x!.storage, shape, x!.dtype, x!.strides, x!.offset + start * x!.strides[dim]!);
+    v._base = x!._base ?? x!;
+    return v;
   },
   // Pad the gradient with zeros on both sides: cat is differentiable, so this rule is too.
   backward: (g, { attrs: { dim, start, length }, inputShapes: [s] }) => {
@@ -29,18 +31,24 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   const size = x.shape[d]!;
   const s = start < 0 ? start + size : start;
   if (!Number.isInteger(s) || !Number.isInteger(length) || s < 0 || length < 0 || s + length > size) {
-    throw new Error(`narrow: start (${start}) + length (${length}) exceeds dimension ${d} of size ${size} (shape ${fmtShape(x.shape)}).`);
+    throw new Error(`narrow: start (${start}) + length (${length}) exceeds dimension ${d} of size ${size} (shape ${fmtShape(x.shape)}). Choose start ≥ 0 and length ≥ 0 with start + length ≤ ${size}.`);
   }
   return apply(narrowOp, [x], { dim: d, start: s, length });
 }
 
 // ---- cat / stack ----
 
+// PyTorch's cat skips 1-d empty tensors (a legacy placeholder) whatever the shapes of the others; they still
+// take part in dtype promotion and get an empty gradient.
+const skipped = (s: Shape): boolean => s.length === 1 && s[0] === 0;
+
 export const catOp = defineOp<{ readonly dim: number }>({
   name: 'cat',
-  forward: (xs, { dim }) => {
+  forward: (all, { dim }) => {
+    const dtype = all.reduce((t, x) => promoteTypes(t, x.dtype), all[0]!.dtype);
+    const kept = all.filter((x) => !skipped(x.shape));
+    const xs = kept.length ? kept : all;
     const first = xs[0]!;
-    const dtype = xs.reduce((t, x) => promoteTypes(t, x.dtype), first.dtype);
     const shape = [...first.shape];
     shape[dim] = xs.reduce((n, x) => n + x.shape[dim]!, 0);
     const inner = sizeOf(shape.slice(dim + 1));
@@ -58,7 +66,9 @@ export const catOp = defineOp<{ readonly dim: number }>({
   },
   backward: (g, { attrs: { dim }, inputShapes, needsInputGrad }) => {
     let at = 0;
+    const skip = inputShapes.some((s) => !skipped(s));
     return inputShapes.map((s, i) => {
+      if (skip && skipped(s)) return needsInputGrad[i] ? empty(s, g.dtype) : null;
       const len = s[dim]!;
       const r = needsInputGrad[i] ? g.narrow(dim, at, len) : null;
       at += len;
@@ -71,15 +81,16 @@ export const catOp = defineOp<{ readonly dim: number }>({
 /** Join tensors along an existing dim; all other sizes must match. @example `cat([a, b], 0)` */
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new Error('cat: expected a non-empty list of tensors.');
-  const first = tensors[0]!;
-  if (first.ndim === 0) throw new Error('cat: zero-dimensional tensors cannot be concatenated; use stack() or unsqueeze them first.');
+  const first = tensors.find((t) => !skipped(t.shape)) ?? tensors[0]!;
+  if (tensors.some((t) => t.ndim === 0)) throw new Error('cat: zero-dimensional tensors cannot be concatenated; use stack() or unsqueeze them first.');
   const d = normalizeDim(dim, first.ndim, 'cat');
   tensors.forEach((t, i) => {
-    const same = t.ndim === first.ndim && t.shape.every((s, j) => j === d || s === first.shape[j]);
+    const same = skipped(t.shape) || (t.ndim === first.ndim && t.shape.every((s, j) => j === d || s === first.shape[j]));
     if (!same) {
       throw new Error(
         `cat: sizes of tensors must match except in dimension ${d}: tensor 0 has shape ${fmtShape(first.shape)} and ` +
-          `tensor ${i} has shape ${fmtShape(t.shape)}.`,
+          `tensor ${i} has shape ${fmtShape(t.shape)}. Reshape or narrow them so that every other dimension agrees, or ` +
+          `concatenate along the dimension where they differ.`,
       );
     }
   });
@@ -92,7 +103,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   const first = tensors[0]!;
   tensors.forEach((t, i) => {
     if (!sameShape(t.shape, first.shape)) {
-      throw new Error(`stack: expects each tensor to be equal size, but got ${fmtShape(first.shape)} at entry 0 and ${fmtShape(t.shape)} at entry ${i}.`);
+      throw new Error(`stack: expects each tensor to be equal size, but got ${fmtShape(first.shape)} at entry 0 and ${fmtShape(t.shape)} at entry ${i}. Reshape them to one shape first, or use cat() to join tensors whose sizes differ along an existing dim.`);
     }
   });
   const d = normalizeDim(dim, first.ndim + 1, 'stack');

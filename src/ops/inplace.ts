@@ -42,6 +42,23 @@ function checkLeaf(t: Tensor, op: string): void {
 }
 
 /**
+ * Refuse an in-place write through a view when a gradient is involved: the view takes the new history but its
+ * base (and the base's other views) would keep the old one, so their gradients would silently be wrong.
+ * PyTorch rebases the base's history (CopySlices); this library does not, so it asks for a clone instead.
+ */
+function checkView(t: Tensor, op: string, resultRequiresGrad: boolean): void {
+  const base = t._base;
+  if (base === null || !isGradEnabled() || !(base.requiresGrad || resultRequiresGrad)) return;
+  const what = base.isLeaf && base.requiresGrad ? 'a leaf tensor that requires grad' : 'a tensor in the autograd graph';
+  throw new Error(
+    `${op}: the tensor of shape ${fmtShape(t.shape)} is a view of ${what} (shape ${fmtShape(base.shape)}), and an ` +
+      `in-place operation on a view is not propagated to its base's gradient history. Use the out-of-place ` +
+      `${op.slice(0, -1)}() instead, clone() the view before modifying it, or update it inside noGrad(() => ...) if no ` +
+      `gradient should flow through the update.`,
+  );
+}
+
+/**
  * Apply an in-place update `t ← compute(t)`: the result is computed out of place with the recorded op (so
  * autograd sees it, PyTorch's "rebase history"), then written into `t`'s own storage, and `t` takes over the
  * result's gradFn. The old contents are gone, so a backward rule that saved them fails its version check.
@@ -64,6 +81,7 @@ export function inplace(t: Tensor, op: string, compute: (self: Tensor) => Tensor
         `${fmtShape(t.shape)}: in-place operands must broadcast to the tensor's own shape.`,
     );
   }
+  checkView(t, op, result.requiresGrad);
   writeInto(t, result);
   if (result.gradFn !== null) {
     t.gradFn = result.gradFn;
@@ -92,6 +110,7 @@ export const clamp_ = (t: Tensor, bounds: { min?: number; max?: number }): Tenso
  */
 export function fill_(t: Tensor, value: number): Tensor {
   checkLeaf(t, 'fill_');
+  checkView(t, 'fill_', false);
   const v = allocate(t.dtype, 1);
   v[0] = value;
   const filled = new Tensor(t.storage, t.shape, t.dtype, t.strides, t.offset);

@@ -2,25 +2,66 @@ import { fmtShape, normalizeDim, sizeOf, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { apply, defineOp, type OpDef } from './registry.js';
 import { contiguousData, wrap } from './util.js';
+import { clone } from './cast.js';
 
 /** A tensor sharing `t`'s storage with another shape, strides and offset: no copy. */
 function viewAs(t: Tensor, shape: Shape, strides: readonly number[], offset = t.offset): Tensor {
-  return new Tensor(t.storage, shape, t.dtype, strides, offset);
+  const v = new Tensor(t.storage, shape, t.dtype, strides, offset);
+  v._base = t._base ?? t;
+  return v;
 }
 
 export const reshapeOp: OpDef<{ readonly shape: Shape }> = defineOp<{ readonly shape: Shape }>({
   name: 'reshape',
-  // A view when the input is contiguous, a copy otherwise (PyTorch's reshape).
-  forward: ([x], { shape }) => (x!.isContiguous() ? viewAs(x!, shape, contiguousStridesOf(shape)) : wrap(contiguousData(x!), shape, x!.dtype)),
+  // A view when the strides allow one, a copy otherwise (PyTorch's reshape).
+  forward: ([x], { shape }) => {
+    const strides = viewStrides(x!.shape, x!.strides, shape);
+    return strides ? viewAs(x!, shape, strides) : wrap(contiguousData(x!), shape, x!.dtype);
+  },
   backward: (g, { inputShapes: [s] }) => [g.reshape(s!)],
   jvp: ([t], { attrs }) => (t ? apply(reshapeOp, [t], attrs) : null),
 });
 
-function contiguousStridesOf(shape: Shape): number[] {
-  const strides = new Array<number>(shape.length);
-  let s = 1;
-  for (let i = shape.length - 1; i >= 0; i--) { strides[i] = s; s *= shape[i]!; }
-  return strides;
+/**
+ * Strides that show a tensor of `shape` and `strides` as `newShape` without copying, or null when no view can
+ * (PyTorch's computeStride): each run of dims that are contiguous with one another may be split or merged
+ * freely, e.g. a transposed matrix cannot be flattened but an expanded one can. Empty tensors always can.
+ *
+ * @example
+ * ```ts
+ * viewStrides([2, 3], [1, 2], [6]); // null (a transpose)
+ * viewStrides([3, 4], [0, 0], [12]); // [0] (an expanded scalar)
+ * ```
+ */
+export function viewStrides(shape: Shape, strides: readonly number[], newShape: Shape): number[] | null {
+  const out = new Array<number>(newShape.length);
+  if (shape.length === 0) return out.fill(1);
+  if (sizeOf(shape) === 0) {
+    if (shape.length === newShape.length && shape.every((d, i) => d === newShape[i])) return [...strides];
+    for (let d = newShape.length - 1, s = 1; d >= 0; d--) { out[d] = s; s *= Math.max(newShape[d]!, 1); }
+    return out;
+  }
+  let viewD = newShape.length - 1;
+  let chunkStride = strides[strides.length - 1]!;
+  let tensorNumel = 1, viewNumel = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    tensorNumel *= shape[d]!;
+    // The end of a chunk of dims that are contiguous with one another: lay the view's dims over it.
+    if (d === 0 || (shape[d - 1] !== 1 && strides[d - 1] !== tensorNumel * chunkStride)) {
+      while (viewD >= 0 && (viewNumel < tensorNumel || newShape[viewD] === 1)) {
+        out[viewD] = viewNumel * chunkStride;
+        viewNumel *= newShape[viewD]!;
+        viewD--;
+      }
+      if (viewNumel !== tensorNumel) return null;
+      if (d > 0) {
+        chunkStride = strides[d - 1]!;
+        tensorNumel = 1;
+        viewNumel = 1;
+      }
+    }
+  }
+  return viewD === -1 ? out : null;
 }
 
 /**
@@ -150,5 +191,5 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 
 /** A contiguous tensor with the same elements (itself when already contiguous). @example `contiguous(x.transpose(0, 1))` */
 export function contiguous(x: Tensor): Tensor {
-  return x.isContiguous() ? x : apply(reshapeOp, [x], { shape: x.shape });
+  return x.isContiguous() ? x : clone(x);
 }

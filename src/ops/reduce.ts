@@ -84,18 +84,31 @@ export const meanOp: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
   jvp: ([t], { attrs }) => (t ? apply(meanOp, [t], attrs) : null),
 });
 
-// The gradient of max/min goes to the elements equal to the result, shared evenly among ties.
-const extremumBackward: BackwardRule<ReduceAttrs> = (g, { attrs, saved: [x, y], inputShapes: [s] }) => {
-  const mask = x!.eq(unsqueezeReduced(y!, s!, attrs));
-  const count = mask.sum(attrs.dims, true);
-  return [where(mask, unsqueezeReduced(g, s!, attrs).div(count), 0)];
+/** Attributes of max/min: `all` marks a reduction over every element with no dim given (torch.max(x)). */
+export interface ExtremumAttrs extends ReduceAttrs {
+  readonly all: boolean;
+}
+
+// The gradient of max/min is shared evenly among the elements equal to the result. Over given dims this is
+// torch.amax's rule, (g / count) · mask, so a slice whose result is NaN (no element equals it) gets NaN; over
+// all elements it is torch.max(x)'s, which shares the gradient among the NaN elements instead.
+const extremumBackward: BackwardRule<ExtremumAttrs> = (g, { attrs, saved: [x, y], inputShapes: [s] }) => {
+  const yk = unsqueezeReduced(y!, s!, attrs);
+  const gk = unsqueezeReduced(g, s!, attrs);
+  if (attrs.all) {
+    const mask = where(yk.ne(yk), x!.ne(x!), x!.eq(yk));
+    return [where(mask, gk.div(mask.sum(attrs.dims, true)), 0)];
+  }
+  const mask = x!.eq(yk);
+  return [gk.div(mask.sum(attrs.dims, true)).mul(mask)];
 };
 
-function extremumOp(name: 'max' | 'min'): OpDef<ReduceAttrs> {
-  return defineOp<ReduceAttrs>({
+function extremumOp(name: 'max' | 'min'): OpDef<ExtremumAttrs> {
+  return defineOp<ExtremumAttrs>({
     name,
     forward: ([x], attrs, ctx) => {
-      const y = reduceKernel(name, x!, attrs, x!.dtype === 'bool' ? 'int32' : x!.dtype);
+      // bool stays bool, as in PyTorch.
+      const y = reduceKernel(name, x!, attrs, x!.dtype);
       if (ctx.recording) ctx.save(x!, y);
       return y;
     },
@@ -166,14 +179,14 @@ export function mean(x: Tensor, dim?: Dim, keepdim = false): Tensor {
 
 /** Largest value over `dim` (all when omitted); NaN propagates. @example `max(x, 1)` */
 export function max(x: Tensor, dim?: Dim, keepdim = false): Tensor {
-  const attrs = attrsFor(x, dim, keepdim, 'max');
+  const attrs = { ...attrsFor(x, dim, keepdim, 'max'), all: dim === undefined && !keepdim };
   checkNonEmpty(x, attrs, 'max');
   return apply(maxOp, [x], attrs);
 }
 
 /** Smallest value over `dim` (all when omitted); NaN propagates. @example `min(x, 0)` */
 export function min(x: Tensor, dim?: Dim, keepdim = false): Tensor {
-  const attrs = attrsFor(x, dim, keepdim, 'min');
+  const attrs = { ...attrsFor(x, dim, keepdim, 'min'), all: dim === undefined && !keepdim };
   checkNonEmpty(x, attrs, 'min');
   return apply(minOp, [x], attrs);
 }

@@ -120,7 +120,26 @@ export function scalarFor(value: number, like: Tensor): Tensor {
   const dtype = scalarResultType(like.dtype, value);
   const data = allocate(dtype, 1);
   data[0] = value;
-  return wrap(data, [], dtype);
+  const t = wrap(data, [], dtype);
+  wrappedNumbers.add(t);
+  return t;
+}
+
+// The tensors scalarFor made from JS numbers: PyTorch's "wrapped numbers", which some ops treat specially
+// (x.pow(0.5) is sqrt(x), while x.pow(tensor(0.5)) is C's pow).
+const wrappedNumbers = new WeakSet<Tensor>();
+
+/**
+ * True for a 0-d tensor that `scalarFor` made from a JS number operand.
+ *
+ * @example
+ * ```ts
+ * isWrappedNumber(scalarFor(0.5, x)); // true
+ * isWrappedNumber(tensor(0.5));       // false
+ * ```
+ */
+export function isWrappedNumber(t: Tensor): boolean {
+  return wrappedNumbers.has(t);
 }
 
 /**

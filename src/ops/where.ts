@@ -1,4 +1,4 @@
-import { allocate, isFloating, promoteTypes } from '../dtype.js';
+import { allocate, isFloating, resultTypeOf } from '../dtype.js';
 import { getBackend } from '../kernels/index.js';
 import { broadcastShapes, fmtShape, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -10,7 +10,7 @@ export const whereOp = defineOp<void>({
   forward: ([cond, a, b], _, ctx) => {
     if (ctx.recording) ctx.save(cond!);
     const shape = broadcastShapes(broadcastShapes(cond!.shape, a!.shape, 'where'), b!.shape, 'where');
-    const dtype = promoteTypes(a!.dtype, b!.dtype);
+    const dtype = resultTypeOf(a!.dtype, a!.ndim, b!.dtype, b!.ndim);
     const out = allocate(dtype, sizeOf(shape));
     const A = castRaw(a!, dtype), B = castRaw(b!, dtype);
     getBackend().where(broadcastView(cond!, shape), broadcastView(A, shape), broadcastView(B, shape), out, shape);

@@ -4,7 +4,7 @@ import type { BinaryKernel, UnaryKernel, View } from '../backend.js';
 import { forEachRow, isContiguousView, isScalarView } from './strided.js';
 
 const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
-// sign(NaN) is NaN as in PyTorch; Math.sign also maps -0 to -0, which is fine for a zero.
+// sign is PyTorch's (0 < x) - (x < 0): 0 for NaN and +0 for -0 (Math.sign gives NaN and -0).
 const UNARY: Record<UnaryKernel, (x: number) => number> = {
   neg: (x) => -x,
   exp: Math.exp,
@@ -16,7 +16,7 @@ const UNARY: Record<UnaryKernel, (x: number) => number> = {
   tanh: Math.tanh,
   sigmoid,
   relu: (x) => (x > 0 ? x : x === 0 || x < 0 ? 0 : x),
-  sign: Math.sign,
+  sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0),
 };
 
 /**
@@ -40,13 +40,16 @@ export function unary(op: UnaryKernel, x: TypedArray, out: TypedArray, n: number
   }
 }
 
+// C's pow, as PyTorch uses: 1^y = 1 and (-1)^±inf = 1 even for NaN or infinite y, where Math.pow gives NaN.
+const pow = (a: number, b: number): number => (a === 1 || (a === -1 && (b === Infinity || b === -Infinity)) ? 1 : Math.pow(a, b));
+
 // Comparisons write 0/1; NaN compares false except for `ne`, as IEEE 754 and PyTorch say.
 const BINARY: Record<BinaryKernel, (a: number, b: number) => number> = {
   add: (a, b) => a + b,
   sub: (a, b) => a - b,
   mul: (a, b) => a * b,
   div: (a, b) => a / b,
-  pow: Math.pow,
+  pow,
   // NaN propagates through maximum/minimum (torch.maximum), unlike Math.max on mixed zero signs only.
   maximum: (a, b) => (a !== a || b !== b ? NaN : a > b ? a : b),
   minimum: (a, b) => (a !== a || b !== b ? NaN : a < b ? a : b),
@@ -124,9 +127,11 @@ export function where(cond: View, a: View, b: View, out: TypedArray, shape: Shap
  * ```
  */
 export function clamp(x: TypedArray, out: TypedArray, n: number, lo: number, hi: number): void {
+  // min(max(x, lo), hi) in this order, as PyTorch: when lo > hi every element becomes hi.
   for (let i = 0; i < n; i++) {
     const v = x[i]!;
-    out[i] = v < lo ? lo : v > hi ? hi : v;
+    const up = v < lo ? lo : v;
+    out[i] = up > hi ? hi : up;
   }
 }
 

@@ -1,0 +1,217 @@
+import { exp4, log4, sigmoid4, signMask, sincos4, splatOne, tanh4 } from './vmath';
+
+// Operation codes shared with src/kernels/wasm/index.ts (UNARY_CODES, BINARY_CODES there).
+const U_NEG = 0, U_EXP = 1, U_LOG = 2, U_SQRT = 3, U_ABS = 4, U_SIN = 5, U_COS = 6, U_TANH = 7,
+  U_SIGMOID = 8, U_RELU = 9, U_SIGN = 10;
+const B_ADD = 0, B_SUB = 1, B_MUL = 2, B_DIV = 3, B_POW = 4, B_MAX = 5, B_MIN = 6,
+  B_EQ = 7, B_NE = 8, B_LT = 9, B_LE = 10, B_GT = 11, B_GE = 12;
+
+// Beyond this the float64 Cody–Waite reduction in sincos4 is no longer exact enough; such lanes (and Inf)
+// go through libm, which does the full Payne–Hanek reduction.
+const SIN_FAST_LIMIT: f32 = 1.0e8;
+
+// Buffers come from the JS bump allocator padded to 64 bytes, so every loop below runs whole vectors (16
+// floats for the byte-writing comparisons) and may read and write up to 15 elements past `n`.
+// The transcendental loops take two vectors per iteration: each is one long dependency chain, and two
+// independent chains side by side ran 35% faster than relying on out-of-order overlap of iterations.
+
+/**
+ * `out[i] = op(x[i])` for `i < n` over float32; `out` may equal `x`.
+ */
+export function unary(op: i32, x: usize, out: usize, n: i32): void {
+  const end = x + (<usize>n << 2);
+  let o = out;
+  switch (op) {
+    case U_NEG: for (let p = x; p < end; p += 16, o += 16) v128.store(o, f32x4.neg(v128.load(p))); break;
+    case U_EXP: for (let p = x; p < end; p += 32, o += 32) { const a = exp4(v128.load(p)), b = exp4(v128.load(p, 16)); v128.store(o, a); v128.store(o, b, 16); } break;
+    case U_LOG: for (let p = x; p < end; p += 32, o += 32) { const a = log4(v128.load(p)), b = log4(v128.load(p, 16)); v128.store(o, a); v128.store(o, b, 16); } break;
+    case U_SQRT: for (let p = x; p < end; p += 16, o += 16) v128.store(o, f32x4.sqrt(v128.load(p))); break;
+    case U_ABS: for (let p = x; p < end; p += 16, o += 16) v128.store(o, f32x4.abs(v128.load(p))); break;
+    case U_SIN: sinCosLoop(x, out, n, false); break;
+    case U_COS: sinCosLoop(x, out, n, true); break;
+    case U_TANH: for (let p = x; p < end; p += 32, o += 32) { const a = tanh4(v128.load(p)), b = tanh4(v128.load(p, 16)); v128.store(o, a); v128.store(o, b, 16); } break;
+    case U_SIGMOID: for (let p = x; p < end; p += 32, o += 32) { const a = sigmoid4(v128.load(p)), b = sigmoid4(v128.load(p, 16)); v128.store(o, a); v128.store(o, b, 16); } break;
+    case U_RELU:
+      // Keep x where x > 0 or x is NaN, else +0 (also for -0), as the TS backend does.
+      for (let p = x; p < end; p += 16, o += 16) {
+        const v = v128.load(p);
+        v128.store(o, v128.and(v, v128.or(f32x4.gt(v, f32x4.splat(0)), f32x4.ne(v, v))));
+      }
+      break;
+    case U_SIGN:
+      // PyTorch's (0 < x) - (x < 0), as the TS backend: +0 for ±0 and for NaN.
+      for (let p = x; p < end; p += 16, o += 16) {
+        const v = v128.load(p);
+        const zero = f32x4.splat(0);
+        v128.store(o, v128.or(v128.and(f32x4.gt(v, zero), splatOne()), v128.and(f32x4.lt(v, zero), v128.or(splatOne(), signMask()))));
+      }
+      break;
+    default: unreachable();
+  }
+}
+
+function sinCosLoop(x: usize, out: usize, n: i32, cosine: bool): void {
+  const end = x + (<usize>n << 2);
+  let o = out;
+  for (let p = x; p < end; p += 16, o += 16) {
+    const v = v128.load(p);
+    if (v128.any_true(f32x4.ge(f32x4.abs(v), f32x4.splat(SIN_FAST_LIMIT)))) {
+      for (let l: usize = 0; l < 16; l += 4) {
+        const s = <f64>load<f32>(p + l);
+        store<f32>(o + l, <f32>(cosine ? Math.cos(s) : Math.sin(s)));
+      }
+    } else {
+      v128.store(o, sincos4(v, cosine));
+    }
+  }
+}
+
+/**
+ * `out[i] = min(max(x[i], lo), hi)` in that order, as the TS backend and PyTorch (every element becomes `hi`
+ * when lo > hi); NaN stays. pmax(v, lo) is exactly `v < lo ? lo : v` and pmin(u, hi) is `hi < u ? hi : u`.
+ */
+export function clamp(x: usize, out: usize, n: i32, lo: f32, hi: f32): void {
+  const end = x + (<usize>n << 2);
+  const vlo = f32x4.splat(lo), vhi = f32x4.splat(hi);
+  let o = out;
+  for (let p = x; p < end; p += 16, o += 16) v128.store(o, f32x4.pmin(f32x4.pmax(v128.load(p), vlo), vhi));
+}
+
+@inline function arith4(op: i32, a: v128, b: v128): v128 {
+  switch (op) {
+    case B_ADD: return f32x4.add(a, b);
+    case B_SUB: return f32x4.sub(a, b);
+    case B_MUL: return f32x4.mul(a, b);
+    case B_DIV: return f32x4.div(a, b);
+    // a > b ? a : b (first operand on ties, so maximum(0, -0) = -0 as in the TS backend), NaN if either is;
+    // a + b is NaN exactly when one of them is.
+    case B_MAX: return v128.bitselect(f32x4.add(a, b), f32x4.pmax(b, a), v128.or(f32x4.ne(a, a), f32x4.ne(b, b)));
+    case B_MIN: return v128.bitselect(f32x4.add(a, b), f32x4.pmin(b, a), v128.or(f32x4.ne(a, a), f32x4.ne(b, b)));
+    default: return f32x4.splat(0);
+  }
+}
+
+@inline function cmp4(op: i32, a: v128, b: v128): v128 {
+  switch (op) {
+    case B_EQ: return f32x4.eq(a, b);
+    case B_NE: return f32x4.ne(a, b);
+    case B_LT: return f32x4.lt(a, b);
+    case B_LE: return f32x4.le(a, b);
+    case B_GT: return f32x4.gt(a, b);
+    case B_GE: return f32x4.ge(a, b);
+    default: return f32x4.splat(0);
+  }
+}
+
+// One row of an arithmetic kernel. `sa`/`sb` say the operand is a single value splatted over the row; the
+// four cases get their own loops so the row loop has no branches.
+@inline function arithRow(op: i32, pa: usize, sa: bool, pb: usize, sb: bool, po: usize, cols: i32): void {
+  const end = po + (<usize>cols << 2);
+  if (!sa && !sb) {
+    for (let o = po; o < end; o += 16, pa += 16, pb += 16) v128.store(o, arith4(op, v128.load(pa), v128.load(pb)));
+  } else if (sb && !sa) {
+    const vb = v128.load32_splat(pb);
+    for (let o = po; o < end; o += 16, pa += 16) v128.store(o, arith4(op, v128.load(pa), vb));
+  } else if (sa && !sb) {
+    const va = v128.load32_splat(pa);
+    for (let o = po; o < end; o += 16, pb += 16) v128.store(o, arith4(op, va, v128.load(pb)));
+  } else {
+    const v = arith4(op, v128.load32_splat(pa), v128.load32_splat(pb));
+    for (let o = po; o < end; o += 16) v128.store(o, v);
+  }
+}
+
+@inline function cmp16(op: i32, a0: v128, a1: v128, a2: v128, a3: v128, b0: v128, b1: v128, b2: v128, b3: v128): v128 {
+  // Lane masks are 0 or -1, so signed narrowing keeps them exact; `and 1` turns -1 bytes into 1.
+  const lo = i16x8.narrow_i32x4_s(cmp4(op, a0, b0), cmp4(op, a1, b1));
+  const hi = i16x8.narrow_i32x4_s(cmp4(op, a2, b2), cmp4(op, a3, b3));
+  return v128.and(i8x16.narrow_i16x8_s(lo, hi), i8x16.splat(1));
+}
+
+@inline function cmpRow(op: i32, pa: usize, sa: bool, pb: usize, sb: bool, po: usize, cols: i32): void {
+  const end = po + <usize>cols;
+  if (!sa && !sb) {
+    for (let o = po; o < end; o += 16, pa += 64, pb += 64) {
+      v128.store(o, cmp16(op, v128.load(pa), v128.load(pa, 16), v128.load(pa, 32), v128.load(pa, 48),
+        v128.load(pb), v128.load(pb, 16), v128.load(pb, 32), v128.load(pb, 48)));
+    }
+  } else if (sb && !sa) {
+    const vb = v128.load32_splat(pb);
+    for (let o = po; o < end; o += 16, pa += 64) {
+      v128.store(o, cmp16(op, v128.load(pa), v128.load(pa, 16), v128.load(pa, 32), v128.load(pa, 48), vb, vb, vb, vb));
+    }
+  } else if (sa && !sb) {
+    const va = v128.load32_splat(pa);
+    for (let o = po; o < end; o += 16, pb += 64) {
+      v128.store(o, cmp16(op, va, va, va, va, v128.load(pb), v128.load(pb, 16), v128.load(pb, 32), v128.load(pb, 48)));
+    }
+  } else {
+    const va = v128.load32_splat(pa), vb = v128.load32_splat(pb);
+    const v = cmp16(op, va, va, va, va, vb, vb, vb, vb);
+    for (let o = po; o < end; o += 16) v128.store(o, v);
+  }
+}
+
+@inline function powScalar(a: f32, b: f32): f32 {
+  // C's pow, as PyTorch and the TS backend: 1^y = 1 and (-1)^±Inf = 1, where JS semantics (which AssemblyScript's
+  // Math.pow follows) give NaN. Otherwise float64 pow rounded once, like the TS backend's Math.pow.
+  if (a == 1 || (a == -1 && Mathf.abs(b) == Infinity)) return 1;
+  return <f32>Math.pow(<f64>a, <f64>b);
+}
+
+function powRow(pa: usize, sa: bool, pb: usize, sb: bool, po: usize, cols: i32): void {
+  if (sb && !sa) {
+    const e = load<f32>(pb);
+    // Exact shortcuts: a float32 product or quotient rounded once equals float64 pow rounded to float32.
+    if (e == 2) { arithRow(B_MUL, pa, false, pa, false, po, cols); return; }
+    if (e == 1) { memory.copy(po, pa, <usize>cols << 2); return; }
+    if (e == -1) { reciprocalRow(pa, po, cols); return; }
+    // pow(x, 0) is 1 for every x, NaN included.
+    if (e == 0) { const one = f32x4.splat(1); const end = po + (<usize>cols << 2); for (let o = po; o < end; o += 16) v128.store(o, one); return; }
+  }
+  const da: usize = sa ? 0 : 4, db: usize = sb ? 0 : 4;
+  for (let j = 0; j < cols; j++, pa += da, pb += db) store<f32>(po + (<usize>j << 2), powScalar(load<f32>(pa), load<f32>(pb)));
+}
+
+@inline function reciprocalRow(pa: usize, po: usize, cols: i32): void {
+  const end = po + (<usize>cols << 2);
+  const one = f32x4.splat(1);
+  for (let o = po; o < end; o += 16, pa += 16) v128.store(o, f32x4.div(one, v128.load(pa)));
+}
+
+@inline function binaryRows(op: i32, a: usize, aRow: isize, sa: bool, b: usize, bRow: isize, sb: bool,
+  out: usize, rows: i32, cols: i32): void {
+  const ostep: isize = op >= B_EQ ? <isize>cols : <isize>cols << 2;
+  for (let r = 0; r < rows; r++) {
+    const pa = a + aRow * r, pb = b + bRow * r, po = out + ostep * r;
+    if (op == B_POW) powRow(pa, sa, pb, sb, po, cols);
+    else if (op >= B_EQ) cmpRow(op, pa, sa, pb, sb, po, cols);
+    else arithRow(op, pa, sa, pb, sb, po, cols);
+  }
+}
+
+/**
+ * `out = op(a, b)` over `rows × cols`. Row `r` of `a` starts at byte `a + r·aRow`; within a row `a` is
+ * contiguous, or a single value when `sa` is set (likewise `b`). `out` is contiguous: float32, or one byte per
+ * element for the comparisons. Rows are written in order, so the whole-vector overrun of one row lands in the
+ * next row before that row is computed.
+ */
+export function binary(op: i32, a: usize, aRow: isize, sa: bool, b: usize, bRow: isize, sb: bool,
+  out: usize, rows: i32, cols: i32): void {
+  switch (op) {
+    case B_ADD: binaryRows(B_ADD, a, aRow, sa, b, bRow, sb, out, rows, cols); break;
+    case B_SUB: binaryRows(B_SUB, a, aRow, sa, b, bRow, sb, out, rows, cols); break;
+    case B_MUL: binaryRows(B_MUL, a, aRow, sa, b, bRow, sb, out, rows, cols); break;
+    case B_DIV: binaryRows(B_DIV, a, aRow, sa, b, bRow, sb, out, rows, cols); break;
+    case B_POW: binaryRows(B_POW, a, aRow, sa, b, bRow, sb, out, rows, cols); break;
+    case B_MAX: binaryRows(B_MAX, a, aRow, sa, b, bRow, sb, out, rows, cols); break;
+    case B_MIN: binaryRows(B_MIN, a, aRow, sa, b, bRow, sb, out, rows, cols); break;
+    case B_EQ: binaryRows(B_EQ, a, aRow, sa, b, bRow, sb, out, rows, cols); break;
+    case B_NE: binaryRows(B_NE, a, aRow, sa, b, bRow, sb, out, rows, cols); break;
+    case B_LT: binaryRows(B_LT, a, aRow, sa, b, bRow, sb, out, rows, cols); break;
+    case B_LE: binaryRows(B_LE, a, aRow, sa, b, bRow, sb, out, rows, cols); break;
+    case B_GT: binaryRows(B_GT, a, aRow, sa, b, bRow, sb, out, rows, cols); break;
+    case B_GE: binaryRows(B_GE, a, aRow, sa, b, bRow, sb, out, rows, cols); break;
+    default: unreachable();
+  }
+}

@@ -1,0 +1,12 @@
+// Entry point of the wasm module: the exports below are the whole ABI that src/kernels/wasm/index.ts uses.
+// Pointers are byte offsets into the module's memory; the JS side owns all allocation (a bump allocator over
+// [heapBase(), memory end)), so the module itself never allocates and runs with `--runtime stub`.
+
+export { unary, binary, clamp } from './elementwise';
+export { reduce, softmax } from './reduce';
+export { matmul, matmulScratchBytes } from './matmul';
+
+/** First byte after the module's static data: where the JS allocator may start. */
+export function heapBase(): usize {
+  return __heap_base;
+}

@@ -1,0 +1,215 @@
+/**
+ * Workloads B1–B6 for @jax-js/jax 0.1.25 on its `wasm` device, eager and `jit`.
+ *
+ * Pitfalls (anchors/perf.md): call `init('cpu', 'wasm')` (a bare `init()` probes WebGPU and throws
+ * `navigator is not defined` in Node). Arrays have move semantics: every function consumes its array arguments,
+ * so an array used again is passed as `.ref`, and every result is disposed (`dataSync()` also consumes).
+ * Work is lazy: each timed call waits for its results with `blockUntilReady`.
+ * B4 is not run: jax-js's graph building and `valueAndGrad` grow super-linearly with the 30,000-op chain
+ * (1,000 steps ran > 2.5 min before exhausting the 4 GB heap, per the anchors).
+ */
+import { createRequire } from 'node:module';
+import { type Array as JArray, blockUntilReady, defaultDevice, grad, init, jit, lax, nn, numpy as np, tree, valueAndGrad } from '@jax-js/jax';
+import {
+  B1_SIZES, B2, B3, B5, B6, accuracy, b1Data, b1RelError, b2Data, b3Data, b5Data, gatherLabels, gatherRows, mnistSplit, oneHot,
+} from '../data.js';
+import {
+  type Cell, type ColumnResult, b6Cells, fingerprint, packageVersion, log, measure, nowMs, scaleStat, statCell, textCell, valueCell,
+} from '../harness.js';
+
+const require = createRequire(import.meta.url);
+
+export interface JaxRunOptions {
+  readonly mode: 'eager' | 'jit';
+  readonly b1Sizes?: readonly number[];
+  readonly b6: boolean;
+}
+
+const arr = (data: Float32Array, shape: number[]): JArray => np.array(data, { shape });
+
+/** Wait for every array of a result tree, then dispose it. */
+async function finish(result: unknown): Promise<void> {
+  await blockUntilReady(result as never);
+  tree.dispose(result as never);
+}
+
+export async function runJax(opts: JaxRunOptions): Promise<ColumnResult> {
+  const t0 = nowMs();
+  const devices = await init('cpu', 'wasm');
+  if (!devices.includes('wasm')) throw new Error(`jax-js: no wasm device (got ${devices.join(', ')})`);
+  defaultDevice('wasm');
+  const useJit = opts.mode === 'jit';
+  const maybeJit = <F extends (...args: any[]) => any>(f: F): F => (useJit ? (jit(f) as unknown as F) : f);
+  const column = `jax-js ${opts.mode}`;
+  const cells: Record<string, Cell> = {};
+  const checks: Record<string, number[]> = {};
+  const notes: string[] = [];
+  const version = packageVersion('@jax-js/jax');
+
+  // ---- B1
+  const mm = maybeJit((a: JArray, b: JArray) => np.matmul(a, b));
+  for (const n of opts.b1Sizes ?? B1_SIZES) {
+    const d = b1Data(n);
+    const a = arr(d.a, [n, n]);
+    const b = arr(d.b, [n, n]);
+    if (n <= 256) checks[`err:B1 n=${n} rel. error vs f64`] = [b1RelError(d.a, d.b, mm(a.ref, b.ref).dataSync(), n)];
+    const s = await measure(() => finish(mm(a.ref, b.ref)));
+    cells[`B1 n=${n}`] = statCell(scaleStat(s, (2 * n ** 3) / 1e6, true));
+    log(`  ${column} B1 n=${n}: ${(2 * n ** 3 / 1e6 / s.median).toFixed(2)} GFLOPS`);
+    a.dispose();
+    b.dispose();
+  }
+
+  // ---- B2
+  {
+    const d = b2Data();
+    const x = arr(d.x, [B2.batch, B2.inp]);
+    const yh = arr(d.yOneHot, [B2.batch, B2.out]);
+    let ps = [arr(d.w1, [B2.inp, B2.hid]), arr(d.b1, [B2.hid]), arr(d.w2, [B2.hid, B2.out]), arr(d.b2, [B2.out])];
+    const lossFn = (w1: JArray, b1: JArray, w2: JArray, b2: JArray, xx: JArray, y: JArray): JArray => {
+      const logits = np.matmul(nn.relu(np.matmul(xx, w1).add(b1)), w2).add(b2);
+      return np.mean(np.sum(nn.logSoftmax(logits, 1).mul(y), 1)).neg();
+    };
+    const fwdFn = maybeJit(lossFn);
+    const vg = maybeJit(valueAndGrad(lossFn, { argnums: [0, 1, 2, 3] }));
+    const stepFn = maybeJit((w1: JArray, b1: JArray, w2: JArray, b2: JArray, xx: JArray, y: JArray) => {
+      const [l, gs] = valueAndGrad(lossFn, { argnums: [0, 1, 2, 3] })(w1.ref, b1.ref, w2.ref, b2.ref, xx, y);
+      const next = [w1, b1, w2, b2].map((p, i) => p.sub(gs[i]!.mul(B2.lr)));
+      return [l, ...next] as JArray[];
+    });
+    const refs = () => ps.map((p) => p.ref) as [JArray, JArray, JArray, JArray];
+    {
+      const [l, gs] = vg(...refs(), x.ref, yh.ref);
+      checks['B2 loss'] = [l.dataSync()[0]!];
+      ['dW1', 'db1', 'dW2', 'db2'].forEach((name, i) => (checks[`B2 ${name}`] = fingerprint(gs[i]!.dataSync())));
+    }
+    const fwd = await measure(() => finish(fwdFn(...refs(), x.ref, yh.ref)));
+    const fb = await measure(() => finish(vg(...refs(), x.ref, yh.ref)));
+    const step = await measure(async () => {
+      const [l, ...next] = stepFn(...(ps as [JArray, JArray, JArray, JArray]), x.ref, yh.ref);
+      ps = next;
+      await finish(l);
+      await blockUntilReady(ps);
+    });
+    cells['B2 fwd'] = statCell(fwd);
+    cells['B2 fwd+bwd'] = statCell(fb);
+    cells['B2 ratio'] = valueCell(fb.median / fwd.median);
+    cells['B2 step'] = statCell(step);
+    log(`  ${column} B2: fwd ${fwd.median.toFixed(3)} fwd+bwd ${fb.median.toFixed(3)} step ${step.median.toFixed(3)} ms`);
+    tree.dispose([x, yh, ps]);
+  }
+
+  // ---- B3
+  {
+    const d = b3Data();
+    const x = arr(d.x, [B3.batch, B3.width]);
+    const ws = d.ws.map((w) => arr(w, [B3.width, B3.width]));
+    const bs = d.bs.map((b) => arr(b, [B3.width]));
+    const lossFn = (wl: JArray[], bl: JArray[], xx: JArray): JArray => {
+      let h = xx;
+      for (let i = 0; i < wl.length; i++) h = np.tanh(np.matmul(h, wl[i]!).add(bl[i]!));
+      return np.mean(np.square(h));
+    };
+    const fwdFn = maybeJit(lossFn);
+    const vg = maybeJit(valueAndGrad(lossFn, { argnums: [0, 1] }));
+    const args = (): [JArray[], JArray[], JArray] => [ws.map((w) => w.ref), bs.map((b) => b.ref), x.ref];
+    {
+      const [l, [gw, gb]] = vg(...args());
+      checks['B3 loss'] = [l.dataSync()[0]!];
+      checks['B3 dW[0]'] = fingerprint(gw[0]!.ref.dataSync());
+      checks['B3 db[0]'] = fingerprint(gb[0]!.ref.dataSync());
+      checks['B3 dW[63]'] = fingerprint(gw[B3.layers - 1]!.ref.dataSync());
+      tree.dispose([gw, gb]);
+    }
+    const fwd = await measure(() => finish(fwdFn(...args())));
+    const fb = await measure(() => finish(vg(...args())));
+    cells['B3 fwd'] = statCell(fwd);
+    cells['B3 fwd+bwd'] = statCell(fb);
+    log(`  ${column} B3: fwd ${fwd.median.toFixed(2)} fwd+bwd ${fb.median.toFixed(2)} ms`);
+    tree.dispose([x, ws, bs]);
+  }
+
+  // ---- B4: not run (see the header)
+  cells['B4 fwd'] = textCell('fails (super-linear)');
+  cells['B4 bwd'] = textCell('fails (super-linear)');
+
+  // ---- B5: NCHW, OIHW as adjoint
+  {
+    const d = b5Data();
+    const x = arr(d.x, [B5.n, B5.c, B5.h, B5.w]);
+    const w = arr(d.w, [B5.o, B5.c, B5.k, B5.k]);
+    const b = arr(d.b, [B5.o]);
+    const lossFn = (wt: JArray, bias: JArray, xx: JArray): JArray =>
+      np.sum(nn.relu(lax.conv(xx, wt, [1, 1], 'VALID').add(bias.reshape([B5.o, 1, 1]))));
+    const fwdFn = maybeJit(lossFn);
+    const vg = maybeJit(valueAndGrad(lossFn, { argnums: [0, 1] }));
+    {
+      const [l, [gw, gb]] = vg(w.ref, b.ref, x.ref);
+      checks['B5 loss'] = [l.dataSync()[0]!];
+      checks['B5 dW'] = fingerprint(gw.dataSync());
+      checks['B5 db'] = fingerprint(gb.dataSync());
+    }
+    const fwd = await measure(() => finish(fwdFn(w.ref, b.ref, x.ref)));
+    const fb = await measure(() => finish(vg(w.ref, b.ref, x.ref)));
+    cells['B5 fwd'] = statCell(fwd);
+    cells['B5 fwd+bwd'] = statCell(fb);
+    log(`  ${column} B5: fwd ${fwd.median.toFixed(3)} fwd+bwd ${fb.median.toFixed(3)} ms`);
+    tree.dispose([x, w, b]);
+  }
+
+  // ---- B6 (optional for peers): Adam written out (jax-js has no optimizers; @jax-js/optax is a separate package)
+  if (!opts.b6) {
+    cells['B6 train'] = textCell('–');
+    cells['B6 acc'] = textCell('–');
+  } else {
+    const s = mnistSplit(0);
+    const model = (p: JArray[], xx: JArray): JArray => np.matmul(nn.relu(np.matmul(xx, p[0]!).add(p[1]!)), p[2]!).add(p[3]!);
+    const lossFn = (p: JArray[], xx: JArray, y: JArray): JArray => np.mean(np.sum(nn.logSoftmax(model(p, xx), 1).mul(y), 1)).neg();
+    const { beta1: m1, beta2: m2, eps, lr } = B6;
+    const adamStep = maybeJit((p: JArray[], m: JArray[], v: JArray[], xx: JArray, y: JArray, c1: JArray, c2: JArray) => {
+      const gs = grad(lossFn)(p.map((q) => q.ref), xx, y);
+      const np1: JArray[] = [];
+      const nm: JArray[] = [];
+      const nv: JArray[] = [];
+      for (let i = 0; i < p.length; i++) {
+        const g = gs[i]!;
+        const mi = m[i]!.mul(m1).add(g.ref.mul(1 - m1));
+        const vi = v[i]!.mul(m2).add(g.ref.mul(g).mul(1 - m2));
+        const mhat = mi.ref.mul(c1.ref);
+        const vhat = vi.ref.mul(c2.ref);
+        np1.push(p[i]!.sub(mhat.mul(lr).div(np.sqrt(vhat).add(eps))));
+        nm.push(mi);
+        nv.push(vi);
+      }
+      c1.dispose();
+      c2.dispose();
+      return [np1, nm, nv] as [JArray[], JArray[], JArray[]];
+    });
+    let p = [arr(s.w1, [784, 128]), arr(s.b1, [128]), arr(s.w2, [128, 10]), arr(s.b2, [10])];
+    let m = p.map((q) => np.zerosLike(q.ref));
+    let v = p.map((q) => np.zerosLike(q.ref));
+    const t0b = nowMs();
+    let t = 0;
+    for (let e = 0; e < B6.epochs; e++) {
+      const order = s.epochOrder(e);
+      for (let i = 0; i + B6.batch <= B6.train; i += B6.batch) {
+        t++;
+        const xb = arr(gatherRows(s.trainX, 784, order, i, B6.batch), [B6.batch, 784]);
+        const yb = arr(oneHot(gatherLabels(s.trainY, order, i, B6.batch), 10), [B6.batch, 10]);
+        const c1 = np.array(1 / (1 - m1 ** t));
+        const c2 = np.array(1 / (1 - m2 ** t));
+        [p, m, v] = adamStep(p, m, v, xb, yb, c1, c2);
+        await blockUntilReady(p);
+      }
+    }
+    const time = (nowMs() - t0b) / 1000;
+    const logits = model(p, arr(s.testX, [B6.test, 784])).dataSync();
+    const acc = accuracy(logits, s.testY, 10) * 100;
+    tree.dispose([m, v]);
+    Object.assign(cells, b6Cells([time], [acc]));
+    log(`  ${column} B6 seed 0: ${time.toFixed(2)} s, test accuracy ${acc.toFixed(2)} %`);
+  }
+  notes.push('B4 not run on jax-js: super-linear graph growth (anchors: 1,000 steps > 2.5 min, then out of heap).');
+
+  return { column, library: '@jax-js/jax', version, cells, checks, notes, seconds: (nowMs() - t0) / 1000 };
+}

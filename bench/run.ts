@@ -1,0 +1,260 @@
+/**
+ * `npm run bench`: runs workloads B1–B6 (see /work/shared/bench-workloads.md) for adjoint on every registered
+ * backend (and 1 and 2 threads when `setNumThreads` is exported) and for the peers TensorFlow.js (cpu, wasm) and
+ * jax-js (eager, jit), each column in its own child process so one library's heap and threads do not disturb
+ * another's. Prints one table (figures, and ratios peer/adjoint) and writes BENCHMARKS.md at the repo root.
+ *
+ * Options: `--only=<substring>` runs only the matching columns (e.g. `--only=adjoint`); `--quick` skips
+ * n = 1024 and runs one B6 seed; `--no-write` does not write BENCHMARKS.md.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Cell, type ColumnResult, fmt, log, machineInfo, markdownTable, nowMs } from './harness.js';
+import { B1_SIZES } from './data.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+
+// ---------------------------------------------------------------- child mode
+async function runChild(spec: string, outFile: string, quick: boolean): Promise<void> {
+  const [lib, variant, threads] = spec.split(':');
+  const b1Sizes = quick ? B1_SIZES.filter((n) => n < 1024) : B1_SIZES;
+  let result: ColumnResult;
+  if (lib === 'adjoint') {
+    const { runAdjoint } = await import('./adjoint.js');
+    result = await runAdjoint({ backend: variant!, ...(threads ? { threads: Number(threads) } : {}), b1Sizes, b6Seeds: quick ? 1 : 3 });
+  } else if (lib === 'tfjs') {
+    const { runTfjs } = await import('./peers/tfjs.js');
+    result = await runTfjs({ backend: variant as 'cpu' | 'wasm', b1Sizes, b6: variant === 'wasm' });
+  } else if (lib === 'jax') {
+    const { runJax } = await import('./peers/jaxjs.js');
+    result = await runJax({ mode: variant as 'eager' | 'jit', b1Sizes, b6: variant === 'jit' });
+  } else {
+    throw new Error(`unknown column spec ${spec}`);
+  }
+  writeFileSync(outFile, JSON.stringify(result));
+}
+
+// ---------------------------------------------------------------- table layout
+interface Row {
+  readonly key: string;
+  readonly label: string;
+  readonly unit: string;
+  /** Compare columns: 'time' (lower is better), 'rate' (higher is better), or not at all. */
+  readonly compare?: 'time' | 'rate';
+  readonly target?: string;
+}
+
+const ROWS: Row[] = [
+  ...B1_SIZES.map((n): Row => ({
+    key: `B1 n=${n}`, label: `B1 matmul n=${n}`, unit: 'GFLOPS', compare: 'rate',
+    target: n >= 512 ? '≥ 55 (1 thr), ≥ 100 (2 thr)' : '',
+  })),
+  { key: 'B2 fwd', label: 'B2 MLP fwd', unit: 'ms', compare: 'time' },
+  { key: 'B2 fwd+bwd', label: 'B2 MLP fwd+bwd', unit: 'ms', compare: 'time' },
+  { key: 'B2 ratio', label: 'B2 (fwd+bwd)/fwd', unit: '×', target: '≤ 2.5' },
+  { key: 'B2 step', label: 'B2 MLP step (SGD)', unit: 'ms', compare: 'time', target: '≤ 1.0' },
+  { key: 'B3 fwd', label: 'B3 64×Linear+tanh fwd', unit: 'ms', compare: 'time' },
+  { key: 'B3 fwd+bwd', label: 'B3 fwd+bwd', unit: 'ms', compare: 'time', target: '≤ 30' },
+  { key: 'B3 saved', label: 'B3 saved for backward', unit: 'MiB', target: '≈ 4 (torch 4.06)' },
+  { key: 'B3 retained', label: 'B3 retained after fwd (gc)', unit: 'MiB' },
+  { key: 'B3 peak', label: 'B3 peak tf.memory() in fwd+bwd', unit: 'MiB' },
+  { key: 'B3c fwd+bwd', label: 'B3c checkpointed fwd+bwd', unit: 'ms', compare: 'time' },
+  { key: 'B3c time ratio', label: 'B3c time / B3 time', unit: '×', target: '≤ 1.15' },
+  { key: 'B3c saved', label: 'B3c saved for backward', unit: 'MiB' },
+  { key: 'B3c saved ratio', label: 'B3c saved / B3 saved', unit: '×', target: '≤ 0.26' },
+  { key: 'B3c retained', label: 'B3c retained after fwd (gc)', unit: 'MiB' },
+  { key: 'B3c grads', label: 'B3c grads vs B3', unit: '', target: 'equal' },
+  { key: 'B4 fwd', label: 'B4 scalar chain fwd', unit: 'µs/op', compare: 'time', target: '≤ 1.0' },
+  { key: 'B4 bwd', label: 'B4 scalar chain bwd', unit: 'µs/op', compare: 'time', target: '≤ 1.5' },
+  { key: 'B5 fwd', label: 'B5 conv2d fwd', unit: 'ms', compare: 'time' },
+  { key: 'B5 fwd+bwd', label: 'B5 conv2d fwd+bwd', unit: 'ms', compare: 'time', target: '≤ 1.5' },
+  { key: 'B6 train', label: 'B6 MNIST train (10 epochs)', unit: 's', compare: 'time', target: '≤ 1.5' },
+  { key: 'B6 acc', label: 'B6 MNIST test accuracy', unit: '%', target: '≥ 93.75' },
+];
+
+function cellNumber(c: Cell | undefined): number | undefined {
+  if (!c) return undefined;
+  if (c.kind === 'stat') return c.stat.median;
+  if (c.kind === 'value') return c.value;
+  return undefined;
+}
+
+function cellText(c: Cell | undefined): string {
+  if (!c) return '–';
+  if (c.kind === 'text') return c.text;
+  return fmt(cellNumber(c)!);
+}
+
+function spreadText(c: Cell | undefined): string {
+  if (!c) return '–';
+  if (c.kind === 'stat') return `${fmt(c.stat.median)} (${fmt(c.stat.min)}–${fmt(c.stat.max)})`;
+  return cellText(c);
+}
+
+/** Main table: adjoint columns, then each peer with its ratio against the best adjoint figure of the row. */
+function buildTables(results: ColumnResult[]): { main: string; spread: string; checks: string } {
+  const ours = results.filter((r) => r.library === 'adjoint');
+  const peers = results.filter((r) => r.library !== 'adjoint');
+  const header = ['workload', 'unit', ...ours.map((r) => r.column), ...peers.map((r) => `${r.column} (ratio)`), 'target'];
+  const rows: string[][] = [];
+  for (const row of ROWS) {
+    const all = results.map((r) => r.cells[row.key]);
+    if (all.every((c) => c === undefined)) continue;
+    const ourNums = ours.map((r) => cellNumber(r.cells[row.key])).filter((x): x is number => x !== undefined && x > 0);
+    const best = ourNums.length === 0 ? undefined : row.compare === 'rate' ? Math.max(...ourNums) : Math.min(...ourNums);
+    const peerCells = peers.map((r) => {
+      const c = r.cells[row.key];
+      const v = cellNumber(c);
+      const text = cellText(c);
+      if (!row.compare || v === undefined || best === undefined || v <= 0) return text;
+      const ratio = row.compare === 'time' ? v / best : best / v;
+      return `${text} (${ratio >= 10 ? ratio.toFixed(0) : ratio.toFixed(1)}×)`;
+    });
+    rows.push([row.label, row.unit, ...ours.map((r) => cellText(r.cells[row.key])), ...peerCells, row.target ?? '']);
+  }
+  const main = markdownTable(header, rows);
+
+  const spreadRows = ROWS.filter((row) => results.some((r) => r.cells[row.key]?.kind === 'stat')).map((row) => [
+    row.label, row.unit, ...results.map((r) => spreadText(r.cells[row.key])),
+  ]);
+  const spread = markdownTable(['workload', 'unit', ...results.map((r) => r.column)], spreadRows);
+
+  // Checks: every column against the first column that has the same check; "err:" checks against a threshold.
+  const keys = [...new Set(results.flatMap((r) => Object.keys(r.checks)))];
+  const checkRows = keys.map((k) => {
+    const ref = results.find((r) => r.checks[k])?.checks[k];
+    const cells = results.map((r) => {
+      const v = r.checks[k];
+      if (!v) return '–';
+      if (k.startsWith('err:')) return `${v[0]! < 1e-4 ? 'ok' : 'FAIL'} ${v[0]!.toExponential(1)}`;
+      const scale = Math.max(...ref!.map(Math.abs));
+      let dev = 0;
+      v.forEach((x, i) => {
+        const r0 = ref![i]!;
+        dev = Math.max(dev, Math.abs(x - r0) / Math.max(Math.abs(r0), 0.01 * scale, 1e-12));
+      });
+      const shown = v.map((x) => x.toPrecision(6)).join(', ');
+      return r === results.find((q) => q.checks[k]) ? shown : `${dev < 2e-3 ? 'ok' : 'MISMATCH'} (${dev.toExponential(1)})`;
+    });
+    return [k.replace(/^err:/, ''), ...cells];
+  });
+  const checks = markdownTable(['check', ...results.map((r) => r.column)], checkRows);
+  return { main, spread, checks };
+}
+
+// ---------------------------------------------------------------- parent mode
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const childAt = args.indexOf('--child');
+  if (childAt >= 0) {
+    await runChild(args[childAt + 1]!, args[childAt + 2]!, quick);
+    return;
+  }
+  const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+  const noWrite = args.includes('--no-write');
+
+  const { listBackends } = await import('../src/index.js');
+  const { adjointFeatures } = await import('./adjoint.js');
+  const feats = adjointFeatures();
+  const specs: string[] = [];
+  for (const b of listBackends()) {
+    if (feats.setNumThreads) specs.push(`adjoint:${b}:1`, `adjoint:${b}:2`);
+    else specs.push(`adjoint:${b}`);
+  }
+  specs.push('tfjs:cpu', 'tfjs:wasm', 'jax:eager', 'jax:jit');
+  const chosen = specs.filter((s) => !only || s.includes(only));
+  const gcAvailable = typeof (globalThis as { gc?: unknown }).gc === 'function';
+  log(`adjoint backends: ${listBackends().join(', ')}; setNumThreads: ${feats.setNumThreads ? 'yes' : 'no'}; ` +
+    `checkpointSequential: ${feats.checkpointSequential ? 'yes' : 'no'}; conv2d: ${feats.conv2d ? 'yes' : 'no'}; ` +
+    `optim.Adam: ${feats.adam ? 'yes' : 'no'}; gc: ${gcAvailable ? 'yes' : 'no (run with --expose-gc)'}`);
+  log(`columns: ${chosen.join(', ')}`);
+
+  const machine = machineInfo();
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'adjoint-bench-'));
+  const results: ColumnResult[] = [];
+  const failures: string[] = [];
+  const t0 = nowMs();
+  for (const spec of chosen) {
+    const out = path.join(tmp, `${spec.replace(/[^a-z0-9]+/gi, '_')}.json`);
+    log(`[${spec}]`);
+    const started = nowMs();
+    const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', spec, out, ...(quick ? ['--quick'] : [])], {
+      cwd: root,
+      stdio: ['ignore', 2, 2], // the child's stdout (tfjs prints a banner) goes to our stderr
+      timeout: 8 * 60_000,
+    });
+    if (r.status !== 0) {
+      const why = r.error ? r.error.message : `exit ${r.status}${r.signal ? ` (${r.signal})` : ''}`;
+      failures.push(`${spec}: ${why}`);
+      log(`  ${spec} failed: ${why}`);
+      continue;
+    }
+    const res = JSON.parse(readFileSync(out, 'utf8')) as ColumnResult;
+    results.push(res);
+    log(`  ${spec} done in ${((nowMs() - started) / 1000).toFixed(1)} s`);
+  }
+  rmSync(tmp, { recursive: true, force: true });
+  const totalS = (nowMs() - t0) / 1000;
+
+  const { main: table, spread, checks } = buildTables(results);
+  const versions = results.map((r) => `${r.column}: ${r.library} ${r.version}`).join('; ');
+  const notes = results.flatMap((r) => r.notes.map((n) => `- ${r.column}: ${n.split('\n')[0]}`));
+  const command = `npm run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  const legend =
+    'Figures are medians of ≥ 5 timed reps after warm-up (fast calls batched so a rep takes ≥ 100 ms), float32. ' +
+    'Each peer cell shows "figure (ratio)", where ratio = peer time ÷ adjoint time for the best adjoint column of that row ' +
+    '(for GFLOPS: adjoint ÷ peer), so a ratio above 1 means adjoint is faster. B4 bwd of tfjs is (fwd+bwd) − fwd; ' +
+    "adjoint's is timed directly. B6 is a single timed training run per seed (peers: seed 0 only; " +
+    'tfjs-cpu and jax-js eager skip it to keep the run short). "Saved for backward" counts the distinct storages that ' +
+    'saved-tensor hooks see (parameters excluded); "retained after fwd" is the ArrayBuffer growth that survives a full GC ' +
+    'while the loss is alive.';
+  const report = [
+    '# Benchmarks',
+    '',
+    `Generated by \`${command}\` (bench/run.ts) on ${machine.date}; total run time ${totalS.toFixed(0)} s. ` +
+      'Workloads and targets: /work/shared/bench-workloads.md. Timings are from one noisy shared machine: compare ratios measured in the same run.',
+    '',
+    '## Machine',
+    '',
+    markdownTable(['item', 'value'], Object.entries(machine)),
+    '',
+    '## Results',
+    '',
+    legend,
+    '',
+    table,
+    '',
+    '## Spread (median, min–max over reps)',
+    '',
+    spread,
+    '',
+    '## Correctness checks (same inputs for every library)',
+    '',
+    'The first column with a check shows its values (loss; gradient L1 norm and dot product with a fixed probe); the others show ' +
+      'the largest relative deviation from it ("ok" below 2e-3). B1 shows the relative error of the n×n product against a float64 product.',
+    '',
+    checks,
+    '',
+    '## Versions and notes',
+    '',
+    `- ${versions}`,
+    ...notes,
+    ...failures.map((f) => `- FAILED: ${f}`),
+    '',
+  ].join('\n');
+
+  process.stdout.write(`\n${table}\n\nSpread:\n${spread}\n\nChecks:\n${checks}\n\n`);
+  for (const [k, v] of Object.entries(machine)) process.stdout.write(`${k}: ${v}\n`);
+  if (failures.length) process.stdout.write(`\nFAILED: ${failures.join('; ')}\n`);
+  if (!noWrite) {
+    writeFileSync(path.join(root, 'BENCHMARKS.md'), report);
+    process.stdout.write(`\nwrote BENCHMARKS.md (${totalS.toFixed(0)} s)\n`);
+  }
+}
+
+await main();

@@ -1,0 +1,13 @@
+/**
+ * The Node-only entry, `adjoint/node`: saving and loading state dicts as files. Kept out of the main
+ * entry so that `adjoint` itself never imports `node:fs` and runs in browsers.
+ *
+ * @example
+ * ```ts
+ * import { nn } from 'adjoint';
+ * import { save, load } from 'adjoint/node';
+ * await save(model, 'model.safetensors');
+ * model.loadStateDict(await load('model.safetensors'));
+ * ```
+ */
+export { save, load } from './nn/file.js';

@@ -1,0 +1,106 @@
+import { zeros } from '../creation.js';
+import type { Tensor } from '../tensor.js';
+import { checkRange, flatFloats, Optimizer, type ParamGroup, type Params } from './optimizer.js';
+
+/** The options of `SGD`, all set (a group's options). @example `opt.paramGroups[0]!.momentum // 0.9` */
+export interface SGDConfig {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  /** L2 penalty: `weightDecay · p` is added to the gradient. */
+  weightDecay: number;
+  /** Ascend the objective instead of descending it. */
+  maximize: boolean;
+  /**
+   * Update each contiguous float parameter in one loop over its elements (same formula, rounded once per
+   * stored value) instead of a chain of tensor ops, which each allocate and pass over memory. Default true;
+   * other parameters always take the tensor-op path.
+   */
+  fused: boolean;
+}
+
+/** Options of `SGD`; unset ones take PyTorch's defaults (lr 1e-3, everything else off). @example `new optim.SGD(params, { lr: 0.1, momentum: 0.9, nesterov: true })` */
+export type SGDOptions = Partial<SGDConfig>;
+
+/** What SGD keeps per parameter. @example `sgd.state.get(p)?.momentumBuffer` */
+export interface SGDState {
+  /** The momentum buffer, created from the first gradient (absent without momentum). */
+  momentumBuffer?: Tensor;
+}
+
+/**
+ * Stochastic gradient descent, with PyTorch's exact update. For gradient g (negated when `maximize`):
+ *
+ * ```text
+ * g ← g + λ·p                              (weightDecay λ)
+ * b ← g on the first step, else μ·b + (1 − τ)·g   (momentum μ, dampening τ)
+ * g ← g + μ·b if nesterov, else b
+ * p ← p − lr·g
+ * ```
+ *
+ * @example
+ * ```ts
+ * const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+ * opt.zeroGrad(); loss.backward(); opt.step();
+ * ```
+ */
+export class SGD extends Optimizer<SGDConfig, SGDState> {
+  constructor(params: Params<SGDConfig>, opts: SGDOptions = {}) {
+    super(params, { lr: 1e-3, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, maximize: false, fused: true, ...opts }, 'SGD');
+  }
+
+  protected override validate(o: SGDConfig): void {
+    checkRange('SGD', 'learning rate (lr)', o.lr, 0);
+    checkRange('SGD', 'momentum', o.momentum, 0);
+    checkRange('SGD', 'dampening', o.dampening, -Infinity);
+    checkRange('SGD', 'weightDecay', o.weightDecay, 0);
+    if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0)) {
+      throw new Error(`SGD: nesterov momentum requires momentum > 0 and dampening = 0, got momentum ${o.momentum} and dampening ${o.dampening}.`);
+    }
+  }
+
+  protected override update(p: Tensor, grad: Tensor, group: ParamGroup<SGDConfig>): void {
+    if (group.fused && this.#fused(p, grad, group)) return;
+    let g = group.maximize ? grad.neg() : grad;
+    if (group.weightDecay !== 0) g = g.add(p.mul(group.weightDecay));
+    if (group.momentum !== 0) {
+      let state = this.state.get(p);
+      if (state === undefined) this.state.set(p, (state = {}));
+      let buf = state.momentumBuffer;
+      if (buf === undefined) {
+        buf = state.momentumBuffer = g.clone();
+      } else {
+        buf.mul_(group.momentum).add_(g.mul(1 - group.dampening));
+      }
+      g = group.nesterov ? g.add(buf.mul(group.momentum)) : buf;
+    }
+    p.sub_(g.mul(group.lr));
+  }
+
+  /** The update above as one loop; false (nothing done) when a tensor is not a contiguous float of p's dtype. */
+  #fused(p: Tensor, grad: Tensor, group: ParamGroup<SGDConfig>): boolean {
+    const pd = flatFloats(p, p.dtype), gd = flatFloats(grad, p.dtype);
+    if (pd === null || gd === null) return false;
+    const { lr, momentum, dampening, nesterov, weightDecay, maximize } = group;
+    let state = this.state.get(p);
+    if (momentum !== 0 && state === undefined) this.state.set(p, (state = {}));
+    const first = momentum !== 0 && state!.momentumBuffer === undefined;
+    const buffer = momentum === 0 ? null : (state!.momentumBuffer ??= zeros(p.shape, { dtype: p.dtype }));
+    const bd = buffer === null ? null : flatFloats(buffer, p.dtype)!;
+    const sign = maximize ? -1 : 1;
+    for (let i = 0; i < pd.length; i++) {
+      let g = sign * gd[i]!;
+      if (weightDecay !== 0) g += weightDecay * pd[i]!;
+      if (bd !== null) {
+        bd[i] = first ? g : momentum * bd[i]! + (1 - dampening) * g;
+        // Read back the stored (rounded) buffer, as the tensor-op path uses it.
+        g = nesterov ? g + momentum * bd[i]! : bd[i]!;
+      }
+      pd[i] = pd[i]! - lr * g;
+    }
+    if (buffer !== null) buffer.storage.version++;
+    p.storage.version++;
+    return true;
+  }
+}

@@ -1,0 +1,267 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { BinaryKernel, UnaryKernel, View } from '../../src/kernels/backend.js';
+import { tsBackend } from '../../src/kernels/ts/index.js';
+import { wasmBackend, wasmSupported, wasmTuning } from '../../src/kernels/wasm/index.js';
+import { contiguousStrides, sizeOf, type Shape } from '../../src/shape.js';
+
+// Elementwise kernels of the wasm backend against the TS backend. Arithmetic, comparisons and the exact unary
+// ops must match bit for bit (a float32 op rounded once equals the float64 op rounded to float32); the
+// approximated transcendentals must be within a few float32 ulps (their full sweeps are in wasm-math).
+
+const saved = { ...wasmTuning };
+beforeAll(() => {
+  Object.assign(wasmTuning, { minArith: 0, minSimple: 0, minCostly: 0, minReduce: 0, minMatmul: 0 });
+});
+afterAll(() => {
+  Object.assign(wasmTuning, saved);
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SPECIALS = [0, -0, 1, -1, 0.5, -0.5, 2, -2, 3, Infinity, -Infinity, NaN, 1e-40, -1e-40, 3e38, -3e38, 1e-7, 88, -88, 100, -100];
+
+/** Random values at several scales with the special values mixed in. */
+function values(n: number, seed: number, scale = 10): Float32Array {
+  const r = rng(seed);
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const u = r();
+    a[i] = u < 0.15 ? SPECIALS[Math.floor(r() * SPECIALS.length)]! : (r() * 2 - 1) * scale * (u < 0.5 ? 1 : u < 0.8 ? 0.01 : 100);
+  }
+  return a;
+}
+
+const f32Ulp = (v: number): number => {
+  const a = Math.abs(v);
+  return a < 2 ** -126 ? 2 ** -149 : 2 ** (Math.floor(Math.log2(a)) - 23);
+};
+
+/** Index of the first element where `got` and `want` differ by more than `ulps` (NaN only matches NaN), or -1. */
+function firstMismatch(got: ArrayLike<number>, want: ArrayLike<number>, ulps: number): number {
+  for (let i = 0; i < want.length; i++) {
+    const g = got[i]!, w = want[i]!;
+    if (Number.isNaN(w) || Number.isNaN(g)) {
+      if (Number.isNaN(w) !== Number.isNaN(g)) return i;
+      continue;
+    }
+    if (ulps === 0) {
+      if (!Object.is(g, w)) return i;
+    } else if (g !== w && !(Math.abs(g - w) <= ulps * f32Ulp(w))) return i;
+  }
+  return -1;
+}
+
+const LENGTHS = [0, 1, 3, 4, 5, 15, 16, 17, 63, 64, 65, 1000, 4099];
+
+const UNARY_ULPS: Record<UnaryKernel, number> = {
+  neg: 0, abs: 0, sqrt: 0, relu: 0, sign: 0, exp: 3, log: 3, tanh: 3, sigmoid: 4, sin: 1, cos: 1,
+};
+
+describe.runIf(wasmSupported())('wasm unary kernels', () => {
+  for (const op of Object.keys(UNARY_ULPS) as UnaryKernel[]) {
+    it(`${op} matches the TS backend`, () => {
+      for (const n of LENGTHS) {
+        const x = values(n, n + 1, op === 'exp' ? 30 : 10);
+        const got = new Float32Array(n), want = new Float32Array(n);
+        wasmBackend.unary(op, x, got, n);
+        tsBackend.unary(op, x, want, n);
+        const i = firstMismatch(got, want, UNARY_ULPS[op]);
+        expect(i, `${op}(${x[i]}) = ${got[i]}, TS gives ${want[i]} (n=${n})`).toBe(-1);
+      }
+    });
+  }
+
+  it('reads only the first n elements of a longer input and leaves the rest of out alone', () => {
+    const x = new Float32Array([1, 2, 3, 4, 5, 6, 7, 8]);
+    const out = new Float32Array(8).fill(-1);
+    wasmBackend.unary('neg', x, out, 5);
+    expect([...out]).toEqual([-1, -2, -3, -4, -5, -1, -1, -1]);
+  });
+
+  it('delegates float64 and int32 arrays to the TS backend', () => {
+    const x64 = new Float64Array([0.5, -2, 3]), o64 = new Float64Array(3);
+    wasmBackend.unary('exp', x64, o64, 3);
+    expect([...o64]).toEqual([Math.exp(0.5), Math.exp(-2), Math.exp(3)]);
+    const xi = new Int32Array([-3, 0, 7]), oi = new Int32Array(3);
+    wasmBackend.unary('abs', xi, oi, 3);
+    expect([...oi]).toEqual([3, 0, 7]);
+  });
+
+  it('clamp matches the TS backend, NaN and reversed bounds included', () => {
+    for (const [lo, hi] of [[-1, 1], [0, Infinity], [-Infinity, 0.1], [2, -2], [NaN, 1]] as const) {
+      for (const n of LENGTHS) {
+        const x = values(n, 100 + n);
+        const got = new Float32Array(n), want = new Float32Array(n);
+        wasmBackend.clamp(x, got, n, lo, hi);
+        tsBackend.clamp(x, want, n, lo, hi);
+        expect(firstMismatch(got, want, 0), `clamp to [${lo}, ${hi}], n=${n}`).toBe(-1);
+      }
+    }
+  });
+});
+
+const ARITH: BinaryKernel[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'];
+const COMPARE: BinaryKernel[] = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'];
+
+function contiguous(data: Float32Array, shape: Shape, offset = 0): View {
+  return { data, offset, strides: contiguousStrides(shape) };
+}
+
+/** A view of `shape` broadcast to `to` (stride 0 on new and size-1 dims). */
+function broadcastView(data: Float32Array, shape: Shape, to: Shape, offset = 0): View {
+  const s = contiguousStrides(shape);
+  const strides = to.map((d, i) => {
+    const j = i - (to.length - shape.length);
+    return j < 0 || shape[j] === 1 ? 0 : s[j]!;
+  });
+  return { data, offset, strides };
+}
+
+function runBoth(op: BinaryKernel, a: View, b: View, shape: Shape): [ArrayLike<number>, ArrayLike<number>] {
+  const n = sizeOf(shape);
+  const cmp = COMPARE.includes(op);
+  const got = cmp ? new Uint8Array(n) : new Float32Array(n);
+  const want = cmp ? new Uint8Array(n) : new Float32Array(n);
+  wasmBackend.binary(op, a, b, got, shape);
+  tsBackend.binary(op, a, b, want, shape);
+  return [got, want];
+}
+
+function runWasmOnly(op: BinaryKernel, a: View, b: View, shape: Shape): void {
+  const n = sizeOf(shape);
+  wasmBackend.binary(op, a, b, COMPARE.includes(op) ? new Uint8Array(n) : new Float32Array(n), shape);
+}
+
+describe.runIf(wasmSupported())('wasm binary kernels', () => {
+  // Each case: [a's shape, b's shape, broadcast result shape].
+  const CASES: [Shape, Shape, Shape][] = [
+    [[0], [0], [0]],
+    [[1], [1], [1]],
+    [[7], [7], [7]],
+    [[1000], [1000], [1000]],
+    [[17, 33], [17, 33], [17, 33]],
+    [[17, 33], [], [17, 33]],
+    [[], [5, 9], [5, 9]],
+    [[], [], []],
+    [[17, 33], [33], [17, 33]],
+    [[33], [17, 33], [17, 33]],
+    [[17, 33], [17, 1], [17, 33]],
+    [[17, 1], [1, 33], [17, 33]],
+    [[4, 6, 5], [6, 1], [4, 6, 5]],
+    [[4, 6, 5], [4, 1, 5], [4, 6, 5]],
+    [[2, 3, 4, 5], [5], [2, 3, 4, 5]],
+  ];
+  for (const op of [...ARITH, 'pow', ...COMPARE] as BinaryKernel[]) {
+    it(`${op} matches the TS backend on equal, scalar and broadcast shapes`, () => {
+      let seed = 7;
+      for (const [sa, sb, so] of CASES) {
+        const a = broadcastView(values(sizeOf(sa) + 2, seed++, 4), sa, so, 2);
+        const b = broadcastView(values(sizeOf(sb) + 1, seed++, 4), sb, so, 1);
+        const [got, want] = runBoth(op, a, b, so);
+        // pow goes through float64 libm in both backends; the two libms may differ in the last float64 bit.
+        const i = firstMismatch(got, want, op === 'pow' ? 1 : 0);
+        expect(i, `${op} [${sa}] with [${sb}] at ${i}: got ${got[i]}, TS gives ${want[i]}`).toBe(-1);
+      }
+    });
+  }
+
+  it('pow with the exponents it shortcuts (2, 1, 0, -1) and scalar bases', () => {
+    const x = values(300, 40, 5);
+    for (const e of [2, 1, 0, -1, 0.5, 3, -2]) {
+      const [got, want] = runBoth('pow', contiguous(x, [300]), { data: new Float32Array([e]), offset: 0, strides: [0] }, [300]);
+      expect(firstMismatch(got, want, 1), `x ** ${e}`).toBe(-1);
+      const [g2, w2] = runBoth('pow', { data: new Float32Array([e]), offset: 0, strides: [0] }, contiguous(x, [300]), [300]);
+      expect(firstMismatch(g2, w2, 1), `${e} ** x`).toBe(-1);
+    }
+  });
+
+  it('maximum/minimum propagate NaN and keep the first operand on equal values (±0)', () => {
+    const a = new Float32Array([0, -0, NaN, 1, NaN, -Infinity, 2]);
+    const b = new Float32Array([-0, 0, 1, NaN, NaN, -Infinity, 3]);
+    for (const op of ['maximum', 'minimum'] as const) {
+      const [got, want] = runBoth(op, contiguous(a, [7]), contiguous(b, [7]), [7]);
+      expect(firstMismatch(got, want, 0), op).toBe(-1);
+    }
+  });
+
+  it('runs contiguous, scalar and row/column-broadcast operands in wasm, not through the TS fallback', () => {
+    const spyB = vi.spyOn(tsBackend, 'binary'), spyU = vi.spyOn(tsBackend, 'unary');
+    for (const [sa, sb, so] of [[[9, 10], [9, 10], [9, 10]], [[9, 10], [], [9, 10]], [[9, 10], [10], [9, 10]], [[9, 1], [9, 10], [9, 10]]] as [Shape, Shape, Shape][]) {
+      runWasmOnly('add', broadcastView(values(sizeOf(sa), 1), sa, so), broadcastView(values(sizeOf(sb), 2), sb, so), so);
+      runWasmOnly('gt', broadcastView(values(sizeOf(sa), 1), sa, so), broadcastView(values(sizeOf(sb), 2), sb, so), so);
+    }
+    wasmBackend.unary('tanh', values(10, 3), new Float32Array(10), 10);
+    expect(spyB).not.toHaveBeenCalled();
+    expect(spyU).not.toHaveBeenCalled();
+  });
+
+  it('leaves calls below the default size thresholds to the TS backend, with the same results', () => {
+    Object.assign(wasmTuning, saved);
+    try {
+      const spyB = vi.spyOn(tsBackend, 'binary'), spyU = vi.spyOn(tsBackend, 'unary');
+      const x = values(10, 70), y = values(10, 71);
+      const [got, want] = runBoth('add', contiguous(x, [10]), contiguous(y, [10]), [10]);
+      expect(firstMismatch(got, want, 0)).toBe(-1);
+      wasmBackend.unary('neg', x, new Float32Array(10), 10);
+      expect(spyB).toHaveBeenCalledTimes(2); // runBoth's own TS call, and the wasm backend's delegation
+      expect(spyU).toHaveBeenCalledTimes(1);
+    } finally {
+      Object.assign(wasmTuning, { minArith: 0, minSimple: 0, minCostly: 0, minReduce: 0, minMatmul: 0 });
+    }
+  });
+
+  it('falls back to the TS backend for layouts it does not vectorise', () => {
+    const data = values(60, 50);
+    // A transposed operand: inner stride 5, not 0 or 1.
+    const t: View = { data, offset: 0, strides: [1, 5] };
+    const c = contiguous(values(60, 51), [5, 12]);
+    for (const op of ['add', 'lt'] as const) {
+      const [got, want] = runBoth(op, t, c, [5, 12]);
+      expect(firstMismatch(got, want, 0), op).toBe(-1);
+    }
+    // Three dims that do not collapse to two.
+    const a3 = broadcastView(values(8, 52), [2, 1, 4], [2, 3, 4]);
+    const b3 = broadcastView(values(3, 53), [3, 1], [2, 3, 4]);
+    const [got, want] = runBoth('mul', a3, b3, [2, 3, 4]);
+    expect(firstMismatch(got, want, 0)).toBe(-1);
+  });
+
+  it('handles views with an offset and negative strides', () => {
+    const data = values(100, 60);
+    const rev: View = { data, offset: 99, strides: [-1] };
+    const [got, want] = runBoth('sub', rev, contiguous(data, [50], 10), [50]);
+    expect(firstMismatch(got, want, 0)).toBe(-1);
+    const rows: View = { data, offset: 90, strides: [-10, 1] };
+    const [g2, w2] = runBoth('div', rows, contiguous(values(60, 61), [6, 10]), [6, 10]);
+    expect(firstMismatch(g2, w2, 0)).toBe(-1);
+  });
+
+  it('delegates float64 and int32 operands to the TS backend', () => {
+    const a = new Float64Array([1, 2, 3]), b = new Float64Array([0.5, 0.25, 4]);
+    const out = new Float64Array(3);
+    wasmBackend.binary('div', contiguous(a as unknown as Float32Array, [3]), contiguous(b as unknown as Float32Array, [3]), out, [3]);
+    expect([...out]).toEqual([2, 8, 0.75]);
+  });
+
+  it('where and copy run (through the TS backend) with the same results', () => {
+    const cond: View = { data: new Uint8Array([1, 0, 1, 0]), offset: 0, strides: [1] };
+    const out = new Float32Array(4);
+    wasmBackend.where(cond, contiguous(new Float32Array([1, 2, 3, 4]), [4]), contiguous(new Float32Array([5, 6, 7, 8]), [4]), out, [4]);
+    expect([...out]).toEqual([1, 6, 3, 8]);
+    const tr = new Float32Array(6);
+    wasmBackend.copy({ data: new Float32Array([1, 2, 3, 4, 5, 6]), offset: 0, strides: [1, 3] }, tr, [3, 2]);
+    expect([...tr]).toEqual([1, 4, 2, 5, 3, 6]);
+  });
+});
