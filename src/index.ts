@@ -37,7 +37,7 @@ export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/gr
 export { Node, AccumulateGrad } from './autograd/node.js';
 export { savedTensorsHooks, type SavedTensorsHooks } from './autograd/saved-hooks.js';
 export { checkpoint, checkpointSequential, type SequentialLayer } from './autograd/checkpoint.js';
-export { memory, resetPeakMemory, savedBytes, type MemoryStats } from './autograd/memory.js';
+export { memory, setMemoryTracking, isMemoryTracking, resetPeakMemory, savedBytes, type MemoryStats } from './autograd/memory.js';
 export { add_, sub_, mul_, div_, clamp_, fill_, zero_, copy_ } from './ops/inplace.js';
 export { detectAnomaly, setDetectAnomaly, isAnomalyEnabled } from './autograd/anomaly.js';
 export { profile, type Profile, type OpRecord, type ProfileTotals } from './autograd/profiler.js';

@@ -1,8 +1,8 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  checkpoint, memory, nn, randn, resetPeakMemory, savedBytes, savedTensorsHooks, tensor, zeros, type Tensor,
+  setMemoryTracking, checkpoint, memory, nn, randn, resetPeakMemory, savedBytes, savedTensorsHooks, tensor, zeros, type Tensor,
 } from '../src/index.js';
 
 // The test process runs without --expose-gc; turning the flag on makes a fresh context expose gc().
@@ -18,6 +18,9 @@ async function settle(): Promise<void> {
 }
 
 describe('memory()', () => {
+  beforeAll(() => setMemoryTracking(true));
+  afterAll(() => setMemoryTracking(false));
+
   it('grows by the bytes of each new storage; views add nothing; storages under 1 KiB are not counted', () => {
     const before = memory().liveBytes;
     const a = zeros([1024, 256]); // 1 MiB of float32

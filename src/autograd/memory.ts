@@ -24,6 +24,31 @@ export interface MemoryStats {
 
 let live = 0;
 let peak = 0;
+// Off by default: a FinalizationRegistry keeps a record of every collected storage until its callbacks run,
+// and they only run when the event loop yields. In a long synchronous training loop those records would
+// pile up without bound, which is exactly what users must never have to think about.
+let tracking = false;
+
+/**
+ * Turn live-memory accounting on or off (off by default). While on, every storage of 1 KiB or more is counted
+ * when created and uncounted when the garbage collector finalizes it; `memory()` reports the result.
+ * Leave it off in long synchronous loops: the finalization records of collected storages are only cleared
+ * when the event loop yields.
+ *
+ * @example
+ * ```ts
+ * setMemoryTracking(true);
+ * const before = memory().liveBytes;
+ * ```
+ */
+export function setMemoryTracking(enabled: boolean): void {
+  tracking = enabled;
+}
+
+/** Whether `memory()` is counting. @example `isMemoryTracking() // false` */
+export function isMemoryTracking(): boolean {
+  return tracking;
+}
 
 /**
  * Storages smaller than this are not counted. Registering an object with a FinalizationRegistry costs about
@@ -48,7 +73,7 @@ const finalizer = new FinalizationRegistry<number>((bytes) => {
  * ```
  */
 export function trackStorage(storage: Storage, bytes: number): void {
-  if (bytes < MIN_TRACKED_BYTES) return;
+  if (!tracking || bytes < MIN_TRACKED_BYTES) return;
   live += bytes;
   if (live > peak) peak = live;
   finalizer.register(storage, bytes);
