@@ -150,8 +150,12 @@ export function tensor(data: TensorData, opts: TensorOptions & { readonly shape?
  * ```
  */
 export function full(shape: readonly number[], value: number, opts: TensorOptions = {}): Tensor {
-  checkShape(shape, 'full');
-  const dtype = opts.dtype ? checkDType(opts.dtype, 'full') : 'float32';
+  return filled(shape, value, opts, 'full');
+}
+
+function filled(shape: readonly number[], value: number, opts: TensorOptions, op: string): Tensor {
+  checkShape(shape, op);
+  const dtype = opts.dtype ? checkDType(opts.dtype, op) : 'float32';
   const out = allocate(dtype, sizeOf(shape));
   if (value !== 0) out.fill(dtype === 'bool' ? (value !== 0 ? 1 : 0) : value);
   return finish(out, [...shape], dtype, opts);
@@ -159,12 +163,12 @@ export function full(shape: readonly number[], value: number, opts: TensorOption
 
 /** Zeros of `shape`. @example `zeros([2, 3])` */
 export function zeros(shape: readonly number[], opts: TensorOptions = {}): Tensor {
-  return full(shape, 0, opts);
+  return filled(shape, 0, opts, 'zeros');
 }
 
 /** Ones of `shape`. @example `ones([3], { dtype: 'float64' })` */
 export function ones(shape: readonly number[], opts: TensorOptions = {}): Tensor {
-  return full(shape, 1, opts);
+  return filled(shape, 1, opts, 'ones');
 }
 
 /** Zeros with `t`'s shape and dtype (unless overridden). @example `zerosLike(x)` */

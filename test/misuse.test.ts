@@ -91,7 +91,7 @@ describe('values and dtypes', () => {
   it('unknown dtype string', () => {
     expectError(() => tensor([1], { dtype: 'float16' as never }), /^tensor: /, "unknown dtype 'float16'", "'float32', 'float64', 'int32', 'bool'");
     expectError(() => zeros([2]).to('half' as never), /^to: /, "'half'");
-    expectError(() => ones([2], { dtype: 'int64' as never }), /^full: /, "'int64'");
+    expectError(() => ones([2], { dtype: 'int64' as never }), /^ones: /, "'int64'");
   });
 
   it('crossEntropy label out of range', () => {
@@ -213,5 +213,61 @@ describe('autograd', () => {
 
   it('binary ops need at least one tensor and numbers otherwise', () => {
     expectError(() => zeros([2]).add('1' as unknown as Tensor), /^add: /, 'got string');
+  });
+});
+
+// The rest of the reliability table: mistakes that involve autograd state, modules, optimizers and memory.
+describe('more misuse', () => {
+  it('a tensor saved for backward and then modified in place', () => {
+    const x = tensor([1, 2, 3], { requiresGrad: true });
+    const h = x.mul(2);
+    const y = h.mul(h);
+    noGrad(() => h.add_(1));
+    expectError(() => y.sum().backward(), 'MulBackward0', 'modified by an in-place operation', '[3]', 'version 1', 'expected version 0', 'clone()');
+  });
+
+  it('NaN and Infinity are valid float data, but not integer labels', () => {
+    expect(tensor([NaN, Infinity, -Infinity]).toArray()).toEqual([NaN, Infinity, -Infinity]);
+    expectError(() => tensor([1, NaN], { dtype: 'int32' }), 'tensor', 'NaN', 'int32');
+    expectError(() => crossEntropy(zeros([2, 3]), tensor([0, Infinity] as number[], { dtype: 'float32' })), 'crossEntropy', 'shape');
+  });
+
+  it('grad() with gradOutputs of the wrong shape', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    expectError(() => grad(x.mul(2), [x], { gradOutputs: [ones([3])] }), 'grad', 'shape [3]', 'shape [2]');
+  });
+
+  it('backward on a loss computed inside noGrad', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const loss = noGrad(() => x.mul(x).sum());
+    expectError(() => loss.backward(), 'backward', 'noGrad()');
+  });
+
+  it('an optimizer given a tensor that does not require grad', async () => {
+    const { optim } = await import('../src/index.js');
+    expectError(() => new optim.SGD([tensor([1, 2])], { lr: 0.1 }), 'does not require grad');
+  });
+
+  it('loadStateDict with a wrong shape', () => {
+    const layer = new nn.Linear(3, 2);
+    expectError(() => layer.loadStateDict({ weight: zeros([3, 2]), bias: zeros([2]) }), 'weight', '[3, 2]', '[2, 3]');
+  });
+
+  it('tensors from different backends mix freely: storage is plain typed arrays, so there is nothing to mismatch', async () => {
+    const { listBackends } = await import('../src/index.js');
+    const before = getBackend().name;
+    const made: Tensor[] = [];
+    for (const b of listBackends()) {
+      setBackend(b);
+      made.push(tensor([1, 2, 3]));
+    }
+    setBackend(before);
+    expect(made.reduce((s, t) => s.add(t)).toArray()).toEqual([1, 2, 3].map((v) => v * made.length));
+  });
+
+  it('shapes too large to allocate fail before allocating', () => {
+    expectError(() => zeros([100000, 100000]), 'zeros', '10000000000 elements', 'smaller shape');
+    const a = zeros([50000, 1]), b = zeros([1, 50000]);
+    expectError(() => a.add(b), 'cannot allocate', '2500000000 elements', 'Check the shapes');
   });
 });
