@@ -16,21 +16,51 @@ const SIN_FAST_LIMIT: f32 = 1.0e8;
 // independent chains side by side ran 35% faster than relying on out-of-order overlap of iterations.
 
 /**
- * `out[i] = op(x[i])` for `i < n` over float32; `out` may equal `x`.
+ * `out[i] = op(x[i])` for `i < n` over float32. `out` may equal `x`: every vector is loaded before it is
+ * stored, so the backend computes in place and copies one buffer each way.
+ *
+ * @example
+ * ```ts
+ * exports.unary(1, p, p, n); // exp, in place, on n floats at byte offset p
+ * ```
  */
 export function unary(op: i32, x: usize, out: usize, n: i32): void {
   const end = x + (<usize>n << 2);
   let o = out;
   switch (op) {
     case U_NEG: for (let p = x; p < end; p += 16, o += 16) v128.store(o, f32x4.neg(v128.load(p))); break;
-    case U_EXP: for (let p = x; p < end; p += 32, o += 32) { const a = exp4(v128.load(p)), b = exp4(v128.load(p, 16)); v128.store(o, a); v128.store(o, b, 16); } break;
-    case U_LOG: for (let p = x; p < end; p += 32, o += 32) { const a = log4(v128.load(p)), b = log4(v128.load(p, 16)); v128.store(o, a); v128.store(o, b, 16); } break;
+    case U_EXP:
+      for (let p = x; p < end; p += 32, o += 32) {
+        const a = exp4(v128.load(p)), b = exp4(v128.load(p, 16));
+        v128.store(o, a);
+        v128.store(o, b, 16);
+      }
+      break;
+    case U_LOG:
+      for (let p = x; p < end; p += 32, o += 32) {
+        const a = log4(v128.load(p)), b = log4(v128.load(p, 16));
+        v128.store(o, a);
+        v128.store(o, b, 16);
+      }
+      break;
     case U_SQRT: for (let p = x; p < end; p += 16, o += 16) v128.store(o, f32x4.sqrt(v128.load(p))); break;
     case U_ABS: for (let p = x; p < end; p += 16, o += 16) v128.store(o, f32x4.abs(v128.load(p))); break;
     case U_SIN: sinCosLoop(x, out, n, false); break;
     case U_COS: sinCosLoop(x, out, n, true); break;
-    case U_TANH: for (let p = x; p < end; p += 32, o += 32) { const a = tanh4(v128.load(p)), b = tanh4(v128.load(p, 16)); v128.store(o, a); v128.store(o, b, 16); } break;
-    case U_SIGMOID: for (let p = x; p < end; p += 32, o += 32) { const a = sigmoid4(v128.load(p)), b = sigmoid4(v128.load(p, 16)); v128.store(o, a); v128.store(o, b, 16); } break;
+    case U_TANH:
+      for (let p = x; p < end; p += 32, o += 32) {
+        const a = tanh4(v128.load(p)), b = tanh4(v128.load(p, 16));
+        v128.store(o, a);
+        v128.store(o, b, 16);
+      }
+      break;
+    case U_SIGMOID:
+      for (let p = x; p < end; p += 32, o += 32) {
+        const a = sigmoid4(v128.load(p)), b = sigmoid4(v128.load(p, 16));
+        v128.store(o, a);
+        v128.store(o, b, 16);
+      }
+      break;
     case U_RELU:
       // Keep x where x > 0 or x is NaN, else +0 (also for -0), as the TS backend does.
       for (let p = x; p < end; p += 16, o += 16) {
@@ -42,8 +72,10 @@ export function unary(op: i32, x: usize, out: usize, n: i32): void {
       // PyTorch's (0 < x) - (x < 0), as the TS backend: +0 for ±0 and for NaN.
       for (let p = x; p < end; p += 16, o += 16) {
         const v = v128.load(p);
-        const zero = f32x4.splat(0);
-        v128.store(o, v128.or(v128.and(f32x4.gt(v, zero), splatOne()), v128.and(f32x4.lt(v, zero), v128.or(splatOne(), signMask()))));
+        const zero = f32x4.splat(0), one = splatOne();
+        const pos = v128.and(f32x4.gt(v, zero), one);
+        const neg = v128.and(f32x4.lt(v, zero), v128.or(one, signMask()));
+        v128.store(o, v128.or(pos, neg));
       }
       break;
     default: unreachable();
@@ -69,6 +101,11 @@ function sinCosLoop(x: usize, out: usize, n: i32, cosine: bool): void {
 /**
  * `out[i] = min(max(x[i], lo), hi)` in that order, as the TS backend and PyTorch (every element becomes `hi`
  * when lo > hi); NaN stays. pmax(v, lo) is exactly `v < lo ? lo : v` and pmin(u, hi) is `hi < u ? hi : u`.
+ *
+ * @example
+ * ```ts
+ * exports.clamp(p, p, n, 0, 6); // relu6 in place
+ * ```
  */
 export function clamp(x: usize, out: usize, n: i32, lo: f32, hi: f32): void {
   const end = x + (<usize>n << 2);
@@ -167,10 +204,16 @@ function powRow(pa: usize, sa: bool, pb: usize, sb: bool, po: usize, cols: i32):
     if (e == 1) { memory.copy(po, pa, <usize>cols << 2); return; }
     if (e == -1) { reciprocalRow(pa, po, cols); return; }
     // pow(x, 0) is 1 for every x, NaN included.
-    if (e == 0) { const one = f32x4.splat(1); const end = po + (<usize>cols << 2); for (let o = po; o < end; o += 16) v128.store(o, one); return; }
+    if (e == 0) {
+      const end = po + (<usize>cols << 2);
+      for (let o = po; o < end; o += 16) v128.store(o, splatOne());
+      return;
+    }
   }
   const da: usize = sa ? 0 : 4, db: usize = sb ? 0 : 4;
-  for (let j = 0; j < cols; j++, pa += da, pb += db) store<f32>(po + (<usize>j << 2), powScalar(load<f32>(pa), load<f32>(pb)));
+  for (let j = 0; j < cols; j++, pa += da, pb += db) {
+    store<f32>(po + (<usize>j << 2), powScalar(load<f32>(pa), load<f32>(pb)));
+  }
 }
 
 @inline function reciprocalRow(pa: usize, po: usize, cols: i32): void {
@@ -195,6 +238,11 @@ function powRow(pa: usize, sa: bool, pb: usize, sb: bool, po: usize, cols: i32):
  * contiguous, or a single value when `sa` is set (likewise `b`). `out` is contiguous: float32, or one byte per
  * element for the comparisons. Rows are written in order, so the whole-vector overrun of one row lands in the
  * next row before that row is computed.
+ *
+ * @example
+ * ```ts
+ * exports.binary(0, a, 4 * cols, 0, bias, 0, 0, out, rows, cols); // out = a + bias (row broadcast)
+ * ```
  */
 export function binary(op: i32, a: usize, aRow: isize, sa: bool, b: usize, bRow: isize, sb: bool,
   out: usize, rows: i32, cols: i32): void {

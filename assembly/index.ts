@@ -6,7 +6,14 @@ export { unary, binary, clamp } from './elementwise';
 export { reduce, softmax } from './reduce';
 export { matmul, matmulScratchBytes } from './matmul';
 
-/** First byte after the module's static data: where the JS allocator may start. */
+/**
+ * First byte after the module's static data: where the JS allocator may start.
+ *
+ * @example
+ * ```ts
+ * let top = (exports.heapBase() + 63) & ~63;
+ * ```
+ */
 export function heapBase(): usize {
   return __heap_base;
 }

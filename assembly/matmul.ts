@@ -19,7 +19,14 @@ const NC = 512;
   return a < b ? a : b;
 }
 
-/** Bytes of scratch that `matmul` needs for products with `n` columns. */
+/**
+ * Bytes of scratch that `matmul` needs for products with `n` columns.
+ *
+ * @example
+ * ```ts
+ * const scratch = alloc(exports.matmulScratchBytes(n));
+ * ```
+ */
 export function matmulScratchBytes(n: i32): usize {
   const nc = (minI(n, NC) + NR - 1) & ~(NR - 1);
   return <usize>(MC * KC * 4) + <usize>(KC * nc * 4) + 256;
@@ -161,6 +168,11 @@ function tile(pa: usize, pb: usize, kb: i32, c: usize, ldc: usize, accumulate: b
  * C = A · B for one m×k by k×n product. Element (i, p) of A is at `a + 4·(i·ars + p·acs)` (strides in
  * elements, any sign, 0 for broadcast), likewise B; C is contiguous m×n at `c`. `scratch` holds
  * `matmulScratchBytes(n)` bytes. k = 0 writes zeros.
+ *
+ * @example
+ * ```ts
+ * exports.matmul(a, 1, m, b, n, 1, c, m, n, k, scratch); // C = Aᵀ·B with A stored k×m row-major
+ * ```
  */
 export function matmul(a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize,
   m: i32, n: i32, k: i32, scratch: usize): void {

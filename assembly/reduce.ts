@@ -5,8 +5,8 @@ const R_SUM = 0, R_MAX = 1, R_MIN = 2, R_LSE = 3, R_ARGMAX = 4, R_ARGMIN = 5;
 
 // Reductions read `x` as [outer, r, inner]. With inner = 1 each row is contiguous and the lanes run along it;
 // otherwise the lanes run along `inner` (four neighbouring output columns at once) and the running values
-// live in `scratch`, which the caller sizes for 24·(inner + 16) bytes (three regions of colBytes). Sums accumulate in float64, as the TS
-// backend's JS numbers do, so long rows lose nothing to float32 rounding.
+// live in `scratch`, which the caller sizes for 24·(inner + 16) bytes (three regions of colBytes). Sums
+// accumulate in float64, as the TS backend's JS numbers do, so long rows lose nothing to float32 rounding.
 // As in elementwise.ts, buffers are padded so whole vectors may run past the end of a row.
 
 @inline function promoteHigh(v: v128): v128 {
@@ -231,6 +231,11 @@ function colSumExp(row: usize, r: i32, inner: i32, m: usize, s: usize, e: usize)
 /**
  * Reduce the middle axis of contiguous float32 `x` read as `[outer, r, inner]` into `out` (`[outer, inner]`,
  * float32, or int32 indices for argmax/argmin). `scratch` holds `24·(inner + 16)` bytes.
+ *
+ * @example
+ * ```ts
+ * exports.reduce(4, x, out, rows, cols, 1, scratch); // argmax of each row into int32 out
+ * ```
  */
 export function reduce(op: i32, x: usize, out: usize, outer: i32, r: i32, inner: i32, scratch: usize): void {
   const rowBytes = <usize>r << 2;
@@ -288,6 +293,11 @@ export function reduce(op: i32, x: usize, out: usize, outer: i32, r: i32, inner:
  * Numerically stable softmax (or log-softmax) of contiguous float32 `x` read as `[outer, r, inner]` along the
  * middle axis: subtract the max, exponentiate, normalise. A NaN anywhere in a slice makes the whole slice NaN,
  * as in the TS backend. `out` must not overlap `x`; `scratch` holds `24·(inner + 16)` bytes.
+ *
+ * @example
+ * ```ts
+ * exports.softmax(x, out, rows, cols, 1, 1, scratch); // log-softmax of each row
+ * ```
  */
 export function softmax(x: usize, out: usize, outer: i32, r: i32, inner: i32, log: bool, scratch: usize): void {
   const rowBytes = <usize>r << 2;

@@ -1,8 +1,14 @@
 import type { Backend } from './backend.js';
 import { tsBackend } from './ts/index.js';
+import { wasmBackend, wasmSupported } from './wasm/index.js';
 
 const backends = new Map<string, Backend>([['ts', tsBackend]]);
 let current: Backend = tsBackend;
+// WebAssembly SIMD is the default wherever it exists; the TS kernels remain the fallback and the oracle.
+if (wasmSupported()) {
+  backends.set('wasm', wasmBackend);
+  current = wasmBackend;
+}
 
 /**
  * The backend that runs kernels now.

@@ -90,6 +90,20 @@ describe.runIf(wasmSupported())('wasm unary kernels', () => {
     expect([...out]).toEqual([-1, -2, -3, -4, -5, -1, -1, -1]);
   });
 
+  it('grows its memory for large operands and keeps working with the new buffer', () => {
+    const small = new Float32Array([1, -2, 3]), o = new Float32Array(3);
+    wasmBackend.unary('abs', small, o, 3);
+    const n = 6_000_000; // 24 MB per buffer, beyond any earlier call in this file
+    const x = new Float32Array(n);
+    for (let i = 0; i < n; i += 997) x[i] = i;
+    const out = new Float32Array(n);
+    wasmBackend.binary('mul', contiguous(x, [n]), { data: new Float32Array([-0.5]), offset: 0, strides: [0] }, out, [n]);
+    for (let i = 0; i < n; i += 997 * 1001) expect(out[i]).toBe(-0.5 * i);
+    expect(out[n - 1]).toBe(-0);
+    wasmBackend.unary('neg', small, o, 3);
+    expect([...o]).toEqual([-1, 2, -3]);
+  });
+
   it('delegates float64 and int32 arrays to the TS backend', () => {
     const x64 = new Float64Array([0.5, -2, 3]), o64 = new Float64Array(3);
     wasmBackend.unary('exp', x64, o64, 3);

@@ -83,8 +83,11 @@ export function wasmSupported(): boolean {
 }
 
 // Every allocation is rounded up to 64 bytes plus 64 bytes of slack, because the kernels run whole vectors
-// (up to 16 floats) past the end of each buffer.
-const padded = (bytes: number): number => ((bytes + 63) & ~63) + 64;
+// (up to 16 floats) past the end of each buffer. Plain arithmetic, not `& ~63`: sizes may pass 2^31.
+const padded = (bytes: number): number => Math.ceil(bytes / 64) * 64 + 64;
+const PAGE = 65536;
+// wasm32 addresses 4 GiB at most.
+const MAX_BYTES = 65536 * PAGE;
 
 /**
  * The module instance and a bump allocator over its memory. Operands are JS-owned typed arrays, so each call
@@ -112,12 +115,21 @@ class Arena {
   begin(bytes: number): boolean {
     const need = this.base + bytes;
     const mem = this.ex.memory;
-    if (need > mem.buffer.byteLength) {
-      if (need > 0xffff_0000) return false;
+    const have = mem.buffer.byteLength;
+    if (need > have) {
+      if (need > MAX_BYTES) return false;
+      // Grow by at least half again, so that a run of slowly growing calls does not grow (and re-make the
+      // views) every time; fall back to the exact need when that much is not available.
+      const exact = Math.ceil((need - have) / PAGE);
+      const generous = Math.min(Math.max(exact, Math.ceil(have / PAGE / 2)), (MAX_BYTES - have) / PAGE);
       try {
-        mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536));
+        mem.grow(generous);
       } catch {
-        return false;
+        try {
+          mem.grow(exact);
+        } catch {
+          return false;
+        }
       }
       // Growing detaches the old ArrayBuffer: every view must be made again.
       const buf = mem.buffer;
@@ -145,9 +157,14 @@ function getArena(): Arena | null {
       const bin = atob(WASM_BASE64);
       const bytes = new Uint8Array(bin.length);
       for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-      // Synchronous compile is allowed off the browser main thread and for modules this small on it.
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-      arena = new Arena(instance.exports as unknown as Exports);
+      // Synchronous compile works in Node and in workers; a browser main thread may refuse it for larger
+      // modules, and then every call simply stays on the TS kernels.
+      try {
+        const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+        arena = new Arena(instance.exports as unknown as Exports);
+      } catch {
+        arena = null;
+      }
     }
   }
   return arena;
