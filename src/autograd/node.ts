@@ -35,8 +35,14 @@ export abstract class Node {
     readonly nextFunctions: readonly (Node | null)[],
     inputs: readonly Tensor[],
   ) {
-    this.inputShapes = inputs.map((t) => t.shape);
-    this.inputDTypes = inputs.map((t) => t.dtype);
+    const n = inputs.length;
+    const shapes = new Array<Shape>(n), dtypes = new Array<DType>(n);
+    for (let i = 0; i < n; i++) {
+      shapes[i] = inputs[i]!.shape;
+      dtypes[i] = inputs[i]!.dtype;
+    }
+    this.inputShapes = shapes;
+    this.inputDTypes = dtypes;
   }
 
   /** Which inputs take a gradient in a full backward (those with a node). @internal */

@@ -1,6 +1,7 @@
 import { allocate, isFloating, resultTypeOf, type DType } from '../dtype.js';
 import type { BinaryKernel } from '../kernels/backend.js';
 import { getBackend } from '../kernels/index.js';
+import { binaryScalar } from '../kernels/ts/elementwise.js';
 import { broadcastShapes, sameShape, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { apply, defineOp, type BackwardRule, type JvpRule, type OpDef } from './registry.js';
@@ -8,6 +9,7 @@ import { broadcastView, castRaw, isWrappedNumber, operands, scalarFor, sumTangen
 import { unaryKernel } from './unary.js';
 import { where } from './where.js';
 
+const NO_DIMS: readonly number[] = Object.freeze([]);
 const COMPARISONS = new Set<BinaryKernel>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 
 function resultType(kernel: BinaryKernel, a: Tensor, b: Tensor): DType {
@@ -35,8 +37,14 @@ export function binaryKernel(kernel: BinaryKernel, a: Tensor, b: Tensor, op: str
     const root = unaryKernel('sqrt', castRaw(a, dtype));
     return b.item() > 0 ? root : binaryKernel('div', scalarFor(1, root), root, op);
   }
-  const shape = sameShape(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape, op);
   const outType: DType = COMPARISONS.has(kernel) ? 'bool' : dtype;
+  if (a.ndim === 0 && b.ndim === 0 && a.dtype === dtype && b.dtype === dtype && dtype !== 'bool') {
+    // Scalars (the whole of a scalar-heavy program): one element, no views, no kernel call.
+    const out = allocate(outType, 1);
+    out[0] = binaryScalar(kernel, a.storage.data[a.offset]!, b.storage.data[b.offset]!);
+    return wrap(out, NO_DIMS, outType);
+  }
+  const shape = sameShape(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape, op);
   const out = allocate(outType, sizeOf(shape));
   const A = castRaw(a, dtype), B = castRaw(b, dtype);
   // On 0/1 values, logical or is the maximum (a sum could write 2 into a bool).

@@ -101,16 +101,27 @@ const PACKED = Tensor.fromArray(new Float32Array(0), [0], 'float32');
 
 const NOT_RECORDING: ForwardCtx = { recording: false, save() {} };
 
+const NODE_NAMES = new Map<string, string>();
+// Computed once per op: a string built per node would be one more allocation on the hottest path.
 function nodeName(op: string): string {
-  return op.charAt(0).toUpperCase() + op.slice(1) + 'Backward0';
+  let name = NODE_NAMES.get(op);
+  if (name === undefined) {
+    name = op.charAt(0).toUpperCase() + op.slice(1) + 'Backward0';
+    NODE_NAMES.set(op, name);
+  }
+  return name;
 }
 
 /** A recorded application of an op: holds the saved tensors until backward releases them. */
+const NOTHING_NEEDED: readonly boolean[] = Object.freeze([]);
+const NOTHING_SAVED: Tensor[] = Object.freeze([]) as unknown as Tensor[];
+const NO_VERSIONS: number[] = Object.freeze([]) as unknown as number[];
+
 class OpNode<A> extends Node implements ForwardCtx, BackwardCtx<A> {
-  readonly recording = true;
-  needsInputGrad: readonly boolean[] = [];
-  private savedList: Tensor[] | null = [];
-  private versions: number[] = [];
+  needsInputGrad: readonly boolean[] = NOTHING_NEEDED;
+  // Created on the first save: many ops (add, reshape, …) save nothing, and every field is paid per node.
+  private savedList: Tensor[] | null = NOTHING_SAVED;
+  private versions: number[] = NO_VERSIONS;
   /** Per saved entry, the hooks that packed it (then savedList holds a placeholder and `packed` the value). */
   private hooked: { hooks: SavedTensorsHooks; packed: unknown }[] | null = null;
 
@@ -118,7 +129,15 @@ class OpNode<A> extends Node implements ForwardCtx, BackwardCtx<A> {
     super(nodeName(op.name), next, inputs);
   }
 
+  get recording(): boolean {
+    return true;
+  }
+
   save(...tensors: Tensor[]): void {
+    if (this.savedList === NOTHING_SAVED) {
+      this.savedList = [];
+      this.versions = [];
+    }
     const hooks = currentSavedTensorsHooks();
     if (hooks) {
       this.hooked ??= [];
@@ -249,7 +268,9 @@ function record<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor {
     let record = false;
     for (const t of inputs) if (t.requiresGrad) { record = true; break; }
     if (record) {
-      const node = new OpNode(op, attrs, inputs.map(edgeOf), inputs);
+      const next = new Array<Node | null>(inputs.length);
+      for (let i = 0; i < inputs.length; i++) next[i] = edgeOf(inputs[i]!);
+      const node = new OpNode(op, attrs, next, inputs);
       if (isAnomalyEnabled()) node.forwardStack = forwardStack();
       const out = op.forward(inputs, attrs, node);
       out.gradFn = node;

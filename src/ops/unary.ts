@@ -2,6 +2,7 @@ import { allocate, isFloating } from '../dtype.js';
 import { zerosLike } from '../creation.js';
 import type { UnaryKernel } from '../kernels/backend.js';
 import { getBackend } from '../kernels/index.js';
+import { unaryScalar } from '../kernels/ts/elementwise.js';
 import type { Tensor } from '../tensor.js';
 import { apply, defineOp, type OpDef } from './registry.js';
 import { contiguousData, wrap } from './util.js';
@@ -24,6 +25,11 @@ export function unaryKernel(kernel: UnaryKernel, x: Tensor): Tensor {
     : INTEGER_OK.has(kernel) ? (x.dtype === 'bool' && kernel !== 'sign' ? 'int32' : x.dtype) : 'float32';
   const n = x.size;
   const out = allocate(dtype, n);
+  if (x.ndim === 0 && x.dtype === dtype) {
+    // One element: skip the kernel call, whose bookkeeping would be the whole cost.
+    out[0] = unaryScalar(kernel, x.storage.data[x.offset]!);
+    return wrap(out, x.shape, dtype);
+  }
   getBackend().unary(kernel, contiguousData(x, dtype), out, n);
   return wrap(out, x.shape, dtype);
 }

@@ -165,3 +165,28 @@ export function copy(src: View, out: TypedArray, shape: Shape): void {
 const toBool = (v: number): number => (v !== 0 ? 1 : 0);
 // Int32Array would store ToInt32(x), which wraps large values; clamping truncation is what users expect.
 const toInt = (v: number): number => (v !== v ? 0 : Math.max(-2147483648, Math.min(2147483647, Math.trunc(v))));
+
+/**
+ * One element of a binary kernel, with exactly the kernel's semantics: the op layer computes 0-d results
+ * with it directly, because for one element the kernel call's bookkeeping is the whole cost.
+ *
+ * @example
+ * ```ts
+ * binaryScalar('maximum', NaN, 1); // NaN
+ * ```
+ */
+export function binaryScalar(op: BinaryKernel, a: number, b: number): number {
+  return BINARY[op](a, b);
+}
+
+/**
+ * One element of a unary kernel (see `binaryScalar`).
+ *
+ * @example
+ * ```ts
+ * unaryScalar('tanh', 0.5);
+ * ```
+ */
+export function unaryScalar(op: UnaryKernel, x: number): number {
+  return UNARY[op](x);
+}
