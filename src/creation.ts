@@ -223,7 +223,15 @@ export function linspace(start: number, end: number, steps: number, opts: Tensor
   if (!Number.isInteger(steps) || steps < 0) throw new Error(`linspace: steps must be a non-negative integer, got ${steps}.`);
   const dtype = opts.dtype ? checkDType(opts.dtype, 'linspace') : 'float32';
   const out = allocate(dtype, steps);
-  for (let i = 0; i < steps; i++) out[i] = steps === 1 ? start : start + ((end - start) * i) / (steps - 1);
+  // PyTorch's algorithm in the dtype's arithmetic (float32 rounds every step; integers truncate the ends and step
+  // in float64): the first half counts up from start and the second half down from end, so both ends are exact.
+  const r = dtype === 'float32' ? Math.fround : (v: number) => v;
+  const [lo, hi] = dtype === 'float32' || dtype === 'float64' ? [r(start), r(end)] : [Math.trunc(start), Math.trunc(end)];
+  const step = r(r(hi - lo) / (steps - 1));
+  const half = Math.floor(steps / 2);
+  for (let i = 0; i < steps; i++) {
+    out[i] = steps === 1 ? lo : i < half ? r(lo + r(step * i)) : r(hi - r(step * (steps - i - 1)));
+  }
   return finish(out, [steps], dtype, opts);
 }
 

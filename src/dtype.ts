@@ -95,6 +95,20 @@ export function resultTypeOf(a: DType, aDims: number, b: DType, bDims: number): 
 }
 
 /**
+ * Whether an in-place op may write a `from` result into a `to` tensor, as PyTorch's `can_cast`: never into a
+ * lower category (a float result into an int32 tensor, an int32 one into a bool tensor).
+ *
+ * @example
+ * ```ts
+ * canCast('float64', 'float32'); // true
+ * canCast('float32', 'int32');   // false
+ * ```
+ */
+export function canCast(from: DType, to: DType): boolean {
+  return CATEGORY[from] <= CATEGORY[to];
+}
+
+/**
  * The dtype of `tensor op number`: a JS number does not widen a tensor's dtype (PyTorch's rule for Python
  * scalars), except that a fractional number with an integer or bool tensor gives float32.
  *

@@ -10,8 +10,13 @@ Never a test or CI dependency. Needs Debian's PyTorch:
 Each case names an adjoint op, its arguments (tensors given by their exact values, dtype, shape and an
 optional chain of view steps that makes them non-contiguous; JS numbers; lists of tensors) and keyword
 attributes. The runner in run.ts interprets the same description with adjoint. For every case we record the
-forward result (dtype, shape, values) and, when the result is floating and some input requires grad, the
-gradients from torch.autograd.grad with a random upstream gradient; or the error torch raised.
+forward result (dtype, shape, values, grad_fn name) and, when the result is floating and some input requires
+grad, the gradients from torch.autograd.grad with a random upstream gradient (for a third of the float64
+cases also the gradient of <grads, w> for a random w, i.e. gradients of gradients); or the error torch raised.
+Besides the op table it covers in-place ops, a few composite programs (an MLP with cross-entropy, attention,
+layer norm, a tensor reused many times), the creation functions and repr (compared with adjoint's toString()).
+
+`--per-op 40` (the default) gives about 3,000 cases; `--per-op 150 --seed N` about 10,500 different ones.
 
 Deliberate differences are mapped, not reported: adjoint's only integer dtype is int32 (torch int64 results
 are compared as int32, index tensors are int64 in torch and int32 in adjoint), JS numbers without a dtype are
@@ -328,7 +333,7 @@ TORCH = {
     'permute': lambda a, kw: a[0].permute(tuple(kw['dims'])),
     'transpose': lambda a, kw: a[0].transpose(kw['dim0'], kw['dim1']),
     'T': lambda a, kw: a[0].T,
-    'expand': lambda a, kw: a[0].expand(*kw['shape']),
+    'expand': lambda a, kw: a[0].expand(kw['shape']),
     'expandAs': lambda a, kw: a[0].expand_as(a[1]),
     'squeeze': t_squeeze,
     'unsqueeze': lambda a, kw: a[0].unsqueeze(kw['dim']),
@@ -359,6 +364,45 @@ TORCH = {
     'zeros': lambda a, kw: torch.zeros(kw['shape'], dtype=DT[kw.get('dtype', 'float32')]),
     'ones': lambda a, kw: torch.ones(kw['shape'], dtype=DT[kw.get('dtype', 'float32')]),
 }
+
+
+def t_inplace(name):
+    def run(a, kw):
+        x = a[0].clone()
+        if name in ('add_', 'sub_', 'mul_', 'div_', 'copy_'):
+            return getattr(x, name)(a[1])
+        if name == 'clamp_':
+            return x.clamp_(min=kw.get('min'), max=kw.get('max'))
+        if name == 'fill_':
+            return x.fill_(num(kw['value']))
+        return x.zero_()
+    return run
+
+
+def t_mlp(a, kw):
+    x, w1, b1, w2, b2, t = a
+    return F.cross_entropy(torch.relu(x @ w1.T + b1) @ w2.T + b2, t)
+
+
+def t_attention(a, kw):
+    q, k, v = a
+    return torch.softmax(q @ k.transpose(-1, -2) * (1 / math.sqrt(q.shape[-1])), -1) @ v
+
+
+def t_layernorm(a, kw):
+    x = a[0]
+    mu = x.mean(-1, keepdim=True)
+    var = ((x - mu) ** 2).mean(-1, keepdim=True)
+    return (x - mu) / (var + 1e-5) ** 0.5
+
+
+def t_reuse(a, kw):
+    x, y = a
+    return x * x + x.exp() * y - x.sum() + torch.maximum(x, y).tanh() * x.sigmoid()
+
+
+TORCH.update({name: t_inplace(name) for name in ['add_', 'sub_', 'mul_', 'div_', 'clamp_', 'fill_', 'zero_', 'copy_']})
+TORCH.update({'mlp': t_mlp, 'attention': t_attention, 'layernorm': t_layernorm, 'reuse': t_reuse})
 
 
 def torch_repr(t):
@@ -396,6 +440,14 @@ def convert(arg):
 CASES = []
 
 
+def flat(t):
+    """A tensor's values as encoded JSON numbers (PyTorch's lazy zero tensors included)."""
+    t = t.detach()
+    if t._is_zerotensor():
+        t = torch.zeros(t.shape, dtype=t.dtype)
+    return [enc(v) for v in t.flatten().tolist()]
+
+
 def enc_tree(v):
     if isinstance(v, dict):
         return {k: enc_tree(x) for k, x in v.items()}
@@ -423,15 +475,27 @@ def case(op, args, **kw):
         CASES.append(c)
         return c
     exp = {'ok': True, 'dtype': dtname(out.dtype), 'shape': list(out.shape),
-           'data': [enc(v) for v in out.detach().flatten().tolist()]}
+           'data': [enc(v) for v in out.detach().flatten().tolist()],
+           'gradFn': type(out.grad_fn).__name__ if out.grad_fn is not None else None}
     if leaves and out.requires_grad and out.dtype in (torch.float32, torch.float64):
         g = torch.randn(out.shape, dtype=torch.float64).to(out.dtype)
         if R.random() < 0.15:
             g = torch.ones(out.shape, dtype=out.dtype)
-        grads = torch.autograd.grad(out, leaves, g, allow_unused=True)
+        second = out.dtype == torch.float64 and R.random() < 0.35
+        grads = torch.autograd.grad(out, leaves, g, allow_unused=True, create_graph=second)
         exp['gradOut'] = [enc(v) for v in g.flatten().tolist()]
-        exp['grads'] = [None if gr is None else [enc(v) for v in gr.flatten().tolist()] for gr in grads]
+        exp['grads'] = [None if gr is None else flat(gr) for gr in grads]
         exp['gradShapes'] = [None if gr is None else list(gr.shape) for gr in grads]
+        if second:
+            # Second order: the gradient of Σ_i <grad_i, w_i> for random w_i (gradients of gradients).
+            ws = [None if gr is None else torch.randn(gr.shape, dtype=torch.float64).to(gr.dtype) for gr in grads]
+            terms = [(gr * w).sum() for gr, w in zip(grads, ws) if gr is not None and gr.requires_grad]
+            exp['gradWeights'] = [None if w is None else [enc(v) for v in w.flatten().tolist()] for w in ws]
+            if terms:
+                g2 = torch.autograd.grad(sum(terms), leaves, allow_unused=True)
+                exp['grads2'] = [None if gr is None else flat(gr) for gr in g2]
+            else:
+                exp['grads2'] = [None for _ in leaves]
     c['expect'] = exp
     CASES.append(c)
     return c
@@ -469,6 +533,10 @@ def binary_cases(op, per, domain='normal'):
         if R.random() < 0.5:
             a, b = b, a
         da, db = R.choice(dtype_pairs)
+        if op == 'pow' and 'float64' in (da, db) and da != db:
+            # torch 1.13 takes log(a) for the exponent's gradient in a's dtype; newer PyTorch (and adjoint) in the
+            # promoted dtype, so mixed-precision pow gradients differ from this oracle at float32 precision.
+            da = db = 'float64'
         kind = R.choice(['normal', 'ties', 'special', 'mixed', domain, domain])
         kb = kind
         if op == 'pow':
@@ -491,6 +559,8 @@ def binary_cases(op, per, domain='normal'):
             case(op, [A, B])
     # 0-d tensors next to dimensioned ones: the dimensioned operand's dtype wins within a category.
     for da, db in [('float32', 'float64'), ('float64', 'float32'), ('int32', 'float64'), ('bool', 'int32'), ('int32', 'float32')]:
+        if op == 'pow' and 'float64' in (da, db):
+            continue
         case(op, [T([3], da, domain), T([], db, domain)])
         case(op, [T([], db, domain), T([2, 2], da, domain)])
 
@@ -509,7 +579,7 @@ def reduce_dims(shape):
     if r < 0.25 or nd == 0:
         if nd == 0 and R.random() < 0.5:
             return R.choice([0, -1, [0], []])
-        return None
+        return [] if R.random() < 0.2 else None
     if r < 0.7:
         return R.randrange(-nd, nd)
     k = R.randint(1, nd)
@@ -832,10 +902,40 @@ def gen_all(per):
             case('zeros', [], shape=shape, dtype=dt)
             case('ones', [], shape=shape, dtype=dt)
 
-    repr_cases()
+    # in-place ops on a clone (the result keeps the tensor's dtype)
+    for _ in range(per // 2):
+        a = rshape()
+        da = R.choice(['float32', 'float32', 'float64', 'int32'])
+        db = R.choice(['float32', 'float64', 'int32'])
+        for op in ['add_', 'sub_', 'mul_', 'div_']:
+            if R.random() < 0.3:
+                case(op, [T(a, da), N(R.choice([2, 0.5, -1]))])
+            else:
+                case(op, [T(a, da), T(broadcast_partner(a), db)])
+        case('copy_', [T(a, da), T(broadcast_partner(a), db)])
+        case('clamp_', [T(a, da, 'ties')], **R.choice([{'min': -0.5}, {'max': 0.5}, {'min': -0.5, 'max': 0.5}]))
+        case('fill_', [T(a, da)], value=R.choice([0, 1.5, -2]))
+        case('zero_', [T(a, da)])
+
+    # composite programs: gradient accumulation through reused tensors, broadcasting, chains of ops
+    for _ in range(per // 2):
+        dt = R.choice(['float32', 'float64'])
+        n, d, h, c = R.randint(1, 4), R.randint(1, 5), R.randint(1, 6), R.randint(2, 4)
+        case('mlp', [T([n, d], dt), T([h, d], dt), T([h], dt), T([c, h], dt), T([c], dt),
+                     T([n], 'int32', values=[R.randrange(c) for _ in range(n)], index=True, view=False)])
+        b, t = R.randint(1, 3), R.randint(1, 4)
+        # Logits of ±1000 only in float64: in float32 their rounding (adjoint accumulates matmuls in float64, BLAS
+        # in float32) is amplified by softmax beyond any fair tolerance.
+        kk = 'large' if dt == 'float64' and R.random() < 0.3 else 'normal'
+        case('attention', [T([b, t, d], dt), T([b, t, d], dt, kk), T([b, t, h], dt)])
+        case('layernorm', [T([n, d], dt, R.choice(['normal', 'ties']))])
+        s1 = rshape(nonempty=True)
+        case('reuse', [T(s1, dt, R.choice(['normal', 'ties'])), T(broadcast_partner(s1), dt, R.choice(['normal', 'ties']))])
+
+    repr_cases(per)
 
 
-def repr_cases():
+def repr_cases(per):
     def rv(values, shape, dt='float32', **kw):
         case('repr', [T(shape, dt, values=values, view=False, grad=kw.pop('grad', False))], **kw)
 
@@ -887,8 +987,9 @@ def repr_cases():
     rv([R.gauss(0, 1) for _ in range(12)], [12], 'float64', grad=True, post='mul2')
     rv([R.gauss(0, 1) for _ in range(9)], [9], 'float64', grad=True, post='mul2')
     rv([R.gauss(0, 1) for _ in range(8)], [8], 'float64', grad=True, post='mul2')
-    for _ in range(30):
-        shape = rshape()
+    for _ in range(per):
+        shape = R.choice([rshape(), rshape(), [R.randint(1, 3), R.randint(5, 30)], [R.randint(8, 40)], [R.randint(2, 4), 400],
+                          [1001], [3, 2, R.randint(1, 12)], [R.randint(7, 12), 2, 100]])
         dt = R.choice(['float32', 'float64', 'int32', 'bool'])
         scale = R.choice([1, 1e-3, 1e3, 1e6, 1e-6, 1e9])
         n = size_of(shape)

@@ -3,7 +3,7 @@
 // test suite or CI; the tests in test/ hold the literal regression cases.
 //
 //   /usr/bin/python3 scripts/oracle/gen_cases.py        # needs Debian's python3-torch
-//   npx tsx scripts/oracle/run.ts [--op name] [--id add/3] [--verbose] [--lenient] [--backend ts]
+//   npx tsx scripts/oracle/run.ts [--op name] [--id add/3] [--verbose] [--lenient] [--names] [--backend ts]
 //
 // Exit status 1 when a mismatch is found. "Lenient" cases (torch raises, adjoint returns a value) are counted
 // and listed only with --lenient: adjoint accepts some inputs torch rejects (mixed-dtype matmul, negative
@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as adj from '../../src/index.js';
 import {
-  arange, cat, eye, full, grad, linspace, logicalAnd, nn, ones, setBackend, stack, tensor, where, zeros,
+  arange, cat, eye, full, grad, linspace, logicalAnd, nn, ones, registerBackend, setBackend, stack, tensor, where, zeros,
   type DType, type Tensor,
 } from '../../src/index.js';
 
@@ -37,6 +37,9 @@ interface Expect {
   readonly gradOut?: Enc[];
   readonly grads?: (Enc[] | null)[];
   readonly gradShapes?: (number[] | null)[];
+  readonly gradFn?: string | null;
+  readonly gradWeights?: (Enc[] | null)[];
+  readonly grads2?: (Enc[] | null)[];
 }
 interface Case {
   readonly id: string;
@@ -56,6 +59,13 @@ const option = (name: string): string | undefined => {
 const here = dirname(fileURLToPath(import.meta.url));
 const file = option('--cases') ?? join(here, 'cases.json');
 const { cases, torch: torchVersion } = JSON.parse(readFileSync(file, 'utf8')) as { cases: Case[]; torch: string };
+if (option('--backend') === 'wasm') {
+  const { wasmBackend, wasmSupported, wasmTuning } = await import('../../src/kernels/wasm/index.js');
+  if (!wasmSupported()) throw new Error('WebAssembly SIMD is not available here.');
+  registerBackend(wasmBackend);
+  // The cases are small: send every call through the wasm kernels rather than the TS fallback.
+  for (const k of Object.keys(wasmTuning) as (keyof typeof wasmTuning)[]) wasmTuning[k] = 0;
+}
 if (option('--backend')) setBackend(option('--backend')!);
 
 const dec = (v: Enc): number =>
@@ -93,6 +103,7 @@ function convert(a: Arg, leaves: Tensor[]): Value {
 type Kw = Record<string, unknown>;
 type OpFn = (a: Value[], kw: Kw) => Tensor;
 const T = (v: Value | undefined): Tensor => v as Tensor;
+const FUNCS = adj as unknown as Record<string, unknown>;
 const method = (name: string) => (a: Value[]): Tensor => {
   const [x, y] = a;
   if (x instanceof Array || y instanceof Array) throw new Error('bad args');
@@ -102,7 +113,6 @@ const method = (name: string) => (a: Value[]): Tensor => {
   return y === undefined ? m.call(x) : m.call(x, y);
 };
 
-const FUNCS = adj as unknown as Record<string, unknown>;
 
 const dimOf = (kw: Kw): number | number[] | undefined => kw.dim as number | number[] | undefined;
 const F = nn.functional;
@@ -161,6 +171,34 @@ const OPS: Record<string, OpFn> = {
   ones: (_, kw) => ones(kw.shape as number[], dtypeOpt(kw)),
 };
 
+// In-place ops and composite programs, run on the same inputs as gen_cases.py's.
+const INPLACE: Record<string, OpFn> = {
+  ...Object.fromEntries(['add_', 'sub_', 'mul_', 'div_', 'copy_'].map((n) => [n, (a: Value[]) =>
+    (T(a[0]).clone() as unknown as Record<string, (o: unknown) => Tensor>)[n]!(a[1])])),
+  clamp_: (a, kw) => T(a[0]).clone().clamp_({ ...(kw.min !== undefined ? { min: kw.min as number } : {}), ...(kw.max !== undefined ? { max: kw.max as number } : {}) }),
+  fill_: (a, kw) => T(a[0]).clone().fill_(kw.value as number),
+  zero_: (a) => T(a[0]).clone().zero_(),
+  mlp: (a) => {
+    const [x, w1, b1, w2, b2, t] = a.map(T);
+    return F.crossEntropy(x!.matmul(w1!.T).add(b1!).relu().matmul(w2!.T).add(b2!), t!);
+  },
+  attention: (a) => {
+    const [q, k, v] = a.map(T);
+    return q!.matmul(k!.transpose(-1, -2)).mul(1 / Math.sqrt(q!.shape[q!.ndim - 1]!)).softmax(-1).matmul(v!);
+  },
+  layernorm: (a) => {
+    const x = T(a[0]);
+    const mu = x.mean(-1, true);
+    const v = x.sub(mu).pow(2).mean(-1, true);
+    return x.sub(mu).div(v.add(1e-5).pow(0.5));
+  },
+  reuse: (a) => {
+    const [x, y] = a.map(T);
+    return x!.mul(x!).add(x!.exp().mul(y!)).sub(x!.sum()).add(x!.maximum(y!).tanh().mul(x!.sigmoid()));
+  },
+};
+Object.assign(OPS, INPLACE);
+
 const REPR_POST: Record<string, (t: Tensor) => Tensor> = {
   mul2: (t) => t.mul(2), exp: (t) => t.exp(), sum: (t) => t.sum(), neg: (t) => t.neg(),
 };
@@ -173,10 +211,24 @@ function tolerances(dtype: DType | undefined, isGrad: boolean): [number, number]
   return [0, 0];
 }
 
-function closeArrays(got: ArrayLike<number>, want: Enc[], dtype: DType | undefined, isGrad: boolean): string | null {
+// Sums cancel: their float32 rounding error is relative to the inputs' magnitude, not the result's, and
+// PyTorch's summation order differs from adjoint's (which accumulates in float64).
+const ACCUMULATING = new Set(['sum', 'mean', 'logsumexp', 'matmul', 'mseLoss', 'crossEntropy', 'nllLoss', 'binaryCrossEntropyWithLogits']);
+
+function inputScale(args: Arg[]): number {
+  let m = 0;
+  const visit = (a: Arg): void => {
+    if ('t' in a) for (const v of a.t.data) { const x = Math.abs(dec(v)); if (Number.isFinite(x) && x > m) m = x; }
+    else if ('list' in a) a.list.forEach(visit);
+  };
+  args.forEach(visit);
+  return m;
+}
+
+function closeArrays(got: ArrayLike<number>, want: Enc[], dtype: DType | undefined, isGrad: boolean, minScale = 0): string | null {
   if (got.length !== want.length) return `length ${got.length} ≠ ${want.length}`;
   const [rtol, atol] = tolerances(dtype, isGrad);
-  let scale = 0;
+  let scale = minScale;
   for (const w of want) { const v = Math.abs(dec(w)); if (Number.isFinite(v) && v > scale) scale = v; }
   const bad: string[] = [];
   for (let i = 0; i < want.length; i++) {
@@ -192,6 +244,16 @@ function closeArrays(got: ArrayLike<number>, want: Enc[], dtype: DType | undefin
 const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
 
 interface Result { kind: 'ok' | 'mismatch' | 'lenient'; detail?: string }
+
+// gradFn names that differ from PyTorch's (informational, listed with --names): op → "adjoint vs torch" → count.
+const nameDiffs = new Map<string, Map<string, number>>();
+function noteName(op: string, got: string | undefined, want: string | null | undefined): void {
+  if (want === undefined || (got ?? null) === want) return;
+  const key = `${got ?? 'none'} vs ${want ?? 'none'}`;
+  const m = nameDiffs.get(op) ?? new Map<string, number>();
+  m.set(key, (m.get(key) ?? 0) + 1);
+  nameDiffs.set(op, m);
+}
 
 function check(c: Case): Result {
   const leaves: Tensor[] = [];
@@ -212,12 +274,13 @@ function check(c: Case): Result {
     return { kind: 'mismatch', detail: `adjoint threw: ${(e as Error).message.split('\n')[0]}` };
   }
   const ex = c.expect;
+  if (ex.ok) noteName(c.op, out.gradFn?.name, ex.gradFn);
   if (!ex.ok) return { kind: 'lenient', detail: `torch raised "${ex.error}" but adjoint gave ${out.dtype} ${JSON.stringify(out.shape)}` };
   const problems: string[] = [];
   if (out.dtype !== ex.dtype) problems.push(`dtype ${out.dtype} ≠ ${ex.dtype}`);
   if (!sameShape(out.shape, ex.shape!)) problems.push(`shape ${JSON.stringify(out.shape)} ≠ ${JSON.stringify(ex.shape)}`);
   else {
-    const err = closeArrays(out.data(), ex.data!, ex.dtype, false);
+    const err = closeArrays(out.data(), ex.data!, ex.dtype, false, ACCUMULATING.has(c.op) ? inputScale(c.args) : 0);
     if (err) problems.push(`values: ${err}`);
   }
   if (ex.grads && problems.length === 0) {
@@ -225,7 +288,8 @@ function check(c: Case): Result {
     else {
       try {
         const gOut = tensor(ex.gradOut!.map(dec), { shape: ex.shape!, dtype: out.dtype });
-        const gs = grad(out, leaves, { gradOutputs: gOut, allowUnused: true });
+        const second = ex.grads2 !== undefined;
+        const gs = grad(out, leaves, { gradOutputs: gOut, allowUnused: true, createGraph: second });
         ex.grads.forEach((want, i) => {
           const got = gs[i] ?? null;
           const leaf = leaves[i]!;
@@ -243,12 +307,36 @@ function check(c: Case): Result {
           const err = closeArrays(got.data(), want, out.dtype === 'float32' ? 'float32' : leaf.dtype, true);
           if (err) problems.push(`grad ${i}: ${err}`);
         });
+        if (second && problems.length === 0) checkSecondOrder(ex, gs, leaves, problems, out.dtype);
       } catch (e) {
         problems.push(`backward threw: ${(e as Error).message.split('\n')[0]}`);
       }
     }
   }
   return problems.length ? { kind: 'mismatch', detail: problems.join('\n  ') } : { kind: 'ok' };
+}
+
+/** Compare the gradient of Σ_i <grad_i, w_i> with PyTorch's (gradients of gradients, createGraph). */
+function checkSecondOrder(ex: Expect, gs: (Tensor | null)[], leaves: Tensor[], problems: string[], outType: DType): void {
+  let s: Tensor | null = null;
+  gs.forEach((g, i) => {
+    const w = ex.gradWeights![i];
+    if (!g || !w || !g.requiresGrad) return;
+    const term = g.mul(tensor(w.map(dec), { shape: [...g.shape], dtype: g.dtype })).sum();
+    s = s === null ? term : s.add(term);
+  });
+  const total = s as Tensor | null;
+  const g2 = total === null ? leaves.map(() => null) : grad(total, leaves, { allowUnused: true });
+  ex.grads2!.forEach((want, i) => {
+    const got = g2[i] ?? null;
+    if (want === null || got === null) {
+      const nonzero = want === null ? got !== null && got.data().some((v) => v !== 0) : want.some((v) => dec(v) !== 0);
+      if (nonzero) problems.push(`second-order grad ${i}: ${want === null ? 'torch has none, adjoint nonzero' : 'adjoint has none'}`);
+      return;
+    }
+    const err = closeArrays(got.data(), want, outType === 'float32' ? 'float32' : leaves[i]!.dtype, true);
+    if (err) problems.push(`second-order grad ${i}: ${err}`);
+  });
 }
 
 function describeArgs(c: Case): string {
@@ -279,5 +367,9 @@ console.log(
   `\n${selected.length} cases from torch ${torchVersion}: ${tally.ok} agree, ${tally.mismatch} mismatch, ` +
     `${tally.lenient} lenient (torch raises, adjoint does not)`,
 );
+if (flag('--names')) {
+  console.log('\ngradFn names that differ from PyTorch (op: adjoint vs torch ×count):');
+  for (const [op, m] of nameDiffs) console.log(`  ${op}: ${[...m].map(([k, n]) => `${k} ×${n}`).join(', ')}`);
+}
 if (perOp.size) console.log('mismatches per op:', Object.fromEntries([...perOp].sort((a, b) => b[1] - a[1])));
 process.exitCode = tally.mismatch ? 1 : 0;

@@ -32,7 +32,7 @@ export interface MatrixOperand {
   readonly colStride: number;
 }
 
-/** Elementwise functions of one argument. `sign` has no gradient; the others are differentiable primitives. */
+/** Elementwise functions of one argument. `sign` has a zero gradient (as in PyTorch); the others are smooth almost everywhere. */
 export type UnaryKernel =
   | 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'relu' | 'sign';
 

@@ -82,7 +82,8 @@ export const mulOp = binaryOp('mul', {
 export const divOp = binaryOp('div', {
   backward: (g, { saved: [a, b], needsInputGrad: n }) => [
     n[0] ? g.div(b!) : null,
-    n[1] ? g.mul(a!).div(b!.mul(b!)).neg() : null,
+    // PyTorch's -g · ((a / b) / b): unlike g·a / b², it stays finite (0) at b = ±inf, and so do its derivatives.
+    n[1] ? g.neg().mul(a!.div(b!).div(b!)) : null,
   ],
   jvp: ([ta, tb], { inputs: [, b], output }) => sumTangents(ta, tb?.mul(output).neg())?.div(b!) ?? null,
 });
@@ -90,16 +91,17 @@ export const divOp = binaryOp('div', {
 // 0 where a = 0 and b ≥ 0, as PyTorch does, instead of 0·(-inf) = NaN.
 // A number exponent stays a number in a^(b-1), as in PyTorch, so that its sqrt / rsqrt forms apply there too.
 // log a is taken in the result's dtype (a float32 base with a float64 exponent gives a float64 log).
-const powDa = (a: Tensor, b: Tensor): Tensor =>
-  where(b.eq(0), 0, b.mul(a.pow(isWrappedNumber(b) ? b.item() - 1 : b.sub(1))));
+// The gradient g is multiplied inside the where, as in PyTorch, so that b = 0 gives 0 even for g = NaN or inf.
+const powDa = (g: Tensor, a: Tensor, b: Tensor): Tensor =>
+  where(b.eq(0), 0, g.mul(b.mul(a.pow(isWrappedNumber(b) ? b.item() - 1 : b.sub(1)))));
 const powDb = (a: Tensor, b: Tensor, out: Tensor): Tensor =>
   where(logicalAnd(a.eq(0), b.ge(0)), 0, out.mul((a.dtype === out.dtype ? a : a.to(out.dtype)).log()));
 export const powOp = binaryOp('pow', {
   backward: (g, { saved: [a, b], needsInputGrad: n }) => [
-    n[0] ? g.mul(powDa(a!, b!)) : null,
+    n[0] ? powDa(g, a!, b!) : null,
     n[1] ? g.mul(powDb(a!, b!, a!.pow(b!))) : null,
   ],
-  jvp: ([ta, tb], { inputs: [a, b], output }) => sumTangents(ta?.mul(powDa(a!, b!)), tb?.mul(powDb(a!, b!, output))),
+  jvp: ([ta, tb], { inputs: [a, b], output }) => sumTangents(ta ? powDa(ta, a!, b!) : undefined, tb?.mul(powDb(a!, b!, output))),
 });
 // Ties split the gradient in half between the operands, as PyTorch does. Otherwise an operand gets the
 // gradient unless the other one beats it, so where either is NaN (nothing beats anything) both get all of it.

@@ -1,9 +1,12 @@
 import { isGradEnabled } from '../autograd/grad-mode.js';
-import { allocate } from '../dtype.js';
+import { allocate, canCast } from '../dtype.js';
 import { getBackend } from '../kernels/index.js';
 import { broadcastShapes, fmtShape, sameShape } from '../shape.js';
+import { Storage } from '../storage.js';
 import { Tensor } from '../tensor.js';
+import { full } from '../creation.js';
 import { broadcastView, contiguousData, type TensorLike } from './util.js';
+import { where } from './where.js';
 
 /**
  * Write `values` (row-major, `t`'s shape) into `t`'s storage through its strides, then bump the version so
@@ -70,8 +73,12 @@ function checkView(t: Tensor, op: string, resultRequiresGrad: boolean): void {
  */
 export function inplace(t: Tensor, op: string, compute: (self: Tensor) => Tensor): Tensor {
   checkLeaf(t, op);
-  // An alias of the pre-update tensor, carrying its history, for the out-of-place op to record against.
-  const before = new Tensor(t.storage, t.shape, t.dtype, t.strides, t.offset);
+  // The pre-update tensor, carrying its history, for the out-of-place op to record against. Under grad mode it
+  // is a snapshot of the old contents, as PyTorch saves the original self of an in-place op: an alias would be
+  // overwritten below, and the op's own backward would then fail its version check. Otherwise an alias.
+  const before = isGradEnabled()
+    ? new Tensor(new Storage(contiguousData(t).slice()), t.shape, t.dtype)
+    : new Tensor(t.storage, t.shape, t.dtype, t.strides, t.offset);
   before.gradFn = t.gradFn;
   before._requiresGrad = t._requiresGrad;
   const result = compute(before);
@@ -79,6 +86,12 @@ export function inplace(t: Tensor, op: string, compute: (self: Tensor) => Tensor
     throw new Error(
       `${op}: the result has shape ${fmtShape(result.shape)}, which cannot be written into the tensor of shape ` +
         `${fmtShape(t.shape)}: in-place operands must broadcast to the tensor's own shape.`,
+    );
+  }
+  if (!canCast(result.dtype, t.dtype)) {
+    throw new Error(
+      `${op}: result type ${result.dtype} can't be cast to the desired output type ${t.dtype} (shape ${fmtShape(t.shape)}), ` +
+        `as in PyTorch. Use the out-of-place ${op.slice(0, -1)}() or convert the tensor first, e.g. t.to('${result.dtype}').`,
     );
   }
   checkView(t, op, result.requiresGrad);
@@ -101,7 +114,16 @@ export const div_ = (t: Tensor, other: TensorLike): Tensor => inplace(t, 'div_',
 export const clamp_ = (t: Tensor, bounds: { min?: number; max?: number }): Tensor => inplace(t, 'clamp_', (s) => s.clamp(bounds));
 
 /**
- * Fill with `value` in place (cuts the graph: the result does not depend on the old contents).
+ * `value` where the old contents were, as a recorded op: like PyTorch's fill_ and copy_ on a tensor in the graph,
+ * the result still requires grad and passes a zero gradient to the old contents.
+ */
+function overwrite(old: Tensor, value: Tensor | number): Tensor {
+  return where(full(old.shape, 0, { dtype: 'bool' }), old, value);
+}
+
+/**
+ * Fill with `value` in place. The result does not depend on the old contents: a tensor in the graph keeps
+ * requiring grad, with a zero gradient to what it held, as in PyTorch.
  *
  * @example
  * ```ts
@@ -109,6 +131,7 @@ export const clamp_ = (t: Tensor, bounds: { min?: number; max?: number }): Tenso
  * ```
  */
 export function fill_(t: Tensor, value: number): Tensor {
+  if (t.requiresGrad && isGradEnabled()) return inplace(t, 'fill_', (s) => overwrite(s, value));
   checkLeaf(t, 'fill_');
   checkView(t, 'fill_', false);
   const v = allocate(t.dtype, 1);
@@ -133,7 +156,8 @@ export const zero_ = (t: Tensor): Tensor => fill_(t, 0);
  */
 export function copy_(t: Tensor, src: Tensor): Tensor {
   broadcastShapes(src.shape, t.shape, 'copy_');
-  return inplace(t, 'copy_', (s) => (src.requiresGrad && isGradEnabled() ? src.expand(t.shape).to(t.dtype) : broadcastTo(src, s)));
+  return inplace(t, 'copy_', (s) =>
+    (src.requiresGrad || t.requiresGrad) && isGradEnabled() ? overwrite(s, src.expand(t.shape).to(t.dtype)) : broadcastTo(src, s));
 }
 
 /** `src` broadcast to `like`'s shape and dtype, materialised, no graph. */
