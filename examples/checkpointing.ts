@@ -5,11 +5,26 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { checkpointSequential, manualSeed, nn, randn, savedBytes, type Tensor } from '../src/index.js';
 
-/** How the chain is run: all activations kept, or a number of checkpointed segments. */
+/**
+ * How the chain is run: all activations kept, or a number of checkpointed segments.
+ *
+ * @example
+ * ```ts
+ * const mode: Mode = 'sqrt';
+ * ```
+ */
 export type Mode = 'plain' | 8 | 'sqrt';
-export const MODES: readonly Mode[] = ['plain', 8, 'sqrt'];
 
-/** One depth's measurements; times are medians over the repetitions, in milliseconds. */
+const MODES: readonly Mode[] = ['plain', 8, 'sqrt'];
+
+/**
+ * One depth's measurements; times are the least over the repetitions, in milliseconds.
+ *
+ * @example
+ * ```ts
+ * const row: Row = measure(16, 1);
+ * ```
+ */
 export interface Row {
   readonly depth: number;
   readonly bytes: Record<string, number>;
@@ -19,7 +34,14 @@ export interface Row {
 }
 
 const WIDTH = 256, BATCH = 64;
-/** Bytes of one activation, [64, 256] float32. */
+/**
+ * Bytes of one activation, [64, 256] float32.
+ *
+ * @example
+ * ```ts
+ * ACTIVATION_BYTES; // 65536
+ * ```
+ */
 export const ACTIVATION_BYTES = BATCH * WIDTH * 4;
 
 /**
@@ -49,14 +71,16 @@ export function step(layers: readonly nn.Sequential[], x: Tensor, mode: Mode): {
   for (const p of params) p.grad = null;
   // Start each timed run from a collected heap, so one run does not pay for the previous run's garbage.
   gc?.();
+  // Wall-clock time: process CPU time would also count the engine's background threads (garbage
+  // collection, WebAssembly tier-up), which run at their own pace.
   const t0 = performance.now();
   const y = mode === 'plain' ? layers.reduce((h: Tensor, l) => l.forward(h), x) : checkpointSequential(layers, mode, x);
   const loss = y.sum();
-  const t1 = performance.now();
+  const forward = performance.now() - t0;
   const bytes = savedBytes(loss); // outside the timed part: it walks the whole graph
   const t2 = performance.now();
   loss.backward();
-  const ms = t1 - t0 + (performance.now() - t2);
+  const ms = forward + (performance.now() - t2);
   return { bytes, ms, grads: params.map((p) => p.grad!.data() as Float32Array) };
 }
 
@@ -69,14 +93,10 @@ function maxAbsDiff(a: readonly Float32Array[], b: readonly Float32Array[]): num
   return m;
 }
 
-const median = (v: readonly number[]): number => {
-  const s = [...v].sort((p, q) => p - q);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-
 /**
  * Measure one depth: the modes are interleaved within each repetition so that a slow moment of the machine
- * hits all of them alike, and the first run of each mode is a warm-up.
+ * hits all of them alike, the first run of each mode is a warm-up, and the least time of the others is kept
+ * (interference only ever adds time).
  *
  * @example
  * ```ts
@@ -100,7 +120,7 @@ export function measure(depth: number, reps: number): Row {
     }
   }
   const ms: Record<string, number> = {};
-  for (const [k, v] of Object.entries(times)) ms[k] = median(v);
+  for (const [k, v] of Object.entries(times)) ms[k] = Math.min(...v);
   const maxGradDiff = Math.max(maxAbsDiff(grads.plain!, grads['8']!), maxAbsDiff(grads.plain!, grads.sqrt!));
   return { depth, bytes, ms, maxGradDiff };
 }
@@ -146,6 +166,7 @@ export function formatTable(rows: readonly Row[]): string {
 /**
  * Saved bytes against depth as an SVG document: the measured points of each mode on the analytic curves,
  * n activations without checkpointing (a line), 7 + n/8 with 8 segments and about 2√n with √n segments.
+ * The right panel enlarges the two checkpointed curves, which the line dwarfs.
  *
  * @example
  * ```ts
@@ -153,54 +174,59 @@ export function formatTable(rows: readonly Row[]): string {
  * ```
  */
 export function savedBytesSvg(rows: readonly Row[]): string {
-  const W = 720, H = 440, left = 70, right = 30, top = 50, bottom = 60;
-  const pw = W - left - right, ph = H - top - bottom;
+  const W = 1010, H = 460, top = 70, bottom = 60, panelW = 400, gap = 110, left = 70;
+  const ph = H - top - bottom;
   const nMax = Math.max(...rows.map((r) => r.depth)), nMin = Math.min(...rows.map((r) => r.depth));
-  const yMax = niceCeil((nMax * ACTIVATION_BYTES) / 1_048_576);
-  const x = (n: number): number => left + (pw * n) / nMax;
-  const y = (mb: number): number => top + ph * (1 - mb / yMax);
   const f = (v: number): string => v.toFixed(1);
-  const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
-  out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
-  out.push(`<text x="${W / 2}" y="26" text-anchor="middle" font-size="16">Bytes kept for backward: Linear(256, 256) + tanh chains, batch 64</text>`);
-  for (let i = 0; i <= 5; i++) {
-    const v = (yMax * i) / 5;
-    out.push(`<line x1="${left}" y1="${f(y(v))}" x2="${left + pw}" y2="${f(y(v))}" stroke="#e5e5e5"/>`);
-    out.push(`<text x="${left - 8}" y="${f(y(v) + 4)}" text-anchor="end">${v.toFixed(v < 10 ? 1 : 0)}</text>`);
-  }
-  for (const r of rows) {
-    out.push(`<line x1="${f(x(r.depth))}" y1="${top + ph}" x2="${f(x(r.depth))}" y2="${top + ph + 5}" stroke="#333"/>`);
-    out.push(`<text x="${f(x(r.depth))}" y="${top + ph + 20}" text-anchor="middle">${r.depth}</text>`);
-  }
-  out.push(`<rect x="${left}" y="${top}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>`);
-  out.push(`<text x="${left + pw / 2}" y="${H - 15}" text-anchor="middle">depth n (layers)</text>`);
-  out.push(`<text transform="translate(20 ${top + ph / 2}) rotate(-90)" text-anchor="middle">saved MiB (savedBytes)</text>`);
   const series: { key: string; label: string; color: string; model: (n: number) => number }[] = [
     { key: 'plain', label: 'no checkpointing: n activations, O(n)', color: '#d62728', model: (n) => n },
     { key: '8', label: '8 segments: 7 + n/8', color: '#1f77b4', model: (n) => 7 + n / 8 },
     { key: 'sqrt', label: '⌈√n⌉ segments: ≈ 2√n − 1, O(√n)', color: '#2ca02c', model: (n) => 2 * Math.sqrt(n) - 1 },
   ];
-  for (const s of series) {
-    const pts: string[] = [];
-    for (let i = 0; i <= 100; i++) {
-      const n = nMin + ((nMax - nMin) * i) / 100;
-      pts.push(`${f(x(n))},${f(y((s.model(n) * ACTIVATION_BYTES) / 1_048_576))}`);
+  const out: string[] = [];
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
+  out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
+  out.push(`<text x="${W / 2}" y="26" text-anchor="middle" font-size="16">Bytes kept for backward (savedBytes): chains of Linear(256, 256) + tanh, batch 64</text>`);
+  out.push(`<text x="${W / 2}" y="46" text-anchor="middle" fill="#666">dots: measured; lines: activations kept × 64 KiB</text>`);
+  const panel = (x0: number, shown: typeof series, title: string): void => {
+    const mib = (key: string): number[] => rows.map((r) => r.bytes[key]! / 1_048_576);
+    const yMax = niceCeil(Math.max(...shown.flatMap((s) => mib(s.key))));
+    const x = (n: number): number => x0 + (panelW * n) / nMax;
+    const y = (v: number): number => top + ph * (1 - v / yMax);
+    const decimals = Number.isInteger(yMax / 5) ? 0 : yMax / 5 >= 0.1 ? 1 : 2;
+    for (let i = 0; i <= 5; i++) {
+      const v = (yMax * i) / 5;
+      out.push(`<line x1="${x0}" y1="${f(y(v))}" x2="${x0 + panelW}" y2="${f(y(v))}" stroke="#e5e5e5"/>`);
+      out.push(`<text x="${x0 - 8}" y="${f(y(v) + 4)}" text-anchor="end">${v.toFixed(decimals)}</text>`);
     }
-    out.push(`<polyline points="${pts.join(' ')}" fill="none" stroke="${s.color}" stroke-width="2" stroke-opacity="0.6"/>`);
     for (const r of rows) {
-      out.push(`<circle cx="${f(x(r.depth))}" cy="${f(y(r.bytes[s.key]! / 1_048_576))}" r="4" fill="${s.color}"/>`);
+      out.push(`<line x1="${f(x(r.depth))}" y1="${top + ph}" x2="${f(x(r.depth))}" y2="${top + ph + 5}" stroke="#333"/>`);
+      out.push(`<text x="${f(x(r.depth))}" y="${top + ph + 20}" text-anchor="middle">${r.depth}</text>`);
     }
-  }
-  const lx = left + 20, ly = top + 14;
-  out.push(`<rect x="${lx - 10}" y="${ly - 10}" width="290" height="${series.length * 22 + 26}" fill="white" stroke="#ccc"/>`);
-  series.forEach((s, i) => {
-    const yy = ly + i * 22;
-    out.push(`<line x1="${lx}" y1="${yy}" x2="${lx + 24}" y2="${yy}" stroke="${s.color}" stroke-width="2"/>`);
-    out.push(`<circle cx="${lx + 12}" cy="${yy}" r="4" fill="${s.color}"/>`);
-    out.push(`<text x="${lx + 32}" y="${yy + 4}">${escapeXml(s.label)}</text>`);
-  });
-  out.push(`<text x="${lx}" y="${ly + series.length * 22 + 6}" fill="#666">dots: measured; lines: activation count × 64 KiB</text>`);
+    out.push(`<rect x="${x0}" y="${top}" width="${panelW}" height="${ph}" fill="none" stroke="#333"/>`);
+    out.push(`<text x="${x0 + panelW / 2}" y="${top - 8}" text-anchor="middle">${escapeXml(title)}</text>`);
+    out.push(`<text x="${x0 + panelW / 2}" y="${H - 15}" text-anchor="middle">depth n (layers)</text>`);
+    out.push(`<text transform="translate(${x0 - 50} ${top + ph / 2}) rotate(-90)" text-anchor="middle">saved MiB</text>`);
+    for (const s of shown) {
+      const pts: string[] = [];
+      for (let i = 0; i <= 100; i++) {
+        const n = nMin + ((nMax - nMin) * i) / 100;
+        pts.push(`${f(x(n))},${f(y((s.model(n) * ACTIVATION_BYTES) / 1_048_576))}`);
+      }
+      out.push(`<polyline points="${pts.join(' ')}" fill="none" stroke="${s.color}" stroke-width="2" stroke-opacity="0.6"/>`);
+      mib(s.key).forEach((v, i) => out.push(`<circle cx="${f(x(rows[i]!.depth))}" cy="${f(y(v))}" r="4" fill="${s.color}"/>`));
+    }
+    const lx = x0 + 16, ly = top + 18;
+    out.push(`<rect x="${lx - 8}" y="${ly - 12}" width="250" height="${shown.length * 20 + 4}" fill="white" stroke="#ccc"/>`);
+    shown.forEach((s, i) => {
+      const yy = ly + i * 20;
+      out.push(`<line x1="${lx}" y1="${yy}" x2="${lx + 22}" y2="${yy}" stroke="${s.color}" stroke-width="2"/>`);
+      out.push(`<circle cx="${lx + 11}" cy="${yy}" r="4" fill="${s.color}"/>`);
+      out.push(`<text x="${lx + 30}" y="${yy + 4}">${escapeXml(s.label)}</text>`);
+    });
+  };
+  panel(left, series, 'all three');
+  panel(left + panelW + gap, series.slice(1), 'checkpointed, enlarged');
   out.push('</svg>');
   return out.join('\n') + '\n';
 }
@@ -228,7 +254,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(2);
   }
   if (!gc) console.log('(run with node --expose-gc for steadier timings)');
-  console.log(`Linear(${WIDTH}, ${WIDTH}) + tanh chains, batch ${BATCH}; times are medians of ${reps} run${reps === 1 ? '' : 's'} after a warm-up\n`);
+  console.log(`Linear(${WIDTH}, ${WIDTH}) + tanh chains, batch ${BATCH}; times are the least of ${reps} run${reps === 1 ? '' : 's'} after a warm-up\n`);
   const rows: Row[] = [];
   for (const d of depths) {
     if (process.stdout.isTTY) process.stdout.write(`  measuring depth ${d}…\r`);

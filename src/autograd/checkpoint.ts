@@ -176,7 +176,14 @@ export function checkpoint<A extends readonly unknown[], R>(fn: (...args: A) => 
   return savedTensorsHooks(frame.hooks, () => fn(...inputs));
 }
 
-/** A layer of `checkpointSequential`: a module (anything with `forward`) or a function. */
+/**
+ * A layer of `checkpointSequential`: a module (anything with `forward`) or a function.
+ *
+ * @example
+ * ```ts
+ * const layers: SequentialLayer[] = [new nn.Linear(8, 8), (x) => x.tanh()];
+ * ```
+ */
 export type SequentialLayer = ((input: Tensor) => Tensor) | { forward(input: Tensor): Tensor };
 
 /**

@@ -3,7 +3,7 @@ import type { Tensor } from '../tensor.js';
 import { AccumulateGrad, type Node } from './node.js';
 
 /**
- * What `memory()` reports, in bytes.
+ * What `memory()` reports, in bytes; both stay 0 until `setMemoryTracking(true)`.
  *
  * @example
  * ```ts
@@ -81,8 +81,9 @@ export function trackStorage(storage: Storage, bytes: number): void {
 
 /**
  * Bytes held by live tensors' storages, and the peak since `resetPeakMemory()` (like PyTorch's
- * `torch.cuda.memory_allocated` / `max_memory_allocated`, for the JS heap's typed arrays). Every storage is
- * counted at creation; it is subtracted when the garbage collector finalizes it, which JavaScript only
+ * `torch.cuda.memory_allocated` / `max_memory_allocated`, for the JS heap's typed arrays). Counting is off
+ * until `setMemoryTracking(true)`, and only storages created while it is on are counted. Each is counted at
+ * creation and subtracted when the garbage collector finalizes it, which JavaScript only
  * reports after the event loop yields. So `liveBytes` is exact after a GC and an `await`, and an upper bound
  * inside a synchronous loop; `peakBytes` is then an upper bound of the true peak too. Views share their
  * base's storage and add nothing. Storages under 1 KiB (scalars, small vectors) are not
@@ -90,6 +91,7 @@ export function trackStorage(storage: Storage, bytes: number): void {
  *
  * @example
  * ```ts
+ * setMemoryTracking(true);
  * resetPeakMemory();
  * const before = memory().liveBytes;
  * const h = randn([1024, 256]);              // +1 MiB
