@@ -27,6 +27,12 @@ function operand(t: Tensor, batch: readonly number[]): MatrixOperand {
   return { data: t.storage.data, offsets, rowStride: t.strides[nd - 2]!, colStride: t.strides[nd - 1]! };
 }
 
+/** True when the last two dims are laid out column-major (a transposed view of a row-major matrix). */
+function columnMajor(t: Tensor): boolean {
+  const nd = t.ndim;
+  return t.shape[nd - 1]! > 1 && t.shape[nd - 2]! > 1 && t.strides[nd - 2] === 1 && t.strides[nd - 1] === t.shape[nd - 2];
+}
+
 export const matmulOp = defineOp<void>({
   name: 'matmul',
   forward: ([a, b], _, ctx) => {
@@ -43,9 +49,12 @@ export const matmulOp = defineOp<void>({
     const result = wrap(out, [...batch, m, n], work);
     return work === dtype ? result : castRaw(result, dtype);
   },
+  // When an operand is a transposed view (x·Wᵀ in Linear), its gradient is computed in the transposed layout,
+  // (Bᵀ)ᵀ-wise, so that it reaches the weight through the transpose as a contiguous tensor instead of a strided
+  // one that every later step (accumulation, the optimizer) would have to gather.
   backward: (g, { saved: [a, b], needsInputGrad: n }) => [
-    n[0] ? g.matmul(b!.transpose(-1, -2)) : null,
-    n[1] ? a!.transpose(-1, -2).matmul(g) : null,
+    n[0] ? (columnMajor(a!) ? b!.matmul(g.transpose(-1, -2)).transpose(-1, -2) : g.matmul(b!.transpose(-1, -2))) : null,
+    n[1] ? (columnMajor(b!) ? g.transpose(-1, -2).matmul(a!).transpose(-1, -2) : a!.transpose(-1, -2).matmul(g)) : null,
   ],
   jvp: ([ta, tb], { inputs: [a, b] }) => sumTangents(ta?.matmul(b!), tb ? a!.matmul(tb) : null),
   flops: ([a], out) => 2 * out.size * a!.shape[a!.ndim - 1]!,
