@@ -36,7 +36,12 @@ export { backward, grad, sumTo, type BackwardOptions, type GradOptions } from '.
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js';
 export { Node, AccumulateGrad } from './autograd/node.js';
 export { savedTensorsHooks, type SavedTensorsHooks } from './autograd/saved-hooks.js';
-export { checkpoint, checkpointSequential, type SequentialLayer } from './autograd/checkpoint.js';
+export {
+  checkpoint, checkpointSequential, planCheckpointSequential, type SequentialLayer, type SequentialStrategy, type CheckpointPlan,
+} from './autograd/checkpoint.js';
+export {
+  checkpointSchedule, minAdvances, reversibleSteps, type CheckpointSchedule, type ScheduleAction,
+} from './autograd/revolve.js';
 export { memory, setMemoryTracking, isMemoryTracking, resetPeakMemory, savedBytes, type MemoryStats } from './autograd/memory.js';
 export { add_, sub_, mul_, div_, clamp_, fill_, zero_, copy_ } from './ops/inplace.js';
 export { detectAnomaly, setDetectAnomaly, isAnomalyEnabled } from './autograd/anomaly.js';
