@@ -160,6 +160,7 @@ export function machineInfo(): Record<string, string> {
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: `${process.version} (V8 ${process.versions.v8})`,
     date: new Date().toISOString(),
+    'load average at start (1/5/15 min)': os.loadavg().map((x) => x.toFixed(2)).join(' / '),
   };
 }
 

@@ -5,7 +5,7 @@
  * another's. Prints one table (figures, and ratios peer/adjoint) and writes BENCHMARKS.md at the repo root.
  *
  * Options: `--only=<substring>` runs only the matching columns (e.g. `--only=adjoint`); `--quick` skips
- * n = 1024 and runs one B6 seed; `--no-write` does not write BENCHMARKS.md.
+ * n = 1024 and runs one B6 seed; `--no-b6` skips MNIST training; `--no-write` does not write BENCHMARKS.md.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,19 +19,19 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 
 // ---------------------------------------------------------------- child mode
-async function runChild(spec: string, outFile: string, quick: boolean): Promise<void> {
+async function runChild(spec: string, outFile: string, quick: boolean, noB6: boolean): Promise<void> {
   const [lib, variant, threads] = spec.split(':');
   const b1Sizes = quick ? B1_SIZES.filter((n) => n < 1024) : B1_SIZES;
   let result: ColumnResult;
   if (lib === 'adjoint') {
     const { runAdjoint } = await import('./adjoint.js');
-    result = await runAdjoint({ backend: variant!, ...(threads ? { threads: Number(threads) } : {}), b1Sizes, b6Seeds: quick ? 1 : 3 });
+    result = await runAdjoint({ backend: variant!, ...(threads ? { threads: Number(threads) } : {}), b1Sizes, b6Seeds: noB6 ? 0 : quick ? 1 : 3 });
   } else if (lib === 'tfjs') {
     const { runTfjs } = await import('./peers/tfjs.js');
-    result = await runTfjs({ backend: variant as 'cpu' | 'wasm', b1Sizes, b6: variant === 'wasm' });
+    result = await runTfjs({ backend: variant as 'cpu' | 'wasm', b1Sizes, b6: !noB6 && variant === 'wasm' });
   } else if (lib === 'jax') {
     const { runJax } = await import('./peers/jaxjs.js');
-    result = await runJax({ mode: variant as 'eager' | 'jit', b1Sizes, b6: variant === 'jit' });
+    result = await runJax({ mode: variant as 'eager' | 'jit', b1Sizes, b6: !noB6 && variant === 'jit' });
   } else {
     throw new Error(`unknown column spec ${spec}`);
   }
@@ -112,7 +112,7 @@ function buildTables(results: ColumnResult[]): { main: string; spread: string; c
       const text = cellText(c);
       if (!row.compare || v === undefined || best === undefined || v <= 0) return text;
       const ratio = row.compare === 'time' ? v / best : best / v;
-      return `${text} (${ratio >= 10 ? ratio.toFixed(0) : ratio.toFixed(1)}×)`;
+      return `${text} (${ratio >= 10 ? ratio.toFixed(0) : ratio >= 1 ? ratio.toFixed(1) : ratio.toPrecision(2)}×)`;
     });
     rows.push([row.label, row.unit, ...ours.map((r) => cellText(r.cells[row.key])), ...peerCells, row.target ?? '']);
   }
@@ -152,7 +152,7 @@ async function main(): Promise<void> {
   const quick = args.includes('--quick');
   const childAt = args.indexOf('--child');
   if (childAt >= 0) {
-    await runChild(args[childAt + 1]!, args[childAt + 2]!, quick);
+    await runChild(args[childAt + 1]!, args[childAt + 2]!, quick, args.includes('--no-b6'));
     return;
   }
   const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
@@ -163,7 +163,8 @@ async function main(): Promise<void> {
   const feats = adjointFeatures();
   const specs: string[] = [];
   for (const b of listBackends()) {
-    if (feats.setNumThreads) specs.push(`adjoint:${b}:1`, `adjoint:${b}:2`);
+    // Threads apply to the wasm kernels; the pure-TS backend runs once, single-threaded.
+    if (feats.setNumThreads && b !== 'ts') specs.push(`adjoint:${b}:1`, `adjoint:${b}:2`);
     else specs.push(`adjoint:${b}`);
   }
   specs.push('tfjs:cpu', 'tfjs:wasm', 'jax:eager', 'jax:jit');
@@ -183,7 +184,7 @@ async function main(): Promise<void> {
     const out = path.join(tmp, `${spec.replace(/[^a-z0-9]+/gi, '_')}.json`);
     log(`[${spec}]`);
     const started = nowMs();
-    const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', spec, out, ...(quick ? ['--quick'] : [])], {
+    const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', spec, out, ...args.filter((a) => a === '--quick' || a === '--no-b6')], {
       cwd: root,
       stdio: ['ignore', 2, 2], // the child's stdout (tfjs prints a banner) goes to our stderr
       timeout: 8 * 60_000,
@@ -200,6 +201,7 @@ async function main(): Promise<void> {
   }
   rmSync(tmp, { recursive: true, force: true });
   const totalS = (nowMs() - t0) / 1000;
+  machine['load average at end (1/5/15 min)'] = os.loadavg().map((x) => x.toFixed(2)).join(' / ');
 
   const { main: table, spread, checks } = buildTables(results);
   const versions = results.map((r) => `${r.column}: ${r.library} ${r.version}`).join('; ');
@@ -213,11 +215,20 @@ async function main(): Promise<void> {
     'tfjs-cpu and jax-js eager skip it to keep the run short). "Saved for backward" counts the distinct storages that ' +
     'saved-tensor hooks see (parameters excluded); "retained after fwd" is the ArrayBuffer growth that survives a full GC ' +
     'while the loss is alive.';
+  const cores = os.availableParallelism?.() ?? os.cpus().length;
+  const loadStart = Number(machine['load average at start (1/5/15 min)']!.split(' / ')[0]);
+  const loadWarning = loadStart > cores / 2
+    ? `**Warning:** the 1-min load average was ${loadStart.toFixed(1)} on ${cores} cores when this run started: other processes ` +
+      'competed for the CPU, so absolute figures are inflated and noisy (see the spread table); ratios between columns suffer less.'
+    : '';
   const report = [
     '# Benchmarks',
     '',
+    ...(loadWarning ? [loadWarning, ''] : []),
     `Generated by \`${command}\` (bench/run.ts) on ${machine.date}; total run time ${totalS.toFixed(0)} s. ` +
-      'Workloads and targets: /work/shared/bench-workloads.md. Timings are from one noisy shared machine: compare ratios measured in the same run.',
+      'Workloads and targets: /work/shared/bench-workloads.md. Timings are from one noisy shared machine: compare ratios measured in the same run. ' +
+      'The anchor figures of /work/shared/anchors/perf.md come from a Zen 5 machine with AVX-512; when the CPU below differs, ' +
+      'compare with them only through ratios to a peer measured here.',
     '',
     '## Machine',
     '',
@@ -250,6 +261,7 @@ async function main(): Promise<void> {
 
   process.stdout.write(`\n${table}\n\nSpread:\n${spread}\n\nChecks:\n${checks}\n\n`);
   for (const [k, v] of Object.entries(machine)) process.stdout.write(`${k}: ${v}\n`);
+  if (loadWarning) process.stdout.write(`\n${loadWarning.replace(/\*\*/g, '')}\n`);
   if (failures.length) process.stdout.write(`\nFAILED: ${failures.join('; ')}\n`);
   if (!noWrite) {
     writeFileSync(path.join(root, 'BENCHMARKS.md'), report);

@@ -8,7 +8,6 @@
  * B4 is not run: jax-js's graph building and `valueAndGrad` grow super-linearly with the 30,000-op chain
  * (1,000 steps ran > 2.5 min before exhausting the 4 GB heap, per the anchors).
  */
-import { createRequire } from 'node:module';
 import { type Array as JArray, blockUntilReady, defaultDevice, grad, init, jit, lax, nn, numpy as np, tree, valueAndGrad } from '@jax-js/jax';
 import {
   B1_SIZES, B2, B3, B5, B6, accuracy, b1Data, b1RelError, b2Data, b3Data, b5Data, gatherLabels, gatherRows, mnistSplit, oneHot,
@@ -16,8 +15,6 @@ import {
 import {
   type Cell, type ColumnResult, b6Cells, fingerprint, packageVersion, log, measure, nowMs, scaleStat, statCell, textCell, valueCell,
 } from '../harness.js';
-
-const require = createRequire(import.meta.url);
 
 export interface JaxRunOptions {
   readonly mode: 'eager' | 'jit';
