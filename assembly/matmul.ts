@@ -3,8 +3,9 @@
 // micro-kernel reads both operands with unit stride whatever their layout: transposed and broadcast operands
 // cost no more than row-major ones, only the packing loops differ.
 //
-// Threads later: every call works on its own `scratch`, and rows of C are independent, so a worker pool can
-// give each worker a range of rows (a and c advanced by rows·stride) and its own scratch on shared memory.
+// Threads: every call works on its own `scratch`, and each element of C is summed over k in the same order
+// whatever block of C a call covers, so the worker pool (assembly/jobs.ts) gives each thread a block of rows
+// or a panel of columns of C via `gemm`'s `ldc`, and results are bit-identical to one call over all of C.
 
 const MR = 4;
 const NR = 8;
@@ -176,16 +177,29 @@ function tile(pa: usize, pb: usize, kb: i32, c: usize, ldc: usize, accumulate: b
  */
 export function matmul(a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize,
   m: i32, n: i32, k: i32, scratch: usize): void {
+  gemm(a, ars, acs, b, brs, bcs, c, <usize>n << 2, m, n, k, scratch);
+}
+
+/**
+ * `matmul` into a block of a larger row-major C whose rows are `ldc` bytes apart, so that a thread can
+ * compute a panel of columns in place. k = 0 writes zeros over the block.
+ *
+ * @example
+ * ```ts
+ * gemm(a, k, 1, b + 4 * j0, n, 1, c + 4 * j0, 4 * n, m, 64, k, scratch); // columns j0 … j0 + 63 of C
+ * ```
+ */
+export function gemm(a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize, ldc: usize,
+  m: i32, n: i32, k: i32, scratch: usize): void {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
-    memory.fill(c, 0, <usize>m * <usize>n * 4);
+    for (let i = 0; i < m; i++) memory.fill(c + <usize>i * ldc, 0, <usize>n << 2);
     return;
   }
   const aR = <isize>ars << 2, aC = <isize>acs << 2, bR = <isize>brs << 2, bC = <isize>bcs << 2;
   const pA = scratch;
   const pB = scratch + <usize>(MC * KC * 4);
   const tmp = pB + <usize>(KC * ((minI(n, NC) + NR - 1) & ~(NR - 1)) * 4);
-  const ldc = <usize>n << 2;
   // Equal k blocks (≤ KC), so a k just above KC does not leave a thin, overhead-dominated last block.
   const kBlocks = (k + KC - 1) / KC;
   const kc = (k + kBlocks - 1) / kBlocks;

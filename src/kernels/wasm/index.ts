@@ -2,7 +2,9 @@ import type { TypedArray } from '../../dtype.js';
 import { sizeOf, type Shape } from '../../shape.js';
 import type { Backend, BinaryKernel, MatrixOperand, ReduceKernel, UnaryKernel, View } from '../backend.js';
 import { tsBackend } from '../ts/index.js';
+import { Arena, padded, PAGE, type KernelExports } from './arena.js';
 import { WASM_BASE64 } from './binary.js';
+import { f32Bits, K_BINARY, K_CLAMP, K_MATMUL, K_UNARY, MAX_JOBS, threadPool, type Pool } from './threads.js';
 
 // Operation codes of assembly/elementwise.ts and assembly/reduce.ts; the order there must match.
 const UNARY_CODES: Record<UnaryKernel, number> = {
@@ -35,24 +37,25 @@ export const wasmTuning = {
   minReduce: 256,
   /** Multiply-adds (batch·m·n·k), for matmul. */
   minMatmul: 512,
+  /**
+   * Multiply-adds from which a matmul is split over all threads (see `setNumThreads`), about n = 128 for a
+   * square product: below it, waking the workers and packing B once per job cost more than the second core
+   * saves (2 threads measured 1.0× at n = 96, 1.4–1.5× at 128, 1.9× at 1024).
+   */
+  parallelMatmul: 1 << 20,
+  /**
+   * Elements from which the cheap elementwise ops (arithmetic, comparisons, neg/abs/sqrt/relu/sign,
+   * maximum/minimum, clamp) are split over all threads. Their operands are copied in and out by the calling
+   * thread, and a worker must pull them from that core's cache, which costs more than the arithmetic: 2
+   * threads measured 0.5× at 64K–256K elements and broke even only at 4M.
+   */
+  parallelSimple: 1 << 22,
+  /** Elements from which exp/log/sin/cos/tanh/sigmoid and pow are split over all threads (1.2–1.45× from 64K). */
+  parallelCostly: 1 << 16,
 };
 
 const COSTLY_UNARY: ReadonlySet<UnaryKernel> = new Set(['exp', 'log', 'sin', 'cos', 'tanh', 'sigmoid']);
 const SIMPLE_BINARY: ReadonlySet<BinaryKernel> = new Set(['maximum', 'minimum', 'pow']);
-
-interface Exports {
-  readonly memory: WebAssembly.Memory;
-  heapBase(): number;
-  unary(op: number, x: number, out: number, n: number): void;
-  binary(op: number, a: number, aRow: number, sa: number, b: number, bRow: number, sb: number,
-    out: number, rows: number, cols: number): void;
-  clamp(x: number, out: number, n: number, lo: number, hi: number): void;
-  reduce(op: number, x: number, out: number, outer: number, r: number, inner: number, scratch: number): void;
-  softmax(x: number, out: number, outer: number, r: number, inner: number, log: number, scratch: number): void;
-  matmul(a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number,
-    m: number, n: number, k: number, scratch: number): void;
-  matmulScratchBytes(n: number): number;
-}
 
 // A function returning an all-lanes i8x16.popcnt of a splat: validates only where SIMD is implemented.
 const SIMD_PROBE = new Uint8Array([
@@ -82,71 +85,8 @@ export function wasmSupported(): boolean {
   return supported;
 }
 
-// Every allocation is rounded up to 64 bytes plus 64 bytes of slack, because the kernels run whole vectors
-// (up to 16 floats) past the end of each buffer. Plain arithmetic, not `& ~63`: sizes may pass 2^31.
-const padded = (bytes: number): number => Math.ceil(bytes / 64) * 64 + 64;
-const PAGE = 65536;
 // wasm32 addresses 4 GiB at most.
 const MAX_BYTES = 65536 * PAGE;
-
-/**
- * The module instance and a bump allocator over its memory. Operands are JS-owned typed arrays, so each call
- * copies its inputs in, runs, and copies the result out; nothing outlives the call, and `begin` resets the
- * allocator. Memory grows on demand and is never given back (wasm memories cannot shrink).
- */
-class Arena {
-  readonly ex: Exports;
-  private readonly base: number;
-  private top = 0;
-  f32: Float32Array;
-  i32: Int32Array;
-  u8: Uint8Array;
-
-  constructor(ex: Exports) {
-    this.ex = ex;
-    this.base = (ex.heapBase() + 63) & ~63;
-    const buf = ex.memory.buffer;
-    this.f32 = new Float32Array(buf);
-    this.i32 = new Int32Array(buf);
-    this.u8 = new Uint8Array(buf);
-  }
-
-  /** Reset the allocator for a call needing `bytes` (a sum of `padded` sizes); false if memory cannot grow. */
-  begin(bytes: number): boolean {
-    const need = this.base + bytes;
-    const mem = this.ex.memory;
-    const have = mem.buffer.byteLength;
-    if (need > have) {
-      if (need > MAX_BYTES) return false;
-      // Grow by at least half again, so that a run of slowly growing calls does not grow (and re-make the
-      // views) every time; fall back to the exact need when that much is not available.
-      const exact = Math.ceil((need - have) / PAGE);
-      const generous = Math.min(Math.max(exact, Math.ceil(have / PAGE / 2)), (MAX_BYTES - have) / PAGE);
-      try {
-        mem.grow(generous);
-      } catch {
-        try {
-          mem.grow(exact);
-        } catch {
-          return false;
-        }
-      }
-      // Growing detaches the old ArrayBuffer: every view must be made again.
-      const buf = mem.buffer;
-      this.f32 = new Float32Array(buf);
-      this.i32 = new Int32Array(buf);
-      this.u8 = new Uint8Array(buf);
-    }
-    this.top = this.base;
-    return true;
-  }
-
-  alloc(bytes: number): number {
-    const p = this.top;
-    this.top += padded(bytes);
-    return p;
-  }
-}
 
 let arena: Arena | null | undefined;
 
@@ -161,13 +101,60 @@ function getArena(): Arena | null {
       // modules, and then every call simply stays on the TS kernels.
       try {
         const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-        arena = new Arena(instance.exports as unknown as Exports);
+        arena = new Arena(instance.exports as unknown as KernelExports, MAX_BYTES);
       } catch {
         arena = null;
       }
     }
   }
   return arena;
+}
+
+/**
+ * Where a call runs: on the worker pool's shared memory when `parallel` (the call can be split and is large
+ * enough) and threads are on, else on the private single-threaded instance. Null when neither memory can
+ * hold `bytes(slots)`, where `slots` is the number of per-thread scratch areas to provide (1 off the pool).
+ */
+function acquire(parallel: boolean, bytes: (slots: number) => number): { ar: Arena; pool: Pool | null } | null {
+  if (parallel) {
+    const pool = threadPool();
+    if (pool && pool.arena.begin(bytes(pool.slots))) return { ar: pool.arena, pool };
+  }
+  const ar = getArena();
+  return ar && ar.begin(bytes(1)) ? { ar, pool: null } : null;
+}
+
+/**
+ * How the worker pool cuts an operation into jobs (see `setNumThreads`). More jobs than threads let a
+ * thread whose core is taken by another process hold up only a small share, since the others claim the
+ * rest; but every job has a fixed cost, and a matmul job repacks its own copy of B's blocks (or A's, for
+ * column panels). Exported for benchmarks and tests, like `wasmTuning`.
+ *
+ * @example
+ * ```ts
+ * poolTuning.matmulJobsPerThread = 1; // one block of rows per thread
+ * ```
+ */
+export const poolTuning = {
+  /** Target jobs per thread for elementwise ops. */
+  jobsPerThread: 4,
+  /** Elementwise jobs are at least this many elements. */
+  minChunk: 16384,
+  /**
+   * Target jobs per thread for matmul. Cutting a 1024² product into 2, 4, 8 or 16 row blocks on one thread
+   * cost 1 %, 4 %, 11 % and 28 % more than one call (each block repacks all of B), so 2 per thread.
+   */
+  matmulJobsPerThread: 2,
+  /** Matmul row blocks are at least this many rows (a multiple of the 4-row tile)... */
+  minRows: 32,
+  /** ...and column panels at least this many columns (a multiple of the 8-column tile). */
+  minCols: 64,
+};
+
+/** Elements per job (a multiple of 16, see assembly/jobs.ts) and the job count for `n` elements. */
+function rangeJobs(n: number, threads: number): [number, number] {
+  const chunk = Math.ceil(Math.max(poolTuning.minChunk, n / (threads * poolTuning.jobsPerThread), n / MAX_JOBS) / 16) * 16;
+  return [Math.ceil(n / chunk), chunk];
 }
 
 const isCompare = (op: BinaryKernel): boolean => BINARY_CODES[op] >= BINARY_CODES.eq;
@@ -208,9 +195,8 @@ function plan2d(shape: Shape, sa: readonly number[], sb: readonly number[]): [nu
 function binary(op: BinaryKernel, a: View, b: View, out: TypedArray, shape: Shape): void {
   const n = sizeOf(shape);
   const cmp = isCompare(op);
-  const ar = getArena();
   if (
-    !ar || n === 0 || n < (SIMPLE_BINARY.has(op) ? wasmTuning.minSimple : wasmTuning.minArith) ||
+    n === 0 || n < (SIMPLE_BINARY.has(op) ? wasmTuning.minSimple : wasmTuning.minArith) || !wasmSupported() ||
     !(a.data instanceof Float32Array) || !(b.data instanceof Float32Array) ||
     !(cmp ? out instanceof Uint8Array : out instanceof Float32Array)
   ) {
@@ -225,43 +211,81 @@ function binary(op: BinaryKernel, a: View, b: View, out: TypedArray, shape: Shap
   const [rows, cols, aRow, aCol, bRow, bCol] = plan;
   const [aLo, aHi] = viewSpan(a, shape);
   const [bLo, bHi] = viewSpan(b, shape);
-  // A sparse view (a few elements spread over a large array) would copy more than it computes.
-  if (aHi - aLo > 2 * n + 1024 || bHi - bLo > 2 * n + 1024 ||
-    !ar.begin(padded((aHi - aLo) * 4) + padded((bHi - bLo) * 4) + padded(n * (cmp ? 1 : 4)))) {
+  const eb = cmp ? 1 : 4;
+  // Each row's whole-vector loop overruns into the next row (assembly/elementwise.ts), which is harmless in
+  // order but not when another thread owns that row: split only rows that end on a vector boundary.
+  const splittable = rows === 1 || (cols * eb) % 16 === 0;
+  const got = aHi - aLo > 2 * n + 1024 || bHi - bLo > 2 * n + 1024
+    // A sparse view (a few elements spread over a large array) would copy more than it computes.
+    ? null
+    : acquire(splittable && n >= (op === 'pow' ? wasmTuning.parallelCostly : wasmTuning.parallelSimple),
+      () => padded((aHi - aLo) * 4) + padded((bHi - bLo) * 4) + padded(n * eb));
+  if (!got) {
     tsBackend.binary(op, a, b, out, shape);
     return;
   }
-  const pa = ar.alloc((aHi - aLo) * 4), pb = ar.alloc((bHi - bLo) * 4), po = ar.alloc(n * (cmp ? 1 : 4));
+  const { ar, pool } = got;
+  const pa = ar.alloc((aHi - aLo) * 4), pb = ar.alloc((bHi - bLo) * 4), po = ar.alloc(n * eb);
   ar.f32.set(a.data.subarray(aLo, aHi), pa >>> 2);
   ar.f32.set(b.data.subarray(bLo, bHi), pb >>> 2);
-  ar.ex.binary(BINARY_CODES[op], pa + (a.offset - aLo) * 4, aRow * 4, aCol === 0 ? 1 : 0,
-    pb + (b.offset - bLo) * 4, bRow * 4, bCol === 0 ? 1 : 0, po, rows, cols);
+  const args = [BINARY_CODES[op], pa + (a.offset - aLo) * 4, aRow * 4, aCol === 0 ? 1 : 0,
+    pb + (b.offset - bLo) * 4, bRow * 4, bCol === 0 ? 1 : 0, po, rows, cols] as const;
+  if (pool) {
+    // Whole rows per job, or one row cut into column chunks (multiples of 16) when rows are long.
+    const [, target] = rangeJobs(n, pool.threads);
+    if (cols >= target) {
+      const colChunk = Math.ceil(cols / Math.ceil(cols / target) / 16) * 16, chunks = Math.ceil(cols / colChunk);
+      pool.run(K_BINARY, rows * chunks, [...args, 1, colChunk, chunks]);
+    } else {
+      const rowChunk = Math.max(1, Math.floor(target / cols));
+      pool.run(K_BINARY, Math.ceil(rows / rowChunk), [...args, rowChunk, cols, 1]);
+    }
+  } else {
+    ar.ex.binary(...args);
+  }
   if (cmp) out.set(ar.u8.subarray(po, po + n));
   else out.set(ar.f32.subarray(po >>> 2, (po >>> 2) + n));
 }
 
 function unary(op: UnaryKernel, x: TypedArray, out: TypedArray, n: number): void {
-  const ar = getArena();
-  if (!ar || n < (COSTLY_UNARY.has(op) ? wasmTuning.minCostly : wasmTuning.minSimple) ||
-    !(x instanceof Float32Array) || !(out instanceof Float32Array) || !ar.begin(padded(n * 4))) {
+  const costly = COSTLY_UNARY.has(op);
+  const got = n < (costly ? wasmTuning.minCostly : wasmTuning.minSimple) || !(x instanceof Float32Array) ||
+    !(out instanceof Float32Array)
+    ? null
+    : acquire(n >= (costly ? wasmTuning.parallelCostly : wasmTuning.parallelSimple), () => padded(n * 4));
+  if (!got) {
     tsBackend.unary(op, x, out, n);
     return;
   }
+  const { ar, pool } = got;
   const p = ar.alloc(n * 4);
   ar.f32.set(x.length === n ? x : x.subarray(0, n), p >>> 2);
-  ar.ex.unary(UNARY_CODES[op], p, p, n);
+  if (pool) {
+    const [jobs, chunk] = rangeJobs(n, pool.threads);
+    pool.run(K_UNARY, jobs, [UNARY_CODES[op], p, p, n, chunk]);
+  } else {
+    ar.ex.unary(UNARY_CODES[op], p, p, n);
+  }
   out.set(ar.f32.subarray(p >>> 2, (p >>> 2) + n));
 }
 
 function clamp(x: TypedArray, out: TypedArray, n: number, lo: number, hi: number): void {
-  const ar = getArena();
-  if (!ar || n < wasmTuning.minSimple || !(x instanceof Float32Array) || !(out instanceof Float32Array) || !ar.begin(padded(n * 4))) {
+  const got = n < wasmTuning.minSimple || !(x instanceof Float32Array) || !(out instanceof Float32Array)
+    ? null
+    : acquire(n >= wasmTuning.parallelSimple, () => padded(n * 4));
+  if (!got) {
     tsBackend.clamp(x, out, n, lo, hi);
     return;
   }
+  const { ar, pool } = got;
   const p = ar.alloc(n * 4);
   ar.f32.set(x.length === n ? x : x.subarray(0, n), p >>> 2);
-  ar.ex.clamp(p, p, n, lo, hi);
+  if (pool) {
+    const [jobs, chunk] = rangeJobs(n, pool.threads);
+    pool.run(K_CLAMP, jobs, [p, p, n, chunk, f32Bits(lo), f32Bits(hi)]);
+  } else {
+    ar.ex.clamp(p, p, n, lo, hi);
+  }
   out.set(ar.f32.subarray(p >>> 2, (p >>> 2) + n));
 }
 
@@ -314,15 +338,45 @@ function operandSpan(x: MatrixOperand, batch: number, rows: number, cols: number
   return [oLo + dLo, oHi + dHi, dLo, dHi];
 }
 
+// Matmul jobs: blocks of whole rows of C (a multiple of the 4-row tile) or panels of whole columns (a
+// multiple of the 8-column tile), so that every tile is the one the single-threaded call would compute.
+// Split along the longer side of C, which makes the operand that every job repacks the smaller one.
+
+interface MatmulPlan {
+  jobs: number;
+  rowChunk: number;
+  rowBlocks: number;
+  colChunk: number;
+  panels: number;
+  perJob: number;
+}
+
+function matmulPlan(batch: number, m: number, n: number, threads: number): MatmulPlan {
+  const target = threads * poolTuning.matmulJobsPerThread;
+  if (batch >= target) {
+    const perJob = Math.max(1, Math.floor(batch / target), Math.ceil(batch / MAX_JOBS));
+    return { jobs: Math.ceil(batch / perJob), rowChunk: m, rowBlocks: 1, colChunk: n, panels: 1, perJob };
+  }
+  const parts = Math.ceil(target / batch);
+  if (m >= n) {
+    const rowChunk = Math.ceil(Math.ceil(m / Math.min(parts, Math.ceil(m / poolTuning.minRows))) / 4) * 4;
+    const rowBlocks = Math.ceil(m / rowChunk);
+    return { jobs: batch * rowBlocks, rowChunk, rowBlocks, colChunk: n, panels: 1, perJob: 1 };
+  }
+  const colChunk = Math.ceil(Math.ceil(n / Math.min(parts, Math.ceil(n / poolTuning.minCols))) / 8) * 8;
+  const panels = Math.ceil(n / colChunk);
+  return { jobs: batch * panels, rowChunk: m, rowBlocks: 1, colChunk, panels, perJob: 1 };
+}
+
 function matmul(a: MatrixOperand, b: MatrixOperand, out: TypedArray, batch: number, m: number, n: number, k: number): void {
-  const ar = getArena();
   const total = batch * m * n;
   if (total === 0) return;
   if (k === 0) {
     out.fill(0, 0, total);
     return;
   }
-  if (!ar || batch * m * n * k < wasmTuning.minMatmul ||
+  const priv = getArena();
+  if (!priv || batch * m * n * k < wasmTuning.minMatmul ||
     !(a.data instanceof Float32Array) || !(b.data instanceof Float32Array) || !(out instanceof Float32Array)) {
     tsBackend.matmul(a, b, out, batch, m, n, k);
     return;
@@ -334,21 +388,39 @@ function matmul(a: MatrixOperand, b: MatrixOperand, out: TypedArray, batch: numb
   const aWhole = aHi - aLo <= 2 * batch * m * k + 1024;
   const bWhole = bHi - bLo <= 2 * batch * k * n + 1024;
   const aLen = aWhole ? aHi - aLo : aDHi - aDLo, bLen = bWhole ? bHi - bLo : bDHi - bDLo;
-  const scratch = ar.ex.matmulScratchBytes(n);
-  if (!ar.begin(padded(aLen * 4) + padded(bLen * 4) + padded(total * 4) + padded(scratch))) {
+  const scratch = Math.ceil(priv.ex.matmulScratchBytes(n) / 64) * 64;
+  const fixed = padded(aLen * 4) + padded(bLen * 4) + padded(total * 4);
+  // Threads need every matrix in memory at once, so only dense operands are split.
+  const got = acquire(aWhole && bWhole && batch * m * n * k >= wasmTuning.parallelMatmul,
+    (slots) => fixed + (slots > 1 ? padded(batch * 8) + slots * scratch : padded(scratch)));
+  if (!got) {
     tsBackend.matmul(a, b, out, batch, m, n, k);
     return;
   }
-  const pa = ar.alloc(aLen * 4), pb = ar.alloc(bLen * 4), pc = ar.alloc(total * 4), ps = ar.alloc(scratch);
+  const { ar, pool } = got;
+  const pa = ar.alloc(aLen * 4), pb = ar.alloc(bLen * 4), pc = ar.alloc(total * 4);
   const f32 = ar.f32;
   if (aWhole) f32.set(a.data.subarray(aLo, aHi), pa >>> 2);
   if (bWhole) f32.set(b.data.subarray(bLo, bHi), pb >>> 2);
-  for (let i = 0; i < batch; i++) {
-    const ao = a.offsets[i]!, bo = b.offsets[i]!;
-    if (!aWhole) f32.set(a.data.subarray(ao + aDLo, ao + aDHi), pa >>> 2);
-    if (!bWhole) f32.set(b.data.subarray(bo + bDLo, bo + bDHi), pb >>> 2);
-    const aBase = pa + (aWhole ? ao - aLo : -aDLo) * 4, bBase = pb + (bWhole ? bo - bLo : -bDLo) * 4;
-    ar.ex.matmul(aBase, a.rowStride, a.colStride, bBase, b.rowStride, b.colStride, pc + i * m * n * 4, m, n, k, ps);
+  if (pool) {
+    const pt = ar.alloc(batch * 8), ps = ar.alloc(pool.slots * scratch);
+    const table = ar.i32;
+    for (let i = 0; i < batch; i++) {
+      table[(pt >>> 2) + 2 * i] = pa + (a.offsets[i]! - aLo) * 4;
+      table[(pt >>> 2) + 2 * i + 1] = pb + (b.offsets[i]! - bLo) * 4;
+    }
+    const plan = matmulPlan(batch, m, n, pool.threads);
+    pool.run(K_MATMUL, plan.jobs, [pt, a.rowStride, a.colStride, b.rowStride, b.colStride, m, n, k, pc,
+      plan.rowChunk, plan.rowBlocks, plan.colChunk, plan.panels, plan.perJob, batch], ps, scratch);
+  } else {
+    const ps = ar.alloc(scratch);
+    for (let i = 0; i < batch; i++) {
+      const ao = a.offsets[i]!, bo = b.offsets[i]!;
+      if (!aWhole) f32.set(a.data.subarray(ao + aDLo, ao + aDHi), pa >>> 2);
+      if (!bWhole) f32.set(b.data.subarray(bo + bDLo, bo + bDHi), pb >>> 2);
+      const aBase = pa + (aWhole ? ao - aLo : -aDLo) * 4, bBase = pb + (bWhole ? bo - bLo : -bDLo) * 4;
+      ar.ex.matmul(aBase, a.rowStride, a.colStride, bBase, b.rowStride, b.colStride, pc + i * m * n * 4, m, n, k, ps);
+    }
   }
   out.set(f32.subarray(pc >>> 2, (pc >>> 2) + total));
 }
@@ -360,7 +432,8 @@ function matmul(a: MatrixOperand, b: MatrixOperand, out: TypedArray, batch: numb
  * memory and the result back out. float64, int32 and bool data, small sizes where the copies cost more than
  * they save, strided layouts the kernels do not cover, `where` and `copy` all run on the TS backend, so every
  * call is valid on this backend. Where WebAssembly SIMD is missing (see {@link wasmSupported}) everything runs
- * on the TS backend.
+ * on the TS backend. Large matmuls and large costly elementwise ops run on a pool of worker threads sharing
+ * one wasm memory (`setNumThreads`, thresholds in {@link wasmTuning}), with the same results bit for bit.
  *
  * @example
  * ```ts

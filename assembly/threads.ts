@@ -1,0 +1,8 @@
+// Entry point of the threaded build: the same kernels as assembly/index.ts, compiled with --enable threads
+// against an imported shared memory, plus the job loop that the worker pool runs (assembly/jobs.ts).
+
+export { unary, binary, clamp } from './elementwise';
+export { reduce, softmax } from './reduce';
+export { matmul, matmulScratchBytes } from './matmul';
+export { heapBase } from './index';
+export { runJobs } from './jobs';

@@ -1,0 +1,113 @@
+/**
+ * The exports of the kernel module (assembly/index.ts) that the backend calls; byte addresses and sizes are
+ * plain numbers.
+ *
+ * @example
+ * ```ts
+ * const ex = new WebAssembly.Instance(module, {}).exports as unknown as KernelExports;
+ * ```
+ */
+export interface KernelExports {
+  readonly memory: WebAssembly.Memory;
+  heapBase(): number;
+  unary(op: number, x: number, out: number, n: number): void;
+  binary(op: number, a: number, aRow: number, sa: number, b: number, bRow: number, sb: number,
+    out: number, rows: number, cols: number): void;
+  clamp(x: number, out: number, n: number, lo: number, hi: number): void;
+  reduce(op: number, x: number, out: number, outer: number, r: number, inner: number, scratch: number): void;
+  softmax(x: number, out: number, outer: number, r: number, inner: number, log: number, scratch: number): void;
+  matmul(a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number,
+    m: number, n: number, k: number, scratch: number): void;
+  matmulScratchBytes(n: number): number;
+}
+
+/**
+ * Bytes to allocate for a buffer of `bytes`: rounded up to 64 plus 64 bytes of slack, because the kernels run
+ * whole vectors (up to 16 floats) past the end of each buffer. Plain arithmetic, not `& ~63`: sizes may pass
+ * 2^31.
+ *
+ * @example
+ * ```ts
+ * arena.begin(padded(n * 4) + padded(m * 4));
+ * ```
+ */
+export const padded = (bytes: number): number => Math.ceil(bytes / 64) * 64 + 64;
+
+/** Bytes in a wasm page. @example `memory.grow(Math.ceil(bytes / PAGE))` */
+export const PAGE = 65536;
+
+/**
+ * A module instance and a bump allocator over its memory. Operands are JS-owned typed arrays, so each call
+ * copies its inputs in, runs, and copies the result out; nothing outlives the call, and `begin` resets the
+ * allocator. Memory grows on demand up to `maxBytes` and is never given back (wasm memories cannot shrink).
+ * The first `reserve` bytes after the module's static data are kept out of the allocator (the worker pool's
+ * control block lives there).
+ *
+ * @example
+ * ```ts
+ * if (arena.begin(padded(n * 4))) {
+ *   const p = arena.alloc(n * 4);
+ *   arena.f32.set(x, p >>> 2);
+ * }
+ * ```
+ */
+export class Arena {
+  readonly ex: KernelExports;
+  /** First byte after the static data, 64-aligned: where the reserved bytes start. */
+  readonly reserved: number;
+  private readonly base: number;
+  private readonly maxBytes: number;
+  private top = 0;
+  f32: Float32Array;
+  i32: Int32Array;
+  u8: Uint8Array;
+
+  constructor(ex: KernelExports, maxBytes: number, reserve = 0) {
+    this.ex = ex;
+    this.maxBytes = maxBytes;
+    this.reserved = (ex.heapBase() + 63) & ~63;
+    this.base = this.reserved + Math.ceil(reserve / 64) * 64;
+    const buf = ex.memory.buffer;
+    this.f32 = new Float32Array(buf);
+    this.i32 = new Int32Array(buf);
+    this.u8 = new Uint8Array(buf);
+    if (buf.byteLength < this.base && !this.begin(0)) throw new Error('wasm memory cannot hold the reserved bytes');
+  }
+
+  /** Reset the allocator for a call needing `bytes` (a sum of `padded` sizes); false if memory cannot grow. */
+  begin(bytes: number): boolean {
+    const need = this.base + bytes;
+    const mem = this.ex.memory;
+    const have = mem.buffer.byteLength;
+    if (need > have) {
+      if (need > this.maxBytes) return false;
+      // Grow by at least half again, so that a run of slowly growing calls does not grow (and re-make the
+      // views) every time; fall back to the exact need when that much is not available.
+      const exact = Math.ceil((need - have) / PAGE);
+      const generous = Math.min(Math.max(exact, Math.ceil(have / PAGE / 2)), (this.maxBytes - have) / PAGE);
+      try {
+        mem.grow(generous);
+      } catch {
+        try {
+          mem.grow(exact);
+        } catch {
+          return false;
+        }
+      }
+      // Growing detaches an unshared ArrayBuffer, and a shared one keeps its old length: either way every
+      // view must be made again to see the new memory.
+      const buf = mem.buffer;
+      this.f32 = new Float32Array(buf);
+      this.i32 = new Int32Array(buf);
+      this.u8 = new Uint8Array(buf);
+    }
+    this.top = this.base;
+    return true;
+  }
+
+  alloc(bytes: number): number {
+    const p = this.top;
+    this.top += padded(bytes);
+    return p;
+  }
+}
