@@ -3,32 +3,14 @@ import type { BinaryKernel, UnaryKernel, View } from '../../src/kernels/backend.
 import { tsBackend } from '../../src/kernels/ts/index.js';
 import { wasmBackend, wasmSupported, wasmTuning } from '../../src/kernels/wasm/index.js';
 import { contiguousStrides, sizeOf, type Shape } from '../../src/shape.js';
+import { rng, runWasmKernelsAtEverySize } from '../support/wasm.js';
 
 // Elementwise kernels of the wasm backend against the TS backend. Arithmetic, comparisons and the exact unary
 // ops must match bit for bit (a float32 op rounded once equals the float64 op rounded to float32); the
 // approximated transcendentals must be within a few float32 ulps (their full sweeps are in wasm-math).
 
-const saved = { ...wasmTuning };
-beforeAll(() => {
-  Object.assign(wasmTuning, { minArith: 0, minSimple: 0, minCostly: 0, minReduce: 0, minMatmul: 0 });
-});
-afterAll(() => {
-  Object.assign(wasmTuning, saved);
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+const saved = runWasmKernelsAtEverySize();
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SPECIALS = [0, -0, 1, -1, 0.5, -0.5, 2, -2, 3, Infinity, -Infinity, NaN, 1e-40, -1e-40, 3e38, -3e38, 1e-7, 88, -88, 100, -100];
 

@@ -2,31 +2,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { MatrixOperand } from '../../src/kernels/backend.js';
 import { tsBackend } from '../../src/kernels/ts/index.js';
 import { wasmBackend, wasmSupported, wasmTuning } from '../../src/kernels/wasm/index.js';
+import { rng, runWasmKernelsAtEverySize } from '../support/wasm.js';
 
 // The wasm matmul against a float64 triple loop that reads operands exactly as MatrixOperand defines them.
 // Size thresholds are set to 0 so that even 1×1 products run the SIMD kernel, not the TS fallback.
 
-const saved = { ...wasmTuning };
-beforeAll(() => {
-  Object.assign(wasmTuning, { minArith: 0, minSimple: 0, minCostly: 0, minReduce: 0, minMatmul: 0 });
-});
-afterAll(() => {
-  Object.assign(wasmTuning, saved);
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+runWasmKernelsAtEverySize();
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomArray(n: number, seed: number): Float32Array {
   const r = rng(seed);

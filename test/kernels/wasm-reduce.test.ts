@@ -2,31 +2,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { ReduceKernel } from '../../src/kernels/backend.js';
 import { tsBackend } from '../../src/kernels/ts/index.js';
 import { wasmBackend, wasmSupported, wasmTuning } from '../../src/kernels/wasm/index.js';
+import { rng, runWasmKernelsAtEverySize } from '../support/wasm.js';
 
 // Reductions and softmax of the wasm backend against the TS backend over [outer, r, inner] layouts, both the
 // row case (inner = 1) and the column case (inner > 1), with NaN and ±Inf placed in some slices.
 
-const saved = { ...wasmTuning };
-beforeAll(() => {
-  Object.assign(wasmTuning, { minArith: 0, minSimple: 0, minCostly: 0, minReduce: 0, minMatmul: 0 });
-});
-afterAll(() => {
-  Object.assign(wasmTuning, saved);
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+runWasmKernelsAtEverySize();
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Values in [-scale, scale) with a few ties, and, when `specials`, NaN/±Inf in some slices. */
 function data(outer: number, r: number, inner: number, seed: number, specials: boolean, scale = 5): Float32Array {

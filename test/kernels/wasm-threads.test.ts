@@ -6,6 +6,7 @@ import { conv2d, getNumThreads, matmul, setNumThreads, tanh, tensor } from '../.
 import type { BinaryKernel, MatrixOperand, UnaryKernel, View } from '../../src/kernels/backend.js';
 import { poolTuning, wasmBackend, wasmSupported, wasmTuning } from '../../src/kernels/wasm/index.js';
 import { threadPool } from '../../src/kernels/wasm/threads.js';
+import { rng } from '../support/wasm.js';
 
 // The worker pool must give the same bits as one thread: every test runs an operation with 1 thread and
 // with 2 and 3 (3 oversubscribes this 2-core machine and cuts the work differently), and compares the
@@ -16,16 +17,6 @@ const savedTuning = { ...wasmTuning };
 const savedPool = { ...poolTuning };
 const THREADS = [2, 3];
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Random values in (-scale, scale) with NaN, ±Inf, ±0 and a few huge values sprinkled in. */
 function values(n: number, seed: number, scale = 4): Float32Array {
