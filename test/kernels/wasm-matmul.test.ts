@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { MatrixOperand } from '../../src/kernels/backend.js';
 import { tsBackend } from '../../src/kernels/ts/index.js';
 import { wasmBackend, wasmSupported, wasmTuning } from '../../src/kernels/wasm/index.js';
