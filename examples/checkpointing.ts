@@ -4,6 +4,7 @@
 //   npm run example:checkpointing [-- --reps 3 --depths 16,32,64,128,256]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { checkpointSequential, manualSeed, nn, randn, savedBytes, type Tensor } from '../src/index.js';
+import { escapeXml, niceCeil } from './plot.js';
 
 /**
  * How the chain is run: all activations kept, or a number of checkpointed segments.
@@ -231,15 +232,7 @@ export function savedBytesSvg(rows: readonly Row[]): string {
   return out.join('\n') + '\n';
 }
 
-function niceCeil(v: number): number {
-  const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
-  return 10 * p;
-}
 
-function escapeXml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

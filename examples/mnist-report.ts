@@ -1,6 +1,7 @@
 // Text and SVG output of the MNIST example: progress lines, confusion matrix, digits as characters, and a
 // dependency-free line plot.
 import type { BatchProgress, EpochStats } from './mnist-train.js';
+import { escapeXml, niceCeil } from './plot.js';
 
 const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 const rate = (x: number): string => `${Math.round(x).toLocaleString('en-US')} samples/s`;
@@ -154,13 +155,4 @@ export function lossPlotSvg(history: readonly EpochStats[], title = 'MNIST: trai
   return out.join('\n') + '\n';
 }
 
-/** The smallest of 1, 2, 2.5, 5 × 10^k at or above v, so axis labels are round. */
-function niceCeil(v: number): number {
-  const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
-  return 10 * p;
-}
 
-function escapeXml(s: string): string {
-  return s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
-}

@@ -10,8 +10,32 @@ export interface Series {
 
 const W = 640, H = 400, M = { left: 70, right: 170, top: 40, bottom: 50 };
 
-function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/**
+ * Text made safe for SVG/XML content and attribute values.
+ *
+ * @example
+ * ```ts
+ * escapeXml('a < b'); // 'a &lt; b'
+ * ```
+ */
+export function escapeXml(s: string): string {
+  return s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
+}
+
+const esc = escapeXml;
+
+/**
+ * The smallest of 1, 2, 2.5, 5 × 10^k at or above v, so axis labels are round.
+ *
+ * @example
+ * ```ts
+ * niceCeil(3.7); // 5
+ * ```
+ */
+export function niceCeil(v: number): number {
+  const p = 10 ** Math.floor(Math.log10(v));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
+  return 10 * p;
 }
 
 function ticks(lo: number, hi: number, n = 5): number[] {
