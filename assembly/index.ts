@@ -5,6 +5,7 @@
 export { unary, binary, clamp } from './elementwise';
 export { reduce, softmax } from './reduce';
 export { matmul, matmulScratchBytes } from './matmul';
+export { adam, sgd } from './optim';
 
 /**
  * First byte after the module's static data: where the JS allocator may start.

@@ -4,5 +4,6 @@
 export { unary, binary, clamp } from './elementwise';
 export { reduce, softmax } from './reduce';
 export { matmul, matmulScratchBytes } from './matmul';
+export { adam, sgd } from './optim';
 export { heapBase } from './index';
 export { runJobs } from './jobs';

@@ -2,7 +2,7 @@
 // grad() and its pruning, higher order, deep graphs, saved tensors and in-place semantics.
 import { describe, expect, it } from 'vitest';
 import {
-  AccumulateGrad, enableGrad, grad, isGradEnabled, noGrad, savedTensorsHooks, tensor, type Tensor,
+  AccumulateGrad, customOp, enableGrad, grad, isGradEnabled, noGrad, savedTensorsHooks, tensor, type Tensor,
 } from '../src/index.js';
 
 /** Elementwise closeness of a tensor (flattened) to expected numbers. */
@@ -50,6 +50,53 @@ describe('gradient accumulation', () => {
     expectClose(b.grad, [1, 1]);
     noGrad(() => a.grad!.mul_(10));
     expectClose(b.grad, [1, 1]);
+  });
+
+  // The engine hands a gradient it computed to a leaf without copying it when nobody else can see it; these
+  // are the cases where somebody can, and each must still end up with its own copy.
+  it('a fresh gradient reaching two leaves is taken by one and copied for the other', () => {
+    const a = tensor([1, 2], { requiresGrad: true });
+    const b = tensor([3, 4], { requiresGrad: true });
+    // mul's rule makes a new gradient, which add passes unchanged to both leaves.
+    a.add(b).mul(3).sum().backward();
+    noGrad(() => a.grad!.mul_(10));
+    expectClose(a.grad, [30, 30]);
+    expectClose(b.grad, [3, 3]);
+  });
+
+  it('a gradient that a tensor hook saw or returned is copied', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    let seen: Tensor | null = null;
+    x.registerHook((g) => {
+      seen = g;
+    });
+    x.mul(2).sum().backward();
+    noGrad(() => x.grad!.zero_());
+    expectClose(seen, [2, 2]);
+    const y = tensor([1, 2], { requiresGrad: true });
+    const kept = tensor([7, 7]);
+    y.registerHook(() => kept);
+    y.mul(2).sum().backward();
+    noGrad(() => y.grad!.zero_());
+    expectClose(kept, [7, 7]);
+  });
+
+  it('a gradient passed in by the caller, or that a custom op returned, is copied', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const seed = tensor([5, 6]);
+    x.reshape([2, 1]).backward(seed.reshape([2, 1]));
+    noGrad(() => x.grad!.zero_());
+    expectClose(seed, [5, 6]);
+    let held: Tensor | null = null;
+    const twice = customOp({
+      name: 'twice',
+      forward: (_ctx, t) => t.mul(2),
+      backward: (_ctx, g) => (held = g.mul(2)),
+    });
+    const z = tensor([1, 2], { requiresGrad: true });
+    twice(z).sum().backward();
+    noGrad(() => z.grad!.zero_());
+    expectClose(held, [2, 2]);
   });
 });
 

@@ -51,6 +51,7 @@ export interface CustomOpSpec {
 export function customOp(spec: CustomOpSpec): (...inputs: Tensor[]) => Tensor {
   const op: OpDef<void> = {
     name: spec.name,
+    userCode: true,
     forward: (inputs, _, ctx) => {
       const out = noGrad(() => spec.forward({ saveForBackward: (...ts) => ctx.save(...ts) }, ...inputs));
       if (!out || typeof out !== 'object' || !('shape' in out)) {

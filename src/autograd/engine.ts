@@ -6,6 +6,7 @@ import { contiguous } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
 import { gradEdge } from '../ops/registry.js';
 import { fmtShape, sameShape, type Shape } from '../shape.js';
+import { nextStorageGeneration, type Storage } from '../storage.js';
 import { Tensor } from '../tensor.js';
 import { noGrad, enableGrad, isGradEnabled } from './grad-mode.js';
 import { checkFinite, isAnomalyEnabled } from './anomaly.js';
@@ -144,16 +145,32 @@ function run(
   rootNodes.forEach((n, i) => accumulate(n, seeds[i]!));
   const captured = new Map<Node, Tensor>();
   const anomaly = isAnomalyEnabled();
+  // A leaf may take a gradient as its .grad without a copy (as PyTorch steals a tensor nobody else holds) when
+  // this walk made its storage and no one else can see it: not a seed, nothing a hook or user code returned or
+  // saw, and not already given to another leaf.
+  const born = nextStorageGeneration();
+  const seen = new Set<Storage>();
+  const stealable = (g: Tensor): boolean =>
+    !opts.createGraph && g.storage.generation >= born && !seen.has(g.storage) && g.offset === 0 &&
+    g.size === g.storage.data.length && g.isContiguous();
   const body = (): void => {
     for (const node of order) {
       if (node._bufferWalk !== walk || node._needed !== walk) continue;
       let g = node._buffer!;
       node._buffer = null;
       node._bufferWalk = 0;
-      if (node.preHooks) for (const hook of node.preHooks) g = hook(g) ?? g;
+      if (node.preHooks) {
+        seen.add(g.storage);
+        for (const hook of node.preHooks) g = hook(g) ?? g;
+        seen.add(g.storage);
+      }
       if (inputNodes !== null && inputNodes.includes(node)) captured.set(node, g);
       if (node instanceof AccumulateGrad) {
-        if (inputNodes === null) accumulateGrad(node.variable, g, opts.createGraph);
+        if (inputNodes === null) {
+          const steal = stealable(g);
+          if (steal) seen.add(g.storage);
+          accumulateGrad(node.variable, g, opts.createGraph, steal);
+        }
         continue;
       }
       const next = node.nextFunctions;
@@ -180,6 +197,7 @@ function run(
           const err = checkFinite(gi, node.name, i, node.forwardStack);
           if (err) throw err;
         }
+        if (node.userCode) seen.add(gi.storage);
         accumulate(child, conform(gi, node, i));
       }
     }
@@ -217,10 +235,11 @@ function conform(g: Tensor, node: Node, i: number): Tensor {
   return g.dtype === dtype || !isFloating(dtype) ? g : to(g, dtype);
 }
 
-function accumulateGrad(leaf: Tensor, g: Tensor, createGraph: boolean): void {
+function accumulateGrad(leaf: Tensor, g: Tensor, createGraph: boolean, steal: boolean): void {
   if (leaf.grad === null) {
-    // A fresh copy: the incoming gradient may be shared with another leaf or be a view of the seed.
-    leaf.grad = createGraph ? g : noGrad(() => contiguous(g.clone()));
+    // Unless it may be taken (see `stealable`), a fresh copy: the incoming gradient may be shared with another
+    // leaf or be a view of the seed.
+    leaf.grad = createGraph || steal ? g : noGrad(() => contiguous(g.clone()));
   } else {
     leaf.grad = createGraph ? add(leaf.grad, g) : noGrad(() => add(leaf.grad!, g));
   }

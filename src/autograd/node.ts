@@ -53,6 +53,11 @@ export abstract class Node {
   /** Compute the gradients of the inputs from the gradient of the output. @internal */
   abstract apply(grad: Tensor, needsInputGrad: readonly boolean[]): readonly (Tensor | null | undefined)[];
 
+  /** True when `apply` runs user code, whose gradients may be held elsewhere (see `OpDef.userCode`). @internal */
+  get userCode(): boolean {
+    return false;
+  }
+
   /** Drop what the node saved for backward. @internal */
   release(): void {}
 

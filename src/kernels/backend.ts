@@ -77,4 +77,44 @@ export interface Backend {
   softmax(x: TypedArray, out: TypedArray, outer: number, r: number, inner: number, log: boolean): void;
   /** `out[b] = A[b] · B[b]` for `b < batch`; `A[b]` is m×k, `B[b]` is k×n, `out` contiguous `[batch, m, n]`. */
   matmul(a: MatrixOperand, b: MatrixOperand, out: TypedArray, batch: number, m: number, n: number, k: number): void;
+  /**
+   * One Adam/AdamW step over `p.length` elements, in place on `p`, `m`, `v` (and `vmax`, the running maximum
+   * of v for AMSGrad, when not null). All arrays are contiguous and of one float dtype.
+   */
+  adam(p: Floats, g: Floats, m: Floats, v: Floats, vmax: Floats | null, step: AdamStep): void;
+  /** One SGD step over `p.length` elements, in place on `p` and the momentum buffer `buf` when not null. */
+  sgd(p: Floats, g: Floats, buf: Floats | null, step: SgdStep): void;
+}
+
+/** A flat float array that an update writes in place. @example `const a: Floats = new Float32Array(4);` */
+export type Floats = Float32Array | Float64Array;
+
+/** Constants of one Adam/AdamW update of one parameter. @example `{ beta1: 0.9, beta2: 0.999, ... }` */
+export interface AdamStep {
+  readonly beta1: number;
+  readonly beta2: number;
+  /** lr / (1 − β₁ᵗ). */
+  readonly stepSize: number;
+  /** √(1 − β₂ᵗ). */
+  readonly biasCorrection2Sqrt: number;
+  readonly eps: number;
+  /** Factor applied to p first: 1 − lr·λ for AdamW, else 1. */
+  readonly decay: number;
+  /** L2 coefficient added to the gradient (Adam's weight decay), else 0. */
+  readonly l2: number;
+  /** −1 to maximize, else 1. */
+  readonly sign: number;
+}
+
+/** Constants of one SGD update of one parameter. @example `{ lr: 0.1, momentum: 0.9, ... }` */
+export interface SgdStep {
+  readonly lr: number;
+  readonly momentum: number;
+  readonly dampening: number;
+  readonly nesterov: boolean;
+  readonly weightDecay: number;
+  /** −1 to maximize, else 1. */
+  readonly sign: number;
+  /** True on the first step with momentum: the buffer starts as the gradient. */
+  readonly first: boolean;
 }

@@ -53,6 +53,11 @@ export interface OpDef<A> {
   jvp?(tangents: readonly (Tensor | null)[], ctx: JvpCtx<A>): Tensor | null;
   /** Floating-point operations of one forward call, for the profiler (optional). */
   flops?(inputs: readonly Tensor[], output: Tensor, attrs: A): number;
+  /**
+   * True when the rules are user code (`customOp`): the gradients they return may also be held elsewhere, so
+   * the engine copies them before making one a leaf's `.grad`.
+   */
+  readonly userCode?: boolean;
 }
 
 /** What a JVP rule sees: the op's attributes, its inputs and its output. */
@@ -131,6 +136,10 @@ class OpNode<A> extends Node implements ForwardCtx, BackwardCtx<A> {
 
   get recording(): boolean {
     return true;
+  }
+
+  override get userCode(): boolean {
+    return this.op.userCode === true;
   }
 
   save(...tensors: Tensor[]): void {

@@ -1,5 +1,6 @@
 import { zeros } from '../creation.js';
 import type { Tensor } from '../tensor.js';
+import { getBackend } from '../kernels/index.js';
 import { checkRange, flatFloats, Optimizer, type ParamGroup, type Params } from './optimizer.js';
 
 /** The options of `Adam` and `AdamW`, all set (a group's options). @example `opt.paramGroups[0]!.betas // [0.9, 0.999]` */
@@ -91,20 +92,9 @@ abstract class AdamBase extends Optimizer<AdamConfig, AdamState> {
     const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** step);
     const decay = this.decoupled ? 1 - lr * weightDecay : 1;
     const l2 = this.decoupled ? 0 : weightDecay;
-    const sign = group.maximize ? -1 : 1;
-    for (let i = 0; i < pd.length; i++) {
-      const p0 = pd[i]! * decay;
-      const g = sign * gd[i]! + l2 * p0;
-      // Each moment is read back after storing so the step uses the rounded value, as the tensor-op path does.
-      md[i] = beta1 * md[i]! + (1 - beta1) * g;
-      vd[i] = beta2 * vd[i]! + (1 - beta2) * g * g;
-      let second = vd[i]!;
-      if (amsgrad) {
-        if (second < xd![i]!) second = xd![i]!;
-        else xd![i] = second;
-      }
-      pd[i] = p0 - (stepSize * md[i]!) / (Math.sqrt(second) / biasCorrection2Sqrt + eps);
-    }
+    getBackend().adam(pd, gd, md, vd, amsgrad ? xd : null, {
+      beta1, beta2, stepSize, biasCorrection2Sqrt, eps, decay, l2, sign: group.maximize ? -1 : 1,
+    });
     for (const t of [p, state.expAvg, state.expAvgSq, state.maxExpAvgSq]) if (t) t.storage.version++;
     return true;
   }

@@ -1,6 +1,7 @@
 import { zeros } from '../creation.js';
 import type { Tensor } from '../tensor.js';
 import { checkRange, flatFloats, Optimizer, type ParamGroup, type Params } from './optimizer.js';
+import { getBackend } from '../kernels/index.js';
 
 /** The options of `SGD`, all set (a group's options). @example `opt.paramGroups[0]!.momentum // 0.9` */
 export interface SGDConfig {
@@ -88,17 +89,7 @@ export class SGD extends Optimizer<SGDConfig, SGDState> {
     const first = momentum !== 0 && state!.momentumBuffer === undefined;
     const buffer = momentum === 0 ? null : (state!.momentumBuffer ??= zeros(p.shape, { dtype: p.dtype }));
     const bd = buffer === null ? null : flatFloats(buffer, p.dtype)!;
-    const sign = maximize ? -1 : 1;
-    for (let i = 0; i < pd.length; i++) {
-      let g = sign * gd[i]!;
-      if (weightDecay !== 0) g += weightDecay * pd[i]!;
-      if (bd !== null) {
-        bd[i] = first ? g : momentum * bd[i]! + (1 - dampening) * g;
-        // Read back the stored (rounded) buffer, as the tensor-op path uses it.
-        g = nesterov ? g + momentum * bd[i]! : bd[i]!;
-      }
-      pd[i] = pd[i]! - lr * g;
-    }
+    getBackend().sgd(pd, gd, bd, { lr, momentum, dampening, nesterov, weightDecay, sign: maximize ? -1 : 1, first });
     if (buffer !== null) buffer.storage.version++;
     p.storage.version++;
     return true;

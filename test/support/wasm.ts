@@ -32,7 +32,7 @@ export function rng(seed: number): () => number {
 export function runWasmKernelsAtEverySize(): Readonly<typeof wasmTuning> {
   const saved = { ...wasmTuning };
   beforeAll(() => {
-    Object.assign(wasmTuning, { minArith: 0, minSimple: 0, minCostly: 0, minReduce: 0, minMatmul: 0 });
+    Object.assign(wasmTuning, { minArith: 0, minSimple: 0, minCostly: 0, minReduce: 0, minMatmul: 0, minOptim: 0 });
   });
   afterAll(() => {
     Object.assign(wasmTuning, saved);

@@ -19,6 +19,11 @@ export interface KernelExports {
   matmul(a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number,
     m: number, n: number, k: number, scratch: number): void;
   matmulScratchBytes(n: number): number;
+  adam(p: number, g: number, m: number, v: number, vmax: number, n: number, beta1: number, oneMinusBeta1: number,
+    beta2: number, oneMinusBeta2: number, stepSize: number, bc2: number, eps: number, decay: number, l2: number,
+    sign: number): void;
+  sgd(p: number, g: number, buf: number, n: number, lr: number, momentum: number, oneMinusDampening: number,
+    nesterov: number, weightDecay: number, sign: number, first: number): void;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { TypedArray } from '../../dtype.js';
 import { sizeOf, type Shape } from '../../shape.js';
-import type { Backend, BinaryKernel, MatrixOperand, ReduceKernel, UnaryKernel, View } from '../backend.js';
+import type { AdamStep, Backend, BinaryKernel, Floats, MatrixOperand, ReduceKernel, SgdStep, UnaryKernel, View } from '../backend.js';
 import { tsBackend } from '../ts/index.js';
 import { Arena, padded, PAGE, type KernelExports } from './arena.js';
 import { WASM_BASE64 } from './binary.js';
@@ -35,6 +35,8 @@ export const wasmTuning = {
   minCostly: 16,
   /** Input elements, for sum/max/min/argmax/argmin. */
   minReduce: 256,
+  /** Elements of a parameter, for the Adam and SGD updates. */
+  minOptim: 1024,
   /** Multiply-adds (batch·m·n·k), for matmul. */
   minMatmul: 512,
   /**
@@ -425,6 +427,46 @@ function matmul(a: MatrixOperand, b: MatrixOperand, out: TypedArray, batch: numb
   out.set(f32.subarray(pc >>> 2, (pc >>> 2) + total));
 }
 
+function adam(p: Floats, g: Floats, m: Floats, v: Floats, vmax: Floats | null, s: AdamStep): void {
+  const n = p.length, ar = getArena();
+  if (!ar || n < wasmTuning.minOptim || !(p instanceof Float32Array) || !(g instanceof Float32Array) ||
+    !(m instanceof Float32Array) || !(v instanceof Float32Array) || (vmax !== null && !(vmax instanceof Float32Array)) ||
+    !ar.begin(padded(n * 4) * (vmax === null ? 4 : 5))) {
+    tsBackend.adam(p, g, m, v, vmax, s);
+    return;
+  }
+  const f32 = ar.f32;
+  const pp = ar.alloc(n * 4), pg = ar.alloc(n * 4), pm = ar.alloc(n * 4), pv = ar.alloc(n * 4);
+  const px = vmax === null ? 0 : ar.alloc(n * 4);
+  f32.set(p, pp >>> 2);
+  f32.set(g, pg >>> 2);
+  f32.set(m, pm >>> 2);
+  f32.set(v, pv >>> 2);
+  if (vmax !== null) f32.set(vmax, px >>> 2);
+  ar.ex.adam(pp, pg, pm, pv, px, n, s.beta1, 1 - s.beta1, s.beta2, 1 - s.beta2, s.stepSize, s.biasCorrection2Sqrt, s.eps, s.decay, s.l2, s.sign);
+  p.set(f32.subarray(pp >>> 2, (pp >>> 2) + n));
+  m.set(f32.subarray(pm >>> 2, (pm >>> 2) + n));
+  v.set(f32.subarray(pv >>> 2, (pv >>> 2) + n));
+  if (vmax !== null) vmax.set(f32.subarray(px >>> 2, (px >>> 2) + n));
+}
+
+function sgd(p: Floats, g: Floats, buf: Floats | null, s: SgdStep): void {
+  const n = p.length, ar = getArena();
+  if (!ar || n < wasmTuning.minOptim || !(p instanceof Float32Array) || !(g instanceof Float32Array) ||
+    (buf !== null && !(buf instanceof Float32Array)) || !ar.begin(padded(n * 4) * (buf === null ? 2 : 3))) {
+    tsBackend.sgd(p, g, buf, s);
+    return;
+  }
+  const f32 = ar.f32;
+  const pp = ar.alloc(n * 4), pg = ar.alloc(n * 4), pb = buf === null ? 0 : ar.alloc(n * 4);
+  f32.set(p, pp >>> 2);
+  f32.set(g, pg >>> 2);
+  if (buf !== null && !s.first) f32.set(buf, pb >>> 2);
+  ar.ex.sgd(pp, pg, pb, n, s.lr, s.momentum, 1 - s.dampening, s.nesterov ? 1 : 0, s.weightDecay, s.sign, s.first ? 1 : 0);
+  p.set(f32.subarray(pp >>> 2, (pp >>> 2) + n));
+  if (buf !== null) buf.set(f32.subarray(pb >>> 2, (pb >>> 2) + n));
+}
+
 /**
  * The WebAssembly SIMD backend: float32 kernels compiled from assembly/ with AssemblyScript (4×8 Goto-blocked
  * matmul at ~55–60 GFLOPS per core, vectorised exp/log/tanh/sigmoid/sin/cos, SIMD reductions and softmax).
@@ -452,4 +494,6 @@ export const wasmBackend: Backend = {
   reduce,
   softmax,
   matmul,
+  adam,
+  sgd,
 };
