@@ -263,3 +263,31 @@ export function binary(op: i32, a: usize, aRow: isize, sa: bool, b: usize, bRow:
     default: unreachable();
   }
 }
+
+/**
+ * `out = cond ? a : b` over `rows × cols` of float32, with `cond` one byte per element (non-zero is true).
+ * Operands are laid out as in `binary`: row `r` of each starts at its base plus `r` times its row step, and
+ * within a row each is contiguous or, when its flag is set, one value for the whole row.
+ *
+ * @example
+ * ```ts
+ * exports.where(mask, cols, 0, zero, 0, 1, g, 4 * cols, 0, out, rows, cols); // relu's backward
+ * ```
+ */
+export function where(c: usize, cRow: isize, sc: bool, a: usize, aRow: isize, sa: bool, b: usize, bRow: isize,
+  sb: bool, out: usize, rows: i32, cols: i32): void {
+  // A broadcast operand does not advance, so reading it as a whole vector stays inside its padded buffer, and
+  // both arms of each select below are safe to evaluate.
+  const dc: usize = sc ? 0 : 4, da: usize = sa ? 0 : 16, db: usize = sb ? 0 : 16;
+  const zero = i32x4.splat(0);
+  for (let r = 0; r < rows; r++) {
+    let pc = c + cRow * r, pa = a + aRow * r, pb = b + bRow * r;
+    const po = out + ((<isize>cols << 2) * r), end = po + (<usize>cols << 2);
+    const va0 = v128.load32_splat(pa), vb0 = v128.load32_splat(pb);
+    for (let o = po; o < end; o += 16, pc += dc, pa += da, pb += db) {
+      const bytes = sc ? v128.load8_splat(pc) : v128.load32_zero(pc);
+      const mask = i32x4.ne(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(bytes)), zero);
+      v128.store(o, v128.bitselect(sa ? va0 : v128.load(pa), sb ? vb0 : v128.load(pb), mask));
+    }
+  }
+}

@@ -251,11 +251,41 @@ describe.runIf(wasmSupported())('wasm binary kernels', () => {
     expect([...out]).toEqual([2, 8, 0.75]);
   });
 
-  it('where and copy run (through the TS backend) with the same results', () => {
-    const cond: View = { data: new Uint8Array([1, 0, 1, 0]), offset: 0, strides: [1] };
-    const out = new Float32Array(4);
-    wasmBackend.where(cond, contiguous(new Float32Array([1, 2, 3, 4]), [4]), contiguous(new Float32Array([5, 6, 7, 8]), [4]), out, [4]);
-    expect([...out]).toEqual([1, 6, 3, 8]);
+  it('where matches the TS backend bit for bit on equal, scalar and broadcast shapes, in wasm', () => {
+    // Each case: [cond's shape, a's shape, b's shape, result shape].
+    const CASES: [Shape, Shape, Shape, Shape][] = [
+      [[0], [0], [0], [0]],
+      [[1], [1], [1], [1]],
+      [[7], [7], [], [7]],
+      [[1000], [1000], [1000], [1000]],
+      [[17, 33], [], [17, 33], [17, 33]],
+      [[17, 33], [33], [17, 1], [17, 33]],
+      [[17, 1], [1, 33], [17, 33], [17, 33]],
+      [[33], [17, 33], [], [17, 33]],
+      [[], [17, 33], [17, 33], [17, 33]],
+      [[4, 6, 5], [6, 1], [4, 6, 5], [4, 6, 5]],
+      [[2, 3, 4, 5], [5], [2, 3, 4, 5], [2, 3, 4, 5]],
+    ];
+    const spy = vi.spyOn(tsBackend, 'where');
+    let seed = 31;
+    for (const [sc, sa, sb, so] of CASES) {
+      const r = rng(seed++);
+      const bits = Uint8Array.from({ length: sizeOf(sc) + 3 }, () => (r() < 0.5 ? 0 : r() < 0.5 ? 1 : 7));
+      const cond = broadcastView(bits as unknown as Float32Array, sc, so, 3);
+      const a = broadcastView(values(sizeOf(sa) + 2, seed++, 4), sa, so, 2);
+      const b = broadcastView(values(sizeOf(sb) + 1, seed++, 4), sb, so, 1);
+      const n = sizeOf(so), got = new Float32Array(n), want = new Float32Array(n);
+      wasmBackend.where(cond, a, b, got, so);
+      tsBackend.where(cond, a, b, want, so);
+      const i = firstMismatch(got, want, 0);
+      expect(i, `where [${sc}] [${sa}] [${sb}] at ${i}: got ${got[i]}, TS gives ${want[i]}`).toBe(-1);
+    }
+    // One call per case above for the reference; of the wasm calls, only the layout that needs three strided
+    // groups ([6, 1] in [4, 6, 5]) takes the TS loops.
+    expect(spy).toHaveBeenCalledTimes(CASES.length + 1);
+  });
+
+  it('copy runs (through the TS backend) with the same results', () => {
     const tr = new Float32Array(6);
     wasmBackend.copy({ data: new Float32Array([1, 2, 3, 4, 5, 6]), offset: 0, strides: [1, 3] }, tr, [3, 2]);
     expect([...tr]).toEqual([1, 4, 2, 5, 3, 6]);

@@ -14,6 +14,8 @@ export interface KernelExports {
   binary(op: number, a: number, aRow: number, sa: number, b: number, bRow: number, sb: number,
     out: number, rows: number, cols: number): void;
   clamp(x: number, out: number, n: number, lo: number, hi: number): void;
+  where(c: number, cRow: number, sc: number, a: number, aRow: number, sa: number, b: number, bRow: number, sb: number,
+    out: number, rows: number, cols: number): void;
   reduce(op: number, x: number, out: number, outer: number, r: number, inner: number, scratch: number): void;
   softmax(x: number, out: number, outer: number, r: number, inner: number, log: number, scratch: number): void;
   matmul(a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number,

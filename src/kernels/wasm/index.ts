@@ -173,25 +173,29 @@ function viewSpan(v: View, shape: Shape): [number, number] {
 }
 
 /**
- * Collapse a broadcast binary op to `rows × cols` where, within a row, each operand is contiguous (stride 1)
- * or one repeated value (stride 0), which covers equal shapes, scalars, and bias-style row or column
- * broadcasts. Returns null for anything else (transposed inner axes, 3+ irreducible dims).
+ * Collapse a broadcast elementwise op to `rows × cols` where, within a row, each operand is contiguous (stride
+ * 1) or one repeated value (stride 0), which covers equal shapes, scalars, and bias-style row or column
+ * broadcasts. Returns `[rows, cols, rowStrides, colStrides]` (one stride per operand), or null for anything
+ * else (transposed inner axes, 3+ irreducible dims).
  */
-function plan2d(shape: Shape, sa: readonly number[], sb: readonly number[]): [number, number, number, number, number, number] | null {
-  // Groups from the innermost dimension out: [size, strideA, strideB].
-  const groups: [number, number, number][] = [];
+function planRows(shape: Shape, strides: readonly (readonly number[])[]): [number, number, number[], number[]] | null {
+  const k = strides.length;
+  // Groups from the innermost dimension out: a size and one stride per operand.
+  const groups: { size: number; st: number[] }[] = [];
   for (let d = shape.length - 1; d >= 0; d--) {
     const size = shape[d]!;
     if (size === 1) continue;
     const g = groups[groups.length - 1];
-    if (g && sa[d] === g[1] * g[0] && sb[d] === g[2] * g[0]) g[0] *= size;
+    let merges = g !== undefined;
+    for (let i = 0; merges && i < k; i++) merges = strides[i]![d] === g!.st[i]! * g!.size;
+    if (merges) g!.size *= size;
     else if (groups.length === 2) return null;
-    else groups.push([size, sa[d]!, sb[d]!]);
+    else groups.push({ size, st: strides.map((s) => s[d]!) });
   }
-  const inner = groups[0] ?? [1, 1, 1];
-  if ((inner[1] !== 0 && inner[1] !== 1) || (inner[2] !== 0 && inner[2] !== 1)) return null;
-  const outer = groups[1] ?? [1, 0, 0];
-  return [outer[0], inner[0], outer[1], inner[1], outer[2], inner[2]];
+  const inner = groups[0] ?? { size: 1, st: strides.map(() => 1) };
+  if (inner.st.some((s) => s !== 0 && s !== 1)) return null;
+  const outer = groups[1] ?? { size: 1, st: strides.map(() => 0) };
+  return [outer.size, inner.size, outer.st, inner.st];
 }
 
 function binary(op: BinaryKernel, a: View, b: View, out: TypedArray, shape: Shape): void {
@@ -205,12 +209,13 @@ function binary(op: BinaryKernel, a: View, b: View, out: TypedArray, shape: Shap
     tsBackend.binary(op, a, b, out, shape);
     return;
   }
-  const plan = plan2d(shape, a.strides, b.strides);
+  const plan = planRows(shape, [a.strides, b.strides]);
   if (!plan) {
     tsBackend.binary(op, a, b, out, shape);
     return;
   }
-  const [rows, cols, aRow, aCol, bRow, bCol] = plan;
+  const [rows, cols, rowSteps, colSteps] = plan;
+  const aRow = rowSteps[0]!, bRow = rowSteps[1]!, aCol = colSteps[0]!, bCol = colSteps[1]!;
   const [aLo, aHi] = viewSpan(a, shape);
   const [bLo, bHi] = viewSpan(b, shape);
   const eb = cmp ? 1 : 4;
@@ -247,6 +252,31 @@ function binary(op: BinaryKernel, a: View, b: View, out: TypedArray, shape: Shap
   }
   if (cmp) out.set(ar.u8.subarray(po, po + n));
   else out.set(ar.f32.subarray(po >>> 2, (po >>> 2) + n));
+}
+
+function where(cond: View, a: View, b: View, out: TypedArray, shape: Shape): void {
+  const n = sizeOf(shape);
+  const plan = n < wasmTuning.minArith || !(cond.data instanceof Uint8Array) || !(a.data instanceof Float32Array) ||
+    !(b.data instanceof Float32Array) || !(out instanceof Float32Array) ? null : planRows(shape, [cond.strides, a.strides, b.strides]);
+  const [cLo, cHi] = viewSpan(cond, shape), [aLo, aHi] = viewSpan(a, shape), [bLo, bHi] = viewSpan(b, shape);
+  // As in `binary`, a sparse view would copy more than it computes.
+  const got = plan && Math.max(cHi - cLo, aHi - aLo, bHi - bLo) <= 2 * n + 1024
+    ? acquire(false, () => padded(cHi - cLo) + padded((aHi - aLo) * 4) + padded((bHi - bLo) * 4) + padded(n * 4))
+    : null;
+  if (!plan || !got) {
+    tsBackend.where(cond, a, b, out, shape);
+    return;
+  }
+  const [rows, cols, rowSteps, colSteps] = plan;
+  const { ar } = got;
+  const pc = ar.alloc(cHi - cLo), pa = ar.alloc((aHi - aLo) * 4), pb = ar.alloc((bHi - bLo) * 4), po = ar.alloc(n * 4);
+  ar.u8.set((cond.data as Uint8Array).subarray(cLo, cHi), pc);
+  ar.f32.set((a.data as Float32Array).subarray(aLo, aHi), pa >>> 2);
+  ar.f32.set((b.data as Float32Array).subarray(bLo, bHi), pb >>> 2);
+  ar.ex.where(pc + cond.offset - cLo, rowSteps[0]!, colSteps[0] === 0 ? 1 : 0,
+    pa + (a.offset - aLo) * 4, rowSteps[1]! * 4, colSteps[1] === 0 ? 1 : 0,
+    pb + (b.offset - bLo) * 4, rowSteps[2]! * 4, colSteps[2] === 0 ? 1 : 0, po, rows, cols);
+  out.set(ar.f32.subarray(po >>> 2, (po >>> 2) + n));
 }
 
 function unary(op: UnaryKernel, x: TypedArray, out: TypedArray, n: number): void {
@@ -472,7 +502,7 @@ function sgd(p: Floats, g: Floats, buf: Floats | null, s: SgdStep): void {
  * matmul at ~55–60 GFLOPS per core, vectorised exp/log/tanh/sigmoid/sin/cos, SIMD reductions and softmax).
  * Tensors stay JS-owned typed arrays; each call copies its operands into a scratch area of the module's
  * memory and the result back out. float64, int32 and bool data, small sizes where the copies cost more than
- * they save, strided layouts the kernels do not cover, `where` and `copy` all run on the TS backend, so every
+ * they save, strided layouts the kernels do not cover, and `copy` all run on the TS backend, so every
  * call is valid on this backend. Where WebAssembly SIMD is missing (see {@link wasmSupported}) everything runs
  * on the TS backend. Large matmuls and large costly elementwise ops run on a pool of worker threads sharing
  * one wasm memory (`setNumThreads`, thresholds in {@link wasmTuning}), with the same results bit for bit.
@@ -488,7 +518,7 @@ export const wasmBackend: Backend = {
   name: 'wasm',
   unary,
   binary,
-  where: (cond, a, b, out, shape) => tsBackend.where(cond, a, b, out, shape),
+  where,
   clamp,
   copy: (src, out, shape) => tsBackend.copy(src, out, shape),
   reduce,
