@@ -291,3 +291,98 @@ export function where(c: usize, cRow: isize, sc: bool, a: usize, aRow: isize, sa
     }
   }
 }
+
+/**
+ * im2col: for each of `blocks` planes, `out[b·len + r] = index[r] < 0 ? 0 : x[b·plane + index[r]]` for
+ * `r < len`, float32 with int32 indices (-1 marks zero padding).
+ *
+ * @example
+ * ```ts
+ * exports.unfold(x, index, out, n * c, h * w, kk * oh * ow);
+ * ```
+ */
+export function unfold(x: usize, index: usize, out: usize, blocks: i32, plane: i32, len: i32): void {
+  const rowBytes = <usize>len << 2;
+  for (let b = 0; b < blocks; b++) {
+    const src = x + ((<usize>b * <usize>plane) << 2), dst = out + <usize>b * rowBytes;
+    for (let r: usize = 0; r < rowBytes; r += 4) {
+      const i = load<i32>(index + r);
+      store<f32>(dst + r, i < 0 ? 0 : load<f32>(src + (<usize>i << 2)));
+    }
+  }
+}
+
+/**
+ * col2im, the transpose of `unfold`: `out[b·plane + index[r]] += cols[b·len + r]` for every `r` with
+ * `index[r] ≥ 0`, over `out` zeroed first.
+ *
+ * @example
+ * ```ts
+ * exports.fold(cols, index, out, n * c, h * w, kk * oh * ow);
+ * ```
+ */
+export function fold(cols: usize, index: usize, out: usize, blocks: i32, plane: i32, len: i32): void {
+  memory.fill(out, 0, (<usize>blocks * <usize>plane) << 2);
+  const rowBytes = <usize>len << 2;
+  for (let b = 0; b < blocks; b++) {
+    const dst = out + ((<usize>b * <usize>plane) << 2), src = cols + <usize>b * rowBytes;
+    for (let r: usize = 0; r < rowBytes; r += 4) {
+      const i = load<i32>(index + r);
+      if (i >= 0) {
+        const q = dst + (<usize>i << 2);
+        store<f32>(q, load<f32>(q) + load<f32>(src + r));
+      }
+    }
+  }
+}
+
+/**
+ * Gather a strided view of 4-byte elements into contiguous `out`: element (i0, i1, i2, i3) of the
+ * n0×n1×n2×n3 view is at byte `src + i0·s0 + i1·s1 + i2·s2 + i3·s3` (byte strides, any sign).
+ *
+ * @example
+ * ```ts
+ * exports.copy(src, out, 1, 1, cols, rows, 0, 0, 4, 4 * cols); // transpose a rows×cols matrix
+ * ```
+ */
+export function copy(src: usize, out: usize, n0: i32, n1: i32, n2: i32, n3: i32, s0: isize, s1: isize, s2: isize,
+  s3: isize): void {
+  let o = out;
+  const rowBytes = <usize>n3 << 2;
+  if (s3 != 4 && s2 == 4) {
+    // A transpose of the inner two dims: walk 16×16 tiles so that the 16 source lines a tile reads stay in L1
+    // while they are used, instead of one cache miss per element.
+    const plane = <usize>n2 * rowBytes;
+    for (let i0 = 0; i0 < n0; i0++) {
+      for (let i1 = 0; i1 < n1; i1++, o += plane) {
+        const base = src + <isize>i0 * s0 + <isize>i1 * s1;
+        for (let b2 = 0; b2 < n2; b2 += 16) {
+          const e2 = b2 + 16 < n2 ? b2 + 16 : n2;
+          for (let b3 = 0; b3 < n3; b3 += 16) {
+            const e3 = b3 + 16 < n3 ? b3 + 16 : n3;
+            for (let i2 = b2; i2 < e2; i2++) {
+              let q = base + (<isize>i2 << 2) + <isize>b3 * s3;
+              let d = o + <usize>i2 * rowBytes + (<usize>b3 << 2);
+              for (let i3 = b3; i3 < e3; i3++, q += s3, d += 4) store<u32>(d, load<u32>(q));
+            }
+          }
+        }
+      }
+    }
+    return;
+  }
+  for (let i0 = 0; i0 < n0; i0++) {
+    for (let i1 = 0; i1 < n1; i1++) {
+      let p = src + <isize>i0 * s0 + <isize>i1 * s1;
+      for (let i2 = 0; i2 < n2; i2++, p += s2) {
+        if (s3 == 4) {
+          memory.copy(o, p, rowBytes);
+          o += rowBytes;
+        } else {
+          let q = p;
+          for (let i3 = 0; i3 < n3; i3++, q += s3, o += 4) store<u32>(o, load<u32>(q));
+        }
+      }
+    }
+  }
+}

@@ -84,6 +84,13 @@ export interface Backend {
   adam(p: Floats, g: Floats, m: Floats, v: Floats, vmax: Floats | null, step: AdamStep): void;
   /** One SGD step over `p.length` elements, in place on `p` and the momentum buffer `buf` when not null. */
   sgd(p: Floats, g: Floats, buf: Floats | null, step: SgdStep): void;
+  /**
+   * im2col: for each of `blocks` planes of `plane` elements in `x`, `out[b·len + r]` is
+   * `x[b·plane + index[r]]`, or 0 where `index[r]` is -1 (padding). `x` and `out` share a dtype.
+   */
+  unfold(x: TypedArray, index: Int32Array, out: TypedArray, blocks: number, plane: number, len: number): void;
+  /** col2im, the transpose of `unfold`: `out` is zeroed, then `out[b·plane + index[r]] += cols[b·len + r]` in order of r. */
+  fold(cols: TypedArray, index: Int32Array, out: TypedArray, blocks: number, plane: number, len: number): void;
 }
 
 /** A flat float array that an update writes in place. @example `const a: Floats = new Float32Array(4);` */

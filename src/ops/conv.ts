@@ -1,6 +1,7 @@
 import { allocate } from '../dtype.js';
 import { fmtShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { getBackend } from '../kernels/index.js';
 import { apply, defineOp, type OpDef } from './registry.js';
 import { contiguousData, empty, wrap } from './util.js';
 
@@ -48,15 +49,8 @@ export const unfoldOp: OpDef<UnfoldAttrs> = defineOp<UnfoldAttrs>({
     const [n, c, h, w] = x!.shape as [number, number, number, number];
     const { oh, ow, index } = windowIndex(h, w, attrs);
     const kk = attrs.kernel[0] * attrs.kernel[1], L = oh * ow;
-    const src = contiguousData(x!);
     const out = allocate(x!.dtype, n * c * kk * L);
-    for (let b = 0; b < n * c; b++) {
-      const inBase = b * h * w, outBase = b * kk * L;
-      for (let r = 0; r < kk * L; r++) {
-        const i = index[r]!;
-        if (i >= 0) out[outBase + r] = src[inBase + i]!;
-      }
-    }
+    getBackend().unfold(contiguousData(x!), index, out, n * c, h * w, kk * L);
     return wrap(out, [n, c * kk, L], x!.dtype);
   },
   backward: (g, { attrs }) => [apply(foldOp, [g], attrs)],
@@ -71,15 +65,8 @@ export const foldOp: OpDef<UnfoldAttrs> = defineOp<UnfoldAttrs>({
     const kk = attrs.kernel[0] * attrs.kernel[1], L = oh * ow;
     const [n, ckk] = cols!.shape as [number, number, number];
     const c = ckk / kk;
-    const src = contiguousData(cols!);
     const out = allocate(cols!.dtype, n * c * h * w);
-    for (let b = 0; b < n * c; b++) {
-      const outBase = b * h * w, inBase = b * kk * L;
-      for (let r = 0; r < kk * L; r++) {
-        const i = index[r]!;
-        if (i >= 0) out[outBase + i]! += src[inBase + r]!;
-      }
-    }
+    getBackend().fold(contiguousData(cols!), index, out, n * c, h * w, kk * L);
     return wrap(out, [n, c, h, w], cols!.dtype);
   },
   backward: (g, { attrs }) => [apply(unfoldOp, [g], attrs)],

@@ -158,6 +158,10 @@ describe.runIf(wasmSupported())('wasm binary kernels', () => {
     [[4, 6, 5], [6, 1], [4, 6, 5]],
     [[4, 6, 5], [4, 1, 5], [4, 6, 5]],
     [[2, 3, 4, 5], [5], [2, 3, 4, 5]],
+    // Three groups of dims: slabs of rows × cols, per-channel broadcasts; 77-element slabs end mid-vector.
+    [[5, 7, 11], [7, 1], [5, 7, 11]],
+    [[6, 5, 4, 7], [5, 1, 1], [6, 5, 4, 7]],
+    [[5, 1, 11], [5, 7, 11], [5, 7, 11]],
   ];
   for (const op of [...ARITH, 'pow', ...COMPARE] as BinaryKernel[]) {
     it(`${op} matches the TS backend on equal, scalar and broadcast shapes`, () => {
@@ -198,6 +202,10 @@ describe.runIf(wasmSupported())('wasm binary kernels', () => {
       runWasmOnly('add', broadcastView(values(sizeOf(sa), 1), sa, so), broadcastView(values(sizeOf(sb), 2), sb, so), so);
       runWasmOnly('gt', broadcastView(values(sizeOf(sa), 1), sa, so), broadcastView(values(sizeOf(sb), 2), sb, so), so);
     }
+    // A per-channel broadcast over [N, C, H, W] runs as N slabs of C × H·W.
+    const so: Shape = [3, 4, 5, 6];
+    runWasmOnly('mul', broadcastView(values(360, 4), so, so), broadcastView(values(4, 5), [4, 1, 1], so), so);
+    runWasmOnly('le', broadcastView(values(360, 4), so, so), broadcastView(values(4, 5), [4, 1, 1], so), so);
     wasmBackend.unary('tanh', values(10, 3), new Float32Array(10), 10);
     expect(spyB).not.toHaveBeenCalled();
     expect(spyU).not.toHaveBeenCalled();
@@ -265,6 +273,8 @@ describe.runIf(wasmSupported())('wasm binary kernels', () => {
       [[], [17, 33], [17, 33], [17, 33]],
       [[4, 6, 5], [6, 1], [4, 6, 5], [4, 6, 5]],
       [[2, 3, 4, 5], [5], [2, 3, 4, 5], [2, 3, 4, 5]],
+      [[5, 7, 11], [7, 1], [5, 7, 11], [5, 7, 11]],
+      [[6, 5, 4, 7], [5, 1, 1], [], [6, 5, 4, 7]],
     ];
     const spy = vi.spyOn(tsBackend, 'where');
     let seed = 31;
@@ -280,14 +290,56 @@ describe.runIf(wasmSupported())('wasm binary kernels', () => {
       const i = firstMismatch(got, want, 0);
       expect(i, `where [${sc}] [${sa}] [${sb}] at ${i}: got ${got[i]}, TS gives ${want[i]}`).toBe(-1);
     }
-    // One call per case above for the reference; of the wasm calls, only the layout that needs three strided
-    // groups ([6, 1] in [4, 6, 5]) takes the TS loops.
+    // One call per case above for the reference; of the wasm calls, only [6, 1] in [4, 6, 5] takes the TS loops:
+    // its three groups of dims make slabs of 30 elements, too small to pay for a call each.
     expect(spy).toHaveBeenCalledTimes(CASES.length + 1);
   });
 
-  it('copy runs (through the TS backend) with the same results', () => {
+  it('copy gathers transposed, permuted, reversed and offset views exactly, float32 and int32, in wasm', () => {
     const tr = new Float32Array(6);
     wasmBackend.copy({ data: new Float32Array([1, 2, 3, 4, 5, 6]), offset: 0, strides: [1, 3] }, tr, [3, 2]);
     expect([...tr]).toEqual([1, 4, 2, 5, 3, 6]);
+    const spy = vi.spyOn(tsBackend, 'copy');
+    // Each case: a view of a larger array [shape, strides, offset].
+    const CASES: [Shape, number[], number][] = [
+      [[37, 53], [1, 37], 0],
+      [[4, 5, 6], [1, 4, 20], 0],
+      [[4, 5, 6, 7], [7, 1, 35, 210], 3],
+      [[2, 3, 4, 5, 6], [1, 240, 60, 12, 2], 0], // collapses to [2, 360] with strides [1, 2]
+      [[50], [-1], 49],
+      [[6, 9], [-9, 1], 45],
+      [[3, 1, 8], [8, 99, 1], 2], // contiguous: the TS backend's single memcpy
+    ];
+    let seed = 70;
+    for (const [shape, strides, offset] of CASES) {
+      const n = sizeOf(shape), len = offset + strides.reduce((m, s, i) => m + Math.abs(s) * (shape[i]! - 1), 0) + 1;
+      for (const data of [values(len, seed++), Int32Array.from(values(len, seed++), (v) => Math.trunc(v * 1000) | 0)]) {
+        const view: View = { data, offset, strides };
+        const got = new (data.constructor as Float32ArrayConstructor)(n), want = new (data.constructor as Float32ArrayConstructor)(n);
+        wasmBackend.copy(view, got, shape);
+        tsBackend.copy(view, want, shape);
+        expect(firstMismatch(got, want, 0), `copy [${shape}] strides [${strides}]`).toBe(-1);
+      }
+    }
+    // The reference calls, and the contiguous case: every other case ran in wasm.
+    expect(spy).toHaveBeenCalledTimes(2 * CASES.length + 2);
+  });
+
+  it('unfold and fold (im2col, col2im) match the TS backend bit for bit, padding included', () => {
+    const r = rng(90);
+    for (const [blocks, plane, len] of [[1, 9, 4], [6, 49, 75], [5, 784, 25 * 576]] as const) {
+      const index = Int32Array.from({ length: len }, () => (r() < 0.2 ? -1 : Math.floor(r() * plane)));
+      const x = values(blocks * plane, blocks);
+      const got = new Float32Array(blocks * len), want = new Float32Array(blocks * len);
+      wasmBackend.unfold(x, index, got, blocks, plane, len);
+      tsBackend.unfold(x, index, want, blocks, plane, len);
+      expect(firstMismatch(got, want, 0), `unfold ${blocks}×${plane} → ${len}`).toBe(-1);
+      // fold sums every column entry that maps to one input element, in order, as the TS loop does.
+      const cols = values(blocks * len, len);
+      const back = new Float32Array(blocks * plane).fill(9), ref = new Float32Array(blocks * plane);
+      wasmBackend.fold(cols, index, back, blocks, plane, len);
+      tsBackend.fold(cols, index, ref, blocks, plane, len);
+      expect(firstMismatch(back, ref, 0), `fold ${blocks}×${len} → ${plane}`).toBe(-1);
+    }
   });
 });

@@ -14,6 +14,10 @@ export interface KernelExports {
   binary(op: number, a: number, aRow: number, sa: number, b: number, bRow: number, sb: number,
     out: number, rows: number, cols: number): void;
   clamp(x: number, out: number, n: number, lo: number, hi: number): void;
+  copy(src: number, out: number, n0: number, n1: number, n2: number, n3: number, s0: number, s1: number, s2: number,
+    s3: number): void;
+  unfold(x: number, index: number, out: number, blocks: number, plane: number, len: number): void;
+  fold(cols: number, index: number, out: number, blocks: number, plane: number, len: number): void;
   where(c: number, cRow: number, sc: number, a: number, aRow: number, sa: number, b: number, bRow: number, sb: number,
     out: number, rows: number, cols: number): void;
   reduce(op: number, x: number, out: number, outer: number, r: number, inner: number, scratch: number): void;

@@ -172,13 +172,23 @@ function viewSpan(v: View, shape: Shape): [number, number] {
   return [lo, hi + 1];
 }
 
+/** An elementwise op as `slabs` repetitions of a `rows × cols` plan, with each operand's step (in elements) per level. */
+interface RowPlan {
+  readonly slabs: number;
+  readonly rows: number;
+  readonly cols: number;
+  readonly slabSteps: number[];
+  readonly rowSteps: number[];
+  readonly colSteps: number[];
+}
+
 /**
- * Collapse a broadcast elementwise op to `rows × cols` where, within a row, each operand is contiguous (stride
- * 1) or one repeated value (stride 0), which covers equal shapes, scalars, and bias-style row or column
- * broadcasts. Returns `[rows, cols, rowStrides, colStrides]` (one stride per operand), or null for anything
- * else (transposed inner axes, 3+ irreducible dims).
+ * Collapse a broadcast elementwise op to `slabs × rows × cols` where, within a row, each operand is contiguous
+ * (stride 1) or one repeated value (stride 0): equal shapes, scalars, bias-style row or column broadcasts, and
+ * per-channel broadcasts such as [N, C, H·W] with [C, 1]. Null for anything else (transposed inner axes, four
+ * or more irreducible dims), and when slabs are too small for the per-slab call to pay.
  */
-function planRows(shape: Shape, strides: readonly (readonly number[])[]): [number, number, number[], number[]] | null {
+function planRows(shape: Shape, strides: readonly (readonly number[])[]): RowPlan | null {
   const k = strides.length;
   // Groups from the innermost dimension out: a size and one stride per operand.
   const groups: { size: number; st: number[] }[] = [];
@@ -189,13 +199,15 @@ function planRows(shape: Shape, strides: readonly (readonly number[])[]): [numbe
     let merges = g !== undefined;
     for (let i = 0; merges && i < k; i++) merges = strides[i]![d] === g!.st[i]! * g!.size;
     if (merges) g!.size *= size;
-    else if (groups.length === 2) return null;
+    else if (groups.length === 3) return null;
     else groups.push({ size, st: strides.map((s) => s[d]!) });
   }
   const inner = groups[0] ?? { size: 1, st: strides.map(() => 1) };
   if (inner.st.some((s) => s !== 0 && s !== 1)) return null;
-  const outer = groups[1] ?? { size: 1, st: strides.map(() => 0) };
-  return [outer.size, inner.size, outer.st, inner.st];
+  const row = groups[1] ?? { size: 1, st: strides.map(() => 0) };
+  const slab = groups[2] ?? { size: 1, st: strides.map(() => 0) };
+  if (slab.size > 1 && row.size * inner.size < 64) return null;
+  return { slabs: slab.size, rows: row.size, cols: inner.size, slabSteps: slab.st, rowSteps: row.st, colSteps: inner.st };
 }
 
 function binary(op: BinaryKernel, a: View, b: View, out: TypedArray, shape: Shape): void {
@@ -214,14 +226,14 @@ function binary(op: BinaryKernel, a: View, b: View, out: TypedArray, shape: Shap
     tsBackend.binary(op, a, b, out, shape);
     return;
   }
-  const [rows, cols, rowSteps, colSteps] = plan;
+  const { slabs, rows, cols, slabSteps, rowSteps, colSteps } = plan;
   const aRow = rowSteps[0]!, bRow = rowSteps[1]!, aCol = colSteps[0]!, bCol = colSteps[1]!;
   const [aLo, aHi] = viewSpan(a, shape);
   const [bLo, bHi] = viewSpan(b, shape);
   const eb = cmp ? 1 : 4;
   // Each row's whole-vector loop overruns into the next row (assembly/elementwise.ts), which is harmless in
   // order but not when another thread owns that row: split only rows that end on a vector boundary.
-  const splittable = rows === 1 || (cols * eb) % 16 === 0;
+  const splittable = slabs === 1 && (rows === 1 || (cols * eb) % 16 === 0);
   const got = aHi - aLo > 2 * n + 1024 || bHi - bLo > 2 * n + 1024
     // A sparse view (a few elements spread over a large array) would copy more than it computes.
     ? null
@@ -247,8 +259,15 @@ function binary(op: BinaryKernel, a: View, b: View, out: TypedArray, shape: Shap
       const rowChunk = Math.max(1, Math.floor(target / cols));
       pool.run(K_BINARY, Math.ceil(rows / rowChunk), [...args, rowChunk, cols, 1]);
     }
-  } else {
+  } else if (slabs === 1) {
     ar.ex.binary(...args);
+  } else {
+    // In order, so each slab's whole-vector overrun lands in the next slab before that one is computed.
+    const [code, a0, , , b0] = args, slabBytes = rows * cols * eb;
+    for (let i = 0; i < slabs; i++) {
+      ar.ex.binary(code, a0 + i * slabSteps[0]! * 4, aRow * 4, aCol === 0 ? 1 : 0, b0 + i * slabSteps[1]! * 4, bRow * 4,
+        bCol === 0 ? 1 : 0, po + i * slabBytes, rows, cols);
+    }
   }
   if (cmp) out.set(ar.u8.subarray(po, po + n));
   else out.set(ar.f32.subarray(po >>> 2, (po >>> 2) + n));
@@ -267,16 +286,79 @@ function where(cond: View, a: View, b: View, out: TypedArray, shape: Shape): voi
     tsBackend.where(cond, a, b, out, shape);
     return;
   }
-  const [rows, cols, rowSteps, colSteps] = plan;
+  const { slabs, rows, cols, slabSteps, rowSteps, colSteps } = plan;
   const { ar } = got;
   const pc = ar.alloc(cHi - cLo), pa = ar.alloc((aHi - aLo) * 4), pb = ar.alloc((bHi - bLo) * 4), po = ar.alloc(n * 4);
   ar.u8.set((cond.data as Uint8Array).subarray(cLo, cHi), pc);
   ar.f32.set((a.data as Float32Array).subarray(aLo, aHi), pa >>> 2);
   ar.f32.set((b.data as Float32Array).subarray(bLo, bHi), pb >>> 2);
-  ar.ex.where(pc + cond.offset - cLo, rowSteps[0]!, colSteps[0] === 0 ? 1 : 0,
-    pa + (a.offset - aLo) * 4, rowSteps[1]! * 4, colSteps[1] === 0 ? 1 : 0,
-    pb + (b.offset - bLo) * 4, rowSteps[2]! * 4, colSteps[2] === 0 ? 1 : 0, po, rows, cols);
+  for (let i = 0; i < slabs; i++) {
+    ar.ex.where(pc + cond.offset - cLo + i * slabSteps[0]!, rowSteps[0]!, colSteps[0] === 0 ? 1 : 0,
+      pa + (a.offset - aLo + i * slabSteps[1]!) * 4, rowSteps[1]! * 4, colSteps[1] === 0 ? 1 : 0,
+      pb + (b.offset - bLo + i * slabSteps[2]!) * 4, rowSteps[2]! * 4, colSteps[2] === 0 ? 1 : 0, po + i * rows * cols * 4, rows, cols);
+  }
   out.set(ar.f32.subarray(po >>> 2, (po >>> 2) + n));
+}
+
+// unfold and fold: one kernel each, chosen by `fold`.
+function window(fold: boolean, x: TypedArray, index: Int32Array, out: TypedArray, blocks: number, plane: number, len: number): void {
+  const inN = blocks * (fold ? len : plane), outN = blocks * (fold ? plane : len);
+  const ar = getArena();
+  if (!ar || outN < wasmTuning.minSimple || !(x instanceof Float32Array) || !(out instanceof Float32Array) ||
+    !ar.begin(padded(inN * 4) + padded(len * 4) + padded(outN * 4))) {
+    if (fold) tsBackend.fold(x, index, out, blocks, plane, len);
+    else tsBackend.unfold(x, index, out, blocks, plane, len);
+    return;
+  }
+  const px = ar.alloc(inN * 4), pi = ar.alloc(len * 4), po = ar.alloc(outN * 4);
+  ar.f32.set(x.length === inN ? x : x.subarray(0, inN), px >>> 2);
+  ar.i32.set(index.length === len ? index : index.subarray(0, len), pi >>> 2);
+  if (fold) ar.ex.fold(px, pi, po, blocks, plane, len);
+  else ar.ex.unfold(px, pi, po, blocks, plane, len);
+  out.set(ar.f32.subarray(po >>> 2, (po >>> 2) + outN));
+}
+
+/**
+ * A view's dimensions with size-1 dims dropped and neighbours merged where one stride steps over the other
+ * whole (so a contiguous run becomes one dim), as [sizes, strides], outermost first.
+ */
+function collapse(shape: Shape, strides: readonly number[]): [number[], number[]] {
+  const sizes: number[] = [], steps: number[] = [];
+  for (let d = 0; d < shape.length; d++) {
+    const size = shape[d]!, st = strides[d]!;
+    if (size === 1) continue;
+    const last = sizes.length - 1;
+    if (last >= 0 && steps[last] === st * size) {
+      sizes[last]! *= size;
+      steps[last] = st;
+    } else {
+      sizes.push(size);
+      steps.push(st);
+    }
+  }
+  return [sizes, steps];
+}
+
+function copy(src: View, out: TypedArray, shape: Shape): void {
+  const n = sizeOf(shape);
+  const four = (src.data instanceof Float32Array && out instanceof Float32Array) || (src.data instanceof Int32Array && out instanceof Int32Array);
+  const [sizes, steps] = four && n >= wasmTuning.minSimple ? collapse(shape, src.strides) : [[], []];
+  const [lo, hi] = viewSpan(src, shape);
+  // One dim of stride 1 is contiguous: the TS backend's copy is then a single memcpy.
+  const ar = sizes.length >= 1 && sizes.length <= 4 && !(sizes.length === 1 && steps[0] === 1) && hi - lo <= 2 * n + 1024 ? getArena() : null;
+  if (!ar || !ar.begin(padded((hi - lo) * 4) + padded(n * 4))) {
+    tsBackend.copy(src, out, shape);
+    return;
+  }
+  while (sizes.length < 4) {
+    sizes.unshift(1);
+    steps.unshift(0);
+  }
+  const ps = ar.alloc((hi - lo) * 4), po = ar.alloc(n * 4);
+  const words = out instanceof Float32Array ? ar.f32 : ar.i32;
+  words.set((src.data as Float32Array).subarray(lo, hi), ps >>> 2);
+  ar.ex.copy(ps + (src.offset - lo) * 4, po, sizes[0]!, sizes[1]!, sizes[2]!, sizes[3]!, steps[0]! * 4, steps[1]! * 4, steps[2]! * 4, steps[3]! * 4);
+  out.set(words.subarray(po >>> 2, (po >>> 2) + n));
 }
 
 function unary(op: UnaryKernel, x: TypedArray, out: TypedArray, n: number): void {
@@ -502,7 +584,7 @@ function sgd(p: Floats, g: Floats, buf: Floats | null, s: SgdStep): void {
  * matmul at ~55–60 GFLOPS per core, vectorised exp/log/tanh/sigmoid/sin/cos, SIMD reductions and softmax).
  * Tensors stay JS-owned typed arrays; each call copies its operands into a scratch area of the module's
  * memory and the result back out. float64, int32 and bool data, small sizes where the copies cost more than
- * they save, strided layouts the kernels do not cover, and `copy` all run on the TS backend, so every
+ * they save, and strided layouts the kernels do not cover run on the TS backend, so every
  * call is valid on this backend. Where WebAssembly SIMD is missing (see {@link wasmSupported}) everything runs
  * on the TS backend. Large matmuls and large costly elementwise ops run on a pool of worker threads sharing
  * one wasm memory (`setNumThreads`, thresholds in {@link wasmTuning}), with the same results bit for bit.
@@ -520,10 +602,12 @@ export const wasmBackend: Backend = {
   binary,
   where,
   clamp,
-  copy: (src, out, shape) => tsBackend.copy(src, out, shape),
+  copy,
   reduce,
   softmax,
   matmul,
   adam,
   sgd,
+  unfold: (x, index, out, blocks, plane, len) => window(false, x, index, out, blocks, plane, len),
+  fold: (cols, index, out, blocks, plane, len) => window(true, cols, index, out, blocks, plane, len),
 };
