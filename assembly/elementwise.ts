@@ -3,8 +3,10 @@ import { exp4, log4, sigmoid4, signMask, sincos4, splatOne, tanh4 } from './vmat
 // Operation codes shared with src/kernels/wasm/index.ts (UNARY_CODES, BINARY_CODES there).
 const U_NEG = 0, U_EXP = 1, U_LOG = 2, U_SQRT = 3, U_ABS = 4, U_SIN = 5, U_COS = 6, U_TANH = 7,
   U_SIGMOID = 8, U_RELU = 9, U_SIGN = 10;
+// The comparisons come last: every code from B_EQ on writes bytes (assembly/jobs.ts relies on it too).
 const B_ADD = 0, B_SUB = 1, B_MUL = 2, B_DIV = 3, B_POW = 4, B_MAX = 5, B_MIN = 6,
-  B_EQ = 7, B_NE = 8, B_LT = 9, B_LE = 10, B_GT = 11, B_GE = 12;
+  B_TANH_BWD = 7, B_SIGMOID_BWD = 8, B_RELU_BWD = 9,
+  B_EQ = 10, B_NE = 11, B_LT = 12, B_LE = 13, B_GT = 14, B_GE = 15;
 
 // Beyond this the float64 Cody–Waite reduction in sincos4 is no longer exact enough; such lanes (and Inf)
 // go through libm, which does the full Payne–Hanek reduction.
@@ -124,6 +126,10 @@ export function clamp(x: usize, out: usize, n: i32, lo: f32, hi: f32): void {
     // a + b is NaN exactly when one of them is.
     case B_MAX: return v128.bitselect(f32x4.add(a, b), f32x4.pmax(b, a), v128.or(f32x4.ne(a, a), f32x4.ne(b, b)));
     case B_MIN: return v128.bitselect(f32x4.add(a, b), f32x4.pmin(b, a), v128.or(f32x4.ne(a, a), f32x4.ne(b, b)));
+    // Activation gradients with a = g, b = y: g·(1 − y²), g·(1 − y)·y, and g cut where y ≤ 0 (kept for NaN y).
+    case B_TANH_BWD: return f32x4.mul(a, f32x4.sub(f32x4.splat(1), f32x4.mul(b, b)));
+    case B_SIGMOID_BWD: return f32x4.mul(f32x4.mul(a, f32x4.sub(f32x4.splat(1), b)), b);
+    case B_RELU_BWD: return v128.andnot(a, f32x4.le(b, f32x4.splat(0)));
     default: return f32x4.splat(0);
   }
 }
@@ -254,6 +260,9 @@ export function binary(op: i32, a: usize, aRow: isize, sa: bool, b: usize, bRow:
     case B_POW: binaryRows(B_POW, a, aRow, sa, b, bRow, sb, out, rows, cols); break;
     case B_MAX: binaryRows(B_MAX, a, aRow, sa, b, bRow, sb, out, rows, cols); break;
     case B_MIN: binaryRows(B_MIN, a, aRow, sa, b, bRow, sb, out, rows, cols); break;
+    case B_TANH_BWD: binaryRows(B_TANH_BWD, a, aRow, sa, b, bRow, sb, out, rows, cols); break;
+    case B_SIGMOID_BWD: binaryRows(B_SIGMOID_BWD, a, aRow, sa, b, bRow, sb, out, rows, cols); break;
+    case B_RELU_BWD: binaryRows(B_RELU_BWD, a, aRow, sa, b, bRow, sb, out, rows, cols); break;
     case B_EQ: binaryRows(B_EQ, a, aRow, sa, b, bRow, sb, out, rows, cols); break;
     case B_NE: binaryRows(B_NE, a, aRow, sa, b, bRow, sb, out, rows, cols); break;
     case B_LT: binaryRows(B_LT, a, aRow, sa, b, bRow, sb, out, rows, cols); break;

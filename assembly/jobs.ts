@@ -95,7 +95,8 @@ function binaryJob(ctrl: usize, j: i32): void {
   const rows = arg(ctrl, 8), cols = arg(ctrl, 9), rowChunk = arg(ctrl, 10), colChunk = arg(ctrl, 11);
   const chunks = arg(ctrl, 12);
   const r0 = (j / chunks) * rowChunk, c0 = (j % chunks) * colChunk;
-  const eb: usize = op >= 7 ? 1 : 4;
+  // Comparisons (codes from 10, B_EQ in assembly/elementwise.ts) write one byte per element.
+  const eb: usize = op >= 10 ? 1 : 4;
   const pa = <usize>(<isize>arg(ctrl, 1) + <isize>r0 * aRow) + (sa ? 0 : <usize>c0 << 2);
   const pb = <usize>(<isize>arg(ctrl, 4) + <isize>r0 * bRow) + (sb ? 0 : <usize>c0 << 2);
   const po = <usize>arg(ctrl, 7) + (<usize>r0 * <usize>cols + <usize>c0) * eb;

@@ -21,7 +21,7 @@ export {
   type TensorOptions, type RandomOptions, type TensorData,
 } from './creation.js';
 export { manualSeed, Generator, defaultGenerator } from './random.js';
-export { add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, logicalAnd } from './ops/binary.js';
+export { add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, logicalAnd, tanhBackward, sigmoidBackward, reluBackward } from './ops/binary.js';
 export { neg, exp, log, sqrt, abs, sin, cos, tanh, sigmoid, relu, sign } from './ops/unary.js';
 export { where, clamp } from './ops/where.js';
 export { sum, mean, max, min, logsumexp, argmax, argmin, type Dim } from './ops/reduce.js';

@@ -1,7 +1,9 @@
 // The test table: for every entry of the op table, cases (input shapes and domains), how to call the op,
 // and the float64 reference it must match. ops.test.ts turns each case into forward, float32 and gradcheck
 // tests on every backend, and fails for an op that has no entry here.
-import { apply, cat, conv2d, maxPool2d, opTable, stack, unfold, type OpDef, type Tensor } from '../src/index.js';
+import {
+  apply, cat, conv2d, maxPool2d, opTable, reluBackward, sigmoidBackward, stack, tanhBackward, unfold, type OpDef, type Tensor,
+} from '../src/index.js';
 import * as R from './reference.js';
 import type { Nd } from './reference.js';
 
@@ -63,6 +65,18 @@ function binary(name: string, ref: (a: number, b: number) => number, bDomain: Do
         ...(outDType ? { outDType } : {}),
       },
     ],
+  };
+}
+
+/** An activation gradient (g, y) → g·f(y), as a function (these ops have no Tensor method): y in (0, 1). */
+function activationGrad(run: (g: Tensor, y: Tensor) => Tensor, ref: (g: number, y: number) => number): OpSpec {
+  return {
+    cases: BIN_SHAPES.map(([a, b, label]): Case => ({
+      label,
+      args: [f(a), f(b, 'unit')],
+      run: (g, y) => run(g, y!),
+      ref: (g, y) => R.map([g!, y!], ref),
+    })),
   };
 }
 
@@ -129,6 +143,17 @@ export const SPECS: Record<string, OpSpec> = {
   le: binary('le', (a, b) => (a <= b ? 1 : 0), 'any', 'any', 'bool'),
   gt: binary('gt', (a, b) => (a > b ? 1 : 0), 'any', 'any', 'bool'),
   ge: binary('ge', (a, b) => (a >= b ? 1 : 0), 'any', 'any', 'bool'),
+  tanhBackward: activationGrad(tanhBackward, (g, y) => g * (1 - y * y)),
+  sigmoidBackward: activationGrad(sigmoidBackward, (g, y) => g * (1 - y) * y),
+  // y is shifted into (-0.5, 0.5) so that both sides of the cut are tested.
+  reluBackward: {
+    cases: BIN_SHAPES.map(([a, b, label]): Case => ({
+      label,
+      args: [f(a), f(b, 'unit')],
+      run: (g, y) => reluBackward(g, y!.sub(0.5)),
+      ref: (g, y) => R.map([g!, y!], (gv, yv) => (yv - 0.5 <= 0 ? 0 : gv)),
+    })),
+  },
   neg: unary('neg', (x) => -x),
   exp: unary('exp', Math.exp),
   log: unary('log', Math.log, 'positive'),

@@ -36,9 +36,13 @@ export interface MatrixOperand {
 export type UnaryKernel =
   | 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'relu' | 'sign';
 
-/** Elementwise functions of two arguments; the last six compare and write 0/1 into a bool (Uint8Array) output. */
+/**
+ * Elementwise functions of two arguments; the last six compare and write 0/1 into a bool (Uint8Array) output.
+ * `tanhBackward`, `sigmoidBackward` and `reluBackward` take (gradient, output of the activation).
+ */
 export type BinaryKernel =
   | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
+  | 'tanhBackward' | 'sigmoidBackward' | 'reluBackward'
   | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
 
 /** Reductions along one axis. `argmax`/`argmin` write indices (as numbers) into the output array. */

@@ -1,38 +1,9 @@
-import { allocate, isFloating } from '../dtype.js';
 import { zerosLike } from '../creation.js';
 import type { UnaryKernel } from '../kernels/backend.js';
-import { getBackend } from '../kernels/index.js';
-import { unaryScalar } from '../kernels/ts/elementwise.js';
 import type { Tensor } from '../tensor.js';
+import { reluBackward, sigmoidBackward, tanhBackward } from './binary.js';
 import { apply, defineOp, type OpDef } from './registry.js';
-import { contiguousData, wrap } from './util.js';
-import { where } from './where.js';
-
-// Ops that keep integer dtypes; the rest compute in float (an int32 input gives float32, as in PyTorch).
-const INTEGER_OK = new Set<UnaryKernel>(['neg', 'abs', 'relu', 'sign']);
-
-/**
- * Run a unary kernel (no graph).
- *
- * @example
- * ```ts
- * unaryKernel('exp', x);
- * ```
- */
-export function unaryKernel(kernel: UnaryKernel, x: Tensor): Tensor {
-  // The sign of a bool is itself, as in PyTorch; other integer-keeping ops count bools as int32.
-  const dtype = isFloating(x.dtype) ? x.dtype
-    : INTEGER_OK.has(kernel) ? (x.dtype === 'bool' && kernel !== 'sign' ? 'int32' : x.dtype) : 'float32';
-  const n = x.size;
-  const out = allocate(dtype, n);
-  if (x.ndim === 0 && x.dtype === dtype) {
-    // One element: skip the kernel call, whose bookkeeping would be the whole cost.
-    out[0] = unaryScalar(kernel, x.storage.data[x.offset]!);
-    return wrap(out, x.shape, dtype);
-  }
-  getBackend().unary(kernel, contiguousData(x, dtype), out, n);
-  return wrap(out, x.shape, dtype);
-}
+import { unaryKernel } from './unary-kernel.js';
 
 type Saves = 'input' | 'output' | 'none';
 
@@ -64,10 +35,11 @@ export const sqrtOp = unaryOp('sqrt', 'output', (g, y) => g.div(y.mul(2)));
 export const absOp = unaryOp('abs', 'input', (g, x) => g.mul(x.sign()));
 export const sinOp = unaryOp('sin', 'input', (g, x) => g.mul(x.cos()));
 export const cosOp = unaryOp('cos', 'input', (g, x) => g.mul(x.sin()).neg());
-export const tanhOp = unaryOp('tanh', 'output', (g, y) => g.mul(y.mul(y).neg().add(1)));
-export const sigmoidOp = unaryOp('sigmoid', 'output', (g, y) => g.mul(y.mul(y.neg().add(1))));
-// PyTorch's threshold_backward: the gradient is cut where y ≤ 0, so it passes at NaN (which compares false).
-export const reluOp = unaryOp('relu', 'output', (g, y) => where(y.le(0), 0, g));
+// tanh, sigmoid and relu take their gradient in one fused op each (PyTorch's tanh_backward, sigmoid_backward
+// and threshold_backward), which are primitives with their own rules, so they differentiate again.
+export const tanhOp = unaryOp('tanh', 'output', (g, y) => tanhBackward(g, y));
+export const sigmoidOp = unaryOp('sigmoid', 'output', (g, y) => sigmoidBackward(g, y));
+export const reluOp = unaryOp('relu', 'output', (g, y) => reluBackward(g, y));
 // Piecewise constant: PyTorch records it with a zero gradient, so sign(x).sum().backward() works.
 export const signOp = unaryOp('sign', 'none', (g) => zerosLike(g));
 

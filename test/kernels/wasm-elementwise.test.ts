@@ -111,6 +111,7 @@ describe.runIf(wasmSupported())('wasm unary kernels', () => {
 const ARITH: BinaryKernel[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'];
 const COMPARE: BinaryKernel[] = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'];
 
+
 function contiguous(data: Float32Array, shape: Shape, offset = 0): View {
   return { data, offset, strides: contiguousStrides(shape) };
 }
@@ -163,7 +164,7 @@ describe.runIf(wasmSupported())('wasm binary kernels', () => {
     [[6, 5, 4, 7], [5, 1, 1], [6, 5, 4, 7]],
     [[5, 1, 11], [5, 7, 11], [5, 7, 11]],
   ];
-  for (const op of [...ARITH, 'pow', ...COMPARE] as BinaryKernel[]) {
+  for (const op of [...ARITH, 'pow', 'reluBackward', ...COMPARE] as BinaryKernel[]) {
     it(`${op} matches the TS backend on equal, scalar and broadcast shapes`, () => {
       let seed = 7;
       for (const [sa, sb, so] of CASES) {
@@ -176,6 +177,24 @@ describe.runIf(wasmSupported())('wasm binary kernels', () => {
       }
     });
   }
+
+  it('tanhBackward and sigmoidBackward match the TS backend within float32 rounding of 1 − y², on y in their range', () => {
+    // wasm rounds after every float32 operation, as PyTorch's float kernels; TS rounds once from float64. Near
+    // |y| = 1, 1 − y² cancels, so the bound is on the error relative to g, not to the result.
+    for (const [op, lo] of [['tanhBackward', -1], ['sigmoidBackward', 0]] as const) {
+      const r = rng(op.length);
+      const n = 4099, g = values(n, 80), y = Float32Array.from({ length: n }, () => lo + (1 - lo) * r());
+      const view = (d: Float32Array): View => ({ data: d, offset: 0, strides: [1] });
+      const got = new Float32Array(n), want = new Float32Array(n);
+      wasmBackend.binary(op, view(g), view(y), got, [n]);
+      tsBackend.binary(op, view(g), view(y), want, [n]);
+      for (let i = 0; i < n; i++) {
+        if (Number.isNaN(want[i]!) || !Number.isFinite(g[i]!)) continue;
+        const err = Math.abs(got[i]! - want[i]!);
+        expect(err, `${op} at ${i}: g ${g[i]}, y ${y[i]}: ${got[i]} vs ${want[i]}`).toBeLessThanOrEqual(4e-7 * Math.abs(g[i]!) + 2 * f32Ulp(want[i]!));
+      }
+    }
+  });
 
   it('pow with the exponents it shortcuts (2, 1, 0, -1) and scalar bases', () => {
     const x = values(300, 40, 5);

@@ -53,6 +53,11 @@ const BINARY: Record<BinaryKernel, (a: number, b: number) => number> = {
   // NaN propagates through maximum/minimum (torch.maximum), unlike Math.max on mixed zero signs only.
   maximum: (a, b) => (a !== a || b !== b ? NaN : a > b ? a : b),
   minimum: (a, b) => (a !== a || b !== b ? NaN : a < b ? a : b),
+  // Activation gradients from (g, y), in PyTorch's order of operations.
+  tanhBackward: (g, y) => g * (1 - y * y),
+  sigmoidBackward: (g, y) => g * (1 - y) * y,
+  // Cut where y ≤ 0, so the gradient passes where y is NaN (which compares false), as threshold_backward.
+  reluBackward: (g, y) => (y <= 0 ? 0 : g),
   eq: (a, b) => (a === b ? 1 : 0),
   ne: (a, b) => (a !== b ? 1 : 0),
   lt: (a, b) => (a < b ? 1 : 0),

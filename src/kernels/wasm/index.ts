@@ -11,7 +11,8 @@ const UNARY_CODES: Record<UnaryKernel, number> = {
   neg: 0, exp: 1, log: 2, sqrt: 3, abs: 4, sin: 5, cos: 6, tanh: 7, sigmoid: 8, relu: 9, sign: 10,
 };
 const BINARY_CODES: Record<BinaryKernel, number> = {
-  add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6, eq: 7, ne: 8, lt: 9, le: 10, gt: 11, ge: 12,
+  add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6, tanhBackward: 7, sigmoidBackward: 8, reluBackward: 9,
+  eq: 10, ne: 11, lt: 12, le: 13, gt: 14, ge: 15,
 };
 const REDUCE_CODES: Record<ReduceKernel, number> = { sum: 0, max: 1, min: 2, logsumexp: 3, argmax: 4, argmin: 5 };
 
