@@ -667,6 +667,32 @@ describe('in-place operations', () => {
     expect(w.storage.version).toBe(0);
   });
 
+  it('an update with nothing to record writes into the storage, with the out-of-place result, any operand', () => {
+    const base = Float32Array.from({ length: 600 }, (_, i) => Math.sin(i) * 3);
+    const other = Float32Array.from({ length: 600 }, (_, i) => Math.cos(i) + 2);
+    const cases: [string, (t: Tensor) => Tensor, (t: Tensor) => Tensor][] = [
+      ['sub_ tensor', (t) => t.sub_(tensor(other, { shape: [20, 30] })), (t) => t.sub(tensor(other, { shape: [20, 30] }))],
+      ['mul_ number', (t) => t.mul_(0.9), (t) => t.mul(0.9)],
+      ['div_ row broadcast', (t) => t.div_(tensor(other.subarray(0, 30))), (t) => t.div(tensor(other.subarray(0, 30)))],
+      ['add_ column broadcast', (t) => t.add_(tensor(other.subarray(0, 20), { shape: [20, 1] })), (t) => t.add(tensor(other.subarray(0, 20), { shape: [20, 1] }))],
+      ['sub_ itself', (t) => t.sub_(t), (t) => t.sub(t)],
+      ['add_ its own transpose view', (t) => t.narrow(0, 0, 20).narrow(1, 0, 20).add_(t.narrow(0, 0, 20).narrow(1, 0, 20).T),
+        (t) => t.narrow(0, 0, 20).narrow(1, 0, 20).add(t.narrow(0, 0, 20).narrow(1, 0, 20).T)],
+    ];
+    for (const [label, update, reference] of cases) {
+      for (const requiresGrad of [false, true]) {
+        const t = tensor(base, { shape: [20, 30], requiresGrad });
+        const want = noGrad(() => reference(t)).toArray();
+        const storage = t.storage, v0 = storage.version;
+        const got = noGrad(() => update(t));
+        expect(t.storage, label).toBe(storage);
+        expect(storage.version, label).toBe(v0 + 1);
+        expect(got.toArray(), label).toEqual(want);
+        expect(t.isLeaf && t.requiresGrad === requiresGrad, label).toBe(true);
+      }
+    }
+  });
+
   it('works on a leaf under noGrad and bumps the storage version', () => {
     const w = tensor([1, 2], { requiresGrad: true });
     const v0 = w.storage.version;

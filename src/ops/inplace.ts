@@ -5,7 +5,7 @@ import { broadcastShapes, fmtShape, sameShape } from '../shape.js';
 import { Storage } from '../storage.js';
 import { Tensor } from '../tensor.js';
 import { full } from '../creation.js';
-import { broadcastView, contiguousData, type TensorLike } from './util.js';
+import { broadcastView, contiguousData, scalarFor, type TensorLike } from './util.js';
 import { where } from './where.js';
 
 /**
@@ -102,14 +102,36 @@ export function inplace(t: Tensor, op: string, compute: (self: Tensor) => Tensor
   return t;
 }
 
+/**
+ * The common case of an in-place arithmetic update with nothing to record (under noGrad, or when no operand
+ * requires grad), as in an optimizer step: the kernel writes straight into `t`'s storage, where the general
+ * path computes a new tensor and copies it in. Only for a contiguous float `t`, an operand of its dtype (or a
+ * number) that broadcasts to its shape and does not share its storage; false when it does not apply.
+ */
+function arithInPlace(t: Tensor, kernel: 'add' | 'sub' | 'mul' | 'div', other: TensorLike, op: string): boolean {
+  const B = typeof other === 'number' ? scalarFor(other, t) : other;
+  if (
+    !(B instanceof Tensor) || (isGradEnabled() && (t.requiresGrad || B.requiresGrad)) || B.dtype !== t.dtype ||
+    (t.dtype !== 'float32' && t.dtype !== 'float64') || !t.isContiguous() || B.storage === t.storage ||
+    B.ndim > t.ndim || !sameShape(broadcastShapes(B.shape, t.shape, op), t.shape)
+  ) {
+    return false;
+  }
+  checkView(t, op, false);
+  const out = (t.storage.data as Float32Array).subarray(t.offset, t.offset + t.size);
+  getBackend().binary(kernel, broadcastView(t, t.shape), broadcastView(B, t.shape), out, t.shape);
+  t.storage.version++;
+  return true;
+}
+
 /** `t ← t + other` in place. @example `noGrad(() => w.add_(delta))` */
-export const add_ = (t: Tensor, other: TensorLike): Tensor => inplace(t, 'add_', (s) => s.add(other));
+export const add_ = (t: Tensor, other: TensorLike): Tensor => (arithInPlace(t, 'add', other, 'add_') ? t : inplace(t, 'add_', (s) => s.add(other)));
 /** `t ← t - other` in place. @example `noGrad(() => w.sub_(w.grad!.mul(lr)))` */
-export const sub_ = (t: Tensor, other: TensorLike): Tensor => inplace(t, 'sub_', (s) => s.sub(other));
+export const sub_ = (t: Tensor, other: TensorLike): Tensor => (arithInPlace(t, 'sub', other, 'sub_') ? t : inplace(t, 'sub_', (s) => s.sub(other)));
 /** `t ← t · other` in place. @example `noGrad(() => m.mul_(0.9))` */
-export const mul_ = (t: Tensor, other: TensorLike): Tensor => inplace(t, 'mul_', (s) => s.mul(other));
+export const mul_ = (t: Tensor, other: TensorLike): Tensor => (arithInPlace(t, 'mul', other, 'mul_') ? t : inplace(t, 'mul_', (s) => s.mul(other)));
 /** `t ← t / other` in place. @example `noGrad(() => v.div_(2))` */
-export const div_ = (t: Tensor, other: TensorLike): Tensor => inplace(t, 'div_', (s) => s.div(other));
+export const div_ = (t: Tensor, other: TensorLike): Tensor => (arithInPlace(t, 'div', other, 'div_') ? t : inplace(t, 'div_', (s) => s.div(other)));
 /** Clamp in place. @example `noGrad(() => w.clamp_({ min: -1, max: 1 }))` */
 export const clamp_ = (t: Tensor, bounds: { min?: number; max?: number }): Tensor => inplace(t, 'clamp_', (s) => s.clamp(bounds));
 
