@@ -302,7 +302,7 @@ function where(cond: View, a: View, b: View, out: TypedArray, shape: Shape): voi
 }
 
 // unfold and fold: one kernel each, chosen by `fold`.
-function window(fold: boolean, x: TypedArray, index: Int32Array, out: TypedArray, blocks: number, plane: number, len: number): void {
+function slidingWindow(fold: boolean, x: TypedArray, index: Int32Array, out: TypedArray, blocks: number, plane: number, len: number): void {
   const inN = blocks * (fold ? len : plane), outN = blocks * (fold ? plane : len);
   const ar = getArena();
   if (!ar || outN < wasmTuning.minSimple || !(x instanceof Float32Array) || !(out instanceof Float32Array) ||
@@ -609,6 +609,6 @@ export const wasmBackend: Backend = {
   matmul,
   adam,
   sgd,
-  unfold: (x, index, out, blocks, plane, len) => window(false, x, index, out, blocks, plane, len),
-  fold: (cols, index, out, blocks, plane, len) => window(true, cols, index, out, blocks, plane, len),
+  unfold: (x, index, out, blocks, plane, len) => slidingWindow(false, x, index, out, blocks, plane, len),
+  fold: (cols, index, out, blocks, plane, len) => slidingWindow(true, cols, index, out, blocks, plane, len),
 };
