@@ -6,6 +6,7 @@ export { unary, binary, clamp, where, unfold, fold, copy } from './elementwise';
 export { reduce, softmax } from './reduce';
 export { matmul, matmulScratchBytes } from './matmul';
 export { adam, sgd } from './optim';
+export { conv2d, conv2dDirect } from './conv';
 
 /**
  * First byte after the module's static data: where the JS allocator may start.

@@ -5,5 +5,6 @@ export { unary, binary, clamp, where, unfold, fold, copy } from './elementwise';
 export { reduce, softmax } from './reduce';
 export { matmul, matmulScratchBytes } from './matmul';
 export { adam, sgd } from './optim';
+export { conv2d, conv2dDirect } from './conv';
 export { heapBase } from './index';
 export { runJobs } from './jobs';

@@ -51,7 +51,7 @@ export { jvp, vjp, valueAndGrad, jacobian, hessian, hvp, type FuncGradOptions, t
 export * as func from './autograd/func.js';
 export { customOp, type CustomOpSpec, type CustomForwardCtx, type CustomBackwardCtx, type CustomJvpCtx } from './autograd/custom.js';
 export { getBackend, setBackend, registerBackend, listBackends } from './kernels/index.js';
-export type { Backend, View, MatrixOperand, UnaryKernel, BinaryKernel, ReduceKernel, AdamStep, SgdStep, Floats } from './kernels/backend.js';
+export type { Backend, View, MatrixOperand, UnaryKernel, BinaryKernel, ReduceKernel, AdamStep, SgdStep, Floats, ConvGeometry } from './kernels/backend.js';
 export { setNumThreads, getNumThreads } from './kernels/wasm/threads.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';

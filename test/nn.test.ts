@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Generator, manualSeed, nn, noGrad, ones, optim, randn, randint, tensor, zeros, type Tensor } from '../src/index.js';
+import { conv2d, Generator, manualSeed, nn, noGrad, ones, optim, randn, randint, tensor, zeros, type Tensor } from '../src/index.js';
 import { load, save } from '../src/node.js';
 
 class Block extends nn.Module {
@@ -192,6 +192,50 @@ describe('layers', () => {
     expect(drop.forward(x)).toBe(x);
     expect([...new nn.Dropout(1).forward(ones([5])).data()]).toEqual([0, 0, 0, 0, 0]);
     expect(() => new nn.Dropout(1.5)).toThrow(/\[0, 1\]/);
+  });
+});
+
+describe('Conv2d and MaxPool2d', () => {
+  it('Conv2d registers [O, C, kh, kw] and [O] parameters, initialised within PyTorch\'s bounds, and convolves', () => {
+    const conv = new nn.Conv2d(3, 4, [3, 2], { padding: 1, stride: [2, 1], generator: new Generator(5) });
+    expect(conv.namedParameters().map(([n, p]) => [n, p.shape])).toEqual([['weight', [4, 3, 3, 2]], ['bias', [4]]]);
+    // Kaiming-uniform with a = √5 and the bias both give U(-1/√fanIn, 1/√fanIn), fanIn = 3·3·2.
+    const bound = 1 / Math.sqrt(18);
+    for (const p of conv.parameters()) {
+      const v = [...p.data()];
+      expect(Math.max(...v.map(Math.abs))).toBeLessThanOrEqual(bound);
+      expect(Math.max(...v.map(Math.abs))).toBeGreaterThan(bound / 2);
+    }
+    const x = randn([2, 3, 6, 5]);
+    const y = conv.forward(x);
+    expect(y.shape).toEqual([2, 4, 3, 6]);
+    expect(y.toArray()).toEqual(noGrad(() => conv2d(x, conv.weight, conv.bias, { padding: 1, stride: [2, 1] })).toArray());
+    y.sum().backward();
+    expect(conv.weight.grad!.shape).toEqual([4, 3, 3, 2]);
+    // Each bias element adds to every output of its channel: 2 images × 3 × 6 positions.
+    expect(conv.bias!.grad!.toArray()).toEqual([36, 36, 36, 36]);
+    expect(String(conv)).toContain('Conv2d(3, 4, kernelSize=[3, 2], stride=[2,1], padding=1, bias=true)');
+    expect(new nn.Conv2d(1, 2, 5, { bias: false }).bias).toBeNull();
+    expect(() => new nn.Conv2d(0, 2, 3)).toThrow(/Conv2d: inChannels must be a positive integer, got 0/);
+  });
+
+  it('a small conv net trains: Conv2d, ReLU, MaxPool2d, Flatten, Linear', () => {
+    manualSeed(3);
+    const model = new nn.Sequential(new nn.Conv2d(1, 4, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(4 * 4 * 4, 2));
+    const x = randn([16, 1, 8, 8]);
+    const y = tensor(Array.from({ length: 16 }, (_, i) => i % 2), { dtype: 'int32' });
+    // Class 1 images are brighter, so the task is learnable.
+    const xs = x.add(y.to('float32').reshape([16, 1, 1, 1]).mul(1.5));
+    const opt = new optim.Adam(model.parameters(), { lr: 0.05 });
+    const lossAt = (): number => nn.functional.crossEntropy(model.forward(xs), y).item();
+    const first = lossAt();
+    for (let i = 0; i < 30; i++) {
+      opt.zeroGrad();
+      nn.functional.crossEntropy(model.forward(xs), y).backward();
+      opt.step();
+    }
+    expect(lossAt()).toBeLessThan(first / 4);
+    expect(String(model)).toContain('(2): MaxPool2d(kernelSize=2)');
   });
 });
 

@@ -264,8 +264,23 @@ export const SPECS: Record<string, OpSpec> = {
         ref: (x) => R.unfold(x!, { kernel: [2, 3], stride: [1, 2], padding: [1, 0], dilation: [1, 1] }) },
       { label: 'dilation 2', args: [f([1, 1, 5, 5])], run: (x) => unfold(x, 2, { dilation: 2 }),
         ref: (x) => R.unfold(x!, { kernel: [2, 2], stride: [1, 1], padding: [0, 0], dilation: [2, 2] }) },
-      { label: 'conv2d with bias and padding', args: [f([2, 3, 6, 5]), f([4, 3, 3, 2]), f([4])], run: (x, w, b) => conv2d(x!, w!, b!, { padding: 1, stride: [2, 1] }),
+    ],
+  },
+  conv2d: {
+    cases: [
+      { label: 'with bias, padding 1, stride (2, 1)', args: [f([2, 3, 6, 5]), f([4, 3, 3, 2]), f([4])], run: (x, w, b) => conv2d(x!, w!, b!, { padding: 1, stride: [2, 1] }),
         ref: (x, w, b) => R.conv2d(x!, w!, b!, { kernel: [3, 2], stride: [2, 1], padding: [1, 1], dilation: [1, 1] }) },
+      { label: 'no bias, dilation 2', args: [f([1, 2, 7, 6]), f([3, 2, 2, 2])], run: (x, w) => conv2d(x, w!, null, { dilation: 2 }),
+        ref: (x, w) => R.conv2d(x!, w!, null, { kernel: [2, 2], stride: [1, 1], padding: [0, 0], dilation: [2, 2] }) },
+      { label: '1×1 kernel', args: [f([3, 4, 2, 3]), f([5, 4, 1, 1])], run: (x, w) => conv2d(x, w!),
+        ref: (x, w) => R.conv2d(x!, w!, null, { kernel: [1, 1], stride: [1, 1], padding: [0, 0], dilation: [1, 1] }) },
+      // Stride 1: the wasm backend's direct kernel, its runs of 16 and 4 and its padded borders.
+      { label: 'stride 1, padding (1, 2), rows of 23', args: [f([2, 2, 5, 21]), f([3, 2, 3, 3]), f([3])], run: (x, w, b) => conv2d(x, w!, b!, { padding: [1, 2] }),
+        ref: (x, w, b) => R.conv2d(x!, w!, b!, { kernel: [3, 3], stride: [1, 1], padding: [1, 2], dilation: [1, 1] }) },
+      { label: 'stride 1, padding 3 wider than the input', args: [f([2, 1, 2, 3]), f([3, 1, 2, 2])], run: (x, w) => conv2d(x, w!, null, { padding: 3 }),
+        ref: (x, w) => R.conv2d(x!, w!, null, { kernel: [2, 2], stride: [1, 1], padding: [3, 3], dilation: [1, 1] }) },
+      { label: 'one channel, kernel 5, batch 4 (the B5 shape, smaller)', args: [f([4, 1, 9, 8]), f([3, 1, 5, 5]), f([3])], run: (x, w, b) => conv2d(x, w!, b!),
+        ref: (x, w, b) => R.conv2d(x!, w!, b!, { kernel: [5, 5], stride: [1, 1], padding: [0, 0], dilation: [1, 1] }) },
     ],
   },
   fold: {

@@ -95,6 +95,12 @@ export interface Backend {
   unfold(x: TypedArray, index: Int32Array, out: TypedArray, blocks: number, plane: number, len: number): void;
   /** col2im, the transpose of `unfold`: `out` is zeroed, then `out[b·plane + index[r]] += cols[b·len + r]` in order of r. */
   fold(cols: TypedArray, index: Int32Array, out: TypedArray, blocks: number, plane: number, len: number): void;
+  /**
+   * 2-d convolution: `x` is `[n, c, h, w]`, `weight` `[o, c, kh, kw]`, `out` `[n, o, oh, ow]`, all of one float
+   * dtype. `index` is the `kh·kw·oh·ow` window map of `unfold` for `geometry`: `out[b]` is `weight` (as
+   * `[o, c·kh·kw]`) times the im2col columns of image b, whichever way the backend computes it.
+   */
+  conv2d(x: TypedArray, weight: TypedArray, index: Int32Array, out: TypedArray, n: number, c: number, o: number, geometry: ConvGeometry): void;
 }
 
 /** A flat float array that an update writes in place. @example `const a: Floats = new Float32Array(4);` */
@@ -128,4 +134,20 @@ export interface SgdStep {
   readonly sign: number;
   /** True on the first step with momentum: the buffer starts as the gradient. */
   readonly first: boolean;
+}
+
+/** The sizes of one 2-d convolution, each (height, width): input, kernel, stride, padding, dilation, output. */
+export interface ConvGeometry {
+  readonly h: number;
+  readonly w: number;
+  readonly kh: number;
+  readonly kw: number;
+  readonly sh: number;
+  readonly sw: number;
+  readonly ph: number;
+  readonly pw: number;
+  readonly dh: number;
+  readonly dw: number;
+  readonly oh: number;
+  readonly ow: number;
 }

@@ -9,4 +9,5 @@ export {
   Linear, Sequential, ModuleList, Identity, ReLU, Tanh, Sigmoid, Flatten, Dropout,
   type TensorModule, type LinearOptions,
 } from './layers.js';
+export { Conv2d, MaxPool2d, type Conv2dOptions } from './conv-layers.js';
 export { serializeStateDict, deserializeStateDict, readStateDictMetadata, type SerializeOptions } from './serialize.js';

@@ -1,9 +1,9 @@
-import { allocate } from '../dtype.js';
+import { allocate, isFloating, promoteTypes, type DType } from '../dtype.js';
 import { fmtShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { getBackend } from '../kernels/index.js';
 import { apply, defineOp, type OpDef } from './registry.js';
-import { contiguousData, empty, wrap } from './util.js';
+import { castRaw, contiguousData, empty, sumTangents, wrap } from './util.js';
 
 /** Geometry of a sliding 2-d window: kernel size, stride, zero padding and dilation, each (height, width). */
 export interface Window2d {
@@ -118,9 +118,46 @@ export function unfold(x: Tensor, kernel: Size2, opts: Window2dOptions = {}): Te
   return apply(unfoldOp, [x], window(x, kernel, opts, 1, 'unfold'));
 }
 
+// Convolution is its own primitive so that the forward pass never materialises the im2col columns of the
+// whole batch: the kernel unfolds one image at a time next to the matrix product, and only the input is
+// saved (as PyTorch does). The rules are written with unfold, fold and matmul, so they differentiate again:
+// dX = fold(Wᵀ·g), dW = Σ_b g_b·unfold(x)_bᵀ.
+export const conv2dOp: OpDef<UnfoldAttrs> = defineOp<UnfoldAttrs>({
+  name: 'conv2d',
+  forward: ([x, weight], attrs, ctx) => {
+    if (ctx.recording) ctx.save(x!, weight!);
+    const [n, c, h, w] = x!.shape as [number, number, number, number];
+    const o = weight!.shape[0]!;
+    const dtype = promoteTypes(x!.dtype, weight!.dtype);
+    // Integer convolutions run in float64, exact for every int32 product sum below 2^53, as matmul does.
+    const work: DType = isFloating(dtype) ? dtype : 'float64';
+    const { oh, ow, index } = windowIndex(h, w, attrs);
+    const L = oh * ow;
+    const out = allocate(work, n * o * L);
+    const [kh, kw] = attrs.kernel, [sh, sw] = attrs.stride, [ph, pw] = attrs.padding, [dh, dw] = attrs.dilation;
+    getBackend().conv2d(contiguousData(x!, work), contiguousData(weight!, work), index, out, n, c, o,
+      { h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow });
+    const result = wrap(out, [n, o, oh, ow], work);
+    return work === dtype ? result : castRaw(result, dtype);
+  },
+  backward: (g, { saved: [x, weight], needsInputGrad: need, attrs }) => {
+    const [n, o, oh, ow] = g.shape as [number, number, number, number];
+    const g3 = g.reshape([n, o, oh * ow]);
+    const w2 = weight!.reshape([o, -1]);
+    return [
+      need[0] ? apply(foldOp, [w2.transpose(0, 1).matmul(g3)], attrs) : null,
+      need[1] ? g3.matmul(apply(unfoldOp, [x!], attrs).transpose(1, 2)).sum(0).reshape(weight!.shape) : null,
+    ];
+  },
+  jvp: ([tx, tw], { inputs: [x, weight], attrs }) =>
+    sumTangents(tx ? apply(conv2dOp, [tx, weight!], attrs) : null, tw ? apply(conv2dOp, [x!, tw], attrs) : null),
+  // Each output element is a dot product over C·kh·kw weights.
+  flops: ([, weight], out) => 2 * out.size * (weight!.size / weight!.shape[0]!),
+});
+
 /**
- * 2-d convolution (PyTorch's cross-correlation), as unfold + one batched matrix product: input
- * `[N, C, H, W]`, weight `[O, C, kh, kw]`, optional bias `[O]`.
+ * 2-d convolution (PyTorch's cross-correlation): input `[N, C, H, W]`, weight `[O, C, kh, kw]`, optional bias
+ * `[O]`. Computed as im2col and a matrix product per image (see `unfold` for the columns).
  *
  * @example
  * ```ts
@@ -135,12 +172,8 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Wi
   }
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== o)) throw new Error(`conv2d: bias must have shape [${o}], got ${fmtShape(bias.shape)}.`);
   const win = window(x, [kh, kw], opts, 1, 'conv2d');
-  const cols = apply(unfoldOp, [x], win);
-  const oh = outSize(x.shape[2]!, kh, win.stride[0], win.padding[0], win.dilation[0]);
-  const ow = outSize(x.shape[3]!, kw, win.stride[1], win.padding[1], win.dilation[1]);
-  let out = weight.reshape([o, c * kh * kw]).matmul(cols).reshape([x.shape[0]!, o, oh, ow]);
-  if (bias) out = out.add(bias.reshape([o, 1, 1]));
-  return out;
+  const out = apply(conv2dOp, [x, weight], win);
+  return bias ? out.add(bias.reshape([o, 1, 1])) : out;
 }
 
 interface PoolAttrs extends UnfoldAttrs { readonly outHW: readonly [number, number] }

@@ -2,7 +2,7 @@ import type { Backend } from '../backend.js';
 import { binary, clamp, copy, unary, where } from './elementwise.js';
 import { matmul } from './matmul.js';
 import { adam, sgd } from './optim.js';
-import { fold, unfold } from './window.js';
+import { conv2d, fold, unfold } from './window.js';
 import { reduce, softmax } from './reduce.js';
 
 /**
@@ -15,4 +15,4 @@ import { reduce, softmax } from './reduce.js';
  * setBackend('ts');
  * ```
  */
-export const tsBackend: Backend = { name: 'ts', unary, binary, where, clamp, copy, reduce, softmax, matmul, adam, sgd, unfold, fold };
+export const tsBackend: Backend = { name: 'ts', unary, binary, where, clamp, copy, reduce, softmax, matmul, adam, sgd, unfold, fold, conv2d };

@@ -18,6 +18,10 @@ export interface KernelExports {
     s3: number): void;
   unfold(x: number, index: number, out: number, blocks: number, plane: number, len: number): void;
   fold(cols: number, index: number, out: number, blocks: number, plane: number, len: number): void;
+  conv2d(x: number, w: number, out: number, n: number, c: number, plane: number, o: number, kk: number, len: number,
+    index: number, cols: number, scratch: number): void;
+  conv2dDirect(x: number, w: number, out: number, n: number, c: number, h: number, wd: number, o: number, kh: number,
+    kw: number, ph: number, pw: number, oh: number, ow: number): void;
   where(c: number, cRow: number, sc: number, a: number, aRow: number, sa: number, b: number, bRow: number, sb: number,
     out: number, rows: number, cols: number): void;
   reduce(op: number, x: number, out: number, outer: number, r: number, inner: number, scratch: number): void;

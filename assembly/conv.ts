@@ -1,0 +1,112 @@
+import { unfold } from './elementwise';
+import { gemm } from './matmul';
+
+/**
+ * 2-d convolution of `n` images, one image at a time: im2col of image b (its `c` planes of `plane` floats,
+ * gathered through `index` as in `unfold`) into `cols` (c·kk rows of `len`), then
+ * `out[b] (o × len) = W (o × c·kk) · cols` with the blocked matmul. `cols` holds c·kk·len floats and
+ * `scratch` `matmulScratchBytes(len)` bytes; only one image's columns exist at a time.
+ *
+ * @example
+ * ```ts
+ * exports.conv2d(x, w, out, 32, 1, 784, 8, 25, 576, index, cols, scratch);
+ * ```
+ */
+export function conv2d(x: usize, w: usize, out: usize, n: i32, c: i32, plane: i32, o: i32, kk: i32, len: i32,
+  index: usize, cols: usize, scratch: usize): void {
+  const ck = c * kk;
+  for (let b = 0; b < n; b++) {
+    unfold(x + ((<usize>b * <usize>c * <usize>plane) << 2), index, cols, c, plane, kk * len);
+    gemm(w, ck, 1, cols, len, 1, out + ((<usize>b * <usize>o * <usize>len) << 2), <usize>len << 2, o, len, ck, scratch);
+  }
+}
+
+/**
+ * Direct 2-d convolution for stride 1 and dilation 1 (any zero padding). Each run of 16 (then 4) outputs of a
+ * row keeps its sums in registers across all taps, each tap adding a weight times a contiguous slice of an
+ * input row; outputs whose window reaches into the padding, and the last few of a row, are summed one by one.
+ * For the small channel counts of early layers (C·kh·kw of 25) this needs no packing and no im2col columns.
+ * Every output sums its taps in the order (c, ki, kj), the order of the im2col columns, skipping padding.
+ *
+ * @example
+ * ```ts
+ * exports.conv2dDirect(x, w, out, 32, 1, 28, 28, 8, 5, 5, 0, 0, 24, 24);
+ * ```
+ */
+export function conv2dDirect(x: usize, w: usize, out: usize, n: i32, c: i32, h: i32, wd: i32, o: i32, kh: i32, kw: i32,
+  ph: i32, pw: i32, oh: i32, ow: i32): void {
+  // Outputs [inLo, inHi) of a row read only real input columns for every kj.
+  const inLo = pw, inHi = wd + pw - kw + 1 < ow ? wd + pw - kw + 1 : ow;
+  let po = out;
+  for (let b = 0; b < n; b++) {
+    const xb = x + ((<usize>b * <usize>c * <usize>h * <usize>wd) << 2);
+    for (let oc = 0; oc < o; oc++) {
+      const wo = w + ((<usize>oc * <usize>c * <usize>kh * <usize>kw) << 2);
+      for (let oy = 0; oy < oh; oy++, po += <usize>ow << 2) {
+        let ox = 0;
+        // Left border (and everything when no output is fully inside): one output at a time.
+        for (; ox < ow && (ox < inLo || ox >= inHi); ox++) {
+          if (ox >= inHi) break;
+          store<f32>(po + (<usize>ox << 2), edgeSum(xb, wo, c, h, wd, kh, kw, ph, pw, oy, ox));
+        }
+        // Runs of 16; when the row is at least 16 wide, the last run is moved back to end at inHi, recomputing a
+        // few outputs (with the same result) instead of finishing with narrower, latency-bound runs.
+        for (; ox + 16 <= inHi || (ox < inHi && inHi - inLo >= 16); ox += 16) {
+          if (ox + 16 > inHi) ox = inHi - 16;
+          let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+          for (let ci = 0; ci < c; ci++) {
+            for (let ki = 0; ki < kh; ki++) {
+              const iy = oy + ki - ph;
+              if (iy < 0 || iy >= h) continue;
+              let s = xb + ((<usize>(ci * h + iy) * <usize>wd + <usize>(ox - pw)) << 2);
+              let wp = wo + ((<usize>((ci * kh + ki) * kw)) << 2);
+              for (let kj = 0; kj < kw; kj++, s += 4, wp += 4) {
+                const wv = v128.load32_splat(wp);
+                a0 = f32x4.add(a0, f32x4.mul(wv, v128.load(s)));
+                a1 = f32x4.add(a1, f32x4.mul(wv, v128.load(s, 16)));
+                a2 = f32x4.add(a2, f32x4.mul(wv, v128.load(s, 32)));
+                a3 = f32x4.add(a3, f32x4.mul(wv, v128.load(s, 48)));
+              }
+            }
+          }
+          const q = po + (<usize>ox << 2);
+          v128.store(q, a0);
+          v128.store(q, a1, 16);
+          v128.store(q, a2, 32);
+          v128.store(q, a3, 48);
+        }
+        for (; ox + 4 <= inHi; ox += 4) {
+          let a0 = f32x4.splat(0);
+          for (let ci = 0; ci < c; ci++) {
+            for (let ki = 0; ki < kh; ki++) {
+              const iy = oy + ki - ph;
+              if (iy < 0 || iy >= h) continue;
+              let s = xb + ((<usize>(ci * h + iy) * <usize>wd + <usize>(ox - pw)) << 2);
+              let wp = wo + ((<usize>((ci * kh + ki) * kw)) << 2);
+              for (let kj = 0; kj < kw; kj++, s += 4, wp += 4) a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(wp), v128.load(s)));
+            }
+          }
+          v128.store(po + (<usize>ox << 2), a0);
+        }
+        for (; ox < ow; ox++) store<f32>(po + (<usize>ox << 2), edgeSum(xb, wo, c, h, wd, kh, kw, ph, pw, oy, ox));
+      }
+    }
+  }
+}
+
+// One output of the direct convolution, skipping taps that fall into the zero padding.
+function edgeSum(xb: usize, wo: usize, c: i32, h: i32, wd: i32, kh: i32, kw: i32, ph: i32, pw: i32, oy: i32, ox: i32): f32 {
+  let sum: f32 = 0;
+  for (let ci = 0; ci < c; ci++) {
+    for (let ki = 0; ki < kh; ki++) {
+      const iy = oy + ki - ph;
+      if (iy < 0 || iy >= h) continue;
+      for (let kj = 0; kj < kw; kj++) {
+        const ix = ox + kj - pw;
+        if (ix < 0 || ix >= wd) continue;
+        sum += load<f32>(wo + (<usize>((ci * kh + ki) * kw + kj) << 2)) * load<f32>(xb + ((<usize>(ci * h + iy) * <usize>wd + <usize>ix) << 2));
+      }
+    }
+  }
+  return sum;
+}
