@@ -2,7 +2,8 @@ import { allocate, isFloating, promoteTypes, type DType } from '../dtype.js';
 import { fmtShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { getBackend } from '../kernels/index.js';
-import { apply, defineOp, type OpDef } from './registry.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
+import { apply, defineOp, type ForwardCtx, type OpDef } from './registry.js';
 import { castRaw, contiguousData, empty, sumTangents, wrap } from './util.js';
 
 /** Geometry of a sliding 2-d window: kernel size, stride, zero padding and dilation, each (height, width). */
@@ -118,13 +119,16 @@ export function unfold(x: Tensor, kernel: Size2, opts: Window2dOptions = {}): Te
   return apply(unfoldOp, [x], window(x, kernel, opts, 1, 'unfold'));
 }
 
-// Convolution is its own primitive so that the forward pass never materialises the im2col columns of the
-// whole batch: the kernel unfolds one image at a time next to the matrix product, and only the input is
-// saved (as PyTorch does). The rules are written with unfold, fold and matmul, so they differentiate again:
-// dX = fold(Wᵀ·g), dW = Σ_b g_b·unfold(x)_bᵀ.
+// Convolution is its own primitive, so that inference and input-only gradients never materialise the im2col
+// columns of the whole batch: the backend's kernel computes the output directly (or unfolds one image at a
+// time next to the matrix product). When the weight needs a gradient, the forward pass builds the columns
+// once and keeps them, because dW needs exactly them and recomputing costs as much as the convolution. The
+// rules are written with unfold, fold and matmul, so they differentiate again: dX = fold(Wᵀ·g),
+// dW = Σ_b g_b·unfold(x)_bᵀ.
 export const conv2dOp: OpDef<UnfoldAttrs> = defineOp<UnfoldAttrs>({
   name: 'conv2d',
   forward: ([x, weight], attrs, ctx) => {
+    if (ctx.recording && weight!.requiresGrad) return convThroughColumns(x!, weight!, attrs, ctx);
     if (ctx.recording) ctx.save(x!, weight!);
     const [n, c, h, w] = x!.shape as [number, number, number, number];
     const o = weight!.shape[0]!;
@@ -140,13 +144,16 @@ export const conv2dOp: OpDef<UnfoldAttrs> = defineOp<UnfoldAttrs>({
     const result = wrap(out, [n, o, oh, ow], work);
     return work === dtype ? result : castRaw(result, dtype);
   },
-  backward: (g, { saved: [x, weight], needsInputGrad: need, attrs }) => {
+  backward: (g, { saved: [x, weight, columns], needsInputGrad: need, attrs }) => {
     const [n, o, oh, ow] = g.shape as [number, number, number, number];
     const g3 = g.reshape([n, o, oh * ow]);
     const w2 = weight!.reshape([o, -1]);
+    // The kept columns carry no graph: when the backward itself is recorded (createGraph), dW must reach x
+    // through a recorded unfold.
+    const cols = (): Tensor => (columns !== undefined && !isGradEnabled() ? columns : apply(unfoldOp, [x!], attrs));
     return [
       need[0] ? apply(foldOp, [w2.transpose(0, 1).matmul(g3)], attrs) : null,
-      need[1] ? g3.matmul(apply(unfoldOp, [x!], attrs).transpose(1, 2)).sum(0).reshape(weight!.shape) : null,
+      need[1] ? g3.matmul(cols().transpose(1, 2)).sum(0).reshape(weight!.shape) : null,
     ];
   },
   jvp: ([tx, tw], { inputs: [x, weight], attrs }) =>
@@ -154,6 +161,25 @@ export const conv2dOp: OpDef<UnfoldAttrs> = defineOp<UnfoldAttrs>({
   // Each output element is a dot product over C·kh·kw weights.
   flops: ([, weight], out) => 2 * out.size * (weight!.size / weight!.shape[0]!),
 });
+
+/** The forward pass through im2col columns, kept for dW: `out[b] = W · columns[b]`, the weight broadcast over the batch. */
+function convThroughColumns(x: Tensor, weight: Tensor, attrs: UnfoldAttrs, ctx: ForwardCtx): Tensor {
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const o = weight.shape[0]!;
+  const dtype = promoteTypes(x.dtype, weight.dtype);
+  const work: DType = isFloating(dtype) ? dtype : 'float64';
+  const { oh, ow, index } = windowIndex(h, w, attrs);
+  const kk = attrs.kernel[0] * attrs.kernel[1], L = oh * ow, ck = c * kk;
+  const cols = allocate(work, n * ck * L);
+  getBackend().unfold(contiguousData(x, work), index, cols, n * c, h * w, kk * L);
+  const out = allocate(work, n * o * L);
+  const batch = Array.from({ length: n }, (_, b) => b * ck * L);
+  getBackend().matmul({ data: contiguousData(weight, work), offsets: new Int32Array(n), rowStride: ck, colStride: 1 },
+    { data: cols, offsets: batch, rowStride: L, colStride: 1 }, out, n, o, L, ck);
+  ctx.save(x, weight, wrap(cols, [n, ck, L], work));
+  const result = wrap(out, [n, o, oh, ow], work);
+  return work === dtype ? result : castRaw(result, dtype);
+}
 
 /**
  * 2-d convolution (PyTorch's cross-correlation): input `[N, C, H, W]`, weight `[O, C, kh, kw]`, optional bias
