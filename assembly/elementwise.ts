@@ -395,3 +395,34 @@ export function copy(src: usize, out: usize, n0: i32, n1: i32, n2: i32, n3: i32,
     }
   }
 }
+
+/**
+ * `unfold` from runs: `runs` holds `count` triples (r, i, n) meaning `out[b·len + r + t] = x[b·plane + i + t]`
+ * for t < n, or 0 when i is -1 (padding). Stride-1 windows make long runs of consecutive input elements,
+ * copied four at a time instead of gathered one by one.
+ *
+ * @example
+ * ```ts
+ * exports.unfoldRuns(x, runs, 600, out, 32, 784, 14400);
+ * ```
+ */
+export function unfoldRuns(x: usize, runs: usize, count: i32, out: usize, blocks: i32, plane: i32, len: i32): void {
+  const zero = f32x4.splat(0);
+  for (let b = 0; b < blocks; b++) {
+    const src = x + ((<usize>b * <usize>plane) << 2), dst = out + ((<usize>b * <usize>len) << 2);
+    for (let k = 0; k < count; k++) {
+      const q = runs + (<usize>k * 12);
+      const r = load<i32>(q), i = load<i32>(q, 4), n = load<i32>(q, 8);
+      let d = dst + (<usize>r << 2);
+      const end = d + (<usize>n << 2), vend = d + (<usize>(n & ~3) << 2);
+      if (i < 0) {
+        for (; d < vend; d += 16) v128.store(d, zero);
+        for (; d < end; d += 4) store<f32>(d, 0);
+      } else {
+        let s = src + (<usize>i << 2);
+        for (; d < vend; d += 16, s += 16) v128.store(d, v128.load(s));
+        for (; d < end; d += 4, s += 4) store<f32>(d, load<f32>(s));
+      }
+    }
+  }
+}

@@ -2,7 +2,7 @@
 // Pointers are byte offsets into the module's memory; the JS side owns all allocation (a bump allocator over
 // [heapBase(), memory end)), so the module itself never allocates and runs with `--runtime stub`.
 
-export { unary, binary, clamp, where, unfold, fold, copy } from './elementwise';
+export { unary, binary, clamp, where, unfold, unfoldRuns, fold, copy } from './elementwise';
 export { reduce, softmax } from './reduce';
 export { matmul, matmulScratchBytes } from './matmul';
 export { adam, sgd } from './optim';

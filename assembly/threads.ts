@@ -1,7 +1,7 @@
 // Entry point of the threaded build: the same kernels as assembly/index.ts, compiled with --enable threads
 // against an imported shared memory, plus the job loop that the worker pool runs (assembly/jobs.ts).
 
-export { unary, binary, clamp, where, unfold, fold, copy } from './elementwise';
+export { unary, binary, clamp, where, unfold, unfoldRuns, fold, copy } from './elementwise';
 export { reduce, softmax } from './reduce';
 export { matmul, matmulScratchBytes } from './matmul';
 export { adam, sgd } from './optim';

@@ -19,8 +19,24 @@ function outSize(size: number, k: number, s: number, p: number, d: number): numb
   return Math.floor((size + 2 * p - d * (k - 1) - 1) / s) + 1;
 }
 
+// The last few window maps, by geometry: a network calls the same convolutions every step, and backends may
+// derive and cache their own plans per map.
+const windowCache = new Map<string, { oh: number; ow: number; index: Int32Array }>();
+const WINDOW_CACHE_SIZE = 16;
+
 /** For unfold/fold: output positions (oh, ow) and, per (kernel offset, position), the input index or -1 (padding). */
 function windowIndex(h: number, w: number, win: Window2d): { oh: number; ow: number; index: Int32Array } {
+  const key = `${h},${w},${win.kernel},${win.stride},${win.padding},${win.dilation}`;
+  let hit = windowCache.get(key);
+  if (hit === undefined) {
+    hit = buildWindowIndex(h, w, win);
+    if (windowCache.size >= WINDOW_CACHE_SIZE) windowCache.delete(windowCache.keys().next().value!);
+    windowCache.set(key, hit);
+  }
+  return hit;
+}
+
+function buildWindowIndex(h: number, w: number, win: Window2d): { oh: number; ow: number; index: Int32Array } {
   const [kh, kw] = win.kernel, [sh, sw] = win.stride, [ph, pw] = win.padding, [dh, dw] = win.dilation;
   const oh = outSize(h, kh, sh, ph, dh), ow = outSize(w, kw, sw, pw, dw);
   const L = oh * ow;

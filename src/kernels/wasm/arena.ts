@@ -18,6 +18,7 @@ export interface KernelExports {
     s3: number): void;
   unfold(x: number, index: number, out: number, blocks: number, plane: number, len: number): void;
   fold(cols: number, index: number, out: number, blocks: number, plane: number, len: number): void;
+  unfoldRuns(x: number, runs: number, count: number, out: number, blocks: number, plane: number, len: number): void;
   conv2d(x: number, w: number, out: number, n: number, c: number, plane: number, o: number, kk: number, len: number,
     index: number, cols: number, scratch: number): void;
   conv2dDirect(x: number, w: number, out: number, n: number, c: number, h: number, wd: number, o: number, kh: number,

@@ -303,7 +303,29 @@ function where(cond: View, a: View, b: View, out: TypedArray, shape: Shape): voi
   out.set(ar.f32.subarray(po >>> 2, (po >>> 2) + n));
 }
 
-// unfold and fold: one kernel each, chosen by `fold`.
+// Runs of consecutive input indices (or of padding) in unfold's window maps, as (r, i, n) triples, for each
+// map seen: the op layer reuses one map per geometry, so each is scanned once.
+const windowRuns = new WeakMap<Int32Array, Int32Array>();
+
+function runsOf(index: Int32Array, len: number): Int32Array {
+  let runs = windowRuns.get(index);
+  if (runs === undefined) {
+    const triples: number[] = [];
+    for (let r = 0; r < len;) {
+      const i = index[r]!;
+      let n = 1;
+      while (r + n < len && (i < 0 ? index[r + n]! < 0 : index[r + n] === i + n)) n++;
+      triples.push(r, i < 0 ? -1 : i, n);
+      r += n;
+    }
+    runs = Int32Array.from(triples);
+    windowRuns.set(index, runs);
+  }
+  return runs;
+}
+
+// unfold and fold: one kernel each, chosen by `fold`. unfold copies runs of consecutive elements when the
+// window map has them (on average at least 4 elements a run), else gathers element by element.
 function slidingWindow(fold: boolean, x: TypedArray, index: Int32Array, out: TypedArray, blocks: number, plane: number, len: number): void {
   const inN = blocks * (fold ? len : plane), outN = blocks * (fold ? plane : len);
   const ar = getArena();
@@ -313,11 +335,18 @@ function slidingWindow(fold: boolean, x: TypedArray, index: Int32Array, out: Typ
     else tsBackend.unfold(x, index, out, blocks, plane, len);
     return;
   }
+  const runs = fold ? null : runsOf(index, len);
   const px = ar.alloc(inN * 4), pi = ar.alloc(len * 4), po = ar.alloc(outN * 4);
   ar.f32.set(x.length === inN ? x : x.subarray(0, inN), px >>> 2);
-  ar.i32.set(index.length === len ? index : index.subarray(0, len), pi >>> 2);
-  if (fold) ar.ex.fold(px, pi, po, blocks, plane, len);
-  else ar.ex.unfold(px, pi, po, blocks, plane, len);
+  if (runs !== null && runs.length * 4 <= len * 3) {
+    // The runs take 12 bytes each, no more than the 4 per element of the map they replace.
+    ar.i32.set(runs, pi >>> 2);
+    ar.ex.unfoldRuns(px, pi, runs.length / 3, po, blocks, plane, len);
+  } else {
+    ar.i32.set(index.length === len ? index : index.subarray(0, len), pi >>> 2);
+    if (fold) ar.ex.fold(px, pi, po, blocks, plane, len);
+    else ar.ex.unfold(px, pi, po, blocks, plane, len);
+  }
   out.set(ar.f32.subarray(po >>> 2, (po >>> 2) + outN));
 }
 
