@@ -3,7 +3,7 @@ import { fmtShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { getBackend } from '../kernels/index.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
-import { apply, defineOp, type ForwardCtx, type OpDef } from './registry.js';
+import { apply, defineOp, type OpDef } from './registry.js';
 import { castRaw, contiguousData, empty, sumTangents, wrap } from './util.js';
 
 /** Geometry of a sliding 2-d window: kernel size, stride, zero padding and dilation, each (height, width). */
@@ -144,19 +144,28 @@ export function unfold(x: Tensor, kernel: Size2, opts: Window2dOptions = {}): Te
 export const conv2dOp: OpDef<UnfoldAttrs> = defineOp<UnfoldAttrs>({
   name: 'conv2d',
   forward: ([x, weight], attrs, ctx) => {
-    if (ctx.recording && weight!.requiresGrad) return convThroughColumns(x!, weight!, attrs, ctx);
-    if (ctx.recording) ctx.save(x!, weight!);
     const [n, c, h, w] = x!.shape as [number, number, number, number];
     const o = weight!.shape[0]!;
     const dtype = promoteTypes(x!.dtype, weight!.dtype);
     // Integer convolutions run in float64, exact for every int32 product sum below 2^53, as matmul does.
     const work: DType = isFloating(dtype) ? dtype : 'float64';
     const { oh, ow, index } = windowIndex(h, w, attrs);
-    const L = oh * ow;
+    const kk = attrs.kernel[0] * attrs.kernel[1], L = oh * ow, ck = c * kk;
+    const xd = contiguousData(x!, work), wd = contiguousData(weight!, work);
     const out = allocate(work, n * o * L);
-    const [kh, kw] = attrs.kernel, [sh, sw] = attrs.stride, [ph, pw] = attrs.padding, [dh, dw] = attrs.dilation;
-    getBackend().conv2d(contiguousData(x!, work), contiguousData(weight!, work), index, out, n, c, o,
-      { h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow });
+    if (ctx.recording && weight!.requiresGrad) {
+      // Through the columns, kept for dW: out[b] = W · columns[b], the weight broadcast over the batch.
+      const cols = allocate(work, n * ck * L);
+      getBackend().unfold(xd, index, cols, n * c, h * w, kk * L);
+      const batch = Array.from({ length: n }, (_, b) => b * ck * L);
+      getBackend().matmul({ data: wd, offsets: new Int32Array(n), rowStride: ck, colStride: 1 },
+        { data: cols, offsets: batch, rowStride: L, colStride: 1 }, out, n, o, L, ck);
+      ctx.save(x!, weight!, wrap(cols, [n, ck, L], work));
+    } else {
+      if (ctx.recording) ctx.save(x!, weight!);
+      const [kh, kw] = attrs.kernel, [sh, sw] = attrs.stride, [ph, pw] = attrs.padding, [dh, dw] = attrs.dilation;
+      getBackend().conv2d(xd, wd, index, out, n, c, o, { h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow });
+    }
     const result = wrap(out, [n, o, oh, ow], work);
     return work === dtype ? result : castRaw(result, dtype);
   },
@@ -177,25 +186,6 @@ export const conv2dOp: OpDef<UnfoldAttrs> = defineOp<UnfoldAttrs>({
   // Each output element is a dot product over C·kh·kw weights.
   flops: ([, weight], out) => 2 * out.size * (weight!.size / weight!.shape[0]!),
 });
-
-/** The forward pass through im2col columns, kept for dW: `out[b] = W · columns[b]`, the weight broadcast over the batch. */
-function convThroughColumns(x: Tensor, weight: Tensor, attrs: UnfoldAttrs, ctx: ForwardCtx): Tensor {
-  const [n, c, h, w] = x.shape as [number, number, number, number];
-  const o = weight.shape[0]!;
-  const dtype = promoteTypes(x.dtype, weight.dtype);
-  const work: DType = isFloating(dtype) ? dtype : 'float64';
-  const { oh, ow, index } = windowIndex(h, w, attrs);
-  const kk = attrs.kernel[0] * attrs.kernel[1], L = oh * ow, ck = c * kk;
-  const cols = allocate(work, n * ck * L);
-  getBackend().unfold(contiguousData(x, work), index, cols, n * c, h * w, kk * L);
-  const out = allocate(work, n * o * L);
-  const batch = Array.from({ length: n }, (_, b) => b * ck * L);
-  getBackend().matmul({ data: contiguousData(weight, work), offsets: new Int32Array(n), rowStride: ck, colStride: 1 },
-    { data: cols, offsets: batch, rowStride: L, colStride: 1 }, out, n, o, L, ck);
-  ctx.save(x, weight, wrap(cols, [n, ck, L], work));
-  const result = wrap(out, [n, o, oh, ow], work);
-  return work === dtype ? result : castRaw(result, dtype);
-}
 
 /**
  * 2-d convolution (PyTorch's cross-correlation): input `[N, C, H, W]`, weight `[O, C, kh, kw]`, optional bias
