@@ -3,21 +3,24 @@ import { gemm } from './matmul';
 
 /**
  * 2-d convolution of `n` images, one image at a time: im2col of image b (its `c` planes of `plane` floats,
- * gathered through `index` as in `unfold`) into `cols` (c·kk rows of `len`), then
- * `out[b] (o × len) = W (o × c·kk) · cols` with the blocked matmul. `cols` holds c·kk·len floats and
- * `scratch` `matmulScratchBytes(len)` bytes; only one image's columns exist at a time.
+ * gathered through `index` as in `unfold`) into columns (c·kk rows of `len`), then
+ * `out[b] (o × len) = W (o × c·kk) · columns` with the blocked matmul. `scratch` holds `matmulScratchBytes(len)`
+ * bytes. When `keep` is 0, `cols` holds one image's c·kk·len floats, reused for every image; otherwise it holds
+ * every image's columns one after another (the caller keeps them for the weight's gradient).
  *
  * @example
  * ```ts
- * exports.conv2d(x, w, out, 32, 1, 784, 8, 25, 576, index, cols, scratch);
+ * exports.conv2d(x, w, out, 32, 1, 784, 8, 25, 576, index, cols, 0, scratch);
  * ```
  */
 export function conv2d(x: usize, w: usize, out: usize, n: i32, c: i32, plane: i32, o: i32, kk: i32, len: i32,
-  index: usize, cols: usize, scratch: usize): void {
+  index: usize, cols: usize, keep: i32, scratch: usize): void {
   const ck = c * kk;
+  const step: usize = keep != 0 ? (<usize>ck * <usize>len) << 2 : 0;
   for (let b = 0; b < n; b++) {
-    unfold(x + ((<usize>b * <usize>c * <usize>plane) << 2), index, cols, c, plane, kk * len);
-    gemm(w, ck, 1, cols, len, 1, out + ((<usize>b * <usize>o * <usize>len) << 2), <usize>len << 2, o, len, ck, scratch);
+    const colsB = cols + <usize>b * step;
+    unfold(x + ((<usize>b * <usize>c * <usize>plane) << 2), index, colsB, c, plane, kk * len);
+    gemm(w, ck, 1, colsB, len, 1, out + ((<usize>b * <usize>o * <usize>len) << 2), <usize>len << 2, o, len, ck, scratch);
   }
 }
 

@@ -1,104 +1,11 @@
-import { exp4, log4, sigmoid4, signMask, sincos4, splatOne, tanh4 } from './vmath';
+// The float32 elementwise kernels that take more than one lane function: clamp, the row loops of the binary
+// kernels (their per-kernel lane functions are in binary-lanes.ts, selected by the generated arith4/cmp4), where,
+// strided copy, and the sliding-window gathers. Buffers come from the JS bump allocator padded to 64 bytes, so
+// every loop runs whole vectors (16 floats for the byte-writing comparisons) and may read and write up to 15
+// elements past its end.
 
-// Operation codes shared with src/kernels/wasm/index.ts (UNARY_CODES, BINARY_CODES there).
-const U_NEG = 0, U_EXP = 1, U_LOG = 2, U_SQRT = 3, U_ABS = 4, U_SIN = 5, U_COS = 6, U_TANH = 7,
-  U_SIGMOID = 8, U_RELU = 9, U_SIGN = 10;
-// The comparisons come last: every code from B_EQ on writes bytes (assembly/jobs.ts relies on it too).
-const B_ADD = 0, B_SUB = 1, B_MUL = 2, B_DIV = 3, B_POW = 4, B_MAX = 5, B_MIN = 6,
-  B_TANH_BWD = 7, B_SIGMOID_BWD = 8, B_RELU_BWD = 9,
-  B_EQ = 10, B_NE = 11, B_LT = 12, B_LE = 13, B_GT = 14, B_GE = 15;
-
-// Beyond this the float64 Cody–Waite reduction in sincos4 is no longer exact enough; such lanes (and Inf)
-// go through libm, which does the full Payne–Hanek reduction.
-const SIN_FAST_LIMIT: f32 = 1.0e8;
-
-// Buffers come from the JS bump allocator padded to 64 bytes, so every loop below runs whole vectors (16
-// floats for the byte-writing comparisons) and may read and write up to 15 elements past `n`.
-// The transcendental loops take two vectors per iteration: each is one long dependency chain, and two
-// independent chains side by side ran 35% faster than relying on out-of-order overlap of iterations.
-
-/**
- * `out[i] = op(x[i])` for `i < n` over float32. `out` may equal `x`: every vector is loaded before it is
- * stored, so the backend computes in place and copies one buffer each way.
- *
- * @example
- * ```ts
- * exports.unary(1, p, p, n); // exp, in place, on n floats at byte offset p
- * ```
- */
-export function unary(op: i32, x: usize, out: usize, n: i32): void {
-  const end = x + (<usize>n << 2);
-  let o = out;
-  switch (op) {
-    case U_NEG: for (let p = x; p < end; p += 16, o += 16) v128.store(o, f32x4.neg(v128.load(p))); break;
-    case U_EXP:
-      for (let p = x; p < end; p += 32, o += 32) {
-        const a = exp4(v128.load(p)), b = exp4(v128.load(p, 16));
-        v128.store(o, a);
-        v128.store(o, b, 16);
-      }
-      break;
-    case U_LOG:
-      for (let p = x; p < end; p += 32, o += 32) {
-        const a = log4(v128.load(p)), b = log4(v128.load(p, 16));
-        v128.store(o, a);
-        v128.store(o, b, 16);
-      }
-      break;
-    case U_SQRT: for (let p = x; p < end; p += 16, o += 16) v128.store(o, f32x4.sqrt(v128.load(p))); break;
-    case U_ABS: for (let p = x; p < end; p += 16, o += 16) v128.store(o, f32x4.abs(v128.load(p))); break;
-    case U_SIN: sinCosLoop(x, out, n, false); break;
-    case U_COS: sinCosLoop(x, out, n, true); break;
-    case U_TANH:
-      for (let p = x; p < end; p += 32, o += 32) {
-        const a = tanh4(v128.load(p)), b = tanh4(v128.load(p, 16));
-        v128.store(o, a);
-        v128.store(o, b, 16);
-      }
-      break;
-    case U_SIGMOID:
-      for (let p = x; p < end; p += 32, o += 32) {
-        const a = sigmoid4(v128.load(p)), b = sigmoid4(v128.load(p, 16));
-        v128.store(o, a);
-        v128.store(o, b, 16);
-      }
-      break;
-    case U_RELU:
-      // Keep x where x > 0 or x is NaN, else +0 (also for -0), as the TS backend does.
-      for (let p = x; p < end; p += 16, o += 16) {
-        const v = v128.load(p);
-        v128.store(o, v128.and(v, v128.or(f32x4.gt(v, f32x4.splat(0)), f32x4.ne(v, v))));
-      }
-      break;
-    case U_SIGN:
-      // PyTorch's (0 < x) - (x < 0), as the TS backend: +0 for ±0 and for NaN.
-      for (let p = x; p < end; p += 16, o += 16) {
-        const v = v128.load(p);
-        const zero = f32x4.splat(0), one = splatOne();
-        const pos = v128.and(f32x4.gt(v, zero), one);
-        const neg = v128.and(f32x4.lt(v, zero), v128.or(one, signMask()));
-        v128.store(o, v128.or(pos, neg));
-      }
-      break;
-    default: unreachable();
-  }
-}
-
-function sinCosLoop(x: usize, out: usize, n: i32, cosine: bool): void {
-  const end = x + (<usize>n << 2);
-  let o = out;
-  for (let p = x; p < end; p += 16, o += 16) {
-    const v = v128.load(p);
-    if (v128.any_true(f32x4.ge(f32x4.abs(v), f32x4.splat(SIN_FAST_LIMIT)))) {
-      for (let l: usize = 0; l < 16; l += 4) {
-        const s = <f64>load<f32>(p + l);
-        store<f32>(o + l, <f32>(cosine ? Math.cos(s) : Math.sin(s)));
-      }
-    } else {
-      v128.store(o, sincos4(v, cosine));
-    }
-  }
-}
+import { arith4, cmp4, B_FIRST_COMPARE, B_MUL, B_POW } from './codes.generated';
+import { splatOne } from './vmath';
 
 /**
  * `out[i] = min(max(x[i], lo), hi)` in that order, as the TS backend and PyTorch (every element becomes `hi`
@@ -114,36 +21,6 @@ export function clamp(x: usize, out: usize, n: i32, lo: f32, hi: f32): void {
   const vlo = f32x4.splat(lo), vhi = f32x4.splat(hi);
   let o = out;
   for (let p = x; p < end; p += 16, o += 16) v128.store(o, f32x4.pmin(f32x4.pmax(v128.load(p), vlo), vhi));
-}
-
-@inline function arith4(op: i32, a: v128, b: v128): v128 {
-  switch (op) {
-    case B_ADD: return f32x4.add(a, b);
-    case B_SUB: return f32x4.sub(a, b);
-    case B_MUL: return f32x4.mul(a, b);
-    case B_DIV: return f32x4.div(a, b);
-    // a > b ? a : b (first operand on ties, so maximum(0, -0) = -0 as in the TS backend), NaN if either is;
-    // a + b is NaN exactly when one of them is.
-    case B_MAX: return v128.bitselect(f32x4.add(a, b), f32x4.pmax(b, a), v128.or(f32x4.ne(a, a), f32x4.ne(b, b)));
-    case B_MIN: return v128.bitselect(f32x4.add(a, b), f32x4.pmin(b, a), v128.or(f32x4.ne(a, a), f32x4.ne(b, b)));
-    // Activation gradients with a = g, b = y: g·(1 − y²), g·(1 − y)·y, and g cut where y ≤ 0 (kept for NaN y).
-    case B_TANH_BWD: return f32x4.mul(a, f32x4.sub(f32x4.splat(1), f32x4.mul(b, b)));
-    case B_SIGMOID_BWD: return f32x4.mul(f32x4.mul(a, f32x4.sub(f32x4.splat(1), b)), b);
-    case B_RELU_BWD: return v128.andnot(a, f32x4.le(b, f32x4.splat(0)));
-    default: return f32x4.splat(0);
-  }
-}
-
-@inline function cmp4(op: i32, a: v128, b: v128): v128 {
-  switch (op) {
-    case B_EQ: return f32x4.eq(a, b);
-    case B_NE: return f32x4.ne(a, b);
-    case B_LT: return f32x4.lt(a, b);
-    case B_LE: return f32x4.le(a, b);
-    case B_GT: return f32x4.gt(a, b);
-    case B_GE: return f32x4.ge(a, b);
-    default: return f32x4.splat(0);
-  }
 }
 
 // One row of an arithmetic kernel. `sa`/`sb` say the operand is a single value splatted over the row; the
@@ -228,48 +105,20 @@ function powRow(pa: usize, sa: bool, pb: usize, sb: bool, po: usize, cols: i32):
   for (let o = po; o < end; o += 16, pa += 16) v128.store(o, f32x4.div(one, v128.load(pa)));
 }
 
-@inline function binaryRows(op: i32, a: usize, aRow: isize, sa: bool, b: usize, bRow: isize, sb: bool,
+/**
+ * The rows of one binary kernel: `op` is a constant at every call site (the generated dispatch), so each kernel
+ * gets its own loops with the lane function inlined.
+ *
+ * @example `binaryRows(B_ADD, a, aRow, sa, b, bRow, sb, out, rows, cols)`
+ */
+@inline export function binaryRows(op: i32, a: usize, aRow: isize, sa: bool, b: usize, bRow: isize, sb: bool,
   out: usize, rows: i32, cols: i32): void {
-  const ostep: isize = op >= B_EQ ? <isize>cols : <isize>cols << 2;
+  const ostep: isize = op >= B_FIRST_COMPARE ? <isize>cols : <isize>cols << 2;
   for (let r = 0; r < rows; r++) {
     const pa = a + aRow * r, pb = b + bRow * r, po = out + ostep * r;
     if (op == B_POW) powRow(pa, sa, pb, sb, po, cols);
-    else if (op >= B_EQ) cmpRow(op, pa, sa, pb, sb, po, cols);
+    else if (op >= B_FIRST_COMPARE) cmpRow(op, pa, sa, pb, sb, po, cols);
     else arithRow(op, pa, sa, pb, sb, po, cols);
-  }
-}
-
-/**
- * `out = op(a, b)` over `rows × cols`. Row `r` of `a` starts at byte `a + r·aRow`; within a row `a` is
- * contiguous, or a single value when `sa` is set (likewise `b`). `out` is contiguous: float32, or one byte per
- * element for the comparisons. Rows are written in order, so the whole-vector overrun of one row lands in the
- * next row before that row is computed.
- *
- * @example
- * ```ts
- * exports.binary(0, a, 4 * cols, 0, bias, 0, 0, out, rows, cols); // out = a + bias (row broadcast)
- * ```
- */
-export function binary(op: i32, a: usize, aRow: isize, sa: bool, b: usize, bRow: isize, sb: bool,
-  out: usize, rows: i32, cols: i32): void {
-  switch (op) {
-    case B_ADD: binaryRows(B_ADD, a, aRow, sa, b, bRow, sb, out, rows, cols); break;
-    case B_SUB: binaryRows(B_SUB, a, aRow, sa, b, bRow, sb, out, rows, cols); break;
-    case B_MUL: binaryRows(B_MUL, a, aRow, sa, b, bRow, sb, out, rows, cols); break;
-    case B_DIV: binaryRows(B_DIV, a, aRow, sa, b, bRow, sb, out, rows, cols); break;
-    case B_POW: binaryRows(B_POW, a, aRow, sa, b, bRow, sb, out, rows, cols); break;
-    case B_MAX: binaryRows(B_MAX, a, aRow, sa, b, bRow, sb, out, rows, cols); break;
-    case B_MIN: binaryRows(B_MIN, a, aRow, sa, b, bRow, sb, out, rows, cols); break;
-    case B_TANH_BWD: binaryRows(B_TANH_BWD, a, aRow, sa, b, bRow, sb, out, rows, cols); break;
-    case B_SIGMOID_BWD: binaryRows(B_SIGMOID_BWD, a, aRow, sa, b, bRow, sb, out, rows, cols); break;
-    case B_RELU_BWD: binaryRows(B_RELU_BWD, a, aRow, sa, b, bRow, sb, out, rows, cols); break;
-    case B_EQ: binaryRows(B_EQ, a, aRow, sa, b, bRow, sb, out, rows, cols); break;
-    case B_NE: binaryRows(B_NE, a, aRow, sa, b, bRow, sb, out, rows, cols); break;
-    case B_LT: binaryRows(B_LT, a, aRow, sa, b, bRow, sb, out, rows, cols); break;
-    case B_LE: binaryRows(B_LE, a, aRow, sa, b, bRow, sb, out, rows, cols); break;
-    case B_GT: binaryRows(B_GT, a, aRow, sa, b, bRow, sb, out, rows, cols); break;
-    case B_GE: binaryRows(B_GE, a, aRow, sa, b, bRow, sb, out, rows, cols); break;
-    default: unreachable();
   }
 }
 

@@ -2,11 +2,14 @@
 // Pointers are byte offsets into the module's memory; the JS side owns all allocation (a bump allocator over
 // [heapBase(), memory end)), so the module itself never allocates and runs with `--runtime stub`.
 
-export { unary, binary, clamp, where, unfold, unfoldRuns, fold, copy } from './elementwise';
+export { unary } from './codes.generated';
+export { binary } from './binary.generated';
+export { clamp, where, unfold, unfoldRuns, fold, copy } from './elementwise';
 export { reduce, softmax } from './reduce';
 export { matmul, matmulScratchBytes } from './matmul';
 export { adam, sgd } from './optim';
 export { conv2d, conv2dDirect } from './conv';
+export { maxPool2d, scatterAddRows } from './pool';
 
 /**
  * First byte after the module's static data: where the JS allocator may start.

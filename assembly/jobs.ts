@@ -20,7 +20,9 @@
 // compare-exchange then fails, because the tag has changed, so it never runs a job with half-written
 // arguments; and the main thread never waits for a worker that has no job, only for claimed jobs.
 
-import { binary, clamp, unary } from './elementwise';
+import { binary } from './binary.generated';
+import { B_FIRST_COMPARE, K_BINARY, K_CLAMP, K_MATMUL, K_UNARY, unary } from './codes.generated';
+import { clamp } from './elementwise';
 import { gemm } from './matmul';
 
 const CLAIM = 16;
@@ -29,10 +31,6 @@ const SCRATCH_STRIDE = 28;
 const SCRATCH_BASE = 32;
 const ARGS = 40;
 
-const K_MATMUL = 1;
-const K_UNARY = 2;
-const K_CLAMP = 3;
-const K_BINARY = 4;
 
 @inline function arg(ctrl: usize, i: i32): i32 {
   return load<i32>(ctrl + ARGS + (<usize>i << 2));
@@ -95,8 +93,8 @@ function binaryJob(ctrl: usize, j: i32): void {
   const rows = arg(ctrl, 8), cols = arg(ctrl, 9), rowChunk = arg(ctrl, 10), colChunk = arg(ctrl, 11);
   const chunks = arg(ctrl, 12);
   const r0 = (j / chunks) * rowChunk, c0 = (j % chunks) * colChunk;
-  // Comparisons (codes from 10, B_EQ in assembly/elementwise.ts) write one byte per element.
-  const eb: usize = op >= 10 ? 1 : 4;
+  // Comparisons write one byte per element.
+  const eb: usize = op >= B_FIRST_COMPARE ? 1 : 4;
   const pa = <usize>(<isize>arg(ctrl, 1) + <isize>r0 * aRow) + (sa ? 0 : <usize>c0 << 2);
   const pb = <usize>(<isize>arg(ctrl, 4) + <isize>r0 * bRow) + (sb ? 0 : <usize>c0 << 2);
   const po = <usize>arg(ctrl, 7) + (<usize>r0 * <usize>cols + <usize>c0) * eb;

@@ -1,7 +1,7 @@
 import { exp4 } from './vmath';
 
-// Operation codes shared with src/kernels/wasm/index.ts (REDUCE_CODES there).
-const R_SUM = 0, R_MAX = 1, R_MIN = 2, R_LSE = 3, R_ARGMAX = 4, R_ARGMIN = 5;
+// Operation codes: generated from src/kernels/catalog.ts.
+import { R_ARGMAX, R_ARGMIN, R_LOGSUMEXP, R_MAX, R_MIN, R_SUM } from './codes.generated';
 
 // Reductions read `x` as [outer, r, inner]. With inner = 1 each row is contiguous and the lanes run along it;
 // otherwise the lanes run along `inner` (four neighbouring output columns at once) and the running values
@@ -246,7 +246,7 @@ export function reduce(op: i32, x: usize, out: usize, outer: i32, r: i32, inner:
         case R_SUM: store<f32>(q, <f32>sumRow(p, r)); break;
         case R_MAX: store<f32>(q, maxRow(p, r, true)); break;
         case R_MIN: store<f32>(q, maxRow(p, r, false)); break;
-        case R_LSE: {
+        case R_LOGSUMEXP: {
           let m = maxRow(p, r, true);
           if (m != m) { store<f32>(q, m); break; }
           if (Mathf.abs(m) == Infinity) m = 0;
@@ -266,7 +266,7 @@ export function reduce(op: i32, x: usize, out: usize, outer: i32, r: i32, inner:
     case R_MIN: maxCols(x, out, outer, r, inner, false); break;
     case R_ARGMAX: argCols(x, out, outer, r, inner, true, scratch); break;
     case R_ARGMIN: argCols(x, out, outer, r, inner, false, scratch); break;
-    case R_LSE: {
+    case R_LOGSUMEXP: {
       const m = scratch, s = scratch + colBytes(inner);
       for (let o = 0; o < outer; o++) {
         const row = x + <usize>o * rowBytes * <usize>inner;

@@ -1,10 +1,13 @@
 // Entry point of the threaded build: the same kernels as assembly/index.ts, compiled with --enable threads
 // against an imported shared memory, plus the job loop that the worker pool runs (assembly/jobs.ts).
 
-export { unary, binary, clamp, where, unfold, unfoldRuns, fold, copy } from './elementwise';
+export { unary } from './codes.generated';
+export { binary } from './binary.generated';
+export { clamp, where, unfold, unfoldRuns, fold, copy } from './elementwise';
 export { reduce, softmax } from './reduce';
 export { matmul, matmulScratchBytes } from './matmul';
 export { adam, sgd } from './optim';
 export { conv2d, conv2dDirect } from './conv';
+export { maxPool2d, scatterAddRows } from './pool';
 export { heapBase } from './index';
 export { runJobs } from './jobs';

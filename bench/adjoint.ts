@@ -59,7 +59,7 @@ function savedBytes<T>(params: readonly Tensor[], fn: () => T): { bytes: number;
   const result = savedTensorsHooks(
     {
       pack(t: Tensor) {
-        if (!paramStorages.has(t.storage)) seen.set(t.storage, t.storage.data.byteLength);
+        if (!paramStorages.has(t.storage)) seen.set(t.storage, t.storage.nbytes);
         return t;
       },
       unpack: (p: unknown) => p as Tensor,

@@ -2,7 +2,7 @@
 // digits and tested on 2,000 others. `npm start -- --help` lists the options.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Generator, getBackend, manualSeed, setBackend } from '../src/index.js';
-import { load, save } from '../src/node.js';
+import { load, save } from '../src/entry-node.js';
 import { splitMnist } from './mnist-data.js';
 import { confusionMatrix, drawDigits, epochLine, formatConfusion, lossPlotSvg, progressLine } from './mnist-report.js';
 import { parseOptions, USAGE, UsageError, type Options } from './mnist-options.js';

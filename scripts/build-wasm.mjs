@@ -1,6 +1,7 @@
 // Build the WebAssembly SIMD kernels: compile assembly/ with AssemblyScript in two flavours, then write each
-// module's bytes as base64 into src/kernels/wasm/binary.ts (single-threaded) and binary-shared.ts (worker
-// pool). Inlining the bytes lets Node and browsers load the modules with no file I/O and no bundler
+// module's bytes as base64 into src/kernels/wasm/module.generated.ts (single-threaded) and
+// module-shared.generated.ts (worker pool). assembly/ imports the op codes that `npm run codegen` generates from
+// src/kernels/catalog.ts, so run that first (`npm run build` does both). Inlining the bytes lets Node and browsers load the modules with no file I/O and no bundler
 // configuration; the generated files are committed, so only people who change assembly/ need this script
 // (and the assemblyscript devDependency).
 //
@@ -25,7 +26,7 @@ const BASE = ['-O3', '--noAssert', '--runtime', 'stub'];
 const FLAVOURS = [
   {
     entry: 'index.ts',
-    file: 'binary.ts',
+    file: 'module.generated.ts',
     name: 'WASM_BASE64',
     flags: ['--enable', 'simd', ...BASE],
     doc: 'The float32 SIMD kernel module (see assembly/index.ts for its exports), base64-encoded.',
@@ -33,7 +34,7 @@ const FLAVOURS = [
   },
   {
     entry: 'threads.ts',
-    file: 'binary-shared.ts',
+    file: 'module-shared.generated.ts',
     name: 'WASM_SHARED_BASE64',
     flags: ['--enable', 'simd,threads', ...BASE, '--importMemory', '--sharedMemory', '--maximumMemory', '16384'],
     doc: 'The same kernels built for a shared, imported memory (`env.memory`), with the worker pool\'s job loop\n' +

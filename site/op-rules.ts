@@ -56,25 +56,33 @@ export function readOpRules(srcDir: string): OpRule[] {
   return rows;
 }
 
-// export const logOp = unaryOp('log', 'input', (g, x) => g.div(x));
+//   log: unaryOp('log', 'input', (g, x) => g.div(x), 'Natural logarithm elementwise.', 'log(x)'),
 function unaryRule(op: string, file: string, lines: readonly string[]): OpRule | null {
-  const re = new RegExp(`unaryOp\\('${op}', '(\\w+)', (.*)\\);\\s*$`);
+  const re = new RegExp(`^\\s+${op}: unaryOp\\('${op}', '(\\w+)', (.*), '[^']*', '[^']*'\\),\\s*$`);
   for (let i = 0; i < lines.length; i++) {
     const m = re.exec(lines[i]!);
-    if (m) return { op, file, line: i + 1, saves: UNARY_SAVES[m[1]!] ?? m[1]!, rule: m[2]! };
+    if (m) return { op, file, line: i + 1, saves: UNARY_SAVES[m[1]!] ?? m[1]!, rule: m[2]!.replace(/, call\)/, ')').replace(/call\(BINARY_OPS\.(\w+), /, '$1(') };
   }
   return null;
 }
 
-// A defineOp({ name: 'matmul', ... backward: ..., jvp: ... }) or binaryOp('mul', { backward: ... }, saves?) block:
+// What a binary op's forward keeps, from the `saves` argument of binaryOp (see src/ops/binary.ts).
+const BINARY_SAVES: Record<string, string> = {
+  NONE: 'nothing',
+  BOTH: 'a, b',
+  '(n) => [n[1]!, n[0]!]': 'b if a needs a gradient, a if b does',
+  '(n) => [n[1]!, n[0]! || n[1]!]': 'b; a if b needs a gradient',
+};
+
+// An entry's block, `name: 'matmul', … backward: …` or `mul: binaryOp('mul', saves, { backward: … }, …)`:
 // the `backward:` property up to the next property at the same indentation.
 function blockRule(op: string, file: string, lines: readonly string[]): OpRule | null {
-  const start = lines.findIndex((l) =>
-    new RegExp(`^export const ${op}Op\\b`).test(l) || new RegExp(`name: '${op}',`).test(l));
+  const binaryStart = new RegExp(`^\\s+${op}: binaryOp\\('${op}', ([^{]*), \\{\\s*$`);
+  const start = lines.findIndex((l) => binaryStart.test(l) || new RegExp(`name: '${op}',`).test(l));
   if (start < 0) return null;
-  let end = lines.findIndex((l, i) => i > start && /^(export |\}\);|function )/.test(l));
+  let end = lines.findIndex((l, i) => i > start && (/^(export |\};|\}\);|function |const )/.test(l) || /^\s{2}\w+: (binaryOp|compareOp)\(/.test(l)));
   if (end < 0) end = lines.length;
-  const block = lines.slice(start, end + 1);
+  const block = lines.slice(start, end);
   const b = block.findIndex((l) => /^\s*backward: /.test(l));
   if (b < 0) return null;
   const indent = /^(\s*)/.exec(block[b]!)![1]!.length;
@@ -85,12 +93,13 @@ function blockRule(op: string, file: string, lines: readonly string[]): OpRule |
     if (l.trim() !== '' && own <= indent && !/^\s*[\])}]+[,;)]*\s*$/.test(l)) break;
     rule.push(l.slice(Math.min(own, indent + 2)).replace(/^\s{0,2}/, '  ').replace(/^\s*([\])}])/, '$1'));
   }
-  const text = rule.join('\n').trimEnd().replace(/,$/, '');
+  const text = rule.join('\n').trimEnd().replace(/,$/, '').replace(/call\((WHERE_OPS\.where|whereOp), /g, 'where(').replace(/\(call, /g, '(').replace(/, call \}/g, ' }');
   const whole = block.join('\n');
-  // What the forward keeps: its ctx.save(...) call, or for binaryOp('add', {...}, false) nothing (the shared
-  // binaryOp forward saves both operands unless its last argument is false).
+  // What the forward keeps: binaryOp's `saves` argument, or the forward's ctx.save(...) call.
+  const binary = binaryStart.exec(lines[start]!);
   const save = /ctx\.save\(([^)]*)\)/.exec(whole);
-  const saves = save ? save[1]!.replace(/!/g, '') : /binaryOp\(/.test(whole) && !/\}, false\);/.test(whole) ? 'a, b' : 'nothing';
+  const saves = binary ? BINARY_SAVES[binary[1]!] ?? 'what its gradients need'
+    : save ? save[1]!.replace(/!/g, '').replace(/ctx\.needsInputGrad\[(\d)\] \? (\w+) : null/g, '$2 if input $1 needs a gradient') : 'nothing';
   return { op, file, line: start + b + 1, saves, rule: text };
 }
 

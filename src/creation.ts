@@ -1,7 +1,11 @@
 import { allocate, checkDType, type DType, type TypedArray } from './dtype.js';
-import { defaultGenerator, type Generator } from './random.js';
+import { defaultDevice, deviceNamed, type Device } from './kernels/index.js';
+import { describe, filledOn } from './ops/buffers.js';
+import { defaultGenerator, Generator } from './random.js';
 import { fmtShape, sizeOf, type Shape } from './shape.js';
-import { Tensor, type NestedArray } from './tensor.js';
+import { MAX_DIMS, Tensor, type NestedArray } from './tensor.js';
+// Creation makes tensors, and every tensor has the op methods: load them with it.
+import './autograd/record.js';
 
 /** Options shared by the creation functions. */
 export interface TensorOptions {
@@ -9,6 +13,8 @@ export interface TensorOptions {
   readonly dtype?: DType;
   /** Make the new tensor a leaf that gradients flow to. */
   readonly requiresGrad?: boolean;
+  /** The device to make it on (default: the current backend's, see `setBackend`). */
+  readonly device?: string;
 }
 
 /** Options of the random creation functions. */
@@ -20,41 +26,90 @@ export interface RandomOptions extends TensorOptions {
 /** What `tensor()` accepts. */
 export type TensorData = NestedArray | readonly number[] | TypedArray | Tensor;
 
+const TENSOR_KEYS = ['dtype', 'requiresGrad', 'device'] as const;
+const RANDOM_KEYS = [...TENSOR_KEYS, 'generator'] as const;
+
+const INT32_MIN = -2147483648, INT32_MAX = 2147483647;
+
+/** Check an options object: an object, with no key but `allowed`, each of the right type. */
+function checkOptions(opts: unknown, allowed: readonly string[], op: string): void {
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts) || opts instanceof Tensor) {
+    throw new Error(`${op}: expected an options object like { dtype: 'float64' }, got ${describe(opts)}.`);
+  }
+  for (const [k, v] of Object.entries(opts)) {
+    if (!allowed.includes(k)) {
+      const camel = k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+      const hint = camel !== k && allowed.includes(camel) ? ` Did you mean '${camel}'?` : '';
+      throw new Error(`${op}: unknown option '${k}'.${hint} The options are ${allowed.join(', ')}.`);
+    }
+    if (v === undefined) continue;
+    if ((k === 'dtype' || k === 'device') && typeof v !== 'string') throw new Error(`${op}: ${k} must be a string, got ${describe(v)}.`);
+    if (k === 'requiresGrad' && typeof v !== 'boolean') throw new Error(`${op}: requiresGrad must be true or false, got ${describe(v)}.`);
+    if (k === 'generator' && !(v instanceof Generator)) throw new Error(`${op}: generator must be a Generator, got ${describe(v)}.`);
+  }
+}
+
+function deviceOf(opts: TensorOptions): Device {
+  return opts.device === undefined ? defaultDevice() : deviceNamed(opts.device);
+}
+
 function finish(data: TypedArray, shape: Shape, dtype: DType, opts: TensorOptions): Tensor {
-  const t = Tensor.fromArray(data, shape, dtype);
+  const t = Tensor.fromHost(data, shape, dtype, deviceOf(opts));
   if (opts.requiresGrad) t.requiresGrad = true;
   return t;
 }
 
-function checkShape(shape: Shape, op: string): void {
-  if (!Array.isArray(shape)) throw new Error(`${op}: shape must be an array of sizes, e.g. [2, 3]; got ${typeof shape}.`);
-  for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) {
-      throw new Error(`${op}: invalid shape ${fmtShape(shape)}: sizes must be non-negative integers.`);
+/**
+ * Check a shape given to a creation function: a list of non-negative integer sizes, at most 64 of them, with an
+ * element count a tensor can hold. Refused at the call, never as a RangeError later.
+ */
+function checkShape(shape: unknown, op: string): Shape {
+  if (!Array.isArray(shape)) throw new Error(`${op}: shape must be an array of sizes, e.g. [2, 3]; got ${describe(shape)}.`);
+  if (shape.length > MAX_DIMS) throw new Error(`${op}: ${shape.length} dimensions given, but a tensor has at most ${MAX_DIMS} (as in PyTorch).`);
+  shape.forEach((d: unknown, i) => {
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
+      throw new Error(`${op}: invalid shape [${shape.map(String).join(', ')}]: sizes must be non-negative integers, got ${describe(d)} at dimension ${i}.`);
     }
-  }
-  const n = sizeOf(shape);
+  });
+  const n = sizeOf(shape as number[]);
   if (n > 2 ** 31 - 1) {
-    throw new Error(`${op}: shape ${fmtShape(shape)} has ${n} elements, more than a typed array can hold (2^31 - 1). Use a smaller shape.`);
+    throw new Error(`${op}: shape ${fmtShape(shape as number[])} has ${n} elements, more than a typed array can hold (2^31 - 1). Use a smaller shape.`);
   }
+  return shape as number[];
 }
 
-function dtypeOfArray(a: TypedArray): DType {
+function dtypeOfArray(a: TypedArray, op: string): DType {
   if (a instanceof Float64Array) return 'float64';
   if (a instanceof Int32Array) return 'int32';
   if (a instanceof Uint8Array) return 'bool';
-  return 'float32';
+  if (a instanceof Float32Array) return 'float32';
+  throw new Error(
+    `${op}: ${describe(a)} is not supported; pass a Float32Array, Float64Array, Int32Array, Uint8Array (bool) or a ` +
+      `nested array of numbers. Convert other typed arrays first, e.g. Float64Array.from(data).`,
+  );
 }
 
+/**
+ * Store `values` into `out` as `dtype`: booleans as 0/1, bool as `x !== 0`, int32 by truncation, refusing
+ * values that do not fit (PyTorch: "value cannot be converted to type int32_t without overflow").
+ */
 function store(out: TypedArray, values: ArrayLike<number | boolean>, dtype: DType, op: string): void {
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     const x = typeof v === 'boolean' ? (v ? 1 : 0) : v;
-    if (dtype === 'int32' && !Number.isFinite(x)) {
-      throw new Error(`${op}: cannot convert ${x} (element ${i}) to int32: integer tensors hold finite values only.`);
-    }
-    out[i] = dtype === 'bool' ? (x !== 0 ? 1 : 0) : dtype === 'int32' ? Math.trunc(x) : x;
+    if (dtype === 'int32') out[i] = toInt32(x, op, ` (element ${i})`);
+    else out[i] = dtype === 'bool' ? (x !== 0 ? 1 : 0) : x;
   }
+}
+
+/** `x` truncated toward zero as an int32, or an error naming the value when it is not finite or does not fit. */
+function toInt32(x: number, op: string, where = ''): number {
+  if (!Number.isFinite(x)) throw new Error(`${op}: cannot convert ${x}${where} to int32: integer tensors hold finite values only.`);
+  const t = Math.trunc(x);
+  if (t < INT32_MIN || t > INT32_MAX) {
+    throw new Error(`${op}: value ${x}${where} cannot be converted to int32 without overflow (int32 holds ${INT32_MIN} to ${INT32_MAX}; adjoint has no int64). Use dtype 'float64' for larger values.`);
+  }
+  return t;
 }
 
 /** Walk nested arrays, checking they are rectangular and numeric; returns the shape and the flat values. */
@@ -62,40 +117,49 @@ function flattenNested(data: NestedArray): { shape: number[]; values: (number | 
   const shape: number[] = [];
   let probe: NestedArray = data;
   while (Array.isArray(probe)) {
+    if (shape.length === MAX_DIMS) throw new Error(`tensor: the data is nested more than ${MAX_DIMS} levels deep, but a tensor has at most ${MAX_DIMS} dimensions.`);
     shape.push(probe.length);
     if (probe.length === 0) break;
     probe = probe[0]!;
   }
   const values: (number | boolean)[] = [];
   let bools = true;
-  const visit = (v: NestedArray, depth: number, path: number[]): void => {
+  // Iterative (a stack of positions), so that the walk itself never runs out of call stack.
+  const stack: { v: NestedArray; depth: number; path: number[] }[] = [{ v: data, depth: 0, path: [] }];
+  while (stack.length) {
+    const { v, depth, path } = stack.pop()!;
     if (depth < shape.length) {
       if (!Array.isArray(v)) {
-        throw new Error(`tensor: ragged nested array: expected a sequence of length ${shape[depth]} at dim ${depth} (index [${path.join(', ')}]), got a ${typeof v}. Every row must have the same length.`);
+        throw new Error(`tensor: ragged nested array: expected a sequence of length ${shape[depth]} at dim ${depth} (index [${path.join(', ')}]), got ${describe(v)}. Every row must have the same length.`);
       }
       if (v.length !== shape[depth]) {
         throw new Error(`tensor: ragged nested array: expected a sequence of length ${shape[depth]} at dim ${depth} (got ${v.length}) at index [${path.join(', ')}]. Every row must have the same length.`);
       }
-      for (let i = 0; i < v.length; i++) visit(v[i]!, depth + 1, [...path, i]);
-      return;
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i]!, depth: depth + 1, path: [...path, i] });
+      continue;
     }
     if (Array.isArray(v)) {
       throw new Error(`tensor: ragged nested array: expected a number at index [${path.join(', ')}], got a sequence. Every row must have the same depth.`);
     }
     if (typeof v !== 'number' && typeof v !== 'boolean') {
-      const shown = typeof v === 'string' ? `the string '${v}'` : v === null ? 'null' : v === undefined ? 'undefined' : `${typeof v === 'object' ? 'an' : 'a'} ${typeof v}`;
-      throw new Error(`tensor: element at index [${path.join(', ')}] is ${shown}; tensor data must be numbers or booleans.`);
+      throw new Error(`tensor: element at index [${path.join(', ')}] is ${describe(v)}; tensor data must be numbers or booleans.`);
     }
     if (typeof v === 'number') bools = false;
     values.push(v);
-  };
-  visit(data, 0, []);
+  }
   return { shape, values, bools: bools && values.length > 0 };
 }
 
+function checkCount(shape: Shape, count: number, op: string): void {
+  if (sizeOf(shape) !== count) {
+    throw new Error(`${op}: shape ${fmtShape(shape)} needs ${sizeOf(shape)} elements but the data has ${count}. Pass a shape whose sizes multiply to ${count}, or data of ${sizeOf(shape)} elements.`);
+  }
+}
+
 /**
- * Create a tensor from a number, nested arrays, or a flat array / typed array with `shape`.
- * Numbers give float32 by default, booleans give bool, typed arrays keep their type.
+ * Create a tensor from a number, nested arrays, a flat array or typed array with `shape`, or another tensor (a
+ * copy). Numbers give float32 by default, booleans give bool, typed arrays keep their type (a Uint8Array is bool:
+ * nonzero bytes become 1).
  *
  * @example
  * ```ts
@@ -105,40 +169,38 @@ function flattenNested(data: NestedArray): { shape: number[]; values: (number | 
  * ```
  */
 export function tensor(data: TensorData, opts: TensorOptions & { readonly shape?: readonly number[] } = {}): Tensor {
+  checkOptions(opts, [...TENSOR_KEYS, 'shape'], 'tensor');
+  const shape = opts.shape === undefined ? undefined : checkShape(opts.shape, 'tensor');
   if (data instanceof Tensor) {
     const dtype = opts.dtype ? checkDType(opts.dtype, 'tensor') : data.dtype;
-    const out = allocate(dtype, data.size);
-    store(out, data.data(), dtype, 'tensor');
-    return finish(out, opts.shape ?? data.shape, dtype, opts);
+    const values = data.data();
+    if (shape) checkCount(shape, values.length, 'tensor');
+    const out = allocate(dtype, values.length);
+    store(out, values, dtype, 'tensor');
+    return finish(out, shape ?? data.shape, dtype, opts);
   }
   if (ArrayBuffer.isView(data)) {
     const arr = data as TypedArray;
-    const dtype = opts.dtype ? checkDType(opts.dtype, 'tensor') : dtypeOfArray(arr);
-    const shape = opts.shape ?? [arr.length];
-    checkShape(shape, 'tensor');
-    if (sizeOf(shape) !== arr.length) {
-      throw new Error(`tensor: shape ${fmtShape(shape)} needs ${sizeOf(shape)} elements but the data has ${arr.length}. Pass a shape whose sizes multiply to ${arr.length}, or data of ${sizeOf(shape)} elements.`);
-    }
+    const own = dtypeOfArray(arr, 'tensor');
+    const dtype = opts.dtype ? checkDType(opts.dtype, 'tensor') : own;
+    const s = shape ?? [arr.length];
+    checkCount(s, arr.length, 'tensor');
     const out = allocate(dtype, arr.length);
-    if (dtype === dtypeOfArray(arr)) (out as Float64Array).set(arr as Float64Array);
+    if (dtype === own && dtype !== 'bool') (out as Float64Array).set(arr as Float64Array);
     else store(out, arr, dtype, 'tensor');
-    return finish(out, shape, dtype, opts);
+    return finish(out, s, dtype, opts);
+  }
+  if (typeof data !== 'number' && typeof data !== 'boolean' && !Array.isArray(data)) {
+    throw new Error(`tensor: the data is ${describe(data)}; expected a number, a boolean, nested arrays, a typed array or a Tensor (tensor data must be numbers or booleans).`);
   }
   const { shape: nestedShape, values, bools } = typeof data === 'number' || typeof data === 'boolean'
     ? { shape: [] as number[], values: [data], bools: typeof data === 'boolean' }
-    : flattenNested(data as NestedArray);
+    : flattenNested(data);
   const dtype = opts.dtype ? checkDType(opts.dtype, 'tensor') : bools ? 'bool' : 'float32';
-  let shape: readonly number[] = nestedShape;
-  if (opts.shape) {
-    checkShape(opts.shape, 'tensor');
-    if (sizeOf(opts.shape) !== values.length) {
-      throw new Error(`tensor: shape ${fmtShape(opts.shape)} needs ${sizeOf(opts.shape)} elements but the data has ${values.length}. Pass a shape whose sizes multiply to ${values.length}, or data of ${sizeOf(opts.shape)} elements.`);
-    }
-    shape = opts.shape;
-  }
+  if (shape) checkCount(shape, values.length, 'tensor');
   const out = allocate(dtype, values.length);
   store(out, values, dtype, 'tensor');
-  return finish(out, shape, dtype, opts);
+  return finish(out, shape ?? nestedShape, dtype, opts);
 }
 
 /**
@@ -154,11 +216,14 @@ export function full(shape: readonly number[], value: number, opts: TensorOption
 }
 
 function filled(shape: readonly number[], value: number, opts: TensorOptions, op: string): Tensor {
-  checkShape(shape, op);
+  const s = checkShape(shape, op);
+  checkOptions(opts, TENSOR_KEYS, op);
+  if (typeof value !== 'number' && typeof value !== 'boolean') throw new Error(`${op}: the fill value must be a number, got ${describe(value)}.`);
   const dtype = opts.dtype ? checkDType(opts.dtype, op) : 'float32';
-  const out = allocate(dtype, sizeOf(shape));
-  if (value !== 0) out.fill(dtype === 'bool' ? (value !== 0 ? 1 : 0) : value);
-  return finish(out, [...shape], dtype, opts);
+  const v = dtype === 'int32' ? toInt32(Number(value), op) : Number(value);
+  const t = filledOn(deviceOf(opts), dtype, [...s], v);
+  if (opts.requiresGrad) t.requiresGrad = true;
+  return t;
 }
 
 /** Zeros of `shape`. @example `zeros([2, 3])` */
@@ -171,19 +236,24 @@ export function ones(shape: readonly number[], opts: TensorOptions = {}): Tensor
   return filled(shape, 1, opts, 'ones');
 }
 
-/** Zeros with `t`'s shape and dtype (unless overridden). @example `zerosLike(x)` */
+function likeOptions(t: Tensor, opts: TensorOptions, op: string): TensorOptions {
+  if (!(t instanceof Tensor)) throw new Error(`${op}: expected a Tensor, got ${describe(t)}.`);
+  return { dtype: t.dtype, device: t.device, ...opts };
+}
+
+/** Zeros with `t`'s shape, dtype and device (unless overridden). @example `zerosLike(x)` */
 export function zerosLike(t: Tensor, opts: TensorOptions = {}): Tensor {
-  return full(t.shape, 0, { dtype: t.dtype, ...opts });
+  return full(t.shape, 0, likeOptions(t, opts, 'zerosLike'));
 }
 
-/** Ones with `t`'s shape and dtype (unless overridden). @example `onesLike(x)` */
+/** Ones with `t`'s shape, dtype and device (unless overridden). @example `onesLike(x)` */
 export function onesLike(t: Tensor, opts: TensorOptions = {}): Tensor {
-  return full(t.shape, 1, { dtype: t.dtype, ...opts });
+  return full(t.shape, 1, likeOptions(t, opts, 'onesLike'));
 }
 
-/** `value` with `t`'s shape and dtype (unless overridden). @example `fullLike(x, 0.5)` */
+/** `value` with `t`'s shape, dtype and device (unless overridden). @example `fullLike(x, 0.5)` */
 export function fullLike(t: Tensor, value: number, opts: TensorOptions = {}): Tensor {
-  return full(t.shape, value, { dtype: t.dtype, ...opts });
+  return full(t.shape, value, likeOptions(t, opts, 'fullLike'));
 }
 
 /**
@@ -197,6 +267,10 @@ export function fullLike(t: Tensor, value: number, opts: TensorOptions = {}): Te
  * ```
  */
 export function arange(start: number, end?: number, step = 1, opts: TensorOptions = {}): Tensor {
+  checkOptions(opts, TENSOR_KEYS, 'arange');
+  for (const [name, v] of [['start', start], ['end', end], ['step', step]] as const) {
+    if (v !== undefined && typeof v !== 'number') throw new Error(`arange: ${name} must be a number, got ${describe(v)}.`);
+  }
   const [lo, hi] = end === undefined ? [0, start] : [start, end];
   if (step === 0 || !Number.isFinite(step)) throw new Error(`arange: step must be a finite nonzero number, got ${step}.`);
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) throw new Error(`arange: start and end must be finite, got ${lo} and ${hi}.`);
@@ -206,9 +280,15 @@ export function arange(start: number, end?: number, step = 1, opts: TensorOption
   const n = Math.max(0, Math.ceil((hi - lo) / step));
   const allInt = Number.isInteger(lo) && Number.isInteger(hi) && Number.isInteger(step);
   const dtype = opts.dtype ? checkDType(opts.dtype, 'arange') : allInt ? 'int32' : 'float32';
-  const out = allocate(dtype, n);
-  for (let i = 0; i < n; i++) out[i] = lo + i * step;
-  return finish(out, [n], dtype, opts);
+  if (dtype === 'int32' && n > 0) {
+    toInt32(lo, 'arange', ' (the first value)');
+    toInt32(lo + (n - 1) * step, 'arange', ' (the last value)');
+  }
+  checkShape([n], 'arange');
+  const t = filledOn(deviceOf(opts), dtype, [n], 0);
+  if (n > 0) t.storage.device.backend.arange(dtype, t.buffer, n, lo, step);
+  if (opts.requiresGrad) t.requiresGrad = true;
+  return t;
 }
 
 /**
@@ -220,6 +300,7 @@ export function arange(start: number, end?: number, step = 1, opts: TensorOption
  * ```
  */
 export function linspace(start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor {
+  checkOptions(opts, TENSOR_KEYS, 'linspace');
   if (!Number.isInteger(steps) || steps < 0) throw new Error(`linspace: steps must be a non-negative integer, got ${steps}.`);
   const dtype = opts.dtype ? checkDType(opts.dtype, 'linspace') : 'float32';
   const out = allocate(dtype, steps);
@@ -229,9 +310,8 @@ export function linspace(start: number, end: number, steps: number, opts: Tensor
   const [lo, hi] = dtype === 'float32' || dtype === 'float64' ? [r(start), r(end)] : [Math.trunc(start), Math.trunc(end)];
   const step = r(r(hi - lo) / (steps - 1));
   const half = Math.floor(steps / 2);
-  for (let i = 0; i < steps; i++) {
-    out[i] = steps === 1 ? lo : i < half ? r(lo + r(step * i)) : r(hi - r(step * (steps - i - 1)));
-  }
+  const values = Array.from({ length: steps }, (_, i) => (steps === 1 ? lo : i < half ? r(lo + r(step * i)) : r(hi - r(step * (steps - i - 1)))));
+  store(out, values, dtype, 'linspace');
   return finish(out, [steps], dtype, opts);
 }
 
@@ -245,24 +325,39 @@ export function linspace(start: number, end: number, steps: number, opts: Tensor
  */
 export function eye(n: number, m: number = n, opts: TensorOptions = {}): Tensor {
   checkShape([n, m], 'eye');
+  checkOptions(opts, TENSOR_KEYS, 'eye');
   const dtype = opts.dtype ? checkDType(opts.dtype, 'eye') : 'float32';
-  const out = allocate(dtype, n * m);
-  for (let i = 0; i < Math.min(n, m); i++) out[i * m + i] = 1;
-  return finish(out, [n, m], dtype, opts);
+  const t = filledOn(deviceOf(opts), dtype, [n, m], 0);
+  // The diagonal is a strided view with stride m + 1: one fill kernel writes it.
+  const k = Math.min(n, m);
+  if (k > 0) t.storage.device.backend.fill(dtype, { buffer: t.buffer, offset: 0, strides: [m + 1] }, [k], 1);
+  if (opts.requiresGrad) t.requiresGrad = true;
+  return t;
 }
 
 function randomFill(shape: readonly number[], opts: RandomOptions, op: string, draw: (g: Generator) => number): Tensor {
-  checkShape(shape, op);
+  const s = checkShape(shape, op);
+  checkOptions(opts, RANDOM_KEYS, op);
   const dtype = opts.dtype ? checkDType(opts.dtype, op) : 'float32';
   const g = opts.generator ?? defaultGenerator;
-  const out = allocate(dtype, sizeOf(shape));
-  for (let i = 0; i < out.length; i++) out[i] = draw(g);
-  return finish(out, [...shape], dtype, opts);
+  const values = new Float64Array(sizeOf(s));
+  for (let i = 0; i < values.length; i++) values[i] = draw(g);
+  const out = allocate(dtype, values.length);
+  store(out, values, dtype, op);
+  return finish(out, [...s], dtype, opts);
 }
+
+// The largest float32 below 1: a 53-bit uniform draw within 2^-25 of 1 rounds to 1.0 in float32, which rand()
+// must never return; those draws become this instead (the stream of draws is unchanged).
+const BELOW_ONE_F32 = 1 - 2 ** -24;
 
 /** Uniform samples in [0, 1). @example `rand([2, 3])` */
 export function rand(shape: readonly number[], opts: RandomOptions = {}): Tensor {
-  return randomFill(shape, opts, 'rand', (g) => g.random());
+  const f32 = (opts.dtype ?? 'float32') === 'float32';
+  return randomFill(shape, opts, 'rand', (g) => {
+    const u = g.random();
+    return f32 && Math.fround(u) === 1 ? BELOW_ONE_F32 : u;
+  });
 }
 
 /** Standard normal samples. @example `randn([64, 784])` */
@@ -275,12 +370,17 @@ export function randint(low: number, high: number, shape: readonly number[], opt
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
     throw new Error(`randint: expected integers low < high, got low=${low}, high=${high}.`);
   }
+  if ((opts.dtype ?? 'int32') === 'int32') {
+    toInt32(low, 'randint', ' (low)');
+    toInt32(high - 1, 'randint', ' (high - 1)');
+  }
   return randomFill(shape, { dtype: 'int32', ...opts }, 'randint', (g) => g.int(low, high));
 }
 
 /** A random permutation of `0 … n-1` (int32). @example `randperm(10)` */
 export function randperm(n: number, opts: RandomOptions = {}): Tensor {
   checkShape([n], 'randperm');
+  checkOptions(opts, RANDOM_KEYS, 'randperm');
   const g = opts.generator ?? defaultGenerator;
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) out[i] = i;
@@ -288,5 +388,5 @@ export function randperm(n: number, opts: RandomOptions = {}): Tensor {
     const j = g.int(0, i + 1);
     const t = out[i]!; out[i] = out[j]!; out[j] = t;
   }
-  return Tensor.fromArray(out, [n], 'int32');
+  return finish(out, [n], 'int32', { ...opts, dtype: 'int32' });
 }

@@ -1,5 +1,16 @@
-import type { DType } from './dtype.js';
-import type { Tensor } from './tensor.js';
+import type { DType, TypedArray } from './dtype.js';
+import type { Shape } from './shape.js';
+
+/** What printing needs of a tensor (declared here, so that tensor.ts can print without an import cycle). */
+export interface Printable {
+  readonly shape: Shape;
+  readonly ndim: number;
+  readonly size: number;
+  readonly dtype: DType;
+  readonly requiresGrad: boolean;
+  readonly gradFn: { readonly name: string } | null;
+  data(): TypedArray;
+}
 
 // PyTorch's default print options.
 const PRECISION = 4;
@@ -21,7 +32,7 @@ const LINEWIDTH = 80;
  * formatTensor(tensor([1, 2000]));        // 'tensor([1.0000e+00, 2.0000e+03])'
  * ```
  */
-export function formatTensor(t: Tensor): string {
+export function formatTensor(t: Printable): string {
   const prefix = 'tensor(';
   const indent = prefix.length;
   const suffixes: string[] = [];
@@ -52,7 +63,7 @@ function shownIndices(n: number, summarize: boolean): (number | null)[] {
   return Array.from({ length: n }, (_, i) => i);
 }
 
-function tensorBody(t: Tensor, indent: number): string {
+function tensorBody(t: Printable, indent: number): string {
   const values = t.data();
   const nd = t.ndim;
   if (nd === 0) return formatter(t.dtype, [values[0]!]).format(values[0]!);

@@ -9,7 +9,8 @@
  * x.grad?.toArray(); // [2, 4, 6]
  * ```
  */
-import './tensor-methods.js';
+// Every op of the table, one named export each (generated from src/ops/table.ts by `npm run codegen`).
+export * from './ops/api.generated.js';
 
 export { Tensor, type NestedArray, type TensorHook } from './tensor.js';
 export type { DType, TypedArray } from './dtype.js';
@@ -21,20 +22,19 @@ export {
   type TensorOptions, type RandomOptions, type TensorData,
 } from './creation.js';
 export { manualSeed, Generator, defaultGenerator } from './random.js';
-export { add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, logicalAnd, tanhBackward, sigmoidBackward, reluBackward } from './ops/binary.js';
-export { neg, exp, log, sqrt, abs, sin, cos, tanh, sigmoid, relu, sign } from './ops/unary.js';
-export { where, clamp } from './ops/where.js';
-export { sum, mean, max, min, logsumexp, argmax, argmin, type Dim } from './ops/reduce.js';
-export { matmul } from './ops/matmul.js';
-export { reshape, permute, transpose, expand, squeeze, unsqueeze, flatten, contiguous } from './ops/movement.js';
-export { narrow, cat, stack, indexSelect, indexAdd, gather, scatterAdd } from './ops/indexing.js';
-export { softmax, logSoftmax } from './ops/softmax.js';
-export { conv2d, maxPool2d, unfold, type Size2, type Window2dOptions } from './ops/conv.js';
-export { to, clone } from './ops/cast.js';
-export { opTable, defineOp, apply, type OpDef, type ForwardCtx, type BackwardCtx } from './ops/registry.js';
+export type { TensorLike } from './ops/buffers.js';
+export type { Dim } from './ops/reduce.js';
+export type { Size2, Window2dOptions } from './ops/conv.js';
+export type { ClampBounds } from './ops/where.js';
+export { OP_TABLE, type Primitive } from './ops/table.js';
+export type {
+  OpDef, DifferentiableOp, NonDifferentiableOp, ForwardCtx, BackwardCtx, JvpCtx, Caller, Run,
+} from './ops/define.js';
+export { runOp, callOp } from './autograd/record.js';
 export { backward, grad, sumTo, type BackwardOptions, type GradOptions } from './autograd/engine.js';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js';
 export { Node, AccumulateGrad } from './autograd/node.js';
+export { observeEngine, type EngineObserver } from './autograd/events.js';
 export { savedTensorsHooks, type SavedTensorsHooks } from './autograd/saved-hooks.js';
 export {
   checkpoint, checkpointSequential, planCheckpointSequential, type SequentialLayer, type SequentialStrategy, type CheckpointPlan,
@@ -43,15 +43,15 @@ export {
   checkpointSchedule, minAdvances, reversibleSteps, type CheckpointSchedule, type ScheduleAction,
 } from './autograd/revolve.js';
 export { memory, setMemoryTracking, isMemoryTracking, resetPeakMemory, savedBytes, type MemoryStats } from './autograd/memory.js';
-export { add_, sub_, mul_, div_, clamp_, fill_, zero_, copy_ } from './ops/inplace.js';
 export { detectAnomaly, setDetectAnomaly, isAnomalyEnabled } from './autograd/anomaly.js';
 export { profile, type Profile, type OpRecord, type ProfileTotals } from './autograd/profiler.js';
 export { gradcheck, gradgradcheck, type GradcheckOptions } from './autograd/gradcheck.js';
-export { jvp, vjp, valueAndGrad, jacobian, hessian, hvp, type FuncGradOptions, type JacobianOptions } from './autograd/functional.js';
+export { jvp, vjp, valueAndGrad, jacobian, hessian, hvp, type FuncGradOptions, type JacobianOptions } from './autograd/transforms.js';
 export * as func from './autograd/func.js';
 export { customOp, type CustomOpSpec, type CustomForwardCtx, type CustomBackwardCtx, type CustomJvpCtx } from './autograd/custom.js';
-export { getBackend, setBackend, registerBackend, listBackends } from './kernels/index.js';
-export type { Backend, View, MatrixOperand, UnaryKernel, BinaryKernel, ReduceKernel, AdamStep, SgdStep, Floats, ConvGeometry } from './kernels/backend.js';
+export { getBackend, setBackend, registerBackend, listBackends, Device } from './kernels/index.js';
+export type { Backend, BufferHandle, View, MatrixOperand, AdamStep, SgdStep, ConvGeometry } from './kernels/backend.js';
+export type { UnaryKernel, BinaryKernel, ReduceKernel } from './kernels/catalog.js';
 export { setNumThreads, getNumThreads } from './kernels/wasm/threads.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';

@@ -38,6 +38,26 @@ export function contiguousStrides(shape: Shape): number[] {
 }
 
 /**
+ * True when a layout over `shape` is row-major contiguous from its offset (size-1 dims may have any stride). The
+ * one definition of contiguity: tensors and kernels both use it.
+ *
+ * @example
+ * ```ts
+ * isContiguousLayout([2, 3], [3, 1]); // true
+ * isContiguousLayout([2, 3], [1, 2]); // false (a transpose)
+ * ```
+ */
+export function isContiguousLayout(shape: Shape, strides: readonly number[]): boolean {
+  let expected = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    const d = shape[i]!;
+    if (d !== 1 && strides[i] !== expected) return false;
+    expected *= d;
+  }
+  return true;
+}
+
+/**
  * Format a shape the way error messages show it: `[2, 3]`.
  *
  * @example

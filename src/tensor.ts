@@ -1,18 +1,25 @@
 import type { DType, TypedArray } from './dtype.js';
-import { allocate, isFloating, itemSize } from './dtype.js';
+import { isFloating, itemSize } from './dtype.js';
 import type { Shape } from './shape.js';
-import { contiguousStrides, fmtShape, sizeOf } from './shape.js';
+import { contiguousStrides, fmtShape, isContiguousLayout, sizeOf } from './shape.js';
 import { Storage } from './storage.js';
 import type { Node } from './autograd/node.js';
+import type { BufferHandle, View } from './kernels/backend.js';
+import { defaultDevice, type Device } from './kernels/index.js';
 import { formatTensor } from './format.js';
 
 /** A function run on a tensor's gradient during backward; returning a tensor replaces the gradient. */
 export type TensorHook = (grad: Tensor) => Tensor | void;
 
+/** PyTorch's limit on the number of dimensions. */
+export const MAX_DIMS = 64;
+
 /**
  * An n-dimensional array that records the operations applied to it when it requires grad, so that
  * `backward()` can compute gradients. Tensors are ordinary garbage-collected objects: never dispose them.
- * Most methods (`add`, `matmul`, `sum`, `backward`, …) are attached in `tensor-methods.ts`.
+ * Its elements live in a `Storage` on a device; a tensor is a strided view of that storage (`shape`,
+ * `strides`, `offset`), checked to lie inside it. The op methods (`add`, `matmul`, `sum`, `backward`, …) come
+ * from the op table (see `ops/methods.ts`), installed before any op can run.
  *
  * @example
  * ```ts
@@ -21,31 +28,56 @@ export type TensorHook = (grad: Tensor) => Tensor | void;
  * x.shape; // [2, 2]
  * ```
  */
-export class Tensor {
+export class Tensor implements View {
   /** The node that created this tensor, or null for a leaf. Walk `gradFn.nextFunctions` to see the graph. */
-  gradFn: Node | null = null;
-  /** Accumulated gradient of a leaf (or of a non-leaf after `retainGrad()`), set by `backward()`. */
-  grad: Tensor | null = null;
+  gradFn: Node<Tensor> | null = null;
+  /** @internal the gradient behind `grad`. */ _grad: Tensor | null = null;
   /** @internal */ _requiresGrad = false;
   /** @internal */ _retainsGrad = false;
   /** @internal forward-mode tangent, valid at level `_tangentLevel` (see forward-ad.ts). */ _tangent: Tensor | null = null;
   /** @internal */ _tangentLevel = 0;
-  /** @internal the AccumulateGrad node of a leaf, created on first use in a graph. */ _accumulator: Node | null = null;
+  /** @internal the AccumulateGrad node of a leaf, created on first use in a graph. */ _accumulator: Node<Tensor> | null = null;
   /** @internal the tensor whose storage this view shares (set by view ops), for the in-place checks. */ _base: Tensor | null = null;
+  /** Element strides into the storage (row-major for contiguous tensors; 0 on expanded dims). */
+  readonly strides: readonly number[];
 
+  /**
+   * A view of `storage`. Every layout is checked here, once: sizes must be non-negative integers, at most 64
+   * dims, and every element the view can address must lie inside the storage, so that no kernel ever reads
+   * another tensor's memory.
+   */
   constructor(
     /** @internal */ readonly storage: Storage,
     readonly shape: Shape,
     readonly dtype: DType,
-    /** Element strides into the storage (row-major for contiguous tensors; 0 on expanded dims). */
-    readonly strides: readonly number[] = contiguousStrides(shape),
+    strides?: readonly number[],
     /** Element offset of the first element in the storage. */
     readonly offset = 0,
-  ) {}
+  ) {
+    this.strides = strides ?? contiguousStrides(shape);
+    checkLayout(storage, shape, dtype, this.strides, offset);
+  }
 
-  /** Make a fresh contiguous tensor over a typed array (no copy). @internal */
-  static fromArray(data: TypedArray, shape: Shape, dtype: DType): Tensor {
-    return new Tensor(new Storage(data), shape, dtype);
+  /**
+   * A fresh contiguous tensor holding `data` (taken, not copied, on the CPU), on `device`. @internal
+   *
+   * @example
+   * ```ts
+   * Tensor.fromHost(new Float32Array([1, 2]), [2], 'float32');
+   * ```
+   */
+  static fromHost(data: TypedArray, shape: Shape, dtype: DType, device: Device = defaultDevice()): Tensor {
+    return new Tensor(new Storage(device.backend.fromHost(data), data.length, dtype, device), shape, dtype);
+  }
+
+  /** The buffer of this tensor's storage (for kernels). @internal */
+  get buffer(): BufferHandle {
+    return this.storage.buffer;
+  }
+
+  /** The name of the device this tensor's elements live on (`'cpu'` unless another backend's). */
+  get device(): string {
+    return this.storage.device.name;
   }
 
   /** Number of dimensions. @example `tensor([[1, 2]]).ndim // 2` */
@@ -68,12 +100,34 @@ export class Tensor {
     return sizeOf(this.shape) * itemSize(this.dtype);
   }
 
+  /**
+   * Accumulated gradient of a leaf (or of a non-leaf after `retainGrad()`), set by `backward()`. Assigning one of
+   * another shape, dtype or device is refused, as in PyTorch (an optimizer would otherwise read garbage).
+   */
+  get grad(): Tensor | null {
+    return this._grad;
+  }
+
+  set grad(g: Tensor | null) {
+    if (g !== null) {
+      if (!(g instanceof Tensor)) throw new Error(`grad: a gradient must be a Tensor or null, got ${g === undefined ? 'undefined' : typeof g}.`);
+      if (g.dtype !== this.dtype || g.shape.length !== this.shape.length || g.shape.some((d, i) => d !== this.shape[i]) || g.storage.device !== this.storage.device) {
+        throw new Error(
+          `grad: assigned grad of shape ${fmtShape(g.shape)}, dtype ${g.dtype} on ${g.device} to a tensor of shape ` +
+            `${fmtShape(this.shape)}, dtype ${this.dtype} on ${this.device}; a gradient must have its tensor's shape, dtype and device.`,
+        );
+      }
+    }
+    this._grad = g;
+  }
+
   /** True when gradients flow to this tensor: a leaf marked by the user, or the output of a recorded op. */
   get requiresGrad(): boolean {
     return this._requiresGrad || this.gradFn !== null;
   }
 
   set requiresGrad(value: boolean) {
+    if (typeof value !== 'boolean') throw new Error(`requiresGrad: expected true or false, got ${typeof value}.`);
     if (this.gradFn !== null) {
       throw new Error(
         `requiresGrad: you can only change requiresGrad of leaf tensors; this tensor was produced by ` +
@@ -89,24 +143,44 @@ export class Tensor {
     this._requiresGrad = value;
   }
 
+  /**
+   * Set `requiresGrad` in place (leaves only) and return this tensor.
+   *
+   * @example
+   * ```ts
+   * const w = randn([3]).requiresGrad_();
+   * ```
+   */
+  requiresGrad_(value = true): Tensor {
+    this.requiresGrad = value;
+    return this;
+  }
+
   /** True for tensors not produced by a recorded op (user-created tensors and parameters). */
   get isLeaf(): boolean {
     return this.gradFn === null;
   }
 
+  /**
+   * A new leaf sharing this tensor's data, cut from the graph.
+   *
+   * @example
+   * ```ts
+   * const y = x.mul(2).detach(); // y.requiresGrad === false
+   * ```
+   */
+  detach(): Tensor {
+    return new Tensor(this.storage, this.shape, this.dtype, this.strides, this.offset);
+  }
+
   /** True when this tensor's elements are laid out row-major without gaps from `offset`. */
   isContiguous(): boolean {
-    let expected = 1;
-    for (let i = this.shape.length - 1; i >= 0; i--) {
-      const d = this.shape[i]!;
-      if (d !== 1 && this.strides[i] !== expected) return false;
-      expected *= d;
-    }
-    return true;
+    return isContiguousLayout(this.shape, this.strides);
   }
 
   /**
-   * A flat, row-major copy of the elements as a typed array of the tensor's dtype.
+   * A flat, row-major copy of the elements as a typed array of the tensor's dtype. Waits for the device; on a
+   * device that cannot read synchronously, use `dataAsync()`.
    *
    * @example
    * ```ts
@@ -114,27 +188,30 @@ export class Tensor {
    * ```
    */
   data(): TypedArray {
-    const n = this.size;
-    const out = allocate(this.dtype, n);
-    const src = this.storage.data;
-    if (this.isContiguous()) {
-      (out as Float64Array).set((src as Float64Array).subarray(this.offset, this.offset + n));
-      return out;
-    }
-    const nd = this.ndim;
-    const idx = new Array<number>(nd).fill(0);
-    let off = this.offset;
-    for (let i = 0; i < n; i++) {
-      out[i] = src[off]!;
-      for (let d = nd - 1; d >= 0; d--) {
-        idx[d]!++;
-        off += this.strides[d]!;
-        if (idx[d]! < this.shape[d]!) break;
-        off -= this.strides[d]! * this.shape[d]!;
-        idx[d] = 0;
-      }
-    }
-    return out;
+    const [buffer, offset] = this.contiguousBuffer();
+    return this.storage.device.backend.read(buffer, this.dtype, offset, this.size);
+  }
+
+  /**
+   * `data()` without blocking: resolves once the device has finished the work that computes this tensor.
+   *
+   * @example
+   * ```ts
+   * await y.dataAsync(); // Float32Array
+   * ```
+   */
+  dataAsync(): Promise<TypedArray> {
+    const [buffer, offset] = this.contiguousBuffer();
+    return this.storage.device.backend.readAsync(buffer, this.dtype, offset, this.size);
+  }
+
+  /** This tensor's elements as a contiguous run: its own storage when it is one, else a fresh copy. */
+  private contiguousBuffer(): [BufferHandle, number] {
+    if (this.isContiguous()) return [this.buffer, this.offset];
+    const backend = this.storage.device.backend;
+    const out = backend.alloc(this.dtype, this.size);
+    backend.copy(this, this.dtype, { buffer: out, offset: 0, strides: contiguousStrides(this.shape) }, this.dtype, this.shape);
+    return [out, 0];
   }
 
   /**
@@ -146,13 +223,23 @@ export class Tensor {
    * ```
    */
   item(): number {
+    this.checkOneElement('item');
+    return this.storage.device.backend.readScalar(this.buffer, this.dtype, this.offset);
+  }
+
+  /** `item()` without blocking. @example `await loss.itemAsync()` */
+  async itemAsync(): Promise<number> {
+    this.checkOneElement('itemAsync');
+    return (await this.dataAsync())[0]!;
+  }
+
+  private checkOneElement(op: string): void {
     if (this.size !== 1) {
       throw new Error(
-        `item: only one-element tensors can be converted to a number, but this tensor has shape ` +
+        `${op}: only one-element tensors can be converted to a number, but this tensor has shape ` +
           `${fmtShape(this.shape)} (${this.size} elements). Use toArray() or data() instead.`,
       );
     }
-    return this.storage.data[this.offset]!;
   }
 
   /**
@@ -164,17 +251,12 @@ export class Tensor {
    * ```
    */
   toArray(): NestedArray {
-    const flat = this.data();
-    const asValue = this.dtype === 'bool' ? (v: number) => v !== 0 : (v: number) => v;
-    if (this.ndim === 0) return asValue(flat[0]!);
-    let pos = 0;
-    const build = (d: number): NestedArray[] => {
-      const n = this.shape[d]!;
-      const out = new Array<NestedArray>(n);
-      for (let i = 0; i < n; i++) out[i] = d === this.ndim - 1 ? asValue(flat[pos++]!) : build(d + 1);
-      return out;
-    };
-    return build(0);
+    return nest(this.data(), this.shape, this.dtype);
+  }
+
+  /** `toArray()` without blocking. @example `await y.toArrayAsync()` */
+  async toArrayAsync(): Promise<NestedArray> {
+    return nest(await this.dataAsync(), this.shape, this.dtype);
   }
 
   /**
@@ -192,3 +274,49 @@ export class Tensor {
 
 /** Nested arrays of numbers or booleans, as `toArray()` returns and `tensor()` accepts. */
 export type NestedArray = number | boolean | NestedArray[];
+
+function nest(flat: TypedArray, shape: Shape, dtype: DType): NestedArray {
+  const asValue = dtype === 'bool' ? (v: number) => v !== 0 : (v: number) => v;
+  const nd = shape.length;
+  if (nd === 0) return asValue(flat[0]!);
+  let pos = 0;
+  const build = (d: number): NestedArray[] => {
+    const n = shape[d]!;
+    const out = new Array<NestedArray>(n);
+    for (let i = 0; i < n; i++) out[i] = d === nd - 1 ? asValue(flat[pos++]!) : build(d + 1);
+    return out;
+  };
+  return build(0);
+}
+
+/**
+ * The one check of every tensor's layout (see the constructor). O(ndim), so every op may pay it.
+ * PyTorch's `setStorage` refuses the same layouts.
+ */
+function checkLayout(storage: Storage, shape: Shape, dtype: DType, strides: readonly number[], offset: number): void {
+  const nd = shape.length;
+  if (nd > MAX_DIMS) throw new Error(`tensor: ${nd} dimensions given, but a tensor has at most ${MAX_DIMS} (as in PyTorch).`);
+  if (strides.length !== nd) throw new Error(`tensor: ${strides.length} strides for ${nd} dimensions (shape ${fmtShape(shape)}).`);
+  if (dtype !== storage.dtype) throw new Error(`tensor: a ${dtype} view of a ${storage.dtype} storage; views keep their storage's dtype.`);
+  if (!Number.isInteger(offset) || offset < 0) throw new Error(`tensor: the storage offset must be a non-negative integer, got ${offset}.`);
+  let lo = offset, hi = offset, empty = false;
+  for (let d = 0; d < nd; d++) {
+    const size = shape[d]!, stride = strides[d]!;
+    if (!Number.isInteger(size) || size < 0) {
+      throw new Error(`tensor: invalid shape ${fmtShape(shape)}: sizes must be non-negative integers, got ${String(size)} at dim ${d}.`);
+    }
+    if (!Number.isInteger(stride)) throw new Error(`tensor: invalid strides [${strides.join(', ')}]: strides must be integers.`);
+    if (size === 0) empty = true;
+    const ext = (size - 1) * stride;
+    if (ext < 0) lo += ext;
+    else hi += ext;
+  }
+  if (empty ? offset > storage.length : lo < 0 || hi >= storage.length) {
+    const need = empty ? offset : hi + 1;
+    throw new Error(
+      `tensor: sizes ${fmtShape(shape)}, strides [${strides.join(', ')}] and storage offset ${offset} need a storage of ` +
+        `${need} elements${lo < 0 ? ` and reach index ${lo}` : ''}, but the storage holds ${storage.length}: the view would read ` +
+        `memory outside its own storage. Check the shape, or copy the data into a tensor of the right size.`,
+    );
+  }
+}

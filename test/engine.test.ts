@@ -126,7 +126,7 @@ describe('graph shapes', () => {
 
   it('both inputs of one op are the same tensor (x·x as matmul with its transpose)', () => {
     const x = f64([1, 2, 3]).reshape([1, 3]);
-    const leaf = x.gradFn!.nextFunctions[0] as AccumulateGrad;
+    const leaf = x.gradFn!.nextFunctions[0] as AccumulateGrad<Tensor>;
     x.matmul(x.T).sum().backward();
     expectClose(leaf.variable.grad, [2, 4, 6], 1e-12);
   });
@@ -137,7 +137,7 @@ describe('graph shapes', () => {
     const na = a.gradFn!.nextFunctions[0]!, nb = b.gradFn!.nextFunctions[0]!;
     expect(na).toBeInstanceOf(AccumulateGrad);
     expect(na).toBe(nb);
-    expect((na as AccumulateGrad).variable).toBe(x);
+    expect((na as AccumulateGrad<Tensor>).variable).toBe(x);
   });
 });
 
@@ -417,7 +417,7 @@ describe('gradFn and nextFunctions', () => {
     const acc = mul.nextFunctions[0]!;
     expect(acc.name).toBe('AccumulateGrad');
     expect(acc).toBeInstanceOf(AccumulateGrad);
-    expect((acc as AccumulateGrad).variable).toBe(x);
+    expect((acc as AccumulateGrad<Tensor>).variable).toBe(x);
     expect(acc.nextFunctions).toEqual([]);
     // The constant 2 needs no gradient, so its edge is null.
     expect(mul.nextFunctions[1]).toBeNull();

@@ -1,28 +1,17 @@
 // Generated from the op table: second derivatives (gradgradcheck), forward mode against finite differences, and
 // the transpose identity ⟨J·v, u⟩ = ⟨v, Jᵀ·u⟩ between forward and reverse mode, for every differentiable op.
-import { describe, expect, it } from 'vitest';
-import { gradgradcheck, jvp, noGrad, opTable, tensor, vjp, type Tensor } from '../src/index.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { getBackend, gradgradcheck, jvp, noGrad, OP_TABLE, setBackend, tensor, vjp, type Tensor } from '../src/index.js';
 import { SPECS, type Case } from './op-specs.js';
-import * as R from './reference.js';
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
-}
+import { testBackends } from './support/backends.js';
+import { argValues, rng } from './support/inputs.js';
 
 function inputs(c: Case, seed: number, requiresGrad: boolean): Tensor[] {
-  const rnd = lcg(seed);
+  const rnd = rng(seed);
   return c.args.map((arg) => {
-    const n = R.size(arg.shape);
-    if (arg.values) return tensor([...arg.values], { shape: [...arg.shape], dtype: arg.dtype! });
-    if (arg.dtype === 'bool') return tensor(Array.from({ length: n }, () => (rnd() < 0.5 ? 1 : 0)), { shape: [...arg.shape], dtype: 'bool' });
-    if (arg.dtype === 'int32') return tensor(Array.from({ length: n }, () => Math.floor(rnd() * (arg.high ?? 3))), { shape: [...arg.shape], dtype: 'int32' });
-    const v = Array.from({ length: n }, () => {
-      if (arg.domain === 'positive') return 0.5 + 2 * rnd();
-      const m = 0.2 + 1.8 * rnd();
-      return rnd() < 0.5 ? -m : m;
-    });
-    return tensor(v, { shape: [...arg.shape], dtype: 'float64', requiresGrad });
+    const v = argValues(arg, rnd);
+    const float = arg.dtype === undefined;
+    return tensor(v, { shape: [...arg.shape], dtype: float ? 'float64' : arg.dtype!, requiresGrad: requiresGrad && float });
   });
 }
 
@@ -34,24 +23,29 @@ const dot = (a: Tensor, b: Tensor): number => a.mul(b).sum().item();
 
 describe('every differentiable op has a JVP rule', () => {
   it('op table', () => {
-    const missing = [...opTable().values()].filter((op) => op.backward && !op.jvp).map((op) => op.name);
+    const missing = Object.values(OP_TABLE).filter((op) => op.differentiable && typeof op.jvp !== 'function').map((op) => op.name);
     expect(missing).toEqual([]);
   });
 });
 
-for (const [name, spec] of Object.entries(SPECS)) {
+const initial = getBackend().name;
+afterAll(() => setBackend(initial));
+
+for (const backend of testBackends()) for (const [name, spec] of Object.entries(SPECS)) {
   if (spec.noGrad) continue;
-  describe(name, () => {
+  describe(`backend ${backend}: ${name}`, () => {
     spec.cases.forEach((c, ci) => {
       if (c.skipGradcheck) return;
       const seed = 4242 + ci * 31 + name.length;
       it(`${c.label}: gradgradcheck in float64`, () => {
+        setBackend(backend);
         const xs = inputs(c, seed, true);
         expect(gradgradcheck((...ts) => c.run(...ts), xs)).toBe(true);
       });
       it(`${c.label}: JVP matches central finite differences`, () => {
+        setBackend(backend);
         const xs = inputs(c, seed, false);
-        const rnd = lcg(seed + 1);
+        const rnd = rng(seed + 1);
         const floatIdx = xs.map((x, i) => (x.dtype === 'float64' ? i : -1)).filter((i) => i >= 0);
         const vs = floatIdx.map((i) => randomLike(xs[i]!, rnd));
         const f = (...fl: Tensor[]): Tensor => {
@@ -69,8 +63,9 @@ for (const [name, spec] of Object.entries(SPECS)) {
         want.forEach((w, i) => expect(Math.abs(got[i]! - w)).toBeLessThanOrEqual(1e-5 + 1e-4 * Math.abs(w)));
       });
       it(`${c.label}: ⟨J·v, u⟩ = ⟨v, Jᵀ·u⟩`, () => {
+        setBackend(backend);
         const xs = inputs(c, seed, false);
-        const rnd = lcg(seed + 2);
+        const rnd = rng(seed + 2);
         const floatIdx = xs.map((x, i) => (x.dtype === 'float64' ? i : -1)).filter((i) => i >= 0);
         const f = (...fl: Tensor[]): Tensor => {
           const all = xs.slice();

@@ -114,7 +114,9 @@ describe('values and dtypes', () => {
 
   it('gather index out of range', () => {
     const idx = tensor([[0], [3]], { dtype: 'int32' });
-    expectError(() => zeros([2, 3]).gather(1, idx), /^gather: /, 'index 3', 'dimension 1 with size 3', '[-3, 2]');
+    expectError(() => zeros([2, 3]).gather(1, idx), /^gather: /, 'index 3', 'dimension 1 with size 3', '[0, 2]');
+    // Negative indices are errors, as in PyTorch, never a wrap-around read.
+    expectError(() => zeros([2, 3]).gather(1, tensor([[0], [-1]], { dtype: 'int32' })), /^gather: /, 'index -1', 'not wrapped around');
   });
 
   it('indexSelect with a float index', () => {
@@ -212,7 +214,7 @@ describe('autograd', () => {
   });
 
   it('binary ops need at least one tensor and numbers otherwise', () => {
-    expectError(() => zeros([2]).add('1' as unknown as Tensor), /^add: /, 'got string');
+    expectError(() => zeros([2]).add('1' as unknown as Tensor), /^add: /, "got the string '1'");
   });
 });
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { conv2d, Generator, manualSeed, nn, noGrad, ones, optim, randn, randint, tensor, zeros, type Tensor } from '../src/index.js';
-import { load, save } from '../src/node.js';
+import { load, save } from '../src/entry-node.js';
 
 class Block extends nn.Module {
   fc = new nn.Linear(4, 3);
@@ -264,11 +264,11 @@ describe('state dicts', () => {
     const x = randn([5, 4]);
     expect(b.forward(x).toArray()).not.toEqual(a.forward(x).toArray());
     const weight = b.encoder.fc.weight;
-    const storage = weight.storage.data;
+    const storage = weight.storage.buffer;
     b.loadStateDict(nn.deserializeStateDict(nn.serializeStateDict(a)));
     expect(b.forward(x).toArray()).toEqual(a.forward(x).toArray());
     expect(b.encoder.fc.weight).toBe(weight);
-    expect(b.encoder.fc.weight.storage.data).toBe(storage);
+    expect(b.encoder.fc.weight.storage.buffer).toBe(storage);
     expect((b as unknown as { steps: Tensor }).steps.toArray()).toEqual([11]);
   });
 

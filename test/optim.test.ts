@@ -124,7 +124,7 @@ describe('Optimizer', () => {
   it('updates in place: the parameter tensors and their storages stay the same', () => {
     const model = new nn.Sequential(new nn.Linear(3, 4), new nn.ReLU(), new nn.Linear(4, 2));
     const params = model.parameters();
-    const storages = params.map((p) => p.storage.data);
+    const storages = params.map((p) => p.storage.buffer);
     const versions = params.map((p) => p.storage.version);
     const before = params.map((p) => [...p.data()]);
     const makers = [
@@ -143,7 +143,7 @@ describe('Optimizer', () => {
     expect(model.parameters()).toEqual(params);
     model.parameters().forEach((p, i) => {
       expect(p).toBe(params[i]);
-      expect(p.storage.data).toBe(storages[i]);
+      expect(p.storage.buffer).toBe(storages[i]);
       expect(p.storage.version).toBeGreaterThan(versions[i]!);
       expect(p.requiresGrad && p.isLeaf).toBe(true);
       expect([...p.data()]).not.toEqual(before[i]);

@@ -1,6 +1,7 @@
 import type { Tensor } from '../tensor.js';
+import { observeEngine, type EngineObserver } from './events.js';
 
-let enabled = false;
+let stop: (() => void) | null = null;
 
 /**
  * Whether anomaly detection is on: nodes remember the stack of the forward call that created them, and
@@ -12,8 +13,36 @@ let enabled = false;
  * ```
  */
 export function isAnomalyEnabled(): boolean {
-  return enabled;
+  return stop !== null;
 }
+
+// The stack minus the library's own frames, so it points at the user's line.
+function forwardStack(): string {
+  // Deep enough to get past the library's own frames (V8 keeps 10 by default).
+  const E = Error as { stackTraceLimit?: number | undefined };
+  const limit = E.stackTraceLimit;
+  E.stackTraceLimit = 64;
+  const stack = new Error().stack ?? '';
+  E.stackTraceLimit = limit;
+  const lines = stack.split('\n').slice(1);
+  const user = lines.filter((l) => !/[\\/]src[\\/](ops|autograd|tensor)[\\/.]|[\\/]dist[\\/]/.test(l));
+  return (user.length ? user : lines).join('\n');
+}
+
+// Anomaly detection watches the engine: it stamps each recorded node with where its op was called, and checks
+// every gradient a node sends on.
+const detector: EngineObserver<Tensor> = {
+  recorded: (node) => {
+    node.forwardStack = forwardStack();
+  },
+  nodeEnd: (node, _g, grads) => {
+    grads.forEach((g, i) => {
+      if (g === null) return;
+      const err = checkFinite(g, node.name, i, node.forwardStack);
+      if (err) throw err;
+    });
+  },
+};
 
 /**
  * Turn anomaly detection on or off globally (off by default: it costs a stack trace per op).
@@ -24,12 +53,18 @@ export function isAnomalyEnabled(): boolean {
  * ```
  */
 export function setDetectAnomaly(value: boolean): void {
-  enabled = value;
+  if (typeof value !== 'boolean') throw new Error(`setDetectAnomaly: expected true or false, got ${typeof value}.`);
+  if (value && stop === null) stop = observeEngine(detector);
+  else if (!value && stop !== null) {
+    stop();
+    stop = null;
+  }
 }
 
 /**
  * Run `fn` with anomaly detection on: the first NaN or Inf produced by a backward rule throws an error that
- * names the backward op and shows the stack of the forward call that created it.
+ * names the backward op and shows the stack of the forward call that created it. `fn` must be synchronous:
+ * detection is switched off again when it returns.
  *
  * @example
  * ```ts
@@ -40,12 +75,20 @@ export function setDetectAnomaly(value: boolean): void {
  * ```
  */
 export function detectAnomaly<T>(fn: () => T): T {
-  const prev = enabled;
-  enabled = true;
+  if (typeof fn !== 'function') throw new Error(`detectAnomaly: expected a function, got ${typeof fn}.`);
+  if (fn.constructor.name === 'AsyncFunction') {
+    throw new Error('detectAnomaly: the function is async. Detection is switched off when detectAnomaly returns, before the asynchronous part runs, so it would not apply there. Call detectAnomaly around the synchronous tensor code instead, or use setDetectAnomaly(true).');
+  }
+  const prev = isAnomalyEnabled();
+  setDetectAnomaly(true);
   try {
-    return fn();
+    const result = fn();
+    if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
+      throw new Error('detectAnomaly: the function returned a Promise. Detection is switched off when detectAnomaly returns, before the asynchronous part runs, so it would not apply there. Call detectAnomaly around the synchronous tensor code instead, or use setDetectAnomaly(true).');
+    }
+    return result;
   } finally {
-    enabled = prev;
+    setDetectAnomaly(prev);
   }
 }
 

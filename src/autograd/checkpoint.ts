@@ -345,7 +345,7 @@ function plan(list: readonly SequentialLayer[], budget: number, input: Tensor): 
   // Nothing is saved without grad mode or layers, so the plain run costs no memory at all.
   if (n === 0 || !isGradEnabled()) return { kind: 'none', estimatedBytes: 0, extraEvaluations: 0 };
   const { first, perLayer, activation } = probe(list, input);
-  const inputBytes = input.gradFn === null ? 0 : input.storage.data.byteLength;
+  const inputBytes = input.gradFn === null ? 0 : input.storage.nbytes;
   const chain = (m: number): number => (m === 0 ? 0 : first + (m - 1) * perLayer);
   const candidates: CheckpointPlan[] = [{ kind: 'none', estimatedBytes: inputBytes + chain(n), extraEvaluations: 0 }];
   for (let s = 2; s <= Math.min(n, Math.ceil(Math.sqrt(n))); s++) {
@@ -387,11 +387,11 @@ function probe(list: readonly SequentialLayer[], input: Tensor): { first: number
       const x = input.detach().requiresGrad_(true).clone();
       const y1 = call(list[0]!, x);
       const first = savedBytes(y1);
-      let perLayer = first, activation = y1.storage.data.byteLength;
+      let perLayer = first, activation = y1.storage.nbytes;
       if (list.length >= 2) {
         const y2 = call(list[1]!, y1);
         perLayer = Math.max(0, savedBytes(y2) - first);
-        activation = Math.max(activation, y2.storage.data.byteLength);
+        activation = Math.max(activation, y2.storage.nbytes);
       }
       return { first, perLayer, activation };
     }));

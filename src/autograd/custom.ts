@@ -1,7 +1,8 @@
+import type { DifferentiableOp } from '../ops/define.js';
 import { fmtShape } from '../shape.js';
-import { apply, type OpDef } from '../ops/registry.js';
-import type { Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
 import { noGrad } from './grad-mode.js';
+import { runOp } from './record.js';
 
 /** The context of a custom op's forward: keep tensors for backward. */
 export interface CustomForwardCtx {
@@ -49,18 +50,30 @@ export interface CustomOpSpec {
  * ```
  */
 export function customOp(spec: CustomOpSpec): (...inputs: Tensor[]) => Tensor {
-  const op: OpDef<void> = {
+  if (spec === null || typeof spec !== 'object' || typeof spec.name !== 'string' || typeof spec.forward !== 'function' || typeof spec.backward !== 'function') {
+    throw new Error("customOp: expected { name: string, forward(ctx, ...inputs), backward(ctx, grad), jvp?(ctx, ...tangents) }.");
+  }
+  const rule = spec.jvp;
+  // The same entry type as the op table's: ctx first in every rule, as in torch.autograd.Function.
+  const op: DifferentiableOp<void, readonly Tensor[]> = {
     name: spec.name,
+    doc: `The custom op '${spec.name}'.`,
+    example: `${spec.name}(x)`,
     userCode: true,
-    forward: (inputs, _, ctx) => {
+    differentiable: true,
+    call: (run, ...inputs) => {
+      inputs.forEach((t, i) => {
+        if (!(t instanceof Tensor)) throw new Error(`customOp '${spec.name}': input ${i} is not a Tensor.`);
+      });
+      return run(inputs, undefined);
+    },
+    forward: (ctx, inputs) => {
       const out = noGrad(() => spec.forward({ saveForBackward: (...ts) => ctx.save(...ts) }, ...inputs));
-      if (!out || typeof out !== 'object' || !('shape' in out)) {
-        throw new Error(`customOp '${spec.name}': forward must return a Tensor.`);
-      }
+      if (!(out instanceof Tensor)) throw new Error(`customOp '${spec.name}': forward must return a Tensor.`);
       return out.gradFn === null && !inputs.includes(out) ? out : out.detach();
     },
-    backward: (g, ctx) => {
-      const r = spec.backward({ saved: ctx.saved, needsInputGrad: ctx.needsInputGrad }, g);
+    backward: (ctx, g) => {
+      const r = spec.backward({ saved: ctx.saved as readonly Tensor[], needsInputGrad: ctx.needsInputGrad }, g);
       const grads = r === null || !Array.isArray(r) ? [r as Tensor | null] : (r as readonly (Tensor | null)[]);
       if (grads.length !== ctx.inputShapes.length) {
         throw new Error(
@@ -70,10 +83,11 @@ export function customOp(spec: CustomOpSpec): (...inputs: Tensor[]) => Tensor {
       }
       return grads;
     },
+    jvp: (ctx, tangents) => {
+      if (!rule) throw new Error(`jvp: the custom op '${spec.name}' has no forward-mode (JVP) rule; give it a jvp(ctx, ...tangents).`);
+      return rule({ inputs: ctx.inputs, output: ctx.output }, ...tangents);
+    },
+    flops: () => 0,
   };
-  if (spec.jvp) {
-    const rule = spec.jvp;
-    (op as { jvp?: OpDef<void>['jvp'] }).jvp = (tangents, { inputs, output }) => rule({ inputs, output }, ...tangents);
-  }
-  return (...inputs: Tensor[]) => apply(op, inputs, undefined);
+  return (...inputs: Tensor[]) => op.call((ins, attrs) => runOp(op, ins, attrs), ...inputs);
 }

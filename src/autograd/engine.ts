@@ -1,16 +1,11 @@
 import { isFloating } from '../dtype.js';
-import { ones } from '../creation.js';
-import { add } from '../ops/binary.js';
-import { to } from '../ops/cast.js';
-import { contiguous } from '../ops/movement.js';
-import { sum } from '../ops/reduce.js';
-import { gradEdge } from '../ops/registry.js';
+import { filledOn } from '../ops/buffers.js';
 import { fmtShape, sameShape, type Shape } from '../shape.js';
 import { nextStorageGeneration, type Storage } from '../storage.js';
 import { Tensor } from '../tensor.js';
+import { engineObservers } from './events.js';
+import { depthFirst, gradEdge } from './graph.js';
 import { noGrad, enableGrad, isGradEnabled } from './grad-mode.js';
-import { checkFinite, isAnomalyEnabled } from './anomaly.js';
-import { activeProfile, bytesOf, profileBackward, profileBackwardPass } from './profiler.js';
 import { AccumulateGrad, type Node } from './node.js';
 
 /** Options of `backward()`. */
@@ -29,6 +24,8 @@ export interface GradOptions extends BackwardOptions {
   readonly allowUnused?: boolean;
 }
 
+type GradNode = Node<Tensor>;
+
 /**
  * Sum a gradient over the dims that broadcasting added or expanded, so that it has `shape`. This is the one
  * place where broadcast gradients are reduced: op rules return gradients in the output's shape.
@@ -45,7 +42,7 @@ export function sumTo(grad: Tensor, shape: Shape): Tensor {
   for (let i = 0; i < grad.ndim; i++) {
     if (i < lead || (shape[i - lead] === 1 && grad.shape[i] !== 1)) dims.push(i);
   }
-  let out = dims.length ? sum(grad, dims, true) : grad;
+  let out = dims.length ? grad.sum(dims, true) : grad;
   if (lead > 0 || !sameShape(out.shape, shape)) out = out.reshape(shape);
   return out;
 }
@@ -56,171 +53,16 @@ function expandableTo(small: Shape, big: Shape): boolean {
   return small.every((d, i) => d === 1 || d === big[i + lead]);
 }
 
-function seedFor(root: Tensor, given: Tensor | null | undefined, i: number, op: string): Tensor {
-  if (given == null) {
-    if (root.size !== 1) {
-      throw new Error(
-        `${op}: grad can be implicitly created only for scalar outputs, but output ${i} has shape ${fmtShape(root.shape)}. ` +
-          `Reduce it to a scalar first (e.g. y.sum().backward()), or pass the gradient of the output: y.backward(gradient).`,
-      );
-    }
-    return ones(root.shape, { dtype: root.dtype });
-  }
-  if (!sameShape(given.shape, root.shape)) {
-    throw new Error(
-      `${op}: mismatch in shape: the gradient for output ${i} has shape ${fmtShape(given.shape)} and the output has shape ` +
-        `${fmtShape(root.shape)}. Pass a gradient of the same shape as the output.`,
-    );
-  }
-  return given.dtype === root.dtype ? given : to(given, root.dtype);
-}
-
-// Each walk gets an id; nodes carry the id of the last walk that visited them, needed them, or buffered a
-// gradient for them, so a walk needs no Set or Map (and nested walks from hooks never mix their state).
-let walks = 0;
-
 /**
- * Order the graph reachable from `roots` (iterative DFS post-order, reversed: no recursion, so arbitrarily
- * deep graphs work) and, when `targets` is given, mark only the nodes on a path from a root to a target.
+ * Reduce a rule's gradient for input `i` to the input's shape and cast it to the input's dtype, or say which
+ * rule is wrong.
+ *
+ * @example
+ * ```ts
+ * conform(g, node, 0);
+ * ```
  */
-function plan(roots: readonly Node[], targets: ReadonlySet<Node> | null, walk: number): Node[] {
-  const post: Node[] = [];
-  const nodes: Node[] = [];
-  const next: number[] = [];
-  for (const r of roots) {
-    if (r._visited === walk) continue;
-    r._visited = walk;
-    nodes.push(r);
-    next.push(0);
-    while (nodes.length) {
-      const top = nodes.length - 1;
-      const node = nodes[top]!;
-      const fns = node.nextFunctions;
-      const k = next[top]!;
-      if (k < fns.length) {
-        next[top] = k + 1;
-        const child = fns[k];
-        if (child && child._visited !== walk) {
-          child._visited = walk;
-          nodes.push(child);
-          next.push(0);
-        }
-      } else {
-        post.push(node);
-        nodes.pop();
-        next.pop();
-      }
-    }
-  }
-  // In post-order every node comes after the nodes it feeds, so one pass decides "leads to a target".
-  for (const n of post) {
-    let needed = targets === null || targets.has(n);
-    if (!needed) for (const c of n.nextFunctions) if (c !== null && c._needed === walk) { needed = true; break; }
-    if (needed) n._needed = walk;
-  }
-  return post.reverse();
-}
-
-/**
- * The engine: propagate `seeds` from `roots` backwards. With `inputs`, returns the gradients reaching them and
- * leaves `.grad` alone (running only the nodes between); without, accumulates into leaves' `.grad`.
- */
-function run(
-  roots: readonly Tensor[],
-  seeds: readonly Tensor[],
-  opts: { retainGraph: boolean; createGraph: boolean; inputs: readonly Tensor[] | null; allowUnused: boolean },
-  op: string,
-): (Tensor | null)[] {
-  const walk = ++walks;
-  const rootNodes = roots.map((r) => gradEdge(r)!);
-  const inputNodes = opts.inputs?.map((t) => gradEdge(t)!) ?? null;
-  const order = plan(rootNodes, inputNodes ? new Set(inputNodes) : null, walk);
-  const accumulate = (node: Node, g: Tensor): void => {
-    if (node._bufferWalk === walk) node._buffer = add(node._buffer!, g);
-    else {
-      node._bufferWalk = walk;
-      node._buffer = g;
-    }
-  };
-  rootNodes.forEach((n, i) => accumulate(n, seeds[i]!));
-  const captured = new Map<Node, Tensor>();
-  const anomaly = isAnomalyEnabled();
-  // A leaf may take a gradient as its .grad without a copy (as PyTorch steals a tensor nobody else holds) when
-  // this walk made its storage and no one else can see it: not a seed, nothing a hook or user code returned or
-  // saw, and not already given to another leaf.
-  const born = nextStorageGeneration();
-  const seen = new Set<Storage>();
-  const stealable = (g: Tensor): boolean =>
-    !opts.createGraph && g.storage.generation >= born && !seen.has(g.storage) && g.offset === 0 &&
-    g.size === g.storage.data.length && g.isContiguous();
-  const body = (): void => {
-    for (const node of order) {
-      if (node._bufferWalk !== walk || node._needed !== walk) continue;
-      let g = node._buffer!;
-      node._buffer = null;
-      node._bufferWalk = 0;
-      if (node.preHooks) {
-        seen.add(g.storage);
-        for (const hook of node.preHooks) g = hook(g) ?? g;
-        seen.add(g.storage);
-      }
-      if (inputNodes !== null && inputNodes.includes(node)) captured.set(node, g);
-      if (node instanceof AccumulateGrad) {
-        if (inputNodes === null) {
-          const steal = stealable(g);
-          if (steal) seen.add(g.storage);
-          accumulateGrad(node.variable, g, opts.createGraph, steal);
-        }
-        continue;
-      }
-      const next = node.nextFunctions;
-      const mask = inputNodes === null ? node.edgeMask() : next.map((c) => c !== null && c._needed === walk);
-      if (!mask.includes(true)) continue;
-      let grads: readonly (Tensor | null | undefined)[];
-      const prof = activeProfile();
-      if (prof === null) {
-        grads = node.apply(g, mask);
-        if (!opts.retainGraph) node.release();
-      } else {
-        const held = bytesOf(node.savedTensors);
-        grads = profileBackward(prof, node.name, () => {
-          const r = node.apply(g!, mask);
-          if (!opts.retainGraph) node.release();
-          return r;
-        }, () => held - bytesOf(node.savedTensors));
-      }
-      for (let i = 0; i < next.length; i++) {
-        const child = next[i];
-        const gi = grads[i];
-        if (!child || !mask[i] || gi == null) continue;
-        if (anomaly) {
-          const err = checkFinite(gi, node.name, i, node.forwardStack);
-          if (err) throw err;
-        }
-        if (node.userCode) seen.add(gi.storage);
-        accumulate(child, conform(gi, node, i));
-      }
-    }
-  };
-  const walkAll = (): void => (opts.createGraph ? enableGrad(body) : noGrad(body));
-  const prof = activeProfile();
-  if (prof === null) walkAll();
-  else profileBackwardPass(prof, walkAll);
-  if (inputNodes === null) return [];
-  return inputNodes.map((n, i) => {
-    const g = captured.get(n);
-    if (g === undefined && !opts.allowUnused) {
-      throw new Error(
-        `${op}: input ${i} (shape ${fmtShape(opts.inputs![i]!.shape)}) appears not to have been used in the graph of the ` +
-          `outputs, so it has no gradient. Pass { allowUnused: true } to get null for it instead.`,
-      );
-    }
-    return g ?? null;
-  });
-}
-
-/** Reduce a rule's gradient to the input's shape and cast it to the input's dtype, or say which rule is wrong. */
-function conform(g: Tensor, node: Node, i: number): Tensor {
+export function conform(g: Tensor, node: GradNode, i: number): Tensor {
   const shape = node.inputShapes[i]!;
   if (!sameShape(g.shape, shape)) {
     if (!expandableTo(shape, g.shape)) {
@@ -232,17 +74,142 @@ function conform(g: Tensor, node: Node, i: number): Tensor {
     g = sumTo(g, shape);
   }
   const dtype = node.inputDTypes[i]!;
-  return g.dtype === dtype || !isFloating(dtype) ? g : to(g, dtype);
+  return g.dtype === dtype || !isFloating(dtype) ? g : g.to(dtype);
 }
 
-function accumulateGrad(leaf: Tensor, g: Tensor, createGraph: boolean, steal: boolean): void {
-  if (leaf.grad === null) {
-    // Unless it may be taken (see `stealable`), a fresh copy: the incoming gradient may be shared with another
-    // leaf or be a view of the seed.
-    leaf.grad = createGraph || steal ? g : noGrad(() => contiguous(g.clone()));
-  } else {
-    leaf.grad = createGraph ? add(leaf.grad, g) : noGrad(() => add(leaf.grad!, g));
+function seedFor(root: Tensor, given: Tensor | null | undefined, i: number, op: string): Tensor {
+  if (given == null) {
+    if (root.size !== 1) {
+      throw new Error(
+        `${op}: grad can be implicitly created only for scalar outputs, but output ${i} has shape ${fmtShape(root.shape)}. ` +
+          `Reduce it to a scalar first (e.g. y.sum().backward()), or pass the gradient of the output: y.backward(gradient).`,
+      );
+    }
+    return filledOn(root.storage.device, root.dtype, root.shape, 1);
   }
+  if (!(given instanceof Tensor)) throw new Error(`${op}: the gradient for output ${i} must be a Tensor, got ${typeof given}.`);
+  if (!sameShape(given.shape, root.shape)) {
+    throw new Error(
+      `${op}: mismatch in shape: the gradient for output ${i} has shape ${fmtShape(given.shape)} and the output has shape ` +
+        `${fmtShape(root.shape)}. Pass a gradient of the same shape as the output.`,
+    );
+  }
+  return given.dtype === root.dtype ? given : given.to(root.dtype);
+}
+
+/**
+ * Where the gradients that reach some nodes go: into leaves' `.grad` (backward) or into a map (grad).
+ * `take` sees every node reached, with its summed gradient, and returns true when the node is a sink whose
+ * rule must not run (an AccumulateGrad). `exposed` sees every gradient that user code sees or returns (tensor
+ * hooks, customOp rules), which may therefore be held elsewhere.
+ */
+interface Sink {
+  take(node: GradNode, g: Tensor): boolean;
+  exposed?(g: Tensor): void;
+}
+
+// Each pass gets a number; nodes carry the number of the last pass that needed them or buffered a gradient
+// for them, so a pass needs no Set or Map (and passes started from hooks never mix their state).
+let passes = 0;
+
+/**
+ * The engine: propagate `seeds` from `roots` backwards through every node that `needed` marks (all of them, or
+ * those between the roots and some targets), in topological order, summing the gradients that meet at a node,
+ * handing each node's gradient to `sink`.
+ */
+function propagate(
+  roots: readonly GradNode[],
+  seeds: readonly Tensor[],
+  opts: { readonly retainGraph: boolean; readonly createGraph: boolean },
+  targets: ReadonlySet<GradNode> | null,
+  sink: Sink,
+): void {
+  const pass = ++passes;
+  const post: GradNode[] = [];
+  depthFirst(roots, { leave: (n) => post.push(n) });
+  // In post-order every node comes after the nodes it feeds, so one pass decides "leads to a target".
+  for (const n of post) {
+    let needed = targets === null || targets.has(n);
+    if (!needed) for (const c of n.nextFunctions) if (c !== null && c._needed === pass) { needed = true; break; }
+    if (needed) n._needed = pass;
+  }
+  const accumulate = (node: GradNode, g: Tensor): void => {
+    if (node._bufferWalk === pass) node._buffer = node._buffer!.add(g);
+    else {
+      node._bufferWalk = pass;
+      node._buffer = g;
+    }
+  };
+  roots.forEach((n, i) => accumulate(n, seeds[i]!));
+  const observers = engineObservers<Tensor>();
+  const body = (): void => {
+    for (let k = post.length - 1; k >= 0; k--) {
+      const node = post[k]!;
+      if (node._bufferWalk !== pass || node._needed !== pass) continue;
+      let g = node._buffer!;
+      node._buffer = null;
+      node._bufferWalk = 0;
+      if (node.preHooks) {
+        sink.exposed?.(g);
+        for (const hook of node.preHooks) g = checkedHook(hook, g, node);
+        sink.exposed?.(g);
+      }
+      for (const o of observers) o.nodeStart?.(node, g);
+      if (sink.take(node, g)) {
+        for (const o of observers) o.nodeEnd?.(node, g, [], 0);
+        continue;
+      }
+      const next = node.nextFunctions;
+      const mask = targets === null ? node.edgeMask() : next.map((c) => c !== null && c._needed === pass);
+      if (!mask.includes(true)) continue;
+      const held = observers.length ? bytesOf(node.savedTensors) : 0;
+      const grads = node.apply(g, mask);
+      if (!opts.retainGraph) node.release();
+      const sent = observers.length ? new Array<Tensor | null>(next.length).fill(null) : null;
+      for (let i = 0; i < next.length; i++) {
+        const child = next[i];
+        const gi = grads[i];
+        if (!child || !mask[i] || gi == null) continue;
+        if (!(gi instanceof Tensor)) throw new Error(`${node.name} returned a ${typeof gi} as the gradient of input ${i}; a rule must return Tensors (or null).`);
+        if (node.userCode) sink.exposed?.(gi);
+        const c = conform(gi, node, i);
+        if (sent) sent[i] = c;
+        accumulate(child, c);
+      }
+      if (sent) for (const o of observers) o.nodeEnd?.(node, g, sent, held - bytesOf(node.savedTensors));
+    }
+  };
+  for (const o of observers) o.passStart?.();
+  try {
+    if (opts.createGraph) enableGrad(body);
+    else noGrad(body);
+  } finally {
+    for (const o of observers) o.passEnd?.();
+  }
+}
+
+/** Run a tensor hook, checking that what it returns can stand for the gradient it was given. */
+function checkedHook(hook: (grad: Tensor) => Tensor | void, g: Tensor, node: GradNode): Tensor {
+  const r = hook(g);
+  if (r === undefined || r === null) return g;
+  const what = node instanceof AccumulateGrad ? 'a leaf' : `the output of ${node.name}`;
+  if (!(r instanceof Tensor)) {
+    throw new Error(`registerHook: a hook on ${what} returned ${typeof r === 'number' ? `the number ${r}` : `a ${typeof r}`}; a hook must return a Tensor (the new gradient) or nothing.`);
+  }
+  if (!sameShape(r.shape, g.shape) || r.dtype !== g.dtype) {
+    throw new Error(
+      `registerHook: a hook on ${what} returned a gradient of shape ${fmtShape(r.shape)} and dtype ${r.dtype}, but the ` +
+        `gradient has shape ${fmtShape(g.shape)} and dtype ${g.dtype}; a hook must keep both.`,
+    );
+  }
+  return r;
+}
+
+/** Bytes of a list of saved tensors' elements. @internal */
+export function bytesOf(ts: readonly Tensor[]): number {
+  let n = 0;
+  for (const t of ts) n += t.nbytes;
+  return n;
 }
 
 function checkRoots(roots: readonly Tensor[], op: string): void {
@@ -278,9 +245,36 @@ function checkRoots(roots: readonly Tensor[], op: string): void {
 export function backward(root: Tensor, gradient?: Tensor | null, options: BackwardOptions = {}): void {
   checkRoots([root], 'backward');
   const createGraph = options.createGraph ?? false;
-  run([root], [seedFor(root, gradient, 0, 'backward')], {
-    retainGraph: options.retainGraph ?? createGraph, createGraph, inputs: null, allowUnused: true,
-  }, 'backward');
+  const seed = seedFor(root, gradient, 0, 'backward');
+  // A leaf may take a gradient as its .grad without a copy (as PyTorch steals a tensor nobody else holds) when
+  // this pass made its storage and no one else can see it: not the seed, nothing a hook or user code returned or
+  // saw, and not already given to another leaf.
+  const born = nextStorageGeneration();
+  const seen = new Set<Storage>();
+  const stealable = (g: Tensor): boolean =>
+    !createGraph && g.storage.generation >= born && !seen.has(g.storage) && g.offset === 0 &&
+    g.size === g.storage.length && g.isContiguous();
+  const sink: Sink = {
+    take: (node, g) => {
+      if (!(node instanceof AccumulateGrad)) return false;
+      const steal = stealable(g);
+      seen.add(g.storage);
+      accumulateGrad(node.variable, g, createGraph, steal);
+      return true;
+    },
+    exposed: (g) => seen.add(g.storage),
+  };
+  propagate([gradEdge(root)!], [seed], { retainGraph: options.retainGraph ?? createGraph, createGraph }, null, sink);
+}
+
+function accumulateGrad(leaf: Tensor, g: Tensor, createGraph: boolean, steal: boolean): void {
+  if (leaf.grad === null) {
+    // Unless it may be taken (see `stealable`), a fresh copy: the incoming gradient may be shared with another
+    // leaf or be a view of the seed.
+    leaf.grad = createGraph || steal ? g : noGrad(() => g.clone().contiguous());
+  } else {
+    leaf.grad = createGraph ? leaf.grad.add(g) : noGrad(() => leaf.grad!.add(g));
+  }
 }
 
 /**
@@ -302,6 +296,7 @@ export function grad(
   const ins = inputs instanceof Tensor ? [inputs] : inputs;
   checkRoots(outs, 'grad');
   ins.forEach((t, i) => {
+    if (!(t instanceof Tensor)) throw new Error(`grad: input ${i} is not a Tensor.`);
     if (!t.requiresGrad) {
       throw new Error(
         `grad: input ${i} (shape ${fmtShape(t.shape)}) does not require grad, so no gradient can be computed for it. ` +
@@ -315,7 +310,25 @@ export function grad(
   }
   const seeds = outs.map((o, i) => seedFor(o, given[i], i, 'grad'));
   const createGraph = options.createGraph ?? false;
-  return run(outs, seeds, {
-    retainGraph: options.retainGraph ?? createGraph, createGraph, inputs: ins, allowUnused: options.allowUnused ?? false,
-  }, 'grad');
+  const inputNodes = ins.map((t) => gradEdge(t)!);
+  const targets = new Set(inputNodes);
+  const captured = new Map<GradNode, Tensor>();
+  const sink: Sink = {
+    take: (node, g) => {
+      if (targets.has(node)) captured.set(node, g);
+      // A leaf's gradient is only captured: grad() leaves `.grad` alone.
+      return node instanceof AccumulateGrad;
+    },
+  };
+  propagate(outs.map((o) => gradEdge(o)!), seeds, { retainGraph: options.retainGraph ?? createGraph, createGraph }, targets, sink);
+  return inputNodes.map((n, i) => {
+    const g = captured.get(n);
+    if (g === undefined && !options.allowUnused) {
+      throw new Error(
+        `grad: input ${i} (shape ${fmtShape(ins[i]!.shape)}) appears not to have been used in the graph of the ` +
+          `outputs, so it has no gradient. Pass { allowUnused: true } to get null for it instead.`,
+      );
+    }
+    return g ?? null;
+  });
 }

@@ -55,20 +55,23 @@ export function gradcheck(fn: Fn, inputs: readonly Tensor[], options: GradcheckO
     for (let j = 0; j < n && out.requiresGrad; j++) {
       const seed = new Float64Array(n);
       seed[j] = 1;
-      const seedT = Tensor.fromArray(out.dtype === 'float32' ? new Float32Array(seed) : seed, out.shape, out.dtype);
+      const seedT = Tensor.fromHost(out.dtype === 'float32' ? new Float32Array(seed) : seed, out.shape, out.dtype, out.storage.device);
       const gs = grad([out], diff, { gradOutputs: [seedT], retainGraph: true, allowUnused: true });
       gs.forEach((g, i) => { if (g) analytic[i]![j]!.set(g.data()); });
     }
     for (const [ii, t] of diff.entries()) {
-      const data = t.storage.data;
+      // Each element is perturbed where it lives, through the backend, so that `fn` sees it however it reaches
+      // the input (as an argument or through a closure), on any device.
+      const backend = t.storage.device.backend;
+      const set = (pos: number, v: number): void => backend.fill(t.dtype, { buffer: t.buffer, offset: pos, strides: [] }, [], v);
       for (let k = 0; k < t.size; k++) {
         const pos = flatOffset(t, k);
-        const orig = data[pos]!;
-        data[pos] = orig + eps;
+        const orig = backend.readScalar(t.buffer, t.dtype, pos);
+        set(pos, orig + eps);
         const plus = outputsOf(fn, inputs)[oi]!.data();
-        data[pos] = orig - eps;
+        set(pos, orig - eps);
         const minus = outputsOf(fn, inputs)[oi]!.data();
-        data[pos] = orig;
+        set(pos, orig);
         for (let j = 0; j < n; j++) {
           const numeric = (plus[j]! - minus[j]!) / (2 * eps);
           const a = analytic[ii]![j]![k]!;
@@ -113,7 +116,7 @@ export function gradgradcheck(fn: Fn, inputs: readonly Tensor[], options: Gradch
   const gen = new Generator(options.seed ?? 0);
   const gradOutputs = outs.map((o) => {
     const data = new Float64Array(o.size).map(() => gen.normal());
-    const t = Tensor.fromArray(data, o.shape, 'float64');
+    const t = Tensor.fromHost(data, o.shape, 'float64', o.storage.device);
     t.requiresGrad = true;
     return t;
   });
@@ -125,7 +128,7 @@ export function gradgradcheck(fn: Fn, inputs: readonly Tensor[], options: Gradch
     const wrt = xs.filter((x) => x.requiresGrad);
     if (live.length === 0 || wrt.length === 0) return [];
     const gs = grad(live.map((l) => l.y), wrt, { gradOutputs: live.map((l) => l.go), createGraph: true, allowUnused: true });
-    return gs.map((g, i) => g ?? Tensor.fromArray(new Float64Array(wrt[i]!.size), wrt[i]!.shape, 'float64'));
+    return gs.map((g, i) => g ?? Tensor.fromHost(new Float64Array(wrt[i]!.size), wrt[i]!.shape, 'float64', wrt[i]!.storage.device));
   };
   return gradcheck(firstOrder, [...inputs, ...gradOutputs], options);
 }

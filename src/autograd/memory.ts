@@ -1,6 +1,7 @@
-import type { Storage } from '../storage.js';
+import { onStorageCreated, type Storage } from '../storage.js';
 import type { Tensor } from '../tensor.js';
-import { AccumulateGrad, type Node } from './node.js';
+import { depthFirst } from './graph.js';
+import { AccumulateGrad } from './node.js';
 
 /**
  * What `memory()` reports, in bytes; both stay 0 until `setMemoryTracking(true)`.
@@ -43,6 +44,7 @@ let tracking = false;
  */
 export function setMemoryTracking(enabled: boolean): void {
   tracking = enabled;
+  onStorageCreated(enabled ? trackStorage : null);
 }
 
 /** Whether `memory()` is counting. @example `isMemoryTracking() // false` */
@@ -64,15 +66,11 @@ const finalizer = new FinalizationRegistry<number>((bytes) => {
 });
 
 /**
- * Count a new storage's bytes. Called by the `Storage` constructor, so it runs on every allocation and is
- * kept to a comparison, an addition and one registration. @internal
- *
- * @example
- * ```ts
- * trackStorage(storage, storage.data.byteLength); // liveBytes grows by the bytes of a storage ≥ 1 KiB
- * ```
+ * Count a new storage's bytes. Observes every storage made while tracking is on (see `onStorageCreated`), so it
+ * is kept to a comparison, an addition and one registration.
  */
-export function trackStorage(storage: Storage, bytes: number): void {
+function trackStorage(storage: Storage): void {
+  const bytes = storage.nbytes;
   if (!tracking || bytes < MIN_TRACKED_BYTES) return;
   live += bytes;
   if (live > peak) peak = live;
@@ -136,20 +134,12 @@ export function savedBytes(t: Tensor): number {
   if (root === null) return 0;
   const leafStorages = new Set<Storage>();
   const saved: Tensor[] = [];
-  // Iterative, so graphs thousands of nodes deep do not overflow the stack.
-  const seen = new Set<Node>([root]);
-  const stack: Node[] = [root];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    if (node instanceof AccumulateGrad) leafStorages.add(node.variable.storage);
-    for (const s of node.savedTensors) saved.push(s);
-    for (const next of node.nextFunctions) {
-      if (next !== null && !seen.has(next)) {
-        seen.add(next);
-        stack.push(next);
-      }
-    }
-  }
+  depthFirst([root], {
+    leave: (node) => {
+      if (node instanceof AccumulateGrad) leafStorages.add(node.variable.storage);
+      for (const s of node.savedTensors) saved.push(s);
+    },
+  });
   // Leaves that do not require grad have no AccumulateGrad; a saved one is recognised by having no gradFn.
   for (const s of saved) if (s.gradFn === null) leafStorages.add(s.storage);
   const counted = new Set<Storage>();
@@ -157,7 +147,7 @@ export function savedBytes(t: Tensor): number {
   for (const s of saved) {
     if (leafStorages.has(s.storage) || counted.has(s.storage)) continue;
     counted.add(s.storage);
-    bytes += s.storage.data.byteLength;
+    bytes += s.storage.nbytes;
   }
   return bytes;
 }

@@ -1,12 +1,24 @@
 import type { DType } from '../dtype.js';
 import type { Shape } from '../shape.js';
 import { fmtShape } from '../shape.js';
-import type { Tensor, TensorHook } from '../tensor.js';
+
+/** What a node records of each input: its shape and dtype (a node never keeps its inputs themselves). */
+export interface TensorMeta {
+  readonly shape: Shape;
+  readonly dtype: DType;
+}
+
+/**
+ * A hook on a gradient, declared as a method so that its parameter compares bivariantly: a `Node<Tensor>` is
+ * then usable where a `Node` of the default type is expected.
+ */
+type GradHook<T> = { hook(grad: T): T | void }['hook'];
 
 /**
  * A node of the backward graph (PyTorch's `grad_fn`): one per recorded operation, plus one `AccumulateGrad`
  * per leaf that requires grad. `nextFunctions[i]` is the node that receives the gradient for input `i`
- * (null where that input needs no gradient).
+ * (null where that input needs no gradient). `T` is the tensor type (`Tensor`); the class is generic so that
+ * this module does not depend on the tensor module, which refers to it.
  *
  * @example
  * ```ts
@@ -15,14 +27,14 @@ import type { Tensor, TensorHook } from '../tensor.js';
  * y.gradFn?.nextFunctions[0]?.name;    // 'MulBackward0'
  * ```
  */
-export abstract class Node {
+export abstract class Node<T extends TensorMeta = TensorMeta> {
   /** Tensor hooks of the tensor this node produced, run on its gradient before `apply`. @internal */
-  preHooks: TensorHook[] | null = null;
-  /** @internal bookkeeping of the engine's walks (see engine.ts). */
-  _visited = 0;
+  preHooks: GradHook<T>[] | null = null;
+  /** @internal the last graph walk that reached this node (see graph.ts). */
+  _seen = 0;
   /** @internal */ _needed = 0;
   /** @internal */ _bufferWalk = 0;
-  /** @internal the gradient summed so far during a walk. */ _buffer: Tensor | null = null;
+  /** @internal the gradient summed so far during a walk. */ _buffer: T | null = null;
   private mask: readonly boolean[] | null = null;
   /** Where the forward op was called, recorded under anomaly detection. */
   forwardStack: string | undefined = undefined;
@@ -32,8 +44,8 @@ export abstract class Node {
 
   constructor(
     readonly name: string,
-    readonly nextFunctions: readonly (Node | null)[],
-    inputs: readonly Tensor[],
+    readonly nextFunctions: readonly (Node<T> | null)[],
+    inputs: readonly TensorMeta[],
   ) {
     const n = inputs.length;
     const shapes = new Array<Shape>(n), dtypes = new Array<DType>(n);
@@ -51,7 +63,7 @@ export abstract class Node {
   }
 
   /** Compute the gradients of the inputs from the gradient of the output. @internal */
-  abstract apply(grad: Tensor, needsInputGrad: readonly boolean[]): readonly (Tensor | null | undefined)[];
+  abstract apply(grad: T, needsInputGrad: readonly boolean[]): readonly (T | null | undefined)[];
 
   /** True when `apply` runs user code, whose gradients may be held elsewhere (see `OpDef.userCode`). @internal */
   get userCode(): boolean {
@@ -62,7 +74,7 @@ export abstract class Node {
   release(): void {}
 
   /** The tensors this node keeps for backward (empty once released). */
-  get savedTensors(): readonly Tensor[] {
+  get savedTensors(): readonly T[] {
     return [];
   }
 
@@ -79,12 +91,12 @@ export abstract class Node {
  * x.mul(2).gradFn?.nextFunctions[0]; // AccumulateGrad for x
  * ```
  */
-export class AccumulateGrad extends Node {
-  constructor(readonly variable: Tensor) {
+export class AccumulateGrad<T extends TensorMeta = TensorMeta> extends Node<T> {
+  constructor(readonly variable: T) {
     super('AccumulateGrad', [], [variable]);
   }
 
-  apply(): readonly (Tensor | null)[] {
+  apply(): readonly (T | null)[] {
     // The engine accumulates: it knows whether to build a graph for the sum (createGraph).
     return [];
   }
@@ -111,13 +123,13 @@ export function releasedGraphError(name: string): Error {
  *
  * @example
  * ```ts
- * throw versionError('MulBackward0', t, 0);
+ * throw versionError('MulBackward0', t, 0, 1);
  * ```
  */
-export function versionError(name: string, t: Tensor, savedVersion: number): Error {
+export function versionError(name: string, t: TensorMeta, savedVersion: number, version: number): Error {
   return new Error(
     `${name}: one of the tensors needed for gradient computation has been modified by an in-place operation: ` +
-      `tensor of shape ${fmtShape(t.shape)} and dtype ${t.dtype} is at version ${t.storage.version}; expected ` +
+      `tensor of shape ${fmtShape(t.shape)} and dtype ${t.dtype} is at version ${version}; expected ` +
       `version ${savedVersion}. Use an out-of-place operation (e.g. x.add(y) instead of x.add_(y)) or clone() the ` +
       `tensor before modifying it. Hint: detectAnomaly() shows the forward operation that saved it.`,
   );

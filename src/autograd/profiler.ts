@@ -1,5 +1,7 @@
 import { itemSize } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
+import { observeEngine, type EngineObserver } from './events.js';
+import { AccumulateGrad } from './node.js';
 
 /** What the profiler measured for one kind of op. */
 export interface OpRecord {
@@ -41,27 +43,19 @@ export interface Profile<T> {
 
 interface Session {
   records: Map<string, OpRecord>;
+  /** Ops running now (nested ops belong to the outermost one); the start time of the outermost. */
   depth: number;
+  started: number;
+  /** Backward passes running now, the start of the outermost, and the nodes' start times. */
   inBackward: number;
+  passStarted: number;
+  nodeStarted: number[];
   backwardMs: number;
   liveSaved: number;
   peakSaved: number;
 }
 
 let session: Session | null = null;
-
-/**
- * The active profiling session, or null: the op dispatcher and the engine check this one reference, so
- * profiling costs nothing when it is off.
- *
- * @example
- * ```ts
- * if (activeProfile()) { ... }
- * ```
- */
-export function activeProfile(): Session | null {
-  return session;
-}
 
 function record(s: Session, name: string): OpRecord {
   let r = s.records.get(name);
@@ -80,61 +74,44 @@ export function bytesOf(ts: readonly Tensor[]): number {
 }
 
 /**
- * Time one forward op call (outermost calls only: ops that a forward kernel or a backward rule runs
- * internally belong to their caller).
- *
- * @internal
+ * The profiler as an engine observer: times outermost forward ops (ops that a forward kernel or a backward rule
+ * runs internally belong to their caller), backward nodes and whole backward passes, and follows the bytes saved
+ * for backward.
  */
-export function profileForward<T>(s: Session, name: string, flops: (out: T) => number, run: () => T, saved: (out: T) => number): T {
-  if (s.depth > 0 || s.inBackward > 0) {
-    s.depth++;
-    try { return run(); } finally { s.depth--; }
-  }
-  s.depth++;
-  const t0 = performance.now();
-  let out: T;
-  try {
-    out = run();
-  } finally {
-    s.depth--;
-  }
-  const r = record(s, name);
-  r.forwardMs += performance.now() - t0;
-  r.calls++;
-  r.flops += flops(out);
-  const bytes = saved(out);
-  r.savedBytes += bytes;
-  s.liveSaved += bytes;
-  if (s.liveSaved > s.peakSaved) s.peakSaved = s.liveSaved;
-  return out;
-}
-
-/** Time one backward node. @internal */
-export function profileBackward<T>(s: Session, name: string, run: () => T, released: () => number): T {
-  const t0 = performance.now();
-  s.inBackward++;
-  try {
-    return run();
-  } finally {
-    s.inBackward--;
-    const dt = performance.now() - t0;
-    const r = record(s, name.replace(/Backward\d*$/, '').replace(/^./, (c) => c.toLowerCase()));
-    r.backwardMs += dt;
-    r.backwardCalls++;
-    s.liveSaved -= released();
-  }
-}
-
-/** Mark the start and end of a backward pass so its wall time is counted once. @internal */
-export function profileBackwardPass<T>(s: Session, run: () => T): T {
-  const t0 = performance.now();
-  s.inBackward++;
-  try {
-    return run();
-  } finally {
-    s.inBackward--;
-    if (s.inBackward === 0) s.backwardMs += performance.now() - t0;
-  }
+function observer(s: Session): EngineObserver<Tensor> {
+  return {
+    opStart: () => {
+      if (s.depth++ === 0 && s.inBackward === 0) s.started = performance.now();
+    },
+    opEnd: (name, out, flops) => {
+      if (--s.depth > 0 || s.inBackward > 0 || out === null) return;
+      const r = record(s, name);
+      r.forwardMs += performance.now() - s.started;
+      r.calls++;
+      r.flops += flops();
+      const bytes = out.gradFn ? bytesOf(out.gradFn.savedTensors) : 0;
+      r.savedBytes += bytes;
+      s.liveSaved += bytes;
+      if (s.liveSaved > s.peakSaved) s.peakSaved = s.liveSaved;
+    },
+    passStart: () => {
+      if (s.inBackward++ === 0) s.passStarted = performance.now();
+    },
+    passEnd: () => {
+      if (--s.inBackward === 0) s.backwardMs += performance.now() - s.passStarted;
+    },
+    nodeStart: () => {
+      s.nodeStarted.push(performance.now());
+    },
+    nodeEnd: (node, _g, _grads, freed) => {
+      const dt = performance.now() - s.nodeStarted.pop()!;
+      if (node instanceof AccumulateGrad) return;
+      const r = record(s, node.name.replace(/Backward\d*$/, '').replace(/^./, (c) => c.toLowerCase()));
+      r.backwardMs += dt;
+      r.backwardCalls++;
+      s.liveSaved -= freed;
+    },
+  };
 }
 
 /**
@@ -151,12 +128,14 @@ export function profileBackwardPass<T>(s: Session, run: () => T): T {
  */
 export function profile<T>(fn: () => T): Profile<T> {
   if (session) throw new Error('profile: already profiling; profile() calls do not nest.');
-  const s: Session = { records: new Map(), depth: 0, inBackward: 0, backwardMs: 0, liveSaved: 0, peakSaved: 0 };
+  const s: Session = { records: new Map(), depth: 0, started: 0, inBackward: 0, passStarted: 0, nodeStarted: [], backwardMs: 0, liveSaved: 0, peakSaved: 0 };
   session = s;
+  const stop = observeEngine(observer(s));
   let result: T;
   try {
     result = fn();
   } finally {
+    stop();
     session = null;
   }
   const nodeMs = [...s.records.values()].reduce((n, r) => n + r.backwardMs, 0);

@@ -134,12 +134,15 @@ export class DataLoader<T extends readonly Tensor[]> implements Iterable<T> {
   /** One epoch of batches. @example `for (const [xb, yb] of loader) { ... }` */
   *[Symbol.iterator](): Iterator<T> {
     const n = this.dataset.length;
-    const order = this.shuffle ? (randperm(n, { generator: this.#generator }).storage.data as Int32Array) : null;
+    const order = this.shuffle ? (randperm(n, { generator: this.#generator }).data() as Int32Array) : null;
     for (let b = 0; b < this.length; b++) {
       const start = b * this.batchSize;
       const size = Math.min(this.batchSize, n - start);
-      // In order, a batch is a view of consecutive rows; shuffled, its rows are gathered into a copy.
-      yield order === null ? this.dataset.slice(start, size) : this.dataset.batch(order.subarray(start, start + size));
+      // A batch is always a copy, never a view of the dataset: a loop that updates its batch in place
+      // (xb.div_(2)) must not change the data. In order, the rows are consecutive; shuffled, they are gathered.
+      yield order === null
+        ? (this.dataset.slice(start, size).map((t) => t.clone()) as unknown as T)
+        : this.dataset.batch(order.subarray(start, start + size));
     }
   }
 }
@@ -161,7 +164,7 @@ export function randomSplit<T extends readonly Tensor[]>(
   if (!lengths.every((l) => Number.isInteger(l) && l >= 0) || total !== dataset.length) {
     throw new Error(`randomSplit: the lengths [${lengths.join(', ')}] must be non-negative integers adding up to the dataset's ${dataset.length} samples.`);
   }
-  const perm = randperm(dataset.length, { generator: opts.generator ?? defaultGenerator }).storage.data as Int32Array;
+  const perm = randperm(dataset.length, { generator: opts.generator ?? defaultGenerator }).data() as Int32Array;
   const out: TensorDataset<T>[] = [];
   let start = 0;
   for (const l of lengths) {

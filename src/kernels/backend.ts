@@ -1,17 +1,34 @@
-import type { TypedArray } from '../dtype.js';
+import type { DType, TypedArray } from '../dtype.js';
 import type { Shape } from '../shape.js';
+import type { BinaryKernel, ReduceKernel, UnaryKernel } from './catalog.js';
+
+declare const HANDLE: unique symbol;
 
 /**
- * A strided view of a typed array: element (i0, …, ik) lives at `data[offset + Σ i_d · strides[d]]`.
- * A broadcast dimension has stride 0.
+ * A backend's handle to the memory behind one storage. Opaque outside the backend that made it: the op layer
+ * only passes handles back to kernels, so a backend may keep its buffers wherever it likes (a JS typed array
+ * for the CPU backends, device memory for a GPU). Only the backend that allocated a handle may use it.
  *
  * @example
  * ```ts
- * const v: View = { data: new Float32Array(6), offset: 0, strides: [1, 2] }; // a transposed 3×2 → 2×3
+ * const h: BufferHandle = getBackend().alloc('float32', 4);
+ * ```
+ */
+export interface BufferHandle {
+  readonly [HANDLE]: true;
+}
+
+/**
+ * A strided view of a buffer: element (i0, …, ik) lives at `offset + Σ i_d · strides[d]` (in elements). A
+ * broadcast dimension has stride 0. A `Tensor` is a view of its own storage.
+ *
+ * @example
+ * ```ts
+ * const v: View = { buffer, offset: 0, strides: [1, 2] }; // a transposed 3×2, read as 2×3
  * ```
  */
 export interface View {
-  readonly data: TypedArray;
+  readonly buffer: BufferHandle;
   readonly offset: number;
   readonly strides: readonly number[];
 }
@@ -22,89 +39,145 @@ export interface View {
  *
  * @example
  * ```ts
- * const aT: MatrixOperand = { data, offsets: [0], rowStride: 1, colStride: m }; // Aᵀ of a row-major m×k A
+ * const aT: MatrixOperand = { buffer, offsets: [0], rowStride: 1, colStride: m }; // Aᵀ of a row-major m×k A
  * ```
  */
 export interface MatrixOperand {
-  readonly data: TypedArray;
+  readonly buffer: BufferHandle;
   readonly offsets: ArrayLike<number>;
   readonly rowStride: number;
   readonly colStride: number;
 }
 
-/** Elementwise functions of one argument. `sign` has a zero gradient (as in PyTorch); the others are smooth almost everywhere. */
-export type UnaryKernel =
-  | 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'relu' | 'sign';
-
 /**
- * Elementwise functions of two arguments; the last six compare and write 0/1 into a bool (Uint8Array) output.
- * `tanhBackward`, `sigmoidBackward` and `reluBackward` take (gradient, output of the activation).
- */
-export type BinaryKernel =
-  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
-  | 'tanhBackward' | 'sigmoidBackward' | 'reluBackward'
-  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
-
-/** Reductions along one axis. `argmax`/`argmin` write indices (as numbers) into the output array. */
-export type ReduceKernel = 'sum' | 'max' | 'min' | 'logsumexp' | 'argmax' | 'argmin';
-
-/**
- * The compute interface every backend implements. Kernels see typed arrays and sizes only, never tensors or
- * the autograd graph: the op table decides shapes, dtypes and broadcasting, the backend computes.
- * All outputs are contiguous and row-major; inputs and outputs of one call share a dtype unless stated.
+ * The compute and memory interface every backend implements: the seam between the op table and the hardware.
+ * Kernels see buffers, dtypes and sizes only, never tensors or the autograd graph: the op table decides shapes,
+ * dtypes and broadcasting, the backend computes. Outputs are contiguous and row-major and are allocated by the
+ * caller with `alloc`; inputs and outputs of one call share `dtype` unless stated. An output never overlaps an
+ * input, except that elementwise kernels may write over a contiguous input at the same offset.
+ *
+ * Calls return once the work is *issued*: a device backend may complete it later, in order. Results become
+ * observable only through `read`/`readScalar` (which wait for the work before them) or `readAsync`.
  *
  * @example
  * ```ts
  * import { getBackend } from 'adjoint';
- * const out = new Float32Array(3);
- * getBackend().unary('exp', new Float32Array([0, 1, 2]), out, 3);
+ * const b = getBackend();
+ * const x = b.fromHost(new Float32Array([0, 1, 2]));
+ * const y = b.alloc('float32', 3);
+ * b.unary('exp', 'float32', x, 0, y, 3);
+ * b.read(y, 'float32', 0, 3); // Float32Array [1, 2.718..., 7.389...]
  * ```
  */
 export interface Backend {
+  /** The name `setBackend` takes. */
   readonly name: string;
-  /** `out[i] = op(x[i])` for `i < n`; `x` and `out` contiguous, same float dtype (`abs`, `neg`, `sign`, `relu` also int32). */
-  unary(op: UnaryKernel, x: TypedArray, out: TypedArray, n: number): void;
+  /**
+   * The device whose buffers this backend reads: `'cpu'` for the TypeScript and WebAssembly backends, which
+   * share JS typed arrays (so a tensor made under one works under the other), or a device of its own.
+   */
+  readonly device: string;
+
+  // ---- memory ----
+
+  /** A zero-filled buffer of `n` elements of `dtype`. */
+  alloc(dtype: DType, n: number): BufferHandle;
+  /** A buffer holding `data`'s elements. The backend may take `data` itself (the CPU backends do): never write it afterwards. */
+  fromHost(data: TypedArray): BufferHandle;
+  /** A fresh host copy of `n` elements from `offset`, once all work issued before has completed. May throw where a device cannot read synchronously. */
+  read(buffer: BufferHandle, dtype: DType, offset: number, n: number): TypedArray;
+  /** One element as a number (bool as 0/1), synchronously (see `read`). */
+  readScalar(buffer: BufferHandle, dtype: DType, offset: number): number;
+  /** `read` without blocking: resolves once the work issued before has completed. */
+  readAsync(buffer: BufferHandle, dtype: DType, offset: number, n: number): Promise<TypedArray>;
+
+  // ---- elementwise ----
+
+  /** `out[i] = op(x[offset + i])` for `i < n`. */
+  unary(op: UnaryKernel, dtype: DType, x: BufferHandle, offset: number, out: BufferHandle, n: number): void;
   /**
    * `out = op(a, b)` over `shape`, where `a` and `b` are views already broadcast to `shape` (stride 0 on broadcast
-   * dims). `a`, `b` share a dtype; `out` has it too, or is a Uint8Array for comparisons.
+   * dims) of one `dtype`; `out` has that dtype too, or is bool for the comparisons.
    */
-  binary(op: BinaryKernel, a: View, b: View, out: TypedArray, shape: Shape): void;
-  /** `out = cond ? a : b` over `shape`; `cond` is a bool (Uint8Array) view. */
-  where(cond: View, a: View, b: View, out: TypedArray, shape: Shape): void;
-  /** `out[i] = min(max(x[i], lo), hi)`; NaN stays NaN. */
-  clamp(x: TypedArray, out: TypedArray, n: number, lo: number, hi: number): void;
-  /** Copy a strided view into contiguous `out`, converting the dtype if `out`'s differs. */
-  copy(src: View, out: TypedArray, shape: Shape): void;
-  /** `x` contiguous, read as `[outer, r, inner]`; reduces the middle axis into `out` of `[outer, inner]`. */
-  reduce(op: ReduceKernel, x: TypedArray, out: TypedArray, outer: number, r: number, inner: number): void;
-  /** Numerically stable (log-)softmax of contiguous `x` read as `[outer, r, inner]` along the middle axis. */
-  softmax(x: TypedArray, out: TypedArray, outer: number, r: number, inner: number, log: boolean): void;
-  /** `out[b] = A[b] · B[b]` for `b < batch`; `A[b]` is m×k, `B[b]` is k×n, `out` contiguous `[batch, m, n]`. */
-  matmul(a: MatrixOperand, b: MatrixOperand, out: TypedArray, batch: number, m: number, n: number, k: number): void;
+  binary(op: BinaryKernel, dtype: DType, a: View, b: View, out: BufferHandle, shape: Shape): void;
+  /** `out = cond ? a : b` over `shape`; `cond` is a bool view, `a`, `b` and `out` are of `dtype`. */
+  where(dtype: DType, cond: View, a: View, b: View, out: BufferHandle, shape: Shape): void;
+  /** `out[i] = min(max(x[offset + i], lo), hi)` in that order (all `hi` when lo > hi); NaN stays NaN. */
+  clamp(dtype: DType, x: BufferHandle, offset: number, out: BufferHandle, n: number, lo: number, hi: number): void;
   /**
-   * One Adam/AdamW step over `p.length` elements, in place on `p`, `m`, `v` (and `vmax`, the running maximum
-   * of v for AMSGrad, when not null). All arrays are contiguous and of one float dtype.
+   * Copy a strided view of `from` dtype into a strided view of `to` dtype over `shape`, converting: to int32 by
+   * truncation toward zero (NaN to 0, out-of-range values clamped), to bool by `x !== 0`. The destination may be
+   * any view that does not overlap the source and does not overlap itself.
    */
-  adam(p: Floats, g: Floats, m: Floats, v: Floats, vmax: Floats | null, step: AdamStep): void;
-  /** One SGD step over `p.length` elements, in place on `p` and the momentum buffer `buf` when not null. */
-  sgd(p: Floats, g: Floats, buf: Floats | null, step: SgdStep): void;
-  /**
-   * im2col: for each of `blocks` planes of `plane` elements in `x`, `out[b·len + r]` is
-   * `x[b·plane + index[r]]`, or 0 where `index[r]` is -1 (padding). `x` and `out` share a dtype.
-   */
-  unfold(x: TypedArray, index: Int32Array, out: TypedArray, blocks: number, plane: number, len: number): void;
-  /** col2im, the transpose of `unfold`: `out` is zeroed, then `out[b·plane + index[r]] += cols[b·len + r]` in order of r. */
-  fold(cols: TypedArray, index: Int32Array, out: TypedArray, blocks: number, plane: number, len: number): void;
-  /**
-   * 2-d convolution: `x` is `[n, c, h, w]`, `weight` `[o, c, kh, kw]`, `out` `[n, o, oh, ow]`, all of one float
-   * dtype. `index` is the `kh·kw·oh·ow` window map of `unfold` for `geometry`: `out[b]` is `weight` (as
-   * `[o, c·kh·kw]`) times the im2col columns of image b, whichever way the backend computes it.
-   */
-  conv2d(x: TypedArray, weight: TypedArray, index: Int32Array, out: TypedArray, n: number, c: number, o: number, geometry: ConvGeometry): void;
-}
+  copy(src: View, from: DType, dst: View, to: DType, shape: Shape): void;
+  /** Write `value` (converted to `dtype` as `copy` does) into every element of the view `dst` over `shape`. */
+  fill(dtype: DType, dst: View, shape: Shape, value: number): void;
+  /** `out[i] = start + i · step` for `i < n` (in `dtype`'s arithmetic: float32 rounds each element). */
+  arange(dtype: DType, out: BufferHandle, n: number, start: number, step: number): void;
 
-/** A flat float array that an update writes in place. @example `const a: Floats = new Float32Array(4);` */
-export type Floats = Float32Array | Float64Array;
+  // ---- reductions ----
+
+  /** `x` (from `offset`) read as `[outer, r, inner]`; reduces the middle axis into `out` of `[outer, inner]`. `argmax`/`argmin` write int32. */
+  reduce(op: ReduceKernel, dtype: DType, x: BufferHandle, offset: number, out: BufferHandle, outer: number, r: number, inner: number): void;
+  /** Numerically stable (log-)softmax of `x` (from `offset`) read as `[outer, r, inner]` along the middle axis. */
+  softmax(dtype: DType, x: BufferHandle, offset: number, out: BufferHandle, outer: number, r: number, inner: number, log: boolean): void;
+
+  // ---- linear algebra and windows ----
+
+  /** `out[b] = A[b] · B[b]` for `b < batch`; `A[b]` is m×k, `B[b]` is k×n, `out` contiguous `[batch, m, n]`. */
+  matmul(dtype: DType, a: MatrixOperand, b: MatrixOperand, out: BufferHandle, batch: number, m: number, n: number, k: number): void;
+  /**
+   * im2col: `x` is `[blocks, h, w]` from `offset`; `out` is `[blocks, kh·kw, oh·ow]`, each window element or 0
+   * where the window reaches into the padding.
+   */
+  unfold(dtype: DType, x: BufferHandle, offset: number, out: BufferHandle, blocks: number, geometry: ConvGeometry): void;
+  /** col2im, the transpose of `unfold`: `out` `[blocks, h, w]` is the sum of every column element at its position. */
+  fold(dtype: DType, cols: BufferHandle, offset: number, out: BufferHandle, blocks: number, geometry: ConvGeometry): void;
+  /**
+   * 2-d convolution: `x` `[n, c, h, w]`, `weight` `[o, c, kh, kw]` (both contiguous from offset 0), `out`
+   * `[n, o, oh, ow]`. When `columns` is given (`[n, c·kh·kw, oh·ow]`), it receives the im2col columns of `x` and
+   * the backend computes through them; otherwise it computes the output however it likes.
+   */
+  conv2d(dtype: DType, x: BufferHandle, weight: BufferHandle, out: BufferHandle, n: number, c: number, o: number,
+    geometry: ConvGeometry, columns: BufferHandle | null): void;
+  /**
+   * 2-d max pooling of `x` `[planes, h, w]` (from offset 0): `out` `[planes, oh·ow]` gets each window's maximum
+   * (padding counts as -∞; the first maximum wins ties; NaN wins over everything) and `indices` (int32) its
+   * position `ih·w + iw` within the plane.
+   */
+  maxPool2d(dtype: DType, x: BufferHandle, out: BufferHandle, indices: BufferHandle, planes: number, geometry: ConvGeometry): void;
+
+  // ---- indexing (indices are int32; every kernel checks them and throws `indexError`, naming `op` and `dim`) ----
+
+  /**
+   * Blocks along one dim: `x` is `[outer, size, inner]` (from `offset`), `index` holds `count` int32 indices in
+   * [0, size); `out[o, i, :] = x[o, index[i], :]`, `out` `[outer, count, inner]`.
+   */
+  indexSelect(dtype: DType, x: BufferHandle, offset: number, index: BufferHandle, indexOffset: number, out: BufferHandle,
+    outer: number, size: number, inner: number, count: number, dim: number, op: string): void;
+  /**
+   * The transpose of `indexSelect`, in place on `out` `[outer, size, inner]`: `out[o, index[i], :] += src[o, i, :]`
+   * for `src` `[outer, count, inner]` (contiguous from offset 0), in order of i.
+   */
+  indexAdd(dtype: DType, out: BufferHandle, index: BufferHandle, indexOffset: number, src: BufferHandle,
+    outer: number, size: number, inner: number, count: number, dim: number, op: string): void;
+  /**
+   * Along `dim`: `out[..., j, ...] = x[..., index[..., j, ...], ...]` where `index` has shape `indexShape` (same rank
+   * as `xShape`, no larger except at `dim`), `x` and `index` contiguous from offset 0; `out` has `indexShape`.
+   */
+  gather(dtype: DType, x: BufferHandle, xShape: Shape, index: BufferHandle, indexShape: Shape, dim: number, out: BufferHandle,
+    op: string): void;
+  /** The transpose of `gather`, in place on `out` (of `outShape`): `out[..., index[..., j, ...], ...] += src[..., j, ...]`. */
+  scatterAdd(dtype: DType, out: BufferHandle, outShape: Shape, index: BufferHandle, indexShape: Shape, dim: number,
+    src: BufferHandle, op: string): void;
+
+  // ---- optimizers (contiguous float buffers of `n` elements, updated in place) ----
+
+  /** One Adam/AdamW step: `p`, `m`, `v` (and `vmax`, the running maximum of v for AMSGrad, when not null) in place. */
+  adam(dtype: DType, p: BufferHandle, g: BufferHandle, m: BufferHandle, v: BufferHandle, vmax: BufferHandle | null, n: number, step: AdamStep): void;
+  /** One SGD step: `p` and the momentum buffer `buf` (when not null) in place. */
+  sgd(dtype: DType, p: BufferHandle, g: BufferHandle, buf: BufferHandle | null, n: number, step: SgdStep): void;
+}
 
 /** Constants of one Adam/AdamW update of one parameter. @example `{ beta1: 0.9, beta2: 0.999, ... }` */
 export interface AdamStep {
@@ -136,7 +209,7 @@ export interface SgdStep {
   readonly first: boolean;
 }
 
-/** The sizes of one 2-d convolution, each (height, width): input, kernel, stride, padding, dilation, output. */
+/** The sizes of one 2-d window sweep, each (height, width): input, kernel, stride, padding, dilation, output. */
 export interface ConvGeometry {
   readonly h: number;
   readonly w: number;
@@ -150,4 +223,20 @@ export interface ConvGeometry {
   readonly dw: number;
   readonly oh: number;
   readonly ow: number;
+}
+
+/**
+ * The error every backend throws for an index outside [0, size): negative indices are errors too, as in
+ * PyTorch's gather, scatter and index_select.
+ *
+ * @example
+ * ```ts
+ * throw indexError('gather', -1, 1, 4);
+ * ```
+ */
+export function indexError(op: string, index: number, dim: number, size: number): Error {
+  return new Error(
+    `${op}: index ${index} is out of bounds for dimension ${dim} with size ${size}: indices must be in [0, ${size - 1}]` +
+      `${index < 0 ? ' (negative indices are not wrapped around)' : ''}.`,
+  );
 }

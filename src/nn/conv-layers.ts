@@ -1,6 +1,7 @@
 import { zeros } from '../creation.js';
 import type { DType } from '../dtype.js';
-import { conv2d, maxPool2d, type Size2, type Window2dOptions } from '../ops/conv.js';
+import { conv2d, maxPool2d } from '../ops/api.generated.js';
+import type { Size2, Window2dOptions } from '../ops/conv.js';
 import type { Generator } from '../random.js';
 import type { Tensor } from '../tensor.js';
 import { kaimingUniform_, uniform_ } from './init.js';

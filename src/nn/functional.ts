@@ -1,9 +1,8 @@
 import { isFloating } from '../dtype.js';
 import { fmtShape, sameShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { where } from '../ops/where.js';
-import { contiguousData } from '../ops/util.js';
-import { tensor } from '../creation.js';
+import { scatterAdd, where } from '../ops/api.generated.js';
+import { ones, zeros } from '../creation.js';
 
 /** How a loss combines the per-element values: averaged, summed, or returned as they are. */
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -36,7 +35,8 @@ function classDims(input: Tensor, target: Tensor, op: string): void {
 }
 
 function checkTargets(target: Tensor, classes: number, ignoreIndex: number, op: string): void {
-  const t = contiguousData(target);
+  // Validated on the host: a wrong label must be an error that names it, before any kernel reads with it.
+  const t = target.data();
   for (let i = 0; i < t.length; i++) {
     const v = t[i]!;
     if (v !== ignoreIndex && (v < 0 || v >= classes)) {
@@ -173,10 +173,8 @@ export const relu = (x: Tensor): Tensor => x.relu();
 export function oneHot(indices: Tensor, numClasses: number): Tensor {
   if (indices.dtype !== 'int32') throw new Error(`oneHot: indices must be int32, got ${indices.dtype}.`);
   checkTargets(indices, numClasses, -Infinity, 'oneHot');
-  const idx = contiguousData(indices);
-  const out = new Float32Array(idx.length * numClasses);
-  for (let i = 0; i < idx.length; i++) out[i * numClasses + idx[i]!] = 1;
-  return tensor(out, { shape: [...indices.shape, numClasses] });
+  const at = indices.unsqueeze(-1);
+  return scatterAdd(zeros([...indices.shape, numClasses], { device: indices.device }), -1, at, ones(at.shape, { device: indices.device }));
 }
 
 export { linear, dropout, type DropoutOptions } from './layer-functions.js';

@@ -52,5 +52,5 @@ export function dropout(input: Tensor, p = 0.5, opts: DropoutOptions = {}): Tens
   const mask = allocate(input.dtype, input.size);
   const scale = p === 1 ? 0 : 1 / (1 - p);
   for (let i = 0; i < mask.length; i++) mask[i] = g.random() < p ? 0 : scale;
-  return input.mul(Tensor.fromArray(mask, input.shape, input.dtype));
+  return input.mul(Tensor.fromHost(mask, input.shape, input.dtype, input.storage.device));
 }

@@ -24,7 +24,6 @@
  * @module
  */
 import { allocate, itemSize, type DType, type TypedArray } from '../dtype.js';
-import { contiguousData } from '../ops/util.js';
 import { fmtShape, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { Module, toStateMap, type StateDict, type StateDictLike } from './module.js';
@@ -68,7 +67,7 @@ export function serializeStateDict(source: Module | StateDictLike, opts: Seriali
   let offset = 0;
   for (const [name, t] of tensors) {
     if (name === '__metadata__') throw new Error(`serializeStateDict: '__metadata__' is reserved and cannot name a tensor.`);
-    const bytes = toBytes(contiguousData(t));
+    const bytes = toBytes(t.data());
     header[name] = { dtype: CODES[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + bytes.length] };
     parts.push(bytes);
     offset += bytes.length;
@@ -109,7 +108,7 @@ export function deserializeStateDict(bytes: Uint8Array): StateDict {
     const dtype = FROM_CODE.get(e.dtype)!;
     const [begin, end] = e.data_offsets;
     const data = fromBytes(bytes.subarray(dataStart + begin, dataStart + end), dtype);
-    out.set(name, Tensor.fromArray(data, e.shape, dtype));
+    out.set(name, Tensor.fromHost(data, e.shape, dtype));
   }
   return out;
 }

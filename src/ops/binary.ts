@@ -1,215 +1,166 @@
-import { allocate, isFloating, resultTypeOf, type DType } from '../dtype.js';
-import type { BinaryKernel } from '../kernels/backend.js';
-import { getBackend } from '../kernels/index.js';
-import { binaryScalar } from '../kernels/ts/elementwise.js';
-import { broadcastShapes, sameShape, sizeOf } from '../shape.js';
+import type { BinaryKernel } from '../kernels/catalog.js';
 import type { Tensor } from '../tensor.js';
-import { apply, defineOp, type BackwardRule, type JvpRule, type OpDef } from './registry.js';
-import { broadcastView, castRaw, isWrappedNumber, operands, scalarFor, sumTangents, wrap, zerosLike, type TensorLike } from './util.js';
-import { unaryKernel } from './unary-kernel.js';
-import { where } from './where.js';
+import { castRaw, operands, scalarFor, sumTangents, wrappedValue, zerosFor, type TensorLike } from './buffers.js';
+import { elementwiseFlops, type Backward, type Caller, type DifferentiableOp, type ForwardCtx, type Jvp, type NonDifferentiableOp, type OpDef } from './define.js';
+import { binaryKernel, binaryType, unaryKernel } from './elementwise.js';
+import { WHERE_OPS } from './where.js';
 
-const NO_DIMS: readonly number[] = Object.freeze([]);
-const COMPARISONS = new Set<BinaryKernel>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
+/** The entry type of a binary op: two operands, tensors or numbers. */
+type BinaryOp = OpDef<void, readonly [TensorLike, TensorLike]>;
 
-function resultType(kernel: BinaryKernel, a: Tensor, b: Tensor): DType {
-  const t = resultTypeOf(a.dtype, a.ndim, b.dtype, b.ndim);
-  // True division and real powers of integers are floats, as in PyTorch. bool + bool and bool · bool stay bool
-  // (logical or / and, as in PyTorch); bool - bool, which PyTorch rejects, counts as int32.
-  if ((kernel === 'div' || kernel === 'pow') && !isFloating(t)) return kernel === 'div' ? 'float32' : t === 'bool' ? 'int32' : t;
-  if (t === 'bool' && kernel === 'sub') return 'int32';
-  return t;
+/** Which operands a binary rule needs, given which inputs need a gradient. */
+type Saves = (needsGrad: readonly boolean[]) => readonly [boolean, boolean];
+
+const NONE: Saves = () => [false, false];
+const BOTH: Saves = (n) => [n[0]! || n[1]!, n[0]! || n[1]!];
+
+function saveOperands(ctx: ForwardCtx, saves: Saves, a: Tensor, b: Tensor): void {
+  if (!ctx.recording) return;
+  const [sa, sb] = saves(ctx.needsInputGrad);
+  if (sa || sb) ctx.save(sa ? a : null, sb ? b : null);
+}
+
+function forwardOf(name: BinaryKernel, saves: Saves): OpDef<void, readonly [TensorLike, TensorLike]>['forward'] {
+  return (ctx, [a, b]) => {
+    saveOperands(ctx, saves, a!, b!);
+    if (name === 'pow') {
+      const e = wrappedValue(b!);
+      if (e === 0.5 || e === -0.5) {
+        // PyTorch computes x ** ±0.5 with a number exponent as sqrt(x) or 1 / sqrt(x), which differ from C's pow at
+        // -0 (-0 and -inf rather than 0 and inf) and at -inf (NaN rather than inf and 0).
+        const root = unaryKernel('sqrt', castRaw(a!, binaryType('pow', a!, b!)));
+        return e > 0 ? root : binaryKernel('div', scalarFor(1, root), root, 'pow');
+      }
+    }
+    return binaryKernel(name, a!, b!, name);
+  };
 }
 
 /**
- * Run a broadcasting binary kernel (no graph): promote dtypes, broadcast shapes, compute.
- *
- * @example
- * ```ts
- * binaryKernel('add', a, b, 'add');
- * ```
+ * An elementwise op of two tensors (or a tensor and a number), broadcasting, with its rules; `saves` says which
+ * operands its backward rule reads, from which inputs need a gradient (PyTorch saves nothing for `x · 2`).
  */
-export function binaryKernel(kernel: BinaryKernel, a: Tensor, b: Tensor, op: string): Tensor {
-  const dtype = resultType(kernel, a, b);
-  if (kernel === 'pow' && isWrappedNumber(b) && (b.item() === 0.5 || b.item() === -0.5)) {
-    // PyTorch computes x ** ±0.5 with a number exponent as sqrt(x) or 1 / sqrt(x), which differ from C's pow at
-    // -0 (-0 and -inf rather than 0 and inf) and at -inf (NaN rather than inf and 0).
-    const root = unaryKernel('sqrt', castRaw(a, dtype));
-    return b.item() > 0 ? root : binaryKernel('div', scalarFor(1, root), root, op);
-  }
-  const outType: DType = COMPARISONS.has(kernel) ? 'bool' : dtype;
-  if (a.ndim === 0 && b.ndim === 0 && a.dtype === dtype && b.dtype === dtype && dtype !== 'bool') {
-    // Scalars (the whole of a scalar-heavy program): one element, no views, no kernel call.
-    const out = allocate(outType, 1);
-    out[0] = binaryScalar(kernel, a.storage.data[a.offset]!, b.storage.data[b.offset]!);
-    return wrap(out, NO_DIMS, outType);
-  }
-  const shape = sameShape(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape, op);
-  const out = allocate(outType, sizeOf(shape));
-  const A = castRaw(a, dtype), B = castRaw(b, dtype);
-  // On 0/1 values, logical or is the maximum (a sum could write 2 into a bool).
-  const k: BinaryKernel = dtype === 'bool' && kernel === 'add' ? 'maximum' : kernel;
-  getBackend().binary(k, broadcastView(A, shape), broadcastView(B, shape), out, shape);
-  return wrap(out, shape, outType);
-}
-
-function binaryOp(name: BinaryKernel, rules: { backward?: BackwardRule<void>; jvp?: JvpRule<void> } = {}, saves = true): OpDef<void> {
-  return defineOp<void>({
-    name,
-    forward: ([a, b], _, ctx) => {
-      if (saves && ctx.recording) ctx.save(a!, b!);
-      return binaryKernel(name, a!, b!, name);
-    },
-    flops: (_, out) => out.size,
+function binaryOp(name: BinaryKernel, saves: Saves, rules: { backward: Backward<void>; jvp: Jvp<void> }, doc: string,
+  example: string): DifferentiableOp<void, readonly [TensorLike, TensorLike]> {
+  return {
+    name, doc, example,
+    differentiable: true,
+    call: (run, a, b) => run(operands(a, b, name), undefined),
+    forward: forwardOf(name, saves),
+    flops: elementwiseFlops,
     ...rules,
-  });
+  };
 }
 
-// Each rule returns gradients in the output's shape; the engine sums them back over broadcast dims.
-// JVP rules get the inputs' tangents (null = zero) and return the output's.
-export const addOp = binaryOp('add', {
-  backward: (g) => [g, g],
-  jvp: ([ta, tb]) => sumTangents(ta, tb),
-}, false);
-export const subOp = binaryOp('sub', {
-  backward: (g, { needsInputGrad: n }) => [g, n[1] ? g.neg() : null],
-  jvp: ([ta, tb]) => sumTangents(ta, tb?.neg()),
-}, false);
-export const mulOp = binaryOp('mul', {
-  backward: (g, { saved: [a, b], needsInputGrad: n }) => [n[0] ? g.mul(b!) : null, n[1] ? g.mul(a!) : null],
-  jvp: ([ta, tb], { inputs: [a, b] }) => sumTangents(ta?.mul(b!), tb?.mul(a!)),
-});
-export const divOp = binaryOp('div', {
-  backward: (g, { saved: [a, b], needsInputGrad: n }) => [
-    n[0] ? g.div(b!) : null,
-    // PyTorch's -g · ((a / b) / b): unlike g·a / b², it stays finite (0) at b = ±inf, and so do its derivatives.
-    n[1] ? g.neg().mul(a!.div(b!).div(b!)) : null,
-  ],
-  jvp: ([ta, tb], { inputs: [, b], output }) => sumTangents(ta, tb?.mul(output).neg())?.div(b!) ?? null,
-});
+/** A comparison: a bool result and no derivative. */
+function compareOp(name: BinaryKernel, doc: string): NonDifferentiableOp<void, readonly [TensorLike, TensorLike]> {
+  return {
+    name, doc, example: `${name}(x, 0)`,
+    differentiable: false,
+    call: (run, a, b) => run(operands(a, b, name), undefined),
+    forward: forwardOf(name, NONE),
+    flops: elementwiseFlops,
+  };
+}
+
 // d/da a^b = b·a^(b-1), taken as 0 where b = 0 (so 0^0 has a finite gradient); d/db a^b = a^b·log a, taken as
 // 0 where a = 0 and b ≥ 0, as PyTorch does, instead of 0·(-inf) = NaN.
 // A number exponent stays a number in a^(b-1), as in PyTorch, so that its sqrt / rsqrt forms apply there too.
 // log a is taken in the result's dtype (a float32 base with a float64 exponent gives a float64 log).
 // The gradient g is multiplied inside the where, as in PyTorch, so that b = 0 gives 0 even for g = NaN or inf.
-const powDa = (g: Tensor, a: Tensor, b: Tensor): Tensor =>
-  where(b.eq(0), 0, g.mul(b.mul(a.pow(isWrappedNumber(b) ? b.item() - 1 : b.sub(1)))));
-const powDb = (a: Tensor, b: Tensor, out: Tensor): Tensor =>
-  where(logicalAnd(a.eq(0), b.ge(0)), 0, out.mul((a.dtype === out.dtype ? a : a.to(out.dtype)).log()));
-export const powOp = binaryOp('pow', {
-  backward: (g, { saved: [a, b], needsInputGrad: n }) => [
-    n[0] ? powDa(g, a!, b!) : null,
-    n[1] ? g.mul(powDb(a!, b!, a!.pow(b!))) : null,
-  ],
-  jvp: ([ta, tb], { inputs: [a, b], output }) => sumTangents(ta ? powDa(ta, a!, b!) : undefined, tb?.mul(powDb(a!, b!, output))),
-});
+const powDa = (call: Caller, g: Tensor, a: Tensor, b: Tensor): Tensor => {
+  const e = wrappedValue(b);
+  return call(WHERE_OPS.where, b.eq(0), 0, g.mul(b.mul(a.pow(e !== undefined ? e - 1 : b.sub(1)))));
+};
+const powDb = (call: Caller, a: Tensor, b: Tensor, out: Tensor): Tensor =>
+  call(WHERE_OPS.where, a.eq(0).mul(b.ge(0)), 0, out.mul((a.dtype === out.dtype ? a : a.to(out.dtype)).log()));
+
 // Ties split the gradient in half between the operands, as PyTorch does. Otherwise an operand gets the
 // gradient unless the other one beats it, so where either is NaN (nothing beats anything) both get all of it.
-function pick(first: 'gt' | 'lt'): { backward: BackwardRule<void>; jvp: JvpRule<void> } {
+function pick(first: 'gt' | 'lt'): { backward: Backward<void>; jvp: Jvp<void> } {
   const wins = (x: Tensor, y: Tensor): Tensor => (first === 'gt' ? x.gt(y) : x.lt(y));
   return {
-    backward: (g, { saved: [a, b], needsInputGrad: n }) => {
-      const shared = where(a!.eq(b!), g.mul(0.5), g);
-      return [n[0] ? where(wins(b!, a!), 0, shared) : null, n[1] ? where(wins(a!, b!), 0, shared) : null];
+    backward: ({ saved: [a, b], needsInputGrad: n, call }, g) => {
+      const shared = call(WHERE_OPS.where, a!.eq(b!), g.mul(0.5), g);
+      return [n[0] ? call(WHERE_OPS.where, wins(b!, a!), 0, shared) : null, n[1] ? call(WHERE_OPS.where, wins(a!, b!), 0, shared) : null];
     },
-    jvp: ([ta, tb], { inputs: [a, b] }) => {
-      const za = ta ?? zerosLike(a!), zb = tb ?? zerosLike(b!);
-      return where(wins(a!, b!), za, where(a!.eq(b!), za.add(zb).mul(0.5), zb));
+    jvp: ({ inputs: [a, b], call }, [ta, tb]) => {
+      const za = ta ?? zerosFor(a!), zb = tb ?? zerosFor(b!);
+      return call(WHERE_OPS.where, wins(a!, b!), za, call(WHERE_OPS.where, a!.eq(b!), za.add(zb).mul(0.5), zb));
     },
   };
 }
-export const maximumOp = binaryOp('maximum', pick('gt'));
-export const minimumOp = binaryOp('minimum', pick('lt'));
+
 // The gradients of tanh, sigmoid and relu in terms of their output y, each one fused op (PyTorch's
 // tanh_backward, sigmoid_backward, threshold_backward) instead of three or four, and differentiable again.
 // Each is linear in g, so its rule for g is itself; for y: d/dy g·(1 − y²) = −2·g·y, d/dy g·(1 − y)·y = g·(1 − 2y),
 // and relu's mask has a zero derivative in y.
-export const tanhBackwardOp = binaryOp('tanhBackward', {
-  backward: (gg, { saved: [g, y], needsInputGrad: n }) => [n[0] ? tanhBackward(gg, y!) : null, n[1] ? gg.mul(g!).mul(y!).mul(-2) : null],
-  jvp: ([tg, ty], { inputs: [g, y] }) => sumTangents(tg ? tanhBackward(tg, y!) : undefined, ty?.mul(g!).mul(y!).mul(-2)),
-});
-export const sigmoidBackwardOp = binaryOp('sigmoidBackward', {
-  backward: (gg, { saved: [g, y], needsInputGrad: n }) => [
-    n[0] ? sigmoidBackward(gg, y!) : null,
+const gradOf = (first: boolean): Saves => (n) => [n[1]!, first ? n[0]! || n[1]! : true];
+
+const tanhBackwardOp: BinaryOp = binaryOp('tanhBackward', gradOf(true), {
+  backward: ({ saved: [g, y], needsInputGrad: n, call }, gg) => [
+    n[0] ? call(tanhBackwardOp, gg, y!) : null,
+    n[1] ? gg.mul(g!).mul(y!).mul(-2) : null,
+  ],
+  jvp: ({ inputs: [g, y], call }, [tg, ty]) =>
+    sumTangents(tg ? call(tanhBackwardOp, tg, y!) : undefined, ty?.mul(g!).mul(y!).mul(-2)),
+}, 'The gradient of `tanh` from its output: `g · (1 − y²)` (PyTorch\'s tanh_backward).', 'tanhBackward(g, x.tanh())');
+const sigmoidBackwardOp: BinaryOp = binaryOp('sigmoidBackward', gradOf(true), {
+  backward: ({ saved: [g, y], needsInputGrad: n, call }, gg) => [
+    n[0] ? call(sigmoidBackwardOp, gg, y!) : null,
     n[1] ? gg.mul(g!).mul(y!.mul(-2).add(1)) : null,
   ],
-  jvp: ([tg, ty], { inputs: [g, y] }) => sumTangents(tg ? sigmoidBackward(tg, y!) : undefined, ty?.mul(g!).mul(y!.mul(-2).add(1))),
-});
-export const reluBackwardOp = binaryOp('reluBackward', {
-  backward: (gg, { saved: [, y], needsInputGrad: n }) => [n[0] ? reluBackward(gg, y!) : null, n[1] ? zerosLike(y!) : null],
-  jvp: ([tg], { inputs: [, y] }) => (tg ? reluBackward(tg, y!) : null),
-});
-export const eqOp = binaryOp('eq', {}, false);
-export const neOp = binaryOp('ne', {}, false);
-export const ltOp = binaryOp('lt', {}, false);
-export const leOp = binaryOp('le', {}, false);
-export const gtOp = binaryOp('gt', {}, false);
-export const geOp = binaryOp('ge', {}, false);
-
-const call = (op: OpDef<void>) => (a: TensorLike, b: TensorLike): Tensor => apply(op, operands(a, b, op.name), undefined);
+  jvp: ({ inputs: [g, y], call }, [tg, ty]) =>
+    sumTangents(tg ? call(sigmoidBackwardOp, tg, y!) : undefined, ty?.mul(g!).mul(y!.mul(-2).add(1))),
+}, 'The gradient of `sigmoid` from its output: `g · (1 − y) · y` (PyTorch\'s sigmoid_backward).', 'sigmoidBackward(g, x.sigmoid())');
+const reluBackwardOp: BinaryOp = binaryOp('reluBackward', (n) => [false, n[0]! || n[1]!], {
+  backward: ({ saved: [, y], needsInputGrad: n, call }, gg) => [n[0] ? call(reluBackwardOp, gg, y!) : null, n[1] ? zerosFor(y!) : null],
+  jvp: ({ inputs: [, y], call }, [tg]) => (tg ? call(reluBackwardOp, tg, y!) : null),
+}, 'The gradient of `relu` from its output: `g` where `y > 0` (and where y is NaN), else 0 (PyTorch\'s threshold_backward).',
+'reluBackward(g, x.relu())');
 
 /**
- * The gradient of `tanh` from its output: `g · (1 − y²)`.
- *
- * @example
- * ```ts
- * tanhBackward(g, x.tanh()); // equals g.mul(x.tanh().pow(2).neg().add(1))
- * ```
+ * The binary elementwise primitives, one per kernel of the catalog (a compile error for a kernel without its
+ * op). The type is declared rather than inferred, as for the unary ops.
  */
-export const tanhBackward = call(tanhBackwardOp);
-/**
- * The gradient of `sigmoid` from its output: `g · (1 − y) · y`.
- *
- * @example
- * ```ts
- * sigmoidBackward(g, x.sigmoid());
- * ```
- */
-export const sigmoidBackward = call(sigmoidBackwardOp);
-/**
- * The gradient of `relu` from its output: `g` where `y > 0` (and where y is NaN), else 0.
- *
- * @example
- * ```ts
- * reluBackward(g, x.relu());
- * ```
- */
-export const reluBackward = call(reluBackwardOp);
-/** `a + b` with NumPy broadcasting. @example `add(x, 1)` */
-export const add = call(addOp);
-/** `a - b` with broadcasting. @example `sub(x, y)` */
-export const sub = call(subOp);
-/** `a · b` elementwise with broadcasting. @example `mul(x, 2)` */
-export const mul = call(mulOp);
-/** `a / b` elementwise (true division; integers give float32). @example `div(x, y)` */
-export const div = call(divOp);
-/** `a ** b` elementwise. @example `pow(x, 2)` */
-export const pow = call(powOp);
-/** Elementwise maximum (NaN propagates). @example `maximum(x, 0)` */
-export const maximum = call(maximumOp);
-/** Elementwise minimum (NaN propagates). @example `minimum(x, y)` */
-export const minimum = call(minimumOp);
-/** `a == b` as a bool tensor. @example `eq(x, 0)` */
-export const eq = call(eqOp);
-/** `a != b` as a bool tensor. @example `ne(x, 0)` */
-export const ne = call(neOp);
-/** `a < b` as a bool tensor. @example `lt(x, 0)` */
-export const lt = call(ltOp);
-/** `a <= b` as a bool tensor. @example `le(x, 0)` */
-export const le = call(leOp);
-/** `a > b` as a bool tensor. @example `gt(x, 0)` */
-export const gt = call(gtOp);
-/** `a >= b` as a bool tensor. @example `ge(x, 0)` */
-export const ge = call(geOp);
-
-/**
- * Elementwise logical and of two tensors (nonzero is true), as a bool tensor.
- *
- * @example
- * ```ts
- * logicalAnd(x.gt(0), x.lt(1));
- * ```
- */
-export function logicalAnd(a: Tensor, b: Tensor): Tensor {
-  return binaryKernel('mul', castRaw(a, 'bool'), castRaw(b, 'bool'), 'logicalAnd').ne(0);
-}
+export const BINARY_OPS: Record<BinaryKernel, BinaryOp> = {
+  add: binaryOp('add', NONE, {
+    backward: (_, g) => [g, g],
+    jvp: (_, [ta, tb]) => sumTangents(ta, tb),
+  }, '`a + b` elementwise, broadcasting.', 'add(x, 1)'),
+  sub: binaryOp('sub', NONE, {
+    backward: ({ needsInputGrad: n }, g) => [g, n[1] ? g.neg() : null],
+    jvp: (_, [ta, tb]) => sumTangents(ta, tb?.neg()),
+  }, '`a - b` elementwise, broadcasting.', 'sub(x, y)'),
+  mul: binaryOp('mul', (n) => [n[1]!, n[0]!], {
+    backward: ({ saved: [a, b], needsInputGrad: n }, g) => [n[0] ? g.mul(b!) : null, n[1] ? g.mul(a!) : null],
+    jvp: ({ inputs: [a, b] }, [ta, tb]) => sumTangents(ta?.mul(b!), tb?.mul(a!)),
+  }, '`a · b` elementwise, broadcasting.', 'mul(x, 2)'),
+  div: binaryOp('div', (n) => [n[1]!, n[0]! || n[1]!], {
+    backward: ({ saved: [a, b], needsInputGrad: n }, g) => [
+      n[0] ? g.div(b!) : null,
+      // PyTorch's -g · ((a / b) / b): unlike g·a / b², it stays finite (0) at b = ±inf, and so do its derivatives.
+      n[1] ? g.neg().mul(a!.div(b!).div(b!)) : null,
+    ],
+    jvp: ({ inputs: [, b], output }, [ta, tb]) => sumTangents(ta, tb?.mul(output).neg())?.div(b!) ?? null,
+  }, '`a / b` elementwise (true division: integers give float32), broadcasting.', 'div(x, y)'),
+  pow: binaryOp('pow', BOTH, {
+    backward: ({ saved: [a, b], needsInputGrad: n, call }, g) => [
+      n[0] ? powDa(call, g, a!, b!) : null,
+      n[1] ? g.mul(powDb(call, a!, b!, a!.pow(b!))) : null,
+    ],
+    jvp: ({ inputs: [a, b], output, call }, [ta, tb]) =>
+      sumTangents(ta ? powDa(call, ta, a!, b!) : undefined, tb?.mul(powDb(call, a!, b!, output))),
+  }, '`a ** b` elementwise, broadcasting (C\'s pow: 1^y = 1 even for NaN y).', 'pow(x, 2)'),
+  maximum: binaryOp('maximum', BOTH, pick('gt'), 'Elementwise maximum; NaN propagates, ties share the gradient.', 'maximum(x, 0)'),
+  minimum: binaryOp('minimum', BOTH, pick('lt'), 'Elementwise minimum; NaN propagates, ties share the gradient.', 'minimum(x, y)'),
+  tanhBackward: tanhBackwardOp,
+  sigmoidBackward: sigmoidBackwardOp,
+  reluBackward: reluBackwardOp,
+  eq: compareOp('eq', '`a == b` elementwise, as a bool tensor.'),
+  ne: compareOp('ne', '`a != b` elementwise, as a bool tensor (true where either is NaN).'),
+  lt: compareOp('lt', '`a < b` elementwise, as a bool tensor.'),
+  le: compareOp('le', '`a <= b` elementwise, as a bool tensor.'),
+  gt: compareOp('gt', '`a > b` elementwise, as a bool tensor.'),
+  ge: compareOp('ge', '`a >= b` elementwise, as a bool tensor.'),
+};

@@ -1,32 +1,75 @@
 import { checkDType, isFloating, type DType } from '../dtype.js';
-import type { Tensor } from '../tensor.js';
-import { apply, defineOp } from './registry.js';
-import { castRaw, contiguousData, wrap } from './util.js';
+import { deviceNamed, listDevices, type Device } from '../kernels/index.js';
+import { Tensor } from '../tensor.js';
+import { backendOf, describe, zerosOn } from './buffers.js';
+import { elementwiseFlops, type DifferentiableOp } from './define.js';
 
-export const toOp = defineOp<{ readonly dtype: DType }>({
+/** The target of a cast: a dtype, a device, or both. */
+interface ToAttrs {
+  readonly dtype: DType;
+  readonly device: Device;
+  /** The input's device, where the gradient goes back to. */
+  readonly source: Device;
+}
+
+const DTYPES: readonly string[] = ['float32', 'float64', 'int32', 'bool'];
+
+/** A copy of `x` with `dtype` on `device` (no graph). */
+function copyTo(x: Tensor, { dtype, device }: Pick<ToAttrs, 'dtype' | 'device'>): Tensor {
+  if (device !== x.storage.device) {
+    // Across devices the elements travel through the host.
+    return Tensor.fromHost(x.to(dtype).data(), x.shape, dtype, device);
+  }
+  const out = zerosOn(device, dtype, x.shape);
+  if (out.size > 0) backendOf(x).copy(x, x.dtype, out, dtype, x.shape);
+  return out;
+}
+
+function toAttrs(x: Tensor, target: string, op: string): ToAttrs {
+  if (!(x instanceof Tensor)) throw new Error(`${op}: expected a Tensor, got ${describe(x)}.`);
+  if (typeof target !== 'string') throw new Error(`${op}: expected a dtype ('float32', 'float64', 'int32', 'bool') or a device name, got ${describe(target)}.`);
+  if (DTYPES.includes(target)) return { dtype: checkDType(target, op), device: x.storage.device, source: x.storage.device };
+  let device: Device;
+  try {
+    device = deviceNamed(target);
+  } catch {
+    throw new Error(`${op}: unknown dtype or device '${target}'. Use a dtype (${DTYPES.map((d) => `'${d}'`).join(', ')}) or a device (${listDevices().map((d) => `'${d}'`).join(', ')}).`);
+  }
+  return { dtype: x.dtype, device, source: x.storage.device };
+}
+
+const toOp: DifferentiableOp<ToAttrs, readonly [x: Tensor, dtypeOrDevice: string]> = {
   name: 'to',
-  forward: ([x], { dtype }) => (x!.dtype === dtype ? wrap(contiguousData(x!).slice(), x!.shape, dtype) : castRaw(x!, dtype)),
-  // Casting between floats is differentiable: the gradient is cast back. Casting to int or bool cuts the graph.
-  backward: (g, { inputDTypes: [d] }) => [g.to(d!)],
-  jvp: ([t], { attrs: { dtype } }) => (t ? t.to(dtype) : null),
-});
+  doc: 'A copy of `x` in another dtype (float32, float64, int32 by truncation toward zero, bool by `x !== 0`) or on another device. Float-to-float casts and device moves keep the graph; casting to int32 or bool does not require grad.',
+  example: "x.to('float64')",
+  differentiable: true,
+  call: (run, x, target) => {
+    const attrs = toAttrs(x, target, 'to');
+    if (attrs.dtype === x.dtype && attrs.device === x.storage.device) return x;
+    // Casting to a non-float type cuts the graph, as in PyTorch.
+    return isFloating(attrs.dtype) ? run([x], attrs) : copyTo(x, attrs);
+  },
+  forward: (_, [x], attrs) => copyTo(x!, attrs),
+  // The gradient is cast (and moved) back.
+  backward: ({ inputDTypes: [d], attrs: { source }, call }, g) => [call(toOp, call(toOp, g, d!), source.name)],
+  jvp: ({ attrs: { dtype, device }, call }, [t]) => (t ? call(toOp, call(toOp, t, dtype), device.name) : null),
+  flops: () => 0,
+};
 
-/**
- * A copy of `x` in another dtype (float32, float64, int32 by truncation, bool by `x !== 0`). Float-to-float
- * casts keep the graph; casting to int32 or bool does not require grad.
- *
- * @example
- * ```ts
- * x.to('float64');
- * ```
- */
-export function to(x: Tensor, dtype: DType): Tensor {
-  const d = checkDType(dtype, 'to');
-  if (!isFloating(d)) return castRaw(x, d) === x ? wrap(contiguousData(x).slice(), x.shape, d) : castRaw(x, d);
-  return apply(toOp, [x], { dtype: d });
-}
+const cloneOp: DifferentiableOp<void, readonly [x: Tensor]> = {
+  name: 'clone',
+  doc: 'A copy with its own storage (recorded: gradients flow through).',
+  example: 'clone(x)',
+  differentiable: true,
+  call: (run, x) => {
+    if (!(x instanceof Tensor)) throw new Error(`clone: expected a Tensor, got ${describe(x)}.`);
+    return run([x], undefined);
+  },
+  forward: (_, [x]) => copyTo(x!, { dtype: x!.dtype, device: x!.storage.device }),
+  backward: (_, g) => [g],
+  jvp: (_, [t]) => t ?? null,
+  flops: elementwiseFlops,
+};
 
-/** A copy with its own storage (recorded: gradients flow through). @example `clone(x)` */
-export function clone(x: Tensor): Tensor {
-  return apply(toOp, [x], { dtype: x.dtype });
-}
+/** to and clone. */
+export const CAST_OPS = { to: toOp, clone: cloneOp };

@@ -1,228 +1,199 @@
-import { allocate, promoteTypes, type TypedArray } from '../dtype.js';
+import { promoteTypes } from '../dtype.js';
 import { fmtShape, normalizeDim, sameShape, sizeOf, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { apply, defineOp, type OpDef } from './registry.js';
-import { contiguousData, empty, wrap, zerosLike } from './util.js';
+import { castRaw, copyInto, describe, deviceOf, packed, zerosFor, zerosOn } from './buffers.js';
+import { noFlops, type DifferentiableOp } from './define.js';
+import { viewAs } from './movement.js';
+
+function tensorArg(t: unknown, op: string, what: string): Tensor {
+  if (!(t instanceof Tensor)) throw new Error(`${op}: ${what} must be a Tensor, got ${describe(t)}.`);
+  return t;
+}
+
+function intArg(v: unknown, op: string, what: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new Error(`${op}: ${what} must be an integer, got ${describe(v)}.`);
+  return v;
+}
 
 // ---- narrow: a view of a slice along one dim ----
 
-export const narrowOp: OpDef<{ readonly dim: number; readonly start: number; readonly length: number }> = defineOp<{ readonly dim: number; readonly start: number; readonly length: number }>({
-  name: 'narrow',
-  forward: ([x], { dim, start, length }) => {
-    const shape = [...x!.shape];
-    shape[dim] = length;
-    const v = new Tensor(x!.storage, shape, x!.dtype, x!.strides, x!.offset + start * x!.strides[dim]!);
-    v._base = x!._base ?? x!;
-    return v;
-  },
-  // Pad the gradient with zeros on both sides: cat is differentiable, so this rule is too.
-  backward: (g, { attrs: { dim, start, length }, inputShapes: [s] }) => {
-    const size = s![dim]!;
-    const pad = (n: number): Tensor => { const sh = [...g.shape]; sh[dim] = n; return empty(sh, g.dtype); };
-    const parts = [start > 0 ? pad(start) : null, g, start + length < size ? pad(size - start - length) : null];
-    return [cat(parts.filter((p): p is Tensor => p !== null), dim)];
-  },
-  jvp: ([t], { attrs }) => (t ? apply(narrowOp, [t], attrs) : null),
-});
-
-/** Elements `start .. start+length-1` along `dim`, as a view. @example `narrow(x, 1, 0, 2)` */
-export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
-  const d = normalizeDim(dim, x.ndim, 'narrow');
-  const size = x.shape[d]!;
-  const s = start < 0 ? start + size : start;
-  if (!Number.isInteger(s) || !Number.isInteger(length) || s < 0 || length < 0 || s + length > size) {
-    throw new Error(`narrow: start (${start}) + length (${length}) exceeds dimension ${d} of size ${size} (shape ${fmtShape(x.shape)}). Choose start ≥ 0 and length ≥ 0 with start + length ≤ ${size}.`);
-  }
-  return apply(narrowOp, [x], { dim: d, start: s, length });
+interface NarrowAttrs {
+  readonly dim: number;
+  readonly start: number;
+  readonly length: number;
 }
 
-// ---- cat / stack ----
+const narrowOp: DifferentiableOp<NarrowAttrs, readonly [x: Tensor, dim: number, start: number, length: number]> = {
+  name: 'narrow',
+  doc: 'Elements `start … start + length - 1` along `dim`, as a view (a negative start counts from the end).',
+  example: 'narrow(x, 1, 0, 2)',
+  differentiable: true,
+  call: (run, x, dim, start, length) => {
+    tensorArg(x, 'narrow', 'the input');
+    const d = normalizeDim(intArg(dim, 'narrow', 'dim'), x.ndim, 'narrow');
+    const size = x.shape[d]!;
+    intArg(start, 'narrow', 'start');
+    intArg(length, 'narrow', 'length');
+    const s = start < 0 ? start + size : start;
+    if (s < 0 || length < 0 || s + length > size) {
+      throw new Error(`narrow: start (${start}) + length (${length}) exceeds dimension ${d} of size ${size} (shape ${fmtShape(x.shape)}). Choose start ≥ 0 and length ≥ 0 with start + length ≤ ${size}.`);
+    }
+    return run([x], { dim: d, start: s, length });
+  },
+  forward: (_, [x], { dim, start, length }) => {
+    const shape = [...x!.shape];
+    shape[dim] = length;
+    return viewAs(x!, shape, x!.strides, x!.offset + start * x!.strides[dim]!);
+  },
+  // Pad the gradient with zeros on both sides: cat is differentiable, so this rule is too.
+  backward: ({ attrs: { dim, start, length }, inputShapes: [s], call }, g) => {
+    const size = s![dim]!;
+    const pad = (n: number): Tensor => { const sh = [...g.shape]; sh[dim] = n; return zerosOn(g.storage.device, g.dtype, sh); };
+    const parts = [start > 0 ? pad(start) : null, g, start + length < size ? pad(size - start - length) : null];
+    return [call(catOp, parts.filter((p): p is Tensor => p !== null), dim)];
+  },
+  jvp: ({ attrs, call }, [t]) => (t ? call(narrowOp, t, attrs.dim, attrs.start, attrs.length) : null),
+  flops: noFlops,
+};
+
+// ---- cat ----
 
 // PyTorch's cat skips 1-d empty tensors (a legacy placeholder) whatever the shapes of the others; they still
 // take part in dtype promotion and get an empty gradient.
 const skipped = (s: Shape): boolean => s.length === 1 && s[0] === 0;
 
-export const catOp = defineOp<{ readonly dim: number }>({
+const catOp: DifferentiableOp<{ readonly dim: number }, readonly [tensors: readonly Tensor[], dim?: number]> = {
   name: 'cat',
-  forward: (all, { dim }) => {
+  doc: 'Join tensors along an existing dim; every other size must match.',
+  example: 'cat([a, b], 0)',
+  differentiable: true,
+  call: (run, tensors, dim = 0) => {
+    if (!Array.isArray(tensors) || tensors.length === 0) throw new Error(`cat: expected a non-empty list of tensors, got ${describe(tensors)}.`);
+    tensors.forEach((t, i) => tensorArg(t, 'cat', `entry ${i}`));
+    const first = tensors.find((t) => !skipped(t.shape)) ?? tensors[0]!;
+    if (tensors.some((t) => t.ndim === 0)) throw new Error('cat: zero-dimensional tensors cannot be concatenated; use stack() or unsqueeze them first.');
+    const d = normalizeDim(intArg(dim, 'cat', 'dim'), first.ndim, 'cat');
+    tensors.forEach((t, i) => {
+      const same = skipped(t.shape) || (t.ndim === first.ndim && t.shape.every((s: number, j: number) => j === d || s === first.shape[j]));
+      if (!same) {
+        throw new Error(
+          `cat: sizes of tensors must match except in dimension ${d}: tensor 0 has shape ${fmtShape(first.shape)} and ` +
+            `tensor ${i} has shape ${fmtShape(t.shape)}. Reshape or narrow them so that every other dimension agrees, or ` +
+            `concatenate along the dimension where they differ.`,
+        );
+      }
+    });
+    return run(tensors, { dim: d });
+  },
+  forward: (_, all, { dim }) => {
+    const device = deviceOf('cat', ...all);
     const dtype = all.reduce((t, x) => promoteTypes(t, x.dtype), all[0]!.dtype);
     const kept = all.filter((x) => !skipped(x.shape));
     const xs = kept.length ? kept : all;
-    const first = xs[0]!;
-    const shape = [...first.shape];
+    const shape = [...xs[0]!.shape];
     shape[dim] = xs.reduce((n, x) => n + x.shape[dim]!, 0);
-    const inner = sizeOf(shape.slice(dim + 1));
-    const outer = sizeOf(shape.slice(0, dim));
-    const out = allocate(dtype, sizeOf(shape));
-    const rowOut = shape[dim]! * inner;
+    const out = zerosOn(device, dtype, shape);
     let at = 0;
     for (const x of xs) {
-      const block = x.shape[dim]! * inner;
-      const data = contiguousData(x, dtype) as Float64Array;
-      for (let o = 0; o < outer; o++) (out as Float64Array).set(data.subarray(o * block, (o + 1) * block), o * rowOut + at);
-      at += block;
+      // Each input is copied (and converted) by the backend into its slice of the output.
+      copyInto(new Tensor(out.storage, x.shape, dtype, out.strides, at * out.strides[dim]!), x);
+      at += x.shape[dim]!;
     }
-    return wrap(out, shape, dtype);
+    return out;
   },
-  backward: (g, { attrs: { dim }, inputShapes, needsInputGrad }) => {
+  backward: ({ attrs: { dim }, inputShapes, needsInputGrad, call }, g) => {
     let at = 0;
     const skip = inputShapes.some((s) => !skipped(s));
     return inputShapes.map((s, i) => {
-      if (skip && skipped(s)) return needsInputGrad[i] ? empty(s, g.dtype) : null;
+      if (skip && skipped(s)) return needsInputGrad[i] ? zerosOn(g.storage.device, g.dtype, s) : null;
       const len = s[dim]!;
-      const r = needsInputGrad[i] ? g.narrow(dim, at, len) : null;
+      const r = needsInputGrad[i] ? call(narrowOp, g, dim, at, len) : null;
       at += len;
       return r;
     });
   },
-  jvp: (ts, { attrs: { dim }, inputs }) => cat(ts.map((t, i) => t ?? zerosLike(inputs[i]!)), dim),
-});
-
-/** Join tensors along an existing dim; all other sizes must match. @example `cat([a, b], 0)` */
-export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
-  if (tensors.length === 0) throw new Error('cat: expected a non-empty list of tensors.');
-  const first = tensors.find((t) => !skipped(t.shape)) ?? tensors[0]!;
-  if (tensors.some((t) => t.ndim === 0)) throw new Error('cat: zero-dimensional tensors cannot be concatenated; use stack() or unsqueeze them first.');
-  const d = normalizeDim(dim, first.ndim, 'cat');
-  tensors.forEach((t, i) => {
-    const same = skipped(t.shape) || (t.ndim === first.ndim && t.shape.every((s, j) => j === d || s === first.shape[j]));
-    if (!same) {
-      throw new Error(
-        `cat: sizes of tensors must match except in dimension ${d}: tensor 0 has shape ${fmtShape(first.shape)} and ` +
-          `tensor ${i} has shape ${fmtShape(t.shape)}. Reshape or narrow them so that every other dimension agrees, or ` +
-          `concatenate along the dimension where they differ.`,
-      );
-    }
-  });
-  return apply(catOp, tensors, { dim: d });
-}
-
-/** Join same-shaped tensors along a new dim. @example `stack([a, b], 0)` */
-export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
-  if (tensors.length === 0) throw new Error('stack: expected a non-empty list of tensors.');
-  const first = tensors[0]!;
-  tensors.forEach((t, i) => {
-    if (!sameShape(t.shape, first.shape)) {
-      throw new Error(`stack: expects each tensor to be equal size, but got ${fmtShape(first.shape)} at entry 0 and ${fmtShape(t.shape)} at entry ${i}. Reshape them to one shape first, or use cat() to join tensors whose sizes differ along an existing dim.`);
-    }
-  });
-  const d = normalizeDim(dim, first.ndim + 1, 'stack');
-  return cat(tensors.map((t) => t.unsqueeze(d)), d);
-}
+  jvp: ({ attrs: { dim }, inputs, call }, ts) => call(catOp, ts.map((t, i) => t ?? zerosFor(inputs[i]!)), dim),
+  flops: noFlops,
+};
 
 // ---- indexSelect / indexAdd ----
 
-function checkIndex(index: Tensor, op: string, dims: 1 | 'any'): void {
-  if (index.dtype !== 'int32') {
-    throw new Error(`${op}: index must be an int32 tensor, got ${index.dtype}. Create it with { dtype: 'int32' }.`);
-  }
-  if (dims === 1 && index.ndim > 1) throw new Error(`${op}: index must be 0-d or 1-d, got shape ${fmtShape(index.shape)}.`);
+function checkIndex(index: unknown, op: string, dims: 1 | 'any'): Tensor {
+  const t = tensorArg(index, op, 'index');
+  if (t.dtype !== 'int32') throw new Error(`${op}: index must be an int32 tensor, got ${t.dtype}. Create it with { dtype: 'int32' }.`);
+  if (dims === 1 && t.ndim > 1) throw new Error(`${op}: index must be 0-d or 1-d, got shape ${fmtShape(t.shape)}.`);
+  return t;
 }
 
-function indexValues(index: Tensor, size: number, op: string, dim: number): Int32Array {
-  const idx = contiguousData(index) as Int32Array;
-  for (let i = 0; i < idx.length; i++) {
-    const v = idx[i]!;
-    if (v < -size || v >= size) {
-      throw new Error(`${op}: index ${v} is out of bounds for dimension ${dim} with size ${size}. Indices must be in [${-size}, ${size - 1}].`);
-    }
-  }
-  return idx;
+/** `[outer, size, inner]` of `shape` around `dim`. */
+function around(shape: Shape, dim: number): [number, number, number] {
+  return [sizeOf(shape.slice(0, dim)), shape[dim]!, sizeOf(shape.slice(dim + 1))];
 }
 
-/** Copy (or add, when `accumulate`) blocks along `dim`: `out[.., idx[i], ..] (+)= src[.., i, ..]` or the reverse. */
-function moveBlocks(
-  src: TypedArray, srcShape: Shape, out: TypedArray, outShape: Shape, dim: number, idx: Int32Array, gatherFromSrc: boolean, accumulate: boolean,
-): void {
-  const inner = sizeOf(srcShape.slice(dim + 1));
-  const outer = sizeOf(srcShape.slice(0, dim));
-  const srcDim = srcShape[dim]!, outDim = outShape[dim]!;
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < idx.length; i++) {
-      const k = idx[i]! < 0 ? idx[i]! + (gatherFromSrc ? srcDim : outDim) : idx[i]!;
-      const s = gatherFromSrc ? (o * srcDim + k) * inner : (o * srcDim + i) * inner;
-      const d = gatherFromSrc ? (o * outDim + i) * inner : (o * outDim + k) * inner;
-      if (accumulate) for (let j = 0; j < inner; j++) out[d + j]! += src[s + j]!;
-      else for (let j = 0; j < inner; j++) out[d + j] = src[s + j]!;
-    }
-  }
-}
-
-export const indexSelectOp = defineOp<{ readonly dim: number }>({
+const indexSelectOp: DifferentiableOp<{ readonly dim: number }, readonly [x: Tensor, dim: number, index: Tensor]> = {
   name: 'indexSelect',
-  forward: ([x, index], { dim }, ctx) => {
+  doc: 'The entries `index` (int32, 0-d or 1-d, each in [0, size)) along `dim`.',
+  example: 'indexSelect(embeddings, 0, ids)',
+  differentiable: true,
+  call: (run, x, dim, index) => {
+    tensorArg(x, 'indexSelect', 'the input');
+    const idx = checkIndex(index, 'indexSelect', 1);
+    const d = normalizeDim(intArg(dim, 'indexSelect', 'dim'), x.ndim, 'indexSelect');
+    return run([x, idx.ndim === 0 ? idx.reshape([1]) : idx], { dim: d });
+  },
+  forward: (ctx, [x, index], { dim }) => {
     if (ctx.recording) ctx.save(index!);
-    const idx = indexValues(index!, x!.shape[dim]!, 'indexSelect', dim);
+    const device = deviceOf('indexSelect', x!, index!);
+    const src = castRaw(x!), idx = castRaw(index!);
+    const [outer, size, inner] = around(x!.shape.length ? x!.shape : [1], x!.ndim ? dim : 0);
     const shape = [...x!.shape];
-    shape[dim] = idx.length;
-    const out = allocate(x!.dtype, sizeOf(shape));
-    moveBlocks(contiguousData(x!), x!.shape, out, shape, dim, idx, true, false);
-    return wrap(out, shape, x!.dtype);
+    if (shape.length) shape[dim] = idx.size;
+    const out = zerosOn(device, x!.dtype, shape);
+    device.backend.indexSelect(x!.dtype, src.buffer, src.offset, idx.buffer, idx.offset, out.buffer, outer, size, inner, idx.size, dim, 'indexSelect');
+    return out;
   },
-  backward: (g, { attrs: { dim }, saved: [index], inputShapes: [s] }) => [indexAdd(empty(s!, g.dtype), dim, index!, g), null],
-  jvp: ([t], { attrs: { dim }, inputs: [, index] }) => (t ? t.indexSelect(dim, index!) : null),
-});
+  backward: ({ attrs: { dim }, saved: [index], inputShapes: [s], call }, g) => [call(indexAddOp, zerosOn(g.storage.device, g.dtype, s!), dim, index!, g), null],
+  jvp: ({ attrs: { dim }, inputs: [, index] }, [t]) => (t ? t.indexSelect(dim, index!) : null),
+  flops: noFlops,
+};
 
-/** Pick entries `index` (int32, 1-d) along `dim`. @example `indexSelect(embeddings, 0, ids)` */
-export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
-  checkIndex(index, 'indexSelect', 1);
-  const d = normalizeDim(dim, x.ndim, 'indexSelect');
-  return apply(indexSelectOp, [x, index.ndim === 0 ? index.reshape([1]) : index], { dim: d });
-}
-
-export const indexAddOp = defineOp<{ readonly dim: number }>({
+const indexAddOp: DifferentiableOp<{ readonly dim: number }, readonly [base: Tensor, dim: number, index: Tensor, source: Tensor]> = {
   name: 'indexAdd',
-  forward: ([base, index, src], { dim }, ctx) => {
-    if (ctx.recording) ctx.save(index!);
-    const dtype = base!.dtype;
-    const idx = indexValues(index!, base!.shape[dim]!, 'indexAdd', dim);
-    const out = (contiguousData(base!) as Float64Array).slice();
-    moveBlocks(contiguousData(src!, dtype), src!.shape, out, base!.shape, dim, idx, false, true);
-    return wrap(out, base!.shape, dtype);
+  doc: '`base` with `source[…, i, …]` added at `base[…, index[i], …]` along `dim` (out of place; repeated indices accumulate).',
+  example: 'indexAdd(zeros([5, 3]), 0, idx, rows)',
+  differentiable: true,
+  call: (run, base, dim, index, source) => {
+    tensorArg(base, 'indexAdd', 'the input');
+    tensorArg(source, 'indexAdd', 'source');
+    const idx = checkIndex(index, 'indexAdd', 1);
+    const d = normalizeDim(intArg(dim, 'indexAdd', 'dim'), base.ndim, 'indexAdd');
+    if (source.dtype !== base.dtype) {
+      throw new Error(`indexAdd: self (${base.dtype}) and source (${source.dtype}) must have the same dtype, as in PyTorch. Convert one with .to().`);
+    }
+    const expected = [...base.shape];
+    if (expected.length) expected[d] = idx.size;
+    if (!sameShape(source.shape, expected)) {
+      throw new Error(`indexAdd: source shape ${fmtShape(source.shape)} must be ${fmtShape(expected)} (base ${fmtShape(base.shape)} with dim ${d} set to the ${idx.size} indices).`);
+    }
+    return run([base, idx.ndim === 0 ? idx.reshape([1]) : idx, source], { dim: d });
   },
-  backward: (g, { attrs: { dim }, saved: [index], needsInputGrad: n }) => [n[0] ? g : null, null, n[2] ? g.indexSelect(dim, index!) : null],
-  jvp: ([tb, , ts], { attrs: { dim }, inputs: [base, index, src] }) => indexAdd(tb ?? zerosLike(base!), dim, index!, ts ?? zerosLike(src!)),
-});
-
-/** `base` with `src[.., i, ..]` added at `base[.., index[i], ..]` along `dim` (out of place). @example `indexAdd(zeros([5, 3]), 0, idx, rows)` */
-export function indexAdd(base: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
-  checkIndex(index, 'indexAdd', 1);
-  const d = normalizeDim(dim, base.ndim, 'indexAdd');
-  const expected = [...base.shape];
-  expected[d] = index.size;
-  if (!sameShape(src.shape, expected)) {
-    throw new Error(`indexAdd: source shape ${fmtShape(src.shape)} must be ${fmtShape(expected)} (base ${fmtShape(base.shape)} with dim ${d} set to the ${index.size} indices).`);
-  }
-  return apply(indexAddOp, [base, index.ndim === 0 ? index.reshape([1]) : index, src], { dim: d });
-}
+  forward: (ctx, [base, index, src], { dim }) => {
+    if (ctx.recording) ctx.save(index!);
+    const device = deviceOf('indexAdd', base!, index!, src!);
+    const out = zerosOn(device, base!.dtype, base!.shape);
+    copyInto(out, base!);
+    const idx = castRaw(index!), s = castRaw(src!);
+    const [outer, size, inner] = around(base!.shape.length ? base!.shape : [1], base!.ndim ? dim : 0);
+    device.backend.indexAdd(base!.dtype, out.buffer, idx.buffer, idx.offset, s.buffer, outer, size, inner, idx.size, dim, 'indexAdd');
+    return out;
+  },
+  backward: ({ attrs: { dim }, saved: [index], needsInputGrad: n }, g) => [n[0] ? g : null, null, n[2] ? g.indexSelect(dim, index!) : null],
+  jvp: ({ attrs: { dim }, inputs: [base, index, src], call }, [tb, , ts]) =>
+    call(indexAddOp, tb ?? zerosFor(base!), dim, index!, ts ?? zerosFor(src!)),
+  flops: noFlops,
+};
 
 // ---- gather / scatterAdd ----
-
-/** For each element of `index` (shape `shape`), the flat offsets into the indexed tensor and into `index`. */
-function gatherOffsets(target: Shape, shape: Shape, dim: number, idx: Int32Array, op: string): Int32Array {
-  const nd = shape.length;
-  const tStrides = new Array<number>(nd);
-  let s = 1;
-  for (let i = nd - 1; i >= 0; i--) { tStrides[i] = s; s *= target[i]!; }
-  const offs = new Int32Array(idx.length);
-  const counter = new Array<number>(nd).fill(0);
-  const size = target[dim]!;
-  for (let n = 0; n < idx.length; n++) {
-    let v = idx[n]!;
-    if (v < -size || v >= size) {
-      throw new Error(`${op}: index ${v} is out of bounds for dimension ${dim} with size ${size}. Indices must be in [${-size}, ${size - 1}].`);
-    }
-    if (v < 0) v += size;
-    let off = 0;
-    for (let d = 0; d < nd; d++) off += (d === dim ? v : counter[d]!) * tStrides[d]!;
-    offs[n] = off;
-    for (let d = nd - 1; d >= 0; d--) {
-      if (++counter[d]! < shape[d]!) break;
-      counter[d] = 0;
-    }
-  }
-  return offs;
-}
 
 function checkGatherShapes(x: Shape, index: Tensor, dim: number, op: string): void {
   if (index.ndim !== x.length) {
@@ -235,49 +206,75 @@ function checkGatherShapes(x: Shape, index: Tensor, dim: number, op: string): vo
   });
 }
 
-export const gatherOp = defineOp<{ readonly dim: number }>({
+const gatherOp: DifferentiableOp<{ readonly dim: number }, readonly [x: Tensor, dim: number, index: Tensor]> = {
   name: 'gather',
-  forward: ([x, index], { dim }, ctx) => {
-    if (ctx.recording) ctx.save(index!);
-    const offs = gatherOffsets(x!.shape, index!.shape, dim, contiguousData(index!) as Int32Array, 'gather');
-    const src = contiguousData(x!);
-    const out = allocate(x!.dtype, offs.length);
-    for (let i = 0; i < offs.length; i++) out[i] = src[offs[i]!]!;
-    return wrap(out, index!.shape, x!.dtype);
+  doc: '`out[i][j] = x[i][index[i][j]]` for dim 1, likewise for other dims; `index` is int32 of x\'s rank, each value in [0, size).',
+  example: 'gather(logp, 1, labels.unsqueeze(1))',
+  differentiable: true,
+  call: (run, x, dim, index) => {
+    tensorArg(x, 'gather', 'the input');
+    const idx = checkIndex(index, 'gather', 'any');
+    const d = normalizeDim(intArg(dim, 'gather', 'dim'), x.ndim, 'gather');
+    checkGatherShapes(x.shape, idx, d, 'gather');
+    return run([x, idx], { dim: d });
   },
-  backward: (g, { attrs: { dim }, saved: [index], inputShapes: [s] }) => [scatterAdd(empty(s!, g.dtype), dim, index!, g), null],
-  jvp: ([t], { attrs: { dim }, inputs: [, index] }) => (t ? t.gather(dim, index!) : null),
-});
+  forward: (ctx, [x, index], { dim }) => {
+    if (ctx.recording) ctx.save(index!);
+    const device = deviceOf('gather', x!, index!);
+    const src = castRaw(x!), idx = castRaw(index!);
+    const out = zerosOn(device, x!.dtype, index!.shape);
+    if (out.size > 0) {
+      device.backend.gather(x!.dtype, packed(src).buffer, x!.shape, packed(idx).buffer, index!.shape, dim, out.buffer, 'gather');
+    }
+    return out;
+  },
+  backward: ({ attrs: { dim }, saved: [index], inputShapes: [s], call }, g) => [call(scatterAddOp, zerosOn(g.storage.device, g.dtype, s!), dim, index!, g), null],
+  jvp: ({ attrs: { dim }, inputs: [, index] }, [t]) => (t ? t.gather(dim, index!) : null),
+  flops: noFlops,
+};
 
-/** `out[i][j] = x[i][index[i][j]]` for dim 1, likewise for other dims; `index` is int32 of x's rank. @example `gather(logp, 1, labels.unsqueeze(1))` */
-export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
-  checkIndex(index, 'gather', 'any');
-  const d = normalizeDim(dim, x.ndim, 'gather');
-  checkGatherShapes(x.shape, index, d, 'gather');
-  return apply(gatherOp, [x, index], { dim: d });
-}
-
-export const scatterAddOp = defineOp<{ readonly dim: number }>({
+const scatterAddOp: DifferentiableOp<{ readonly dim: number }, readonly [base: Tensor, dim: number, index: Tensor, source: Tensor]> = {
   name: 'scatterAdd',
-  forward: ([base, index, src], { dim }, ctx) => {
-    if (ctx.recording) ctx.save(index!);
-    const offs = gatherOffsets(base!.shape, index!.shape, dim, contiguousData(index!) as Int32Array, 'scatterAdd');
-    const out = (contiguousData(base!) as Float64Array).slice();
-    const s = contiguousData(src!, base!.dtype);
-    for (let i = 0; i < offs.length; i++) out[offs[i]!]! += s[i]!;
-    return wrap(out, base!.shape, base!.dtype);
+  doc: '`base` with `source` added at the positions `index` names along `dim` (out of place; repeated positions accumulate).',
+  example: 'scatterAdd(zeros([2, 5]), 1, idx, ones([2, 3]))',
+  differentiable: true,
+  call: (run, base, dim, index, source) => {
+    tensorArg(base, 'scatterAdd', 'the input');
+    tensorArg(source, 'scatterAdd', 'source');
+    const idx = checkIndex(index, 'scatterAdd', 'any');
+    const d = normalizeDim(intArg(dim, 'scatterAdd', 'dim'), base.ndim, 'scatterAdd');
+    checkGatherShapes(base.shape, idx, d, 'scatterAdd');
+    if (!sameShape(source.shape, idx.shape)) {
+      throw new Error(`scatterAdd: source ${fmtShape(source.shape)} must have the same shape as index ${fmtShape(idx.shape)}.`);
+    }
+    if (source.dtype !== base.dtype) {
+      throw new Error(`scatterAdd: self (${base.dtype}) and source (${source.dtype}) must have the same dtype, as in PyTorch. Convert one with .to().`);
+    }
+    return run([base, idx, source], { dim: d });
   },
-  backward: (g, { attrs: { dim }, saved: [index], needsInputGrad: n }) => [n[0] ? g : null, null, n[2] ? g.gather(dim, index!) : null],
-  jvp: ([tb, , ts], { attrs: { dim }, inputs: [base, index, src] }) => scatterAdd(tb ?? zerosLike(base!), dim, index!, ts ?? zerosLike(src!)),
-});
+  forward: (ctx, [base, index, src], { dim }) => {
+    if (ctx.recording) ctx.save(index!);
+    const device = deviceOf('scatterAdd', base!, index!, src!);
+    const out = zerosOn(device, base!.dtype, base!.shape);
+    copyInto(out, base!);
+    if (index!.size > 0) {
+      device.backend.scatterAdd(base!.dtype, out.buffer, base!.shape, packed(castRaw(index!)).buffer, index!.shape, dim,
+        packed(castRaw(src!)).buffer, 'scatterAdd');
+    }
+    return out;
+  },
+  backward: ({ attrs: { dim }, saved: [index], needsInputGrad: n }, g) => [n[0] ? g : null, null, n[2] ? g.gather(dim, index!) : null],
+  jvp: ({ attrs: { dim }, inputs: [base, index, src], call }, [tb, , ts]) =>
+    call(scatterAddOp, tb ?? zerosFor(base!), dim, index!, ts ?? zerosFor(src!)),
+  flops: noFlops,
+};
 
-/** `base` with `src` added at the positions `index` names along `dim` (out of place). @example `scatterAdd(zeros([2, 5]), 1, idx, ones([2, 3]))` */
-export function scatterAdd(base: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
-  checkIndex(index, 'scatterAdd', 'any');
-  const d = normalizeDim(dim, base.ndim, 'scatterAdd');
-  checkGatherShapes(base.shape, index, d, 'scatterAdd');
-  if (!sameShape(src.shape, index.shape)) {
-    throw new Error(`scatterAdd: src ${fmtShape(src.shape)} must have the same shape as index ${fmtShape(index.shape)}.`);
-  }
-  return apply(scatterAddOp, [base, index, src], { dim: d });
-}
+/** narrow, cat, and the index kernels' ops. */
+export const INDEXING_OPS = {
+  narrow: narrowOp,
+  cat: catOp,
+  indexSelect: indexSelectOp,
+  indexAdd: indexAddOp,
+  gather: gatherOp,
+  scatterAdd: scatterAddOp,
+};

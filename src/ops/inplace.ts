@@ -1,37 +1,40 @@
+// The in-place ops (`add_`, `fill_`, `copy_`, …): computed out of place with the recorded ops, then written
+// into the tensor's own storage by the backend, with the version counter bumped so that rules which saved the
+// old contents notice.
 import { isGradEnabled } from '../autograd/grad-mode.js';
-import { allocate, canCast } from '../dtype.js';
-import { getBackend } from '../kernels/index.js';
+import { canCast } from '../dtype.js';
+import type { BinaryKernel } from '../kernels/catalog.js';
 import { broadcastShapes, fmtShape, sameShape } from '../shape.js';
-import { Storage } from '../storage.js';
 import { Tensor } from '../tensor.js';
-import { full } from '../creation.js';
-import { broadcastView, contiguousData, scalarFor, type TensorLike } from './util.js';
-import { where } from './where.js';
+import { backendOf, broadcastView, copyInto, describe, scalarFor, zerosOn, type TensorLike } from './buffers.js';
+import type { Caller } from './define.js';
+import type { ClampBounds } from './where.js';
+import { WHERE_OPS } from './where.js';
 
 /**
- * Write `values` (row-major, `t`'s shape) into `t`'s storage through its strides, then bump the version so
- * that backward rules which saved the old contents notice.
+ * PyTorch's refusal to write into a tensor whose elements share memory (an expanded tensor, or a view with
+ * overlapping strides): which write lands would depend on the order, so the result would be wrong.
  */
-function writeInto(t: Tensor, values: Tensor): void {
-  const src = values.dtype === t.dtype ? contiguousData(values) : contiguousData(values, t.dtype);
-  const dst = t.storage.data;
-  if (t.isContiguous()) {
-    (dst as Float64Array).set(src as Float64Array, t.offset);
-  } else {
-    const nd = t.ndim;
-    const idx = new Array<number>(nd).fill(0);
-    let off = t.offset;
-    for (let i = 0; i < src.length; i++) {
-      dst[off] = src[i]!;
-      for (let d = nd - 1; d >= 0; d--) {
-        idx[d]!++;
-        off += t.strides[d]!;
-        if (idx[d]! < t.shape[d]!) break;
-        off -= t.strides[d]! * t.shape[d]!;
-        idx[d] = 0;
-      }
+function checkNoOverlap(t: Tensor, op: string): void {
+  // Sorted by stride, each dim of size > 1 must step over everything the smaller ones span; this is exact for
+  // every layout the view ops make (expand gives stride 0) and refuses any real overlap.
+  const dims = t.shape.map((size, i) => ({ size, stride: Math.abs(t.strides[i]!) })).filter((d) => d.size > 1).sort((a, b) => a.stride - b.stride);
+  let span = 1;
+  for (const d of dims) {
+    if (d.stride < span) {
+      throw new Error(
+        `${op}: unsupported operation: more than one element of the written-to tensor (shape ${fmtShape(t.shape)}, strides ` +
+          `[${t.strides.join(', ')}]) refers to a single memory location. Please clone() the tensor before performing the operation.`,
+      );
     }
+    span = d.stride * (d.size - 1) + 1;
   }
+}
+
+/** Write `values` (of `t`'s shape) into `t`'s storage through its strides, then bump the version. */
+function writeInto(t: Tensor, values: Tensor, op: string): void {
+  checkNoOverlap(t, op);
+  copyInto(t, values);
   t.storage.version++;
 }
 
@@ -47,7 +50,7 @@ function checkLeaf(t: Tensor, op: string): void {
 /**
  * Refuse an in-place write through a view when a gradient is involved: the view takes the new history but its
  * base (and the base's other views) would keep the old one, so their gradients would silently be wrong.
- * PyTorch rebases the base's history (CopySlices); this library does not, so it asks for a clone instead.
+ * PyTorch rebases the base's history (CopySlices); this library does not yet, so it asks for a clone instead.
  */
 function checkView(t: Tensor, op: string, resultRequiresGrad: boolean): void {
   const base = t._base;
@@ -61,6 +64,13 @@ function checkView(t: Tensor, op: string, resultRequiresGrad: boolean): void {
   );
 }
 
+/** A copy of `t`'s elements with its own storage (no graph). */
+function snapshot(t: Tensor): Tensor {
+  const out = zerosOn(t.storage.device, t.dtype, t.shape);
+  copyInto(out, t);
+  return out;
+}
+
 /**
  * Apply an in-place update `t ← compute(t)`: the result is computed out of place with the recorded op (so
  * autograd sees it, PyTorch's "rebase history"), then written into `t`'s own storage, and `t` takes over the
@@ -72,13 +82,12 @@ function checkView(t: Tensor, op: string, resultRequiresGrad: boolean): void {
  * ```
  */
 export function inplace(t: Tensor, op: string, compute: (self: Tensor) => Tensor): Tensor {
+  if (!(t instanceof Tensor)) throw new Error(`${op}: expected a Tensor, got ${describe(t)}.`);
   checkLeaf(t, op);
   // The pre-update tensor, carrying its history, for the out-of-place op to record against. Under grad mode it
   // is a snapshot of the old contents, as PyTorch saves the original self of an in-place op: an alias would be
   // overwritten below, and the op's own backward would then fail its version check. Otherwise an alias.
-  const before = isGradEnabled()
-    ? new Tensor(new Storage(contiguousData(t).slice()), t.shape, t.dtype)
-    : new Tensor(t.storage, t.shape, t.dtype, t.strides, t.offset);
+  const before = isGradEnabled() ? snapshot(t) : new Tensor(t.storage, t.shape, t.dtype, t.strides, t.offset);
   before.gradFn = t.gradFn;
   before._requiresGrad = t._requiresGrad;
   const result = compute(before);
@@ -95,96 +104,106 @@ export function inplace(t: Tensor, op: string, compute: (self: Tensor) => Tensor
     );
   }
   checkView(t, op, result.requiresGrad);
-  writeInto(t, result);
-  if (result.gradFn !== null) {
-    t.gradFn = result.gradFn;
-  }
+  writeInto(t, result, op);
+  if (result.gradFn !== null) t.gradFn = result.gradFn;
   return t;
 }
 
 /**
  * The common case of an in-place arithmetic update with nothing to record (under noGrad, or when no operand
  * requires grad), as in an optimizer step: the kernel writes straight into `t`'s storage, where the general
- * path computes a new tensor and copies it in. Only for a contiguous float `t`, an operand of its dtype (or a
- * number) that broadcasts to its shape and does not share its storage; false when it does not apply.
+ * path computes a new tensor and copies it in. Only for a contiguous float `t` at the start of its storage, an
+ * operand of its dtype (or a number) that broadcasts to its shape and does not share its storage; false when it
+ * does not apply.
  */
-function arithInPlace(t: Tensor, kernel: 'add' | 'sub' | 'mul' | 'div', other: TensorLike, op: string): boolean {
+function arithInPlace(t: Tensor, kernel: BinaryKernel, other: TensorLike, op: string): boolean {
+  if (!(t instanceof Tensor)) return false;
   const B = typeof other === 'number' ? scalarFor(other, t) : other;
   if (
     !(B instanceof Tensor) || (isGradEnabled() && (t.requiresGrad || B.requiresGrad)) || B.dtype !== t.dtype ||
-    (t.dtype !== 'float32' && t.dtype !== 'float64') || !t.isContiguous() || B.storage === t.storage ||
-    B.ndim > t.ndim || !sameShape(broadcastShapes(B.shape, t.shape, op), t.shape)
+    (t.dtype !== 'float32' && t.dtype !== 'float64') || t.offset !== 0 || !t.isContiguous() || B.storage === t.storage ||
+    B.storage.device !== t.storage.device || B.ndim > t.ndim || !sameShape(broadcastShapes(B.shape, t.shape, op), t.shape)
   ) {
     return false;
   }
   checkView(t, op, false);
-  const out = (t.storage.data as Float32Array).subarray(t.offset, t.offset + t.size);
-  getBackend().binary(kernel, broadcastView(t, t.shape), broadcastView(B, t.shape), out, t.shape);
+  if (t.size > 0) backendOf(t).binary(kernel, t.dtype, t, broadcastView(B, t.shape), t.buffer, t.shape);
   t.storage.version++;
   return true;
 }
-
-/** `t ← t + other` in place. @example `noGrad(() => w.add_(delta))` */
-export const add_ = (t: Tensor, other: TensorLike): Tensor => (arithInPlace(t, 'add', other, 'add_') ? t : inplace(t, 'add_', (s) => s.add(other)));
-/** `t ← t - other` in place. @example `noGrad(() => w.sub_(w.grad!.mul(lr)))` */
-export const sub_ = (t: Tensor, other: TensorLike): Tensor => (arithInPlace(t, 'sub', other, 'sub_') ? t : inplace(t, 'sub_', (s) => s.sub(other)));
-/** `t ← t · other` in place. @example `noGrad(() => m.mul_(0.9))` */
-export const mul_ = (t: Tensor, other: TensorLike): Tensor => (arithInPlace(t, 'mul', other, 'mul_') ? t : inplace(t, 'mul_', (s) => s.mul(other)));
-/** `t ← t / other` in place. @example `noGrad(() => v.div_(2))` */
-export const div_ = (t: Tensor, other: TensorLike): Tensor => (arithInPlace(t, 'div', other, 'div_') ? t : inplace(t, 'div_', (s) => s.div(other)));
-/** Clamp in place. @example `noGrad(() => w.clamp_({ min: -1, max: 1 }))` */
-export const clamp_ = (t: Tensor, bounds: { min?: number; max?: number }): Tensor => inplace(t, 'clamp_', (s) => s.clamp(bounds));
 
 /**
  * `value` where the old contents were, as a recorded op: like PyTorch's fill_ and copy_ on a tensor in the graph,
  * the result still requires grad and passes a zero gradient to the old contents.
  */
-function overwrite(old: Tensor, value: Tensor | number): Tensor {
-  return where(full(old.shape, 0, { dtype: 'bool' }), old, value);
+function overwrite(call: Caller, old: Tensor, value: Tensor | number): Tensor {
+  return call(WHERE_OPS.where, zerosOn(old.storage.device, 'bool', old.shape), old, value);
 }
 
-/**
- * Fill with `value` in place. The result does not depend on the old contents: a tensor in the graph keeps
- * requiring grad, with a zero gradient to what it held, as in PyTorch.
- *
- * @example
- * ```ts
- * noGrad(() => grad.fill_(0));
- * ```
- */
-export function fill_(t: Tensor, value: number): Tensor {
-  if (t.requiresGrad && isGradEnabled()) return inplace(t, 'fill_', (s) => overwrite(s, value));
+function fill_(call: Caller, t: Tensor, value: number): Tensor {
+  if (typeof value !== 'number') throw new Error(`fill_: the value must be a number, got ${describe(value)}.`);
+  if (t.requiresGrad && isGradEnabled()) return inplace(t, 'fill_', (s) => overwrite(call, s, value));
   checkLeaf(t, 'fill_');
   checkView(t, 'fill_', false);
-  const v = allocate(t.dtype, 1);
-  v[0] = value;
-  const filled = new Tensor(t.storage, t.shape, t.dtype, t.strides, t.offset);
-  writeInto(t, broadcastTo(Tensor.fromArray(v, [], t.dtype), filled));
+  checkNoOverlap(t, 'fill_');
+  if (t.size > 0) backendOf(t).fill(t.dtype, t, t.shape, value);
+  t.storage.version++;
   t.gradFn = null;
   return t;
 }
 
-/** Fill with zeros in place. @example `noGrad(() => w.grad?.zero_())` */
-export const zero_ = (t: Tensor): Tensor => fill_(t, 0);
-
-/**
- * Copy `src`'s elements (broadcast to `t`'s shape, converted to `t`'s dtype) into `t` in place. When `src`
- * requires grad and grad mode is on, gradients flow to `src`.
- *
- * @example
- * ```ts
- * noGrad(() => target.copy_(source));
- * ```
- */
-export function copy_(t: Tensor, src: Tensor): Tensor {
-  broadcastShapes(src.shape, t.shape, 'copy_');
-  return inplace(t, 'copy_', (s) =>
-    (src.requiresGrad || t.requiresGrad) && isGradEnabled() ? overwrite(s, src.expand(t.shape).to(t.dtype)) : broadcastTo(src, s));
+/** An in-place op: its doc and the function (the tensor first), given `call` as composites are. */
+export interface InPlaceOp<Args extends readonly unknown[]> {
+  readonly doc: string;
+  readonly example: string;
+  readonly fn: (call: Caller, t: Tensor, ...args: Args) => Tensor;
 }
 
+function arith(kernel: 'add' | 'sub' | 'mul' | 'div', symbol: string): InPlaceOp<readonly [other: TensorLike]> {
+  const op = `${kernel}_`;
+  return {
+    doc: `\`t ← t ${symbol} other\` in place.`,
+    example: kernel === 'sub' ? 'noGrad(() => w.sub_(w.grad!.mul(lr)))' : `noGrad(() => m.${op}(0.9))`,
+    fn: (_, t, other) => (arithInPlace(t, kernel, other, op) ? t : inplace(t, op, (s) => s[kernel](other))),
+  };
+}
+
+/** The in-place ops. */
+export const INPLACE_OPS = {
+  add_: arith('add', '+'),
+  sub_: arith('sub', '-'),
+  mul_: arith('mul', '·'),
+  div_: arith('div', '/'),
+  clamp_: {
+    doc: 'Clamp in place.',
+    example: 'noGrad(() => w.clamp_({ min: -1, max: 1 }))',
+    fn: (_: Caller, t: Tensor, bounds: ClampBounds): Tensor => inplace(t, 'clamp_', (s) => s.clamp(bounds)),
+  },
+  fill_: {
+    doc: 'Fill with `value` in place. The result does not depend on the old contents: a tensor in the graph keeps requiring grad, with a zero gradient to what it held, as in PyTorch.',
+    example: 'noGrad(() => grad.fill_(0))',
+    fn: fill_,
+  },
+  zero_: {
+    doc: 'Fill with zeros in place.',
+    example: 'noGrad(() => w.grad?.zero_())',
+    fn: (call: Caller, t: Tensor): Tensor => fill_(call, t, 0),
+  },
+  copy_: {
+    doc: 'Copy `src`\'s elements (broadcast to the tensor\'s shape, converted to its dtype) into it in place; when `src` requires grad and grad mode is on, gradients flow to `src`.',
+    example: 'noGrad(() => target.copy_(source))',
+    fn: (call: Caller, t: Tensor, src: Tensor): Tensor => {
+      if (!(src instanceof Tensor)) throw new Error(`copy_: the source must be a Tensor, got ${describe(src)}.`);
+      broadcastShapes(src.shape, t.shape, 'copy_');
+      return inplace(t, 'copy_', (s) =>
+        (src.requiresGrad || t.requiresGrad) && isGradEnabled() ? overwrite(call, s, src.expand(t.shape).to(t.dtype)) : broadcastCopy(src, s));
+    },
+  },
+};
+
 /** `src` broadcast to `like`'s shape and dtype, materialised, no graph. */
-function broadcastTo(src: Tensor, like: Tensor): Tensor {
-  const out = allocate(like.dtype, like.size);
-  getBackend().copy(broadcastView(src, like.shape), out, like.shape);
-  return Tensor.fromArray(out, like.shape, like.dtype);
+function broadcastCopy(src: Tensor, like: Tensor): Tensor {
+  const out = zerosOn(like.storage.device, like.dtype, like.shape);
+  copyInto(out, src);
+  return out;
 }

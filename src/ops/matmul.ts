@@ -1,17 +1,16 @@
-import { allocate, isFloating, promoteTypes, type DType } from '../dtype.js';
+import { isFloating, promoteTypes, type DType } from '../dtype.js';
 import type { MatrixOperand } from '../kernels/backend.js';
-import { getBackend } from '../kernels/index.js';
 import { broadcastShapes, fmtShape, sizeOf } from '../shape.js';
-import type { Tensor } from '../tensor.js';
-import { apply, defineOp } from './registry.js';
-import { broadcastStrides, castRaw, sumTangents, wrap } from './util.js';
+import { Tensor } from '../tensor.js';
+import { broadcastStrides, castRaw, describe, deviceOf, sumTangents, zerosOn } from './buffers.js';
+import type { DifferentiableOp } from './define.js';
 
 /** Per-batch offsets of `t`'s matrices, broadcast over `batch`; strides carry transposes, so nothing is copied. */
 function operand(t: Tensor, batch: readonly number[]): MatrixOperand {
   const nd = t.ndim;
   const strides = broadcastStrides(t.shape.slice(0, nd - 2), t.strides.slice(0, nd - 2), batch);
   const count = sizeOf(batch);
-  const offsets = new Int32Array(count);
+  const offsets = new Array<number>(count);
   const counter = new Array<number>(batch.length).fill(0);
   let off = t.offset;
   for (let b = 0; b < count; b++) {
@@ -24,7 +23,7 @@ function operand(t: Tensor, batch: readonly number[]): MatrixOperand {
       counter[d] = 0;
     }
   }
-  return { data: t.storage.data, offsets, rowStride: t.strides[nd - 2]!, colStride: t.strides[nd - 1]! };
+  return { buffer: t.buffer, offsets, rowStride: t.strides[nd - 2]!, colStride: t.strides[nd - 1]! };
 }
 
 /** True when the last two dims are laid out column-major (a transposed view of a row-major matrix). */
@@ -33,43 +32,8 @@ function columnMajor(t: Tensor): boolean {
   return t.shape[nd - 1]! > 1 && t.shape[nd - 2]! > 1 && t.strides[nd - 2] === 1 && t.strides[nd - 1] === t.shape[nd - 2];
 }
 
-export const matmulOp = defineOp<void>({
-  name: 'matmul',
-  forward: ([a, b], _, ctx) => {
-    if (ctx.recording) ctx.save(a!, b!);
-    const m = a!.shape[a!.ndim - 2]!, k = a!.shape[a!.ndim - 1]!, n = b!.shape[b!.ndim - 1]!;
-    const batch = broadcastShapes(a!.shape.slice(0, -2), b!.shape.slice(0, -2), 'matmul');
-    const dtype = promoteTypes(a!.dtype, b!.dtype);
-    // Integer products run in float64, which is exact for every int32 product sum below 2^53.
-    const work: DType = isFloating(dtype) ? dtype : 'float64';
-    const A = castRaw(a!, work), B = castRaw(b!, work);
-    const count = sizeOf(batch);
-    const out = allocate(work, count * m * n);
-    getBackend().matmul(operand(A, batch), operand(B, batch), out, count, m, n, k);
-    const result = wrap(out, [...batch, m, n], work);
-    return work === dtype ? result : castRaw(result, dtype);
-  },
-  // When an operand is a transposed view (x·Wᵀ in Linear), its gradient is computed in the transposed layout,
-  // (Bᵀ)ᵀ-wise, so that it reaches the weight through the transpose as a contiguous tensor instead of a strided
-  // one that every later step (accumulation, the optimizer) would have to gather.
-  backward: (g, { saved: [a, b], needsInputGrad: n }) => [
-    n[0] ? (columnMajor(a!) ? b!.matmul(g.transpose(-1, -2)).transpose(-1, -2) : g.matmul(b!.transpose(-1, -2))) : null,
-    n[1] ? (columnMajor(b!) ? g.transpose(-1, -2).matmul(a!).transpose(-1, -2) : a!.transpose(-1, -2).matmul(g)) : null,
-  ],
-  jvp: ([ta, tb], { inputs: [a, b] }) => sumTangents(ta?.matmul(b!), tb ? a!.matmul(tb) : null),
-  flops: ([a], out) => 2 * out.size * a!.shape[a!.ndim - 1]!,
-});
-
-/**
- * Matrix product with NumPy semantics: 1-d·1-d is a dot product, a 1-d operand is treated as a row (left)
- * or column (right) vector and that dim is removed from the result, and leading dims broadcast as batches.
- *
- * @example
- * ```ts
- * matmul(randn([64, 784]), w.transpose(0, 1)); // [64, 128]
- * ```
- */
-export function matmul(a: Tensor, b: Tensor): Tensor {
+function checkMatmul(a: Tensor, b: Tensor): void {
+  if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new Error(`matmul: expected two Tensors, got ${describe(a)} and ${describe(b)}.`);
   if (a.ndim === 0 || b.ndim === 0) {
     throw new Error(`matmul: both arguments need at least 1 dimension, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}. Use mul() for scalars.`);
   }
@@ -81,10 +45,52 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
         `Did you mean to transpose one of them?`,
     );
   }
-  const A = a.ndim === 1 ? a.unsqueeze(0) : a;
-  const B = b.ndim === 1 ? b.unsqueeze(1) : b;
-  let out = apply(matmulOp, [A, B], undefined);
-  if (b.ndim === 1) out = out.squeeze(-1);
-  if (a.ndim === 1) out = out.squeeze(a.ndim === 1 && b.ndim === 1 ? -1 : -2);
-  return out;
 }
+
+/** Whether each operand is a transposed view, which decides the layout its gradient is computed in. */
+interface MatmulAttrs {
+  readonly aColumnMajor: boolean;
+  readonly bColumnMajor: boolean;
+}
+
+const matmulOp: DifferentiableOp<MatmulAttrs, readonly [a: Tensor, b: Tensor]> = {
+  name: 'matmul',
+  doc: 'Matrix product with NumPy semantics: 1-d·1-d is a dot product, a 1-d operand is a row (left) or column (right) vector whose dim is removed from the result, and leading dims broadcast as batches.',
+  example: 'matmul(x, w.transpose(0, 1))',
+  differentiable: true,
+  call: (run, a, b) => {
+    checkMatmul(a, b);
+    const A = a.ndim === 1 ? a.unsqueeze(0) : a;
+    const B = b.ndim === 1 ? b.unsqueeze(1) : b;
+    let out = run([A, B], { aColumnMajor: columnMajor(A), bColumnMajor: columnMajor(B) });
+    if (b.ndim === 1) out = out.squeeze(-1);
+    if (a.ndim === 1) out = out.squeeze(b.ndim === 1 ? -1 : -2);
+    return out;
+  },
+  forward: (ctx, [a, b]) => {
+    if (ctx.recording) ctx.save(ctx.needsInputGrad[1] ? a! : null, ctx.needsInputGrad[0] ? b! : null);
+    const device = deviceOf('matmul', a!, b!);
+    const m = a!.shape[a!.ndim - 2]!, k = a!.shape[a!.ndim - 1]!, n = b!.shape[b!.ndim - 1]!;
+    const batch = broadcastShapes(a!.shape.slice(0, -2), b!.shape.slice(0, -2), 'matmul');
+    const dtype = promoteTypes(a!.dtype, b!.dtype);
+    // Integer products run in float64, which is exact for every int32 product sum below 2^53.
+    const work: DType = isFloating(dtype) ? dtype : 'float64';
+    // Strided operands go to the kernel as they are; only another dtype needs a copy.
+    const A = a!.dtype === work ? a! : castRaw(a!, work), B = b!.dtype === work ? b! : castRaw(b!, work);
+    const out = zerosOn(device, work, [...batch, m, n]);
+    device.backend.matmul(work, operand(A, batch), operand(B, batch), out.buffer, sizeOf(batch), m, n, k);
+    return work === dtype ? out : castRaw(out, dtype);
+  },
+  // When an operand is a transposed view (x·Wᵀ in Linear), its gradient is computed in the transposed layout,
+  // (Bᵀ)ᵀ-wise, so that it reaches the weight through the transpose as a contiguous tensor instead of a strided
+  // one that every later step (accumulation, the optimizer) would have to gather.
+  backward: ({ saved: [a, b], needsInputGrad: n, attrs }, g) => [
+    n[0] ? (attrs.aColumnMajor ? b!.matmul(g.transpose(-1, -2)).transpose(-1, -2) : g.matmul(b!.transpose(-1, -2))) : null,
+    n[1] ? (attrs.bColumnMajor ? g.transpose(-1, -2).matmul(a!).transpose(-1, -2) : a!.transpose(-1, -2).matmul(g)) : null,
+  ],
+  jvp: ({ inputs: [a, b] }, [ta, tb]) => sumTangents(ta?.matmul(b!), tb ? a!.matmul(tb) : null),
+  flops: ([a], out) => 2 * out.size * a!.shape[a!.ndim - 1]!,
+};
+
+/** matmul. */
+export const MATMUL_OPS = { matmul: matmulOp };

@@ -1,26 +1,39 @@
 import { fmtShape, normalizeDim, sizeOf, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { apply, defineOp, type OpDef } from './registry.js';
-import { contiguousData, wrap } from './util.js';
-import { clone } from './cast.js';
+import { castRaw, describe } from './buffers.js';
+import { noFlops, type DifferentiableOp } from './define.js';
+
+/**
+ * Sizes or dims given either as one list or as separate numbers, as PyTorch accepts both (`x.view(2, 12)` and
+ * `x.view([2, 12])`); `sizesOf` refuses any other mix.
+ */
+export type SizesArg = readonly (number | readonly number[])[];
+
+/**
+ * The list that `SizesArg` stands for, checked to be integers (-1 allowed where `op` infers a size).
+ *
+ * @example
+ * ```ts
+ * sizesOf([[2, 3]], 'view'); // [2, 3]
+ * sizesOf([2, 3], 'view');   // [2, 3]
+ * ```
+ */
+export function sizesOf(args: SizesArg, op: string, what = 'sizes'): number[] {
+  const list: readonly unknown[] = args.length === 1 && Array.isArray(args[0]) ? args[0] : args;
+  return list.map((d, i) => {
+    if (typeof d !== 'number' || !Number.isInteger(d)) {
+      throw new Error(`${op}: ${what} must be integers, got ${describe(d)} at position ${i}. Pass numbers, e.g. ${op}(2, 3) or ${op}([2, 3]).`);
+    }
+    return d;
+  });
+}
 
 /** A tensor sharing `t`'s storage with another shape, strides and offset: no copy. */
-function viewAs(t: Tensor, shape: Shape, strides: readonly number[], offset = t.offset): Tensor {
+export function viewAs(t: Tensor, shape: Shape, strides: readonly number[], offset = t.offset): Tensor {
   const v = new Tensor(t.storage, shape, t.dtype, strides, offset);
   v._base = t._base ?? t;
   return v;
 }
-
-export const reshapeOp: OpDef<{ readonly shape: Shape }> = defineOp<{ readonly shape: Shape }>({
-  name: 'reshape',
-  // A view when the strides allow one, a copy otherwise (PyTorch's reshape).
-  forward: ([x], { shape }) => {
-    const strides = viewStrides(x!.shape, x!.strides, shape);
-    return strides ? viewAs(x!, shape, strides) : wrap(contiguousData(x!), shape, x!.dtype);
-  },
-  backward: (g, { inputShapes: [s] }) => [g.reshape(s!)],
-  jvp: ([t], { attrs }) => (t ? apply(reshapeOp, [t], attrs) : null),
-});
 
 /**
  * Strides that show a tensor of `shape` and `strides` as `newShape` without copying, or null when no view can
@@ -97,99 +110,92 @@ export function inferShape(shape: readonly number[], size: number, from: Shape, 
   return out;
 }
 
-/** Same elements in a new shape; one dim may be -1. A view when possible. @example `reshape(x, [-1, 4])` */
-export function reshape(x: Tensor, shape: readonly number[]): Tensor {
-  return apply(reshapeOp, [x], { shape: inferShape(shape, x.size, x.shape, 'reshape') });
+interface ShapeAttrs {
+  readonly shape: Shape;
 }
 
-export const permuteOp: OpDef<{ readonly dims: readonly number[] }> = defineOp<{ readonly dims: readonly number[] }>({
+const reshapeOp: DifferentiableOp<ShapeAttrs, readonly [x: Tensor, ...shape: SizesArg]> = {
+  name: 'reshape',
+  doc: 'The same elements in a new shape (sizes as a list or as separate numbers; one may be -1): a view when the strides allow one, else a copy.',
+  example: 'reshape(x, -1, 4)',
+  differentiable: true,
+  call: (run, x, ...shape) => run([x], { shape: inferShape(sizesOf(shape, 'reshape'), x.size, x.shape, 'reshape') }),
+  // A view when the strides allow one, a copy otherwise (PyTorch's reshape).
+  forward: (_, [x], { shape }) => {
+    const strides = viewStrides(x!.shape, x!.strides, shape);
+    if (strides) return viewAs(x!, shape, strides);
+    const copy = castRaw(x!);
+    return new Tensor(copy.storage, shape, copy.dtype);
+  },
+  backward: ({ inputShapes: [s] }, g) => [g.reshape(s!)],
+  jvp: ({ attrs }, [t]) => (t ? t.reshape(attrs.shape) : null),
+  flops: noFlops,
+};
+
+interface DimsAttrs {
+  readonly dims: readonly number[];
+}
+
+const permuteOp: DifferentiableOp<DimsAttrs, readonly [x: Tensor, ...dims: SizesArg]> = {
   name: 'permute',
-  forward: ([x], { dims }) => viewAs(x!, dims.map((d) => x!.shape[d]!), dims.map((d) => x!.strides[d]!)),
-  backward: (g, { attrs: { dims } }) => {
+  doc: 'Reorder the dimensions (a view): dims as a list or as separate numbers.',
+  example: 'permute(x, 2, 0, 1)',
+  differentiable: true,
+  call: (run, x, ...args) => {
+    const dims = sizesOf(args, 'permute', 'dims');
+    if (dims.length !== x.ndim) {
+      throw new Error(`permute: got ${dims.length} dims [${dims.join(', ')}] for a tensor of shape ${fmtShape(x.shape)}; give one entry per dimension.`);
+    }
+    const norm = dims.map((d) => normalizeDim(d, x.ndim, 'permute'));
+    if (new Set(norm).size !== norm.length) throw new Error(`permute: dims [${dims.join(', ')}] repeat a dimension; each must appear once.`);
+    return run([x], { dims: norm });
+  },
+  forward: (_, [x], { dims }) => viewAs(x!, dims.map((d) => x!.shape[d]!), dims.map((d) => x!.strides[d]!)),
+  backward: ({ attrs: { dims } }, g) => {
     const inverse = new Array<number>(dims.length);
     dims.forEach((d, i) => (inverse[d] = i));
     return [g.permute(inverse)];
   },
-  jvp: ([t], { attrs }) => (t ? apply(permuteOp, [t], attrs) : null),
-});
+  jvp: ({ attrs }, [t]) => (t ? t.permute(attrs.dims) : null),
+  flops: noFlops,
+};
 
-/** Reorder dimensions (a view). @example `permute(x, [2, 0, 1])` */
-export function permute(x: Tensor, dims: readonly number[]): Tensor {
-  if (dims.length !== x.ndim) {
-    throw new Error(`permute: got ${dims.length} dims [${dims.join(', ')}] for a tensor of shape ${fmtShape(x.shape)}; give one entry per dimension.`);
-  }
-  const norm = dims.map((d) => normalizeDim(d, x.ndim, 'permute'));
-  if (new Set(norm).size !== norm.length) throw new Error(`permute: dims [${dims.join(', ')}] repeat a dimension; each must appear once.`);
-  return apply(permuteOp, [x], { dims: norm });
-}
-
-/** Swap two dimensions (a view). @example `transpose(x, 0, 1)` */
-export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
-  const nd = x.ndim;
-  const a = normalizeDim(dim0, nd, 'transpose'), b = normalizeDim(dim1, nd, 'transpose');
-  const dims = [...Array(nd).keys()];
-  dims[a] = b;
-  dims[b] = a;
-  return nd === 0 ? apply(permuteOp, [x], { dims: [] }) : apply(permuteOp, [x], { dims });
-}
-
-export const expandOp = defineOp<{ readonly shape: Shape }>({
+const expandOp: DifferentiableOp<ShapeAttrs, readonly [x: Tensor, ...sizes: SizesArg]> = {
   name: 'expand',
-  forward: ([x], { shape }) => {
+  doc: 'Broadcast to a larger shape without copying (a view with stride 0 on expanded dims); -1 keeps a size. Writing into the result is refused.',
+  example: 'expand(bias, 64, -1)',
+  differentiable: true,
+  call: (run, x, ...args) => {
+    const shape = sizesOf(args, 'expand');
+    const lead = shape.length - x.ndim;
+    if (lead < 0) {
+      throw new Error(`expand: the target shape ${fmtShape(shape)} has fewer dimensions than the tensor's ${fmtShape(x.shape)}.`);
+    }
+    const out = shape.map((d, i) => {
+      const own = i >= lead ? x.shape[i - lead]! : undefined;
+      const size = d === -1 ? own : d;
+      if (size === undefined) throw new Error(`expand: -1 is not allowed for the new leading dimension ${i} in ${fmtShape(shape)}.`);
+      if (size < 0) throw new Error(`expand: invalid size ${size} at dimension ${i} of ${fmtShape(shape)}; sizes must be non-negative or -1.`);
+      if (own !== undefined && own !== size && own !== 1) {
+        throw new Error(
+          `expand: the expanded size (${size}) must match the existing size (${own}) at non-singleton dimension ${i}. ` +
+            `Target shape ${fmtShape(shape)}, tensor shape ${fmtShape(x.shape)}; only size-1 dimensions can be expanded.`,
+        );
+      }
+      return size;
+    });
+    return run([x], { shape: out });
+  },
+  forward: (_, [x], { shape }) => {
     const lead = shape.length - x!.ndim;
     const strides = shape.map((d, i) => (i < lead || x!.shape[i - lead] !== d ? 0 : x!.strides[i - lead]!));
     return viewAs(x!, shape, strides);
   },
   // The engine sums the gradient back to the input's shape, which is exactly expand's VJP.
-  backward: (g) => [g],
-  jvp: ([t], { attrs }) => (t ? t.expand(attrs.shape) : null),
-});
+  backward: (_, g) => [g],
+  jvp: ({ attrs }, [t]) => (t ? t.expand(attrs.shape) : null),
+  flops: noFlops,
+};
 
-/** Broadcast to a larger shape without copying; -1 keeps a size. @example `expand(bias, [64, -1])` */
-export function expand(x: Tensor, shape: readonly number[]): Tensor {
-  const lead = shape.length - x.ndim;
-  if (lead < 0) {
-    throw new Error(`expand: the target shape ${fmtShape(shape)} has fewer dimensions than the tensor's ${fmtShape(x.shape)}.`);
-  }
-  const out = shape.map((d, i) => {
-    const own = i >= lead ? x.shape[i - lead]! : undefined;
-    const size = d === -1 ? own : d;
-    if (size === undefined) throw new Error(`expand: -1 is not allowed for the new leading dimension ${i} in ${fmtShape(shape)}.`);
-    if (own !== undefined && own !== size && own !== 1) {
-      throw new Error(
-        `expand: the expanded size (${size}) must match the existing size (${own}) at non-singleton dimension ${i}. ` +
-          `Target shape ${fmtShape(shape)}, tensor shape ${fmtShape(x.shape)}; only size-1 dimensions can be expanded.`,
-      );
-    }
-    return size;
-  });
-  return apply(expandOp, [x], { shape: out });
-}
-
-/** Remove size-1 dims (all of them, or the given one(s) if size 1). @example `squeeze(x, 1)` */
-export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
-  const dims = dim === undefined ? x.shape.map((_, i) => i) : (typeof dim === 'number' ? [dim] : dim).map((d) => normalizeDim(d, x.ndim, 'squeeze'));
-  return reshape(x, x.shape.filter((d, i) => !(d === 1 && dims.includes(i))));
-}
-
-/** Insert a size-1 dim at `dim` (negative counts from the end of the result). @example `unsqueeze(x, 0)` */
-export function unsqueeze(x: Tensor, dim: number): Tensor {
-  const d = normalizeDim(dim, x.ndim + 1, 'unsqueeze');
-  const shape = [...x.shape];
-  shape.splice(d, 0, 1);
-  return reshape(x, shape);
-}
-
-/** Merge dims `startDim..endDim` into one. @example `flatten(images, 1)` */
-export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
-  if (x.ndim === 0) return reshape(x, [1]);
-  const s = normalizeDim(startDim, x.ndim, 'flatten'), e = normalizeDim(endDim, x.ndim, 'flatten');
-  if (s > e) throw new Error(`flatten: startDim (${startDim}) must not come after endDim (${endDim}) for shape ${fmtShape(x.shape)}.`);
-  const merged = sizeOf(x.shape.slice(s, e + 1));
-  return reshape(x, [...x.shape.slice(0, s), merged, ...x.shape.slice(e + 1)]);
-}
-
-/** A contiguous tensor with the same elements (itself when already contiguous). @example `contiguous(x.transpose(0, 1))` */
-export function contiguous(x: Tensor): Tensor {
-  return x.isContiguous() ? x : clone(x);
-}
+/** reshape, permute and expand: the view primitives every other movement op is made of. */
+export const MOVEMENT_OPS = { reshape: reshapeOp, permute: permuteOp, expand: expandOp };

@@ -1,17 +1,19 @@
-import { allocate, isFloating, type DType } from '../dtype.js';
-import type { ReduceKernel } from '../kernels/backend.js';
-import { getBackend } from '../kernels/index.js';
+import { isFloating, type DType } from '../dtype.js';
+import type { ReduceKernel } from '../kernels/catalog.js';
 import { fmtShape, normalizeDims, type Shape } from '../shape.js';
-import type { Tensor } from '../tensor.js';
-import { apply, defineOp, type BackwardRule, type OpDef } from './registry.js';
-import { contiguousData, wrap } from './util.js';
-import { where } from './where.js';
+import { Tensor } from '../tensor.js';
+import { backendOf, broadcastView, castRaw, describe, scalarFor, zerosOn } from './buffers.js';
+import { elementwiseFlops, type Backward, type DifferentiableOp, type NonDifferentiableOp } from './define.js';
+import { WHERE_OPS } from './where.js';
 
 /** Which dims to reduce and whether to keep them as size 1, as every reduction takes. */
 export interface ReduceAttrs {
   readonly dims: readonly number[];
   readonly keepdim: boolean;
 }
+
+/** The `dim` argument of reductions: one dim, a list, or undefined for all. */
+export type Dim = number | readonly number[];
 
 /** The shape of a reduction's output with the reduced dims kept as 1. @example `keptShape([2, 3], [1]) // [2, 1]` */
 export function keptShape(shape: Shape, dims: readonly number[]): number[] {
@@ -24,7 +26,7 @@ function outShape(shape: Shape, { dims, keepdim }: ReduceAttrs): number[] {
 
 /**
  * Reduce `x` over `dims` with a kernel (no graph). Adjacent dims reduce in place as `[outer, r, inner]`;
- * scattered ones are first moved to the end.
+ * scattered ones are first moved to the end (a strided copy by the backend).
  *
  * @example
  * ```ts
@@ -33,26 +35,26 @@ function outShape(shape: Shape, { dims, keepdim }: ReduceAttrs): number[] {
  */
 export function reduceKernel(kernel: ReduceKernel, x: Tensor, attrs: ReduceAttrs, outType: DType, inType: DType = x.dtype): Tensor {
   const { dims } = attrs;
-  const shape = outShape(x.shape, attrs);
   const nd = x.ndim;
   let r = 1;
   for (const d of dims) r *= x.shape[d]!;
   const adjacent = dims.length === 0 || dims[dims.length - 1]! - dims[0]! === dims.length - 1;
-  let data = contiguousData(x, inType);
+  let src: Tensor;
   let outer = 1, inner = 1;
   if (adjacent) {
+    src = castRaw(x, inType);
     for (let i = 0; i < (dims[0] ?? nd); i++) outer *= x.shape[i]!;
     for (let i = (dims[dims.length - 1] ?? nd - 1) + 1; i < nd; i++) inner *= x.shape[i]!;
   } else {
     const kept = [...Array(nd).keys()].filter((i) => !dims.includes(i));
     const perm = [...kept, ...dims];
-    const permuted = x.permute(perm);
-    data = contiguousData(permuted, inType);
+    const permuted = new Tensor(x.storage, perm.map((d) => x.shape[d]!), x.dtype, perm.map((d) => x.strides[d]!), x.offset);
+    src = castRaw(permuted, inType);
     for (const i of kept) outer *= x.shape[i]!;
   }
-  const result = allocate(outType, outer * inner);
-  if (outer * inner > 0) getBackend().reduce(kernel, data, result, outer, r, inner);
-  return wrap(result, shape, outType);
+  const out = zerosOn(x.storage.device, outType, outShape(x.shape, attrs));
+  if (outer * inner > 0) backendOf(x).reduce(kernel, inType, src.buffer, src.offset, out.buffer, outer, r, inner);
+  return out;
 }
 
 /** Bring a reduced gradient back to the input's rank (size 1 at the reduced dims). */
@@ -60,99 +62,15 @@ function unsqueezeReduced(g: Tensor, inputShape: Shape, { dims, keepdim }: Reduc
   return keepdim ? g : g.reshape(keptShape(inputShape, dims));
 }
 
-export const sumOp: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
-  name: 'sum',
-  forward: ([x], attrs) => reduceKernel('sum', x!, attrs, isFloating(x!.dtype) ? x!.dtype : 'int32', isFloating(x!.dtype) ? x!.dtype : 'int32'),
-  backward: (g, { attrs, inputShapes: [s] }) => [unsqueezeReduced(g, s!, attrs).expand(s!)],
-  jvp: ([t], { attrs }) => (t ? apply(sumOp, [t], attrs) : null),
-});
-
-export const meanOp: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
-  name: 'mean',
-  forward: ([x], attrs) => {
-    const y = reduceKernel('sum', x!, attrs, x!.dtype);
-    const count = x!.size / Math.max(1, y.size);
-    const d = y.storage.data;
-    // Divide in place: y is fresh and nobody else holds it yet. 0/0 gives NaN for an empty mean, as in PyTorch.
-    for (let i = 0; i < d.length; i++) d[i] = d[i]! / (x!.size === 0 ? 0 : count);
-    return y;
-  },
-  backward: (g, { attrs, inputShapes: [s] }) => {
-    const n = attrs.dims.reduce((p, d) => p * s![d]!, 1);
-    return [unsqueezeReduced(g, s!, attrs).div(n).expand(s!)];
-  },
-  jvp: ([t], { attrs }) => (t ? apply(meanOp, [t], attrs) : null),
-});
-
-/** Attributes of max/min: `all` marks a reduction over every element with no dim given (torch.max(x)). */
-export interface ExtremumAttrs extends ReduceAttrs {
-  readonly all: boolean;
-}
-
-// The gradient of max/min is shared evenly among the elements equal to the result. Over given dims this is
-// torch.amax's rule, (g / count) · mask, so a slice whose result is NaN (no element equals it) gets NaN; over
-// all elements it is torch.max(x)'s, which shares the gradient among the NaN elements instead.
-const extremumBackward: BackwardRule<ExtremumAttrs> = (g, { attrs, saved: [x, y], inputShapes: [s] }) => {
-  const yk = unsqueezeReduced(y!, s!, attrs);
-  const gk = unsqueezeReduced(g, s!, attrs);
-  if (attrs.all) {
-    const mask = where(yk.ne(yk), x!.ne(x!), x!.eq(yk));
-    return [where(mask, gk.div(mask.sum(attrs.dims, true)), 0)];
+function reduceAttrs(x: Tensor, dim: Dim | undefined, keepdim: boolean | undefined, op: string): ReduceAttrs {
+  if (!(x instanceof Tensor)) throw new Error(`${op}: expected a Tensor, got ${describe(x)}.`);
+  if (dim !== undefined && typeof dim !== 'number' && !Array.isArray(dim)) {
+    throw new Error(`${op}: dim must be a number or a list of numbers, got ${describe(dim)}.`);
   }
-  const mask = x!.eq(yk);
-  return [gk.div(mask.sum(attrs.dims, true)).mul(mask)];
-};
-
-function extremumOp(name: 'max' | 'min'): OpDef<ExtremumAttrs> {
-  return defineOp<ExtremumAttrs>({
-    name,
-    forward: ([x], attrs, ctx) => {
-      // bool stays bool, as in PyTorch.
-      const y = reduceKernel(name, x!, attrs, x!.dtype);
-      if (ctx.recording) ctx.save(x!, y);
-      return y;
-    },
-    backward: extremumBackward,
-    // The tangent of the selected elements, averaged over ties like the gradient.
-    jvp: ([t], { attrs, inputs: [x], output }) => {
-      if (!t) return null;
-      const mask = x!.eq(unsqueezeReduced(output, x!.shape, attrs));
-      return apply(sumOp, [where(mask, t, 0)], attrs).div(apply(sumOp, [mask], attrs));
-    },
-  });
-}
-
-export const maxOp = extremumOp('max');
-export const minOp = extremumOp('min');
-
-export const logsumexpOp = defineOp<ReduceAttrs>({
-  name: 'logsumexp',
-  forward: ([x], attrs, ctx) => {
-    const dtype = isFloating(x!.dtype) ? x!.dtype : 'float32';
-    const y = reduceKernel('logsumexp', x!, attrs, dtype, dtype);
-    if (ctx.recording) ctx.save(x!, y);
-    return y;
-  },
-  backward: (g, { attrs, saved: [x, y], inputShapes: [s] }) => [
-    unsqueezeReduced(g, s!, attrs).mul(x!.sub(unsqueezeReduced(y!, s!, attrs)).exp()),
-  ],
-  jvp: ([t], { attrs, inputs: [x], output }) =>
-    t ? apply(sumOp, [t.mul(x!.sub(unsqueezeReduced(output, x!.shape, attrs)).exp())], attrs) : null,
-});
-
-function argOp(name: 'argmax' | 'argmin'): OpDef<ReduceAttrs> {
-  return defineOp<ReduceAttrs>({ name, forward: ([x], attrs) => reduceKernel(name, x!, attrs, 'int32') });
-}
-export const argmaxOp = argOp('argmax');
-export const argminOp = argOp('argmin');
-
-/** The `dim` argument of reductions: one dim, a list, or undefined for all. */
-export type Dim = number | readonly number[];
-
-function attrsFor(x: Tensor, dim: Dim | undefined, keepdim: boolean, op: string): ReduceAttrs {
+  if (keepdim !== undefined && typeof keepdim !== 'boolean') throw new Error(`${op}: keepdim must be true or false, got ${describe(keepdim)}.`);
   // An empty list reduces over every dim, as in PyTorch.
   const dims = Array.isArray(dim) && dim.length === 0 ? undefined : dim;
-  return { dims: normalizeDims(dims, x.ndim, op), keepdim };
+  return { dims: normalizeDims(dims, x.ndim, op), keepdim: keepdim ?? false };
 }
 
 function checkNonEmpty(x: Tensor, attrs: ReduceAttrs, op: string): void {
@@ -164,58 +82,151 @@ function checkNonEmpty(x: Tensor, attrs: ReduceAttrs, op: string): void {
   }
 }
 
-/** Sum over `dim` (all dims when omitted). @example `sum(x, 1, true)` */
-export function sum(x: Tensor, dim?: Dim, keepdim = false): Tensor {
-  return apply(sumOp, [x], attrsFor(x, dim, keepdim, 'sum'));
+type ReduceArgs = readonly [x: Tensor, dim?: Dim, keepdim?: boolean];
+
+const sumOp: DifferentiableOp<ReduceAttrs, ReduceArgs> = {
+  name: 'sum',
+  doc: 'Sum over `dim` (all dims when omitted); integers and bools sum as int32.',
+  example: 'sum(x, 1, true)',
+  differentiable: true,
+  call: (run, x, dim, keepdim) => run([x], reduceAttrs(x, dim, keepdim, 'sum')),
+  forward: (_, [x], attrs) => {
+    const t: DType = isFloating(x!.dtype) ? x!.dtype : 'int32';
+    return reduceKernel('sum', x!, attrs, t, t);
+  },
+  backward: ({ attrs, inputShapes: [s] }, g) => [unsqueezeReduced(g, s!, attrs).expand(s!)],
+  jvp: ({ attrs, call }, [t]) => (t ? call(sumOp, t, attrs.dims, attrs.keepdim) : null),
+  flops: (inputs) => inputs[0]!.size,
+};
+
+const meanOp: DifferentiableOp<ReduceAttrs, ReduceArgs> = {
+  name: 'mean',
+  doc: 'Mean over `dim` (all dims when omitted); floating tensors only. The mean of nothing is NaN.',
+  example: 'mean(x, -1)',
+  differentiable: true,
+  call: (run, x, dim, keepdim) => {
+    const attrs = reduceAttrs(x, dim, keepdim, 'mean');
+    if (!isFloating(x.dtype)) {
+      throw new Error(`mean: input dtype must be floating point, got ${x.dtype} (shape ${fmtShape(x.shape)}). Convert first: x.to('float32').mean().`);
+    }
+    return run([x], attrs);
+  },
+  forward: (_, [x], attrs) => {
+    const y = reduceKernel('sum', x!, attrs, x!.dtype);
+    // Divide in place, as PyTorch's mean is sum(...).div_(count): y is fresh and nobody else holds it yet.
+    // 0/0 gives NaN for an empty mean, as in PyTorch.
+    const count = x!.size === 0 ? 0 : x!.size / Math.max(1, y.size);
+    if (y.size > 0) backendOf(y).binary('div', y.dtype, y, broadcastView(scalarFor(count, y), y.shape), y.buffer, y.shape);
+    return y;
+  },
+  backward: ({ attrs, inputShapes: [s] }, g) => {
+    const n = attrs.dims.reduce((p, d) => p * s![d]!, 1);
+    return [unsqueezeReduced(g, s!, attrs).div(n).expand(s!)];
+  },
+  jvp: ({ attrs, call }, [t]) => (t ? call(meanOp, t, attrs.dims, attrs.keepdim) : null),
+  flops: (inputs) => inputs[0]!.size,
+};
+
+/** Attributes of max/min: `all` marks a reduction over every element with no dim given (torch.max(x)). */
+interface ExtremumAttrs extends ReduceAttrs {
+  readonly all: boolean;
 }
 
-/** Mean over `dim` (all dims when omitted); floating tensors only. @example `mean(x, -1)` */
-export function mean(x: Tensor, dim?: Dim, keepdim = false): Tensor {
-  if (!isFloating(x.dtype)) {
-    throw new Error(`mean: input dtype must be floating point, got ${x.dtype} (shape ${fmtShape(x.shape)}). Convert first: x.to('float32').mean().`);
-  }
-  return apply(meanOp, [x], attrsFor(x, dim, keepdim, 'mean'));
+function extremumOp(name: 'max' | 'min'): DifferentiableOp<ExtremumAttrs, ReduceArgs> {
+  // The gradient of max/min is shared evenly among the elements equal to the result. Over given dims this is
+  // torch.amax's rule, (g / count) · mask, so a slice whose result is NaN (no element equals it) gets NaN; over
+  // all elements it is torch.max(x)'s, which shares the gradient among the NaN elements instead.
+  const backward: Backward<ExtremumAttrs> = ({ attrs, saved: [x, y], inputShapes: [s], call }, g) => {
+    const yk = unsqueezeReduced(y!, s!, attrs);
+    const gk = unsqueezeReduced(g, s!, attrs);
+    if (attrs.all) {
+      const mask = call(WHERE_OPS.where, yk.ne(yk), x!.ne(x!), x!.eq(yk));
+      return [call(WHERE_OPS.where, mask, gk.div(mask.sum(attrs.dims, true)), 0)];
+    }
+    const mask = x!.eq(yk);
+    return [gk.div(mask.sum(attrs.dims, true)).mul(mask)];
+  };
+  const op: DifferentiableOp<ExtremumAttrs, ReduceArgs> = {
+    name,
+    doc: `The ${name === 'max' ? 'largest' : 'smallest'} value over \`dim\` (all dims when omitted); NaN propagates.`,
+    example: `${name}(x, 1)`,
+    differentiable: true,
+    call: (run, x, dim, keepdim) => {
+      const attrs = { ...reduceAttrs(x, dim, keepdim, name), all: dim === undefined && !keepdim };
+      checkNonEmpty(x, attrs, name);
+      return run([x], attrs);
+    },
+    forward: (ctx, [x], attrs) => {
+      // bool stays bool, as in PyTorch.
+      const y = reduceKernel(name, x!, attrs, x!.dtype);
+      if (ctx.recording) ctx.save(x!, y);
+      return y;
+    },
+    backward,
+    // The tangent of the selected elements, averaged over ties like the gradient.
+    jvp: ({ attrs, inputs: [x], output, call }, [t]) => {
+      if (!t) return null;
+      const mask = x!.eq(unsqueezeReduced(output, x!.shape, attrs));
+      return call(sumOp, call(WHERE_OPS.where, mask, t, 0), attrs.dims, attrs.keepdim).div(call(sumOp, mask, attrs.dims, attrs.keepdim));
+    },
+    flops: (inputs) => inputs[0]!.size,
+  };
+  return op;
 }
 
-/** Largest value over `dim` (all when omitted); NaN propagates. @example `max(x, 1)` */
-export function max(x: Tensor, dim?: Dim, keepdim = false): Tensor {
-  const attrs = { ...attrsFor(x, dim, keepdim, 'max'), all: dim === undefined && !keepdim };
-  checkNonEmpty(x, attrs, 'max');
-  return apply(maxOp, [x], attrs);
+const logsumexpOp: DifferentiableOp<ReduceAttrs, ReduceArgs> = {
+  name: 'logsumexp',
+  doc: '`log(Σ exp(x))` over `dim` (all dims when omitted), computed stably.',
+  example: 'logsumexp(logits, 1)',
+  differentiable: true,
+  call: (run, x, dim, keepdim) => run([x], reduceAttrs(x, dim, keepdim, 'logsumexp')),
+  forward: (ctx, [x], attrs) => {
+    const dtype = isFloating(x!.dtype) ? x!.dtype : 'float32';
+    const y = reduceKernel('logsumexp', x!, attrs, dtype, dtype);
+    if (ctx.recording) ctx.save(x!, y);
+    return y;
+  },
+  backward: ({ attrs, saved: [x, y], inputShapes: [s] }, g) => [
+    unsqueezeReduced(g, s!, attrs).mul(x!.sub(unsqueezeReduced(y!, s!, attrs)).exp()),
+  ],
+  jvp: ({ attrs, inputs: [x], output, call }, [t]) =>
+    t ? call(sumOp, t.mul(x!.sub(unsqueezeReduced(output, x!.shape, attrs)).exp()), attrs.dims, attrs.keepdim) : null,
+  flops: elementwiseFlops,
+};
+
+type ArgArgs = readonly [x: Tensor, dim?: number, keepdim?: boolean];
+
+function argOp(name: 'argmax' | 'argmin'): NonDifferentiableOp<ReduceAttrs, ArgArgs> {
+  return {
+    name,
+    doc: `The index of the ${name === 'argmax' ? 'largest' : 'smallest'} value along \`dim\` (of the flattened tensor when omitted), as int32; the first one on ties, the first NaN if any.`,
+    example: `${name}(logits, 1)`,
+    differentiable: false,
+    call: (run, x, dim, keepdim) => {
+      if (dim === undefined) {
+        // Over all elements PyTorch returns the index into the flattened tensor.
+        const flat = x.reshape([-1]);
+        const attrs = reduceAttrs(flat, 0, false, name);
+        checkNonEmpty(flat, attrs, name);
+        const r = run([flat], attrs);
+        return keepdim ? r.reshape(x.shape.map(() => 1)) : r;
+      }
+      const attrs = reduceAttrs(x, dim, keepdim, name);
+      checkNonEmpty(x, attrs, name);
+      return run([x], attrs);
+    },
+    forward: (_, [x], attrs) => reduceKernel(name, x!, attrs, 'int32'),
+    flops: (inputs) => inputs[0]!.size,
+  };
 }
 
-/** Smallest value over `dim` (all when omitted); NaN propagates. @example `min(x, 0)` */
-export function min(x: Tensor, dim?: Dim, keepdim = false): Tensor {
-  const attrs = { ...attrsFor(x, dim, keepdim, 'min'), all: dim === undefined && !keepdim };
-  checkNonEmpty(x, attrs, 'min');
-  return apply(minOp, [x], attrs);
-}
-
-/** `log(Σ exp(x))` over `dim`, computed stably. @example `logsumexp(logits, 1)` */
-export function logsumexp(x: Tensor, dim?: Dim, keepdim = false): Tensor {
-  return apply(logsumexpOp, [x], attrsFor(x, dim, keepdim, 'logsumexp'));
-}
-
-function argReduce(op: OpDef<ReduceAttrs>, x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
-  if (dim === undefined) {
-    // Over all elements PyTorch returns the index into the flattened tensor.
-    const flat = x.reshape([-1]);
-    const attrs = attrsFor(flat, 0, false, op.name);
-    checkNonEmpty(flat, attrs, op.name);
-    const r = apply(op, [flat], attrs);
-    return keepdim ? r.reshape(x.shape.map(() => 1)) : r;
-  }
-  const attrs = attrsFor(x, dim, keepdim, op.name);
-  checkNonEmpty(x, attrs, op.name);
-  return apply(op, [x], attrs);
-}
-
-/** Index of the largest value along `dim` (of the flattened tensor when omitted), as int32. @example `argmax(logits, 1)` */
-export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
-  return argReduce(argmaxOp, x, dim, keepdim);
-}
-
-/** Index of the smallest value along `dim` (of the flattened tensor when omitted), as int32. @example `argmin(x)` */
-export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
-  return argReduce(argminOp, x, dim, keepdim);
-}
+/** The reductions. */
+export const REDUCE_OPS = {
+  sum: sumOp,
+  mean: meanOp,
+  max: extremumOp('max'),
+  min: extremumOp('min'),
+  logsumexp: logsumexpOp,
+  argmax: argOp('argmax'),
+  argmin: argOp('argmin'),
+};

@@ -1,69 +1,60 @@
-import { zerosLike } from '../creation.js';
-import type { UnaryKernel } from '../kernels/backend.js';
+import type { UnaryKernel } from '../kernels/catalog.js';
 import type { Tensor } from '../tensor.js';
-import { reluBackward, sigmoidBackward, tanhBackward } from './binary.js';
-import { apply, defineOp, type OpDef } from './registry.js';
-import { unaryKernel } from './unary-kernel.js';
+import { zerosFor } from './buffers.js';
+import { unaryKernel } from './elementwise.js';
+import { BINARY_OPS } from './binary.js';
+import { elementwiseFlops, type Caller, type DifferentiableOp } from './define.js';
 
+/** Which value a unary rule needs: the input x, the output y, or nothing. */
 type Saves = 'input' | 'output' | 'none';
 
-function unaryOp(name: UnaryKernel, saves: Saves, backward?: (g: Tensor, saved: Tensor) => Tensor): OpDef<void> {
-  return defineOp<void>({
-    name,
-    forward: ([x], _, ctx) => {
+/**
+ * An elementwise op of one tensor: its kernel, what its rule needs, and the rule `dy = g · f'(·)` in terms of the
+ * saved input or output. The Jacobian is diagonal, so the same rule maps a gradient backward and a tangent
+ * forward.
+ *
+ * @example
+ * ```ts
+ * unaryOp('exp', 'output', (g, y) => g.mul(y), 'eˣ elementwise.', 'exp(x)');
+ * ```
+ */
+export function unaryOp(name: UnaryKernel, saves: Saves, rule: (g: Tensor, saved: Tensor, call: Caller) => Tensor, doc: string,
+  example: string): DifferentiableOp<void> {
+  return {
+    name, doc, example,
+    differentiable: true,
+    call: (run, x: Tensor) => run([x], undefined),
+    forward: (ctx, [x]) => {
       const y = unaryKernel(name, x!);
       if (ctx.recording && saves !== 'none') ctx.save(saves === 'input' ? x! : y);
       return y;
     },
-    flops: (_: readonly Tensor[], out: Tensor) => out.size,
-    // Elementwise, so the Jacobian is diagonal: the same rule maps a gradient backward and a tangent forward.
-    ...(backward
-      ? {
-          backward: (g: Tensor, { saved }: { saved: readonly Tensor[] }) => [backward(g, saved[0]!)],
-          jvp: ([t]: readonly (Tensor | null)[], { inputs: [x], output }: { inputs: readonly Tensor[]; output: Tensor }) =>
-            t ? backward(t, saves === 'input' ? x! : output) : null,
-        }
-      : {}),
-  });
+    backward: ({ saved, call }, g) => [rule(g, saved[0]!, call)],
+    jvp: ({ inputs: [x], output, call }, [t]) => (t ? rule(t, saves === 'input' ? x! : output, call) : null),
+    flops: elementwiseFlops,
+  };
 }
 
 // Derivative rules, one line each, in terms of the saved input x or the saved output y.
-export const negOp = unaryOp('neg', 'none', (g) => g.neg());
-export const expOp = unaryOp('exp', 'output', (g, y) => g.mul(y));
-export const logOp = unaryOp('log', 'input', (g, x) => g.div(x));
-export const sqrtOp = unaryOp('sqrt', 'output', (g, y) => g.div(y.mul(2)));
-export const absOp = unaryOp('abs', 'input', (g, x) => g.mul(x.sign()));
-export const sinOp = unaryOp('sin', 'input', (g, x) => g.mul(x.cos()));
-export const cosOp = unaryOp('cos', 'input', (g, x) => g.mul(x.sin()).neg());
 // tanh, sigmoid and relu take their gradient in one fused op each (PyTorch's tanh_backward, sigmoid_backward
 // and threshold_backward), which are primitives with their own rules, so they differentiate again.
-export const tanhOp = unaryOp('tanh', 'output', (g, y) => tanhBackward(g, y));
-export const sigmoidOp = unaryOp('sigmoid', 'output', (g, y) => sigmoidBackward(g, y));
-export const reluOp = unaryOp('relu', 'output', (g, y) => reluBackward(g, y));
-// Piecewise constant: PyTorch records it with a zero gradient, so sign(x).sum().backward() works.
-export const signOp = unaryOp('sign', 'none', (g) => zerosLike(g));
+// sign is piecewise constant: PyTorch records it with a zero gradient, so sign(x).sum().backward() works.
 
-const call = (op: OpDef<void>) => (x: Tensor): Tensor => apply(op, [x], undefined);
-
-/** `-x`. @example `neg(x)` */
-export const neg = call(negOp);
-/** `eˣ`. @example `exp(x)` */
-export const exp = call(expOp);
-/** Natural logarithm. @example `log(x)` */
-export const log = call(logOp);
-/** Square root. @example `sqrt(x)` */
-export const sqrt = call(sqrtOp);
-/** Absolute value; its gradient at 0 is 0. @example `abs(x)` */
-export const abs = call(absOp);
-/** Sine. @example `sin(x)` */
-export const sin = call(sinOp);
-/** Cosine. @example `cos(x)` */
-export const cos = call(cosOp);
-/** Hyperbolic tangent. @example `tanh(x)` */
-export const tanh = call(tanhOp);
-/** Logistic sigmoid `1 / (1 + e⁻ˣ)`, stable for large |x|. @example `sigmoid(x)` */
-export const sigmoid = call(sigmoidOp);
-/** `max(x, 0)`; its gradient at 0 is 0. @example `relu(x)` */
-export const relu = call(reluOp);
-/** -1, 0 or 1 by the sign of x (0 for NaN and -0, as in PyTorch); its gradient is zero. @example `sign(x)` */
-export const sign = call(signOp);
+/**
+ * The unary elementwise primitives, one per kernel of the catalog (a compile error for a kernel without its op).
+ * The type is declared rather than inferred, so that the Tensor methods derived from the table do not depend on
+ * checking the rules, which call those methods.
+ */
+export const UNARY_OPS: Record<UnaryKernel, DifferentiableOp<void>> = {
+  neg: unaryOp('neg', 'none', (g) => g.neg(), '`-x` elementwise.', 'neg(x)'),
+  exp: unaryOp('exp', 'output', (g, y) => g.mul(y), '`eˣ` elementwise.', 'exp(x)'),
+  log: unaryOp('log', 'input', (g, x) => g.div(x), 'Natural logarithm elementwise.', 'log(x)'),
+  sqrt: unaryOp('sqrt', 'output', (g, y) => g.div(y.mul(2)), 'Square root elementwise.', 'sqrt(x)'),
+  abs: unaryOp('abs', 'input', (g, x) => g.mul(x.sign()), 'Absolute value elementwise; its gradient at 0 is 0.', 'abs(x)'),
+  sin: unaryOp('sin', 'input', (g, x) => g.mul(x.cos()), 'Sine elementwise.', 'sin(x)'),
+  cos: unaryOp('cos', 'input', (g, x) => g.mul(x.sin()).neg(), 'Cosine elementwise.', 'cos(x)'),
+  tanh: unaryOp('tanh', 'output', (g, y, call) => call(BINARY_OPS.tanhBackward, g, y), 'Hyperbolic tangent elementwise.', 'tanh(x)'),
+  sigmoid: unaryOp('sigmoid', 'output', (g, y, call) => call(BINARY_OPS.sigmoidBackward, g, y), 'Logistic sigmoid `1 / (1 + e⁻ˣ)` elementwise, stable for large |x|.', 'sigmoid(x)'),
+  relu: unaryOp('relu', 'output', (g, y, call) => call(BINARY_OPS.reluBackward, g, y), '`max(x, 0)` elementwise; its gradient at 0 is 0.', 'relu(x)'),
+  sign: unaryOp('sign', 'none', (g) => zerosFor(g), '-1, 0 or 1 by the sign of x (0 for NaN and -0, as in PyTorch); its gradient is zero.', 'sign(x)'),
+};

@@ -1,7 +1,6 @@
 import { zeros } from '../creation.js';
 import type { Tensor } from '../tensor.js';
-import { getBackend } from '../kernels/index.js';
-import { checkRange, flatFloats, Optimizer, type ParamGroup, type Params } from './optimizer.js';
+import { checkRange, fusedOperand, Optimizer, type ParamGroup, type Params } from './optimizer.js';
 
 /** The options of `Adam` and `AdamW`, all set (a group's options). @example `opt.paramGroups[0]!.betas // [0.9, 0.999]` */
 export interface AdamConfig {
@@ -57,11 +56,11 @@ abstract class AdamBase extends Optimizer<AdamConfig, AdamState> {
     const [beta1, beta2] = group.betas;
     let state = this.state.get(p);
     if (state === undefined) {
-      const fresh = (): Tensor => zeros(p.shape, { dtype: p.dtype });
+      const fresh = (): Tensor => zeros(p.shape, { dtype: p.dtype, device: p.device });
       state = { step: 0, expAvg: fresh(), expAvgSq: fresh(), ...(amsgrad ? { maxExpAvgSq: fresh() } : {}) };
       this.state.set(p, state);
     }
-    if (amsgrad) state.maxExpAvgSq ??= zeros(p.shape, { dtype: p.dtype });
+    if (amsgrad) state.maxExpAvgSq ??= zeros(p.shape, { dtype: p.dtype, device: p.device });
     if (group.fused && this.#fused(p, grad, group, state)) return;
     let g = group.maximize ? grad.neg() : grad;
     if (weightDecay !== 0) {
@@ -81,9 +80,9 @@ abstract class AdamBase extends Optimizer<AdamConfig, AdamState> {
 
   /** The update above as one loop; false (nothing done) when a tensor is not a contiguous float of p's dtype. */
   #fused(p: Tensor, grad: Tensor, group: ParamGroup<AdamConfig>, state: AdamState): boolean {
-    const pd = flatFloats(p, p.dtype), gd = flatFloats(grad, p.dtype);
-    const md = flatFloats(state.expAvg, p.dtype), vd = flatFloats(state.expAvgSq, p.dtype);
-    const xd = state.maxExpAvgSq ? flatFloats(state.maxExpAvgSq, p.dtype) : null;
+    const pd = fusedOperand(p, p), gd = fusedOperand(grad, p);
+    const md = fusedOperand(state.expAvg, p), vd = fusedOperand(state.expAvgSq, p);
+    const xd = state.maxExpAvgSq ? fusedOperand(state.maxExpAvgSq, p) : null;
     if (pd === null || gd === null || md === null || vd === null || (group.amsgrad && xd === null)) return false;
     const { lr, eps, weightDecay, amsgrad } = group;
     const [beta1, beta2] = group.betas;
@@ -92,7 +91,7 @@ abstract class AdamBase extends Optimizer<AdamConfig, AdamState> {
     const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** step);
     const decay = this.decoupled ? 1 - lr * weightDecay : 1;
     const l2 = this.decoupled ? 0 : weightDecay;
-    getBackend().adam(pd, gd, md, vd, amsgrad ? xd : null, {
+    p.storage.device.backend.adam(p.dtype, pd, gd, md, vd, amsgrad ? xd : null, p.size, {
       beta1, beta2, stepSize, biasCorrection2Sqrt, eps, decay, l2, sign: group.maximize ? -1 : 1,
     });
     for (const t of [p, state.expAvg, state.expAvgSq, state.maxExpAvgSq]) if (t) t.storage.version++;

@@ -1,6 +1,6 @@
 import { enableGrad, noGrad } from '../autograd/grad-mode.js';
 import { fmtShape } from '../shape.js';
-import type { TypedArray } from '../dtype.js';
+import type { BufferHandle } from '../kernels/backend.js';
 import { Tensor } from '../tensor.js';
 
 /**
@@ -164,16 +164,20 @@ export function checkRange(op: string, name: string, value: number, min: number,
 }
 
 /**
- * The elements of `t` as a flat float array that can be read and written in place, or null when `t` is not
- * a contiguous float32/float64 tensor of `dtype` (the fused optimizer loops then fall back to tensor ops).
+ * The buffer of `t` for a fused optimizer kernel, which updates `t.size` elements from the start of the buffer
+ * in place, or null when `t` is not a float32/float64 tensor of `dtype`, contiguous from offset 0, on `like`'s
+ * device (the optimizer then falls back to tensor ops).
  *
  * @example
  * ```ts
- * const pd = flatFloats(p, p.dtype); // Float32Array over p's storage, or null
+ * const pd = fusedOperand(p, p); // p's buffer, or null
  * ```
  */
-export function flatFloats(t: Tensor, dtype: Tensor['dtype']): Float32Array | Float64Array | null {
-  if (t.dtype !== dtype || (dtype !== 'float32' && dtype !== 'float64') || !t.isContiguous()) return null;
-  const data: TypedArray = t.storage.data;
-  return (data as Float32Array | Float64Array).subarray(t.offset, t.offset + t.size);
+export function fusedOperand(t: Tensor, like: Tensor): BufferHandle | null {
+  const dtype = like.dtype;
+  if (t.dtype !== dtype || (dtype !== 'float32' && dtype !== 'float64') || t.offset !== 0 || !t.isContiguous() ||
+    t.storage.device !== like.storage.device || t.size !== like.size) {
+    return null;
+  }
+  return t.buffer;
 }

@@ -1,7 +1,6 @@
 import { zeros } from '../creation.js';
 import type { Tensor } from '../tensor.js';
-import { checkRange, flatFloats, Optimizer, type ParamGroup, type Params } from './optimizer.js';
-import { getBackend } from '../kernels/index.js';
+import { checkRange, fusedOperand, Optimizer, type ParamGroup, type Params } from './optimizer.js';
 
 /** The options of `SGD`, all set (a group's options). @example `opt.paramGroups[0]!.momentum // 0.9` */
 export interface SGDConfig {
@@ -81,15 +80,15 @@ export class SGD extends Optimizer<SGDConfig, SGDState> {
 
   /** The update above as one loop; false (nothing done) when a tensor is not a contiguous float of p's dtype. */
   #fused(p: Tensor, grad: Tensor, group: ParamGroup<SGDConfig>): boolean {
-    const pd = flatFloats(p, p.dtype), gd = flatFloats(grad, p.dtype);
+    const pd = fusedOperand(p, p), gd = fusedOperand(grad, p);
     if (pd === null || gd === null) return false;
     const { lr, momentum, dampening, nesterov, weightDecay, maximize } = group;
     let state = this.state.get(p);
     if (momentum !== 0 && state === undefined) this.state.set(p, (state = {}));
     const first = momentum !== 0 && state!.momentumBuffer === undefined;
-    const buffer = momentum === 0 ? null : (state!.momentumBuffer ??= zeros(p.shape, { dtype: p.dtype }));
-    const bd = buffer === null ? null : flatFloats(buffer, p.dtype)!;
-    getBackend().sgd(pd, gd, bd, { lr, momentum, dampening, nesterov, weightDecay, sign: maximize ? -1 : 1, first });
+    const buffer = momentum === 0 ? null : (state!.momentumBuffer ??= zeros(p.shape, { dtype: p.dtype, device: p.device }));
+    const bd = buffer === null ? null : fusedOperand(buffer, p)!;
+    p.storage.device.backend.sgd(p.dtype, pd, gd, bd, p.size, { lr, momentum, dampening, nesterov, weightDecay, sign: maximize ? -1 : 1, first });
     if (buffer !== null) buffer.storage.version++;
     p.storage.version++;
     return true;

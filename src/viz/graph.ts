@@ -114,12 +114,12 @@ export function buildGraph(output: Tensor, options: GraphOptions = {}): VizGraph
   const names = new Map<Tensor, string>();
   for (const [name, t] of Object.entries(options.names ?? {})) if (!names.has(t)) names.set(t, name);
   // Nodes do not reference their outputs; named tensors and the output itself are the only way back to them.
-  const tensorOf = new Map<Node, Tensor>();
+  const tensorOf = new Map<Node<Tensor>, Tensor>();
   for (const t of [output, ...names.keys()]) {
     const n = t.gradFn ?? t._accumulator;
     if (n && !tensorOf.has(n)) tensorOf.set(n, t);
   }
-  const nameOf = (n: Node): string | undefined => {
+  const nameOf = (n: Node<Tensor>): string | undefined => {
     const t = tensorOf.get(n);
     return t === undefined ? undefined : names.get(t);
   };
@@ -137,21 +137,21 @@ export function buildGraph(output: Tensor, options: GraphOptions = {}): VizGraph
   }
 
   const { order, outputs } = walkGraph(root);
-  const ids = new Map<Node, string>();
+  const ids = new Map<Node<Tensor>, string>();
   let ops = 0, leaves = 0;
   for (const n of order) ids.set(n, n instanceof AccumulateGrad ? `leaf${leaves++}` : `op${ops++}`);
-  const idOf = (n: Node): string => ids.get(n)!;
-  const accIdOf = (n: Node): string => idOf(n).replace('leaf', 'acc');
-  const meta = (n: Node): { shape: Shape; dtype: DType } =>
+  const idOf = (n: Node<Tensor>): string => ids.get(n)!;
+  const accIdOf = (n: Node<Tensor>): string => idOf(n).replace('leaf', 'acc');
+  const meta = (n: Node<Tensor>): { shape: Shape; dtype: DType } =>
     n === root ? { shape: output.shape, dtype: output.dtype } : outputs.get(n)!;
 
-  const leafNode = (n: AccumulateGrad): VizNode => {
+  const leafNode = (n: AccumulateGrad<Tensor>): VizNode => {
     const t = n.variable;
     const lines = [names.get(t) ?? 'leaf', describe(t.shape, t.dtype), 'requires grad'];
     if (showValues && t.size <= maxValues) lines.push(`= ${value(t)}`);
     return { id: idOf(n), kind: 'leaf', lines, output: n === root, requiresGrad: true };
   };
-  const tensorLine = (n: Node): string => {
+  const tensorLine = (n: Node<Tensor>): string => {
     const { shape, dtype } = meta(n);
     const name = nameOf(n) ?? (n === root ? 'output' : undefined);
     return (name === undefined ? '' : `${name}: `) + describe(shape, dtype);
@@ -160,7 +160,7 @@ export function buildGraph(output: Tensor, options: GraphOptions = {}): VizGraph
   let savedCount = 0, savedBytes = 0;
   const savedIds = new Map<Tensor, string>();
   const sameRank: string[][] = [];
-  const addSaved = (n: Node): void => {
+  const addSaved = (n: Node<Tensor>): void => {
     const beside: string[] = [];
     for (const t of n.savedTensors) {
       let id = savedIds.get(t);
@@ -185,7 +185,7 @@ export function buildGraph(output: Tensor, options: GraphOptions = {}): VizGraph
 
   if (!backward) {
     // Inputs before the ops that use them, in argument order: Graphviz places nodes in the order of the text.
-    const constIds = new Map<Node, string[]>();
+    const constIds = new Map<Node<Tensor>, string[]>();
     let consts = 0;
     for (const item of forwardOrder(root)) {
       if ('slot' in item) {
@@ -217,13 +217,13 @@ export function buildGraph(output: Tensor, options: GraphOptions = {}): VizGraph
   }
 
   // How many edges reach each node: an edge can show a node's total incoming gradient only if it is the sole one.
-  const fanIn = new Map<Node, number>();
+  const fanIn = new Map<Node<Tensor>, number>();
   for (const n of order) for (const next of n.nextFunctions) if (next) fanIn.set(next, (fanIn.get(next) ?? 0) + 1);
-  const knownIncoming = (n: Node): Tensor | null => {
+  const knownIncoming = (n: Node<Tensor>): Tensor | null => {
     const t = tensorOf.get(n);
     return t !== undefined && !t.isLeaf && t.grad !== null ? t.grad : null;
   };
-  const edgeValue = (from: Node, i: number, to: Node): Tensor | null => {
+  const edgeValue = (from: Node<Tensor>, i: number, to: Node<Tensor>): Tensor | null => {
     const traced = trace?.outgoing.get(from)?.[i];
     if (traced) return traced;
     return fanIn.get(to) === 1 && !(to instanceof AccumulateGrad) ? knownIncoming(to) : null;
@@ -265,7 +265,7 @@ function savedCaption(options: GraphOptions, count: number, bytes: number): stri
 }
 
 // A leaf output has no gradFn; its AccumulateGrad exists once it has been used in a graph or hooked.
-function accumulatorOf(t: Tensor): Node | null {
+function accumulatorOf(t: Tensor): Node<Tensor> | null {
   return t._accumulator ?? new AccumulateGrad(t);
 }
 
@@ -274,13 +274,13 @@ interface OpLike {
   readonly attrs: unknown;
 }
 
-function isOpNode(n: Node): n is Node & OpLike {
+function isOpNode(n: Node<Tensor>): n is Node<Tensor> & OpLike {
   const op: unknown = (n as Partial<OpLike>).op;
   return typeof op === 'object' && op !== null && typeof (op as { name?: unknown }).name === 'string';
 }
 
 /** The forward op's name with its attributes: `sum(dims=[1], keepdim=true)`. */
-function opTitle(n: Node): string {
+function opTitle(n: Node<Tensor>): string {
   if (!isOpNode(n)) return n.name.replace(/Backward\d*$/, '').replace(/^./, (c) => c.toLowerCase());
   const attrs = formatAttrs(n.attrs);
   return attrs === '' ? n.op.name : `${n.op.name}(${attrs})`;

@@ -1,13 +1,10 @@
-import { backward, sumTo } from '../autograd/engine.js';
-import { noGrad } from '../autograd/grad-mode.js';
-import { AccumulateGrad, type Node } from '../autograd/node.js';
+import { backward } from '../autograd/engine.js';
+import { observeEngine } from '../autograd/events.js';
+import { breadthFirst, gradEdge } from '../autograd/graph.js';
+import type { Node } from '../autograd/node.js';
 import { ones } from '../creation.js';
 import { isFloating } from '../dtype.js';
-import { to } from '../ops/cast.js';
-import { gradEdge } from '../ops/registry.js';
-import { sameShape } from '../shape.js';
-import type { Tensor, TensorHook } from '../tensor.js';
-import { walkGraph } from './walk.js';
+import type { Tensor } from '../tensor.js';
 
 /**
  * What one traced backward pass sent through the graph: the seed, the gradient that reached each node (after
@@ -27,9 +24,9 @@ export interface BackwardTrace {
   /** The gradient of the output the pass started with (ones for a scalar output). */
   readonly seed: Tensor;
   /** The gradient that reached each node that ran, after its tensor hooks. */
-  readonly incoming: ReadonlyMap<Node, Tensor>;
+  readonly incoming: ReadonlyMap<Node<Tensor>, Tensor>;
   /** Per node that ran, one entry per `nextFunctions` slot: the gradient sent along that edge, or null. */
-  readonly outgoing: ReadonlyMap<Node, readonly (Tensor | null)[]>;
+  readonly outgoing: ReadonlyMap<Node<Tensor>, readonly (Tensor | null)[]>;
 }
 
 /**
@@ -54,9 +51,8 @@ export interface TraceOptions {
 
 // The last trace of each graph, by its root node, so that drawing an output after tracing it needs no extra
 // argument. Weak, so traces die with their graphs.
-const traces = new WeakMap<Node, BackwardTrace>();
+const traces = new WeakMap<Node<Tensor>, BackwardTrace>();
 
-type Apply = Node['apply'];
 
 /**
  * Run `output.backward()` and record the gradient flowing along every edge of the graph, to draw it. Tracing
@@ -72,48 +68,30 @@ type Apply = Node['apply'];
  * ```
  */
 export function traceBackward(output: Tensor, options: TraceOptions = {}): BackwardTrace {
-  const incoming = new Map<Node, Tensor>();
-  const outgoing = new Map<Node, (Tensor | null)[]>();
+  const incoming = new Map<Node<Tensor>, Tensor>();
+  const outgoing = new Map<Node<Tensor>, (Tensor | null)[]>();
   const seed = options.gradient ?? ones(output.shape, { dtype: isFloating(output.dtype) ? output.dtype : 'float32' });
   const root = output.requiresGrad ? gradEdge(output) : null;
-  const restore: (() => void)[] = [];
+  // Only this graph's nodes are recorded, also if a hook runs another backward pass meanwhile.
+  const members = new Set<Node<Tensor>>();
+  if (root) breadthFirst(root, (n) => members.add(n));
+  // The engine reports each node's incoming gradient (after its tensor hooks) and what it sends along each edge,
+  // already reduced to the input's shape and cast to its dtype: exactly what the drawings label edges with.
+  const stop = observeEngine<Tensor>({
+    nodeStart: (node, g) => {
+      if (members.has(node)) incoming.set(node, g.detach());
+    },
+    nodeEnd: (node, _g, grads) => {
+      if (members.has(node) && node.nextFunctions.length > 0) outgoing.set(node, grads.map((g) => (g === null ? null : g.detach())));
+    },
+  });
   try {
-    for (const node of root ? walkGraph(root).order : []) {
-      if (node instanceof AccumulateGrad) {
-        // The engine does not call apply on AccumulateGrad, so a hook is where its gradient can be seen.
-        const previous = node.preHooks;
-        const record: TensorHook = (g) => {
-          incoming.set(node, detached(g));
-        };
-        node.preHooks = [...(previous ?? []), record];
-        restore.push(() => {
-          node.preHooks = previous;
-        });
-        continue;
-      }
-      const own = Object.prototype.hasOwnProperty.call(node, 'apply');
-      const original: Apply = node.apply;
-      const wrapped: Apply = function (this: Node, grad, needsInputGrad) {
-        const grads = original.call(this, grad, needsInputGrad);
-        incoming.set(node, detached(grad));
-        outgoing.set(node, node.nextFunctions.map((next, i) => {
-          const g = grads[i];
-          return next !== null && needsInputGrad[i] && g != null ? conformed(g, node, i) : null;
-        }));
-        return grads;
-      };
-      (node as { apply: Apply }).apply = wrapped;
-      restore.push(() => {
-        if (own) (node as { apply: Apply }).apply = original;
-        else delete (node as { apply?: Apply }).apply;
-      });
-    }
     backward(output, options.gradient ?? null, {
       retainGraph: options.retainGraph ?? true,
       ...(options.createGraph === undefined ? {} : { createGraph: options.createGraph }),
     });
   } finally {
-    for (const undo of restore.reverse()) undo();
+    stop();
   }
   const trace: BackwardTrace = { output, seed, incoming, outgoing };
   if (root) traces.set(root, trace);
@@ -134,17 +112,3 @@ export function lastTrace(output: Tensor): BackwardTrace | undefined {
   return root ? traces.get(root) : undefined;
 }
 
-function detached(g: Tensor): Tensor {
-  return g.detach();
-}
-
-// The same reduction and cast the engine applies before passing a gradient on, so labels show what arrives.
-function conformed(g: Tensor, node: Node, i: number): Tensor {
-  const shape = node.inputShapes[i]!;
-  const dtype = node.inputDTypes[i]!;
-  return noGrad(() => {
-    let out = sameShape(g.shape, shape) ? g : sumTo(g, shape);
-    if (out.dtype !== dtype && isFloating(dtype)) out = to(out, dtype);
-    return out.detach();
-  });
-}

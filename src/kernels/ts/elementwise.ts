@@ -1,11 +1,18 @@
-import type { TypedArray } from '../../dtype.js';
+import type { DType, TypedArray } from '../../dtype.js';
 import { sizeOf, type Shape } from '../../shape.js';
-import type { BinaryKernel, UnaryKernel, View } from '../backend.js';
+import type { BufferHandle, View } from '../backend.js';
+import type { BinaryKernel, UnaryKernel } from '../catalog.js';
+import { arrayOf } from '../cpu/memory.js';
 import { forEachRow, isContiguousView, isScalarView } from './strided.js';
 
 const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
-// sign is PyTorch's (0 < x) - (x < 0): 0 for NaN and +0 for -0 (Math.sign gives NaN and -0).
-const UNARY: Record<UnaryKernel, (x: number) => number> = {
+
+/**
+ * The reference definition of every unary kernel, one element at a time. Every kernel of the catalog must be
+ * here (a compile error otherwise); the WebAssembly kernels are tested against these.
+ * sign is PyTorch's (0 < x) - (x < 0): 0 for NaN and +0 for -0 (Math.sign gives NaN and -0).
+ */
+export const UNARY: Record<UnaryKernel, (x: number) => number> = {
   neg: (x) => -x,
   exp: Math.exp,
   log: Math.log,
@@ -20,22 +27,23 @@ const UNARY: Record<UnaryKernel, (x: number) => number> = {
 };
 
 /**
- * `out[i] = op(x[i])` over contiguous arrays.
+ * `out[i] = op(x[offset + i])`.
  *
  * @example
  * ```ts
- * unary('exp', new Float32Array([0]), out, 1);
+ * unary('exp', 'float32', x, 0, out, 1);
  * ```
  */
-export function unary(op: UnaryKernel, x: TypedArray, out: TypedArray, n: number): void {
+export function unary(op: UnaryKernel, _dtype: DType, xh: BufferHandle, xo: number, outh: BufferHandle, n: number): void {
+  const x = arrayOf(xh), out = arrayOf(outh);
   switch (op) {
-    case 'neg': for (let i = 0; i < n; i++) out[i] = -x[i]!; return;
-    case 'exp': for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]!); return;
-    case 'relu': for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = v > 0 || v !== v ? v : 0; } return;
-    case 'tanh': for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]!); return;
+    case 'neg': for (let i = 0; i < n; i++) out[i] = -x[xo + i]!; return;
+    case 'exp': for (let i = 0; i < n; i++) out[i] = Math.exp(x[xo + i]!); return;
+    case 'relu': for (let i = 0; i < n; i++) { const v = x[xo + i]!; out[i] = v > 0 || v !== v ? v : 0; } return;
+    case 'tanh': for (let i = 0; i < n; i++) out[i] = Math.tanh(x[xo + i]!); return;
     default: {
       const f = UNARY[op];
-      for (let i = 0; i < n; i++) out[i] = f(x[i]!);
+      for (let i = 0; i < n; i++) out[i] = f(x[xo + i]!);
     }
   }
 }
@@ -43,8 +51,11 @@ export function unary(op: UnaryKernel, x: TypedArray, out: TypedArray, n: number
 // C's pow, as PyTorch uses: 1^y = 1 and (-1)^±inf = 1 even for NaN or infinite y, where Math.pow gives NaN.
 const pow = (a: number, b: number): number => (a === 1 || (a === -1 && (b === Infinity || b === -Infinity)) ? 1 : Math.pow(a, b));
 
-// Comparisons write 0/1; NaN compares false except for `ne`, as IEEE 754 and PyTorch say.
-const BINARY: Record<BinaryKernel, (a: number, b: number) => number> = {
+/**
+ * The reference definition of every binary kernel, one element at a time (see `UNARY`). Comparisons write 0/1;
+ * NaN compares false except for `ne`, as IEEE 754 and PyTorch say.
+ */
+export const BINARY: Record<BinaryKernel, (a: number, b: number) => number> = {
   add: (a, b) => a + b,
   sub: (a, b) => a - b,
   mul: (a, b) => a * b,
@@ -67,17 +78,22 @@ const BINARY: Record<BinaryKernel, (a: number, b: number) => number> = {
 };
 
 /**
- * Broadcasting binary kernel over strided views.
+ * Broadcasting binary kernel over strided views. A 0-d result (the whole of a scalar-heavy program) is one
+ * element with no bookkeeping.
  *
  * @example
  * ```ts
- * binary('add', a, b, out, [2, 3]);
+ * binary('add', 'float32', a, b, out, [2, 3]);
  * ```
  */
-export function binary(op: BinaryKernel, a: View, b: View, out: TypedArray, shape: Shape): void {
+export function binary(op: BinaryKernel, _dtype: DType, a: View, b: View, outh: BufferHandle, shape: Shape): void {
   const f = BINARY[op];
+  const out = arrayOf(outh), ad = arrayOf(a.buffer), bd = arrayOf(b.buffer);
+  if (shape.length === 0) {
+    out[0] = f(ad[a.offset]!, bd[b.offset]!);
+    return;
+  }
   const n = sizeOf(shape);
-  const ad = a.data, bd = b.data;
   const aFlat = isContiguousView(shape, a.strides), bFlat = isContiguousView(shape, b.strides);
   if (aFlat && bFlat) {
     const ao = a.offset, bo = b.offset;
@@ -98,7 +114,7 @@ export function binary(op: BinaryKernel, a: View, b: View, out: TypedArray, shap
     }
   }
   const nd = shape.length;
-  const sa = nd ? a.strides[nd - 1]! : 0, sb = nd ? b.strides[nd - 1]! : 0;
+  const sa = a.strides[nd - 1]!, sb = b.strides[nd - 1]!;
   forEachRow(shape, [a, b], (offs, start, len) => {
     let ia = offs[0]!, ib = offs[1]!;
     for (let j = 0; j < len; j++, ia += sa, ib += sb) out[start + j] = f(ad[ia]!, bd[ib]!);
@@ -110,11 +126,11 @@ export function binary(op: BinaryKernel, a: View, b: View, out: TypedArray, shap
  *
  * @example
  * ```ts
- * where(cond, a, b, out, [3]);
+ * where('float32', cond, a, b, out, [3]);
  * ```
  */
-export function where(cond: View, a: View, b: View, out: TypedArray, shape: Shape): void {
-  const cd = cond.data, ad = a.data, bd = b.data;
+export function where(_dtype: DType, cond: View, a: View, b: View, outh: BufferHandle, shape: Shape): void {
+  const out = arrayOf(outh), cd = arrayOf(cond.buffer), ad = arrayOf(a.buffer), bd = arrayOf(b.buffer);
   const nd = shape.length;
   const sc = nd ? cond.strides[nd - 1]! : 0, sa = nd ? a.strides[nd - 1]! : 0, sb = nd ? b.strides[nd - 1]! : 0;
   forEachRow(shape, [cond, a, b], (offs, start, len) => {
@@ -124,47 +140,58 @@ export function where(cond: View, a: View, b: View, out: TypedArray, shape: Shap
 }
 
 /**
- * `out[i] = min(max(x[i], lo), hi)`, keeping NaN.
+ * `out[i] = min(max(x[offset + i], lo), hi)`, keeping NaN.
  *
  * @example
  * ```ts
- * clamp(x, out, n, 0, 1);
+ * clamp('float32', x, 0, out, n, 0, 1);
  * ```
  */
-export function clamp(x: TypedArray, out: TypedArray, n: number, lo: number, hi: number): void {
+export function clamp(_dtype: DType, xh: BufferHandle, xo: number, outh: BufferHandle, n: number, lo: number, hi: number): void {
+  const x = arrayOf(xh), out = arrayOf(outh);
   // min(max(x, lo), hi) in this order, as PyTorch: when lo > hi every element becomes hi.
   for (let i = 0; i < n; i++) {
-    const v = x[i]!;
+    const v = x[xo + i]!;
     const up = v < lo ? lo : v;
     out[i] = up > hi ? hi : up;
   }
 }
 
 /**
- * Gather a strided view into contiguous `out`, converting the dtype when `out`'s differs: to int32 by
- * truncation toward zero (NaN to 0), to bool by `x !== 0` (NaN is true, as in PyTorch).
+ * Copy a strided view into another strided view, converting the dtype: to int32 by truncation toward zero (NaN
+ * to 0, clamped to the int32 range), to bool by `x !== 0` (NaN is true, as in PyTorch).
  *
  * @example
  * ```ts
- * copy({ data, offset: 0, strides: [1, 3] }, out, [3, 2]); // transpose into row-major
+ * copy({ buffer: x, offset: 0, strides: [1, 3] }, 'float32', { buffer: out, offset: 0, strides: [2, 1] }, 'float32', [3, 2]);
  * ```
  */
-export function copy(src: View, out: TypedArray, shape: Shape): void {
-  const sd = src.data;
-  const n = sizeOf(shape);
-  const sameType = sd.constructor === out.constructor;
-  if (sameType && isContiguousView(shape, src.strides)) {
-    (out as Float64Array).set((sd as Float64Array).subarray(src.offset, src.offset + n));
+export function copy(src: View, from: DType, dst: View, to: DType, shape: Shape): void {
+  const sd = arrayOf(src.buffer), out = arrayOf(dst.buffer);
+  const conv = converter(from, to);
+  const srcFlat = isContiguousView(shape, src.strides), dstFlat = isContiguousView(shape, dst.strides);
+  if (conv === null && srcFlat && dstFlat) {
+    const n = sizeOf(shape);
+    (out as Float64Array).set((sd as Float64Array).subarray(src.offset, src.offset + n), dst.offset);
     return;
   }
-  const conv = sameType || out instanceof Float32Array || out instanceof Float64Array ? null : out instanceof Uint8Array ? toBool : toInt;
   const nd = shape.length;
-  const s = nd ? src.strides[nd - 1]! : 0;
-  forEachRow(shape, [src], (offs, start, len) => {
-    let i = offs[0]!;
-    if (conv) for (let j = 0; j < len; j++, i += s) out[start + j] = conv(sd[i]!);
-    else for (let j = 0; j < len; j++, i += s) out[start + j] = sd[i]!;
+  const s = nd ? src.strides[nd - 1]! : 0, d = nd ? dst.strides[nd - 1]! : 0;
+  forEachRow(shape, [src, dst], (offs, _start, len) => {
+    let i = offs[0]!, o = offs[1]!;
+    if (conv) for (let j = 0; j < len; j++, i += s, o += d) out[o] = conv(sd[i]!);
+    else for (let j = 0; j < len; j++, i += s, o += d) out[o] = sd[i]!;
   });
+}
+
+/**
+ * The element conversion of a cast, or null when storing the value as it is does the right thing (same dtype,
+ * float to float, int or bool to a wider type).
+ */
+function converter(from: DType, to: DType): ((v: number) => number) | null {
+  if (to === 'bool') return from === 'bool' ? null : toBool;
+  if (to === 'int32') return from === 'float32' || from === 'float64' ? toInt : null;
+  return null;
 }
 
 const toBool = (v: number): number => (v !== 0 ? 1 : 0);
@@ -172,26 +199,36 @@ const toBool = (v: number): number => (v !== 0 ? 1 : 0);
 const toInt = (v: number): number => (v !== v ? 0 : Math.max(-2147483648, Math.min(2147483647, Math.trunc(v))));
 
 /**
- * One element of a binary kernel, with exactly the kernel's semantics: the op layer computes 0-d results
- * with it directly, because for one element the kernel call's bookkeeping is the whole cost.
+ * `value`, converted to `dtype` as `copy` converts, into every element of a strided view.
  *
  * @example
  * ```ts
- * binaryScalar('maximum', NaN, 1); // NaN
+ * fill('float32', { buffer: out, offset: 0, strides: [1] }, [4], 0.5);
  * ```
  */
-export function binaryScalar(op: BinaryKernel, a: number, b: number): number {
-  return BINARY[op](a, b);
+export function fill(dtype: DType, dst: View, shape: Shape, value: number): void {
+  const out = arrayOf(dst.buffer);
+  const v = dtype === 'bool' ? toBool(value) : dtype === 'int32' ? toInt(value) : value;
+  if (isContiguousView(shape, dst.strides)) {
+    out.fill(v, dst.offset, dst.offset + sizeOf(shape));
+    return;
+  }
+  const nd = shape.length;
+  const d = nd ? dst.strides[nd - 1]! : 0;
+  forEachRow(shape, [dst], (offs, _start, len) => {
+    for (let j = 0, o = offs[0]!; j < len; j++, o += d) out[o] = v;
+  });
 }
 
 /**
- * One element of a unary kernel (see `binaryScalar`).
+ * `out[i] = start + i · step`, stored in `out`'s dtype.
  *
  * @example
  * ```ts
- * unaryScalar('tanh', 0.5);
+ * arange('int32', out, 5, 0, 1); // 0, 1, 2, 3, 4
  * ```
  */
-export function unaryScalar(op: UnaryKernel, x: number): number {
-  return UNARY[op](x);
+export function arange(_dtype: DType, outh: BufferHandle, n: number, start: number, step: number): void {
+  const out: TypedArray = arrayOf(outh);
+  for (let i = 0; i < n; i++) out[i] = start + i * step;
 }

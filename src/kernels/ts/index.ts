@@ -1,9 +1,11 @@
 import type { Backend } from '../backend.js';
-import { binary, clamp, copy, unary, where } from './elementwise.js';
+import { cpuMemory } from '../cpu/memory.js';
+import { arange, binary, clamp, copy, fill, unary, where } from './elementwise.js';
+import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
 import { matmul } from './matmul.js';
 import { adam, sgd } from './optim.js';
-import { conv2d, fold, unfold } from './window.js';
 import { reduce, softmax } from './reduce.js';
+import { conv2d, fold, maxPool2d, unfold } from './window.js';
 
 /**
  * The pure TypeScript reference backend: plain loops over typed arrays, float32 and float64, everywhere
@@ -15,4 +17,12 @@ import { reduce, softmax } from './reduce.js';
  * setBackend('ts');
  * ```
  */
-export const tsBackend: Backend = { name: 'ts', unary, binary, where, clamp, copy, reduce, softmax, matmul, adam, sgd, unfold, fold, conv2d };
+export const tsBackend: Backend = {
+  name: 'ts',
+  ...cpuMemory,
+  unary, binary, where, clamp, copy, fill, arange,
+  reduce, softmax,
+  matmul, unfold, fold, conv2d, maxPool2d,
+  indexSelect, indexAdd, gather, scatterAdd,
+  adam, sgd,
+};

@@ -1,5 +1,27 @@
-import type { TypedArray } from '../../dtype.js';
-import type { MatrixOperand } from '../backend.js';
+import type { DType, TypedArray } from '../../dtype.js';
+import type { BufferHandle, MatrixOperand } from '../backend.js';
+import { arrayOf } from '../cpu/memory.js';
+
+/** A matrix operand over a typed array (what the loops below read). */
+export interface ArrayOperand {
+  readonly data: TypedArray;
+  readonly offsets: ArrayLike<number>;
+  readonly rowStride: number;
+  readonly colStride: number;
+}
+
+/**
+ * The backend entry: `out[b] = A[b] · B[b]` over CPU buffers (see `matmulArrays`).
+ *
+ * @example
+ * ```ts
+ * matmul('float32', { buffer: a, offsets: [0], rowStride: 3, colStride: 1 }, { buffer: b, offsets: [0], rowStride: 2, colStride: 1 }, out, 1, 2, 2, 3);
+ * ```
+ */
+export function matmul(_dtype: DType, a: MatrixOperand, b: MatrixOperand, out: BufferHandle, batch: number, m: number, n: number, k: number): void {
+  matmulArrays({ data: arrayOf(a.buffer), offsets: a.offsets, rowStride: a.rowStride, colStride: a.colStride },
+    { data: arrayOf(b.buffer), offsets: b.offsets, rowStride: b.rowStride, colStride: b.colStride }, arrayOf(out), batch, m, n, k);
+}
 
 // Goto/BLIS blocking, sized for 48 KiB L1d and 1 MiB L2. A kc×NR sliver of packed B (8 KiB) stays in L1 while
 // the MC×KC block of packed A (256 KiB) streams through it from L2; the KC×NC panel of B is shared by all MC
@@ -42,7 +64,7 @@ const edge = new Float64Array(MR * NR);
  * const a = new Float32Array([1, 2, 3, 4, 5, 6]); // 2×3, row-major
  * const b = new Float32Array([1, 0, 0, 1, 1, 1]); // 3×2, row-major
  * const out = new Float32Array(4);
- * matmul(
+ * matmulArrays(
  *   { data: a, offsets: [0], rowStride: 3, colStride: 1 },
  *   { data: b, offsets: [0], rowStride: 2, colStride: 1 },
  *   out, 1, 2, 2, 3,
@@ -50,9 +72,9 @@ const edge = new Float64Array(MR * NR);
  * // out = Float32Array [4, 5, 10, 11]
  * ```
  */
-export function matmul(
-  a: MatrixOperand,
-  b: MatrixOperand,
+export function matmulArrays(
+  a: ArrayOperand,
+  b: ArrayOperand,
   out: TypedArray,
   batch: number,
   m: number,
@@ -128,7 +150,7 @@ function directProduct(
 
 /** Non-float64 output: the blocked product into a float64 block of columns, then one rounding per element. */
 function blockedViaF64(
-  a: MatrixOperand, ao: number, b: MatrixOperand, bo: number,
+  a: ArrayOperand, ao: number, b: ArrayOperand, bo: number,
   out: TypedArray, oo: number, m: number, n: number, k: number,
 ): void {
   const ncMax = Math.min(n, Math.max(NR, Math.floor(C_BUDGET / m / NR) * NR));
@@ -147,7 +169,7 @@ function blockedViaF64(
 
 /** Goto-blocked product of one matrix pair into float64 `c` (row stride `ldc`, starting at `co`). */
 function blocked(
-  a: MatrixOperand, ao: number, b: MatrixOperand, bo: number,
+  a: ArrayOperand, ao: number, b: ArrayOperand, bo: number,
   c: Float64Array, co: number, ldc: number, m: number, n: number, k: number,
 ): void {
   const ad = a.data, ars = a.rowStride, acs = a.colStride;

@@ -1,4 +1,40 @@
-import type { AdamStep, Floats, SgdStep } from '../backend.js';
+import type { DType } from '../../dtype.js';
+import type { AdamStep, BufferHandle, SgdStep } from '../backend.js';
+import { arrayOf } from '../cpu/memory.js';
+
+/** A flat float array that an update writes in place. */
+export type Floats = Float32Array | Float64Array;
+
+/**
+ * One Adam step (the backend entry) over `n` elements of CPU buffers; see `adamArrays`.
+ *
+ * @example
+ * ```ts
+ * adam('float32', p, g, m, v, null, n, step);
+ * ```
+ */
+export function adam(_dtype: DType, p: BufferHandle, g: BufferHandle, m: BufferHandle, v: BufferHandle, vmax: BufferHandle | null, n: number,
+  s: AdamStep): void {
+  adamArrays(floats(p, n), floats(g, n), floats(m, n), floats(v, n), vmax === null ? null : floats(vmax, n), s);
+}
+
+/**
+ * One SGD step (the backend entry) over `n` elements of CPU buffers; see `sgdArrays`.
+ *
+ * @example
+ * ```ts
+ * sgd('float32', p, g, null, n, step);
+ * ```
+ */
+export function sgd(_dtype: DType, p: BufferHandle, g: BufferHandle, buf: BufferHandle | null, n: number, s: SgdStep): void {
+  sgdArrays(floats(p, n), floats(g, n), buf === null ? null : floats(buf, n), s);
+}
+
+/** The first `n` elements of a float buffer. */
+export function floats(h: BufferHandle, n: number): Floats {
+  const a = arrayOf(h) as Floats;
+  return a.length === n ? a : a.subarray(0, n);
+}
 
 // The fused optimizer updates as plain loops over flat float arrays, as free functions: inside a method, the
 // AMSGrad and momentum branches that a run never takes left no type feedback and made V8 deoptimise the loop
@@ -10,10 +46,10 @@ import type { AdamStep, Floats, SgdStep } from '../backend.js';
  *
  * @example
  * ```ts
- * adam(p, g, m, v, null, { beta1: 0.9, beta2: 0.999, stepSize: 1e-2, biasCorrection2Sqrt: 0.0316, eps: 1e-8, decay: 1, l2: 0, sign: 1 });
+ * adamArrays(p, g, m, v, null, { beta1: 0.9, beta2: 0.999, stepSize: 1e-2, biasCorrection2Sqrt: 0.0316, eps: 1e-8, decay: 1, l2: 0, sign: 1 });
  * ```
  */
-export function adam(p: Floats, g: Floats, m: Floats, v: Floats, vmax: Floats | null, s: AdamStep): void {
+export function adamArrays(p: Floats, g: Floats, m: Floats, v: Floats, vmax: Floats | null, s: AdamStep): void {
   if (vmax !== null) {
     adamAmsgradLoop(p, g, m, v, vmax, s);
     return;
@@ -47,10 +83,10 @@ function adamAmsgradLoop(p: Floats, g: Floats, m: Floats, v: Floats, vmax: Float
  *
  * @example
  * ```ts
- * sgd(p, g, null, { lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, sign: 1, first: false });
+ * sgdArrays(p, g, null, { lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, sign: 1, first: false });
  * ```
  */
-export function sgd(p: Floats, g: Floats, buf: Floats | null, s: SgdStep): void {
+export function sgdArrays(p: Floats, g: Floats, buf: Floats | null, s: SgdStep): void {
   const { lr, weightDecay, sign } = s;
   const n = p.length;
   if (buf === null) {

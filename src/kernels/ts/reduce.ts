@@ -1,5 +1,7 @@
-import type { TypedArray } from '../../dtype.js';
-import type { ReduceKernel } from '../backend.js';
+import type { DType, TypedArray } from '../../dtype.js';
+import type { BufferHandle } from '../backend.js';
+import type { ReduceKernel } from '../catalog.js';
+import { arrayOf } from '../cpu/memory.js';
 
 /**
  * Reduce the middle axis of contiguous `x` read as `[outer, r, inner]` into `out` of `[outer, inner]`.
@@ -7,12 +9,14 @@ import type { ReduceKernel } from '../backend.js';
  *
  * @example
  * ```ts
- * reduce('sum', new Float32Array([1, 2, 3, 4]), out, 1, 2, 2); // out = [4, 6]
+ * reduce('sum', 'float32', x, 0, out, 1, 2, 2); // x = [1, 2, 3, 4] gives out = [4, 6]
  * ```
  */
-export function reduce(op: ReduceKernel, x: TypedArray, out: TypedArray, outer: number, r: number, inner: number): void {
+export function reduce(op: ReduceKernel, _dtype: DType, xh: BufferHandle, offset: number, outh: BufferHandle, outer: number, r: number,
+  inner: number): void {
+  const x = arrayOf(xh), out = arrayOf(outh);
   for (let o = 0; o < outer; o++) {
-    const base = o * r * inner;
+    const base = offset + o * r * inner;
     for (let i = 0; i < inner; i++) {
       const start = base + i;
       out[o * inner + i] = reduceLine(op, x, start, r, inner);
@@ -71,23 +75,25 @@ function reduceLine(op: ReduceKernel, x: TypedArray, start: number, r: number, s
  *
  * @example
  * ```ts
- * softmax(new Float32Array([1000, 1000]), out, 1, 2, 1, false); // out = [0.5, 0.5]
+ * softmax('float32', x, 0, out, 1, 2, 1, false); // x = [1000, 1000] gives out = [0.5, 0.5]
  * ```
  */
-export function softmax(x: TypedArray, out: TypedArray, outer: number, r: number, inner: number, log: boolean): void {
+export function softmax(_dtype: DType, xh: BufferHandle, offset: number, outh: BufferHandle, outer: number, r: number, inner: number,
+  log: boolean): void {
+  const x = arrayOf(xh), out = arrayOf(outh);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
-      const start = o * r * inner + i;
+      const start = offset + o * r * inner + i;
       let m = -Infinity;
       for (let j = 0, p = start; j < r; j++, p += inner) if (x[p]! > m || x[p]! !== x[p]!) m = x[p]!;
       let s = 0;
       for (let j = 0, p = start; j < r; j++, p += inner) s += Math.exp(x[p]! - m);
       if (log) {
         const lse = Math.log(s);
-        for (let j = 0, p = start; j < r; j++, p += inner) out[p] = x[p]! - m - lse;
+        for (let j = 0, p = start; j < r; j++, p += inner) out[p - offset] = x[p]! - m - lse;
       } else {
         const inv = 1 / s;
-        for (let j = 0, p = start; j < r; j++, p += inner) out[p] = Math.exp(x[p]! - m) * inv;
+        for (let j = 0, p = start; j < r; j++, p += inner) out[p - offset] = Math.exp(x[p]! - m) * inv;
       }
     }
   }

@@ -1,5 +1,10 @@
-import type { Shape } from '../../shape.js';
+import { isContiguousLayout, type Shape } from '../../shape.js';
+
+export { isContiguousLayout as isContiguousView };
 import type { View } from '../backend.js';
+
+/** The layout of a strided operand: where its first element is and how far each dim steps. */
+type Layout = Pick<View, 'offset' | 'strides'>;
 
 /**
  * Walk the outer dimensions of `shape` for up to three strided views, calling `inner` once per innermost row
@@ -13,7 +18,7 @@ import type { View } from '../backend.js';
  */
 export function forEachRow(
   shape: Shape,
-  views: readonly View[],
+  views: readonly Layout[],
   inner: (offsets: readonly number[], rowStart: number, len: number) => void,
 ): void {
   const nd = shape.length;
@@ -40,24 +45,6 @@ export function forEachRow(
     }
     if (d < 0) return;
   }
-}
-
-/**
- * True when a view over `shape` is row-major contiguous from its offset (size-1 dims may have any stride).
- *
- * @example
- * ```ts
- * isContiguousView([2, 3], [3, 1]); // true
- * ```
- */
-export function isContiguousView(shape: Shape, strides: readonly number[]): boolean {
-  let expected = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    const d = shape[i]!;
-    if (d !== 1 && strides[i] !== expected) return false;
-    expected *= d;
-  }
-  return true;
 }
 
 /**

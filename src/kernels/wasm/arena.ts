@@ -20,7 +20,9 @@ export interface KernelExports {
   fold(cols: number, index: number, out: number, blocks: number, plane: number, len: number): void;
   unfoldRuns(x: number, runs: number, count: number, out: number, blocks: number, plane: number, len: number): void;
   conv2d(x: number, w: number, out: number, n: number, c: number, plane: number, o: number, kk: number, len: number,
-    index: number, cols: number, scratch: number): void;
+    index: number, cols: number, keep: number, scratch: number): void;
+  maxPool2d(x: number, index: number, out: number, indices: number, planes: number, plane: number, kk: number, len: number): void;
+  scatterAddRows(out: number, index: number, src: number, rows: number, size: number, count: number): void;
   conv2dDirect(x: number, w: number, out: number, n: number, c: number, h: number, wd: number, o: number, kh: number,
     kw: number, ph: number, pw: number, oh: number, ow: number): void;
   where(c: number, cRow: number, sc: number, a: number, aRow: number, sa: number, b: number, bRow: number, sb: number,
@@ -119,6 +121,25 @@ export class Arena {
     }
     this.top = this.base;
     return true;
+  }
+
+  /**
+   * Allocate room for `src` and copy it in (4-byte elements into the f32/i32 view, bytes into the u8 view);
+   * returns its byte address.
+   */
+  put(src: Float32Array | Int32Array | Uint8Array): number {
+    const p = this.alloc(src.byteLength);
+    if (src instanceof Float32Array) this.f32.set(src, p >>> 2);
+    else if (src instanceof Int32Array) this.i32.set(src, p >>> 2);
+    else this.u8.set(src, p);
+    return p;
+  }
+
+  /** Copy `n` elements from byte address `p` into `dst` (from its start), reading them as `dst`'s element type. */
+  get(p: number, dst: Float32Array | Int32Array | Uint8Array, n: number): void {
+    if (dst instanceof Float32Array) dst.set(this.f32.subarray(p >>> 2, (p >>> 2) + n));
+    else if (dst instanceof Int32Array) dst.set(this.i32.subarray(p >>> 2, (p >>> 2) + n));
+    else dst.set(this.u8.subarray(p, p + n));
   }
 
   alloc(bytes: number): number {

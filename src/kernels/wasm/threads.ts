@@ -1,5 +1,6 @@
+import { kernelCode } from '../catalog.js';
 import { Arena, PAGE, type KernelExports } from './arena.js';
-import { WASM_SHARED_BASE64 } from './binary-shared.js';
+import { WASM_SHARED_BASE64 } from './module-shared.generated.js';
 
 /**
  * Maximum size of the worker pool's shared memory, in 64 KiB pages: 16384 pages = 1 GiB. A shared
@@ -22,8 +23,9 @@ const MAX_THREADS = 256;
 const GEN = 0, DONE = 1, ERROR = 2, ACTIVE = 3, CLAIM64 = 2, KIND = 6, SCRATCH_STRIDE = 7, SCRATCH_BASE = 8,
   READY = 9, ARGS = 10;
 const CTRL_BYTES = 128;
-/** Operation kinds of assembly/jobs.ts. */
-export const K_MATMUL = 1, K_UNARY = 2, K_CLAMP = 3, K_BINARY = 4;
+/** Operation kinds of assembly/jobs.ts, numbered by src/kernels/catalog.ts. */
+export const K_MATMUL = kernelCode('job', 'matmul'), K_UNARY = kernelCode('job', 'unary'), K_CLAMP = kernelCode('job', 'clamp'),
+  K_BINARY = kernelCode('job', 'binary');
 /** The claim word holds a 16-bit job count. */
 export const MAX_JOBS = 65535;
 

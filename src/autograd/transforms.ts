@@ -1,8 +1,8 @@
 import { fmtShape, sameShape } from '../shape.js';
-import { gradEdge } from '../ops/registry.js';
-import { stack } from '../ops/indexing.js';
-import { empty } from '../ops/util.js';
+import { stack } from '../ops/api.generated.js';
+import { zerosFor, zerosOn } from '../ops/buffers.js';
 import { Tensor } from '../tensor.js';
+import { gradEdge } from './graph.js';
 import { grad as reverse } from './engine.js';
 import { setTangent, tangentOf, withForwardLevel } from './forward-ad.js';
 import { enableGrad } from './grad-mode.js';
@@ -74,7 +74,7 @@ function valueAndGradImpl(f: Fn, argnums: number | readonly number[], op: string
     const gs = value.requiresGrad
       ? reverse(value, inputs, { createGraph, retainGraph: createGraph, allowUnused: true })
       : inputs.map(() => null);
-    const out = gs.map((g, i) => g ?? empty(inputs[i]!.shape, inputs[i]!.dtype));
+    const out = gs.map((g, i) => g ?? zerosFor(inputs[i]!));
     return [value, typeof argnums === 'number' ? out[0]! : out];
   };
 }
@@ -89,7 +89,7 @@ function valueAndGradImpl(f: Fn, argnums: number | readonly number[], op: string
  * df(tensor([2])); // [12]
  * ```
  */
-export function gradFn(f: Fn, options: FuncGradOptions = {}): (...args: Tensor[]) => Tensor | Tensor[] {
+export function gradTransform(f: Fn, options: FuncGradOptions = {}): (...args: Tensor[]) => Tensor | Tensor[] {
   const inner = valueAndGradImpl(f, options.argnums ?? 0, 'func.grad');
   return (...args) => inner(...args)[1];
 }
@@ -132,7 +132,7 @@ export function jvp(f: MultiFn, primals: readonly Tensor[], tangents: readonly T
     });
     const out = f(...duals);
     const outs = out instanceof Tensor ? [out] : [...out];
-    const touts = outs.map((o) => tangentOf(o) ?? empty(o.shape, o.dtype));
+    const touts = outs.map((o) => tangentOf(o) ?? zerosFor(o));
     return [out, out instanceof Tensor ? touts[0]! : touts];
   });
 }
@@ -159,7 +159,7 @@ export function vjp(f: MultiFn, ...primals: Tensor[]): [Tensor | readonly Tensor
     const gs = live.length
       ? reverse(live.map((l) => l.o), xs, { gradOutputs: live.map((l) => l.c), retainGraph: true, createGraph, allowUnused: true })
       : xs.map(() => null);
-    return gs.map((g, i) => g ?? empty(xs[i]!.shape, xs[i]!.dtype));
+    return gs.map((g, i) => g ?? zerosFor(xs[i]!));
   };
   return [out, pullback];
 }
@@ -170,9 +170,10 @@ export interface JacobianOptions {
   readonly mode?: 'rev' | 'fwd';
 }
 
+/** The k-th standard basis tensor of `like`'s shape: a one-hot, written by the backend's fill. */
 function basis(like: Tensor, k: number): Tensor {
-  const e = empty(like.shape, like.dtype);
-  e.storage.data[k] = 1;
+  const e = zerosOn(like.storage.device, like.dtype, like.shape);
+  e.storage.device.backend.fill(like.dtype, { buffer: e.buffer, offset: k, strides: [] }, [], 1);
   return e;
 }
 
@@ -195,7 +196,7 @@ export function jacobian(f: Fn, x: Tensor, options: JacobianOptions = {}): Tenso
       outShape = (y as Tensor).shape;
       cols.push((t as Tensor).reshape([-1]));
     }
-    if (x.size === 0) return empty([...f(x).shape, ...x.shape], x.dtype);
+    if (x.size === 0) return zerosOn(x.storage.device, x.dtype, [...f(x).shape, ...x.shape]);
     return stack(cols, 1).reshape([...outShape, ...x.shape]);
   }
   if (mode !== 'rev') throw new Error(`jacobian: mode must be 'rev' or 'fwd', got '${String(mode)}'.`);
@@ -203,7 +204,7 @@ export function jacobian(f: Fn, x: Tensor, options: JacobianOptions = {}): Tenso
   const out = y as Tensor;
   const rows: Tensor[] = [];
   for (let j = 0; j < out.size; j++) rows.push(pullback(basis(out, j))[0]!.reshape([-1]));
-  if (out.size === 0 || x.size === 0) return empty([...out.shape, ...x.shape], out.dtype);
+  if (out.size === 0 || x.size === 0) return zerosOn(out.storage.device, out.dtype, [...out.shape, ...x.shape]);
   return stack(rows, 0).reshape([...out.shape, ...x.shape]);
 }
 
@@ -217,7 +218,7 @@ export function jacobian(f: Fn, x: Tensor, options: JacobianOptions = {}): Tenso
  * ```
  */
 export function hessian(f: Fn, x: Tensor): Tensor {
-  return jacobian(gradFn(f) as Fn, x, { mode: 'fwd' });
+  return jacobian(gradTransform(f) as Fn, x, { mode: 'fwd' });
 }
 
 /**
@@ -230,6 +231,6 @@ export function hessian(f: Fn, x: Tensor): Tensor {
  * ```
  */
 export function hvp(f: Fn, x: Tensor, v: Tensor): Tensor {
-  const [, t] = jvp(gradFn(f) as Fn, [x], [v]);
+  const [, t] = jvp(gradTransform(f) as Fn, [x], [v]);
   return t as Tensor;
 }

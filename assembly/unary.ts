@@ -1,0 +1,120 @@
+// The unary float32 kernels, one function per kernel of src/kernels/catalog.ts (UNARY_KERNELS): the generated
+// dispatch in codes.generated.ts calls `unary<Name>` for every kernel marked `wasm: true`, so a missing one is a
+// compile error. Each is `out[i] = f(x[i])` for `i < n`, and `out` may equal `x`: every vector is loaded before
+// it is stored, so the backend computes in place and copies one buffer each way.
+//
+// Buffers come from the JS bump allocator padded to 64 bytes, so every loop runs whole vectors and may read and
+// write up to 15 elements past `n`. The transcendental loops take two vectors per iteration: each is one long
+// dependency chain, and two independent chains side by side ran 35% faster than relying on out-of-order overlap
+// of iterations.
+
+import { exp4, log4, sigmoid4, signMask, sincos4, splatOne, tanh4 } from './vmath';
+
+// Beyond this the float64 Cody–Waite reduction in sincos4 is no longer exact enough; such lanes (and Inf)
+// go through libm, which does the full Payne–Hanek reduction.
+const SIN_FAST_LIMIT: f32 = 1.0e8;
+
+/** `-x`. @example `unaryNeg(p, p, n)` */
+export function unaryNeg(x: usize, out: usize, n: i32): void {
+  const end = x + (<usize>n << 2);
+  for (let p = x, o = out; p < end; p += 16, o += 16) v128.store(o, f32x4.neg(v128.load(p)));
+}
+
+/** `eˣ`. @example `unaryExp(p, p, n)` */
+export function unaryExp(x: usize, out: usize, n: i32): void {
+  const end = x + (<usize>n << 2);
+  for (let p = x, o = out; p < end; p += 32, o += 32) {
+    const a = exp4(v128.load(p)), b = exp4(v128.load(p, 16));
+    v128.store(o, a);
+    v128.store(o, b, 16);
+  }
+}
+
+/** Natural logarithm. @example `unaryLog(p, p, n)` */
+export function unaryLog(x: usize, out: usize, n: i32): void {
+  const end = x + (<usize>n << 2);
+  for (let p = x, o = out; p < end; p += 32, o += 32) {
+    const a = log4(v128.load(p)), b = log4(v128.load(p, 16));
+    v128.store(o, a);
+    v128.store(o, b, 16);
+  }
+}
+
+/** Square root. @example `unarySqrt(p, p, n)` */
+export function unarySqrt(x: usize, out: usize, n: i32): void {
+  const end = x + (<usize>n << 2);
+  for (let p = x, o = out; p < end; p += 16, o += 16) v128.store(o, f32x4.sqrt(v128.load(p)));
+}
+
+/** Absolute value. @example `unaryAbs(p, p, n)` */
+export function unaryAbs(x: usize, out: usize, n: i32): void {
+  const end = x + (<usize>n << 2);
+  for (let p = x, o = out; p < end; p += 16, o += 16) v128.store(o, f32x4.abs(v128.load(p)));
+}
+
+/** Sine. @example `unarySin(p, p, n)` */
+export function unarySin(x: usize, out: usize, n: i32): void {
+  sinCosLoop(x, out, n, false);
+}
+
+/** Cosine. @example `unaryCos(p, p, n)` */
+export function unaryCos(x: usize, out: usize, n: i32): void {
+  sinCosLoop(x, out, n, true);
+}
+
+/** Hyperbolic tangent. @example `unaryTanh(p, p, n)` */
+export function unaryTanh(x: usize, out: usize, n: i32): void {
+  const end = x + (<usize>n << 2);
+  for (let p = x, o = out; p < end; p += 32, o += 32) {
+    const a = tanh4(v128.load(p)), b = tanh4(v128.load(p, 16));
+    v128.store(o, a);
+    v128.store(o, b, 16);
+  }
+}
+
+/** Logistic sigmoid. @example `unarySigmoid(p, p, n)` */
+export function unarySigmoid(x: usize, out: usize, n: i32): void {
+  const end = x + (<usize>n << 2);
+  for (let p = x, o = out; p < end; p += 32, o += 32) {
+    const a = sigmoid4(v128.load(p)), b = sigmoid4(v128.load(p, 16));
+    v128.store(o, a);
+    v128.store(o, b, 16);
+  }
+}
+
+/** `max(x, 0)`, keeping x where x > 0 or x is NaN, else +0 (also for -0), as the TS backend does. @example `unaryRelu(p, p, n)` */
+export function unaryRelu(x: usize, out: usize, n: i32): void {
+  const end = x + (<usize>n << 2);
+  for (let p = x, o = out; p < end; p += 16, o += 16) {
+    const v = v128.load(p);
+    v128.store(o, v128.and(v, v128.or(f32x4.gt(v, f32x4.splat(0)), f32x4.ne(v, v))));
+  }
+}
+
+/** PyTorch's (0 < x) - (x < 0), as the TS backend: +0 for ±0 and for NaN. @example `unarySign(p, p, n)` */
+export function unarySign(x: usize, out: usize, n: i32): void {
+  const end = x + (<usize>n << 2);
+  for (let p = x, o = out; p < end; p += 16, o += 16) {
+    const v = v128.load(p);
+    const zero = f32x4.splat(0), one = splatOne();
+    const pos = v128.and(f32x4.gt(v, zero), one);
+    const neg = v128.and(f32x4.lt(v, zero), v128.or(one, signMask()));
+    v128.store(o, v128.or(pos, neg));
+  }
+}
+
+function sinCosLoop(x: usize, out: usize, n: i32, cosine: bool): void {
+  const end = x + (<usize>n << 2);
+  let o = out;
+  for (let p = x; p < end; p += 16, o += 16) {
+    const v = v128.load(p);
+    if (v128.any_true(f32x4.ge(f32x4.abs(v), f32x4.splat(SIN_FAST_LIMIT)))) {
+      for (let l: usize = 0; l < 16; l += 4) {
+        const s = <f64>load<f32>(p + l);
+        store<f32>(o + l, <f32>(cosine ? Math.cos(s) : Math.sin(s)));
+      }
+    } else {
+      v128.store(o, sincos4(v, cosine));
+    }
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The catalog of elementwise and reduction kernels: their names, in op-code order, and what each backend needs to
+ * know about them. This is the one numbering shared by TypeScript and AssemblyScript: `npm run codegen` writes
+ * `assembly/codes.generated.ts` from it (the code of a kernel is its position here), and the TS side reads the
+ * codes from the same lists. Adding a kernel here without a TS implementation is a compile error (the TS tables
+ * are `Record`s over these names), and without an AssemblyScript one an AssemblyScript compile error (the generated
+ * dispatch calls a function named after it).
+ *
+ * @example
+ * ```ts
+ * UNARY_KERNELS.exp.cost; // 'costly'
+ * kernelCode('unary', 'exp'); // 1
+ * ```
+ * @module
+ */
+
+/** How a kernel's cost per element compares with the copy in and out of WebAssembly memory. */
+export type KernelCost = 'arith' | 'simple' | 'costly';
+
+/** What a unary kernel does with integer and bool inputs. */
+export interface UnaryKernelSpec {
+  /** 'simple' for one or two instructions, 'costly' for a libm-like function. */
+  readonly cost: KernelCost;
+  /** True when the kernel keeps int32 (and bool counted as int32) inputs as integers; otherwise they compute in float32. */
+  readonly integer: boolean;
+  /** True when a WebAssembly SIMD kernel exists (`assembly/unary.ts`); otherwise the WASM backend runs the TS kernel. */
+  readonly wasm: boolean;
+}
+
+/** Elementwise functions of one argument, in op-code order. */
+export const UNARY_KERNELS = {
+  neg: { cost: 'simple', integer: true, wasm: true },
+  exp: { cost: 'costly', integer: false, wasm: true },
+  log: { cost: 'costly', integer: false, wasm: true },
+  sqrt: { cost: 'simple', integer: false, wasm: true },
+  abs: { cost: 'simple', integer: true, wasm: true },
+  sin: { cost: 'costly', integer: false, wasm: true },
+  cos: { cost: 'costly', integer: false, wasm: true },
+  tanh: { cost: 'costly', integer: false, wasm: true },
+  sigmoid: { cost: 'costly', integer: false, wasm: true },
+  relu: { cost: 'simple', integer: true, wasm: true },
+  sign: { cost: 'simple', integer: true, wasm: true },
+} as const satisfies Record<string, UnaryKernelSpec>;
+
+/** A unary kernel's name. @example `const k: UnaryKernel = 'exp';` */
+export type UnaryKernel = keyof typeof UNARY_KERNELS;
+
+/** What a binary kernel computes and costs. */
+export interface BinaryKernelSpec {
+  readonly cost: KernelCost;
+  /** True for the comparisons, which write 0/1 into a bool output. */
+  readonly compare: boolean;
+  /**
+   * True when the WebAssembly kernel works lane by lane (a `binary<Name>` function of 4 lanes in
+   * assembly/binary-lanes.ts); false for a kernel with a row loop of its own (pow).
+   */
+  readonly lanes: boolean;
+}
+
+/**
+ * Elementwise functions of two arguments, in op-code order; every comparison comes after every arithmetic
+ * kernel (the WASM kernels write one byte per element from the first comparison's code on).
+ * `tanhBackward`, `sigmoidBackward` and `reluBackward` take (gradient, output of the activation).
+ */
+export const BINARY_KERNELS = {
+  add: { cost: 'arith', compare: false, lanes: true },
+  sub: { cost: 'arith', compare: false, lanes: true },
+  mul: { cost: 'arith', compare: false, lanes: true },
+  div: { cost: 'arith', compare: false, lanes: true },
+  pow: { cost: 'costly', compare: false, lanes: false },
+  maximum: { cost: 'simple', compare: false, lanes: true },
+  minimum: { cost: 'simple', compare: false, lanes: true },
+  tanhBackward: { cost: 'arith', compare: false, lanes: true },
+  sigmoidBackward: { cost: 'arith', compare: false, lanes: true },
+  reluBackward: { cost: 'arith', compare: false, lanes: true },
+  eq: { cost: 'arith', compare: true, lanes: true },
+  ne: { cost: 'arith', compare: true, lanes: true },
+  lt: { cost: 'arith', compare: true, lanes: true },
+  le: { cost: 'arith', compare: true, lanes: true },
+  gt: { cost: 'arith', compare: true, lanes: true },
+  ge: { cost: 'arith', compare: true, lanes: true },
+} as const satisfies Record<string, BinaryKernelSpec>;
+
+/** A binary kernel's name. @example `const k: BinaryKernel = 'add';` */
+export type BinaryKernel = keyof typeof BINARY_KERNELS;
+
+/** Reductions along one axis, in op-code order. `argmax`/`argmin` write int32 indices. */
+export const REDUCE_KERNELS = {
+  sum: { cost: 'arith' },
+  max: { cost: 'arith' },
+  min: { cost: 'arith' },
+  logsumexp: { cost: 'costly' },
+  argmax: { cost: 'arith' },
+  argmin: { cost: 'arith' },
+} as const satisfies Record<string, { readonly cost: KernelCost }>;
+
+/** A reduction kernel's name. @example `const k: ReduceKernel = 'sum';` */
+export type ReduceKernel = keyof typeof REDUCE_KERNELS;
+
+/** The operations the worker pool runs, in code order (the job loop of assembly/jobs.ts switches on them). */
+export const JOB_KINDS = ['matmul', 'unary', 'clamp', 'binary'] as const;
+
+/** A worker-pool operation. @example `const k: JobKind = 'matmul';` */
+export type JobKind = (typeof JOB_KINDS)[number];
+
+const codes = {
+  unary: codesOf(Object.keys(UNARY_KERNELS)),
+  binary: codesOf(Object.keys(BINARY_KERNELS)),
+  reduce: codesOf(Object.keys(REDUCE_KERNELS)),
+  // Job kinds start at 1, so that a zeroed control block names no operation.
+  job: codesOf(['', ...JOB_KINDS]),
+};
+
+function codesOf(names: readonly string[]): ReadonlyMap<string, number> {
+  return new Map(names.map((n, i) => [n, i]));
+}
+
+/** The families of coded kernels. */
+export interface KernelFamilies {
+  unary: UnaryKernel;
+  binary: BinaryKernel;
+  reduce: ReduceKernel;
+  job: JobKind;
+}
+
+/**
+ * The op code of a kernel: its position in the catalog (job kinds count from 1).
+ *
+ * @example
+ * ```ts
+ * kernelCode('binary', 'eq'); // 10
+ * ```
+ */
+export function kernelCode<F extends keyof KernelFamilies>(family: F, name: KernelFamilies[F]): number {
+  return codes[family].get(name)!;
+}
+
+/**
+ * The op code of the first comparison: every binary code from here on writes one byte per element.
+ *
+ * @example
+ * ```ts
+ * FIRST_COMPARE_CODE; // 10
+ * ```
+ */
+export const FIRST_COMPARE_CODE = Object.values(BINARY_KERNELS).findIndex((k) => k.compare);

@@ -1,0 +1,122 @@
+// A test-only backend that behaves like a device backend: every buffer is an opaque handle (the typed array lives
+// in a private field, out of reach of the op layer), and work completes asynchronously, in order. Each kernel call
+// is queued, not run; the queue runs when a result is read (`read`, `readScalar`) or awaited (`readAsync`), as a
+// GPU backend's would. The kernels themselves are the TS backend's, run on the unwrapped arrays, so results are
+// bit-identical to the 'ts' backend. If the op layer ever touched a buffer's elements, or read one back without
+// going through this interface, the generated suite would fail on this backend.
+import type { DType, TypedArray } from '../../src/dtype.js';
+import type { Backend, BufferHandle, MatrixOperand, View } from '../../src/kernels/backend.js';
+import { arrayOf, handleOf } from '../../src/kernels/cpu/memory.js';
+import { tsBackend } from '../../src/kernels/ts/index.js';
+import { allocate } from '../../src/dtype.js';
+
+/** A device buffer: its elements are only reachable through this backend. */
+class OpaqueBuffer {
+  readonly #data: TypedArray;
+  constructor(data: TypedArray) {
+    this.#data = data;
+  }
+  /** @internal */
+  static unwrap(b: unknown): TypedArray {
+    if (!(b instanceof OpaqueBuffer)) throw new Error(`opaque backend: got ${Object.prototype.toString.call(b)} where one of its own buffers was expected`);
+    return b.#data;
+  }
+}
+
+const wrap = (a: TypedArray): BufferHandle => new OpaqueBuffer(a) as unknown as BufferHandle;
+const host = (b: BufferHandle): BufferHandle => handleOf(OpaqueBuffer.unwrap(b));
+const hostView = (v: View): View => ({ buffer: host(v.buffer), offset: v.offset, strides: v.strides });
+const hostOperand = (m: MatrixOperand): MatrixOperand => ({ buffer: host(m.buffer), offsets: m.offsets, rowStride: m.rowStride, colStride: m.colStride });
+const hostOrNull = (b: BufferHandle | null): BufferHandle | null => (b === null ? null : host(b));
+
+/** Work issued and not yet completed, in order. */
+const queue: (() => void)[] = [];
+/** Kernel calls issued since the backend was made (tests check that work really goes through the queue). */
+export const opaqueStats = { issued: 0, flushes: 0 };
+
+function issue(work: () => void): void {
+  opaqueStats.issued++;
+  queue.push(work);
+}
+
+/** Complete every issued call, in order; an error in one (an index out of range) surfaces here. */
+function flush(): void {
+  if (queue.length === 0) return;
+  opaqueStats.flushes++;
+  // Taken off the queue first: when a call fails, the ones after it (which would read what it did not write)
+  // are dropped with it, as a device loses its queue.
+  const work = queue.splice(0, queue.length);
+  for (const w of work) w();
+}
+
+/**
+ * The opaque device backend (name 'opaque', device 'opaque').
+ *
+ * @example
+ * ```ts
+ * registerBackend(opaqueBackend);
+ * setBackend('opaque');
+ * ```
+ */
+export const opaqueBackend: Backend = {
+  name: 'opaque',
+  device: 'opaque',
+  alloc: (dtype: DType, n: number) => wrap(allocate(dtype, n)),
+  // A device copies what it is given: the caller may reuse its array.
+  fromHost: (data: TypedArray) => wrap(data.slice()),
+  read(buffer, dtype, offset, n) {
+    flush();
+    return tsBackend.read(host(buffer), dtype, offset, n);
+  },
+  readScalar(buffer, dtype, offset) {
+    flush();
+    return tsBackend.readScalar(host(buffer), dtype, offset);
+  },
+  async readAsync(buffer, dtype, offset, n) {
+    // Completion is a microtask away, as with a real device.
+    await Promise.resolve();
+    flush();
+    return arrayOf(host(buffer)).slice(offset, offset + n);
+  },
+  unary: (op, dtype, x, offset, out, n) => issue(() => tsBackend.unary(op, dtype, host(x), offset, host(out), n)),
+  binary: (op, dtype, a, b, out, shape) => {
+    const A = hostView(a), B = hostView(b), O = host(out);
+    issue(() => tsBackend.binary(op, dtype, A, B, O, shape));
+  },
+  where: (dtype, cond, a, b, out, shape) => {
+    const C = hostView(cond), A = hostView(a), B = hostView(b), O = host(out);
+    issue(() => tsBackend.where(dtype, C, A, B, O, shape));
+  },
+  clamp: (dtype, x, offset, out, n, lo, hi) => issue(() => tsBackend.clamp(dtype, host(x), offset, host(out), n, lo, hi)),
+  copy: (src, from, dst, to, shape) => {
+    const S = hostView(src), D = hostView(dst);
+    issue(() => tsBackend.copy(S, from, D, to, shape));
+  },
+  fill: (dtype, dst, shape, value) => {
+    const D = hostView(dst);
+    issue(() => tsBackend.fill(dtype, D, shape, value));
+  },
+  arange: (dtype, out, n, start, step) => issue(() => tsBackend.arange(dtype, host(out), n, start, step)),
+  reduce: (op, dtype, x, offset, out, outer, r, inner) => issue(() => tsBackend.reduce(op, dtype, host(x), offset, host(out), outer, r, inner)),
+  softmax: (dtype, x, offset, out, outer, r, inner, log) => issue(() => tsBackend.softmax(dtype, host(x), offset, host(out), outer, r, inner, log)),
+  matmul: (dtype, a, b, out, batch, m, n, k) => {
+    const A = hostOperand(a), B = hostOperand(b), O = host(out);
+    issue(() => tsBackend.matmul(dtype, A, B, O, batch, m, n, k));
+  },
+  unfold: (dtype, x, offset, out, blocks, g) => issue(() => tsBackend.unfold(dtype, host(x), offset, host(out), blocks, g)),
+  fold: (dtype, cols, offset, out, blocks, g) => issue(() => tsBackend.fold(dtype, host(cols), offset, host(out), blocks, g)),
+  conv2d: (dtype, x, w, out, n, c, o, g, columns) =>
+    issue(() => tsBackend.conv2d(dtype, host(x), host(w), host(out), n, c, o, g, hostOrNull(columns))),
+  maxPool2d: (dtype, x, out, indices, planes, g) => issue(() => tsBackend.maxPool2d(dtype, host(x), host(out), host(indices), planes, g)),
+  indexSelect: (dtype, x, offset, index, indexOffset, out, outer, size, inner, count, dim, op) =>
+    issue(() => tsBackend.indexSelect(dtype, host(x), offset, host(index), indexOffset, host(out), outer, size, inner, count, dim, op)),
+  indexAdd: (dtype, out, index, indexOffset, src, outer, size, inner, count, dim, op) =>
+    issue(() => tsBackend.indexAdd(dtype, host(out), host(index), indexOffset, host(src), outer, size, inner, count, dim, op)),
+  gather: (dtype, x, xShape, index, indexShape, dim, out, op) =>
+    issue(() => tsBackend.gather(dtype, host(x), xShape, host(index), indexShape, dim, host(out), op)),
+  scatterAdd: (dtype, out, outShape, index, indexShape, dim, src, op) =>
+    issue(() => tsBackend.scatterAdd(dtype, host(out), outShape, host(index), indexShape, dim, host(src), op)),
+  adam: (dtype, p, g, m, v, vmax, n, step) =>
+    issue(() => tsBackend.adam(dtype, host(p), host(g), host(m), host(v), hostOrNull(vmax), n, step)),
+  sgd: (dtype, p, g, buf, n, step) => issue(() => tsBackend.sgd(dtype, host(p), host(g), hostOrNull(buf), n, step)),
+};
