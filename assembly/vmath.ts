@@ -1,4 +1,4 @@
-// Vectorised float32 transcendentals. Libm calls cost 10–20 ns per element (kernels.md), which is more than
+// Vectorised float32 transcendentals. Libm calls cost 10–20 ns per element (measured in V8), which is more than
 // the whole rest of an elementwise kernel, so each function here is a branch-free polynomial with range
 // reduction, accurate to a few float32 ulps over the full range, with IEEE special values handled by masks.
 

@@ -12,6 +12,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { matmul, setNumThreads, tensor, type Tensor, type View } from '../src/index.js';
+import { handleOf } from '../src/kernels/cpu/memory.js';
 import { wasmBackend, wasmTuning } from '../src/kernels/wasm/index.js';
 import { threadPool } from '../src/kernels/wasm/threads.js';
 
@@ -121,8 +122,8 @@ function b1(): void {
 /** A 64-element exp forced through the pool: what one dispatch costs. */
 function dispatch(): void {
   console.log('\n## Cost of one parallel dispatch (exp of 64 floats, thresholds forced to 0), µs per call\n');
-  const x = randomArray(64, 3), y = new Float32Array(64);
-  const s = compare([1, 2], 2000, () => wasmBackend.unary('exp', x, y, 64));
+  const x = handleOf(randomArray(64, 3)), y = handleOf(new Float32Array(64));
+  const s = compare([1, 2], 2000, () => wasmBackend.unary('exp', 'float32', x, 0, y, 64));
   console.log(`1 thread: ${fmt(median(s.get(1)!.map((v) => v.wall)) * 1000, 2)} µs; ` +
     `2 threads: ${fmt(median(s.get(2)!.map((v) => v.wall)) * 1000, 2)} µs`);
 }
@@ -132,13 +133,13 @@ function elementwise(): void {
   console.log('\n## Elementwise, Gelem/s (median) with the pool forced on for 2 threads; ratio 2T/1T\n');
   console.log('| op | n | 1T wall | 2T wall | 2T/1T | 1T CPU-time | 2T idle estimate (2 × CPU-time) |');
   console.log('|---|---|---|---|---|---|---|');
-  const view = (d: Float32Array): View => ({ data: d, offset: 0, strides: [1] });
+  const view = (d: Float32Array): View => ({ buffer: handleOf(d), offset: 0, strides: [1] });
   for (const op of ['add', 'tanh', 'exp', 'relu'] as const) {
     for (const n of quick ? [65536, 1 << 20] : [65536, 262144, 1 << 20, 1 << 22]) {
-      const x = randomArray(n, 5), z = randomArray(n, 6), y = new Float32Array(n);
+      const x = randomArray(n, 5), z = randomArray(n, 6), y = handleOf(new Float32Array(n));
       const fn = op === 'add'
-        ? (): void => wasmBackend.binary('add', view(x), view(z), y, [n])
-        : (): void => wasmBackend.unary(op, x, y, n);
+        ? (): void => wasmBackend.binary('add', 'float32', view(x), view(z), y, [n])
+        : (): void => wasmBackend.unary(op, 'float32', handleOf(x), 0, y, n);
       const s = compare([1, 2], callsFor(fn), fn);
       const one = s.get(1)!, two = s.get(2)!;
       const ge = (v: number): string => fmt(n / v / 1e6, 2);

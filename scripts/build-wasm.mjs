@@ -18,7 +18,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const ascBin = join(dirname(require.resolve('assemblyscript/package.json')), 'bin', 'asc.js');
 
-// The single-threaded module: the flags measured in anchors/kernels.md. No --initialMemory: the loader grows
+// The single-threaded module: -O3 with the stub runtime, the fastest flags measured. No --initialMemory: the loader grows
 // memory on demand. The threaded module compiles the same kernels plus the job loop (assembly/threads.ts)
 // against an imported shared memory; wasm requires a shared memory to declare its maximum, and the pool
 // (src/kernels/wasm/threads.ts, SHARED_MAX_PAGES) creates it with exactly this one: 16384 pages = 1 GiB.

@@ -1,5 +1,7 @@
 import type { Tensor } from '../tensor.js';
 import { observeEngine, type EngineObserver } from './events.js';
+// Tensor methods are installed with the op table: loading it here lets this module work when imported alone.
+import './record.js';
 
 let stop: (() => void) | null = null;
 

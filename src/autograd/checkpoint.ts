@@ -12,6 +12,8 @@ import { enableGrad, isGradEnabled } from './grad-mode.js';
 import { savedBytes } from './memory.js';
 import { forwardSnapshots, minAdvances, splitPoint } from './revolve.js';
 import { currentSavedTensorsHooks, savedTensorsHooks, type SavedTensorsHooks } from './saved-hooks.js';
+// Tensor methods are installed with the op table: loading it here lets this module work when imported alone.
+import './record.js';
 
 /** An argument of the checkpointed function, as the frame keeps it until backward. */
 type StoredInput =

@@ -2,6 +2,8 @@ import { fmtShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { grad } from './engine.js';
 import { Generator } from '../random.js';
+// Tensor methods are installed with the op table: loading it here lets this module work when imported alone.
+import './record.js';
 
 /** Tolerances of `gradcheck` (PyTorch's defaults). */
 export interface GradcheckOptions {

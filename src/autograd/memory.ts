@@ -2,6 +2,8 @@ import { onStorageCreated, type Storage } from '../storage.js';
 import type { Tensor } from '../tensor.js';
 import { depthFirst } from './graph.js';
 import { AccumulateGrad } from './node.js';
+// Tensor methods are installed with the op table: loading it here lets this module work when imported alone.
+import './record.js';
 
 /**
  * What `memory()` reports, in bytes; both stay 0 until `setMemoryTracking(true)`.

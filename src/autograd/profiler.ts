@@ -2,6 +2,8 @@ import { itemSize } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
 import { observeEngine, type EngineObserver } from './events.js';
 import { AccumulateGrad } from './node.js';
+// Tensor methods are installed with the op table: loading it here lets this module work when imported alone.
+import './record.js';
 
 /** What the profiler measured for one kind of op. */
 export interface OpRecord {

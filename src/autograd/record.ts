@@ -39,9 +39,15 @@ class OpNode<A> extends Node<Tensor> implements ForwardCtx, BackwardCtx<A> {
   /** Per saved entry, the hooks that packed it (then savedList holds null and `packed` the value). */
   private hooked: ({ hooks: SavedTensorsHooks; packed: unknown } | undefined)[] | null = null;
 
-  constructor(readonly op: OpDef<A, readonly unknown[], unknown>, readonly attrs: A, next: (Node<Tensor> | null)[], inputs: readonly Tensor[],
-    public needsInputGrad: readonly boolean[]) {
+  /** Which inputs need a gradient: in forward, those that require grad; in backward, what the engine asks for. */
+  private needs: readonly boolean[] | null = null;
+
+  constructor(readonly op: OpDef<A, readonly unknown[], unknown>, readonly attrs: A, next: (Node<Tensor> | null)[], inputs: readonly Tensor[]) {
     super(nodeName(op.name), next, inputs);
+  }
+
+  get needsInputGrad(): readonly boolean[] {
+    return this.needs ?? this.edgeMask();
   }
 
   get recording(): boolean {
@@ -112,7 +118,7 @@ class OpNode<A> extends Node<Tensor> implements ForwardCtx, BackwardCtx<A> {
   }
 
   apply(grad: Tensor, needsInputGrad: readonly boolean[]): readonly (Tensor | null | undefined)[] {
-    this.needsInputGrad = needsInputGrad;
+    this.needs = needsInputGrad;
     const op = this.op;
     if (!op.differentiable) throw new Error(`${this.name}: ${op.name} has no derivative.`);
     return op.backward(this, grad);
@@ -187,13 +193,8 @@ function record<A>(op: OpDef<A, readonly unknown[], unknown>, inputs: readonly T
     if (any) {
       const n = inputs.length;
       const next = new Array<Node<Tensor> | null>(n);
-      const needs = new Array<boolean>(n);
-      for (let i = 0; i < n; i++) {
-        const e = gradEdge(inputs[i]!);
-        next[i] = e;
-        needs[i] = e !== null;
-      }
-      const node = new OpNode(op, attrs, next, inputs, needs);
+      for (let i = 0; i < n; i++) next[i] = gradEdge(inputs[i]!);
+      const node = new OpNode(op, attrs, next, inputs);
       for (const o of engineObservers<Tensor>()) o.recorded?.(node);
       const out = op.forward(node as unknown as ForwardCtx, inputs, attrs);
       out.gradFn = node;
@@ -206,6 +207,15 @@ function record<A>(op: OpDef<A, readonly unknown[], unknown>, inputs: readonly T
 // One run function per entry, made on first use: `call` hands entries to each other by their public signature.
 const runs = new Map<unknown, Run<never>>();
 
+function runOf<A>(op: OpDef<A, readonly unknown[], unknown>): Run<A> {
+  let r = runs.get(op) as Run<A> | undefined;
+  if (r === undefined) {
+    r = (inputs, attrs) => runOp(op, inputs, attrs);
+    runs.set(op, r as Run<never>);
+  }
+  return r;
+}
+
 /**
  * Call an entry of the op table by its public signature (what rules and composites use for ops without a
  * method).
@@ -215,15 +225,8 @@ const runs = new Map<unknown, Run<never>>();
  * callOp(OP_TABLE.cat, [a, b], 0);
  * ```
  */
-export const callOp: Caller = <A, Args extends readonly unknown[], R>(op: OpDef<A, Args, R>, ...args: Args): R => {
-  let r = runs.get(op) as Run<A> | undefined;
-  if (r === undefined) {
-    const entry = op as unknown as OpDef<A, readonly unknown[], unknown>;
-    r = (inputs, attrs) => runOp(entry, inputs, attrs);
-    runs.set(op, r as Run<never>);
-  }
-  return op.call(r, ...args);
-};
+export const callOp: Caller = <A, Args extends readonly unknown[], R>(op: OpDef<A, Args, R>, ...args: Args): R =>
+  op.call(runOf(op as unknown as OpDef<A, readonly unknown[], unknown>), ...args);
 
 /**
  * The functions of every op (primitives, composites, in-place ops), by name; the Tensor methods are installed
@@ -234,4 +237,4 @@ export const callOp: Caller = <A, Args extends readonly unknown[], R>(op: OpDef<
  * FUNCTIONS.exp(x);
  * ```
  */
-export const FUNCTIONS: Functions = installOps(callOp);
+export const FUNCTIONS: Functions = installOps(callOp, (op) => runOf(op));

@@ -4,6 +4,8 @@ import { allocate, isFloating } from '../dtype.js';
 import { defaultGenerator, type Generator } from '../random.js';
 import { fmtShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
+// Tensor methods are installed with the op table: loading it here lets this module work when imported alone.
+import '../autograd/record.js';
 
 /**
  * `input · weightᵀ + bias`: the affine map of a `Linear` layer, over any leading batch dims. `weight` is

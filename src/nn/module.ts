@@ -2,6 +2,8 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { fmtShape, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { Parameter } from './parameter.js';
+// Tensor methods are installed with the op table: loading it here lets this module work when imported alone.
+import '../autograd/record.js';
 
 /** Names to tensors, in registration order: what `stateDict()` returns and `serializeStateDict` writes. @example `const sd: nn.StateDict = model.stateDict();` */
 export type StateDict = Map<string, Tensor>;

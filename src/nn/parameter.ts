@@ -1,6 +1,8 @@
 import { isFloating } from '../dtype.js';
 import { fmtShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
+// Tensor methods are installed with the op table: loading it here lets this module work when imported alone.
+import '../autograd/record.js';
 
 /**
  * A tensor that is a learnable weight of a module: a leaf that requires grad (unless told otherwise) and

@@ -27,6 +27,8 @@ import { allocate, itemSize, type DType, type TypedArray } from '../dtype.js';
 import { fmtShape, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { Module, toStateMap, type StateDict, type StateDictLike } from './module.js';
+// Tensor methods are installed with the op table: loading it here lets this module work when imported alone.
+import '../autograd/record.js';
 
 const CODES: Record<DType, string> = { float32: 'F32', float64: 'F64', int32: 'I32', bool: 'BOOL' };
 const FROM_CODE = new Map<string, DType>(Object.entries(CODES).map(([d, c]) => [c, d as DType]));

@@ -8,16 +8,20 @@ import { WHERE_OPS } from './where.js';
 /** The entry type of a binary op: two operands, tensors or numbers. */
 type BinaryOp = OpDef<void, readonly [TensorLike, TensorLike]>;
 
-/** Which operands a binary rule needs, given which inputs need a gradient. */
-type Saves = (needsGrad: readonly boolean[]) => readonly [boolean, boolean];
+/**
+ * Which operands a binary rule needs, given whether each input needs a gradient: bit 1 for a, bit 2 for b
+ * (bits rather than a pair, to allocate nothing on the hottest path).
+ */
+type Saves = (aNeedsGrad: boolean, bNeedsGrad: boolean) => number;
 
-const NONE: Saves = () => [false, false];
-const BOTH: Saves = (n) => [n[0]! || n[1]!, n[0]! || n[1]!];
+const NONE: Saves = () => 0;
+const BOTH: Saves = (na, nb) => (na || nb ? 3 : 0);
 
 function saveOperands(ctx: ForwardCtx, saves: Saves, a: Tensor, b: Tensor): void {
   if (!ctx.recording) return;
-  const [sa, sb] = saves(ctx.needsInputGrad);
-  if (sa || sb) ctx.save(sa ? a : null, sb ? b : null);
+  const n = ctx.needsInputGrad;
+  const s = saves(n[0]!, n[1]!);
+  if (s !== 0) ctx.save(s & 1 ? a : null, s & 2 ? b : null);
 }
 
 function forwardOf(name: BinaryKernel, saves: Saves): OpDef<void, readonly [TensorLike, TensorLike]>['forward'] {
@@ -95,9 +99,10 @@ function pick(first: 'gt' | 'lt'): { backward: Backward<void>; jvp: Jvp<void> } 
 // tanh_backward, sigmoid_backward, threshold_backward) instead of three or four, and differentiable again.
 // Each is linear in g, so its rule for g is itself; for y: d/dy g·(1 − y²) = −2·g·y, d/dy g·(1 − y)·y = g·(1 − 2y),
 // and relu's mask has a zero derivative in y.
-const gradOf = (first: boolean): Saves => (n) => [n[1]!, first ? n[0]! || n[1]! : true];
+// g is needed only for y's own gradient; y always.
+const ACTIVATION_GRAD: Saves = (ng, ny) => (ny ? 1 : 0) | (ng || ny ? 2 : 0);
 
-const tanhBackwardOp: BinaryOp = binaryOp('tanhBackward', gradOf(true), {
+const tanhBackwardOp: BinaryOp = binaryOp('tanhBackward', ACTIVATION_GRAD, {
   backward: ({ saved: [g, y], needsInputGrad: n, call }, gg) => [
     n[0] ? call(tanhBackwardOp, gg, y!) : null,
     n[1] ? gg.mul(g!).mul(y!).mul(-2) : null,
@@ -105,7 +110,7 @@ const tanhBackwardOp: BinaryOp = binaryOp('tanhBackward', gradOf(true), {
   jvp: ({ inputs: [g, y], call }, [tg, ty]) =>
     sumTangents(tg ? call(tanhBackwardOp, tg, y!) : undefined, ty?.mul(g!).mul(y!).mul(-2)),
 }, 'The gradient of `tanh` from its output: `g · (1 − y²)` (PyTorch\'s tanh_backward).', 'tanhBackward(g, x.tanh())');
-const sigmoidBackwardOp: BinaryOp = binaryOp('sigmoidBackward', gradOf(true), {
+const sigmoidBackwardOp: BinaryOp = binaryOp('sigmoidBackward', ACTIVATION_GRAD, {
   backward: ({ saved: [g, y], needsInputGrad: n, call }, gg) => [
     n[0] ? call(sigmoidBackwardOp, gg, y!) : null,
     n[1] ? gg.mul(g!).mul(y!.mul(-2).add(1)) : null,
@@ -113,7 +118,7 @@ const sigmoidBackwardOp: BinaryOp = binaryOp('sigmoidBackward', gradOf(true), {
   jvp: ({ inputs: [g, y], call }, [tg, ty]) =>
     sumTangents(tg ? call(sigmoidBackwardOp, tg, y!) : undefined, ty?.mul(g!).mul(y!.mul(-2).add(1))),
 }, 'The gradient of `sigmoid` from its output: `g · (1 − y) · y` (PyTorch\'s sigmoid_backward).', 'sigmoidBackward(g, x.sigmoid())');
-const reluBackwardOp: BinaryOp = binaryOp('reluBackward', (n) => [false, n[0]! || n[1]!], {
+const reluBackwardOp: BinaryOp = binaryOp('reluBackward', (ng, ny) => (ng || ny ? 2 : 0), {
   backward: ({ saved: [, y], needsInputGrad: n, call }, gg) => [n[0] ? call(reluBackwardOp, gg, y!) : null, n[1] ? zerosFor(y!) : null],
   jvp: ({ inputs: [, y], call }, [tg]) => (tg ? call(reluBackwardOp, tg, y!) : null),
 }, 'The gradient of `relu` from its output: `g` where `y > 0` (and where y is NaN), else 0 (PyTorch\'s threshold_backward).',
@@ -132,11 +137,11 @@ export const BINARY_OPS: Record<BinaryKernel, BinaryOp> = {
     backward: ({ needsInputGrad: n }, g) => [g, n[1] ? g.neg() : null],
     jvp: (_, [ta, tb]) => sumTangents(ta, tb?.neg()),
   }, '`a - b` elementwise, broadcasting.', 'sub(x, y)'),
-  mul: binaryOp('mul', (n) => [n[1]!, n[0]!], {
+  mul: binaryOp('mul', (na, nb) => (nb ? 1 : 0) | (na ? 2 : 0), {
     backward: ({ saved: [a, b], needsInputGrad: n }, g) => [n[0] ? g.mul(b!) : null, n[1] ? g.mul(a!) : null],
     jvp: ({ inputs: [a, b] }, [ta, tb]) => sumTangents(ta?.mul(b!), tb?.mul(a!)),
   }, '`a · b` elementwise, broadcasting.', 'mul(x, 2)'),
-  div: binaryOp('div', (n) => [n[1]!, n[0]! || n[1]!], {
+  div: binaryOp('div', (na, nb) => (nb ? 1 : 0) | (na || nb ? 2 : 0), {
     backward: ({ saved: [a, b], needsInputGrad: n }, g) => [
       n[0] ? g.div(b!) : null,
       // PyTorch's -g · ((a / b) / b): unlike g·a / b², it stays finite (0) at b = ±inf, and so do its derivatives.

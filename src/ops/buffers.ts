@@ -30,18 +30,34 @@ export function backendOf(t: Tensor): Backend {
  * const device = deviceOf('add', a, b);
  * ```
  */
-export function deviceOf(op: string, ...tensors: readonly Tensor[]): Device {
-  const d = tensors[0]!.storage.device;
-  for (let i = 1; i < tensors.length; i++) {
-    const e = tensors[i]!.storage.device;
-    if (e !== d) {
-      throw new Error(
-        `${op}: expected all tensors to be on the same device, but found at least two devices, ${d.name} and ${e.name}. ` +
-          `Move them to one device first, e.g. x.to('${d.name}').`,
-      );
-    }
+export function deviceOf(op: string, a: Tensor, ...rest: readonly Tensor[]): Device {
+  const d = a.storage.device;
+  for (let i = 0; i < rest.length; i++) {
+    const e = rest[i]!.storage.device;
+    if (e !== d) throw deviceError(op, d, e);
   }
   return d;
+}
+
+/**
+ * The device of two tensors (the elementwise ops' case, with no list to allocate); throws as `deviceOf` does.
+ *
+ * @example
+ * ```ts
+ * const device = deviceOf2('add', a, b);
+ * ```
+ */
+export function deviceOf2(op: string, a: Tensor, b: Tensor): Device {
+  const d = a.storage.device, e = b.storage.device;
+  if (e !== d) throw deviceError(op, d, e);
+  return d;
+}
+
+function deviceError(op: string, d: Device, e: Device): Error {
+  return new Error(
+    `${op}: expected all tensors to be on the same device, but found at least two devices, ${d.name} and ${e.name}. ` +
+      `Move them to one device first, e.g. x.to('${d.name}').`,
+  );
 }
 
 /**

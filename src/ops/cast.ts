@@ -5,7 +5,7 @@ import { backendOf, describe, zerosOn } from './buffers.js';
 import { elementwiseFlops, type DifferentiableOp } from './define.js';
 
 /** The target of a cast: a dtype, a device, or both. */
-interface ToAttrs {
+export interface ToAttrs {
   readonly dtype: DType;
   readonly device: Device;
   /** The input's device, where the gradient goes back to. */

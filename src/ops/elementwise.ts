@@ -3,7 +3,7 @@ import { isFloating, resultTypeOf, type DType } from '../dtype.js';
 import { BINARY_KERNELS, UNARY_KERNELS, type BinaryKernel, type UnaryKernel } from '../kernels/catalog.js';
 import { broadcastShapes, sameShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { backendOf, broadcastView, castRaw, deviceOf, zerosOn } from './buffers.js';
+import { backendOf, broadcastView, castRaw, deviceOf2, zerosOn } from './buffers.js';
 
 /**
  * The dtype a unary kernel computes in for an input of `dtype`: floats keep theirs; integer-keeping kernels keep
@@ -63,7 +63,7 @@ export function binaryType(kernel: BinaryKernel, a: Tensor, b: Tensor): DType {
  * ```
  */
 export function binaryKernel(kernel: BinaryKernel, a: Tensor, b: Tensor, op: string, dtype: DType = binaryType(kernel, a, b)): Tensor {
-  const device = deviceOf(op, a, b);
+  const device = deviceOf2(op, a, b);
   const outType: DType = BINARY_KERNELS[kernel].compare ? 'bool' : dtype;
   const shape = a.shape === b.shape || sameShape(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape, op);
   const out = zerosOn(device, outType, shape);

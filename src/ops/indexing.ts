@@ -17,7 +17,7 @@ function intArg(v: unknown, op: string, what: string): number {
 
 // ---- narrow: a view of a slice along one dim ----
 
-interface NarrowAttrs {
+export interface NarrowAttrs {
   readonly dim: number;
   readonly start: number;
   readonly length: number;
@@ -86,7 +86,7 @@ const catOp: DifferentiableOp<{ readonly dim: number }, readonly [tensors: reado
     return run(tensors, { dim: d });
   },
   forward: (_, all, { dim }) => {
-    const device = deviceOf('cat', ...all);
+    const device = deviceOf('cat', all[0]!, ...all.slice(1));
     const dtype = all.reduce((t, x) => promoteTypes(t, x.dtype), all[0]!.dtype);
     const kept = all.filter((x) => !skipped(x.shape));
     const xs = kept.length ? kept : all;

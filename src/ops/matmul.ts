@@ -48,7 +48,7 @@ function checkMatmul(a: Tensor, b: Tensor): void {
 }
 
 /** Whether each operand is a transposed view, which decides the layout its gradient is computed in. */
-interface MatmulAttrs {
+export interface MatmulAttrs {
   readonly aColumnMajor: boolean;
   readonly bColumnMajor: boolean;
 }

@@ -6,7 +6,7 @@ import { gradEdge } from '../autograd/graph.js';
 import { fmtShape } from '../shape.js';
 import { Tensor, type TensorHook } from '../tensor.js';
 import { COMPOSITES } from './composite.js';
-import type { Caller } from './define.js';
+import type { AnyOp, Caller, Run } from './define.js';
 import { INPLACE_OPS } from './inplace.js';
 import { FUNCTION_ONLY, METHOD_ONLY, OP_TABLE } from './table.js';
 
@@ -61,12 +61,16 @@ let installed: Functions | null = null;
  * const FUNCTIONS = installOps(callOp);
  * ```
  */
-export function installOps(call: Caller): Functions {
+export function installOps(call: Caller, runOf: (op: AnyOp) => Run<unknown>): Functions {
   if (installed) return installed;
   const fns: Record<string, AnyFn> = Object.create(null) as Record<string, AnyFn>;
-  for (const [name, op] of Object.entries(OP_TABLE)) {
-    const entry = op as unknown as Parameters<Caller>[0];
-    fns[name] = (...args: never[]) => call(entry, ...(args as never[]));
+  const methods: Record<string, (this: Tensor, ...args: never[]) => unknown> = Object.create(null) as Record<string, (this: Tensor, ...args: never[]) => unknown>;
+  for (const [name, op] of Object.entries(OP_TABLE) as [string, AnyOp][]) {
+    // The hottest path of the library: each op's run function is made once, and a call passes its arguments
+    // straight through (one rest array, one spread), with no lookup.
+    const run = runOf(op);
+    fns[name] = (...args: never[]) => op.call(run, ...args);
+    methods[name] = function (this: Tensor, ...args: never[]) { return op.call(run, this, ...args); };
   }
   for (const [name, c] of Object.entries(COMPOSITES)) {
     const f = c.fn as (call: Caller, ...args: never[]) => unknown;
@@ -80,7 +84,7 @@ export function installOps(call: Caller): Functions {
   for (const [name, f] of Object.entries(fns)) {
     if (functionOnly.includes(name)) continue;
     const g = f as (self: Tensor, ...args: never[]) => unknown;
-    define(name, function (this: Tensor, ...args: never[]) { return g(this, ...args); });
+    define(name, methods[name] ?? function (this: Tensor, ...args: never[]) { return g(this, ...args); });
   }
   const where = fns.where as (cond: Tensor, a: Tensor | number, b: Tensor | number) => Tensor;
   define('where', function (this: Tensor, condition: Tensor, other: Tensor | number) { return where(condition, this, other); });

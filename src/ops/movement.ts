@@ -110,7 +110,7 @@ export function inferShape(shape: readonly number[], size: number, from: Shape, 
   return out;
 }
 
-interface ShapeAttrs {
+export interface ShapeAttrs {
   readonly shape: Shape;
 }
 
@@ -132,7 +132,7 @@ const reshapeOp: DifferentiableOp<ShapeAttrs, readonly [x: Tensor, ...shape: Siz
   flops: noFlops,
 };
 
-interface DimsAttrs {
+export interface DimsAttrs {
   readonly dims: readonly number[];
 }
 

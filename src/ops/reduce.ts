@@ -128,7 +128,7 @@ const meanOp: DifferentiableOp<ReduceAttrs, ReduceArgs> = {
 };
 
 /** Attributes of max/min: `all` marks a reduction over every element with no dim given (torch.max(x)). */
-interface ExtremumAttrs extends ReduceAttrs {
+export interface ExtremumAttrs extends ReduceAttrs {
   readonly all: boolean;
 }
 

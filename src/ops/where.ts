@@ -10,7 +10,7 @@ export interface ClampBounds {
   readonly max?: number;
 }
 
-interface ClampAttrs {
+export interface ClampAttrs {
   readonly min: number;
   readonly max: number;
 }

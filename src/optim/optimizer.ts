@@ -2,6 +2,8 @@ import { enableGrad, noGrad } from '../autograd/grad-mode.js';
 import { fmtShape } from '../shape.js';
 import type { BufferHandle } from '../kernels/backend.js';
 import { Tensor } from '../tensor.js';
+// Tensor methods are installed with the op table: loading it here lets this module work when imported alone.
+import '../autograd/record.js';
 
 /**
  * A parameter group as given to an optimizer: its tensors plus options that override the defaults.

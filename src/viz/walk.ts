@@ -3,6 +3,8 @@ import type { Node } from '../autograd/node.js';
 import type { DType } from '../dtype.js';
 import type { Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+// Tensor methods are installed with the op table: loading it here lets this module work when imported alone.
+import '../autograd/record.js';
 
 /** The backward graph reachable from a root, in a deterministic order. @example `walkGraph(loss.gradFn!).order.length` */
 export interface Walk {

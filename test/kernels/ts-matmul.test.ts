@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import type { MatrixOperand } from '../../src/kernels/backend.js';
-import { matmul } from '../../src/kernels/ts/matmul.js';
+import { handleOf } from '../../src/kernels/cpu/memory.js';
+import { tsBackend } from '../../src/kernels/ts/index.js';
+import { matmulArrays, type ArrayOperand } from '../../src/kernels/ts/matmul.js';
 
 type FloatArray = Float32Array | Float64Array;
 type FloatCtor = Float32ArrayConstructor | Float64ArrayConstructor;
@@ -27,7 +28,7 @@ function rng(seed: number): () => number {
  * `batch` rows×cols matrices stored row-major ('row') or column-major ('col', i.e. a transposed view), starting
  * `pad` elements into the array and `gap` elements apart, so offsets are neither 0 nor contiguous.
  */
-function operand(T: FloatCtor, batch: number, rows: number, cols: number, layout: Layout, seed: number, pad = 0, gap = 0): MatrixOperand {
+function operand(T: FloatCtor, batch: number, rows: number, cols: number, layout: Layout, seed: number, pad = 0, gap = 0): ArrayOperand {
   const size = rows * cols;
   const data = new T(pad + batch * (size + gap));
   const r = rng(seed);
@@ -39,7 +40,7 @@ function operand(T: FloatCtor, batch: number, rows: number, cols: number, layout
 }
 
 /** The float64 triple loop straight from the contract, plus Σ|a·b| per element for the tolerance. */
-function reference(a: MatrixOperand, b: MatrixOperand, batch: number, m: number, n: number, k: number) {
+function reference(a: ArrayOperand, b: ArrayOperand, batch: number, m: number, n: number, k: number) {
   const value = new Float64Array(batch * m * n);
   const scale = new Float64Array(batch * m * n);
   for (let bi = 0; bi < batch; bi++) {
@@ -62,11 +63,11 @@ function reference(a: MatrixOperand, b: MatrixOperand, batch: number, m: number,
 }
 
 /** Runs the kernel into a NaN-filled output with a sentinel tail and checks every element against the oracle. */
-function check(T: FloatCtor, a: MatrixOperand, b: MatrixOperand, batch: number, m: number, n: number, k: number): FloatArray {
+function check(T: FloatCtor, a: ArrayOperand, b: ArrayOperand, batch: number, m: number, n: number, k: number): FloatArray {
   const len = batch * m * n;
   const out = new T(len + 3).fill(Number.NaN);
   out.fill(7, len);
-  matmul(a, b, out, batch, m, n, k);
+  matmulArrays(a, b, out, batch, m, n, k);
   const { value, scale } = reference(a, b, batch, m, n, k);
   const rtol = T === Float32Array ? RTOL.float32 : RTOL.float64;
   let worst = 0;
@@ -183,18 +184,35 @@ describe('ts matmul', () => {
       // direct: the same sums through the unblocked path (n = 1)
       const nn = direct ? 1 : n;
       const out = new Float32Array(m * nn);
-      matmul({ data: a, offsets: [0], rowStride: k, colStride: 1 }, { data: b, offsets: [0], rowStride: n, colStride: 1 }, out, 1, m, nn, k);
+      matmulArrays({ data: a, offsets: [0], rowStride: k, colStride: 1 }, { data: b, offsets: [0], rowStride: n, colStride: 1 }, out, 1, m, nn, k);
       expect(Array.from(out)).toEqual(new Array<number>(m * nn).fill(k - 2));
     }
   });
 
   it('matches the documented example', () => {
     const out = new Float32Array(4);
-    matmul(
+    matmulArrays(
       { data: new Float32Array([1, 2, 3, 4, 5, 6]), offsets: [0], rowStride: 3, colStride: 1 },
       { data: new Float32Array([1, 0, 0, 1, 1, 1]), offsets: [0], rowStride: 2, colStride: 1 },
       out, 1, 2, 2, 3,
     );
     expect(Array.from(out)).toEqual([4, 5, 10, 11]);
+  });
+
+  it('the backend entry reads buffer handles as matmulArrays reads arrays', () => {
+    for (const [name, T] of DTYPES) {
+      const a = operand(T, 2, 9, 13, 'col', 21, 4, 3), b = operand(T, 2, 13, 6, 'row', 22, 1, 5);
+      const want = check(T, a, b, 2, 9, 6, 13).subarray(0, 2 * 9 * 6);
+      const out = new T(2 * 9 * 6);
+      const handle = (x: ArrayOperand) => ({ buffer: handleOf(x.data), offsets: x.offsets, rowStride: x.rowStride, colStride: x.colStride });
+      tsBackend.matmul(name === 'float32' ? 'float32' : 'float64', handle(a), handle(b), handleOf(out), 2, 9, 6, 13);
+      expect(Array.from(out), name).toEqual(Array.from(want));
+    }
+    const out = tsBackend.alloc('float32', 4);
+    tsBackend.matmul('float32',
+      { buffer: tsBackend.fromHost(new Float32Array([1, 2, 3, 4, 5, 6])), offsets: [0], rowStride: 3, colStride: 1 },
+      { buffer: tsBackend.fromHost(new Float32Array([1, 0, 0, 1, 1, 1])), offsets: [0], rowStride: 2, colStride: 1 },
+      out, 1, 2, 2, 3);
+    expect(Array.from(tsBackend.read(out, 'float32', 0, 4))).toEqual([4, 5, 10, 11]);
   });
 });

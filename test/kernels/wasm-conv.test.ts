@@ -1,6 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { ConvGeometry } from '../../src/kernels/backend.js';
+import { handleOf as h } from '../../src/kernels/cpu/memory.js';
 import { tsBackend } from '../../src/kernels/ts/index.js';
+import { windowIndex } from '../../src/kernels/ts/window.js';
 import { wasmBackend, wasmSupported } from '../../src/kernels/wasm/index.js';
 import { rng, runWasmKernelsAtEverySize } from '../support/wasm.js';
 
@@ -9,8 +11,8 @@ import { rng, runWasmKernelsAtEverySize } from '../support/wasm.js';
 
 runWasmKernelsAtEverySize();
 
-/** unfold's window map for a geometry (as src/ops/conv.ts builds it). */
-function windowIndex(g: ConvGeometry): Int32Array {
+/** unfold's window map for a geometry, straight from its definition (what `windowIndex` must give). */
+function referenceWindowIndex(g: ConvGeometry): Int32Array {
   const index = new Int32Array(g.kh * g.kw * g.oh * g.ow);
   for (let ki = 0; ki < g.kh; ki++) {
     for (let kj = 0; kj < g.kw; kj++) {
@@ -36,21 +38,34 @@ describe.runIf(wasmSupported())('wasm conv2d', () => {
     [2, 3, 11, 10, 4, 3, 2, [2, 1], [1, 0], [1, 1]], // stride 2: im2col + matmul
     [1, 2, 9, 9, 3, 2, 2, [1, 1], [0, 0], [2, 2]], // dilation 2: im2col + matmul
   ];
-  it.each(CASES)('n %i, c %i, %i×%i, o %i, kernel %i×%i matches the TS backend', (n, c, h, w, o, kh, kw, [sh, sw], [ph, pw], [dh, dw]) => {
-    const oh = Math.floor((h + 2 * ph - dh * (kh - 1) - 1) / sh) + 1, ow = Math.floor((w + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
-    const g: ConvGeometry = { h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow };
-    const r = rng(n * 1000 + c * 100 + h);
-    const x = Float32Array.from({ length: n * c * h * w }, () => r() * 2 - 1);
+  it.each(CASES)('n %i, c %i, %i×%i, o %i, kernel %i×%i matches the TS backend', (n, c, h0, w, o, kh, kw, [sh, sw], [ph, pw], [dh, dw]) => {
+    const oh = Math.floor((h0 + 2 * ph - dh * (kh - 1) - 1) / sh) + 1, ow = Math.floor((w + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
+    const g: ConvGeometry = { h: h0, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow };
+    // The kernels derive the window map from the geometry (the TS backend's, shared with the wasm glue).
+    expect([...windowIndex(g)]).toEqual([...referenceWindowIndex(g)]);
+    const r = rng(n * 1000 + c * 100 + h0);
+    const x = Float32Array.from({ length: n * c * h0 * w }, () => r() * 2 - 1);
     const weight = Float32Array.from({ length: o * c * kh * kw }, () => r() * 2 - 1);
-    const index = windowIndex(g);
-    const got = new Float32Array(n * o * oh * ow).fill(NaN), want = new Float32Array(n * o * oh * ow);
-    const spy = vi.spyOn(tsBackend, 'conv2d');
-    wasmBackend.conv2d(x, weight, index, got, n, c, o, g);
-    expect(spy).not.toHaveBeenCalled();
-    tsBackend.conv2d(x, weight, index, want, n, c, o, g);
     const scale = Math.sqrt(c * kh * kw);
-    for (let i = 0; i < want.length; i++) {
-      expect(Math.abs(got[i]! - want[i]!), `output ${i}: ${got[i]} vs ${want[i]}`).toBeLessThanOrEqual(1e-6 * scale + 1e-6 * Math.abs(want[i]!));
+    const want = new Float32Array(n * o * oh * ow);
+    tsBackend.conv2d('float32', h(x), h(weight), h(want), n, c, o, g, null);
+    // Without the columns (the direct kernel where it applies), and keeping them (always im2col + matmul).
+    for (const keep of [false, true]) {
+      const got = new Float32Array(n * o * oh * ow).fill(NaN);
+      const cols = keep ? new Float32Array(n * c * kh * kw * oh * ow).fill(NaN) : null;
+      const spy = vi.spyOn(tsBackend, 'conv2d');
+      wasmBackend.conv2d('float32', h(x), h(weight), h(got), n, c, o, g, cols && h(cols));
+      expect(spy).not.toHaveBeenCalled();
+      spy.mockRestore();
+      const i = want.findIndex((v, j) => !(Math.abs(got[j]! - v) <= 1e-6 * scale + 1e-6 * Math.abs(v)));
+      expect(i, `output ${i}${keep ? ', keeping the columns' : ''}: ${got[i]} vs ${want[i]}`).toBe(-1);
+      if (cols) {
+        // The columns are a copy, so they match the TS backend's bit for bit.
+        const ref = new Float32Array(cols.length).fill(NaN);
+        tsBackend.conv2d('float32', h(x), h(weight), h(new Float32Array(want.length)), n, c, o, g, h(ref));
+        const bad = cols.findIndex((v, i) => !Object.is(v, ref[i]));
+        expect(bad, `columns at ${bad}: ${cols[bad]} vs ${ref[bad]}`).toBe(-1);
+      }
     }
   });
 });

@@ -1,9 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { BinaryKernel, UnaryKernel, View } from '../../src/kernels/backend.js';
+import type { DType, TypedArray } from '../../src/dtype.js';
+import type { ConvGeometry, View } from '../../src/kernels/backend.js';
+import type { BinaryKernel, UnaryKernel } from '../../src/kernels/catalog.js';
+import { handleOf as h } from '../../src/kernels/cpu/memory.js';
 import { tsBackend } from '../../src/kernels/ts/index.js';
+import { windowIndex } from '../../src/kernels/ts/window.js';
 import { wasmBackend, wasmSupported, wasmTuning } from '../../src/kernels/wasm/index.js';
 import { contiguousStrides, sizeOf, type Shape } from '../../src/shape.js';
-import { rng, runWasmKernelsAtEverySize } from '../support/wasm.js';
+import { dtypeOf, EVERY_SIZE, rng, runWasmKernelsAtEverySize } from '../support/wasm.js';
 
 // Elementwise kernels of the wasm backend against the TS backend. Arithmetic, comparisons and the exact unary
 // ops must match bit for bit (a float32 op rounded once equals the float64 op rounded to float32); the
@@ -57,8 +61,8 @@ describe.runIf(wasmSupported())('wasm unary kernels', () => {
       for (const n of LENGTHS) {
         const x = values(n, n + 1, op === 'exp' ? 30 : 10);
         const got = new Float32Array(n), want = new Float32Array(n);
-        wasmBackend.unary(op, x, got, n);
-        tsBackend.unary(op, x, want, n);
+        wasmBackend.unary(op, 'float32', h(x), 0, h(got), n);
+        tsBackend.unary(op, 'float32', h(x), 0, h(want), n);
         const i = firstMismatch(got, want, UNARY_ULPS[op]);
         expect(i, `${op}(${x[i]}) = ${got[i]}, TS gives ${want[i]} (n=${n})`).toBe(-1);
       }
@@ -68,30 +72,41 @@ describe.runIf(wasmSupported())('wasm unary kernels', () => {
   it('reads only the first n elements of a longer input and leaves the rest of out alone', () => {
     const x = new Float32Array([1, 2, 3, 4, 5, 6, 7, 8]);
     const out = new Float32Array(8).fill(-1);
-    wasmBackend.unary('neg', x, out, 5);
+    wasmBackend.unary('neg', 'float32', h(x), 0, h(out), 5);
     expect([...out]).toEqual([-1, -2, -3, -4, -5, -1, -1, -1]);
+  });
+
+  it('reads from the offset, in wasm', () => {
+    const spy = vi.spyOn(tsBackend, 'unary');
+    const x = values(300, 5), got = new Float32Array(200).fill(7), want = new Float32Array(200).fill(7);
+    for (const op of ['neg', 'exp'] as const) {
+      wasmBackend.unary(op, 'float32', h(x), 83, h(got), 150);
+      for (let i = 0; i < 150; i++) want[i] = Math.fround(op === 'neg' ? -x[83 + i]! : Math.exp(x[83 + i]!));
+      expect(firstMismatch(got, want, op === 'neg' ? 0 : UNARY_ULPS.exp), op).toBe(-1);
+    }
+    expect(spy).not.toHaveBeenCalled();
   });
 
   it('grows its memory for large operands and keeps working with the new buffer', () => {
     const small = new Float32Array([1, -2, 3]), o = new Float32Array(3);
-    wasmBackend.unary('abs', small, o, 3);
+    wasmBackend.unary('abs', 'float32', h(small), 0, h(o), 3);
     const n = 6_000_000; // 24 MB per buffer, beyond any earlier call in this file
     const x = new Float32Array(n);
     for (let i = 0; i < n; i += 997) x[i] = i;
     const out = new Float32Array(n);
-    wasmBackend.binary('mul', contiguous(x, [n]), { data: new Float32Array([-0.5]), offset: 0, strides: [0] }, out, [n]);
+    wasmBackend.binary('mul', 'float32', contiguous(x, [n]), { buffer: h(new Float32Array([-0.5])), offset: 0, strides: [0] }, h(out), [n]);
     for (let i = 0; i < n; i += 997 * 1001) expect(out[i]).toBe(-0.5 * i);
     expect(out[n - 1]).toBe(-0);
-    wasmBackend.unary('neg', small, o, 3);
+    wasmBackend.unary('neg', 'float32', h(small), 0, h(o), 3);
     expect([...o]).toEqual([-1, 2, -3]);
   });
 
   it('delegates float64 and int32 arrays to the TS backend', () => {
     const x64 = new Float64Array([0.5, -2, 3]), o64 = new Float64Array(3);
-    wasmBackend.unary('exp', x64, o64, 3);
+    wasmBackend.unary('exp', 'float64', h(x64), 0, h(o64), 3);
     expect([...o64]).toEqual([Math.exp(0.5), Math.exp(-2), Math.exp(3)]);
     const xi = new Int32Array([-3, 0, 7]), oi = new Int32Array(3);
-    wasmBackend.unary('abs', xi, oi, 3);
+    wasmBackend.unary('abs', 'int32', h(xi), 0, h(oi), 3);
     expect([...oi]).toEqual([3, 0, 7]);
   });
 
@@ -100,8 +115,8 @@ describe.runIf(wasmSupported())('wasm unary kernels', () => {
       for (const n of LENGTHS) {
         const x = values(n, 100 + n);
         const got = new Float32Array(n), want = new Float32Array(n);
-        wasmBackend.clamp(x, got, n, lo, hi);
-        tsBackend.clamp(x, want, n, lo, hi);
+        wasmBackend.clamp('float32', h(x), 0, h(got), n, lo, hi);
+        tsBackend.clamp('float32', h(x), 0, h(want), n, lo, hi);
         expect(firstMismatch(got, want, 0), `clamp to [${lo}, ${hi}], n=${n}`).toBe(-1);
       }
     }
@@ -112,18 +127,18 @@ const ARITH: BinaryKernel[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum']
 const COMPARE: BinaryKernel[] = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'];
 
 
-function contiguous(data: Float32Array, shape: Shape, offset = 0): View {
-  return { data, offset, strides: contiguousStrides(shape) };
+function contiguous(data: TypedArray, shape: Shape, offset = 0): View {
+  return { buffer: h(data), offset, strides: contiguousStrides(shape) };
 }
 
 /** A view of `shape` broadcast to `to` (stride 0 on new and size-1 dims). */
-function broadcastView(data: Float32Array, shape: Shape, to: Shape, offset = 0): View {
+function broadcastView(data: TypedArray, shape: Shape, to: Shape, offset = 0): View {
   const s = contiguousStrides(shape);
   const strides = to.map((d, i) => {
     const j = i - (to.length - shape.length);
     return j < 0 || shape[j] === 1 ? 0 : s[j]!;
   });
-  return { data, offset, strides };
+  return { buffer: h(data), offset, strides };
 }
 
 function runBoth(op: BinaryKernel, a: View, b: View, shape: Shape): [ArrayLike<number>, ArrayLike<number>] {
@@ -131,14 +146,14 @@ function runBoth(op: BinaryKernel, a: View, b: View, shape: Shape): [ArrayLike<n
   const cmp = COMPARE.includes(op);
   const got = cmp ? new Uint8Array(n) : new Float32Array(n);
   const want = cmp ? new Uint8Array(n) : new Float32Array(n);
-  wasmBackend.binary(op, a, b, got, shape);
-  tsBackend.binary(op, a, b, want, shape);
+  wasmBackend.binary(op, 'float32', a, b, h(got), shape);
+  tsBackend.binary(op, 'float32', a, b, h(want), shape);
   return [got, want];
 }
 
 function runWasmOnly(op: BinaryKernel, a: View, b: View, shape: Shape): void {
   const n = sizeOf(shape);
-  wasmBackend.binary(op, a, b, COMPARE.includes(op) ? new Uint8Array(n) : new Float32Array(n), shape);
+  wasmBackend.binary(op, 'float32', a, b, h(COMPARE.includes(op) ? new Uint8Array(n) : new Float32Array(n)), shape);
 }
 
 describe.runIf(wasmSupported())('wasm binary kernels', () => {
@@ -184,10 +199,10 @@ describe.runIf(wasmSupported())('wasm binary kernels', () => {
     for (const [op, lo] of [['tanhBackward', -1], ['sigmoidBackward', 0]] as const) {
       const r = rng(op.length);
       const n = 4099, g = values(n, 80), y = Float32Array.from({ length: n }, () => lo + (1 - lo) * r());
-      const view = (d: Float32Array): View => ({ data: d, offset: 0, strides: [1] });
+      const view = (d: Float32Array): View => ({ buffer: h(d), offset: 0, strides: [1] });
       const got = new Float32Array(n), want = new Float32Array(n);
-      wasmBackend.binary(op, view(g), view(y), got, [n]);
-      tsBackend.binary(op, view(g), view(y), want, [n]);
+      wasmBackend.binary(op, 'float32', view(g), view(y), h(got), [n]);
+      tsBackend.binary(op, 'float32', view(g), view(y), h(want), [n]);
       for (let i = 0; i < n; i++) {
         if (Number.isNaN(want[i]!) || !Number.isFinite(g[i]!)) continue;
         const err = Math.abs(got[i]! - want[i]!);
@@ -199,9 +214,9 @@ describe.runIf(wasmSupported())('wasm binary kernels', () => {
   it('pow with the exponents it shortcuts (2, 1, 0, -1) and scalar bases', () => {
     const x = values(300, 40, 5);
     for (const e of [2, 1, 0, -1, 0.5, 3, -2]) {
-      const [got, want] = runBoth('pow', contiguous(x, [300]), { data: new Float32Array([e]), offset: 0, strides: [0] }, [300]);
+      const [got, want] = runBoth('pow', contiguous(x, [300]), { buffer: h(new Float32Array([e])), offset: 0, strides: [0] }, [300]);
       expect(firstMismatch(got, want, 1), `x ** ${e}`).toBe(-1);
-      const [g2, w2] = runBoth('pow', { data: new Float32Array([e]), offset: 0, strides: [0] }, contiguous(x, [300]), [300]);
+      const [g2, w2] = runBoth('pow', { buffer: h(new Float32Array([e])), offset: 0, strides: [0] }, contiguous(x, [300]), [300]);
       expect(firstMismatch(g2, w2, 1), `${e} ** x`).toBe(-1);
     }
   });
@@ -225,7 +240,7 @@ describe.runIf(wasmSupported())('wasm binary kernels', () => {
     const so: Shape = [3, 4, 5, 6];
     runWasmOnly('mul', broadcastView(values(360, 4), so, so), broadcastView(values(4, 5), [4, 1, 1], so), so);
     runWasmOnly('le', broadcastView(values(360, 4), so, so), broadcastView(values(4, 5), [4, 1, 1], so), so);
-    wasmBackend.unary('tanh', values(10, 3), new Float32Array(10), 10);
+    wasmBackend.unary('tanh', 'float32', h(values(10, 3)), 0, h(new Float32Array(10)), 10);
     expect(spyB).not.toHaveBeenCalled();
     expect(spyU).not.toHaveBeenCalled();
   });
@@ -237,18 +252,18 @@ describe.runIf(wasmSupported())('wasm binary kernels', () => {
       const x = values(10, 70), y = values(10, 71);
       const [got, want] = runBoth('add', contiguous(x, [10]), contiguous(y, [10]), [10]);
       expect(firstMismatch(got, want, 0)).toBe(-1);
-      wasmBackend.unary('neg', x, new Float32Array(10), 10);
+      wasmBackend.unary('neg', 'float32', h(x), 0, h(new Float32Array(10)), 10);
       expect(spyB).toHaveBeenCalledTimes(2); // runBoth's own TS call, and the wasm backend's delegation
       expect(spyU).toHaveBeenCalledTimes(1);
     } finally {
-      Object.assign(wasmTuning, { minArith: 0, minSimple: 0, minCostly: 0, minReduce: 0, minMatmul: 0 });
+      Object.assign(wasmTuning, EVERY_SIZE);
     }
   });
 
   it('falls back to the TS backend for layouts it does not vectorise', () => {
     const data = values(60, 50);
     // A transposed operand: inner stride 5, not 0 or 1.
-    const t: View = { data, offset: 0, strides: [1, 5] };
+    const t: View = { buffer: h(data), offset: 0, strides: [1, 5] };
     const c = contiguous(values(60, 51), [5, 12]);
     for (const op of ['add', 'lt'] as const) {
       const [got, want] = runBoth(op, t, c, [5, 12]);
@@ -263,10 +278,10 @@ describe.runIf(wasmSupported())('wasm binary kernels', () => {
 
   it('handles views with an offset and negative strides', () => {
     const data = values(100, 60);
-    const rev: View = { data, offset: 99, strides: [-1] };
+    const rev: View = { buffer: h(data), offset: 99, strides: [-1] };
     const [got, want] = runBoth('sub', rev, contiguous(data, [50], 10), [50]);
     expect(firstMismatch(got, want, 0)).toBe(-1);
-    const rows: View = { data, offset: 90, strides: [-10, 1] };
+    const rows: View = { buffer: h(data), offset: 90, strides: [-10, 1] };
     const [g2, w2] = runBoth('div', rows, contiguous(values(60, 61), [6, 10]), [6, 10]);
     expect(firstMismatch(g2, w2, 0)).toBe(-1);
   });
@@ -274,7 +289,7 @@ describe.runIf(wasmSupported())('wasm binary kernels', () => {
   it('delegates float64 and int32 operands to the TS backend', () => {
     const a = new Float64Array([1, 2, 3]), b = new Float64Array([0.5, 0.25, 4]);
     const out = new Float64Array(3);
-    wasmBackend.binary('div', contiguous(a as unknown as Float32Array, [3]), contiguous(b as unknown as Float32Array, [3]), out, [3]);
+    wasmBackend.binary('div', 'float64', contiguous(a, [3]), contiguous(b, [3]), h(out), [3]);
     expect([...out]).toEqual([2, 8, 0.75]);
   });
 
@@ -300,12 +315,12 @@ describe.runIf(wasmSupported())('wasm binary kernels', () => {
     for (const [sc, sa, sb, so] of CASES) {
       const r = rng(seed++);
       const bits = Uint8Array.from({ length: sizeOf(sc) + 3 }, () => (r() < 0.5 ? 0 : r() < 0.5 ? 1 : 7));
-      const cond = broadcastView(bits as unknown as Float32Array, sc, so, 3);
+      const cond = broadcastView(bits, sc, so, 3);
       const a = broadcastView(values(sizeOf(sa) + 2, seed++, 4), sa, so, 2);
       const b = broadcastView(values(sizeOf(sb) + 1, seed++, 4), sb, so, 1);
       const n = sizeOf(so), got = new Float32Array(n), want = new Float32Array(n);
-      wasmBackend.where(cond, a, b, got, so);
-      tsBackend.where(cond, a, b, want, so);
+      wasmBackend.where('float32', cond, a, b, h(got), so);
+      tsBackend.where('float32', cond, a, b, h(want), so);
       const i = firstMismatch(got, want, 0);
       expect(i, `where [${sc}] [${sa}] [${sb}] at ${i}: got ${got[i]}, TS gives ${want[i]}`).toBe(-1);
     }
@@ -316,7 +331,7 @@ describe.runIf(wasmSupported())('wasm binary kernels', () => {
 
   it('copy gathers transposed, permuted, reversed and offset views exactly, float32 and int32, in wasm', () => {
     const tr = new Float32Array(6);
-    wasmBackend.copy({ data: new Float32Array([1, 2, 3, 4, 5, 6]), offset: 0, strides: [1, 3] }, tr, [3, 2]);
+    wasmBackend.copy({ buffer: h(new Float32Array([1, 2, 3, 4, 5, 6])), offset: 0, strides: [1, 3] }, 'float32', contiguous(tr, [3, 2]), 'float32', [3, 2]);
     expect([...tr]).toEqual([1, 4, 2, 5, 3, 6]);
     const spy = vi.spyOn(tsBackend, 'copy');
     // Each case: a view of a larger array [shape, strides, offset].
@@ -333,10 +348,10 @@ describe.runIf(wasmSupported())('wasm binary kernels', () => {
     for (const [shape, strides, offset] of CASES) {
       const n = sizeOf(shape), len = offset + strides.reduce((m, s, i) => m + Math.abs(s) * (shape[i]! - 1), 0) + 1;
       for (const data of [values(len, seed++), Int32Array.from(values(len, seed++), (v) => Math.trunc(v * 1000) | 0)]) {
-        const view: View = { data, offset, strides };
+        const view: View = { buffer: h(data), offset, strides }, dtype = dtypeOf(data);
         const got = new (data.constructor as Float32ArrayConstructor)(n), want = new (data.constructor as Float32ArrayConstructor)(n);
-        wasmBackend.copy(view, got, shape);
-        tsBackend.copy(view, want, shape);
+        wasmBackend.copy(view, dtype, contiguous(got, shape), dtype, shape);
+        tsBackend.copy(view, dtype, contiguous(want, shape), dtype, shape);
         expect(firstMismatch(got, want, 0), `copy [${shape}] strides [${strides}]`).toBe(-1);
       }
     }
@@ -344,21 +359,90 @@ describe.runIf(wasmSupported())('wasm binary kernels', () => {
     expect(spy).toHaveBeenCalledTimes(2 * CASES.length + 2);
   });
 
+  it('copy writes into a strided destination view, leaving the rest of its buffer alone', () => {
+    for (const backend of [tsBackend, wasmBackend]) {
+      // [2, 3] contiguous into a transposed view of a 3×2 block that starts at element 1 of a 9-element buffer.
+      const src = new Float32Array([1, 2, 3, 4, 5, 6]);
+      const out = new Float32Array(9).fill(-1);
+      backend.copy(contiguous(src, [2, 3]), 'float32', { buffer: h(out), offset: 1, strides: [1, 2] }, 'float32', [2, 3]);
+      expect([...out], backend.name).toEqual([-1, 1, 4, 2, 5, 3, 6, -1, -1]);
+      // 6, 5, 4, 3 (a reversed source from offset 5) into every other element, backwards from offset 8.
+      const rev = new Float32Array(9).fill(-1);
+      backend.copy({ buffer: h(src), offset: 5, strides: [-1] }, 'float32', { buffer: h(rev), offset: 8, strides: [-2] }, 'float32', [4]);
+      expect([...rev], backend.name).toEqual([-1, -1, 3, -1, 4, -1, 5, -1, 6]);
+      // Rows of a [3, 4] int32 source into the columns of a padded [4, 5] destination (row stride 5, offset 6).
+      const si = Int32Array.from({ length: 12 }, (_, i) => i * 10);
+      const di = new Int32Array(20).fill(-1);
+      backend.copy(contiguous(si, [3, 4]), 'int32', { buffer: h(di), offset: 6, strides: [1, 5] }, 'int32', [3, 4]);
+      const want = new Int32Array(20).fill(-1);
+      for (let i = 0; i < 3; i++) for (let j = 0; j < 4; j++) want[6 + i + 5 * j] = si[i * 4 + j]!;
+      expect([...di], backend.name).toEqual([...want]);
+    }
+  });
+
+  it('copy converts dtypes: truncating and clamping to int32, x ≠ 0 to bool, exact widening', () => {
+    const f = new Float32Array([1.75, -1.75, NaN, 3e9, -3e9, -0.5, 2.5, Infinity, -Infinity, 0]);
+    const cases: [TypedArray, DType, DType, number[]][] = [
+      [f, 'float32', 'int32', [1, -1, 0, 2147483647, -2147483648, 0, 2, 2147483647, -2147483648, 0]],
+      [f, 'float32', 'bool', [1, 1, 1, 1, 1, 1, 1, 1, 1, 0]],
+      [new Float32Array([0, -0, 1e-45, -2]), 'float32', 'bool', [0, 0, 1, 1]],
+      [new Float64Array([0.1, 1e300, -1e-300, 2 ** 31 - 0.5]), 'float64', 'float32', [Math.fround(0.1), Infinity, -0, 2 ** 31]],
+      [new Float64Array([2 ** 31 - 0.5, -(2 ** 31) - 0.5, -7.9]), 'float64', 'int32', [2147483647, -2147483648, -7]],
+      [new Float32Array([0.1, -3e38]), 'float32', 'float64', [Math.fround(0.1), Math.fround(-3e38)]],
+      [new Int32Array([-5, 0, 16777217, 2147483647]), 'int32', 'float32', [-5, 0, 16777216, 2147483648]],
+      [new Int32Array([-5, 0, 7]), 'int32', 'bool', [1, 0, 1]],
+      [new Uint8Array([1, 0, 1]), 'bool', 'float32', [1, 0, 1]],
+      [new Uint8Array([1, 0, 1]), 'bool', 'int32', [1, 0, 1]],
+    ];
+    for (const backend of [tsBackend, wasmBackend]) {
+      for (const [src, from, to, want] of cases) {
+        const n = src.length, out = tsBackend.alloc(to, n);
+        backend.copy(contiguous(src, [n]), from, { buffer: out, offset: 0, strides: [1] }, to, [n]);
+        const got = [...tsBackend.read(out, to, 0, n)];
+        expect(got.map((v, i) => Object.is(v, want[i]) || v === want[i]), `${backend.name}: ${from} [${[...src]}] to ${to} gives [${got}]`)
+          .toEqual(want.map(() => true));
+      }
+      // Converting into a strided destination: float32 [2, 3] into the transposed int32 view at offset 2.
+      const out = new Int32Array(8).fill(-9);
+      backend.copy(contiguous(new Float32Array([0.5, 1.5, -2.5, 3.9, NaN, -0.9]), [2, 3]), 'float32',
+        { buffer: h(out), offset: 2, strides: [1, 2] }, 'int32', [2, 3]);
+      expect([...out], backend.name).toEqual([-9, -9, 0, 3, 1, 0, -2, 0]);
+    }
+  });
+
   it('unfold and fold (im2col, col2im) match the TS backend bit for bit, padding included', () => {
-    const r = rng(90);
-    for (const [blocks, plane, len] of [[1, 9, 4], [6, 49, 75], [5, 784, 25 * 576]] as const) {
-      const index = Int32Array.from({ length: len }, () => (r() < 0.2 ? -1 : Math.floor(r() * plane)));
-      const x = values(blocks * plane, blocks);
+    // The window map comes from the geometry: padding gives the -1 entries that read as 0, stride and dilation
+    // break the runs of consecutive indices (the element-by-element kernel), unit stride keeps them (the runs kernel).
+    const geometry = (h: number, w: number, k: number, s: number, p: number, d: number): ConvGeometry => {
+      const oh = Math.floor((h + 2 * p - d * (k - 1) - 1) / s) + 1, ow = Math.floor((w + 2 * p - d * (k - 1) - 1) / s) + 1;
+      return { h, w, kh: k, kw: k, sh: s, sw: s, ph: p, pw: p, dh: d, dw: d, oh, ow };
+    };
+    const CASES: [number, ConvGeometry, number][] = [
+      [1, geometry(3, 3, 2, 1, 0, 1), 0],
+      [1, geometry(3, 3, 2, 2, 1, 1), 3],
+      [6, geometry(7, 7, 5, 1, 2, 1), 0],
+      [4, geometry(9, 8, 3, 2, 1, 2), 5],
+      [5, geometry(28, 28, 5, 1, 0, 1), 0],
+      [3, geometry(12, 10, 3, 3, 4, 1), 1], // padding wider than a stride: whole windows of padding
+    ];
+    const spyU = vi.spyOn(tsBackend, 'unfold'), spyF = vi.spyOn(tsBackend, 'fold');
+    for (const [blocks, g, offset] of CASES) {
+      const plane = g.h * g.w, len = g.kh * g.kw * g.oh * g.ow;
+      expect(windowIndex(g).some((i) => i < 0), `${g.h}×${g.w} padding`).toBe(g.ph > 0);
+      const x = values(offset + blocks * plane, blocks + len);
       const got = new Float32Array(blocks * len), want = new Float32Array(blocks * len);
-      wasmBackend.unfold(x, index, got, blocks, plane, len);
-      tsBackend.unfold(x, index, want, blocks, plane, len);
+      wasmBackend.unfold('float32', h(x), offset, h(got), blocks, g);
+      tsBackend.unfold('float32', h(x), offset, h(want), blocks, g);
       expect(firstMismatch(got, want, 0), `unfold ${blocks}×${plane} → ${len}`).toBe(-1);
       // fold sums every column entry that maps to one input element, in order, as the TS loop does.
-      const cols = values(blocks * len, len);
+      const cols = values(offset + blocks * len, len);
       const back = new Float32Array(blocks * plane).fill(9), ref = new Float32Array(blocks * plane);
-      wasmBackend.fold(cols, index, back, blocks, plane, len);
-      tsBackend.fold(cols, index, ref, blocks, plane, len);
+      wasmBackend.fold('float32', h(cols), offset, h(back), blocks, g);
+      tsBackend.fold('float32', h(cols), offset, h(ref), blocks, g);
       expect(firstMismatch(back, ref, 0), `fold ${blocks}×${len} → ${plane}`).toBe(-1);
     }
+    // Only the reference calls: every wasm call ran in wasm.
+    expect(spyU).toHaveBeenCalledTimes(CASES.length);
+    expect(spyF).toHaveBeenCalledTimes(CASES.length);
   });
 });

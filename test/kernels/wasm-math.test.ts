@@ -1,13 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { UnaryKernel } from '../../src/kernels/backend.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { UnaryKernel } from '../../src/kernels/catalog.js';
+import { handleOf as h } from '../../src/kernels/cpu/memory.js';
+import { tsBackend } from '../../src/kernels/ts/index.js';
 import { wasmBackend, wasmSupported, wasmTuning } from '../../src/kernels/wasm/index.js';
+import { EVERY_SIZE } from '../support/wasm.js';
 
 // Accuracy of the wasm backend's own vectorised transcendentals against float64 Math, measured in float32
 // ulps of the correctly rounded result, over wide ranges including subnormal results and special values.
 
 const saved = { ...wasmTuning };
 beforeAll(() => {
-  Object.assign(wasmTuning, { minArith: 0, minSimple: 0, minCostly: 0, minReduce: 0, minMatmul: 0 });
+  Object.assign(wasmTuning, EVERY_SIZE);
 });
 afterAll(() => {
   Object.assign(wasmTuning, saved);
@@ -45,7 +48,11 @@ function concat(...parts: Float32Array[]): Float32Array {
 
 function maxUlp(op: UnaryKernel, x: Float32Array, ref: (v: number) => number): { ulp: number; at: number } {
   const out = new Float32Array(x.length);
-  wasmBackend.unary(op, x, out, x.length);
+  // The wasm kernel itself, not the TS fallback (which would measure Math).
+  const spy = vi.spyOn(tsBackend, 'unary');
+  wasmBackend.unary(op, 'float32', h(x), 0, h(out), x.length);
+  expect(spy).not.toHaveBeenCalled();
+  spy.mockRestore();
   let worst = 0, at = NaN;
   for (let i = 0; i < x.length; i++) {
     const e = ulpError(out[i]!, ref(x[i]!));
@@ -101,7 +108,7 @@ describe.runIf(wasmSupported())('wasm transcendentals: accuracy in float32 ulps'
     ];
     for (const [op, f] of cases) {
       const out = new Float32Array(x.length);
-      wasmBackend.unary(op, x, out, x.length);
+      wasmBackend.unary(op, 'float32', h(x), 0, h(out), x.length);
       for (let i = 0; i < x.length; i++) {
         const want = Math.fround(f(x[i]!));
         const got = out[i]!;
@@ -115,7 +122,7 @@ describe.runIf(wasmSupported())('wasm transcendentals: accuracy in float32 ulps'
   it('named edge cases', () => {
     const run = (op: UnaryKernel, v: number): number => {
       const out = new Float32Array(1);
-      wasmBackend.unary(op, new Float32Array([v]), out, 1);
+      wasmBackend.unary(op, 'float32', h(new Float32Array([v])), 0, h(out), 1);
       return out[0]!;
     };
     expect(run('exp', -Infinity)).toBe(0);

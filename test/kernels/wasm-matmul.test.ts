@@ -1,7 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { MatrixOperand } from '../../src/kernels/backend.js';
+import { handleOf } from '../../src/kernels/cpu/memory.js';
 import { tsBackend } from '../../src/kernels/ts/index.js';
-import { wasmBackend, wasmSupported, wasmTuning } from '../../src/kernels/wasm/index.js';
+import type { ArrayOperand } from '../../src/kernels/ts/matmul.js';
+import { wasmBackend, wasmSupported } from '../../src/kernels/wasm/index.js';
 import { rng, runWasmKernelsAtEverySize } from '../support/wasm.js';
 
 // The wasm matmul against a float64 triple loop that reads operands exactly as MatrixOperand defines them.
@@ -9,6 +11,14 @@ import { rng, runWasmKernelsAtEverySize } from '../support/wasm.js';
 
 runWasmKernelsAtEverySize();
 
+/** An operand as the backend takes it: its typed array as a buffer handle. */
+const operandOf = (x: ArrayOperand): MatrixOperand =>
+  ({ buffer: handleOf(x.data), offsets: x.offsets, rowStride: x.rowStride, colStride: x.colStride });
+
+/** `wasmBackend.matmul` over typed arrays. */
+function wasmMatmul(a: ArrayOperand, b: ArrayOperand, out: Float32Array, batch: number, m: number, n: number, k: number): void {
+  wasmBackend.matmul('float32', operandOf(a), operandOf(b), handleOf(out), batch, m, n, k);
+}
 
 function randomArray(n: number, seed: number): Float32Array {
   const r = rng(seed);
@@ -18,7 +28,7 @@ function randomArray(n: number, seed: number): Float32Array {
 }
 
 /** Float64 reference and the sum of |a|·|b| per output, which bounds the float32 rounding error. */
-function reference(a: MatrixOperand, b: MatrixOperand, batch: number, m: number, n: number, k: number): [Float64Array, Float64Array] {
+function reference(a: ArrayOperand, b: ArrayOperand, batch: number, m: number, n: number, k: number): [Float64Array, Float64Array] {
   const ref = new Float64Array(batch * m * n), mag = new Float64Array(batch * m * n);
   for (let t = 0; t < batch; t++) {
     const ao = a.offsets[t]!, bo = b.offsets[t]!;
@@ -38,9 +48,9 @@ function reference(a: MatrixOperand, b: MatrixOperand, batch: number, m: number,
   return [ref, mag];
 }
 
-function check(a: MatrixOperand, b: MatrixOperand, batch: number, m: number, n: number, k: number, label: string): void {
+function check(a: ArrayOperand, b: ArrayOperand, batch: number, m: number, n: number, k: number, label: string): void {
   const out = new Float32Array(batch * m * n).fill(NaN);
-  wasmBackend.matmul(a, b, out, batch, m, n, k);
+  wasmMatmul(a, b, out, batch, m, n, k);
   const [ref, mag] = reference(a, b, batch, m, n, k);
   let bad = -1;
   for (let i = 0; i < out.length; i++) {
@@ -56,7 +66,7 @@ function check(a: MatrixOperand, b: MatrixOperand, batch: number, m: number, n: 
 type Layout = 'n' | 't';
 
 /** An r×c operand stored row-major ('n') or as the row-major transpose of a c×r array ('t'). */
-function operand(rows: number, cols: number, layout: Layout, seed: number, batch = 1): MatrixOperand {
+function operand(rows: number, cols: number, layout: Layout, seed: number, batch = 1): ArrayOperand {
   const size = rows * cols;
   const data = randomArray(size * batch + 3, seed);
   // A small leading offset keeps the operand from starting on an aligned boundary.
@@ -93,9 +103,9 @@ describe.runIf(wasmSupported())('wasm matmul', () => {
     const [m, n, k, batch] = [9, 12, 20, 4];
     const a = operand(m, k, 'n', 13, batch);
     const w = operand(k, n, 'n', 14);
-    const b: MatrixOperand = { ...w, offsets: [3, 3, 3, 3] };
+    const b: ArrayOperand = { ...w, offsets: [3, 3, 3, 3] };
     check(a, b, batch, m, n, k, 'broadcast B');
-    const a1: MatrixOperand = { ...operand(m, k, 't', 15), offsets: [3, 3, 3, 3] };
+    const a1: ArrayOperand = { ...operand(m, k, 't', 15), offsets: [3, 3, 3, 3] };
     check(a1, operand(k, n, 'n', 16, batch), batch, m, n, k, 'broadcast Aᵀ');
   });
 
@@ -112,19 +122,19 @@ describe.runIf(wasmSupported())('wasm matmul', () => {
   it('copies scattered batch offsets one matrix at a time', () => {
     const [m, n, k] = [5, 6, 7];
     const data = randomArray(100_000, 19);
-    const a: MatrixOperand = { data, offsets: [10, 90_000, 40_000], rowStride: k, colStride: 1 };
-    const b: MatrixOperand = { data, offsets: [99_000, 20, 60_000], rowStride: 1, colStride: k };
+    const a: ArrayOperand = { data, offsets: [10, 90_000, 40_000], rowStride: k, colStride: 1 };
+    const b: ArrayOperand = { data, offsets: [99_000, 20, 60_000], rowStride: 1, colStride: k };
     check(a, b, 3, m, n, k, 'scattered');
   });
 
   it('k = 0 gives zeros; empty products write nothing', () => {
     const a = operand(3, 0, 'n', 20), b = operand(0, 4, 'n', 21);
     const out = new Float32Array(12).fill(7);
-    wasmBackend.matmul(a, b, out, 1, 3, 4, 0);
+    wasmMatmul(a, b, out, 1, 3, 4, 0);
     expect([...out]).toEqual(new Array(12).fill(0));
     const untouched = new Float32Array(4).fill(7);
-    wasmBackend.matmul(operand(0, 5, 'n', 22), operand(5, 4, 'n', 23), untouched, 1, 0, 4, 5);
-    wasmBackend.matmul(operand(2, 5, 'n', 22), operand(5, 2, 'n', 23), untouched, 0, 2, 2, 5);
+    wasmMatmul(operand(0, 5, 'n', 22), operand(5, 4, 'n', 23), untouched, 1, 0, 4, 5);
+    wasmMatmul(operand(2, 5, 'n', 22), operand(5, 2, 'n', 23), untouched, 0, 2, 2, 5);
     expect([...untouched]).toEqual([7, 7, 7, 7]);
   });
 
@@ -133,7 +143,7 @@ describe.runIf(wasmSupported())('wasm matmul', () => {
     a.data[3 + 1 * 3 + 2] = NaN; // row 1 of A
     b.data[3 + 0 * 8 + 5] = Infinity; // column 5 of B
     const out = new Float32Array(32);
-    wasmBackend.matmul(a, b, out, 1, 4, 8, 3);
+    wasmMatmul(a, b, out, 1, 4, 8, 3);
     for (let j = 0; j < 8; j++) expect(out[1 * 8 + j]).toBeNaN();
     for (const i of [0, 2, 3]) expect(Math.abs(out[i * 8 + 5]!)).toBe(Infinity);
   });
@@ -144,8 +154,8 @@ describe.runIf(wasmSupported())('wasm matmul', () => {
       for (const lb of ['n', 't'] as const) {
         const a = operand(m, k, la, 30), b = operand(k, n, lb, 31);
         const w = new Float32Array(m * n), t = new Float32Array(m * n);
-        wasmBackend.matmul(a, b, w, 1, m, n, k);
-        tsBackend.matmul(a, b, t, 1, m, n, k);
+        wasmMatmul(a, b, w, 1, m, n, k);
+        tsBackend.matmul('float32', operandOf(a), operandOf(b), handleOf(t), 1, m, n, k);
         let worst = 0;
         for (let i = 0; i < w.length; i++) worst = Math.max(worst, Math.abs(w[i]! - t[i]!));
         expect(worst, `${la}${lb}`).toBeLessThan(2e-5);
@@ -160,9 +170,9 @@ describe.runIf(wasmSupported())('wasm matmul', () => {
   });
 
   it('delegates float64 operands to the TS backend', () => {
-    const a: MatrixOperand = { data: new Float64Array([1, 2, 3, 4]), offsets: [0], rowStride: 2, colStride: 1 };
+    const a: MatrixOperand = { buffer: handleOf(new Float64Array([1, 2, 3, 4])), offsets: [0], rowStride: 2, colStride: 1 };
     const out = new Float64Array(4);
-    wasmBackend.matmul(a, a, out, 1, 2, 2, 2);
+    wasmBackend.matmul('float64', a, a, handleOf(out), 1, 2, 2, 2);
     expect([...out]).toEqual([7, 10, 15, 22]);
   });
 });

@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { AdamStep, SgdStep } from '../../src/kernels/backend.js';
+import { handleOf as h } from '../../src/kernels/cpu/memory.js';
 import { tsBackend } from '../../src/kernels/ts/index.js';
-import { wasmBackend } from '../../src/kernels/wasm/index.js';
+import { wasmBackend, wasmSupported } from '../../src/kernels/wasm/index.js';
 import { rng, runWasmKernelsAtEverySize } from '../support/wasm.js';
 
 // The optimizer kernels of the wasm backend against the TS loops. The wasm kernels round every operation
@@ -47,8 +48,8 @@ describe.each(adamConfigs)('wasm adam: %s', (_name, config, amsgrad) => {
       // A fresh gradient per step, some of it large, so the AMSGrad maximum changes hands.
       const [g] = arrays(n, 100 * n + t, 1, t === 2 ? 5 : 0.5);
       const step = { ...config, stepSize: 1e-2 / (1 - config.beta1 ** t), biasCorrection2Sqrt: Math.sqrt(1 - config.beta2 ** t) };
-      tsBackend.adam(ts[0]!, g!, ts[1]!, ts[2]!, amsgrad ? ts[3]! : null, step);
-      wasmBackend.adam(wa[0]!, g!, wa[1]!, wa[2]!, amsgrad ? wa[3]! : null, step);
+      tsBackend.adam('float32', h(ts[0]!), h(g!), h(ts[1]!), h(ts[2]!), amsgrad ? h(ts[3]!) : null, n, step);
+      wasmBackend.adam('float32', h(wa[0]!), h(g!), h(wa[1]!), h(wa[2]!), amsgrad ? h(wa[3]!) : null, n, step);
       ['p', 'm', 'v', 'vmax'].forEach((what, i) => expectClose(wa[i]!, ts[i]!, `step ${t}, ${what}`));
     }
     expect(wa[0]).not.toEqual(p);
@@ -69,11 +70,30 @@ describe.each(sgdConfigs)('wasm sgd: %s', (_name, config) => {
     for (let t = 1; t <= 3; t++) {
       const [g] = arrays(n, 300 * n + t, 1, 1);
       const step = { ...config, first: t === 1 };
-      tsBackend.sgd(ts[0]!, g!, withBuffer ? ts[1]! : null, step);
-      wasmBackend.sgd(wa[0]!, g!, withBuffer ? wa[1]! : null, step);
+      tsBackend.sgd('float32', h(ts[0]!), h(g!), withBuffer ? h(ts[1]!) : null, n, step);
+      wasmBackend.sgd('float32', h(wa[0]!), h(g!), withBuffer ? h(wa[1]!) : null, n, step);
       expectClose(wa[0]!, ts[0]!, `step ${t}, p`);
       expectClose(wa[1]!, ts[1]!, `step ${t}, buf`);
     }
     expect(wa[0]).not.toEqual(p);
+  });
+});
+
+describe.runIf(wasmSupported())('wasm optimizer kernels', () => {
+  it('run in wasm, not through the TS fallback, and update only the first n elements', () => {
+    const spyA = vi.spyOn(tsBackend, 'adam'), spyS = vi.spyOn(tsBackend, 'sgd');
+    const n = 37, [p, g, m, signed] = arrays(n + 5, 9, 4, 1);
+    const v = signed!.map(Math.abs);
+    const [p0, m0, v0] = [p!.slice(), m!.slice(), v.slice()];
+    wasmBackend.adam('float32', h(p!), h(g!), h(m!), h(v), null, n,
+      { beta1: 0.9, beta2: 0.999, stepSize: 0.1, biasCorrection2Sqrt: 0.0447, eps: 1e-8, decay: 1, l2: 0, sign: 1 });
+    const q = p0.slice();
+    wasmBackend.sgd('float32', h(q), h(g!), null, n, { lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, sign: 1, first: false });
+    expect(spyA).not.toHaveBeenCalled();
+    expect(spyS).not.toHaveBeenCalled();
+    for (const [what, got, before] of [['p', p!, p0], ['m', m!, m0], ['v', v, v0], ['sgd p', q, p0]] as const) {
+      expect(got.subarray(0, n).every((x, i) => Number.isFinite(x) && x !== before[i]), what).toBe(true);
+      expect([...got.subarray(n)], what).toEqual([...before.subarray(n)]);
+    }
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { ReduceKernel } from '../../src/kernels/backend.js';
+import type { ReduceKernel } from '../../src/kernels/catalog.js';
+import { handleOf as h } from '../../src/kernels/cpu/memory.js';
 import { tsBackend } from '../../src/kernels/ts/index.js';
-import { wasmBackend, wasmSupported, wasmTuning } from '../../src/kernels/wasm/index.js';
+import { wasmBackend, wasmSupported } from '../../src/kernels/wasm/index.js';
 import { rng, runWasmKernelsAtEverySize } from '../support/wasm.js';
 
 // Reductions and softmax of the wasm backend against the TS backend over [outer, r, inner] layouts, both the
@@ -58,8 +59,8 @@ describe.runIf(wasmSupported())('wasm reduce', () => {
           const arg = op === 'argmax' || op === 'argmin';
           const got = arg ? new Int32Array(outer * inner) : new Float32Array(outer * inner);
           const want = arg ? new Int32Array(outer * inner) : new Float32Array(outer * inner);
-          wasmBackend.reduce(op, x, got, outer, r, inner);
-          tsBackend.reduce(op, x, want, outer, r, inner);
+          wasmBackend.reduce(op, 'float32', h(x), 0, h(got), outer, r, inner);
+          tsBackend.reduce(op, 'float32', h(x), 0, h(want), outer, r, inner);
           const [rel, abs] = TOL[op];
           const i = compare(got, want, rel, abs);
           expect(i, `${op} [${outer}, ${r}, ${inner}]${specials ? ' with NaN/Inf' : ''} at ${i}: got ${got[i]}, TS gives ${want[i]}`).toBe(-1);
@@ -71,52 +72,76 @@ describe.runIf(wasmSupported())('wasm reduce', () => {
   it('runs the covered layouts in wasm, not through the TS fallback', () => {
     const spy = vi.spyOn(tsBackend, 'reduce');
     const x = data(3, 40, 5, 99, true);
-    wasmBackend.reduce('sum', x, new Float32Array(15), 3, 40, 5);
-    wasmBackend.reduce('argmax', x, new Int32Array(200), 200, 3, 1);
+    wasmBackend.reduce('sum', 'float32', h(x), 0, h(new Float32Array(15)), 3, 40, 5);
+    wasmBackend.reduce('argmax', 'float32', h(x), 0, h(new Int32Array(200)), 200, 3, 1);
     expect(spy).not.toHaveBeenCalled();
+  });
+
+  it('reads from the offset, in wasm', () => {
+    const x = data(4, 30, 3, 97, true);
+    for (const op of ['sum', 'max', 'argmin', 'logsumexp'] as const) {
+      for (const [offset, outer, r, inner] of [[3, 2, 30, 3], [7, 3, 31, 1], [90, 1, 10, 2]] as const) {
+        const arg = op === 'argmin';
+        const got = arg ? new Int32Array(outer * inner) : new Float32Array(outer * inner);
+        const want = arg ? new Int32Array(outer * inner) : new Float32Array(outer * inner);
+        const spy = vi.spyOn(tsBackend, 'reduce');
+        wasmBackend.reduce(op, 'float32', h(x), offset, h(got), outer, r, inner);
+        expect(spy).not.toHaveBeenCalled();
+        spy.mockRestore();
+        // The reference: the same slice copied to the start of its own array.
+        const slice = x.slice(offset, offset + outer * r * inner);
+        tsBackend.reduce(op, 'float32', h(slice), 0, h(want), outer, r, inner);
+        const [rel, abs] = TOL[op];
+        const i = compare(got, want, rel, abs);
+        expect(i, `${op} from ${offset} [${outer}, ${r}, ${inner}] at ${i}: got ${got[i]}, TS gives ${want[i]}`).toBe(-1);
+      }
+    }
   });
 
   it('argmax/argmin return the first NaN, and the first of tied extremes', () => {
     const x = new Float32Array(40).fill(1);
     x[13] = 9; x[29] = 9; x[7] = -9; x[33] = -9;
     const out = new Int32Array(1);
-    wasmBackend.reduce('argmax', x, out, 1, 40, 1);
+    wasmBackend.reduce('argmax', 'float32', h(x), 0, h(out), 1, 40, 1);
     expect(out[0]).toBe(13);
-    wasmBackend.reduce('argmin', x, out, 1, 40, 1);
+    wasmBackend.reduce('argmin', 'float32', h(x), 0, h(out), 1, 40, 1);
     expect(out[0]).toBe(7);
     x[21] = NaN; x[25] = NaN;
-    wasmBackend.reduce('argmax', x, out, 1, 40, 1);
+    wasmBackend.reduce('argmax', 'float32', h(x), 0, h(out), 1, 40, 1);
     expect(out[0]).toBe(21);
-    wasmBackend.reduce('argmin', x, out, 1, 40, 1);
+    wasmBackend.reduce('argmin', 'float32', h(x), 0, h(out), 1, 40, 1);
     expect(out[0]).toBe(21);
     const m = new Float32Array(1);
-    wasmBackend.reduce('max', x, m, 1, 40, 1);
+    wasmBackend.reduce('max', 'float32', h(x), 0, h(m), 1, 40, 1);
     expect(m[0]).toBeNaN();
   });
 
-  it('writes argmax indices into float outputs too', () => {
+  it('writes argmax indices as int32, in wasm', () => {
+    // The output of argmax/argmin is int32 by the backend contract (it was any dtype before).
+    const spy = vi.spyOn(tsBackend, 'reduce');
     const x = new Float32Array([0, 5, 1, 2, 9, 3, 4, 1, 0, 0]);
-    const out = new Float32Array(1);
-    wasmBackend.reduce('argmax', x, out, 1, 10, 1);
+    const out = new Int32Array(1);
+    wasmBackend.reduce('argmax', 'float32', h(x), 0, h(out), 1, 10, 1);
     expect(out[0]).toBe(4);
+    expect(spy).not.toHaveBeenCalled();
   });
 
   it('sums a long row without float32 drift', () => {
     const n = 1 << 20;
     const x = new Float32Array(n).fill(0.1);
     const out = new Float32Array(1);
-    wasmBackend.reduce('sum', x, out, 1, n, 1);
+    wasmBackend.reduce('sum', 'float32', h(x), 0, h(out), 1, n, 1);
     expect(out[0]).toBe(Math.fround(n * Math.fround(0.1)));
   });
 
   it('delegates r = 0 and float64 input to the TS backend', () => {
     const out = new Float32Array(2);
-    wasmBackend.reduce('max', new Float32Array(0), out, 2, 0, 1);
+    wasmBackend.reduce('max', 'float32', h(new Float32Array(0)), 0, h(out), 2, 0, 1);
     const want = new Float32Array(2);
-    tsBackend.reduce('max', new Float32Array(0), want, 2, 0, 1);
+    tsBackend.reduce('max', 'float32', h(new Float32Array(0)), 0, h(want), 2, 0, 1);
     expect([...out]).toEqual([...want]);
     const o64 = new Float64Array(1);
-    wasmBackend.reduce('sum', new Float64Array([0.1, 0.2]), o64, 1, 2, 1);
+    wasmBackend.reduce('sum', 'float64', h(new Float64Array([0.1, 0.2])), 0, h(o64), 1, 2, 1);
     expect(o64[0]).toBe(0.1 + 0.2);
   });
 });
@@ -129,8 +154,8 @@ describe.runIf(wasmSupported())('wasm softmax', () => {
         for (const [outer, r, inner] of LAYOUTS) {
           const x = data(outer, r, inner, seed++, specials, 30);
           const got = new Float32Array(x.length), want = new Float32Array(x.length);
-          wasmBackend.softmax(x, got, outer, r, inner, log);
-          tsBackend.softmax(x, want, outer, r, inner, log);
+          wasmBackend.softmax('float32', h(x), 0, h(got), outer, r, inner, log);
+          tsBackend.softmax('float32', h(x), 0, h(want), outer, r, inner, log);
           const i = compare(got, want, 1e-6, log ? 4e-6 : 1e-7);
           expect(i, `[${outer}, ${r}, ${inner}]${specials ? ' with NaN/Inf' : ''} at ${i}: got ${got[i]}, TS gives ${want[i]}`).toBe(-1);
         }
@@ -141,7 +166,7 @@ describe.runIf(wasmSupported())('wasm softmax', () => {
   it('is stable for large logits and sums to 1', () => {
     const x = new Float32Array([1000, 1000, 999, -1000, 80, 90, 100, 110]);
     const out = new Float32Array(8);
-    wasmBackend.softmax(x, out, 2, 4, 1, false);
+    wasmBackend.softmax('float32', h(x), 0, h(out), 2, 4, 1, false);
     expect(out[0]).toBeCloseTo(0.4223188, 6);
     expect(out[3]).toBe(0);
     expect(out[4]! + out[5]! + out[6]! + out[7]!).toBeCloseTo(1, 6);
@@ -150,8 +175,24 @@ describe.runIf(wasmSupported())('wasm softmax', () => {
   it('runs the covered layouts in wasm, not through the TS fallback', () => {
     const spy = vi.spyOn(tsBackend, 'softmax');
     const x = data(3, 40, 5, 98, false);
-    wasmBackend.softmax(x, new Float32Array(600), 3, 40, 5, true);
-    wasmBackend.softmax(x, new Float32Array(600), 15, 40, 1, false);
+    wasmBackend.softmax('float32', h(x), 0, h(new Float32Array(600)), 3, 40, 5, true);
+    wasmBackend.softmax('float32', h(x), 0, h(new Float32Array(600)), 15, 40, 1, false);
     expect(spy).not.toHaveBeenCalled();
+  });
+
+  it('reads from the offset, in wasm', () => {
+    const x = data(3, 40, 5, 96, true, 30);
+    for (const log of [false, true]) {
+      for (const [offset, outer, r, inner] of [[1, 2, 40, 5], [33, 5, 19, 1], [100, 1, 7, 3]] as const) {
+        const n = outer * r * inner, got = new Float32Array(n), want = new Float32Array(n);
+        const spy = vi.spyOn(tsBackend, 'softmax');
+        wasmBackend.softmax('float32', h(x), offset, h(got), outer, r, inner, log);
+        expect(spy).not.toHaveBeenCalled();
+        spy.mockRestore();
+        tsBackend.softmax('float32', h(x.slice(offset, offset + n)), 0, h(want), outer, r, inner, log);
+        const i = compare(got, want, 1e-6, log ? 4e-6 : 1e-7);
+        expect(i, `from ${offset} [${outer}, ${r}, ${inner}] at ${i}: got ${got[i]}, TS gives ${want[i]}`).toBe(-1);
+      }
+    }
   });
 });

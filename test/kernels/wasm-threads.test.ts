@@ -3,7 +3,9 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { conv2d, getNumThreads, matmul, setNumThreads, tanh, tensor } from '../../src/index.js';
-import type { BinaryKernel, MatrixOperand, UnaryKernel, View } from '../../src/kernels/backend.js';
+import type { MatrixOperand, View } from '../../src/kernels/backend.js';
+import type { BinaryKernel, UnaryKernel } from '../../src/kernels/catalog.js';
+import { handleOf as h } from '../../src/kernels/cpu/memory.js';
 import { poolTuning, wasmBackend, wasmSupported, wasmTuning } from '../../src/kernels/wasm/index.js';
 import { threadPool } from '../../src/kernels/wasm/threads.js';
 import { rng } from '../support/wasm.js';
@@ -48,17 +50,17 @@ function sameBits<T extends Float32Array | Uint8Array>(label: string, fn: () => 
 }
 
 const dense = (data: Float32Array, rows: number, cols: number, offsets: number[] = [0]): MatrixOperand =>
-  ({ data, offsets, rowStride: cols, colStride: 1 });
+  ({ buffer: h(data), offsets, rowStride: cols, colStride: 1 });
 const transposed = (data: Float32Array, rows: number, cols: number, offsets: number[] = [0]): MatrixOperand =>
-  ({ data, offsets, rowStride: 1, colStride: rows });
+  ({ buffer: h(data), offsets, rowStride: 1, colStride: rows });
 
 function mm(a: MatrixOperand, b: MatrixOperand, batch: number, m: number, n: number, k: number): Float32Array {
   const out = new Float32Array(batch * m * n).fill(NaN);
-  wasmBackend.matmul(a, b, out, batch, m, n, k);
+  wasmBackend.matmul('float32', a, b, h(out), batch, m, n, k);
   return out;
 }
 
-const view = (data: Float32Array, strides: number[], offset = 0): View => ({ data, offset, strides });
+const view = (data: Float32Array, strides: number[], offset = 0): View => ({ buffer: h(data), offset, strides });
 
 describe('setNumThreads / getNumThreads', () => {
   it('defaults to min(2, available cores) in Node', () => {
@@ -170,14 +172,14 @@ describe.runIf(wasmSupported())('the worker pool gives the same bits as one thre
       for (const op of ops) {
         sameBits(`${op}, n=${n}`, () => {
           const out = new Float32Array(n);
-          wasmBackend.unary(op, x, out, n);
+          wasmBackend.unary(op, 'float32', h(x), 0, h(out), n);
           return out;
         });
       }
       for (const [lo, hi] of [[-1, 1], [NaN, 0.5], [2, -2]] as const) {
         sameBits(`clamp [${lo}, ${hi}], n=${n}`, () => {
           const out = new Float32Array(n);
-          wasmBackend.clamp(x, out, n, lo, hi);
+          wasmBackend.clamp('float32', h(x), 0, h(out), n, lo, hi);
           return out;
         });
       }
@@ -203,7 +205,7 @@ describe.runIf(wasmSupported())('the worker pool gives the same bits as one thre
         const cmp = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'].includes(op);
         sameBits(`${op} ${label}`, () => {
           const out = cmp ? new Uint8Array(n) : new Float32Array(n);
-          wasmBackend.binary(op, a(x), b(y), out, shape);
+          wasmBackend.binary(op, 'float32', a(x), b(y), h(out), shape);
           return out;
         });
       }
