@@ -456,19 +456,21 @@ function clamp(x: TypedArray, out: TypedArray, n: number, lo: number, hi: number
   out.set(ar.f32.subarray(p >>> 2, (p >>> 2) + n));
 }
 
-// Column-wise reductions keep three running rows of 8-byte slots (see assembly/reduce.ts).
-const reduceScratch = (inner: number): number => (inner === 1 ? 0 : 24 * (inner + 16));
+// Column-wise reductions keep running rows of inner + 16 8-byte slots (see assembly/reduce.ts): two, plus one per
+// level of the pairwise cascade over blocks of 16 rows (COL_BLOCK there): the bit length of ⌈r / 16⌉, at least 1.
+const reduceScratch = (inner: number, r: number): number =>
+  (inner === 1 ? 0 : 8 * (inner + 16) * (2 + Math.max(1, 32 - Math.clz32(Math.ceil(r / 16)))));
 
 function reduce(op: ReduceKernel, x: TypedArray, out: TypedArray, outer: number, r: number, inner: number): void {
   const n = outer * r * inner, m = outer * inner;
   const arg = op === 'argmax' || op === 'argmin';
   const ar = getArena();
   if (!ar || n < (op === 'logsumexp' ? wasmTuning.minCostly : wasmTuning.minReduce) || r === 0 || !(x instanceof Float32Array) || (!arg && !(out instanceof Float32Array)) ||
-    !ar.begin(padded(n * 4) + padded(m * 4) + padded(reduceScratch(inner)))) {
+    !ar.begin(padded(n * 4) + padded(m * 4) + padded(reduceScratch(inner, r)))) {
     tsBackend.reduce(op, x, out, outer, r, inner);
     return;
   }
-  const px = ar.alloc(n * 4), po = ar.alloc(m * 4), ps = ar.alloc(reduceScratch(inner));
+  const px = ar.alloc(n * 4), po = ar.alloc(m * 4), ps = ar.alloc(reduceScratch(inner, r));
   ar.f32.set(x.length === n ? x : x.subarray(0, n), px >>> 2);
   ar.ex.reduce(REDUCE_CODES[op], px, po, outer, r, inner, ps);
   // Indices come back as int32; TypedArray.set converts them to whatever dtype `out` has.
@@ -479,11 +481,11 @@ function softmax(x: TypedArray, out: TypedArray, outer: number, r: number, inner
   const n = outer * r * inner;
   const ar = getArena();
   if (!ar || n < wasmTuning.minCostly || !(x instanceof Float32Array) || !(out instanceof Float32Array) ||
-    !ar.begin(2 * padded(n * 4) + padded(reduceScratch(inner)))) {
+    !ar.begin(2 * padded(n * 4) + padded(reduceScratch(inner, r)))) {
     tsBackend.softmax(x, out, outer, r, inner, log);
     return;
   }
-  const px = ar.alloc(n * 4), po = ar.alloc(n * 4), ps = ar.alloc(reduceScratch(inner));
+  const px = ar.alloc(n * 4), po = ar.alloc(n * 4), ps = ar.alloc(reduceScratch(inner, r));
   ar.f32.set(x.length === n ? x : x.subarray(0, n), px >>> 2);
   ar.ex.softmax(px, po, outer, r, inner, log ? 1 : 0, ps);
   out.set(ar.f32.subarray(po >>> 2, (po >>> 2) + n));
