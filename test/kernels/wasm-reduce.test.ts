@@ -28,6 +28,9 @@ function data(outer: number, r: number, inner: number, seed: number, specials: b
 const LAYOUTS: [number, number, number][] = [
   [1, 1, 1], [3, 1, 1], [1, 5, 1], [2, 7, 1], [3, 8, 1], [2, 9, 1], [4, 31, 1], [2, 100, 1], [1, 1000, 1], [5, 33, 1],
   [1, 3, 2], [2, 5, 3], [3, 4, 4], [2, 9, 5], [2, 6, 8], [3, 17, 13], [1, 100, 33], [2, 1, 7], [1, 64, 257],
+  // Rows past the pairwise block (128) at odd splits, and columns over many blocks of 16 rows, so that the
+  // cascade's carries reach several levels with a partial last block.
+  [2, 129, 1], [1, 1023, 1], [1, 4097, 1], [2, 16, 3], [2, 17, 3], [2, 33, 2], [1, 255, 5], [2, 1000, 3], [1, 2049, 6],
 ];
 
 const sameNumber = (g: number, w: number): boolean => (Number.isNaN(w) ? Number.isNaN(g) : g === w);

@@ -7,8 +7,10 @@ import { padded } from './arena.js';
 import { stage } from './stage.js';
 import { wasmTuning } from './tuning.js';
 
-// Column-wise reductions keep three running rows of 8-byte slots (see assembly/reduce.ts).
-const reduceScratch = (inner: number): number => (inner === 1 ? 0 : 24 * (inner + 16));
+// Column-wise reductions keep running rows of inner + 16 8-byte slots (see assembly/reduce.ts): two, plus one per
+// level of the pairwise cascade over blocks of 16 rows (COL_BLOCK there): the bit length of ⌈r / 16⌉, at least 1.
+const reduceScratch = (inner: number, r: number): number =>
+  (inner === 1 ? 0 : 8 * (inner + 16) * (2 + Math.max(1, 32 - Math.clz32(Math.ceil(r / 16)))));
 
 /**
  * Reduce the middle axis of float32 `[outer, r, inner]` in wasm (indices come back as int32).
@@ -22,13 +24,13 @@ export function reduce(op: ReduceKernel, dtype: DType, x: BufferHandle, offset: 
   inner: number): void {
   const n = outer * r * inner, m = outer * inner;
   const got = dtype !== 'float32' || r === 0 || n < (op === 'logsumexp' ? wasmTuning.minCostly : wasmTuning.minReduce)
-    ? null : stage(false, () => padded(n * 4) + padded(m * 4) + padded(reduceScratch(inner)));
+    ? null : stage(false, () => padded(n * 4) + padded(m * 4) + padded(reduceScratch(inner, r)));
   if (!got) {
     tsBackend.reduce(op, dtype, x, offset, out, outer, r, inner);
     return;
   }
   const { ar } = got;
-  const px = ar.put((arrayOf(x) as Float32Array).subarray(offset, offset + n)), po = ar.alloc(m * 4), ps = ar.alloc(reduceScratch(inner));
+  const px = ar.put((arrayOf(x) as Float32Array).subarray(offset, offset + n)), po = ar.alloc(m * 4), ps = ar.alloc(reduceScratch(inner, r));
   ar.ex.reduce(kernelCode('reduce', op), px, po, outer, r, inner, ps);
   ar.get(po, arrayOf(out) as Float32Array | Int32Array, m);
 }
@@ -44,13 +46,13 @@ export function reduce(op: ReduceKernel, dtype: DType, x: BufferHandle, offset: 
 export function softmax(dtype: DType, x: BufferHandle, offset: number, out: BufferHandle, outer: number, r: number, inner: number,
   log: boolean): void {
   const n = outer * r * inner;
-  const got = dtype !== 'float32' || n < wasmTuning.minCostly ? null : stage(false, () => 2 * padded(n * 4) + padded(reduceScratch(inner)));
+  const got = dtype !== 'float32' || n < wasmTuning.minCostly ? null : stage(false, () => 2 * padded(n * 4) + padded(reduceScratch(inner, r)));
   if (!got) {
     tsBackend.softmax(dtype, x, offset, out, outer, r, inner, log);
     return;
   }
   const { ar } = got;
-  const px = ar.put((arrayOf(x) as Float32Array).subarray(offset, offset + n)), po = ar.alloc(n * 4), ps = ar.alloc(reduceScratch(inner));
+  const px = ar.put((arrayOf(x) as Float32Array).subarray(offset, offset + n)), po = ar.alloc(n * 4), ps = ar.alloc(reduceScratch(inner, r));
   ar.ex.softmax(px, po, outer, r, inner, log ? 1 : 0, ps);
   ar.get(po, arrayOf(out) as Float32Array, n);
 }
