@@ -320,11 +320,11 @@ describe('state dicts', () => {
     expect(() => nn.deserializeStateDict(good.subarray(0, 5))).toThrow(/fewer than the 8-byte header length/);
     expect(() => nn.deserializeStateDict(good.subarray(0, good.length - 1))).toThrow(/'w' ends at byte 16 .* only 15 bytes \(truncated file\?\)/);
     expect(() => nn.deserializeStateDict(new TextEncoder().encode('PK\u0003\u0004 this is a zip file'))).toThrow(/header claims/);
-    const f16 = new TextEncoder().encode('{"h":{"dtype":"F16","shape":[1],"data_offsets":[0,2]}}');
+    const f16 = new TextEncoder().encode('{"h":{"dtype":"F8_E4M3","shape":[2],"data_offsets":[0,2]}}');
     const bytes = new Uint8Array(8 + f16.length + 2);
     new DataView(bytes.buffer).setUint32(0, f16.length, true);
     bytes.set(f16, 8);
-    expect(() => nn.deserializeStateDict(bytes)).toThrow(/'h' has dtype "F16"/);
+    expect(() => nn.deserializeStateDict(bytes)).toThrow(/'h' has dtype "F8_E4M3"/);
   });
 
   it('loading wrong names or shapes fails, names the keys and shapes, and writes nothing', () => {
