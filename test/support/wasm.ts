@@ -2,24 +2,7 @@ import { afterAll, afterEach, beforeAll, vi } from 'vitest';
 import type { DType, TypedArray } from '../../src/dtype.js';
 import { wasmTuning } from '../../src/kernels/wasm/index.js';
 
-/**
- * A small seeded generator (mulberry32) for kernel tests: uniform in [0, 1).
- *
- * @example
- * ```ts
- * const r = rng(1); r();
- * ```
- */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from './inputs.js';
 
 /**
  * Every size threshold of `wasmTuning` below which the wasm backend hands a call to the TS backend, set to 0:
