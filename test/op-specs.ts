@@ -162,6 +162,7 @@ export const SPECS: Record<Primitive, OpSpec> = {
   sigmoid: unary('sigmoid', (x) => 1 / (1 + Math.exp(-x))),
   relu: unary('relu', (x) => Math.max(x, 0)),
   sign: unary('sign', Math.sign),
+  erf: unary('erf', R.erf),
   where: {
     cases: [
       { label: 'same shape', args: [{ shape: [3, 4], dtype: 'bool' as const }, f([3, 4]), f([3, 4])] },

@@ -265,3 +265,23 @@ export function conv2d(x: Nd, wt: Nd, bias: Nd | null, win: Win): Nd {
   }
   return nd([n, o, oh, ow], out);
 }
+
+// The three-point Gauss–Legendre rule on [-1, 1]: nodes and weights.
+const GL_NODES = [-Math.sqrt(3 / 5), 0, Math.sqrt(3 / 5)];
+const GL_WEIGHTS = [5 / 9, 8 / 9, 5 / 9];
+
+/** erf by numerical integration of 2/√π·e^(−t²) from 0 to x (composite Gauss–Legendre, 400 panels): independent of the library's series. */
+export function erf(x: number): number {
+  if (x !== x) return NaN;
+  if (!Number.isFinite(x)) return Math.sign(x);
+  const panels = 400, h = x / panels;
+  let s = 0;
+  for (let i = 0; i < panels; i++) {
+    const mid = (i + 0.5) * h;
+    for (let k = 0; k < 3; k++) {
+      const t = mid + (GL_NODES[k]! * h) / 2;
+      s += (GL_WEIGHTS[k]! * Math.exp(-t * t) * h) / 2;
+    }
+  }
+  return (s * 2) / Math.sqrt(Math.PI);
+}

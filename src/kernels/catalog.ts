@@ -45,6 +45,7 @@ export const UNARY_KERNELS = {
   sigmoid: { cost: 'costly', integer: false, wasm: true, ulps: 4 },
   relu: { cost: 'simple', integer: true, wasm: true, ulps: 0 },
   sign: { cost: 'simple', integer: true, wasm: true, ulps: 0 },
+  erf: { cost: 'costly', integer: false, wasm: true, ulps: 1 },
 } as const satisfies Record<string, UnaryKernelSpec>;
 
 /** A unary kernel's name. @example `const k: UnaryKernel = 'exp';` */

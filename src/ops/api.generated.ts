@@ -116,6 +116,16 @@ export const relu = FUNCTIONS.relu;
 export const sign = FUNCTIONS.sign;
 
 /**
+ * The error function `2/√π ∫₀ˣ e^(−t²) dt` elementwise.
+ *
+ * @example
+ * ```ts
+ * erf(x)
+ * ```
+ */
+export const erf = FUNCTIONS.erf;
+
+/**
  * `a + b` elementwise, broadcasting.
  *
  * @example

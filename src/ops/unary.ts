@@ -57,4 +57,5 @@ export const UNARY_OPS: Record<UnaryKernel, DifferentiableOp<void>> = {
   sigmoid: unaryOp('sigmoid', 'output', (g, y, call) => call(BINARY_OPS.sigmoidBackward, g, y), 'Logistic sigmoid `1 / (1 + e⁻ˣ)` elementwise, stable for large |x|.', 'sigmoid(x)'),
   relu: unaryOp('relu', 'output', (g, y, call) => call(BINARY_OPS.reluBackward, g, y), '`max(x, 0)` elementwise; its gradient at 0 is 0.', 'relu(x)'),
   sign: unaryOp('sign', 'none', (g) => zerosFor(g), '-1, 0 or 1 by the sign of x (0 for NaN and -0, as in PyTorch); its gradient is zero.', 'sign(x)'),
+  erf: unaryOp('erf', 'input', (g, x) => g.mul(x.square().neg().exp().mul(2 / Math.sqrt(Math.PI))), 'The error function `2/√π ∫₀ˣ e^(−t²) dt` elementwise.', 'erf(x)'),
 };

@@ -3,6 +3,7 @@ import { sizeOf, type Shape } from '../../shape.js';
 import type { BufferHandle, View } from '../backend.js';
 import type { BinaryKernel, UnaryKernel } from '../catalog.js';
 import { arrayOf } from '../cpu/memory.js';
+import { erf } from './special.js';
 import { forEachRow, isContiguousView, isScalarView } from './strided.js';
 
 const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
@@ -24,6 +25,7 @@ export const UNARY: Record<UnaryKernel, (x: number) => number> = {
   sigmoid,
   relu: (x) => (x > 0 ? x : x === 0 || x < 0 ? 0 : x),
   sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0),
+  erf,
 };
 
 /**
