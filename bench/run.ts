@@ -157,6 +157,9 @@ async function main(): Promise<void> {
   }
   const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
   const noWrite = args.includes('--no-write');
+  // --base=DIR: also run adjoint's columns from another checkout (e.g. a worktree of the previous commit), in the
+  // same run, shown as "before" columns with their ratio to this tree's best figure.
+  const base = args.find((a) => a.startsWith('--base='))?.slice('--base='.length);
 
   const { listBackends } = await import('../src/index.js');
   const { adjointFeatures } = await import('./adjoint.js');
@@ -167,6 +170,7 @@ async function main(): Promise<void> {
     if (feats.setNumThreads && b !== 'ts') specs.push(`adjoint:${b}:1`, `adjoint:${b}:2`);
     else specs.push(`adjoint:${b}`);
   }
+  if (base) specs.push(...specs.filter((s) => s.startsWith('adjoint:')).map((s) => `before:${s}`));
   specs.push('tfjs:cpu', 'tfjs:wasm', 'jax:eager', 'jax:jit');
   const chosen = specs.filter((s) => !only || s.includes(only));
   const gcAvailable = typeof (globalThis as { gc?: unknown }).gc === 'function';
@@ -184,8 +188,10 @@ async function main(): Promise<void> {
     const out = path.join(tmp, `${spec.replace(/[^a-z0-9]+/gi, '_')}.json`);
     log(`[${spec}]`);
     const started = nowMs();
-    const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', spec, out, ...args.filter((a) => a === '--quick' || a === '--no-b6')], {
-      cwd: root,
+    const before = spec.startsWith('before:');
+    const script = before ? path.join(path.resolve(base!), 'bench', 'run.ts') : fileURLToPath(import.meta.url);
+    const r = spawnSync(process.execPath, [...process.execArgv, script, '--child', before ? spec.slice('before:'.length) : spec, out, ...args.filter((a) => a === '--quick' || a === '--no-b6')], {
+      cwd: before ? path.resolve(base!) : root,
       stdio: ['ignore', 2, 2], // the child's stdout (tfjs prints a banner) goes to our stderr
       timeout: 8 * 60_000,
     });
@@ -196,7 +202,7 @@ async function main(): Promise<void> {
       continue;
     }
     const res = JSON.parse(readFileSync(out, 'utf8')) as ColumnResult;
-    results.push(res);
+    results.push(before ? { ...res, library: 'adjoint (before)', column: res.column.replace(/^adjoint/, 'before') } : res);
     log(`  ${spec} done in ${((nowMs() - started) / 1000).toFixed(1)} s`);
   }
   rmSync(tmp, { recursive: true, force: true });
@@ -221,7 +227,7 @@ async function main(): Promise<void> {
     ? `**Warning:** the 1-min load average was ${loadStart.toFixed(1)} on ${cores} cores when this run started: other processes ` +
       'competed for the CPU, so absolute figures are inflated and noisy (see the spread table); ratios between columns suffer less.'
     : '';
-  const report = [
+  let report = [
     '# Benchmarks',
     '',
     ...(loadWarning ? [loadWarning, ''] : []),
@@ -259,6 +265,7 @@ async function main(): Promise<void> {
     '',
   ].join('\n');
 
+  report += `\n${historySection(results, machine, base)}\n`;
   process.stdout.write(`\n${table}\n\nSpread:\n${spread}\n\nChecks:\n${checks}\n\n`);
   for (const [k, v] of Object.entries(machine)) process.stdout.write(`${k}: ${v}\n`);
   if (loadWarning) process.stdout.write(`\n${loadWarning.replace(/\*\*/g, '')}\n`);
@@ -267,6 +274,47 @@ async function main(): Promise<void> {
     writeFileSync(path.join(root, 'BENCHMARKS.md'), report);
     process.stdout.write(`\nwrote BENCHMARKS.md (${totalS.toFixed(0)} s)\n`);
   }
+}
+
+/** The rows a history line keeps: the workloads with a target, each at its best adjoint figure. */
+const HISTORY_KEYS: readonly [key: string, label: string][] = [
+  ['B1 n=1024', 'B1 n=1024 GFLOPS'], ['B2 step', 'B2 step ms'], ['B3 fwd+bwd', 'B3 ms'], ['B4 fwd', 'B4 fwd µs/op'],
+  ['B4 bwd', 'B4 bwd µs/op'], ['B5 fwd+bwd', 'B5 ms'], ['B6 train', 'B6 s'],
+];
+
+/** One history line: the best figure per workload over the given columns. */
+function historyLine(columns: readonly ColumnResult[]): string {
+  return HISTORY_KEYS.map(([key, label]) => {
+    const row = ROWS.find((r) => r.key === key)!;
+    const nums = columns.map((c) => cellNumber(c.cells[key])).filter((x): x is number => x !== undefined && x > 0);
+    if (nums.length === 0) return `${label} –`;
+    return `${label} ${fmt(row.compare === 'rate' ? Math.max(...nums) : Math.min(...nums))}`;
+  }).join(', ');
+}
+
+/**
+ * The history of BENCHMARKS.md, kept across runs: the previous file's lines, then this run's best adjoint figures
+ * (and, with --base, the other checkout's, measured in the same run).
+ */
+function historySection(results: readonly ColumnResult[], machine: Record<string, string>, base: string | undefined): string {
+  let previous: string[] = [];
+  try {
+    const old = readFileSync(path.join(root, 'BENCHMARKS.md'), 'utf8');
+    const at = old.indexOf('\n## History\n');
+    if (at >= 0) previous = old.slice(at + '\n## History\n'.length).split('\n').filter((l) => l.startsWith('- '));
+  } catch {
+    // No previous file: the history starts here.
+  }
+  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout.trim() || 'working tree';
+  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8' }).stdout.trim() ? ' (uncommitted changes)' : '';
+  const ours = results.filter((r) => r.library === 'adjoint');
+  const lines = [...previous, `- ${machine.date}, ${commit}${dirty}, load ${machine['load average at start (1/5/15 min)']!.split(' / ')[0]}: ${historyLine(ours)}`];
+  const before = results.filter((r) => r.library === 'adjoint (before)');
+  if (base && before.length) {
+    const baseCommit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: path.resolve(base), encoding: 'utf8' }).stdout.trim();
+    lines.push(`- ${machine.date}, ${baseCommit || base} measured in the same run (before): ${historyLine(before)}`);
+  }
+  return ['## History', '', 'Best adjoint figure per workload, one line per run (ratios between lines of different runs carry the noise of two runs).', '', ...lines].join('\n');
 }
 
 await main();
