@@ -125,8 +125,7 @@ function propagate(
   sink: Sink,
 ): void {
   const pass = ++passes;
-  const post: GradNode[] = [];
-  depthFirst(roots, { leave: (n) => post.push(n) });
+  const post = depthFirst(roots);
   // In post-order every node comes after the nodes it feeds, so one pass decides "leads to a target".
   for (const n of post) {
     let needed = targets === null || targets.has(n);
@@ -142,6 +141,7 @@ function propagate(
   };
   roots.forEach((n, i) => accumulate(n, seeds[i]!));
   const observers = engineObservers<Tensor>();
+  const observed = observers.length !== 0;
   const body = (): void => {
     for (let k = post.length - 1; k >= 0; k--) {
       const node = post[k]!;
@@ -154,18 +154,18 @@ function propagate(
         for (const hook of node.preHooks) g = checkedHook(hook, g, node);
         sink.exposed?.(g);
       }
-      for (const o of observers) o.nodeStart?.(node, g);
+      if (observed) for (const o of observers) o.nodeStart?.(node, g);
       if (sink.take(node, g)) {
-        for (const o of observers) o.nodeEnd?.(node, g, [], 0);
+        if (observed) for (const o of observers) o.nodeEnd?.(node, g, [], 0);
         continue;
       }
       const next = node.nextFunctions;
       const mask = targets === null ? node.edgeMask() : next.map((c) => c !== null && c._needed === pass);
       if (!mask.includes(true)) continue;
-      const held = observers.length ? bytesOf(node.savedTensors) : 0;
+      const held = observed ? bytesOf(node.savedTensors) : 0;
       const grads = node.apply(g, mask);
       if (!opts.retainGraph) node.release();
-      const sent = observers.length ? new Array<Tensor | null>(next.length).fill(null) : null;
+      const sent = observed ? new Array<Tensor | null>(next.length).fill(null) : null;
       for (let i = 0; i < next.length; i++) {
         const child = next[i];
         const gi = grads[i];
@@ -179,12 +179,12 @@ function propagate(
       if (sent) for (const o of observers) o.nodeEnd?.(node, g, sent, held - bytesOf(node.savedTensors));
     }
   };
-  for (const o of observers) o.passStart?.();
+  if (observed) for (const o of observers) o.passStart?.();
   try {
     if (opts.createGraph) enableGrad(body);
     else noGrad(body);
   } finally {
-    for (const o of observers) o.passEnd?.();
+    if (observed) for (const o of observers) o.passEnd?.();
   }
 }
 

@@ -18,26 +18,27 @@ export function gradEdge(t: Tensor): Node<Tensor> | null {
   return (t._accumulator ??= new AccumulateGrad<Tensor>(t));
 }
 
-/** What a depth-first walk reports: each edge as it is followed (child null for an input that needs no gradient), each node once all below it is done. */
+/** What a depth-first walk reports: each edge as it is followed (child null for an input that needs no gradient), each node as it is left. */
 export interface DepthFirstVisitor<T extends Tensor = Tensor> {
   edge?(node: Node<T>, slot: number, child: Node<T> | null): void;
-  leave(node: Node<T>): void;
+  leave?(node: Node<T>): void;
 }
 
 let walks = 0;
 
 /**
- * Visit the graph below `roots` depth-first, following `nextFunctions` in slot order, each node once: `leave`
- * comes after every node the node feeds into, so the reverse of the leave order runs every node before the
- * nodes it sends gradients to (a topological order for backward).
+ * Walk the graph below `roots` depth-first, following `nextFunctions` in slot order, each node once, and return
+ * the nodes in post-order: each comes after every node it sends gradients to, so the reverse runs every node
+ * before the nodes it feeds (a topological order for backward). A visitor sees each edge as it is followed and each
+ * node as it is left, in walk order.
  *
  * @example
  * ```ts
- * const post: Node[] = [];
- * depthFirst([loss.gradFn!], { leave: (n) => post.push(n) });
+ * const order = depthFirst([loss.gradFn!]).reverse();
  * ```
  */
-export function depthFirst<T extends Tensor>(roots: readonly Node<T>[], visitor: DepthFirstVisitor<T>): void {
+export function depthFirst<T extends Tensor>(roots: readonly Node<T>[], visitor?: DepthFirstVisitor<T>): Node<T>[] {
+  const post: Node<T>[] = [];
   // Each walk marks nodes with its own number, so it needs no Set, and walks started from inside another
   // (a hook that draws the graph) never mix their marks with it.
   const walk = ++walks;
@@ -56,19 +57,21 @@ export function depthFirst<T extends Tensor>(roots: readonly Node<T>[], visitor:
       if (k < fns.length) {
         next[top] = k + 1;
         const child = fns[k] ?? null;
-        visitor.edge?.(node, k, child);
+        if (visitor?.edge) visitor.edge(node, k, child);
         if (child !== null && child._seen !== walk) {
           child._seen = walk;
           nodes.push(child);
           next.push(0);
         }
       } else {
-        visitor.leave(node);
+        post.push(node);
+        if (visitor?.leave) visitor.leave(node);
         nodes.pop();
         next.pop();
       }
     }
   }
+  return post;
 }
 
 /**

@@ -136,12 +136,10 @@ export function savedBytes(t: Tensor): number {
   if (root === null) return 0;
   const leafStorages = new Set<Storage>();
   const saved: Tensor[] = [];
-  depthFirst([root], {
-    leave: (node) => {
-      if (node instanceof AccumulateGrad) leafStorages.add(node.variable.storage);
-      for (const s of node.savedTensors) saved.push(s);
-    },
-  });
+  for (const node of depthFirst([root])) {
+    if (node instanceof AccumulateGrad) leafStorages.add(node.variable.storage);
+    for (const s of node.savedTensors) saved.push(s);
+  }
   // Leaves that do not require grad have no AccumulateGrad; a saved one is recognised by having no gradFn.
   for (const s of saved) if (s.gradFn === null) leafStorages.add(s.storage);
   const counted = new Set<Storage>();

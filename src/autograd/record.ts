@@ -195,7 +195,8 @@ function record<A>(op: OpDef<A, readonly unknown[], unknown>, inputs: readonly T
       const next = new Array<Node<Tensor> | null>(n);
       for (let i = 0; i < n; i++) next[i] = gradEdge(inputs[i]!);
       const node = new OpNode(op, attrs, next, inputs);
-      for (const o of engineObservers<Tensor>()) o.recorded?.(node);
+      const observers = engineObservers<Tensor>();
+      if (observers.length !== 0) for (const o of observers) o.recorded?.(node);
       const out = op.forward(node as unknown as ForwardCtx, inputs, attrs);
       out.gradFn = node;
       return out;
