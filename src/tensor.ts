@@ -29,8 +29,13 @@ export const MAX_DIMS = 64;
  * ```
  */
 export class Tensor implements View {
-  /** The node that created this tensor, or null for a leaf. Walk `gradFn.nextFunctions` to see the graph. */
-  gradFn: Node<Tensor> | null = null;
+  /** @internal the node behind `gradFn`. */ _gradFn: Node<Tensor> | null = null;
+  /**
+   * @internal for a view recorded as differentiable: the storage version its `gradFn` was made at, or -1. When
+   * the shared version moves on (an in-place write through the base or another view), the view's history is
+   * stale, and `gradFn` replays the view on its base's current history (PyTorch's view replay).
+   */
+  _viewVersion = -1;
   /** @internal the gradient behind `grad`. */ _grad: Tensor | null = null;
   /** @internal */ _requiresGrad = false;
   /** @internal */ _retainsGrad = false;
@@ -98,6 +103,19 @@ export class Tensor implements View {
   /** Bytes of this tensor's elements. @example `zeros([4]).nbytes // 16` */
   get nbytes(): number {
     return sizeOf(this.shape) * itemSize(this.dtype);
+  }
+
+  /**
+   * The node that created this tensor, or null for a leaf. Walk `gradFn.nextFunctions` to see the graph. For a
+   * view whose base was modified in place since, the view is replayed on the base's new history first.
+   */
+  get gradFn(): Node<Tensor> | null {
+    if (this._viewVersion >= 0 && this._viewVersion !== this.storage.version && viewReplay !== null) viewReplay(this);
+    return this._gradFn;
+  }
+
+  set gradFn(node: Node<Tensor> | null) {
+    this._gradFn = node;
   }
 
   /**
@@ -270,6 +288,21 @@ export class Tensor implements View {
   toString(): string {
     return formatTensor(this);
   }
+}
+
+let viewReplay: ((view: Tensor) => void) | null = null;
+
+/**
+ * Set how a stale view is replayed on its base (the op layer installs it with the view ops; it must set the view's
+ * `_gradFn` and `_viewVersion`). @internal
+ *
+ * @example
+ * ```ts
+ * setViewReplay((v) => { v._gradFn = asStrided(v._base!, v.shape, v.strides, v.offset).gradFn; v._viewVersion = v.storage.version; });
+ * ```
+ */
+export function setViewReplay(replay: (view: Tensor) => void): void {
+  viewReplay = replay;
 }
 
 /** Nested arrays of numbers or booleans, as `toArray()` returns and `tensor()` accepts. */

@@ -304,6 +304,23 @@ export const SPECS: Record<Primitive, OpSpec> = {
       label: `[${String(shape)}] dim ${String(dim)}`, args: [f(shape as number[])], run: (x) => x.logSoftmax(dim as number), ref: (x) => R.softmax(x!, dim as number, true),
     })),
   },
+  asStrided: {
+    cases: [
+      { label: 'a transpose by strides', args: [f([3, 4])], run: (x) => x.asStrided([4, 3], [1, 4], 0), ref: (x) => R.asStrided(x!, [4, 3], [1, 4], 0) },
+      { label: 'a block at an offset', args: [f([3, 4])], run: (x) => x.asStrided([2, 2], [4, 1], 5), ref: (x) => R.asStrided(x!, [2, 2], [4, 1], 5) },
+      // Overlapping windows: every element but the ends is read twice, so its gradient adds up.
+      { label: 'overlapping windows', args: [f([6])], run: (x) => x.asStrided([5, 2], [1, 1], 0), ref: (x) => R.asStrided(x!, [5, 2], [1, 1], 0) },
+      { label: 'of a view (storage offsets)', args: [f([4, 5])], run: (x) => x.narrow(0, 1, 2).asStrided([3, 2], [1, 5], 6), ref: (x) => R.asStrided(x!, [3, 2], [1, 5], 6) },
+    ],
+  },
+  asStridedScatter: {
+    cases: [
+      { label: 'a block', args: [f([3, 4]), f([2, 2])], run: (x, s) => x.asStridedScatter(s!, [2, 2], [4, 1], 5), ref: (x, s) => R.asStridedScatter(x!, s!, [2, 2], [4, 1], 5) },
+      { label: 'a column', args: [f([3, 4]), f([3])], run: (x, s) => x.asStridedScatter(s!, [3], [4], 2), ref: (x, s) => R.asStridedScatter(x!, s!, [3], [4], 2) },
+      { label: 'transposed region of a transposed input', args: [f([4, 3]), f([2, 3])], run: (x, s) => x.T.asStridedScatter(s!, [2, 3], [1, 4], 0),
+        ref: (x, s) => R.asStridedScatter(R.permute(x!, [1, 0]), s!, [2, 3], [1, 4], 0) },
+    ],
+  },
   clone: {
     cases: [
       { label: 'contiguous', args: [f([3, 2])], run: (x) => x.clone(), ref: (x) => x! },

@@ -285,3 +285,25 @@ export function erf(x: number): number {
   }
   return (s * 2) / Math.sqrt(Math.PI);
 }
+
+/** `x`'s row-major elements read through (size, stride, offset), as torch.as_strided on a contiguous x. */
+export function asStrided(x: Nd, size: number[], stride: number[], offset: number): Nd {
+  const out = new Float64Array(size.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < out.length; i++) {
+    let rem = i, at = offset;
+    for (let d = size.length - 1; d >= 0; d--) { at += (rem % size[d]!) * stride[d]!; rem = Math.floor(rem / size[d]!); }
+    out[i] = x.data[at]!;
+  }
+  return { shape: [...size], data: out };
+}
+
+/** A copy of `x` with the elements at (size, stride, offset) replaced by `src`'s, as torch.as_strided_scatter. */
+export function asStridedScatter(x: Nd, src: Nd, size: number[], stride: number[], offset: number): Nd {
+  const data = Float64Array.from(x.data);
+  for (let i = 0; i < src.data.length; i++) {
+    let rem = i, at = offset;
+    for (let d = size.length - 1; d >= 0; d--) { at += (rem % size[d]!) * stride[d]!; rem = Math.floor(rem / size[d]!); }
+    data[at] = src.data[i]!;
+  }
+  return { shape: [...x.shape], data };
+}

@@ -199,6 +199,8 @@ function record<A>(op: OpDef<A, readonly unknown[], unknown>, inputs: readonly T
       if (observers.length !== 0) for (const o of observers) o.recorded?.(node);
       const out = op.forward(node as unknown as ForwardCtx, inputs, attrs);
       out.gradFn = node;
+      // A view made while recording is differentiable: if its base is written in place later, it is replayed.
+      if (out._base !== null) out._viewVersion = out.storage.version;
       return out;
     }
   }

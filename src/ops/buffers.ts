@@ -177,6 +177,31 @@ export function copyInto(dst: Tensor, src: Tensor): void {
 }
 
 /**
+ * PyTorch's refusal to write into a layout whose elements share memory (an expanded tensor, or a view with
+ * overlapping strides): which write lands would depend on the order, so the result would be wrong. Sorted by
+ * stride, each dim of size > 1 must step over everything the smaller ones span; this is exact for every layout the
+ * view ops make (expand gives stride 0) and refuses any real overlap.
+ *
+ * @example
+ * ```ts
+ * checkNoOverlap([3], [0], 'add_'); // throws: more than one element ... refers to a single memory location
+ * ```
+ */
+export function checkNoOverlap(shape: Shape, strides: readonly number[], op: string): void {
+  const dims = shape.map((size, i) => ({ size, stride: Math.abs(strides[i]!) })).filter((d) => d.size > 1).sort((a, b) => a.stride - b.stride);
+  let span = 1;
+  for (const d of dims) {
+    if (d.stride < span) {
+      throw new Error(
+        `${op}: unsupported operation: more than one element of the written-to tensor (shape [${shape.join(', ')}], strides ` +
+          `[${strides.join(', ')}]) refers to a single memory location. Please clone() the tensor before performing the operation.`,
+      );
+    }
+    span = d.stride * (d.size - 1) + 1;
+  }
+}
+
+/**
  * A contiguous tensor over `t`'s storage elements `[offset, offset + size)`: a view with contiguous strides.
  *
  * @example

@@ -1,7 +1,7 @@
 import { promoteTypes } from '../dtype.js';
 import { fmtShape, normalizeDim, sameShape, sizeOf, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { castRaw, copyInto, describe, deviceOf, packed, zerosFor, zerosOn } from './buffers.js';
+import { castRaw, checkNoOverlap, copyInto, describe, deviceOf, packed, zerosFor, zerosOn } from './buffers.js';
 import { noFlops, type DifferentiableOp } from './define.js';
 import { viewAs } from './movement.js';
 
@@ -269,6 +269,50 @@ const scatterAddOp: DifferentiableOp<{ readonly dim: number }, readonly [base: T
   flops: noFlops,
 };
 
+// ---- asStridedScatter: the out-of-place form of writing through a view (PyTorch's as_strided_scatter) ----
+
+/** A region of a tensor's row-major elements: sizes, strides and the offset of its first element. */
+export interface RegionAttrs {
+  readonly shape: Shape;
+  readonly strides: readonly number[];
+  readonly offset: number;
+}
+
+const asStridedScatterOp: DifferentiableOp<RegionAttrs, readonly [x: Tensor, src: Tensor, size: readonly number[], stride: readonly number[], offset: number]> = {
+  name: 'asStridedScatter',
+  doc: 'A copy of `x` with the region (sizes, strides, offset into its row-major elements, as `asStrided` on a contiguous `x`) replaced by `src`: the out-of-place form of `x.asStrided(…).copy_(src)`.',
+  example: 'asStridedScatter(x, src, [2], [3], 1)',
+  differentiable: true,
+  call: (run, x, src, size, stride, offset) => {
+    tensorArg(x, 'asStridedScatter', 'the input');
+    tensorArg(src, 'asStridedScatter', 'src');
+    const shape = [...size], strides = [...stride];
+    if (!sameShape(src.shape, shape)) {
+      throw new Error(`asStridedScatter: src has shape ${fmtShape(src.shape)} but the region is ${fmtShape(shape)}; they must match.`);
+    }
+    if (strides.length !== shape.length) throw new Error(`asStridedScatter: ${shape.length} sizes but ${strides.length} strides.`);
+    checkNoOverlap(shape, strides, 'asStridedScatter');
+    return run([x, src], { shape, strides, offset: intArg(offset, 'asStridedScatter', 'offset') });
+  },
+  forward: (_, [x, src], { shape, strides, offset }) => {
+    const device = deviceOf('asStridedScatter', x!, src!);
+    const out = zerosOn(device, x!.dtype, x!.shape);
+    copyInto(out, x!);
+    copyInto(new Tensor(out.storage, shape, out.dtype, strides, offset), src!);
+    return out;
+  },
+  backward: ({ attrs: a, needsInputGrad: n, call }, g) => {
+    const c = g.contiguous();
+    return [
+      n[0] ? call(asStridedScatterOp, g, zerosOn(g.storage.device, g.dtype, a.shape), a.shape, a.strides, a.offset) : null,
+      n[1] ? c.asStrided(a.shape, a.strides, c.offset + a.offset) : null,
+    ];
+  },
+  jvp: ({ attrs: a, inputs: [x, src], call }, [tx, ts]) =>
+    call(asStridedScatterOp, tx ?? zerosFor(x!), ts ?? zerosFor(src!), a.shape, a.strides, a.offset),
+  flops: noFlops,
+};
+
 /** narrow, cat, and the index kernels' ops. */
 export const INDEXING_OPS = {
   narrow: narrowOp,
@@ -277,4 +321,5 @@ export const INDEXING_OPS = {
   indexAdd: indexAddOp,
   gather: gatherOp,
   scatterAdd: scatterAddOp,
+  asStridedScatter: asStridedScatterOp,
 };

@@ -6,34 +6,14 @@ import { canCast } from '../dtype.js';
 import type { BinaryKernel } from '../kernels/catalog.js';
 import { broadcastShapes, fmtShape, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { backendOf, broadcastView, copyInto, describe, scalarFor, zerosOn, type TensorLike } from './buffers.js';
+import { backendOf, broadcastView, checkNoOverlap, copyInto, describe, scalarFor, zerosOn, type TensorLike } from './buffers.js';
 import type { Caller } from './define.js';
 import type { ClampBounds } from './where.js';
 import { WHERE_OPS } from './where.js';
 
-/**
- * PyTorch's refusal to write into a tensor whose elements share memory (an expanded tensor, or a view with
- * overlapping strides): which write lands would depend on the order, so the result would be wrong.
- */
-function checkNoOverlap(t: Tensor, op: string): void {
-  // Sorted by stride, each dim of size > 1 must step over everything the smaller ones span; this is exact for
-  // every layout the view ops make (expand gives stride 0) and refuses any real overlap.
-  const dims = t.shape.map((size, i) => ({ size, stride: Math.abs(t.strides[i]!) })).filter((d) => d.size > 1).sort((a, b) => a.stride - b.stride);
-  let span = 1;
-  for (const d of dims) {
-    if (d.stride < span) {
-      throw new Error(
-        `${op}: unsupported operation: more than one element of the written-to tensor (shape ${fmtShape(t.shape)}, strides ` +
-          `[${t.strides.join(', ')}]) refers to a single memory location. Please clone() the tensor before performing the operation.`,
-      );
-    }
-    span = d.stride * (d.size - 1) + 1;
-  }
-}
-
 /** Write `values` (of `t`'s shape) into `t`'s storage through its strides, then bump the version. */
 function writeInto(t: Tensor, values: Tensor, op: string): void {
-  checkNoOverlap(t, op);
+  checkNoOverlap(t.shape, t.strides, op);
   copyInto(t, values);
   t.storage.version++;
 }
@@ -48,19 +28,29 @@ function checkLeaf(t: Tensor, op: string): void {
 }
 
 /**
- * Refuse an in-place write through a view when a gradient is involved: the view takes the new history but its
- * base (and the base's other views) would keep the old one, so their gradients would silently be wrong.
- * PyTorch rebases the base's history (CopySlices); this library does not yet, so it asks for a clone instead.
+ * Refuse an in-place write through a view of a leaf that requires grad, as PyTorch does: the leaf's gradient
+ * would have to flow through a write into the leaf itself.
  */
-function checkView(t: Tensor, op: string, resultRequiresGrad: boolean): void {
+function checkViewOfLeaf(t: Tensor, op: string): void {
   const base = t._base;
-  if (base === null || !isGradEnabled() || !(base.requiresGrad || resultRequiresGrad)) return;
-  const what = base.isLeaf && base.requiresGrad ? 'a leaf tensor that requires grad' : 'a tensor in the autograd graph';
+  if (base === null || !isGradEnabled() || !base.isLeaf || !base.requiresGrad) return;
   throw new Error(
-    `${op}: the tensor of shape ${fmtShape(t.shape)} is a view of ${what} (shape ${fmtShape(base.shape)}), and an ` +
-      `in-place operation on a view is not propagated to its base's gradient history. Use the out-of-place ` +
-      `${op.slice(0, -1)}() instead, clone() the view before modifying it, or update it inside noGrad(() => ...) if no ` +
-      `gradient should flow through the update.`,
+    `${op}: a view of a leaf tensor that requires grad (the view has shape ${fmtShape(t.shape)}, the leaf ${fmtShape(base.shape)}) ` +
+      `is being used in an in-place operation, which PyTorch refuses too. Update the leaf inside noGrad(() => ...), or ` +
+      `use the out-of-place ${op.slice(0, -1)}() on a clone().`,
+  );
+}
+
+/**
+ * The base of a view written in place must own its storage alone, laid out contiguously from its start, so that
+ * the region the view covers is the view's own geometry (true of every tensor an op or a creation function makes;
+ * not of a strided tensor made by detach() of a view).
+ */
+function checkWholeBase(base: Tensor, view: Tensor, op: string): void {
+  if (base.offset === 0 && base.isContiguous() && base.storage.length === base.size) return;
+  throw new Error(
+    `${op}: the tensor of shape ${fmtShape(view.shape)} is a view of a tensor (shape ${fmtShape(base.shape)}) that is itself a ` +
+      `strided view of a larger storage (made by detach() of a view?), so the write cannot be recorded. clone() that tensor first.`,
   );
 }
 
@@ -76,6 +66,10 @@ function snapshot(t: Tensor): Tensor {
  * autograd sees it, PyTorch's "rebase history"), then written into `t`'s own storage, and `t` takes over the
  * result's gradFn. The old contents are gone, so a backward rule that saved them fails its version check.
  *
+ * Writing through a view changes its base too, as PyTorch's CopySlices records: the base takes the history
+ * `asStridedScatter(base, result, the view's region)`, and the view is replayed on it. Other views of the base see
+ * the version move on and are replayed on the base's new history when next used.
+ *
  * @example
  * ```ts
  * inplace(w, 'sub_', (w) => w.sub(g.mul(lr)));
@@ -84,10 +78,12 @@ function snapshot(t: Tensor): Tensor {
 export function inplace(t: Tensor, op: string, compute: (self: Tensor) => Tensor): Tensor {
   if (!(t instanceof Tensor)) throw new Error(`${op}: expected a Tensor, got ${describe(t)}.`);
   checkLeaf(t, op);
+  checkViewOfLeaf(t, op);
+  const grad = isGradEnabled();
   // The pre-update tensor, carrying its history, for the out-of-place op to record against. Under grad mode it
   // is a snapshot of the old contents, as PyTorch saves the original self of an in-place op: an alias would be
   // overwritten below, and the op's own backward would then fail its version check. Otherwise an alias.
-  const before = isGradEnabled() ? snapshot(t) : new Tensor(t.storage, t.shape, t.dtype, t.strides, t.offset);
+  const before = grad ? snapshot(t) : new Tensor(t.storage, t.shape, t.dtype, t.strides, t.offset);
   before.gradFn = t.gradFn;
   before._requiresGrad = t._requiresGrad;
   const result = compute(before);
@@ -103,9 +99,24 @@ export function inplace(t: Tensor, op: string, compute: (self: Tensor) => Tensor
         `as in PyTorch. Use the out-of-place ${op.slice(0, -1)}() or convert the tensor first, e.g. t.to('${result.dtype}').`,
     );
   }
-  checkView(t, op, result.requiresGrad);
+  const base = t._base;
+  if (base !== null && grad && (result.requiresGrad || base.requiresGrad)) {
+    checkWholeBase(base, t, op);
+    // The base before the write, with its history (an alias: asStridedScatter reads it before the write below).
+    const old = new Tensor(base.storage, base.shape, base.dtype, base.strides, base.offset);
+    old.gradFn = base.gradFn;
+    old._requiresGrad = base._requiresGrad;
+    const rebased = old.asStridedScatter(result.dtype === t.dtype ? result : result.to(t.dtype), t.shape, t.strides, t.offset);
+    writeInto(t, result, op);
+    base.gradFn = rebased.gradFn;
+    // The view itself is replayed on the base's new history right away.
+    t._viewVersion = t.storage.version - 1;
+    void t.gradFn;
+    return t;
+  }
   writeInto(t, result, op);
   if (result.gradFn !== null) t.gradFn = result.gradFn;
+  if (t._viewVersion >= 0) t._viewVersion = t.storage.version;
   return t;
 }
 
@@ -126,7 +137,7 @@ function arithInPlace(t: Tensor, kernel: BinaryKernel, other: TensorLike, op: st
   ) {
     return false;
   }
-  checkView(t, op, false);
+  checkViewOfLeaf(t, op);
   if (t.size > 0) backendOf(t).binary(kernel, t.dtype, t, broadcastView(B, t.shape), t.buffer, t.shape);
   t.storage.version++;
   return true;
@@ -144,8 +155,8 @@ function fill_(call: Caller, t: Tensor, value: number): Tensor {
   if (typeof value !== 'number') throw new Error(`fill_: the value must be a number, got ${describe(value)}.`);
   if (t.requiresGrad && isGradEnabled()) return inplace(t, 'fill_', (s) => overwrite(call, s, value));
   checkLeaf(t, 'fill_');
-  checkView(t, 'fill_', false);
-  checkNoOverlap(t, 'fill_');
+  checkViewOfLeaf(t, 'fill_');
+  checkNoOverlap(t.shape, t.strides, 'fill_');
   if (t.size > 0) backendOf(t).fill(t.dtype, t, t.shape, value);
   t.storage.version++;
   t.gradFn = null;

@@ -4,7 +4,8 @@
 import { backward as runBackward, type BackwardOptions } from '../autograd/engine.js';
 import { gradEdge } from '../autograd/graph.js';
 import { fmtShape } from '../shape.js';
-import { Tensor, type TensorHook } from '../tensor.js';
+import { enableGrad } from '../autograd/grad-mode.js';
+import { setViewReplay, Tensor, type TensorHook } from '../tensor.js';
 import { COMPOSITES } from './composite.js';
 import type { AnyOp, Caller, Run } from './define.js';
 import { INPLACE_OPS } from './inplace.js';
@@ -97,6 +98,14 @@ export function installOps(call: Caller, runOf: (op: AnyOp) => Run<unknown>): Fu
   });
   installAutogradMethods();
   installed = fns as unknown as Functions;
+  const asStrided = installed.asStrided;
+  // A view whose base was written in place since it was made is replayed on the base's current history.
+  setViewReplay((v) => {
+    const version = v.storage.version;
+    v._viewVersion = version;
+    const base = v._base!;
+    v._gradFn = enableGrad(() => asStrided(base, v.shape, v.strides, v.offset))._gradFn;
+  });
   return installed;
 }
 

@@ -1,6 +1,6 @@
 import { fmtShape, normalizeDim, sizeOf, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { castRaw, describe } from './buffers.js';
+import { castRaw, describe, zerosOn } from './buffers.js';
 import { noFlops, type DifferentiableOp } from './define.js';
 
 /**
@@ -197,5 +197,62 @@ const expandOp: DifferentiableOp<ShapeAttrs, readonly [x: Tensor, ...sizes: Size
   flops: noFlops,
 };
 
-/** reshape, permute and expand: the view primitives every other movement op is made of. */
-export const MOVEMENT_OPS = { reshape: reshapeOp, permute: permuteOp, expand: expandOp };
+/** A view of a storage by explicit geometry, and the geometry of the tensor it was taken from. */
+export interface AsStridedAttrs {
+  readonly shape: Shape;
+  readonly strides: readonly number[];
+  readonly offset: number;
+  readonly inputShape: Shape;
+  readonly inputStrides: readonly number[];
+  readonly inputOffset: number;
+  readonly storageLength: number;
+}
+
+/**
+ * For each element of a layout (shape, strides, offset), its index in the storage, as a flat int32 tensor on
+ * `like`'s device: a view of 0 … storageLength − 1 taken with that layout, so the backend computes it.
+ */
+function storageIndex(like: Tensor, storageLength: number, shape: Shape, strides: readonly number[], offset: number): Tensor {
+  const all = zerosOn(like.storage.device, 'int32', [storageLength]);
+  if (storageLength > 0) like.storage.device.backend.arange('int32', all.buffer, storageLength, 0, 1);
+  return new Tensor(all.storage, shape, 'int32', strides, offset).reshape([-1]);
+}
+
+/** The storage of `t` as a flat tensor holding `values` (a flat tensor) at the positions `t`'s layout reads. */
+function storageImage(values: Tensor, storageLength: number, shape: Shape, strides: readonly number[], offset: number): Tensor {
+  const image = zerosOn(values.storage.device, values.dtype, [storageLength]);
+  return image.scatterAdd(0, storageIndex(values, storageLength, shape, strides, offset), values.reshape([-1]));
+}
+
+const asStridedOp: DifferentiableOp<AsStridedAttrs, readonly [x: Tensor, size: readonly number[], stride: readonly number[], storageOffset?: number]> = {
+  name: 'asStrided',
+  doc: 'A view of `x`\'s storage with the given sizes, strides and storage offset (default: `x`\'s), checked to lie inside the storage. Gradients of overlapping elements add up.',
+  example: 'asStrided(x, [2, 2], [1, 2], 0)',
+  differentiable: true,
+  call: (run, x, size, stride, storageOffset) => {
+    if (!(x instanceof Tensor)) throw new Error(`asStrided: expected a Tensor, got ${describe(x)}.`);
+    const shape = sizesOf([size], 'asStrided', 'sizes'), strides = sizesOf([stride], 'asStrided', 'strides');
+    if (strides.length !== shape.length) {
+      throw new Error(`asStrided: ${shape.length} sizes but ${strides.length} strides; give one stride per dimension.`);
+    }
+    const offset = storageOffset ?? x.offset;
+    if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0) {
+      throw new Error(`asStrided: storageOffset must be a non-negative integer, got ${describe(offset)}.`);
+    }
+    return run([x], {
+      shape, strides, offset, inputShape: x.shape, inputStrides: x.strides, inputOffset: x.offset, storageLength: x.storage.length,
+    });
+  },
+  forward: (_, [x], { shape, strides, offset }) => viewAs(x!, shape, strides, offset),
+  // The gradient of every view element lands on the storage element it reads (added up where the view overlaps
+  // itself), and the input's gradient is what its own layout reads of that storage image.
+  backward: ({ attrs: a, call }, g) => [
+    call(asStridedOp, storageImage(g, a.storageLength, a.shape, a.strides, a.offset), a.inputShape, a.inputStrides, a.inputOffset),
+  ],
+  jvp: ({ attrs: a, call }, [t]) =>
+    t ? call(asStridedOp, storageImage(t, a.storageLength, a.inputShape, a.inputStrides, a.inputOffset), a.shape, a.strides, a.offset) : null,
+  flops: noFlops,
+};
+
+/** reshape, permute, expand and asStrided: the view primitives every other movement op is made of. */
+export const MOVEMENT_OPS = { reshape: reshapeOp, permute: permuteOp, expand: expandOp, asStrided: asStridedOp };
