@@ -1,6 +1,7 @@
 import { allocate, checkDType, type DType, type TypedArray } from './dtype.js';
 import { defaultDevice, deviceNamed, type Device } from './kernels/index.js';
 import { describe, filledOn } from './ops/buffers.js';
+import { checkOptions } from './options.js';
 import { defaultGenerator, Generator } from './random.js';
 import { fmtShape, sizeOf, type Shape } from './shape.js';
 import { MAX_DIMS, Tensor, type NestedArray } from './tensor.js';
@@ -26,28 +27,10 @@ export interface RandomOptions extends TensorOptions {
 /** What `tensor()` accepts. */
 export type TensorData = NestedArray | readonly number[] | TypedArray | Tensor;
 
-const TENSOR_KEYS = ['dtype', 'requiresGrad', 'device'] as const;
-const RANDOM_KEYS = [...TENSOR_KEYS, 'generator'] as const;
+const TENSOR_KEYS = { dtype: 'string', requiresGrad: 'boolean', device: 'string' } as const;
+const RANDOM_KEYS = { ...TENSOR_KEYS, generator: 'generator' } as const;
 
 const INT32_MIN = -2147483648, INT32_MAX = 2147483647;
-
-/** Check an options object: an object, with no key but `allowed`, each of the right type. */
-function checkOptions(opts: unknown, allowed: readonly string[], op: string): void {
-  if (opts === null || typeof opts !== 'object' || Array.isArray(opts) || opts instanceof Tensor) {
-    throw new Error(`${op}: expected an options object like { dtype: 'float64' }, got ${describe(opts)}.`);
-  }
-  for (const [k, v] of Object.entries(opts)) {
-    if (!allowed.includes(k)) {
-      const camel = k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-      const hint = camel !== k && allowed.includes(camel) ? ` Did you mean '${camel}'?` : '';
-      throw new Error(`${op}: unknown option '${k}'.${hint} The options are ${allowed.join(', ')}.`);
-    }
-    if (v === undefined) continue;
-    if ((k === 'dtype' || k === 'device') && typeof v !== 'string') throw new Error(`${op}: ${k} must be a string, got ${describe(v)}.`);
-    if (k === 'requiresGrad' && typeof v !== 'boolean') throw new Error(`${op}: requiresGrad must be true or false, got ${describe(v)}.`);
-    if (k === 'generator' && !(v instanceof Generator)) throw new Error(`${op}: generator must be a Generator, got ${describe(v)}.`);
-  }
-}
 
 function deviceOf(opts: TensorOptions): Device {
   return opts.device === undefined ? defaultDevice() : deviceNamed(opts.device);
@@ -169,7 +152,7 @@ function checkCount(shape: Shape, count: number, op: string): void {
  * ```
  */
 export function tensor(data: TensorData, opts: TensorOptions & { readonly shape?: readonly number[] } = {}): Tensor {
-  checkOptions(opts, [...TENSOR_KEYS, 'shape'], 'tensor');
+  checkOptions('tensor', opts, { ...TENSOR_KEYS, shape: 'numbers' });
   const shape = opts.shape === undefined ? undefined : checkShape(opts.shape, 'tensor');
   if (data instanceof Tensor) {
     const dtype = opts.dtype ? checkDType(opts.dtype, 'tensor') : data.dtype;
@@ -217,7 +200,7 @@ export function full(shape: readonly number[], value: number, opts: TensorOption
 
 function filled(shape: readonly number[], value: number, opts: TensorOptions, op: string): Tensor {
   const s = checkShape(shape, op);
-  checkOptions(opts, TENSOR_KEYS, op);
+  checkOptions(op, opts, TENSOR_KEYS);
   if (typeof value !== 'number' && typeof value !== 'boolean') throw new Error(`${op}: the fill value must be a number, got ${describe(value)}.`);
   const dtype = opts.dtype ? checkDType(opts.dtype, op) : 'float32';
   const v = dtype === 'int32' ? toInt32(Number(value), op) : Number(value);
@@ -267,7 +250,7 @@ export function fullLike(t: Tensor, value: number, opts: TensorOptions = {}): Te
  * ```
  */
 export function arange(start: number, end?: number, step = 1, opts: TensorOptions = {}): Tensor {
-  checkOptions(opts, TENSOR_KEYS, 'arange');
+  checkOptions('arange', opts, TENSOR_KEYS);
   for (const [name, v] of [['start', start], ['end', end], ['step', step]] as const) {
     if (v !== undefined && typeof v !== 'number') throw new Error(`arange: ${name} must be a number, got ${describe(v)}.`);
   }
@@ -300,7 +283,7 @@ export function arange(start: number, end?: number, step = 1, opts: TensorOption
  * ```
  */
 export function linspace(start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor {
-  checkOptions(opts, TENSOR_KEYS, 'linspace');
+  checkOptions('linspace', opts, TENSOR_KEYS);
   if (!Number.isInteger(steps) || steps < 0) throw new Error(`linspace: steps must be a non-negative integer, got ${steps}.`);
   const dtype = opts.dtype ? checkDType(opts.dtype, 'linspace') : 'float32';
   const out = allocate(dtype, steps);
@@ -325,7 +308,7 @@ export function linspace(start: number, end: number, steps: number, opts: Tensor
  */
 export function eye(n: number, m: number = n, opts: TensorOptions = {}): Tensor {
   checkShape([n, m], 'eye');
-  checkOptions(opts, TENSOR_KEYS, 'eye');
+  checkOptions('eye', opts, TENSOR_KEYS);
   const dtype = opts.dtype ? checkDType(opts.dtype, 'eye') : 'float32';
   const t = filledOn(deviceOf(opts), dtype, [n, m], 0);
   // The diagonal is a strided view with stride m + 1: one fill kernel writes it.
@@ -337,7 +320,7 @@ export function eye(n: number, m: number = n, opts: TensorOptions = {}): Tensor 
 
 function randomFill(shape: readonly number[], opts: RandomOptions, op: string, draw: (g: Generator) => number): Tensor {
   const s = checkShape(shape, op);
-  checkOptions(opts, RANDOM_KEYS, op);
+  checkOptions(op, opts, RANDOM_KEYS);
   const dtype = opts.dtype ? checkDType(opts.dtype, op) : 'float32';
   const g = opts.generator ?? defaultGenerator;
   const values = new Float64Array(sizeOf(s));
@@ -380,7 +363,7 @@ export function randint(low: number, high: number, shape: readonly number[], opt
 /** A random permutation of `0 … n-1` (int32). @example `randperm(10)` */
 export function randperm(n: number, opts: RandomOptions = {}): Tensor {
   checkShape([n], 'randperm');
-  checkOptions(opts, RANDOM_KEYS, 'randperm');
+  checkOptions('randperm', opts, RANDOM_KEYS);
   const g = opts.generator ?? defaultGenerator;
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) out[i] = i;

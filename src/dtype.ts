@@ -10,6 +10,9 @@
  */
 export type DType = 'float32' | 'float64' | 'int32' | 'bool';
 
+/** Every dtype, in promotion order. @example `DTYPES.includes('float64') // true` */
+export const DTYPES: readonly DType[] = ['bool', 'int32', 'float32', 'float64'];
+
 /** The typed array behind each dtype. */
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 

@@ -43,6 +43,7 @@ export class Generator {
 
   /** Next 32 random bits as an unsigned integer. */
   nextUint32(): number {
+    if (drawObserver !== null) drawObserver(this);
     const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
     const t = this.s1 << 9;
     this.s2 ^= this.s0; this.s3 ^= this.s1; this.s1 ^= this.s2; this.s0 ^= this.s3;
@@ -59,6 +60,7 @@ export class Generator {
 
   /** Standard normal (Box–Muller, both values used). */
   normal(): number {
+    if (drawObserver !== null) drawObserver(this);
     if (this.spare !== null) {
       const v = this.spare;
       this.spare = null;
@@ -105,4 +107,51 @@ export const defaultGenerator = new Generator(0x5eed);
  */
 export function manualSeed(seed: number): void {
   defaultGenerator.seed(seed);
+}
+
+// Told of every generator about to draw, while `recordGeneratorStates` runs.
+let drawObserver: ((g: Generator) => void) | null = null;
+
+/** The state of each generator, as `Generator.getState` gives it. */
+export type GeneratorStates = Map<Generator, readonly number[]>;
+
+/**
+ * Run `fn` and record, for every generator that draws during it, the state it had before its first draw (what
+ * `checkpoint` needs to replay the same random numbers, whoever owns the generator). Nested calls each record.
+ *
+ * @example
+ * ```ts
+ * const { result, states } = recordGeneratorStates(() => dropout(x, 0.5, { generator: g }));
+ * ```
+ */
+export function recordGeneratorStates<T>(fn: () => T): { result: T; states: GeneratorStates } {
+  const states: GeneratorStates = new Map();
+  const outer = drawObserver;
+  drawObserver = (g) => {
+    if (!states.has(g)) states.set(g, g.getState());
+    outer?.(g);
+  };
+  try {
+    return { result: fn(), states };
+  } finally {
+    drawObserver = outer;
+  }
+}
+
+/**
+ * Set every generator in `states` to its recorded state; returns their states before, to put back afterwards.
+ *
+ * @example
+ * ```ts
+ * const now = setGeneratorStates(states);
+ * try { recompute(); } finally { setGeneratorStates(now); }
+ * ```
+ */
+export function setGeneratorStates(states: GeneratorStates): GeneratorStates {
+  const before: GeneratorStates = new Map();
+  for (const [g, state] of states) {
+    before.set(g, g.getState());
+    g.setState(state);
+  }
+  return before;
 }

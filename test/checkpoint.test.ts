@@ -121,6 +121,19 @@ describe('random ops inside the checkpointed function', () => {
     expect(ckpt).toEqual(plain);
   });
 
+  it('replay a generator of the user\'s own (a Dropout with its own generator), not only the default one', () => {
+    const x = randn([6, 5], { requiresGrad: true });
+    const g = new Generator(11);
+    const fn = (t: Tensor): Tensor => nn.functional.dropout(t.tanh(), 0.5, { generator: g }).mul(t);
+    g.seed(3);
+    const plain = gradsAfterBackward([x], () => fn(x).sum());
+    const plainNext = g.nextUint32();
+    g.seed(3);
+    const ckpt = gradsAfterBackward([x], () => checkpoint(fn, x).sum());
+    expect(g.nextUint32()).toBe(plainNext);
+    expect(ckpt).toEqual(plain);
+  });
+
   it('restore the generator even when the recomputation fails', () => {
     let calls = 0;
     const x = randn([4], { requiresGrad: true });

@@ -5,7 +5,7 @@
 // out in the same order, stand in for the originals. The graph itself is the ordinary one, so backward(),
 // grad(), hooks and parameters used inside the function all work unchanged.
 import type { DType } from '../dtype.js';
-import { defaultGenerator } from '../random.js';
+import { recordGeneratorStates, setGeneratorStates, type GeneratorStates } from '../random.js';
 import { fmtShape, sameShape, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { enableGrad, isGradEnabled } from './grad-mode.js';
@@ -37,11 +37,12 @@ class Frame {
   private slots: (Tensor | undefined)[] | null = null;
   private remaining = 0;
   readonly hooks: SavedTensorsHooks;
+  /** The state, before the forward drew from it, of every generator the forward used: the recomputation replays them. */
+  rngStates: GeneratorStates = new Map();
 
   constructor(
     private readonly fn: (...args: never[]) => unknown,
     private readonly inputs: readonly StoredInput[],
-    private readonly rngState: readonly number[],
   ) {
     // Only an index per saved tensor is kept: the node's saved entry holds this number and these hooks.
     this.hooks = {
@@ -118,12 +119,13 @@ class Frame {
         );
       },
     };
-    const state = defaultGenerator.getState();
-    defaultGenerator.setState(this.rngState);
+    // Every generator the forward drew from (the default one, a Dropout's own, …) replays the same numbers, and
+    // is put back afterwards, so that the recomputation consumes no randomness.
+    const now = setGeneratorStates(this.rngStates);
     try {
       savedTensorsHooks(recording, () => enableGrad(() => this.fn(...(args as never[]))));
     } finally {
-      defaultGenerator.setState(state);
+      setGeneratorStates(now);
     }
     if (captured.length !== expected) {
       throw mismatch(`it saves ${tensors(captured.length)} where the forward saved ${expected}`);
@@ -176,8 +178,10 @@ export function checkpoint<A extends readonly unknown[], R>(fn: (...args: A) => 
     if (outer) return { kind: 'packed', hooks: outer, packed: outer.pack(value) };
     return { kind: 'tensor', tensor: value, version: value.storage.version };
   });
-  const frame = new Frame(fn as unknown as (...args: never[]) => unknown, stored, defaultGenerator.getState());
-  return savedTensorsHooks(frame.hooks, () => fn(...inputs));
+  const frame = new Frame(fn as unknown as (...args: never[]) => unknown, stored);
+  const { result, states } = recordGeneratorStates(() => savedTensorsHooks(frame.hooks, () => fn(...inputs)));
+  frame.rngStates = states;
+  return result;
 }
 
 /**
@@ -382,24 +386,22 @@ function plan(list: readonly SequentialLayer[], budget: number, input: Tensor): 
  * shield the measurement from an enclosing checkpoint, whose saved-tensor count must not change.
  */
 function probe(list: readonly SequentialLayer[], input: Tensor): { first: number; perLayer: number; activation: number } {
-  const rng = defaultGenerator.getState();
   const identity: SavedTensorsHooks = { pack: (t) => t, unpack: (p) => p as Tensor };
-  try {
-    return savedTensorsHooks(identity, () => enableGrad(() => {
-      const x = input.detach().requiresGrad_(true).clone();
-      const y1 = call(list[0]!, x);
-      const first = savedBytes(y1);
-      let perLayer = first, activation = y1.storage.nbytes;
-      if (list.length >= 2) {
-        const y2 = call(list[1]!, y1);
-        perLayer = Math.max(0, savedBytes(y2) - first);
-        activation = Math.max(activation, y2.storage.nbytes);
-      }
-      return { first, perLayer, activation };
-    }));
-  } finally {
-    defaultGenerator.setState(rng);
-  }
+  // The probe must not consume randomness: every generator it draws from is put back.
+  const { result, states } = recordGeneratorStates(() => savedTensorsHooks(identity, () => enableGrad(() => {
+    const x = input.detach().requiresGrad_(true).clone();
+    const y1 = call(list[0]!, x);
+    const first = savedBytes(y1);
+    let perLayer = first, activation = y1.storage.nbytes;
+    if (list.length >= 2) {
+      const y2 = call(list[1]!, y1);
+      perLayer = Math.max(0, savedBytes(y2) - first);
+      activation = Math.max(activation, y2.storage.nbytes);
+    }
+    return { first, perLayer, activation };
+  })));
+  setGeneratorStates(states);
+  return result;
 }
 
 function runPlan(list: readonly SequentialLayer[], p: CheckpointPlan, input: Tensor): Tensor {

@@ -23,6 +23,15 @@ function checkReduction(r: string, op: string): Reduction {
   throw new Error(`${op}: unknown reduction '${r}'; use 'mean', 'sum' or 'none'.`);
 }
 
+function sameSize(input: Tensor, target: Tensor, op: string): void {
+  if (sameShape(input.shape, target.shape)) return;
+  throw new Error(
+    `${op}: target size ${fmtShape(target.shape)} must be the same as input size ${fmtShape(input.shape)}: broadcasting ` +
+      `them would give a loss over the wrong pairs (PyTorch warns, or refuses). Reshape the target, e.g. ` +
+      `target.view(${input.shape.join(', ')}), or the input.`,
+  );
+}
+
 function classDims(input: Tensor, target: Tensor, op: string): void {
   if (input.ndim === 0) throw new Error(`${op}: input must have a class dimension, got a 0-d tensor.`);
   const expected = input.ndim === 1 ? [] : [input.shape[0]!, ...input.shape.slice(2)];
@@ -136,7 +145,8 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: ClassLossOptio
 }
 
 /**
- * Mean squared error `(input - target)²`, averaged (or summed, or elementwise). Shapes must match or broadcast.
+ * Mean squared error `(input - target)²`, averaged (or summed, or elementwise). The shapes must be equal: where
+ * PyTorch broadcasts with a warning ([N, 1] against [N] gives N² pairs), this is an error.
  *
  * @example
  * ```ts
@@ -145,13 +155,15 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: ClassLossOptio
  */
 export function mseLoss(input: Tensor, target: Tensor, opts: { readonly reduction?: Reduction } = {}): Tensor {
   const reduction = checkReduction(opts.reduction ?? 'mean', 'mseLoss');
+  sameSize(input, target, 'mseLoss');
   const d = input.sub(target);
   const sq = d.mul(d);
   return reduction === 'none' ? sq : reduction === 'sum' ? sq.sum() : sq.mean();
 }
 
 /**
- * Binary cross-entropy on logits, stable for large |x|: `(1 - t)·x + log(1 + e^{-x})`.
+ * Binary cross-entropy on logits, stable for large |x|: `(1 - t)·x + log(1 + e^{-x})`. Target and input must have
+ * the same shape (as in PyTorch).
  *
  * @example
  * ```ts
@@ -160,6 +172,7 @@ export function mseLoss(input: Tensor, target: Tensor, opts: { readonly reductio
  */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts: { readonly reduction?: Reduction } = {}): Tensor {
   const reduction = checkReduction(opts.reduction ?? 'mean', 'binaryCrossEntropyWithLogits');
+  sameSize(input, target, 'binaryCrossEntropyWithLogits');
   // PyTorch's form (1 - t)·x + m + log(e^-m + e^(-x-m)) with m = max(-x, 0): stable for large |x|, and its
   // gradient is σ(x) - t everywhere, x = 0 included (relu(x) + log(1 + e^-|x|) would give -t there).
   const m = input.neg().clamp({ min: 0 });

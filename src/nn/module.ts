@@ -161,6 +161,13 @@ export class Module {
     if (name in this && !Object.hasOwn(this, name)) {
       throw new Error(`${op}: '${name}' is already a method or accessor of ${this.constructor.name}; choose another name.`);
     }
+    if (Object.hasOwn(this, name)) {
+      // Only an entry (a parameter, buffer or child, or a name registered as null) may be replaced: a field such as
+      // `training` would be clobbered, and the module would break in ways no error names.
+      const current = (this as unknown as Record<string, unknown>)[name];
+      const entry = current === null || current instanceof Parameter || current instanceof Module || this.#buffers.has(name);
+      if (!entry) throw new Error(`${op}: attribute '${name}' already exists on ${this.constructor.name} (as PyTorch says); choose another name.`);
+    }
     Object.defineProperty(this, name, { value, writable: true, enumerable: true, configurable: true });
   }
 
@@ -490,6 +497,16 @@ export class Module {
 export function toStateMap(stateDict: StateDictLike, op: string): Map<string, Tensor> {
   if (stateDict === null || typeof stateDict !== 'object') {
     throw new Error(`${op}: expected a state dict (a Map or plain object of name → Tensor), got ${describe(stateDict)}.`);
+  }
+  if (stateDict instanceof Map) {
+    // `sd['bias'] = t` on the Map that stateDict() returns sets a property the Map ignores: refused, not dropped.
+    const stray = Object.keys(stateDict);
+    if (stray.length) {
+      throw new Error(
+        `${op}: the state dict is a Map with properties ${quoteList(stray)} set on it, which are not entries; ` +
+          `use sd.set(${JSON.stringify(stray[0])}, tensor) instead of sd[${JSON.stringify(stray[0])}] = tensor.`,
+      );
+    }
   }
   const entries: [string, unknown][] = stateDict instanceof Map ? [...stateDict.entries()] : Object.entries(stateDict);
   const out = new Map<string, Tensor>();

@@ -6,7 +6,7 @@ import { FUNCTIONS } from '../autograd/record.js';
 // ---- The primitives of the op table. ----
 
 /**
- * `-x` elementwise.
+ * `-x` elementwise (not for bool: use logicalNot).
  *
  * @example
  * ```ts
@@ -136,7 +136,7 @@ export const erf = FUNCTIONS.erf;
 export const add = FUNCTIONS.add;
 
 /**
- * `a - b` elementwise, broadcasting.
+ * `a - b` elementwise, broadcasting (not for bool: use logicalXor or logicalNot).
  *
  * @example
  * ```ts
@@ -166,7 +166,7 @@ export const mul = FUNCTIONS.mul;
 export const div = FUNCTIONS.div;
 
 /**
- * `a ** b` elementwise, broadcasting (C's pow: 1^y = 1 even for NaN y).
+ * `a ** b` elementwise, broadcasting (C's pow: 1^y = 1 even for NaN y). An integer result that does not fit int32 is an error.
  *
  * @example
  * ```ts
@@ -436,6 +436,16 @@ export const permute = FUNCTIONS.permute;
 export const expand = FUNCTIONS.expand;
 
 /**
+ * A view of `x`'s storage with the given sizes, strides and storage offset (default: `x`'s), checked to lie inside the storage. Gradients of overlapping elements add up.
+ *
+ * @example
+ * ```ts
+ * asStrided(x, [2, 2], [1, 2], 0)
+ * ```
+ */
+export const asStrided = FUNCTIONS.asStrided;
+
+/**
  * Elements `start … start + length - 1` along `dim`, as a view (a negative start counts from the end).
  *
  * @example
@@ -494,6 +504,16 @@ export const gather = FUNCTIONS.gather;
  * ```
  */
 export const scatterAdd = FUNCTIONS.scatterAdd;
+
+/**
+ * A copy of `x` with the region (sizes, strides, offset into its row-major elements, as `asStrided` on a contiguous `x`) replaced by `src`: the out-of-place form of `x.asStrided(…).copy_(src)`.
+ *
+ * @example
+ * ```ts
+ * asStridedScatter(x, src, [2], [3], 1)
+ * ```
+ */
+export const asStridedScatter = FUNCTIONS.asStridedScatter;
 
 /**
  * Sliding local blocks of a batched image (im2col): `[N, C, H, W]` → `[N, C·kh·kw, L]`, L output positions.
@@ -636,6 +656,36 @@ export const flatten = FUNCTIONS.flatten;
  * ```
  */
 export const stack = FUNCTIONS.stack;
+
+/**
+ * Elementwise logical not (zero is false), as a bool tensor: PyTorch's `~` on masks.
+ *
+ * @example
+ * ```ts
+ * logicalNot(mask)
+ * ```
+ */
+export const logicalNot = FUNCTIONS.logicalNot;
+
+/**
+ * Elementwise logical or (nonzero is true), as a bool tensor.
+ *
+ * @example
+ * ```ts
+ * logicalOr(x.lt(0), x.gt(1))
+ * ```
+ */
+export const logicalOr = FUNCTIONS.logicalOr;
+
+/**
+ * Elementwise logical exclusive or (nonzero is true), as a bool tensor: PyTorch's `^` on masks.
+ *
+ * @example
+ * ```ts
+ * logicalXor(a, b)
+ * ```
+ */
+export const logicalXor = FUNCTIONS.logicalXor;
 
 /**
  * Elementwise logical and (nonzero is true), as a bool tensor.

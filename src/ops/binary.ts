@@ -1,3 +1,4 @@
+import { isFloating } from '../dtype.js';
 import type { BinaryKernel } from '../kernels/catalog.js';
 import type { Tensor } from '../tensor.js';
 import { castRaw, operands, scalarFor, sumTangents, wrappedValue, zerosFor, type TensorLike } from './buffers.js';
@@ -45,11 +46,15 @@ function forwardOf(name: BinaryKernel, saves: Saves): OpDef<void, readonly [Tens
  * operands its backward rule reads, from which inputs need a gradient (PyTorch saves nothing for `x · 2`).
  */
 function binaryOp(name: BinaryKernel, saves: Saves, rules: { backward: Backward<void>; jvp: Jvp<void> }, doc: string,
-  example: string): DifferentiableOp<void, readonly [TensorLike, TensorLike]> {
+  example: string, check?: (a: Tensor, b: Tensor) => void): DifferentiableOp<void, readonly [TensorLike, TensorLike]> {
   return {
     name, doc, example,
     differentiable: true,
-    call: (run, a, b) => run(operands(a, b, name), undefined),
+    call: (run, a, b) => {
+      const inputs = operands(a, b, name);
+      check?.(inputs[0], inputs[1]);
+      return run(inputs, undefined);
+    },
     forward: forwardOf(name, saves),
     flops: elementwiseFlops,
     ...rules,
@@ -136,7 +141,14 @@ export const BINARY_OPS: Record<BinaryKernel, BinaryOp> = {
   sub: binaryOp('sub', NONE, {
     backward: ({ needsInputGrad: n }, g) => [g, n[1] ? g.neg() : null],
     jvp: (_, [ta, tb]) => sumTangents(ta, tb?.neg()),
-  }, '`a - b` elementwise, broadcasting.', 'sub(x, y)'),
+  }, '`a - b` elementwise, broadcasting (not for bool: use logicalXor or logicalNot).', 'sub(x, y)', (a, b) => {
+    if (a.dtype === 'bool' && b.dtype === 'bool') {
+      throw new Error('sub: Subtraction, the `-` operator, with two bool tensors is not supported. Use logicalXor() instead (PyTorch\'s `^`).');
+    }
+    if (a.dtype === 'bool' || b.dtype === 'bool') {
+      throw new Error('sub: Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use logicalNot() instead (PyTorch\'s `~`).');
+    }
+  }),
   mul: binaryOp('mul', (na, nb) => (nb ? 1 : 0) | (na ? 2 : 0), {
     backward: ({ saved: [a, b], needsInputGrad: n }, g) => [n[0] ? g.mul(b!) : null, n[1] ? g.mul(a!) : null],
     jvp: ({ inputs: [a, b] }, [ta, tb]) => sumTangents(ta?.mul(b!), tb?.mul(a!)),
@@ -156,7 +168,12 @@ export const BINARY_OPS: Record<BinaryKernel, BinaryOp> = {
     ],
     jvp: ({ inputs: [a, b], output, call }, [ta, tb]) =>
       sumTangents(ta ? powDa(call, ta, a!, b!) : undefined, tb?.mul(powDb(call, a!, b!, output))),
-  }, '`a ** b` elementwise, broadcasting (C\'s pow: 1^y = 1 even for NaN y).', 'pow(x, 2)'),
+  }, '`a ** b` elementwise, broadcasting (C\'s pow: 1^y = 1 even for NaN y). An integer result that does not fit int32 is an error.', 'pow(x, 2)', (a, b) => {
+    const e = wrappedValue(b);
+    if (e !== undefined && e < 0 && Number.isInteger(e) && !isFloating(a.dtype)) {
+      throw new Error('pow: Integers to negative integer powers are not allowed (as in PyTorch). Convert the base first, e.g. x.to(\'float32\').pow(-1).');
+    }
+  }),
   maximum: binaryOp('maximum', BOTH, pick('gt'), 'Elementwise maximum; NaN propagates, ties share the gradient.', 'maximum(x, 0)'),
   minimum: binaryOp('minimum', BOTH, pick('lt'), 'Elementwise minimum; NaN propagates, ties share the gradient.', 'minimum(x, y)'),
   tanhBackward: tanhBackwardOp,

@@ -276,6 +276,7 @@ function checkNumber(v: unknown, op: string): number {
 export function describe(v: unknown): string {
   if (v === null) return 'null';
   if (typeof v === 'string') return `the string '${v}'`;
+  if (typeof v === 'number') return `the number ${v}`;
   if (Array.isArray(v)) return 'an array';
   if (v instanceof Tensor) return `a ${v.dtype} tensor of shape [${v.shape.join(', ')}]`;
   if (typeof v === 'object') {

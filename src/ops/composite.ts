@@ -117,6 +117,22 @@ export const COMPOSITES = {
       return call(INDEXING_OPS.cat, tensors.map((t) => t.unsqueeze(d)), d);
     },
   }),
+  logicalNot: composite({
+    doc: 'Elementwise logical not (zero is false), as a bool tensor: PyTorch\'s `~` on masks.',
+    example: 'logicalNot(mask)',
+    fn: (_: Caller, a: Tensor): Tensor => checkTensor(a, 'logicalNot').eq(0),
+  }),
+  logicalOr: composite({
+    doc: 'Elementwise logical or (nonzero is true), as a bool tensor.',
+    example: 'logicalOr(x.lt(0), x.gt(1))',
+    // On bools, add is logical or (the kernel takes the maximum).
+    fn: (_: Caller, a: Tensor, b: Tensor): Tensor => checkTensor(a, 'logicalOr').ne(0).add(checkTensor(b, 'logicalOr').ne(0)),
+  }),
+  logicalXor: composite({
+    doc: 'Elementwise logical exclusive or (nonzero is true), as a bool tensor: PyTorch\'s `^` on masks.',
+    example: 'logicalXor(a, b)',
+    fn: (_: Caller, a: Tensor, b: Tensor): Tensor => checkTensor(a, 'logicalXor').ne(0).ne(checkTensor(b, 'logicalXor').ne(0)),
+  }),
   logicalAnd: composite({
     doc: 'Elementwise logical and (nonzero is true), as a bool tensor.',
     example: 'logicalAnd(x.gt(0), x.lt(1))',

@@ -1,6 +1,6 @@
 import type { UnaryKernel } from '../kernels/catalog.js';
-import type { Tensor } from '../tensor.js';
-import { zerosFor } from './buffers.js';
+import { Tensor } from '../tensor.js';
+import { describe, zerosFor } from './buffers.js';
 import { unaryKernel } from './elementwise.js';
 import { BINARY_OPS } from './binary.js';
 import { elementwiseFlops, type Caller, type DifferentiableOp } from './define.js';
@@ -19,11 +19,15 @@ type Saves = 'input' | 'output' | 'none';
  * ```
  */
 export function unaryOp(name: UnaryKernel, saves: Saves, rule: (g: Tensor, saved: Tensor, call: Caller) => Tensor, doc: string,
-  example: string): DifferentiableOp<void> {
+  example: string, check?: (x: Tensor) => void): DifferentiableOp<void> {
   return {
     name, doc, example,
     differentiable: true,
-    call: (run, x: Tensor) => run([x], undefined),
+    call: (run, x: Tensor) => {
+      if (!(x instanceof Tensor)) throw new Error(`${name}: expected a Tensor, got ${describe(x)}.`);
+      check?.(x);
+      return run([x], undefined);
+    },
     forward: (ctx, [x]) => {
       const y = unaryKernel(name, x!);
       if (ctx.recording && saves !== 'none') ctx.save(saves === 'input' ? x! : y);
@@ -46,7 +50,11 @@ export function unaryOp(name: UnaryKernel, saves: Saves, rule: (g: Tensor, saved
  * checking the rules, which call those methods.
  */
 export const UNARY_OPS: Record<UnaryKernel, DifferentiableOp<void>> = {
-  neg: unaryOp('neg', 'none', (g) => g.neg(), '`-x` elementwise.', 'neg(x)'),
+  neg: unaryOp('neg', 'none', (g) => g.neg(), '`-x` elementwise (not for bool: use logicalNot).', 'neg(x)', (x) => {
+    if (x.dtype === 'bool') {
+      throw new Error('neg: Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use logicalNot() instead (PyTorch\'s `~`).');
+    }
+  }),
   exp: unaryOp('exp', 'output', (g, y) => g.mul(y), '`eˣ` elementwise.', 'exp(x)'),
   log: unaryOp('log', 'input', (g, x) => g.div(x), 'Natural logarithm elementwise.', 'log(x)'),
   sqrt: unaryOp('sqrt', 'output', (g, y) => g.div(y.mul(2)), 'Square root elementwise.', 'sqrt(x)'),

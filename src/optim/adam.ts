@@ -1,6 +1,6 @@
 import { zeros } from '../creation.js';
 import type { Tensor } from '../tensor.js';
-import { checkRange, fusedOperand, Optimizer, type ParamGroup, type Params } from './optimizer.js';
+import { checkRange, fusedOperand, Optimizer, optimizerOptions, type ParamGroup, type Params } from './optimizer.js';
 
 /** The options of `Adam` and `AdamW`, all set (a group's options). @example `opt.paramGroups[0]!.betas // [0.9, 0.999]` */
 export interface AdamConfig {
@@ -25,6 +25,10 @@ export interface AdamConfig {
 
 /** Options of `Adam`/`AdamW`; unset ones take PyTorch's defaults (lr 1e-3, betas [0.9, 0.999], eps 1e-8). @example `new optim.Adam(params, { lr: 3e-4, amsgrad: true })` */
 export type AdamOptions = Partial<AdamConfig>;
+
+const ADAM_OPTIONS = {
+  lr: 'number', betas: 'numbers', eps: 'number', weightDecay: 'number', amsgrad: 'boolean', maximize: 'boolean', fused: 'boolean',
+} as const;
 
 /** What Adam keeps per parameter. @example `adam.state.get(p)?.step // 10` */
 export interface AdamState {
@@ -119,8 +123,11 @@ abstract class AdamBase extends Optimizer<AdamConfig, AdamState> {
 export class Adam extends AdamBase {
   protected readonly decoupled = false;
 
-  constructor(params: Params<AdamConfig>, opts: AdamOptions = {}) {
-    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, fused: true, ...opts }, 'Adam');
+  /** `lr` as the second argument or in the options: `new Adam(ps, 3e-4, { amsgrad: true })`. */
+  constructor(params: Params<AdamConfig>, lr?: number | AdamOptions, opts?: AdamOptions) {
+    const o = optimizerOptions('Adam', lr, opts, ADAM_OPTIONS);
+    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, fused: true, ...o }, 'Adam',
+      ADAM_OPTIONS);
   }
 }
 
@@ -136,7 +143,10 @@ export class Adam extends AdamBase {
 export class AdamW extends AdamBase {
   protected readonly decoupled = true;
 
-  constructor(params: Params<AdamConfig>, opts: AdamOptions = {}) {
-    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false, fused: true, ...opts }, 'AdamW');
+  /** `lr` as the second argument or in the options: `new AdamW(ps, 3e-4, { weightDecay: 0.1 })`. */
+  constructor(params: Params<AdamConfig>, lr?: number | AdamOptions, opts?: AdamOptions) {
+    const o = optimizerOptions('AdamW', lr, opts, ADAM_OPTIONS);
+    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false, fused: true, ...o }, 'AdamW',
+      ADAM_OPTIONS);
   }
 }

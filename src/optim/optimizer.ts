@@ -1,6 +1,8 @@
 import { enableGrad, noGrad } from '../autograd/grad-mode.js';
+import { checkOptions, type OptionSpec } from '../options.js';
 import { fmtShape } from '../shape.js';
 import type { BufferHandle } from '../kernels/backend.js';
+import { describe } from '../ops/buffers.js';
 import { Tensor } from '../tensor.js';
 // Tensor methods are installed with the op table: loading it here lets this module work when imported alone.
 import '../autograd/record.js';
@@ -37,6 +39,31 @@ export type Params<O> = Iterable<Tensor> | readonly ParamGroupInput<O>[];
 export type ParamGroup<O> = { params: Tensor[] } & O;
 
 /**
+ * An optimizer's options from its `(lr, opts)` or `(opts)` arguments, as PyTorch takes `lr` positionally or as a
+ * keyword: checked against `spec` (unknown or snake_case keys, wrong kinds, `lr` given twice are errors).
+ *
+ * @example
+ * ```ts
+ * optimizerOptions('SGD', 0.1, { momentum: 0.9 }, SGD_OPTIONS); // { momentum: 0.9, lr: 0.1 }
+ * ```
+ */
+export function optimizerOptions<T extends { lr?: number }>(name: string, lrOrOpts: number | T | undefined, opts: T | undefined,
+  spec: OptionSpec): T {
+  if (typeof lrOrOpts === 'number') {
+    const rest = checkOptions(name, opts, spec);
+    if (rest.lr !== undefined) throw new Error(`${name}: lr given twice, as the second argument (${lrOrOpts}) and in the options (${rest.lr}).`);
+    return { ...rest, lr: lrOrOpts };
+  }
+  if (opts !== undefined) {
+    throw new Error(`${name}: options given twice; pass new ${name}(params, lr, { … }) or new ${name}(params, { lr, … }).`);
+  }
+  if (lrOrOpts !== undefined && (lrOrOpts === null || typeof lrOrOpts !== 'object')) {
+    throw new Error(`${name}: the second argument must be the learning rate (a number) or an options object, got ${describe(lrOrOpts)}.`);
+  }
+  return checkOptions(name, lrOrOpts, spec);
+}
+
+/**
  * The base of the optimizers: parameter groups, per-parameter state, `zeroGrad` and `step`. A subclass
  * supplies `update`, which `step` calls under `noGrad` for every parameter that has a gradient. Updates
  * are written in place into each parameter's storage (`p.sub_(…)`), so parameters stay the same tensors.
@@ -57,7 +84,11 @@ export abstract class Optimizer<O extends object, S extends object> {
   /** Per-parameter state (momentum buffers, moment estimates, step counts), created on a parameter's first update. */
   readonly state = new Map<Tensor, S>();
 
-  constructor(params: Params<O>, readonly defaults: Readonly<O>, readonly name: string) {
+  /**
+   * `spec` names every option of this optimizer and its kind: a parameter group with another key (a snake_case
+   * one, a typo) is an error rather than ignored. Without it, group keys are not checked.
+   */
+  constructor(params: Params<O>, readonly defaults: Readonly<O>, readonly name: string, private readonly spec?: OptionSpec) {
     this.validate(defaults);
     const list = [...(params as Iterable<Tensor | ParamGroupInput<O>>)];
     if (list.length === 0) throw new Error(`${name}: got an empty parameter list; pass model.parameters() or parameter groups.`);
@@ -81,6 +112,10 @@ export abstract class Optimizer<O extends object, S extends object> {
         `${this.name}: parameter groups must be objects like { params: [...], lr: 0.1 }; got ${group instanceof Tensor ? 'a Tensor' : typeof group}. ` +
           `Do not mix tensors and groups in one list.`,
       );
+    }
+    if (this.spec) {
+      const { params: _params, ...options } = group;
+      checkOptions(`${this.name} (parameter group ${this.paramGroups.length})`, options, this.spec);
     }
     const params = [...group.params];
     const seen = new Set(this.paramGroups.flatMap((g) => g.params));

@@ -1,6 +1,6 @@
 import { zeros } from '../creation.js';
 import type { Tensor } from '../tensor.js';
-import { checkRange, fusedOperand, Optimizer, type ParamGroup, type Params } from './optimizer.js';
+import { checkRange, fusedOperand, Optimizer, optimizerOptions, type ParamGroup, type Params } from './optimizer.js';
 
 /** The options of `SGD`, all set (a group's options). @example `opt.paramGroups[0]!.momentum // 0.9` */
 export interface SGDConfig {
@@ -22,6 +22,10 @@ export interface SGDConfig {
 
 /** Options of `SGD`; unset ones take PyTorch's defaults (lr 1e-3, everything else off). @example `new optim.SGD(params, { lr: 0.1, momentum: 0.9, nesterov: true })` */
 export type SGDOptions = Partial<SGDConfig>;
+
+const SGD_OPTIONS = {
+  lr: 'number', momentum: 'number', dampening: 'number', nesterov: 'boolean', weightDecay: 'number', maximize: 'boolean', fused: 'boolean',
+} as const;
 
 /** What SGD keeps per parameter. @example `sgd.state.get(p)?.momentumBuffer` */
 export interface SGDState {
@@ -46,8 +50,11 @@ export interface SGDState {
  * ```
  */
 export class SGD extends Optimizer<SGDConfig, SGDState> {
-  constructor(params: Params<SGDConfig>, opts: SGDOptions = {}) {
-    super(params, { lr: 1e-3, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, maximize: false, fused: true, ...opts }, 'SGD');
+  /** `lr` as the second argument (as PyTorch users pass it) or in the options: `new SGD(ps, 0.1, { momentum: 0.9 })`. */
+  constructor(params: Params<SGDConfig>, lr?: number | SGDOptions, opts?: SGDOptions) {
+    const o = optimizerOptions('SGD', lr, opts, SGD_OPTIONS);
+    super(params, { lr: 1e-3, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, maximize: false, fused: true, ...o }, 'SGD',
+      SGD_OPTIONS);
   }
 
   protected override validate(o: SGDConfig): void {

@@ -88,8 +88,9 @@ export const BINARY: Record<BinaryKernel, (a: number, b: number) => number> = {
  * binary('add', 'float32', a, b, out, [2, 3]);
  * ```
  */
-export function binary(op: BinaryKernel, _dtype: DType, a: View, b: View, outh: BufferHandle, shape: Shape): void {
-  const f = BINARY[op];
+export function binary(op: BinaryKernel, dtype: DType, a: View, b: View, outh: BufferHandle, shape: Shape): void {
+  // An int32 power that does not fit would wrap when stored: refused instead (PyTorch wraps; adjoint has no int64).
+  const f = dtype === 'int32' && op === 'pow' ? checkedIntPow : BINARY[op];
   const out = arrayOf(outh), ad = arrayOf(a.buffer), bd = arrayOf(b.buffer);
   if (shape.length === 0) {
     out[0] = f(ad[a.offset]!, bd[b.offset]!);
@@ -121,6 +122,14 @@ export function binary(op: BinaryKernel, _dtype: DType, a: View, b: View, outh: 
     let ia = offs[0]!, ib = offs[1]!;
     for (let j = 0; j < len; j++, ia += sa, ib += sb) out[start + j] = f(ad[ia]!, bd[ib]!);
   });
+}
+
+function checkedIntPow(a: number, b: number): number {
+  const r = pow(a, b);
+  if (!(r >= -2147483648 && r <= 2147483647)) {
+    throw new Error(`pow: ${a} ** ${b} = ${r} does not fit in int32 (adjoint has no int64); convert the base to float64 first.`);
+  }
+  return r;
 }
 
 /**

@@ -13,9 +13,28 @@ import { arrayOf } from '../cpu/memory.js';
  * reduce('sum', 'float32', x, 0, out, 1, 2, 2); // x = [1, 2, 3, 4] gives out = [4, 6]
  * ```
  */
-export function reduce(op: ReduceKernel, _dtype: DType, xh: BufferHandle, offset: number, outh: BufferHandle, outer: number, r: number,
+export function reduce(op: ReduceKernel, dtype: DType, xh: BufferHandle, offset: number, outh: BufferHandle, outer: number, r: number,
   inner: number): void {
-  const x = arrayOf(xh), out = arrayOf(outh);
+  const x = arrayOf(xh);
+  if (dtype === 'int32' && op === 'sum') {
+    // Exact in float64 (every partial sum of int32 values stays below 2^53 for any tensor a typed array holds),
+    // then refused if it does not fit, rather than wrapped when stored.
+    const exact = new Float64Array(outer * inner);
+    reduceInto(op, x, offset, exact, outer, r, inner);
+    const out = arrayOf(outh);
+    for (let i = 0; i < exact.length; i++) {
+      const v = exact[i]!;
+      if (v < -2147483648 || v > 2147483647) {
+        throw new Error(`sum: the int32 sum ${v} does not fit in int32 (adjoint has no int64); convert to float64 first, e.g. x.to('float64').sum().`);
+      }
+      out[i] = v;
+    }
+    return;
+  }
+  reduceInto(op, x, offset, arrayOf(outh), outer, r, inner);
+}
+
+function reduceInto(op: ReduceKernel, x: TypedArray, offset: number, out: TypedArray, outer: number, r: number, inner: number): void {
   if (op === 'sum' && inner > 1) {
     sumColumns(offset === 0 ? x : x.subarray(offset), out, outer, r, inner);
     return;
