@@ -11,3 +11,4 @@ export {
 } from './layers.js';
 export { Conv2d, MaxPool2d, type Conv2dOptions } from './conv-layers.js';
 export { serializeStateDict, deserializeStateDict, readStateDictMetadata, type SerializeOptions } from './serialize.js';
+export * as utils from './utils/index.js';

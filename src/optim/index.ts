@@ -10,4 +10,5 @@ export { Adamax, type AdamaxOptions, type AdamaxConfig, type AdamaxState } from 
 export { NAdam, type NAdamOptions, type NAdamConfig, type NAdamState } from './nadam.js';
 export { RAdam, type RAdamOptions, type RAdamConfig, type RAdamState } from './radam.js';
 export { LBFGS, type LBFGSOptions, type LBFGSConfig, type LBFGSState } from './lbfgs.js';
+export { serializeCheckpoint, deserializeCheckpoint, type CheckpointParts, type Checkpoint } from './checkpoint.js';
 export * as lrScheduler from './lr-scheduler/index.js';
