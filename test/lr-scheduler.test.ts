@@ -19,7 +19,7 @@ const F = JSON.parse(readFileSync(new URL('./fixtures/optim-schedulers.json', im
 };
 
 type Opt = optim.lrScheduler.SchedulerOptimizer;
-type Sched = { step(x?: number): void; getLastLr(): number[] };
+type Sched = optim.lrScheduler.LRScheduler | optim.lrScheduler.ReduceLROnPlateau;
 const lambdaFactor = (epoch: number): number => 0.9 ** epoch + 1 / (epoch + 1);
 const MAKE: Record<string, (o: Opt) => Sched> = {
   'StepLR': (o) => new S.StepLR(o, 3, { gamma: 0.5 }),
@@ -73,12 +73,11 @@ describe('learning-rate schedulers match PyTorch', () => {
   it.each(F.cases.map((c) => [c.name, c] as const))('%s', (name, c) => {
     const opt = makeOptimizer(c.optimizer);
     const sched = MAKE[name]!(opt);
-    const plateau = sched instanceof S.ReduceLROnPlateau;
     const lrs = [opt.paramGroups.map((g) => g.lr)];
     const moms = [momenta(opt, c.optimizer)];
     for (let i = 0; i < c.lrs.length - 1; i++) {
       opt.step();
-      if (plateau) sched.step(F.metrics[i]!);
+      if (sched instanceof S.ReduceLROnPlateau) sched.step(F.metrics[i]!);
       else sched.step();
       lrs.push(sched.getLastLr());
       moms.push(momenta(opt, c.optimizer));
@@ -108,6 +107,7 @@ describe('learning-rate schedulers match PyTorch', () => {
     const p = zeros([1], { requiresGrad: true });
     const opt = new optim.SGD([p], 0.1) as unknown as Opt;
     const sched = MAKE[name]!(opt);
+    if (sched instanceof S.ReduceLROnPlateau) throw new Error('not a closed form');
     const lrs = c.epochs.map((e) => {
       sched.step(e);
       return sched.getLastLr();

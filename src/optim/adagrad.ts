@@ -1,5 +1,5 @@
 import type { Tensor } from '../tensor.js';
-import { checkRange, effectiveGrad, Optimizer, optimizerOptions, stateLike, type ParamGroup, type ParamGroupInput, type Params } from './optimizer.js';
+import { checkRange, effectiveGrad, fusedOperands, written, Optimizer, optimizerOptions, stateLike, type ParamGroup, type ParamGroupInput, type Params } from './optimizer.js';
 
 /** The options of `Adagrad`, all set (a group's options). @example `opt.paramGroups[0]!.lrDecay // 0` */
 export interface AdagradConfig {
@@ -14,13 +14,19 @@ export interface AdagradConfig {
   eps: number;
   /** Ascend the objective instead of descending it. */
   maximize: boolean;
+  /**
+   * Update each contiguous float parameter in one loop over its elements (the same operations in the same order,
+   * rounded once per stored value) instead of a dozen tensor ops, which each allocate and pass over memory.
+   * Default true; other parameters always take the tensor-op path.
+   */
+  fused: boolean;
 }
 
 /** Options of `Adagrad`; unset ones take PyTorch's defaults (lr 1e-2, eps 1e-10, the rest 0). @example `new optim.Adagrad(params, 0.1, { lrDecay: 1e-4 })` */
 export type AdagradOptions = Partial<AdagradConfig>;
 
 const ADAGRAD_OPTIONS = {
-  lr: 'number', lrDecay: 'number', weightDecay: 'number', initialAccumulatorValue: 'number', eps: 'number', maximize: 'boolean',
+  lr: 'number', lrDecay: 'number', weightDecay: 'number', initialAccumulatorValue: 'number', eps: 'number', maximize: 'boolean', fused: 'boolean',
 } as const;
 
 /** What Adagrad keeps per parameter (made for every parameter when the optimizer is, as in PyTorch). @example `opt.state.get(p)?.sum` */
@@ -50,7 +56,7 @@ export class Adagrad extends Optimizer<AdagradConfig, AdagradState> {
   /** `lr` as the second argument or in the options: `new Adagrad(ps, 0.1, { lrDecay: 1e-4 })`. */
   constructor(params: Params<AdagradConfig>, lr?: number | AdagradOptions, opts?: AdagradOptions) {
     const o = optimizerOptions('Adagrad', lr, opts, ADAGRAD_OPTIONS);
-    super(params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, ...o }, 'Adagrad',
+    super(params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, fused: true, ...o }, 'Adagrad',
       ADAGRAD_OPTIONS);
   }
 
@@ -73,8 +79,14 @@ export class Adagrad extends Optimizer<AdagradConfig, AdagradState> {
     let state = this.state.get(p);
     if (state === undefined) this.state.set(p, (state = { step: 0, sum: stateLike(p, group.initialAccumulatorValue) }));
     const step = ++state.step;
-    const g = effectiveGrad(p, grad, group.maximize, group.weightDecay);
     const clr = group.lr / (1 + (step - 1) * group.lrDecay);
+    const ops = group.fused ? fusedOperands(p, [grad, state.sum]) : null;
+    if (ops !== null) {
+      p.storage.device.backend.adagrad(p.dtype, ops[0], ops[1]!, ops[2]!, p.size, { clr, eps: group.eps, weightDecay: group.weightDecay, sign: group.maximize ? -1 : 1 });
+      written(p, state.sum);
+      return;
+    }
+    const g = effectiveGrad(p, grad, group.maximize, group.weightDecay);
     state.sum.add_(g.mul(g));
     p.add_(g.mul(-clr).div(state.sum.sqrt().add(group.eps)));
   }

@@ -384,6 +384,43 @@ export function checkRange(op: string, name: string, value: number, min: number,
 }
 
 /**
+ * The buffers of `p` and `others` for a fused optimizer kernel (null entries stay null), or null when one of them
+ * cannot be updated in one loop (see `fusedOperand`); the optimizer then takes the tensor-op path.
+ *
+ * @example
+ * ```ts
+ * const ops = fusedOperands(p, [grad, state.expAvg, state.expAvgSq]);
+ * ```
+ */
+export function fusedOperands(p: Tensor, others: readonly (Tensor | null | undefined)[]): [BufferHandle, ...(BufferHandle | null)[]] | null {
+  const pd = fusedOperand(p, p);
+  if (pd === null) return null;
+  const out: [BufferHandle, ...(BufferHandle | null)[]] = [pd];
+  for (const t of others) {
+    if (t === null || t === undefined) {
+      out.push(null);
+      continue;
+    }
+    const h = fusedOperand(t, p);
+    if (h === null) return null;
+    out.push(h);
+  }
+  return out;
+}
+
+/**
+ * Count a write to each tensor's storage, after a kernel updated it in place (so views and saved tensors notice).
+ *
+ * @example
+ * ```ts
+ * written(p, state.expAvg);
+ * ```
+ */
+export function written(...tensors: (Tensor | null | undefined)[]): void {
+  for (const t of tensors) if (t) t.storage.version++;
+}
+
+/**
  * The buffer of `t` for a fused optimizer kernel, which updates `t.size` elements from the start of the buffer
  * in place, or null when `t` is not a float32/float64 tensor of `dtype`, contiguous from offset 0, on `like`'s
  * device (the optimizer then falls back to tensor ops).

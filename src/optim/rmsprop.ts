@@ -1,5 +1,5 @@
 import type { Tensor } from '../tensor.js';
-import { checkRange, effectiveGrad, Optimizer, optimizerOptions, stateLike, type ParamGroup, type Params } from './optimizer.js';
+import { checkRange, effectiveGrad, fusedOperands, written, Optimizer, optimizerOptions, stateLike, type ParamGroup, type Params } from './optimizer.js';
 
 /** The options of `RMSprop`, all set (a group's options). @example `opt.paramGroups[0]!.alpha // 0.99` */
 export interface RMSpropConfig {
@@ -16,13 +16,19 @@ export interface RMSpropConfig {
   centered: boolean;
   /** Ascend the objective instead of descending it. */
   maximize: boolean;
+  /**
+   * Update each contiguous float parameter in one loop over its elements (the same operations in the same order,
+   * rounded once per stored value) instead of a dozen tensor ops, which each allocate and pass over memory.
+   * Default true; other parameters always take the tensor-op path.
+   */
+  fused: boolean;
 }
 
 /** Options of `RMSprop`; unset ones take PyTorch's defaults (lr 1e-2, alpha 0.99, eps 1e-8). @example `new optim.RMSprop(params, 1e-3, { momentum: 0.9 })` */
 export type RMSpropOptions = Partial<RMSpropConfig>;
 
 const RMSPROP_OPTIONS = {
-  lr: 'number', alpha: 'number', eps: 'number', weightDecay: 'number', momentum: 'number', centered: 'boolean', maximize: 'boolean',
+  lr: 'number', alpha: 'number', eps: 'number', weightDecay: 'number', momentum: 'number', centered: 'boolean', maximize: 'boolean', fused: 'boolean',
 } as const;
 
 /** What RMSprop keeps per parameter. @example `opt.state.get(p)?.squareAvg` */
@@ -58,7 +64,7 @@ export class RMSprop extends Optimizer<RMSpropConfig, RMSpropState> {
   /** `lr` as the second argument or in the options: `new RMSprop(ps, 1e-3, { momentum: 0.9 })`. */
   constructor(params: Params<RMSpropConfig>, lr?: number | RMSpropOptions, opts?: RMSpropOptions) {
     const o = optimizerOptions('RMSprop', lr, opts, RMSPROP_OPTIONS);
-    super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, ...o }, 'RMSprop',
+    super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, fused: true, ...o }, 'RMSprop',
       RMSPROP_OPTIONS);
   }
 
@@ -80,6 +86,18 @@ export class RMSprop extends Optimizer<RMSpropConfig, RMSpropState> {
       this.state.set(p, state);
     }
     state.step++;
+    if (momentum > 0) state.momentumBuffer ??= stateLike(p);
+    if (centered) state.gradAvg ??= stateLike(p);
+    if (group.fused) {
+      const ops = fusedOperands(p, [grad, state.squareAvg, centered ? state.gradAvg : null, momentum > 0 ? state.momentumBuffer : null]);
+      if (ops !== null) {
+        const [pd, gd, sd, ad, bd] = ops;
+        p.storage.device.backend.rmsprop(p.dtype, pd, gd!, sd!, ad!, bd!, p.size,
+          { lr, alpha, eps, weightDecay: group.weightDecay, momentum, sign: group.maximize ? -1 : 1 });
+        written(p, state.squareAvg, state.gradAvg, state.momentumBuffer);
+        return;
+      }
+    }
     const g = effectiveGrad(p, grad, group.maximize, group.weightDecay);
     state.squareAvg.mul_(alpha).add_(g.mul(1 - alpha).mul(g));
     let avg: Tensor;

@@ -3,7 +3,7 @@ import { cpuMemory } from '../cpu/memory.js';
 import { arange, binary, clamp, copy, fill, unary, where } from './elementwise.js';
 import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
 import { matmul } from './matmul.js';
-import { adam, sgd } from './optim.js';
+import { adagrad, adam, adamax, nadam, radam, rmsprop, sgd } from './optim.js';
 import { reduce, softmax } from './reduce.js';
 import { conv2d, fold, maxPool2d, unfold } from './window.js';
 
@@ -24,5 +24,5 @@ export const tsBackend: Backend = {
   reduce, softmax,
   matmul, unfold, fold, conv2d, maxPool2d,
   indexSelect, indexAdd, gather, scatterAdd,
-  adam, sgd,
+  adam, sgd, rmsprop, adagrad, adamax, nadam, radam,
 };

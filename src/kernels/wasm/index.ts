@@ -4,7 +4,7 @@ import { tsBackend } from '../ts/index.js';
 import { binary, clamp, copy, unary, where } from './elementwise.js';
 import { scatterAdd } from './indexing.js';
 import { matmul } from './matmul.js';
-import { adam, sgd } from './optim.js';
+import { adagrad, adam, adamax, nadam, radam, rmsprop, sgd } from './optim.js';
 import { reduce, softmax } from './reduce.js';
 import { conv2d, fold, maxPool2d, unfold } from './window.js';
 
@@ -36,5 +36,5 @@ export const wasmBackend: Backend = {
   reduce, softmax,
   matmul, unfold, fold, conv2d, maxPool2d,
   scatterAdd,
-  adam, sgd,
+  adam, sgd, rmsprop, adagrad, adamax, nadam, radam,
 };
