@@ -88,21 +88,22 @@ describe.runIf(wasmSupported())('the new fused optimizers in float32', () => {
     for (const s of spies) expect(s).not.toHaveBeenCalled();
   });
 
-  const makers: [string, (p: Tensor[], fused: boolean) => optim.Optimizer<object, object>][] = [
+  type Make = (p: Tensor[], fused: boolean) => unknown;
+  const makers: [string, Make][] = [
     ['RMSprop centered, momentum, decay', (p, fused) => new optim.RMSprop(p, 0.01, { fused, centered: true, momentum: 0.5, weightDecay: 0.1 })],
     ['RMSprop', (p, fused) => new optim.RMSprop(p, 0.01, { fused, maximize: true })],
     ['Adagrad', (p, fused) => new optim.Adagrad(p, 0.1, { fused, weightDecay: 0.1, lrDecay: 0.01 })],
     ['Adamax', (p, fused) => new optim.Adamax(p, 0.01, { fused, maximize: true })],
     ['NAdam', (p, fused) => new optim.NAdam(p, 0.01, { fused, weightDecay: 0.05 })],
     ['RAdam', (p, fused) => new optim.RAdam(p, 0.01, { fused })],
-  ] as never;
+  ];
   it.each(makers)('%s: the fused update equals the tensor-op update bit for bit', (_, make) => {
     manualSeed(7);
     const p0 = randn([3000]);
     const grads = Array.from({ length: 8 }, () => randn([3000]));
     const [fused, ops] = [true, false].map((f) => {
       const p = p0.clone().requiresGrad_();
-      const opt = make([p], f);
+      const opt = make([p], f) as { step(): void };
       for (const g of grads) {
         p.grad = g;
         opt.step();
