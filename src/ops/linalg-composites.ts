@@ -30,7 +30,7 @@ function sameDTypes(op: string, ...ts: Tensor[]): void {
 }
 
 function checkRank(op: string, t: Tensor, rank: number, what: string): void {
-  if (t.ndim !== rank) throw new Error(`${op}: ${what} must be a ${rank}-D tensor, but got a ${t.ndim}-D tensor of shape ${fmtShape(t.shape)}.`);
+  if (t.ndim !== rank) throw new Error(`${op}: ${what} must be a ${rank}D tensor, but got a ${t.ndim}D tensor of shape ${fmtShape(t.shape)}.`);
 }
 
 /** `beta · input + alpha · product`, with input ignored when beta is 0 (as PyTorch), after checking input broadcasts. */

@@ -62,7 +62,8 @@ function rawT(t: Tensor): Tensor {
 /** A view of the block `[rows, cols]` at (row, 0) of the contiguous `[..., R, W]` tensor `t`; no graph. */
 function block(t: Tensor, row: number, rows: number, cols: number): Tensor {
   const nd = t.ndim;
-  return new Tensor(t.storage, [...t.shape.slice(0, nd - 2), rows, cols], t.dtype, t.strides, t.offset + row * t.strides[nd - 2]!);
+  const offset = t.size === 0 ? t.offset : t.offset + row * t.strides[nd - 2]!;
+  return new Tensor(t.storage, [...t.shape.slice(0, nd - 2), rows, cols], t.dtype, t.strides, offset);
 }
 
 /** Identity matrices `[...batch, n, n]` on `device`. */
@@ -131,6 +132,17 @@ function padColumns(call: Caller, x: Tensor, width: number): Tensor {
   const cols = x.shape[x.ndim - 1]!;
   if (cols === width) return x;
   return call(INDEXING_OPS.cat, [x, zerosOn(x.storage.device, x.dtype, [...x.shape.slice(0, -1), width - cols])], -1);
+}
+
+/**
+ * `x.narrow(dim, start, length)`; for an empty `x`, fresh zeros of that shape (a view of an empty tensor at a
+ * nonzero offset is refused by the tensor layer, and there is nothing to differentiate).
+ */
+function part(x: Tensor, dim: number, start: number, length: number): Tensor {
+  if (x.size > 0) return x.narrow(dim, start, length);
+  const shape = [...x.shape];
+  shape[dim < 0 ? dim + shape.length : dim] = length;
+  return zerosOn(x.storage.device, x.dtype, shape);
 }
 
 // ---- solve ----
@@ -366,7 +378,7 @@ const linalgSlogdetOp: DifferentiableOp<void, readonly [A: Tensor], Slogdet> = {
   differentiable: true,
   call: (run, A) => {
     const out = run([squareMatrices(A, 'linalg.slogdet')], undefined);
-    return { sign: out.narrow(-1, 0, 1).squeeze(-1), logabsdet: out.narrow(-1, 1, 1).squeeze(-1) };
+    return { sign: part(out, -1, 0, 1).squeeze(-1), logabsdet: part(out, -1, 1, 1).squeeze(-1) };
   },
   forward: (ctx, [A]) => {
     const n = A!.shape[A!.ndim - 1]!, batch = A!.shape.slice(0, -2), count = sizeOf(batch);
@@ -376,11 +388,17 @@ const linalgSlogdetOp: DifferentiableOp<void, readonly [A: Tensor], Slogdet> = {
     if (ctx.recording) ctx.save(A!);
     return out;
   },
-  // d logabsdet = ⟨A⁻ᵀ, dA⟩; the sign is piecewise constant.
-  backward: ({ saved: [A], call }, g) => [mT(call(linalgInvOp, A!)).mul(g.narrow(-1, 1, 1).unsqueeze(-1))],
+  // d logabsdet = ⟨A⁻ᵀ, dA⟩ = ⟨cof(A), dA⟩ / det(A); the sign is piecewise constant. Written with the cofactor so
+  // that a singular matrix gives infinities (as PyTorch) rather than an error, and a zero gradient (only the sign
+  // used) gives zeros there.
+  backward: ({ saved: [A], call }, g) => {
+    const gl = g.narrow(-1, 1, 1).squeeze(-1);
+    return [call(detBackwardOp, gl.div(call(linalgDetOp, A!)).where(gl.ne(0), 0), A!)];
+  },
   jvp: ({ inputs: [A], call }, [t]) => {
     if (!t) return null;
-    const d = mT(call(linalgInvOp, A!)).mul(t).sum([-2, -1]).unsqueeze(-1);
+    const det = call(linalgDetOp, A!);
+    const d = call(detBackwardOp, filledOn(det.storage.device, det.dtype, det.shape, 1), A!).mul(t).sum([-2, -1]).div(det).unsqueeze(-1);
     return call(INDEXING_OPS.cat, [zerosOn(d.storage.device, d.dtype, d.shape), d], -1);
   },
   flops: ([A]) => (2 / 3) * A!.size * A!.shape[A!.ndim - 1]!,
@@ -468,8 +486,8 @@ function qrAttrs(A: Tensor, mode: QrMode): QrAttrs {
 }
 
 const qrParts = (packedOut: Tensor, a: QrAttrs): QR => ({
-  Q: packedOut.narrow(-2, 0, a.m).narrow(-1, 0, a.qCols),
-  R: packedOut.narrow(-2, a.m, a.rRows).narrow(-1, 0, a.n),
+  Q: part(part(packedOut, -2, 0, a.m), -1, 0, a.qCols),
+  R: part(part(packedOut, -2, a.m, a.rRows), -1, 0, a.n),
 });
 
 /** gA for A = QR with m ≥ n (R square): (gQ + Q·copyutl(gR·Rᵀ − Qᵀ·gQ))·R⁻ᵀ, copyutl mirroring the upper triangle. */
@@ -571,7 +589,7 @@ export interface Eigh {
 
 const eighParts = (out: Tensor): [L: Tensor, V: Tensor] => {
   const n = out.shape[out.ndim - 1]!;
-  return [out.narrow(-2, 0, 1), out.narrow(-2, 1, n)];
+  return [part(out, -2, 0, 1), part(out, -2, 1, n)];
 };
 
 /** E[i][j] = λⱼ − λᵢ, with ones on the diagonal (L is `[..., 1, n]`). */

@@ -20,30 +20,36 @@ function store(out: TypedArray, b: number, m: Float64Array): void {
   for (let i = 0; i < m.length; i++) out[o + i] = m[i]!;
 }
 
-/** In-place LU with partial pivoting of the n×n row-major `m`: returns the 1-based index of the first zero pivot, or 0. */
-function factor(m: Float64Array, piv: Int32Array | TypedArray, po: number, n: number): number {
+/**
+ * In-place LU with partial pivoting of the n×n row-major `m`; returns the 1-based index of the first zero pivot, or
+ * 0. Left-looking (column j gets the earlier columns' updates as dot products, then is pivoted and scaled by the
+ * pivot's reciprocal), as OpenBLAS's getf2: matrices that are singular in exact arithmetic then give the exactly
+ * zero pivots, and the errors naming them, that PyTorch gives.
+ */
+function factor(m: Float64Array, piv: TypedArray, po: number, n: number): number {
   let info = 0;
-  for (let k = 0; k < n; k++) {
-    // The first row with the largest magnitude in column k (BLAS idamax); a NaN is never larger.
-    let p = k, best = Math.abs(m[k * n + k]!);
-    for (let i = k + 1; i < n; i++) {
-      const v = Math.abs(m[i * n + k]!);
+  for (let j = 0; j < n; j++) {
+    for (let i = 0; i < n; i++) {
+      const kmax = Math.min(i, j);
+      let s = 0;
+      for (let k = 0; k < kmax; k++) s += m[i * n + k]! * m[k * n + j]!;
+      m[i * n + j]! -= s;
+    }
+    // The first row with the largest magnitude in column j (BLAS idamax); a NaN is never larger.
+    let p = j, best = Math.abs(m[j * n + j]!);
+    for (let i = j + 1; i < n; i++) {
+      const v = Math.abs(m[i * n + j]!);
       if (v > best) { best = v; p = i; }
     }
-    piv[po + k] = p;
-    const pivot = m[p * n + k]!;
+    piv[po + j] = p;
+    const pivot = m[p * n + j]!;
     if (pivot !== 0) {
-      if (p !== k) {
-        for (let j = 0; j < n; j++) { const t = m[k * n + j]!; m[k * n + j] = m[p * n + j]!; m[p * n + j] = t; }
+      if (p !== j) {
+        for (let c = 0; c < n; c++) { const t = m[j * n + c]!; m[j * n + c] = m[p * n + c]!; m[p * n + c] = t; }
       }
       const r = 1 / pivot;
-      for (let i = k + 1; i < n; i++) m[i * n + k]! *= r;
-    } else if (info === 0) info = k + 1;
-    for (let i = k + 1; i < n; i++) {
-      const l = m[i * n + k]!;
-      if (l === 0) continue;
-      for (let j = k + 1; j < n; j++) m[i * n + j]! -= l * m[k * n + j]!;
-    }
+      for (let i = j + 1; i < n; i++) m[i * n + j]! *= r;
+    } else if (info === 0) info = j + 1;
   }
   return info;
 }
