@@ -255,3 +255,13 @@ describe('linear algebra: behaviour the fixtures do not show', () => {
     expect(linalg.eigh(tensor([], { shape: [0, 2, 2], dtype: 'float64' })).eigenvalues.shape).toEqual([0, 2]);
   });
 });
+
+it("README's linear-algebra example runs as written", () => {
+  const A = tensor([[4, 1], [1, 3]], { dtype: 'float64', requiresGrad: true });
+  const { eigenvalues } = linalg.eigh(A);
+  [...eigenvalues.data()].forEach((v, i) => expect(v).toBeCloseTo([(7 - Math.sqrt(5)) / 2, (7 + Math.sqrt(5)) / 2][i]!, 12));
+  linalg.slogdet(A).logabsdet.backward();
+  [...A.grad!.data()].forEach((v, i) => expect(v).toBeCloseTo([3 / 11, -1 / 11, -1 / 11, 4 / 11][i]!, 14));
+  const x = linalg.solve(A, tensor([1, 2], { dtype: 'float64' }));
+  [...x.data()].forEach((v, i) => expect(v).toBeCloseTo([1 / 11, 7 / 11][i]!, 14));
+});
