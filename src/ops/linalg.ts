@@ -76,9 +76,11 @@ function identity(device: Device, dtype: DType, batch: Shape, n: number): Tensor
 /** Throw `message` for the first matrix whose status code in `info` is not zero, naming it when the input is a batch. */
 function throwOnInfo(op: string, info: Tensor, batched: boolean, message: (code: number) => string): void {
   if (info.size === 0) return;
-  const codes = info.data();
-  const b = codes.findIndex((c) => c !== 0);
-  if (b >= 0) throw new Error(`${op}: ${batched ? `(Batch element ${b}): ` : ''}${message(codes[b]!)}`);
+  // Checked with tensor ops on the device; only a failing matrix's code is read back, for the message.
+  const failed = info.ne(0);
+  if (failed.sum().item() === 0) return;
+  const b = failed.to('int32').argmax().item();
+  throw new Error(`${op}: ${batched ? `(Batch element ${b}): ` : ''}${message(info.narrow(0, b, 1).item())}`);
 }
 
 interface LU { readonly lu: Tensor; readonly pivots: Tensor; readonly info: Tensor }
