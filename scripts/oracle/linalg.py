@@ -8,7 +8,7 @@ PyTorch:
     /usr/bin/python3 scripts/oracle/linalg.py
 
 Each case names an adjoint op ('linalg.solve', 'einsum', 'diag', ...), its tensor inputs (float64 values drawn
-from a seeded generator, or given; float32 cases hold values exact in float32) and its options in adjoint's
+from a seeded generator and rounded to three decimals, or given; float32 cases hold values exact in float32) and its options in adjoint's
 camelCase spelling, and records PyTorch's outputs. Differentiable cases also record fixed random weights W and the
 gradients of loss = sum over outputs of sum(W * out) with respect to every input (for eigh, the eigenvectors enter
 the loss squared, which does not depend on their signs). Error cases record PyTorch's message.
@@ -30,7 +30,8 @@ GEN = torch.Generator().manual_seed(20240615)
 
 
 def randn(*shape, dtype=torch.float64):
-    return torch.randn(tuple(shape), generator=GEN, dtype=torch.float64).to(dtype)
+    # Three decimals: the inputs and weights are written short, and are exactly what PyTorch computed with.
+    return (torch.randn(tuple(shape), generator=GEN, dtype=torch.float64) * 1000).round().div(1000).to(dtype)
 
 
 def enc(values):
