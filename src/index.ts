@@ -25,7 +25,7 @@ export { manualSeed, Generator, defaultGenerator } from './random.js';
 export type { TensorLike } from './ops/buffers.js';
 export type { Dim } from './ops/reduce.js';
 export type { Size2, Window2dOptions } from './ops/conv.js';
-export type { ClampBounds } from './ops/where.js';
+export type { ClampBounds, ClampBound } from './ops/where.js';
 export { OP_TABLE, type Primitive } from './ops/table.js';
 export type {
   OpDef, DifferentiableOp, NonDifferentiableOp, ForwardCtx, BackwardCtx, JvpCtx, Caller, Run,

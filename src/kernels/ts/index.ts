@@ -1,6 +1,6 @@
 import type { Backend } from '../backend.js';
 import { cpuMemory } from '../cpu/memory.js';
-import { arange, binary, clamp, copy, fill, unary, where } from './elementwise.js';
+import { arange, binary, clamp, copy, fill, ternary, unary, where } from './elementwise.js';
 import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
 import { matmul } from './matmul.js';
 import { adam, sgd } from './optim.js';
@@ -20,7 +20,7 @@ import { conv2d, fold, maxPool2d, unfold } from './window.js';
 export const tsBackend: Backend = {
   name: 'ts',
   ...cpuMemory,
-  unary, binary, where, clamp, copy, fill, arange,
+  unary, binary, ternary, where, clamp, copy, fill, arange,
   reduce, softmax,
   matmul, unfold, fold, conv2d, maxPool2d,
   indexSelect, indexAdd, gather, scatterAdd,
