@@ -14,7 +14,8 @@ export interface AddcOptions {
   readonly value?: number;
 }
 
-interface AddcAttrs {
+/** The attributes of addcmul and addcdiv. */
+export interface AddcAttrs {
   readonly value: number;
 }
 

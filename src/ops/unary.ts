@@ -83,7 +83,8 @@ export interface SoftplusOptions {
   readonly threshold?: number;
 }
 
-interface SoftplusAttrs {
+/** The attributes of softplus. */
+export interface SoftplusAttrs {
   readonly beta: number;
   readonly threshold: number;
 }
