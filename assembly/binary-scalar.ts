@@ -30,6 +30,20 @@
   return <f32>(m != 0 && (m < 0) != (b < 0) ? m + <f64>b : m);
 }
 
+/** Floor division as PyTorch defines it, in float64 (see the TS backend's floorDivide). @example `binaryFloorDivide1(5, -Infinity) // -1` */
+@inline export function binaryFloorDivide1(a: f32, b: f32): f32 {
+  const x = <f64>a, y = <f64>b;
+  if (y == 0) return <f32>(x / y);
+  const mod = x % y;
+  let div = (x - mod) / y;
+  if (mod != 0 && (y < 0) != (mod < 0)) div -= 1;
+  if (div != 0) {
+    const f = Math.floor(div);
+    return <f32>(div - f > 0.5 ? f + 1 : f);
+  }
+  return <f32>copysign<f64>(0, x / y);
+}
+
 /** √(a² + b²) without overflow; ∞ when either is infinite, even with a NaN. @example `binaryHypot1(3, 4) // 5` */
 @inline export function binaryHypot1(a: f32, b: f32): f32 {
   return <f32>Math.hypot(<f64>a, <f64>b);

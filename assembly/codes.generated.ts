@@ -3,7 +3,7 @@
 
 import { unaryNeg, unaryExp, unaryLog, unarySqrt, unaryAbs, unarySin, unaryCos, unaryTanh, unarySigmoid, unaryRelu, unarySign, unaryErf, unaryErfinv, unaryLog1p, unaryExpm1, unaryLog2, unaryLog10, unaryExp2, unaryTan, unaryAsin, unaryAcos, unaryAtan, unarySinh, unaryCosh, unaryAsinh, unaryAcosh, unaryAtanh, unaryFloor, unaryCeil, unaryRound, unaryTrunc, unaryFrac, unarySoftplus, unaryLogSigmoid } from './unary';
 import { binaryAdd, binarySub, binaryMul, binaryDiv, binaryMaximum, binaryMinimum, binaryTanhBackward, binarySigmoidBackward, binaryReluBackward, binaryEq, binaryNe, binaryLt, binaryLe, binaryGt, binaryGe } from './binary-lanes';
-import { binaryPow1, binaryAtan21, binaryFmod1, binaryRemainder1, binaryHypot1, binaryXlogy1 } from './binary-scalar';
+import { binaryPow1, binaryAtan21, binaryFmod1, binaryRemainder1, binaryFloorDivide1, binaryHypot1, binaryXlogy1 } from './binary-scalar';
 
 export const U_NEG: i32 = 0;
 export const U_EXP: i32 = 1;
@@ -52,21 +52,22 @@ export const B_RELU_BACKWARD: i32 = 9;
 export const B_ATAN2: i32 = 10;
 export const B_FMOD: i32 = 11;
 export const B_REMAINDER: i32 = 12;
-export const B_HYPOT: i32 = 13;
-export const B_XLOGY: i32 = 14;
-export const B_BITWISE_AND: i32 = 15;
-export const B_BITWISE_OR: i32 = 16;
-export const B_BITWISE_XOR: i32 = 17;
-export const B_BITWISE_LEFT_SHIFT: i32 = 18;
-export const B_BITWISE_RIGHT_SHIFT: i32 = 19;
-export const B_EQ: i32 = 20;
-export const B_NE: i32 = 21;
-export const B_LT: i32 = 22;
-export const B_LE: i32 = 23;
-export const B_GT: i32 = 24;
-export const B_GE: i32 = 25;
+export const B_FLOOR_DIVIDE: i32 = 13;
+export const B_HYPOT: i32 = 14;
+export const B_XLOGY: i32 = 15;
+export const B_BITWISE_AND: i32 = 16;
+export const B_BITWISE_OR: i32 = 17;
+export const B_BITWISE_XOR: i32 = 18;
+export const B_BITWISE_LEFT_SHIFT: i32 = 19;
+export const B_BITWISE_RIGHT_SHIFT: i32 = 20;
+export const B_EQ: i32 = 21;
+export const B_NE: i32 = 22;
+export const B_LT: i32 = 23;
+export const B_LE: i32 = 24;
+export const B_GT: i32 = 25;
+export const B_GE: i32 = 26;
 /** Every binary code from here on is a comparison and writes one byte per element. */
-export const B_FIRST_COMPARE: i32 = 20;
+export const B_FIRST_COMPARE: i32 = 21;
 export const R_SUM: i32 = 0;
 export const R_MAX: i32 = 1;
 export const R_MIN: i32 = 2;
@@ -162,6 +163,7 @@ export function unary(op: i32, x: usize, out: usize, n: i32): void {
     case B_ATAN2: return binaryAtan21(a, b);
     case B_FMOD: return binaryFmod1(a, b);
     case B_REMAINDER: return binaryRemainder1(a, b);
+    case B_FLOOR_DIVIDE: return binaryFloorDivide1(a, b);
     case B_HYPOT: return binaryHypot1(a, b);
     case B_XLOGY: return binaryXlogy1(a, b);
     default: return 0;
@@ -170,5 +172,5 @@ export function unary(op: i32, x: usize, out: usize, n: i32): void {
 
 /** True for the kernels computed an element at a time (binary-scalar.ts). @example `isScalar(B_POW) // true` */
 @inline export function isScalar(op: i32): bool {
-  return op == B_POW || op == B_ATAN2 || op == B_FMOD || op == B_REMAINDER || op == B_HYPOT || op == B_XLOGY;
+  return op == B_POW || op == B_ATAN2 || op == B_FMOD || op == B_REMAINDER || op == B_FLOOR_DIVIDE || op == B_HYPOT || op == B_XLOGY;
 }

@@ -107,6 +107,7 @@ export const BINARY_KERNELS = {
   atan2: { cost: 'costly', compare: false, lanes: false },
   fmod: { cost: 'simple', compare: false, lanes: false },
   remainder: { cost: 'simple', compare: false, lanes: false },
+  floorDivide: { cost: 'simple', compare: false, lanes: false },
   hypot: { cost: 'costly', compare: false, lanes: false },
   xlogy: { cost: 'costly', compare: false, lanes: false },
   bitwiseAnd: { cost: 'arith', compare: false, lanes: false, wasm: false },

@@ -476,6 +476,16 @@ export const fmod = FUNCTIONS.fmod;
 export const remainder = FUNCTIONS.remainder;
 
 /**
+ * Floor division `a // b` as PyTorch and Python define it (the quotient that goes with `remainder`), broadcasting; integers stay integers (division by zero is an error). Not differentiable, as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * floorDivide(x, 2)
+ * ```
+ */
+export const floorDivide = FUNCTIONS.floorDivide;
+
+/**
  * `√(a² + b²)` elementwise without overflow, broadcasting; floating point only (as in PyTorch).
  *
  * @example

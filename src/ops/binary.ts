@@ -147,10 +147,10 @@ const atan2Rules = {
   jvp: ({ inputs: [a, b] }, [ta, tb]) => sumTangents(ta?.mul(b!), tb?.mul(a!).neg())?.div(a!.mul(a!).add(b!.mul(b!))) ?? null,
 } satisfies { backward: Backward<void>; jvp: Jvp<void> };
 
-// fmod and remainder pass the gradient to a unchanged; b's is −g · the quotient rounded toward zero (fmod) or down
-// (remainder), as PyTorch's rules say.
+// fmod and remainder pass the gradient to a unchanged; b's is −g · the quotient rounded toward zero (fmod) or
+// floor-divided (remainder, PyTorch's floor division, which agrees with it at ±∞), as PyTorch's rules say.
 function modRules(rounding: 'trunc' | 'floor'): { backward: Backward<void>; jvp: Jvp<void> } {
-  const quotient = (a: Tensor, b: Tensor): Tensor => a.div(b)[rounding]();
+  const quotient = (a: Tensor, b: Tensor): Tensor => (rounding === 'trunc' ? a.div(b).trunc() : a.floorDivide(b));
   return {
     backward: ({ saved: [a, b], needsInputGrad: n }, g) => [g, n[1] ? g.mul(quotient(a!, b!)).neg() : null],
     jvp: ({ inputs: [a, b] }, [ta, tb]) => sumTangents(ta, tb?.mul(quotient(a!, b!)).neg()),
@@ -268,6 +268,20 @@ export const BINARY_OPS: Record<BinaryKernel, BinaryOp> = {
   atan2: binaryOp('atan2', BOTH, atan2Rules, 'The angle of the point (b, a), `atan(a / b)` in the right quadrant, elementwise in (−π, π], broadcasting; integers give float32.', 'atan2(y, x)'),
   fmod: binaryOp('fmod', SECOND_ONLY, modRules('trunc'), 'C\'s `fmod`: the remainder of a / b rounded toward zero, with the sign of a, broadcasting. Integer division by zero is an error.', 'fmod(x, 3)', noBool('fmod')),
   remainder: binaryOp('remainder', SECOND_ONLY, modRules('floor'), 'Python\'s modulo `a − floor(a / b) · b`: the result has the sign of b, broadcasting. Integer division by zero is an error.', 'remainder(x, 3)', noBool('remainder')),
+  floorDivide: {
+    name: 'floorDivide',
+    doc: 'Floor division `a // b` as PyTorch and Python define it (the quotient that goes with `remainder`), broadcasting; ' +
+      'integers stay integers (division by zero is an error). Not differentiable, as in PyTorch.',
+    example: 'floorDivide(x, 2)',
+    differentiable: false,
+    call: (run, a, b) => {
+      const inputs = operands(a, b, 'floorDivide');
+      noBool('floorDivide')(inputs[0], inputs[1]);
+      return run(inputs, undefined);
+    },
+    forward: forwardOf('floorDivide', NONE),
+    flops: elementwiseFlops,
+  },
   hypot: binaryOp('hypot', BOTH, hypotRules, '`√(a² + b²)` elementwise without overflow, broadcasting; floating point only (as in PyTorch).', 'hypot(x, y)', floatOnly('hypot'), true),
   xlogy: xlogyOp,
   bitwiseAnd: bitwiseOp('bitwiseAnd', 'Bitwise and of int32 or bool tensors, broadcasting (logical and for two bools).', 'bitwiseAnd(flags, 4)', false),

@@ -130,7 +130,7 @@ const ARITH: BinaryKernel[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum']
 const COMPARE: BinaryKernel[] = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'];
 // The kernels computed an element at a time in float64 (libm, or exact fmod) and rounded once: the two backends'
 // libms may differ in the last float64 bit, so their float32 results may differ by 1 ulp.
-const ELEMENTWISE_LIBM: BinaryKernel[] = ['pow', 'atan2', 'fmod', 'remainder', 'hypot', 'xlogy'];
+const ELEMENTWISE_LIBM: BinaryKernel[] = ['pow', 'atan2', 'fmod', 'remainder', 'floorDivide', 'hypot', 'xlogy'];
 
 
 function contiguous(data: TypedArray, shape: Shape, offset = 0): View {

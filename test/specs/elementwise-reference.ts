@@ -32,6 +32,9 @@ export const fmod = (a: number, b: number): number => a - Math.trunc(a / b) * b;
 /** Python's modulo from the floored quotient. */
 export const remainder = (a: number, b: number): number => a - Math.floor(a / b) * b;
 
+/** Floor division from the floored quotient (the specs' operands are never near a tie). */
+export const floorDivide = (a: number, b: number): number => Math.floor(a / b);
+
 /** softplus by its definition: log(1 + e^(βx)) / β, and x above the threshold. */
 export const softplus = (x: number, beta = 1, threshold = 20): number => (x * beta > threshold ? x : Math.log(1 + Math.exp(beta * x)) / beta);
 

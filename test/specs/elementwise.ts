@@ -3,7 +3,7 @@
 // ELEMENTWISE_SPECS into SPECS, so ops.test.ts and higher-order.test.ts run each case forward in float64 and
 // float32, through gradcheck, gradgradcheck and the JVP checks, on every backend.
 import {
-  addcdiv, addcmul, atan2, bitwiseAnd, bitwiseLeftShift, bitwiseOr, bitwiseRightShift, bitwiseXor, fmod, hypot, lerp,
+  addcdiv, addcmul, atan2, bitwiseAnd, bitwiseLeftShift, bitwiseOr, bitwiseRightShift, bitwiseXor, floorDivide, fmod, hypot, lerp,
   logSigmoid, remainder, softplus, xlogy, type Primitive, type Tensor,
 } from '../../src/index.js';
 import type { Arg, Case, Domain, OpSpec } from '../op-specs.js';
@@ -138,6 +138,7 @@ export const ELEMENTWISE_SPECS = {
   atan2: binary((a, b) => atan2(a, b), Math.atan2),
   fmod: binary((a, b) => fmod(a, b), E.fmod, 'any', 'any', { float64: [1e-12, 1e-12], float32: [1e-5, 1e-6] }),
   remainder: binary((a, b) => remainder(a, b), E.remainder, 'any', 'any', { float64: [1e-12, 1e-12], float32: [1e-5, 1e-6] }),
+  floorDivide: { ...binary((a, b) => floorDivide(a, b), E.floorDivide), noGrad: true },
   hypot: binary((a, b) => hypot(a, b), E.hypot),
   xlogy: {
     cases: [

@@ -73,6 +73,22 @@ export function unary(op: UnaryKernel, _dtype: DType, xh: BufferHandle, xo: numb
   }
 }
 
+/**
+ * Floor division as PyTorch (and Python) define it, consistent with `remainder`: (a − remainder) / b rounded, so
+ * 5 // −∞ is −1 (Python's answer) and ∞ // 3 is NaN; a / b where b is 0.
+ */
+function floorDivide(a: number, b: number): number {
+  if (b === 0) return a / b;
+  const mod = a % b;
+  let div = (a - mod) / b;
+  if (mod !== 0 && b < 0 !== mod < 0) div -= 1;
+  if (div !== 0) {
+    const f = Math.floor(div);
+    return div - f > 0.5 ? f + 1 : f;
+  }
+  return a / b < 0 || Object.is(a / b, -0) ? -0 : 0;
+}
+
 // C's pow, as PyTorch uses: 1^y = 1 and (-1)^±inf = 1 even for NaN or infinite y, where Math.pow gives NaN.
 const pow = (a: number, b: number): number => (a === 1 || (a === -1 && (b === Infinity || b === -Infinity)) ? 1 : Math.pow(a, b));
 
@@ -102,6 +118,7 @@ export const BINARY: Record<BinaryKernel, (a: number, b: number) => number> = {
     const m = a % b;
     return m !== 0 && m < 0 !== b < 0 ? m + b : m;
   },
+  floorDivide,
   // ∞ when either is infinite, even with a NaN (C's hypot, as Math.hypot).
   hypot: Math.hypot,
   // 0 where a is 0, unless b is NaN (PyTorch's xlogy).
@@ -132,7 +149,7 @@ export const BINARY: Record<BinaryKernel, (a: number, b: number) => number> = {
 export function binary(op: BinaryKernel, dtype: DType, a: View, b: View, outh: BufferHandle, shape: Shape): void {
   // An int32 power that does not fit would wrap when stored: refused instead (PyTorch wraps; adjoint has no int64).
   // An integer fmod or remainder by zero is PyTorch's ZeroDivisionError.
-  const f = dtype !== 'int32' ? BINARY[op] : op === 'pow' ? checkedIntPow : op === 'fmod' || op === 'remainder' ? checkedIntMod(op) : BINARY[op];
+  const f = dtype !== 'int32' ? BINARY[op] : op === 'pow' ? checkedIntPow : op === 'fmod' || op === 'remainder' || op === 'floorDivide' ? checkedIntMod(op) : BINARY[op];
   const out = arrayOf(outh), ad = arrayOf(a.buffer), bd = arrayOf(b.buffer);
   if (shape.length === 0) {
     out[0] = f(ad[a.offset]!, bd[b.offset]!);
@@ -174,8 +191,10 @@ function checkedIntPow(a: number, b: number): number {
   return r;
 }
 
-function checkedIntMod(op: 'fmod' | 'remainder'): (a: number, b: number) => number {
-  const f = BINARY[op];
+function checkedIntMod(op: 'fmod' | 'remainder' | 'floorDivide'): (a: number, b: number) => number {
+  // Integer floor division is exact through float64: |a|, |b| < 2^31, so a non-integer a / b stays more than an
+  // ulp away from the integers.
+  const f = op === 'floorDivide' ? (a: number, b: number) => Math.floor(a / b) : BINARY[op];
   return (a, b) => {
     if (b === 0) throw new Error(`${op}: integer division by zero (${a} by 0; PyTorch raises ZeroDivisionError). Convert to a float dtype for NaN instead.`);
     return f(a, b);
