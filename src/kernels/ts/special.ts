@@ -37,8 +37,8 @@ export function erf(x: number): number {
 
 /**
  * The complementary error function erfc(x) = 1 − erf(x), without cancellation where erf is near 1: from x = 1 on,
- * the continued fraction of `erf` (200 levels below 2.5, where it converges more slowly, 60 above), otherwise
- * 1 − erf(x). erfc(+∞) = 0, erfc(−∞) = 2.
+ * the continued fraction of `erf` (⌈250 / x²⌉ levels below 2.5, where it converges more slowly, 60 above; measured
+ * against mpmath, enough for float64), otherwise 1 − erf(x). erfc(+∞) = 0, erfc(−∞) = 2.
  *
  * @example
  * ```ts
@@ -50,13 +50,14 @@ export function erfc(x: number): number {
   if (x < 1) return 1 - erf(x);
   if (x > 27.3) return 0;
   let f = x;
-  for (let k = x < 2.5 ? 200 : 60; k >= 1; k--) f = x + k / 2 / f;
+  for (let k = x < 2.5 ? Math.ceil(250 / (x * x)) : 60; k >= 1; k--) f = x + k / 2 / f;
   return (Math.exp(-x * x) / f) * ONE_OVER_SQRT_PI;
 }
 
 /**
  * The inverse error function: erfinv(erf(x)) = x. Giles' single-precision approximation (w = −log(1 − y²), a
- * polynomial in w below 5 and in √w − 3 above) refined by Halley steps (until they stop moving x, at most 8) on erf(x) − y, written as
+ * polynomial in w below 5 and in √w − 3 above, ~1e-7 relative) refined by Halley steps (usually one: the error
+ * cubes at each) on erf(x) − y, written as
  * (1 − y) − erfc(x) for y > 0.5 so that the tails keep their relative accuracy. erfinv(±1) = ±∞, NaN outside
  * [−1, 1], erfinv(−0) = −0.
  *
@@ -102,7 +103,9 @@ export function erfinv(y: number): number {
     const d = TWO_OVER_SQRT_PI * Math.exp(-x * x);
     const step = f / (d + x * f);
     x -= step;
-    if (!(Math.abs(step) > 1e-16 * x)) break;
+    // Halley's error after a step is about ((x² + 1) / 3)·e³: once a step is below 1e-6·x, the next one would
+    // be below an ulp, so it is not taken.
+    if (!(Math.abs(step) > 1e-6 * x)) break;
   }
   return y < 0 ? -x : x;
 }
