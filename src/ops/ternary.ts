@@ -4,7 +4,7 @@ import { isFloating, promoteTypes, type DType } from '../dtype.js';
 import { fmtShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { describe, scalarFor, sumTangents, type TensorLike } from './buffers.js';
-import { checkOptions } from './check-options.js';
+import { checkOptions } from '../options.js';
 import type { DifferentiableOp } from './define.js';
 import { ternaryKernel } from './elementwise.js';
 

@@ -2,7 +2,7 @@ import { isFloating } from '../dtype.js';
 import type { UnaryKernel } from '../kernels/catalog.js';
 import { Tensor } from '../tensor.js';
 import { backendOf, describe, scalarFor, zerosFor, zerosOn } from './buffers.js';
-import { checkOptions } from './check-options.js';
+import { checkOptions } from '../options.js';
 import { binaryKernel, unaryKernel } from './elementwise.js';
 import { BINARY_OPS } from './binary.js';
 import { elementwiseFlops, type Caller, type DifferentiableOp } from './define.js';
