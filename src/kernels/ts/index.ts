@@ -3,6 +3,7 @@ import { cpuMemory } from '../cpu/memory.js';
 import { arange, binary, clamp, copy, fill, unary, where } from './elementwise.js';
 import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
 import { matmul } from './matmul.js';
+import { batchNorm, batchNormBackward, layerNorm, layerNormBackward } from './normalization.js';
 import { adam, sgd } from './optim.js';
 import { reduce, softmax } from './reduce.js';
 import { conv2d, fold, maxPool2d, unfold } from './window.js';
@@ -23,6 +24,7 @@ export const tsBackend: Backend = {
   unary, binary, where, clamp, copy, fill, arange,
   reduce, softmax,
   matmul, unfold, fold, conv2d, maxPool2d,
+  layerNorm, layerNormBackward, batchNorm, batchNormBackward,
   indexSelect, indexAdd, gather, scatterAdd,
   adam, sgd,
 };
