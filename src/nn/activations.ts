@@ -177,10 +177,18 @@ export function hardsigmoid(input: Tensor): Tensor {
   return clampedLinear(x, x.div(6).add(0.5), -3, 3, 0, 1);
 }
 
-/** Hard swish: 0 for x < −3, x for x > 3, `x·(x + 3)/6` between (MobileNetV3). @example `hardswish(x)` */
+/**
+ * Hard swish (MobileNetV3): 0 for x < −3, x for x ≥ 3, `x·(x + 3)/6` between; at −3 the gradient is the middle
+ * piece's (−1/2) and at 3 it is 1, as PyTorch's (vectorised) hardswish_backward gives.
+ *
+ * @example
+ * ```ts
+ * hardswish(x);
+ * ```
+ */
 export function hardswish(input: Tensor): Tensor {
   const x = floatInput(input, 'hardswish');
-  return where(x.lt(-3), 0, where(x.le(3), x.mul(x.add(3)).div(6), x));
+  return where(x.lt(-3), 0, where(x.lt(3), x.mul(x.add(3)).div(6), x));
 }
 
 /**

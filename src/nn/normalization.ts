@@ -210,7 +210,7 @@ abstract class NormBase extends Module {
     });
   }
 
-  /** The momentum of this step (counting the batch when training with running statistics), as PyTorch. */
+  /** BatchNorm's momentum for this step, counting the batch when training with running statistics, as PyTorch. */
   protected stepMomentum(): number {
     let factor = this.momentum ?? 0;
     const nbt = this.numBatchesTracked;
@@ -306,7 +306,11 @@ abstract class InstanceNormBase extends NormBase {
     if (x.shape[1] !== this.numFeatures && (this.affine || this.trackRunningStats)) {
       throw new Error(`${name}: expected input's size at dim ${batched ? 1 : 0} to match numFeatures (${this.numFeatures}), but got: ${x.shape[1]}.`);
     }
-    const momentum = this.stepMomentum();
+    // Unlike BatchNorm, PyTorch's InstanceNorm counts no batches and takes its momentum as it is.
+    if (this.momentum === null && this.trackRunningStats) {
+      throw new Error(`${name}: momentum null (a cumulative average) is not supported by instance normalisation, as in PyTorch; give a number.`);
+    }
+    const momentum = this.momentum ?? 0.1;
     const useInputStats = this.training || !this.trackRunningStats;
     const y = instanceNorm(x, {
       runningMean: this.runningMean, runningVar: this.runningVar, weight: this.weight, bias: this.bias, useInputStats, momentum, eps: this.eps,
