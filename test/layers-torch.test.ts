@@ -41,6 +41,7 @@ const one: Call = (m, x) => [(m as nn.Module & { forward(x: Tensor): Tensor }).f
 const causal = (dtype: F): Tensor => nn.generateSquareSubsequentMask(3, { dtype });
 const kpm = (): Tensor => tensor([[false, false, true, false], [false, false, false, true]]);
 const mha = (m: nn.Module): nn.MultiheadAttention => m as nn.MultiheadAttention;
+const bag = (m: nn.Module): nn.EmbeddingBag => m as nn.EmbeddingBag;
 const pair = ([o, w]: [Tensor, Tensor | null]): Tensor[] => (w ? [o, w] : [o]);
 const F_ = nn.functional;
 
@@ -84,6 +85,14 @@ const BUILDERS: Record<string, (dtype: F) => Built> = {
   Embedding: (dtype) => ({ module: new nn.Embedding(10, 3, { dtype }), call: one }),
   'Embedding paddingIdx': (dtype) => ({ module: new nn.Embedding(10, 3, { paddingIdx: 1, dtype }), call: one }),
   'Embedding maxNorm': (dtype) => ({ module: new nn.Embedding(10, 3, { maxNorm: 0.6, dtype }), call: one }),
+  'EmbeddingBag sum offsets': (dtype) => ({ module: new nn.EmbeddingBag(10, 3, { mode: 'sum', dtype }), call: (m, x) => [bag(m).forward(x[0]!, { offsets: x[1]! })] }),
+  'EmbeddingBag mean 2-d paddingIdx': (dtype) => ({ module: new nn.EmbeddingBag(10, 3, { paddingIdx: 2, dtype }), call: (m, x) => [bag(m).forward(x[0]!)] }),
+  'EmbeddingBag max empty bag includeLastOffset': (dtype) => ({
+    module: new nn.EmbeddingBag(10, 3, { mode: 'max', includeLastOffset: true, dtype }), call: (m, x) => [bag(m).forward(x[0]!, { offsets: x[1]! })],
+  }),
+  'EmbeddingBag sum perSampleWeights': (dtype) => ({
+    module: new nn.EmbeddingBag(10, 3, { mode: 'sum', dtype }), call: (m, x) => [bag(m).forward(x[0]!, { offsets: x[1]!, perSampleWeights: x[2]! })],
+  }),
   MultiheadAttention: (dtype) => ({ module: new nn.MultiheadAttention(4, 2, { dtype }), call: (m, x) => pair(mha(m).forward(x[0]!, x[1]!, x[2]!)) }),
   'MultiheadAttention masks, per-head weights': (dtype) => ({
     module: new nn.MultiheadAttention(4, 2, { dtype }),

@@ -188,6 +188,14 @@ def cases():
     c['Embedding'] = (nn.Embedding(10, 3), [(True, [ids])], single)
     c['Embedding paddingIdx'] = (nn.Embedding(10, 3, padding_idx=1), [(True, [ids])], single)
     c['Embedding maxNorm'] = (nn.Embedding(10, 3, max_norm=0.6), [(True, [ids]), (True, [torch.tensor([2, 2, 5])])], single)
+    i32 = lambda v: torch.tensor(v)
+    c['EmbeddingBag sum offsets'] = (nn.EmbeddingBag(10, 3, mode='sum'), [(True, [i32([1, 2, 4, 5, 4, 3, 2, 9]), i32([0, 4])])],
+                                     lambda m, x: [m(x[0], x[1])])
+    c['EmbeddingBag mean 2-d paddingIdx'] = (nn.EmbeddingBag(10, 3, padding_idx=2), [(True, [i32([[1, 2, 4], [2, 2, 2], [7, 7, 1]])])], single)
+    c['EmbeddingBag max empty bag includeLastOffset'] = (nn.EmbeddingBag(10, 3, mode='max', include_last_offset=True),
+                                                         [(True, [i32([1, 4, 5, 4, 9]), i32([0, 2, 2, 5])])], lambda m, x: [m(x[0], x[1])])
+    c['EmbeddingBag sum perSampleWeights'] = (nn.EmbeddingBag(10, 3, mode='sum'), [(True, [i32([3, 1, 3, 8]), i32([0, 1]), randn(4)])],
+                                              lambda m, x: [m(x[0], x[1], per_sample_weights=x[2])])
     # ---- attention ----
     L, S, N, E = 3, 4, 2, 4
     causal = nn.Transformer.generate_square_subsequent_mask(L)
@@ -239,7 +247,7 @@ def write_cases():
     for name, (m, steps, call) in cases().items():
         m = m.double()
         init_params(m)
-        if isinstance(m, nn.Embedding) and m.padding_idx is not None:
+        if isinstance(m, (nn.Embedding, nn.EmbeddingBag)) and m.padding_idx is not None:
             with torch.no_grad():
                 m.weight[m.padding_idx].zero_()
         out['cases'][name] = run_case(m, steps, call)

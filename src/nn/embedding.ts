@@ -145,3 +145,177 @@ export class Embedding extends Module {
     return `${this.numEmbeddings}, ${this.embeddingDim}${this.paddingIdx !== null ? `, paddingIdx=${this.paddingIdx}` : ''}${this.maxNorm !== null ? `, maxNorm=${this.maxNorm}` : ''}`;
   }
 }
+
+/** How `embeddingBag` reduces each bag. */
+export type EmbeddingBagMode = 'sum' | 'mean' | 'max';
+
+/** Options of `embeddingBag`. @example `embeddingBag(ids, weight, { offsets, mode: 'sum' })` */
+export interface EmbeddingBagOptions {
+  /** With 1-d input: where each bag starts (int32, first 0); a 2-d input's rows are its bags. */
+  readonly offsets?: Tensor | null;
+  /** 'mean' (default), 'sum' or 'max' over each bag. */
+  readonly mode?: EmbeddingBagMode;
+  /** Scale each looked-up row by this weight (input's shape; mode 'sum' only). */
+  readonly perSampleWeights?: Tensor | null;
+  /** `offsets` has one more entry, the end of the last bag (CSR layout). */
+  readonly includeLastOffset?: boolean;
+  /** Entries equal to this index are left out of their bag (and of its count, for 'mean'). */
+  readonly paddingIdx?: number | null;
+  readonly maxNorm?: number | null;
+  readonly normType?: number;
+}
+
+const BAG_OPTIONS = {
+  offsets: 'tensor|null', mode: ['sum', 'mean', 'max'], perSampleWeights: 'tensor|null', includeLastOffset: 'boolean', ...EMBEDDING_OPTIONS,
+} as const;
+
+/** The bags of `input` as [start, end) ranges of its flat entries (read on the host: they decide shapes). */
+function bagRanges(input: Tensor, offsets: Tensor | null, includeLast: boolean): [number, number][] {
+  if (input.ndim === 2) {
+    if (offsets !== null) throw new Error('embeddingBag: offsets must be null when the input is 2-d (each row is a bag).');
+    const [b, n] = input.shape as [number, number];
+    return Array.from({ length: b }, (_, i) => [i * n, (i + 1) * n]);
+  }
+  if (input.ndim !== 1) throw new Error(`embeddingBag: input has to be 1-d or 2-d, but got a tensor of shape ${fmtShape(input.shape)}.`);
+  if (offsets === null) throw new Error('embeddingBag: offsets has to be a 1-d int32 tensor when the input is 1-d.');
+  if (offsets.dtype !== 'int32' || offsets.ndim !== 1) throw new Error(`embeddingBag: offsets has to be a 1-d int32 tensor, got dtype ${offsets.dtype} and shape ${fmtShape(offsets.shape)}.`);
+  const o = offsets.toArray() as number[];
+  if (o.length > 0 && o[0] !== 0) throw new Error(`embeddingBag: offsets[0] has to be 0, i.e., the first bag has to start from position 0; got ${o[0]}.`);
+  const n = input.size;
+  const bounds = includeLast ? o : [...o, n];
+  const out: [number, number][] = [];
+  for (let i = 0; i + 1 < bounds.length; i++) {
+    const start = bounds[i]!, end = bounds[i + 1]!;
+    if (start > end || end > n) throw new Error(`embeddingBag: offsets must be non-decreasing and at most the input's length (${n}); got ${JSON.stringify(o)}.`);
+    out.push([start, end]);
+  }
+  return out;
+}
+
+/**
+ * Sums, means or maxima of bags of embeddings without materialising each bag's rows as separate tensors
+ * (PyTorch's `embedding_bag`): `input` is 2-d (each row a bag) or 1-d with `offsets`; the result is
+ * `[bags, embeddingDim]`, an empty bag giving zeros.
+ *
+ * @example
+ * ```ts
+ * embeddingBag(tensor([1, 2, 4, 5, 4, 3], { dtype: 'int32' }), weight, { offsets: tensor([0, 3], { dtype: 'int32' }), mode: 'sum' });
+ * ```
+ */
+export function embeddingBag(input: Tensor, weight: Tensor, opts: EmbeddingBagOptions = {}): Tensor {
+  const o = checkOptions('embeddingBag', opts, BAG_OPTIONS);
+  const mode = o.mode ?? 'mean';
+  if (!(input instanceof Tensor) || input.dtype !== 'int32') {
+    throw new Error(`embeddingBag: expected int32 indices, got ${input instanceof Tensor ? `dtype ${input.dtype}` : typeof input}.`);
+  }
+  const psw = o.perSampleWeights ?? null;
+  if (psw !== null) {
+    if (mode !== 'sum') throw new Error(`embeddingBag: perSampleWeights was not null; perSampleWeights is only supported for mode 'sum' (got mode '${mode}').`);
+    if (!sameShapeAs(psw, input)) throw new Error(`embeddingBag: perSampleWeights (shape ${fmtShape(psw.shape)}) has to have the input's shape ${fmtShape(input.shape)}.`);
+    if (psw.dtype !== weight.dtype) throw new Error(`embeddingBag: perSampleWeights has dtype ${psw.dtype} but the weight has dtype ${weight.dtype}.`);
+  }
+  const bags = bagRanges(input, o.offsets ?? null, o.includeLastOffset ?? false);
+  const flat = input.reshape([-1]);
+  const rows = embedding(flat, weight, { maxNorm: o.maxNorm ?? null, normType: o.normType ?? 2 });
+  const [n, dim] = [weight.shape[0]!, weight.shape[1]!];
+  const pad = paddingOf(o.paddingIdx, n, 'embeddingBag');
+  // A dense [bags, longest, dim] view of the bags: slot (b, j) holds entry start_b + j, or nothing (masked).
+  const longest = bags.reduce((m, [s, e]) => Math.max(m, e - s), 1);
+  const ids = flat.toArray() as number[];
+  const slot: number[] = [], valid: boolean[] = [], counts: number[] = [];
+  for (const [s, e] of bags) {
+    let count = 0;
+    for (let j = 0; j < longest; j++) {
+      const at = s + j, live = at < e && ids[at] !== pad;
+      slot.push(at < e ? at : 0);
+      valid.push(live);
+      if (live) count++;
+    }
+    counts.push(count);
+  }
+  const b = bags.length;
+  const device = weight.device;
+  const slots = tensor(slot, { dtype: 'int32', device });
+  const keep = tensor(valid, { device }).reshape([b, longest, 1]);
+  let dense = rows.indexSelect(0, slots).reshape([b, longest, dim]);
+  if (psw !== null) dense = dense.mul(psw.reshape([-1]).indexSelect(0, slots).reshape([b, longest, 1]));
+  if (mode === 'max') {
+    const best = maxOver1(where(keep, dense, -Infinity));
+    return where(tensor(counts, { dtype: 'int32', device }).gt(0).reshape([b, 1]), best, 0);
+  }
+  const sum = where(keep, dense, 0).sum(1);
+  if (mode === 'sum') return sum;
+  return sum.div(tensor(counts.map((c) => Math.max(c, 1)), { dtype: weight.dtype, device }).reshape([b, 1]));
+}
+
+const sameShapeAs = (a: Tensor, b: Tensor): boolean => a instanceof Tensor && a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
+
+/** The maximum over dim 1 (whichever form `max(dim)` returns: a tensor, or `{ values, indices }`). */
+function maxOver1(t: Tensor): Tensor {
+  const r = t.max(1) as unknown;
+  return r instanceof Tensor ? r : (r as { values: Tensor }).values;
+}
+
+/** Options of `EmbeddingBag`. @example `new nn.EmbeddingBag(1000, 64, { mode: 'sum' })` */
+export interface EmbeddingBagLayerOptions {
+  readonly mode?: EmbeddingBagMode;
+  readonly maxNorm?: number | null;
+  readonly normType?: number;
+  readonly includeLastOffset?: boolean;
+  readonly paddingIdx?: number | null;
+  /** Parameter dtype (default float32). */
+  readonly dtype?: 'float32' | 'float64';
+  /** Draw the initial weights from this generator instead of the default one. */
+  readonly generator?: Generator;
+}
+
+/**
+ * Bags of embeddings reduced by sum, mean (default) or max, as PyTorch's `nn.EmbeddingBag`: `forward(input,
+ * { offsets, perSampleWeights })` with 2-d input (each row a bag) or 1-d input and offsets.
+ *
+ * @example
+ * ```ts
+ * const bag = new nn.EmbeddingBag(10, 3, { mode: 'sum' });
+ * bag.forward(tensor([1, 2, 4, 5, 4, 3, 2, 9], { dtype: 'int32' }), { offsets: tensor([0, 4], { dtype: 'int32' }) }).shape; // [2, 3]
+ * ```
+ */
+export class EmbeddingBag extends Module {
+  readonly weight: Parameter;
+  readonly mode: EmbeddingBagMode;
+  readonly paddingIdx: number | null;
+  readonly maxNorm: number | null;
+  readonly normType: number;
+  readonly includeLastOffset: boolean;
+
+  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, opts: EmbeddingBagLayerOptions = {}) {
+    super();
+    for (const [name, v] of [['numEmbeddings', numEmbeddings], ['embeddingDim', embeddingDim]] as const) {
+      if (!Number.isInteger(v) || v < 0) throw new Error(`EmbeddingBag: ${name} must be a non-negative integer, got ${v}.`);
+    }
+    const o = checkOptions('EmbeddingBag', opts, {
+      mode: ['sum', 'mean', 'max'], maxNorm: 'number|null', normType: 'number', includeLastOffset: 'boolean', paddingIdx: 'integer|null',
+      dtype: ['float32', 'float64'], generator: 'generator',
+    });
+    this.mode = o.mode ?? 'mean';
+    this.paddingIdx = paddingOf(o.paddingIdx, numEmbeddings, 'EmbeddingBag');
+    this.maxNorm = o.maxNorm ?? null;
+    this.normType = o.normType ?? 2;
+    this.includeLastOffset = o.includeLastOffset ?? false;
+    const w = normal_(zeros([numEmbeddings, embeddingDim], { dtype: o.dtype ?? 'float32' }), 0, 1, o.generator ? { generator: o.generator } : {});
+    if (this.paddingIdx !== null) noGrad(() => w.narrow(0, this.paddingIdx!, 1).zero_());
+    this.weight = new Parameter(w);
+  }
+
+  /** Reduce the bags of `input`. @example `bag.forward(ids, { offsets })` */
+  override forward(input: Tensor, opts: { readonly offsets?: Tensor | null; readonly perSampleWeights?: Tensor | null } = {}): Tensor {
+    const o = checkOptions('EmbeddingBag', opts, { offsets: 'tensor|null', perSampleWeights: 'tensor|null' });
+    return embeddingBag(input, this.weight, {
+      offsets: o.offsets ?? null, perSampleWeights: o.perSampleWeights ?? null, mode: this.mode, paddingIdx: this.paddingIdx,
+      maxNorm: this.maxNorm, normType: this.normType, includeLastOffset: this.includeLastOffset,
+    });
+  }
+
+  override extraRepr(): string {
+    return `${this.numEmbeddings}, ${this.embeddingDim}, mode='${this.mode}'${this.paddingIdx !== null ? `, paddingIdx=${this.paddingIdx}` : ''}`;
+  }
+}

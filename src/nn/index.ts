@@ -11,7 +11,7 @@ export {
 } from './layers.js';
 export { Conv2d, MaxPool2d, type Conv2dOptions } from './conv-layers.js';
 export { serializeStateDict, deserializeStateDict, readStateDictMetadata, type SerializeOptions } from './serialize.js';
-export { Embedding, type EmbeddingOptions, type EmbeddingLayerOptions } from './embedding.js';
+export { Embedding, EmbeddingBag, type EmbeddingOptions, type EmbeddingLayerOptions, type EmbeddingBagLayerOptions, type EmbeddingBagMode } from './embedding.js';
 export { LayerNorm, RMSNorm, BatchNorm1d, BatchNorm2d, InstanceNorm1d, InstanceNorm2d, GroupNorm, type LayerNormOptions, type RMSNormOptions, type BatchNormOptions, type GroupNormOptions } from './normalization.js';
 export { MultiheadAttention, generateSquareSubsequentMask, type MultiheadAttentionOptions, type MultiheadAttentionForwardOptions, type AttentionOptions } from './attention.js';
 export { TransformerEncoderLayer, TransformerEncoder, TransformerDecoderLayer, TransformerDecoder, Transformer, type TransformerLayerOptions, type TransformerActivation, type TransformerOptions, type EncoderLayerForwardOptions, type DecoderLayerForwardOptions, type EncoderForwardOptions, type TransformerForwardOptions } from './transformer.js';
