@@ -1,6 +1,6 @@
 // Embedding lookup: nn.functional.embedding and nn.Embedding.
 import { noGrad } from '../autograd/grad-mode.js';
-import { tensor, zeros } from '../creation.js';
+import { arange, ones, tensor, zeros } from '../creation.js';
 import type { DType } from '../dtype.js';
 import { where } from '../ops/api.generated.js';
 import { checkOptions } from '../options.js';
@@ -37,12 +37,12 @@ function paddingOf(paddingIdx: number | null | undefined, rows: number, op: stri
  */
 function renorm(weight: Tensor, indices: Tensor, maxNorm: number, p: number): void {
   noGrad(() => {
-    const unique = tensor([...new Set(indices.reshape([-1]).toArray() as number[])].sort((a, b) => a - b), { dtype: 'int32', device: weight.device });
-    if (unique.size === 0) return;
-    const rows = weight.indexSelect(0, unique);
-    const norms = rows.abs().pow(p).sum(1, true).pow(1 / p);
-    const factor = where(norms.gt(maxNorm), norms.add(1e-7).reciprocal().mul(maxNorm), 1);
-    weight.copy_(weight.indexAdd(0, unique, rows.mul(factor.sub(1))));
+    const rows = weight.shape[0]!;
+    const flat = indices.reshape([-1]);
+    const used = zeros([rows], { dtype: weight.dtype, device: weight.device }).indexAdd(0, flat, ones([flat.size], { dtype: weight.dtype, device: weight.device })).gt(0);
+    const norms = weight.abs().pow(p).sum(1).pow(1 / p);
+    const factor = where(used.logicalAnd(norms.gt(maxNorm)), norms.add(1e-7).reciprocal().mul(maxNorm), 1);
+    weight.mul_(factor.unsqueeze(1));
   });
 }
 
@@ -169,12 +169,12 @@ const BAG_OPTIONS = {
   offsets: 'tensor|null', mode: ['sum', 'mean', 'max'], perSampleWeights: 'tensor|null', includeLastOffset: 'boolean', ...EMBEDDING_OPTIONS,
 } as const;
 
-/** The bags of `input` as [start, end) ranges of its flat entries (read on the host: they decide shapes). */
-function bagRanges(input: Tensor, offsets: Tensor | null, includeLast: boolean): [number, number][] {
+/** Where each bag of `input` starts in its flat entries, and how long it is (read on the host: one number per bag). */
+function bagRanges(input: Tensor, offsets: Tensor | null, includeLast: boolean): { starts: number[]; lengths: number[] } {
   if (input.ndim === 2) {
     if (offsets !== null) throw new Error('embeddingBag: offsets must be null when the input is 2-d (each row is a bag).');
     const [b, n] = input.shape as [number, number];
-    return Array.from({ length: b }, (_, i) => [i * n, (i + 1) * n]);
+    return { starts: Array.from({ length: b }, (_, i) => i * n), lengths: Array<number>(b).fill(n) };
   }
   if (input.ndim !== 1) throw new Error(`embeddingBag: input has to be 1-d or 2-d, but got a tensor of shape ${fmtShape(input.shape)}.`);
   if (offsets === null) throw new Error('embeddingBag: offsets has to be a 1-d int32 tensor when the input is 1-d.');
@@ -183,13 +183,11 @@ function bagRanges(input: Tensor, offsets: Tensor | null, includeLast: boolean):
   if (o.length > 0 && o[0] !== 0) throw new Error(`embeddingBag: offsets[0] has to be 0, i.e., the first bag has to start from position 0; got ${o[0]}.`);
   const n = input.size;
   const bounds = includeLast ? o : [...o, n];
-  const out: [number, number][] = [];
-  for (let i = 0; i + 1 < bounds.length; i++) {
-    const start = bounds[i]!, end = bounds[i + 1]!;
-    if (start > end || end > n) throw new Error(`embeddingBag: offsets must be non-decreasing and at most the input's length (${n}); got ${JSON.stringify(o)}.`);
-    out.push([start, end]);
+  const starts = bounds.slice(0, -1), lengths = starts.map((s, i) => bounds[i + 1]! - s);
+  if (lengths.some((l, i) => l < 0 || starts[i]! + l > n)) {
+    throw new Error(`embeddingBag: offsets must be non-decreasing and at most the input's length (${n}); got ${JSON.stringify(o)}.`);
   }
-  return out;
+  return { starts, lengths };
 }
 
 /**
@@ -214,38 +212,26 @@ export function embeddingBag(input: Tensor, weight: Tensor, opts: EmbeddingBagOp
     if (!sameShapeAs(psw, input)) throw new Error(`embeddingBag: perSampleWeights (shape ${fmtShape(psw.shape)}) has to have the input's shape ${fmtShape(input.shape)}.`);
     if (psw.dtype !== weight.dtype) throw new Error(`embeddingBag: perSampleWeights has dtype ${psw.dtype} but the weight has dtype ${weight.dtype}.`);
   }
-  const bags = bagRanges(input, o.offsets ?? null, o.includeLastOffset ?? false);
+  const { starts, lengths } = bagRanges(input, o.offsets ?? null, o.includeLastOffset ?? false);
   const flat = input.reshape([-1]);
   const rows = embedding(flat, weight, { maxNorm: o.maxNorm ?? null, normType: o.normType ?? 2 });
   const [n, dim] = [weight.shape[0]!, weight.shape[1]!];
   const pad = paddingOf(o.paddingIdx, n, 'embeddingBag');
-  // A dense [bags, longest, dim] view of the bags: slot (b, j) holds entry start_b + j, or nothing (masked).
-  const longest = bags.reduce((m, [s, e]) => Math.max(m, e - s), 1);
-  const ids = flat.toArray() as number[];
-  const slot: number[] = [], valid: boolean[] = [], counts: number[] = [];
-  for (const [s, e] of bags) {
-    let count = 0;
-    for (let j = 0; j < longest; j++) {
-      const at = s + j, live = at < e && ids[at] !== pad;
-      slot.push(at < e ? at : 0);
-      valid.push(live);
-      if (live) count++;
-    }
-    counts.push(count);
-  }
-  const b = bags.length;
+  // A dense [bags, longest, dim] view of the bags: slot (b, j) holds entry starts[b] + j where j < lengths[b].
+  const b = starts.length, longest = lengths.reduce((m, l) => Math.max(m, l), 1);
   const device = weight.device;
-  const slots = tensor(slot, { dtype: 'int32', device });
-  const keep = tensor(valid, { device }).reshape([b, longest, 1]);
+  const j = arange(0, longest, 1, { dtype: 'int32', device }).reshape([1, longest]);
+  const inBag = j.lt(tensor(lengths, { dtype: 'int32', device }).reshape([b, 1]));
+  const slots = where(inBag, j.add(tensor(starts, { dtype: 'int32', device }).reshape([b, 1])), 0).to('int32').reshape([-1]);
+  const keep = pad === null ? inBag : inBag.logicalAnd(flat.indexSelect(0, slots).reshape([b, longest]).ne(pad));
+  const counts = keep.to('int32').sum(1, true);
+  const keep3 = keep.unsqueeze(2);
   let dense = rows.indexSelect(0, slots).reshape([b, longest, dim]);
   if (psw !== null) dense = dense.mul(psw.reshape([-1]).indexSelect(0, slots).reshape([b, longest, 1]));
-  if (mode === 'max') {
-    const best = maxOver1(where(keep, dense, -Infinity));
-    return where(tensor(counts, { dtype: 'int32', device }).gt(0).reshape([b, 1]), best, 0);
-  }
-  const sum = where(keep, dense, 0).sum(1);
+  if (mode === 'max') return where(counts.gt(0), maxOver1(where(keep3, dense, -Infinity)), 0);
+  const sum = where(keep3, dense, 0).sum(1);
   if (mode === 'sum') return sum;
-  return sum.div(tensor(counts.map((c) => Math.max(c, 1)), { dtype: weight.dtype, device }).reshape([b, 1]));
+  return sum.div(counts.clamp({ min: 1 }).to(weight.dtype));
 }
 
 const sameShapeAs = (a: Tensor, b: Tensor): boolean => a instanceof Tensor && a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
