@@ -2,9 +2,11 @@
 import { checkOptions } from '../options.js';
 import { normalizeDim } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { softplus } from '../ops/api.generated.js';
+import type { SoftplusOptions } from '../ops/unary.js';
 import {
-  celu, elu, gelu, hardsigmoid, hardswish, hardtanh, implicitSoftmaxDim, leakyRelu, mish, relu6, selu, silu, softmin, softplus,
-  type GeluOptions, type SoftplusOptions,
+  celu, elu, gelu, hardsigmoid, hardswish, hardtanh, implicitSoftmaxDim, leakyRelu, mish, relu6, selu, silu, softmin,
+  type GeluOptions,
 } from './activations.js';
 import { Module } from './module.js';
 // Tensor methods are installed with the op table: loading it here lets this module work when imported alone.

@@ -6,7 +6,7 @@ import { isFloating } from '../dtype.js';
 import { normalizeDim } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { checkOptions } from '../options.js';
-import { where } from '../ops/api.generated.js';
+import { softplus, where } from '../ops/api.generated.js';
 // Tensor methods are installed with the op table: loading it here lets this module work when imported alone.
 import '../autograd/record.js';
 
@@ -52,41 +52,11 @@ export function silu(input: Tensor): Tensor {
   return x.mul(x.sigmoid());
 }
 
-/** Options of `softplus`. @example `softplus(x, { beta: 2, threshold: 10 })` */
-export interface SoftplusOptions {
-  /** Sharpness (default 1): `log(1 + e^(β·x)) / β`. */
-  readonly beta?: number;
-  /** Above `β·x > threshold` the result is x itself (default 20). */
-  readonly threshold?: number;
-}
-
-/** log(1 + eᶻ) computed stably: with m = max(z, 0), m + log(e^(−m) + e^(z−m)); exact in value and gradient (σ(z)). */
-function log1pExp(z: Tensor): Tensor {
-  // The expression does not depend on m, so m carries no gradient (and the result's gradient is σ(z), also at 0).
-  const m = z.relu().detach();
-  return m.add(m.neg().exp().add(z.sub(m).exp()).log());
-}
-
-/**
- * Softplus, `log(1 + e^(β·x)) / β`, and x itself where `β·x > threshold` (PyTorch's reversion to linear).
- *
- * @example
- * ```ts
- * softplus(x); // a smooth relu
- * ```
- */
-export function softplus(input: Tensor, opts: SoftplusOptions = {}): Tensor {
-  const x = floatInput(input, 'softplus');
-  const { beta = 1, threshold = 20 } = checkOptions('softplus', opts, { beta: 'number', threshold: 'number' });
-  const bx = beta === 1 ? x : x.mul(beta);
-  const smooth = beta === 1 ? log1pExp(bx) : log1pExp(bx).div(beta);
-  return where(bx.gt(threshold), x, smooth);
-}
-
 /** Mish, `x · tanh(softplus(x))`. @example `mish(x)` */
 export function mish(input: Tensor): Tensor {
   const x = floatInput(input, 'mish');
-  return x.mul(log1pExp(x).tanh());
+  // tanh saturates long before softplus's linear region (threshold 20) begins, so the threshold changes nothing.
+  return x.mul(softplus(x).tanh());
 }
 
 /**
