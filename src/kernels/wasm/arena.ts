@@ -46,6 +46,13 @@ export interface KernelExports {
     bc2: number, eps: number, gradCoef: number, avgCoef: number, weightDecay: number, sign: number): void;
   radam(p: number, g: number, m: number, v: number, n: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number,
     bc1: number, lr: number, rectify: number, rect: number, bc2Sqrt: number, eps: number, weightDecay: number, sign: number): void;
+  layerNorm(x: number, w: number, b: number, out: number, mean: number, rstd: number, rows: number, m: number, eps: number): void;
+  layerNormBackward(g: number, x: number, mean: number, rstd: number, w: number, out: number, mask: number, rows: number, m: number,
+    scratch: number): void;
+  batchNorm(x: number, w: number, b: number, out: number, mean: number, invstd: number, n: number, c: number, s: number, training: number,
+    rm: number, rv: number, momentum: number, eps: number): void;
+  batchNormBackward(g: number, x: number, mean: number, invstd: number, w: number, out: number, mask: number, n: number, c: number,
+    s: number, training: number): void;
 }
 
 /**
