@@ -2,19 +2,20 @@
 """Dev-only: the GPT of `npm run example:gpt` (examples/gpt.ts) in PyTorch, to time the same model and training on
 the same machine. Never a test or CI dependency. Needs Debian's PyTorch (1.13):
 
-    node --import tsx examples/gpt-data.ts > /tmp/gpt-split.json   # the example's exact split and batches' seed
+    node --import tsx scripts/oracle/gpt-split.ts > /tmp/gpt-split.json   # the example's split and hyperparameters
     /usr/bin/python3 scripts/oracle/gpt_torch.py /tmp/gpt-split.json [--threads N]
 
 The split file holds the vocabulary, the encoded training and validation names, and the hyperparameters, so both
-programs train the same architecture (token + position embeddings, pre-LayerNorm blocks of causal self-attention and
-a GELU MLP, a final LayerNorm and a linear head), with AdamW, linear warmup then cosine decay, gradient clipping at
+programs train the same architecture (examples/gpt-model.ts: token + position embeddings, pre-LayerNorm blocks of causal
+self-attention (nn.MultiheadAttention with a causal mask) and a GELU MLP, a final LayerNorm and a linear head, with the
+same parameter names), with AdamW, linear warmup then cosine decay, gradient clipping at
 norm 1, the same batch size and number of steps. Batches are drawn with PyTorch's own generator (the timing does not
 depend on which names are drawn). It prints the training time, the time per step and the validation loss.
 """
 import argparse
 import json
-import math
 import time
+import warnings
 
 import torch
 import torch.nn as nn
@@ -25,25 +26,15 @@ class Block(nn.Module):
     def __init__(self, d, heads):
         super().__init__()
         self.ln1 = nn.LayerNorm(d)
-        self.attn = nn.Linear(d, 3 * d)
-        self.proj = nn.Linear(d, d)
+        self.attn = nn.MultiheadAttention(d, heads, batch_first=True)
         self.ln2 = nn.LayerNorm(d)
-        self.fc = nn.Linear(d, 4 * d)
-        self.fcProj = nn.Linear(4 * d, d)
-        self.heads = heads
+        self.mlp = nn.Sequential(nn.Linear(d, 4 * d), nn.GELU(), nn.Linear(4 * d, d))
 
-    def forward(self, x):
-        b, t, d = x.shape
-        h = self.heads
-        q, k, v = self.attn(self.ln1(x)).split(d, dim=2)
-        q, k, v = (z.view(b, t, h, d // h).transpose(1, 2) for z in (q, k, v))
-        # PyTorch 1.13 has no F.scaled_dot_product_attention: the same computation written out.
-        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(d // h))
-        mask = torch.ones(t, t, dtype=torch.bool).tril()
-        att = att.masked_fill(~mask, float('-inf')).softmax(-1)
-        y = (att @ v).transpose(1, 2).reshape(b, t, d)
-        x = x + self.proj(y)
-        return x + self.fcProj(F.gelu(self.fc(self.ln2(x))))
+    def forward(self, x, mask):
+        h = self.ln1(x)
+        a, _ = self.attn(h, h, h, attn_mask=mask, need_weights=False)
+        x = x + a
+        return x + self.mlp(self.ln2(x))
 
 
 class GPT(nn.Module):
@@ -58,20 +49,26 @@ class GPT(nn.Module):
     def forward(self, idx):
         t = idx.shape[1]
         x = self.wte(idx) + self.wpe(torch.arange(t))
+        mask = nn.Transformer.generate_square_subsequent_mask(t)
         for blk in self.blocks:
-            x = blk(x)
+            x = blk(x, mask)
         return self.head(self.lnF(x))
 
 
 def main():
+    # SequentialLR in 1.13 steps its schedulers with an epoch argument, which warns; nothing to act on.
+    warnings.filterwarnings('ignore', category=UserWarning, module='torch.optim.lr_scheduler')
     ap = argparse.ArgumentParser()
     ap.add_argument('split')
     ap.add_argument('--threads', type=int, default=1)
+    ap.add_argument('--steps', type=int, default=0, help='override the number of steps (a quick check)')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     with open(args.split) as f:
         s = json.load(f)
     hp = s['hyper']
+    if args.steps:
+        hp['steps'] = args.steps
     torch.manual_seed(hp['seed'])
     block = hp['blockSize']
 
