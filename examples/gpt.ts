@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   const every = Math.max(1, Math.round(hyper.steps / 10));
   const trainPoints: [number, number][] = [], valPoints: [number, number][] = [[0, trainer.valLoss()]];
   let sum = 0, count = 0, lastDraw = 0;
-  const start = performance.now();
+  const start = performance.now(), cpuStart = process.cpuUsage();
   for (let s = 1; s <= hyper.steps; s++) {
     const r = trainer.step();
     sum += r.loss;
@@ -95,8 +95,11 @@ async function main(): Promise<void> {
     }
   }
   const seconds = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpuStart), cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const val = valPoints.at(-1)![1];
-  console.log(`\ntraining took ${seconds.toFixed(1)}s (${((1000 * seconds) / hyper.steps).toFixed(1)} ms/step, backend ${getBackend().name})`);
+  // CPU time as well as wall time: on a shared machine the wall time depends on what else runs.
+  console.log(`\ntraining took ${seconds.toFixed(1)}s wall, ${cpuSeconds.toFixed(1)}s CPU (${((1000 * seconds) / hyper.steps).toFixed(1)} ms/step, ` +
+    `validation every ${every} steps included; backend ${getBackend().name})`);
   console.log(`validation loss ${val.toFixed(4)} nats/char vs the bigram model's ${bigram.toFixed(4)} ` +
     `(${(bigram - val).toFixed(4)} lower; perplexity ${Math.exp(val).toFixed(2)} vs ${Math.exp(bigram).toFixed(2)})`);
 
