@@ -101,7 +101,7 @@ async function main(): Promise<void> {
   console.log(`\ntraining took ${seconds.toFixed(1)}s wall, ${cpuSeconds.toFixed(1)}s CPU (${((1000 * seconds) / hyper.steps).toFixed(1)} ms/step, ` +
     `validation every ${every} steps included; backend ${getBackend().name})`);
   console.log(`validation loss ${val.toFixed(4)} nats/char vs the bigram model's ${bigram.toFixed(4)} ` +
-    `(${(bigram - val).toFixed(4)} lower; perplexity ${Math.exp(val).toFixed(2)} vs ${Math.exp(bigram).toFixed(2)})`);
+    `(${Math.abs(bigram - val).toFixed(4)} ${val < bigram ? 'lower' : 'higher'}; perplexity ${Math.exp(val).toFixed(2)} vs ${Math.exp(bigram).toFixed(2)})`);
 
   const names = sampleNames(model, split.itos, samples, new Generator(hyper.seed + 1));
   const known = new Set([...split.train, ...split.val]);
