@@ -11,3 +11,5 @@ export {
 } from './layers.js';
 export { Conv2d, MaxPool2d, type Conv2dOptions } from './conv-layers.js';
 export { serializeStateDict, deserializeStateDict, readStateDictMetadata, type SerializeOptions } from './serialize.js';
+export { RNN, LSTM, GRU, RecurrentBase, type RecurrentOptions, type RNNOptions, type LSTMOptions } from './recurrent.js';
+export { RNNCell, LSTMCell, GRUCell, CellBase, type CellOptions, type RNNCellOptions } from './recurrent-cells.js';
