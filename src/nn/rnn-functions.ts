@@ -108,14 +108,19 @@ export function runDirection(mode: RecurrentMode, x: Tensor, p: DirectionParams,
   // b_hh is folded in here once rather than added at every step.
   const fold = mode !== 'GRU' && p.bih !== null && p.bhh !== null;
   const bias = fold ? p.bih!.add(p.bhh!) : p.bih;
-  let xw = x.matmul(p.wih.T);
+  // As a 2-d product over the T·B rows, so that dW_ih is one product too (not T products and a sum over them).
+  const [, batch, size] = x.shape as [number, number, number];
+  let xw = x.reshape([steps * batch, size]).matmul(p.wih.T);
   if (bias !== null) xw = xw.add(bias);
-  const w: CellWeights = { whhT: p.whh.T, bhh: fold ? null : p.bhh, whrT: p.whr === null ? null : p.whr.T };
+  xw = xw.reshape([steps, batch, -1]);
   const outs: Tensor[] = new Array<Tensor>(steps);
   let h = h0, c = c0;
   for (let s = 0; s < steps; s++) {
     const t = reverse ? steps - 1 - s : s;
     const gi = xw.narrow(0, t, 1).squeeze(0);
+    // W_hhᵀ is taken afresh at each step: its gradient then reaches W_hh contiguous, and the steps' gradients are
+    // summed there with contiguous adds (through one shared transpose they would be summed transposed, strided).
+    const w: CellWeights = { whhT: p.whh.T, bhh: fold ? null : p.bhh, whrT: p.whr === null ? null : p.whr.T };
     if (mode === 'LSTM') [h, c] = lstmStep(gi, h, c!, w);
     else if (mode === 'GRU') h = gruStep(gi, h, w);
     else h = rnnStep(mode, gi, h, w);
