@@ -8,6 +8,7 @@ import {
 import * as R from './reference.js';
 import type { Nd } from './reference.js';
 import type { Arg, Domain } from './support/inputs.js';
+import { RNN_SPECS } from './specs/rnn.js';
 
 export type { Arg, Domain } from './support/inputs.js';
 
@@ -333,6 +334,7 @@ export const SPECS: Record<Primitive, OpSpec> = {
       { label: 'float32 → float64 keeps the graph', args: [f([4])], run: (x) => x.to('float64').mul(2), ref: (x) => R.map([x!], (v) => 2 * v) },
     ],
   },
+  ...RNN_SPECS,
 };
 
 

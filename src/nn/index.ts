@@ -13,3 +13,8 @@ export { Conv2d, MaxPool2d, type Conv2dOptions } from './conv-layers.js';
 export { serializeStateDict, deserializeStateDict, readStateDictMetadata, type SerializeOptions } from './serialize.js';
 export { RNN, LSTM, GRU, RecurrentBase, type RecurrentOptions, type RNNOptions, type LSTMOptions } from './recurrent.js';
 export { RNNCell, LSTMCell, GRUCell, CellBase, type CellOptions, type RNNCellOptions } from './recurrent-cells.js';
+export {
+  LossModule, MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss,
+  PoissonNLLLoss, GaussianNLLLoss, MarginRankingLoss, HingeEmbeddingLoss, SoftMarginLoss, MultiLabelSoftMarginLoss,
+  CosineEmbeddingLoss, TripletMarginLoss, PairwiseDistance, CosineSimilarity,
+} from './loss-modules.js';

@@ -575,6 +575,16 @@ export const to = FUNCTIONS.to;
  */
 export const clone = FUNCTIONS.clone;
 
+/**
+ * Binary cross-entropy between probabilities `input` (in [0, 1]) and `target` of the same shape: `−w·(t·log x + (1 − t)·log(1 − x))`, each log clamped at −100 as in PyTorch; averaged by default (`reduction`), optional `weight`.
+ *
+ * @example
+ * ```ts
+ * binaryCrossEntropy(probs, targets)
+ * ```
+ */
+export const binaryCrossEntropy = FUNCTIONS.binaryCrossEntropy;
+
 // ---- Ops made of other ops. ----
 
 /**

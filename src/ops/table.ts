@@ -6,6 +6,7 @@ import { CAST_OPS } from './cast.js';
 import { CONV_OPS } from './conv.js';
 import type { AnyOp } from './define.js';
 import { INDEXING_OPS } from './indexing.js';
+import { LOSS_OPS } from './loss.js';
 import { MATMUL_OPS } from './matmul.js';
 import { MOVEMENT_OPS } from './movement.js';
 import { POOL_OPS } from './pool.js';
@@ -35,6 +36,7 @@ export const OP_TABLE = {
   ...CONV_OPS,
   ...POOL_OPS,
   ...CAST_OPS,
+  ...LOSS_OPS,
 };
 
 /** The name of a primitive. @example `const p: Primitive = 'matmul';` */
@@ -45,7 +47,8 @@ export type Primitive = keyof typeof OP_TABLE;
  * fused activation gradients. Every other op (primitive, composite or in-place) is also a method, with the
  * tensor as its first argument; `where` is a method with PyTorch's own argument order, `x.where(cond, other)`.
  */
-export const FUNCTION_ONLY = ['cat', 'stack', 'unfold', 'fold', 'conv2d', 'maxPool2d', 'tanhBackward', 'sigmoidBackward', 'reluBackward', 'where'] as const;
+export const FUNCTION_ONLY = ['cat', 'stack', 'unfold', 'fold', 'conv2d', 'maxPool2d', 'tanhBackward', 'sigmoidBackward', 'reluBackward', 'where',
+  'binaryCrossEntropy'] as const;
 
 /** Ops that PyTorch offers as Tensor methods only (`x.view(...)`, `x.float()`): no exported function. */
 export const METHOD_ONLY = ['view', 'expandAs', 'contiguous', 'float', 'double', 'int'] as const;

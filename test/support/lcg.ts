@@ -31,18 +31,23 @@ export function lcgTensor(shape: readonly number[], seed: number, dtype: 'float3
 export const FIXTURE_TOL: Record<'float32' | 'float64', readonly [number, number]> = { float64: [1e-10, 1e-12], float32: [2e-5, 2e-6] };
 
 /**
- * The largest violation of |got − want| ≤ atol + rtol·|want| over the elements, with its index (or null when all
- * agree), comparing NaN with NaN and infinities exactly.
+ * The first violation of |got − want| ≤ atol + rtol·|want| over the elements (or null when all agree), comparing
+ * NaN with NaN and infinities exactly. A null in `want` (PyTorch's NaN from a 0·log 0 where adjoint's derivative is
+ * defined) requires a finite value.
  *
  * @example
  * ```ts
  * expect(mismatch(out.data(), fixture.output, [1e-10, 1e-12])).toBeNull();
  * ```
  */
-export function mismatch(got: ArrayLike<number>, want: readonly number[], [rtol, atol]: readonly [number, number]): string | null {
+export function mismatch(got: ArrayLike<number>, want: readonly (number | null)[], [rtol, atol]: readonly [number, number]): string | null {
   if (got.length !== want.length) return `length ${got.length}, expected ${want.length}`;
   for (let i = 0; i < want.length; i++) {
     const a = got[i]!, b = want[i]!;
+    if (b === null) {
+      if (Number.isFinite(a)) continue;
+      return `element ${i}: got ${a}, expected a finite number`;
+    }
     if (Number.isNaN(b) ? Number.isNaN(a) : !Number.isFinite(b) ? a === b : Math.abs(a - b) <= atol + rtol * Math.abs(b)) continue;
     return `element ${i}: got ${a}, expected ${b} (|diff| ${Math.abs(a - b)})`;
   }
