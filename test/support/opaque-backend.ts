@@ -108,6 +108,12 @@ export const opaqueBackend: Backend = {
   conv2d: (dtype, x, w, out, n, c, o, g, columns) =>
     issue(() => tsBackend.conv2d(dtype, host(x), host(w), host(out), n, c, o, g, hostOrNull(columns))),
   maxPool2d: (dtype, x, out, indices, planes, g) => issue(() => tsBackend.maxPool2d(dtype, host(x), host(out), host(indices), planes, g)),
+  avgPool2d: (dtype, x, out, planes, g, countIncludePad, divisor) =>
+    issue(() => tsBackend.avgPool2d(dtype, host(x), host(out), planes, g, countIncludePad, divisor)),
+  avgPool2dBackward: (dtype, grad, out, planes, g, countIncludePad, divisor) =>
+    issue(() => tsBackend.avgPool2dBackward(dtype, host(grad), host(out), planes, g, countIncludePad, divisor)),
+  adaptiveMaxPool2d: (dtype, x, indices, planes, h, w, oh, ow) =>
+    issue(() => tsBackend.adaptiveMaxPool2d(dtype, host(x), host(indices), planes, h, w, oh, ow)),
   indexSelect: (dtype, x, offset, index, indexOffset, out, outer, size, inner, count, dim, op) =>
     issue(() => tsBackend.indexSelect(dtype, host(x), offset, host(index), indexOffset, host(out), outer, size, inner, count, dim, op)),
   indexAdd: (dtype, out, index, indexOffset, src, outer, size, inner, count, dim, op) =>

@@ -5,6 +5,7 @@ import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
 import { matmul } from './matmul.js';
 import { adam, sgd } from './optim.js';
 import { reduce, softmax } from './reduce.js';
+import { adaptiveMaxPool2d, avgPool2d, avgPool2dBackward } from './pool.js';
 import { conv2d, fold, maxPool2d, unfold } from './window.js';
 
 /**
@@ -23,6 +24,7 @@ export const tsBackend: Backend = {
   unary, binary, where, clamp, copy, fill, arange,
   reduce, softmax,
   matmul, unfold, fold, conv2d, maxPool2d,
+  avgPool2d, avgPool2dBackward, adaptiveMaxPool2d,
   indexSelect, indexAdd, gather, scatterAdd,
   adam, sgd,
 };
