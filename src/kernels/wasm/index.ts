@@ -5,6 +5,7 @@ import { binary, clamp, copy, unary, where } from './elementwise.js';
 import { scatterAdd } from './indexing.js';
 import { matmul } from './matmul.js';
 import { adam, sgd } from './optim.js';
+import { avgPool2d, avgPool2dBackward } from './pool.js';
 import { reduce, softmax } from './reduce.js';
 import { conv2d, fold, maxPool2d, unfold } from './window.js';
 
@@ -34,7 +35,7 @@ export const wasmBackend: Backend = {
   ...cpuMemory,
   unary, binary, where, clamp, copy,
   reduce, softmax,
-  matmul, unfold, fold, conv2d, maxPool2d,
+  matmul, unfold, fold, conv2d, maxPool2d, avgPool2d, avgPool2dBackward,
   scatterAdd,
   adam, sgd,
 };
