@@ -9,7 +9,7 @@ export {
   Linear, Sequential, ModuleList, Identity, ReLU, Tanh, Sigmoid, Flatten, Dropout,
   type TensorModule, type LinearOptions,
 } from './layers.js';
-export { Conv2d, MaxPool2d, type Conv2dOptions } from './conv-layers.js';
+export { Conv2d, Conv1d, ConvTranspose2d, MaxPool2d, type Conv2dOptions, type Conv1dOptions, type ConvTranspose2dOptions } from './conv-layers.js';
 export { serializeStateDict, deserializeStateDict, readStateDictMetadata, type SerializeOptions } from './serialize.js';
 export { RNN, LSTM, GRU, RecurrentBase, type RecurrentOptions, type RNNOptions, type LSTMOptions } from './recurrent.js';
 export { RNNCell, LSTMCell, GRUCell, CellBase, type CellOptions, type RNNCellOptions } from './recurrent-cells.js';
@@ -18,3 +18,5 @@ export {
   PoissonNLLLoss, GaussianNLLLoss, MarginRankingLoss, HingeEmbeddingLoss, SoftMarginLoss, MultiLabelSoftMarginLoss,
   CosineEmbeddingLoss, TripletMarginLoss, PairwiseDistance, CosineSimilarity,
 } from './loss-modules.js';
+export { AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d } from './pooling.js';
+export { Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle, PixelUnshuffle, type UpsampleOptions } from './upsampling.js';
