@@ -90,7 +90,43 @@ def run(c, dtype):
     return out
 
 
+def lenet_fixture():
+    """A small LeNet with BatchNorm (28×28 input), PyTorch's own initialisation (seed 0), its running statistics
+    moved by three training-mode forwards on lcg inputs (seeds 11, 12, 13), saved as safetensors; and its outputs on
+    lcg([2, 1, 28, 28], 77) in eval mode and in training mode, with the first BatchNorm's running statistics after that
+    training-mode forward.
+    """
+    torch.manual_seed(0)
+    nn = torch.nn
+    model = nn.Sequential(
+        nn.Conv2d(1, 4, 5, padding=2), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(4, 8, 5), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(200, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Linear(32, 10),
+    )
+    model.train()
+    with torch.no_grad():
+        for seed in (11, 12, 13):
+            model(lcg_tensor([4, 1, 28, 28], seed, torch.float32))
+    write_safetensors('lenet-bn.safetensors', model.state_dict(), {'format': 'pt', 'about': 'a LeNet with BatchNorm; see scripts/oracle/conv.py lenet_fixture()'})
+    x = lcg_tensor([2, 1, 28, 28], 77, torch.float32)
+    with torch.no_grad():
+        model.eval()
+        eval_out = model(x)
+        model.train()
+        train_out = model(x)
+    write_json('lenet-bn.json', {
+        'about': 'Written by scripts/oracle/conv.py (lenet_fixture): outputs of the model in lenet-bn.safetensors on lcg([2, 1, 28, 28], 77)',
+        'torch': torch.__version__, 'input': [2, 1, 28, 28],
+        'eval': flat(eval_out, torch.float32), 'train': flat(train_out, torch.float32),
+        'runningMean': flat(model[1].running_mean, torch.float32), 'runningVar': flat(model[1].running_var, torch.float32),
+        'numBatchesTracked': int(model[1].num_batches_tracked),
+    })
+
+
 def main():
+    if '--lenet' in sys.argv:
+        lenet_fixture()
+        return
     cases = []
     for c in CASES:
         entry = dict(c)
