@@ -26,6 +26,7 @@ const FUNCS: Record<string, Call> = {
   conv1d: ([x, w, b], _, o) => F.conv1d(x!, w!, b ?? null, o),
   convTranspose2d: ([x, w, b], _, o) => F.convTranspose2d(x!, w!, b ?? null, o),
   avgPool2d: ([x], [k], o) => F.avgPool2d(x!, k as number, o),
+  maxPool2d: ([x], [k], o) => F.maxPool2d(x!, k as number, o),
   adaptiveAvgPool2d: ([x], [size]) => F.adaptiveAvgPool2d(x!, size as number),
   adaptiveMaxPool2d: ([x], [size], o) => F.adaptiveMaxPool2d(x!, size as number, o),
   interpolate: ([x], _, o) => F.interpolate(x!, o),
@@ -132,6 +133,8 @@ describe('pooling and resampling layers', () => {
     const y = randn([1, 8, 3, 3]);
     expect(same(new nn.PixelUnshuffle(2).forward(new nn.PixelShuffle(2).forward(y)), y)).toBe(0);
     expect(String(new nn.AvgPool2d(2, { ceilMode: true }))).toBe('AvgPool2d(kernelSize=2, ceilMode=true)');
+    expect(same(new nn.MaxPool2d(3, { stride: 2, ceilMode: true }).forward(x), F.maxPool2d(x, 3, { stride: 2, ceilMode: true }))).toBe(0);
+    expect(new nn.MaxPool2d(3, { stride: 2, ceilMode: true }).forward(x).shape).toEqual([2, 3, 3, 3]);
   });
 
   it('global average pooling is the mean over the plane', () => {

@@ -24,7 +24,7 @@ torch.set_num_threads(1)
 FUNCS = {
     'conv2d': F.conv2d, 'conv1d': F.conv1d, 'convTranspose2d': F.conv_transpose2d, 'avgPool2d': F.avg_pool2d,
     'adaptiveAvgPool2d': F.adaptive_avg_pool2d, 'adaptiveMaxPool2d': F.adaptive_max_pool2d, 'interpolate': F.interpolate,
-    'pixelShuffle': F.pixel_shuffle, 'pixelUnshuffle': F.pixel_unshuffle,
+    'maxPool2d': F.max_pool2d, 'pixelShuffle': F.pixel_shuffle, 'pixelUnshuffle': F.pixel_unshuffle,
 }
 
 SNAKE = {'outputPadding': 'output_padding', 'ceilMode': 'ceil_mode', 'countIncludePad': 'count_include_pad',
@@ -52,6 +52,8 @@ CASES = [
     case('avgPool2d', [[1, 2, 6, 6]], [3], {'stride': 2, 'padding': 1, 'ceilMode': True}),
     case('avgPool2d', [[1, 2, 5, 5]], [2], {'ceilMode': True, 'divisorOverride': 3}),
     case('avgPool2d', [[2, 5, 4]], [[2, 1]], {'stride': [1, 2]}, label='unbatched'),
+    case('maxPool2d', [[1, 2, 6, 7]], [3], {'stride': 2, 'padding': 1, 'ceilMode': True}),
+    case('maxPool2d', [[2, 5, 5]], [2], {'ceilMode': True}, label='unbatched'),
     case('adaptiveAvgPool2d', [[1, 3, 7, 5]], [[3, 2]]),
     case('adaptiveAvgPool2d', [[1, 2, 8, 6]], [[4, 3]], label='windows that tile the input'),
     case('adaptiveAvgPool2d', [[1, 2, 5, 6]], [[None, 4]], label='null keeps the height'),

@@ -1,7 +1,8 @@
 import { zeros } from '../creation.js';
 import type { DType } from '../dtype.js';
 import { conv2d, maxPool2d } from '../ops/api.generated.js';
-import type { Conv2dFunctionOptions, Size2, Window2dOptions } from '../ops/conv.js';
+import type { Conv2dFunctionOptions, Size2 } from '../ops/conv.js';
+import type { MaxPool2dOptions } from '../ops/pool.js';
 import { checkOptions } from '../options.js';
 import type { Generator } from '../random.js';
 import { fmtShape } from '../shape.js';
@@ -242,7 +243,8 @@ export class ConvTranspose2d extends Module {
 }
 
 /**
- * 2-d max pooling layer over `[N, C, H, W]` (stride defaults to the kernel size, padding counts as -∞).
+ * 2-d max pooling layer over `[N, C, H, W]` (stride defaults to the kernel size, padding counts as -∞; `ceilMode`
+ * as in PyTorch).
  *
  * @example
  * ```ts
@@ -250,11 +252,11 @@ export class ConvTranspose2d extends Module {
  * ```
  */
 export class MaxPool2d extends Module {
-  readonly #window: Window2dOptions;
+  readonly #window: MaxPool2dOptions;
 
-  constructor(readonly kernelSize: Size2, opts: Window2dOptions = {}) {
+  constructor(readonly kernelSize: Size2, opts: MaxPool2dOptions = {}) {
     super();
-    this.#window = opts;
+    this.#window = checkOptions('MaxPool2d', opts, { stride: 'integer|numbers', padding: 'integer|numbers', dilation: 'integer|numbers', ceilMode: 'boolean' });
   }
 
   override forward(input: Tensor): Tensor {

@@ -7,10 +7,29 @@ import { geometryOf, pair, windowAttrs, type Size2, type Window2dOptions, type W
 import type { DifferentiableOp, NonDifferentiableOp } from './define.js';
 import { INDEXING_OPS } from './indexing.js';
 
-/** The pooled values and, per output, the position of its maximum in the input plane (int32). */
-function pool(x: Tensor, attrs: WindowAttrs): { values: Tensor; indices: Tensor } {
-  const [n, c] = x.shape as [number, number];
+/** Options of `maxPool2d`: the window's, and ceil mode. @example `maxPool2d(x, 3, { stride: 2, ceilMode: true })` */
+export interface MaxPool2dOptions extends Window2dOptions {
+  /** Round the output size up, so that windows may start in the last partial stretch of the input (default false). */
+  readonly ceilMode?: boolean;
+}
+
+/** A max pooling's window and its rounding. */
+export interface MaxPoolAttrs extends WindowAttrs {
+  readonly ceilMode: boolean;
+}
+
+/** The backend geometry of a max pooling (the output size follows ceil mode; the window map marks what lies outside). */
+function maxGeometry(attrs: MaxPoolAttrs): ConvGeometry {
   const g = geometryOf(attrs);
+  if (!attrs.ceilMode) return g;
+  const [h, w] = attrs.inputHW;
+  return { ...g, oh: poolOutSize(h, g.kh, g.sh, g.ph, true, g.dh), ow: poolOutSize(w, g.kw, g.sw, g.pw, true, g.dw) };
+}
+
+/** The pooled values and, per output, the position of its maximum in the input plane (int32). */
+function pool(x: Tensor, attrs: MaxPoolAttrs): { values: Tensor; indices: Tensor } {
+  const [n, c] = x.shape as [number, number];
+  const g = maxGeometry(attrs);
   const src = packed(castRaw(x));
   const device = deviceOf('maxPool2d', x);
   const values = zerosOn(device, x.dtype, [n, c, g.oh, g.ow]);
@@ -19,18 +38,25 @@ function pool(x: Tensor, attrs: WindowAttrs): { values: Tensor; indices: Tensor 
   return { values, indices };
 }
 
-const maxPool2dOp: DifferentiableOp<WindowAttrs, readonly [x: Tensor, kernel: Size2, options?: Window2dOptions]> = {
+const maxPool2dOp: DifferentiableOp<MaxPoolAttrs, readonly [x: Tensor, kernel: Size2, options?: MaxPool2dOptions]> = {
   name: 'maxPool2d',
-  doc: '2-d max pooling over `[N, C, H, W]` (stride defaults to the kernel size; padding counts as -∞; the first maximum wins ties and NaN wins over everything).',
+  doc: '2-d max pooling over `[N, C, H, W]` (or `[C, H, W]`): stride defaults to the kernel size; padding counts as -∞; `ceilMode` as in PyTorch; the first maximum wins ties and NaN wins over everything.',
   example: 'maxPool2d(features, 2)',
   differentiable: true,
   call: (run, x, kernel, options = {}) => {
-    const win = windowAttrs(x, kernel, options, kernel, 'maxPool2d');
+    if (options === null || typeof options !== 'object' || Array.isArray(options) || options instanceof Tensor) {
+      throw new Error(`maxPool2d: expected the options as an object { stride, padding, dilation, ceilMode }, got ${describe(options)}.`);
+    }
+    const { ceilMode = false, ...window } = options;
+    if (typeof ceilMode !== 'boolean') throw new Error(`maxPool2d: option 'ceilMode' must be true or false, got ${describe(ceilMode)}.`);
+    const input = x instanceof Tensor && x.ndim === 3 ? x.unsqueeze(0) : x;
+    const win = windowAttrs(input, kernel, window, kernel, 'maxPool2d');
     const [ph, pw] = win.padding;
     if (ph * 2 > win.kernel[0] || pw * 2 > win.kernel[1]) {
       throw new Error(`maxPool2d: padding ${fmtShape(win.padding)} should be at most half of the kernel size ${fmtShape(win.kernel)}.`);
     }
-    return run([x], win);
+    const out = run([input], { ...win, ceilMode });
+    return input === x ? out : out.squeeze(0);
   },
   forward: (ctx, [x], attrs) => {
     const { values, indices } = pool(x!, attrs);
@@ -76,8 +102,8 @@ export interface AvgPoolAttrs extends WindowAttrs {
 const AVG_KEYS = ['stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride'];
 
 /** PyTorch's pooling output size along one axis (pooling_output_shape): with ceil mode, the last window must start inside the input or its left padding. */
-function poolOutSize(size: number, k: number, s: number, p: number, ceil: boolean): number {
-  let out = Math.floor((size + 2 * p - (k - 1) - 1 + (ceil ? s - 1 : 0)) / s) + 1;
+function poolOutSize(size: number, k: number, s: number, p: number, ceil: boolean, d = 1): number {
+  let out = Math.floor((size + 2 * p - d * (k - 1) - 1 + (ceil ? s - 1 : 0)) / s) + 1;
   if (ceil && (out - 1) * s >= size + p) out--;
   return out;
 }
