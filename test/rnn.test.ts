@@ -75,7 +75,7 @@ describe(`recurrent layers against PyTorch ${fixture.torch} (test/fixtures/rnn.j
 
 describe('PyTorch state dicts load into the recurrent layers', () => {
   it('a 2-layer LSTM saved by PyTorch as safetensors gives PyTorch\'s outputs', () => {
-    const want = JSON.parse(readFileSync(new URL('./fixtures/lstm-2layer.json', import.meta.url), 'utf8')) as { input: number[]; output: number[]; hN: number[]; cN: number[] };
+    const want = JSON.parse(readFileSync(new URL('./fixtures/lstm-2layer.json', import.meta.url), 'utf8')) as Record<'output' | 'hN' | 'cN' | 'output64' | 'hN64' | 'cN64', number[]> & { input: number[] };
     const sd = nn.deserializeStateDict(new Uint8Array(readFileSync(new URL('./fixtures/lstm-2layer.safetensors', import.meta.url))));
     const lstm = new nn.LSTM(8, 16, 2);
     lstm.loadStateDict(sd);
@@ -85,6 +85,13 @@ describe('PyTorch state dicts load into the recurrent layers', () => {
     expect(mismatch(out.data(), want.output, FIXTURE_TOL.float32)).toBeNull();
     expect(mismatch(h.data(), want.hN, FIXTURE_TOL.float32)).toBeNull();
     expect(mismatch(c.data(), want.cN, FIXTURE_TOL.float32)).toBeNull();
+    // The same weights in float64 agree with PyTorch's float64 run to rounding.
+    const lstm64 = new nn.LSTM(8, 16, 2, { dtype: 'float64' });
+    lstm64.loadStateDict(sd);
+    const [o64, [h64, c64]] = noGrad(() => lstm64.forward(lcgTensor(want.input, 77, 'float64')));
+    expect(mismatch(o64.data(), want.output64, FIXTURE_TOL.float64)).toBeNull();
+    expect(mismatch(h64.data(), want.hN64, FIXTURE_TOL.float64)).toBeNull();
+    expect(mismatch(c64.data(), want.cN64, FIXTURE_TOL.float64)).toBeNull();
   });
 });
 

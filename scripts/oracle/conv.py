@@ -12,6 +12,7 @@ returnIndices, the indices are recorded too.
 Also writes the LeNet-with-BatchNorm state-dict fixture when run with --lenet (test/fixtures/lenet-bn.*): see
 lenet_fixture().
 """
+import copy
 import sys
 
 import torch
@@ -111,15 +112,20 @@ def lenet_fixture():
             model(lcg_tensor([4, 1, 28, 28], seed, torch.float32))
     write_safetensors('lenet-bn.safetensors', model.state_dict(), {'format': 'pt', 'about': 'a LeNet with BatchNorm; see scripts/oracle/conv.py lenet_fixture()'})
     x = lcg_tensor([2, 1, 28, 28], 77, torch.float32)
+    # The same weights in float64, for a comparison to rounding (the float32 one differs by the order of the sums).
+    model64 = copy.deepcopy(model).double()
     with torch.no_grad():
         model.eval()
-        eval_out = model(x)
+        model64.eval()
+        eval_out, eval64 = model(x), model64(x.double())
         model.train()
-        train_out = model(x)
+        model64.train()
+        train_out, train64 = model(x), model64(x.double())
     write_json('lenet-bn.json', {
         'about': 'Written by scripts/oracle/conv.py (lenet_fixture): outputs of the model in lenet-bn.safetensors on lcg([2, 1, 28, 28], 77)',
         'torch': torch.__version__, 'input': [2, 1, 28, 28],
         'eval': flat(eval_out, torch.float32), 'train': flat(train_out, torch.float32),
+        'eval64': flat(eval64, torch.float64), 'train64': flat(train64, torch.float64),
         'runningMean': flat(model[1].running_mean, torch.float32), 'runningVar': flat(model[1].running_var, torch.float32),
         'numBatchesTracked': int(model[1].num_batches_tracked),
     })

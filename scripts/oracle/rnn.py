@@ -10,8 +10,11 @@ and float32, PyTorch's outputs and the gradients of the input, the initial state
 by 1/2; the input from seed 77; the states from 91 (h0) and 93 (c0); r_k from 500 + k.
 
 Also writes the 2-layer LSTM state-dict fixture: test/fixtures/lstm-2layer.safetensors (PyTorch's own
-initialisation, seed 0, float32) and test/fixtures/lstm-2layer.json (the input, seed 77, and PyTorch's outputs).
+initialisation, seed 0, float32) and test/fixtures/lstm-2layer.json (the input, seed 77, and PyTorch's outputs, in float32
+and with the same weights in float64).
 """
+import copy
+
 import torch
 
 from oracle_common import flat, lcg_tensor, write_json, write_safetensors
@@ -107,10 +110,12 @@ def lstm_state_dict_fixture():
     x = lcg_tensor([6, 3, 8], 77, torch.float32)
     with torch.no_grad():
         out, (h, c) = model(x)
+        out64, (h64, c64) = copy.deepcopy(model).double()(x.double())
     write_json('lstm-2layer.json', {
         'about': 'torch.nn.LSTM(8, 16, num_layers=2) with the state dict in lstm-2layer.safetensors, run on lcg([6, 3, 8], seed 77) in float32; written by scripts/oracle/rnn.py',
         'torch': torch.__version__, 'input': [6, 3, 8],
         'output': flat(out, torch.float32), 'hN': flat(h, torch.float32), 'cN': flat(c, torch.float32),
+        'output64': flat(out64, torch.float64), 'hN64': flat(h64, torch.float64), 'cN64': flat(c64, torch.float64),
     })
 
 
