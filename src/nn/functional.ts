@@ -26,3 +26,4 @@ export { interpolate, pixelShuffle, pixelUnshuffle, type InterpolateOptions, typ
 export const relu = (x: Tensor): Tensor => x.relu();
 
 export { linear, dropout, type DropoutOptions } from './layer-functions.js';
+export { softplus, logSigmoid } from '../ops/api.generated.js';

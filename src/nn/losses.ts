@@ -3,7 +3,7 @@
 // elements), and every option object is checked (unknown or snake_case keys are errors).
 import { ones, zeros } from '../creation.js';
 import { isFloating } from '../dtype.js';
-import { logicalAnd, logicalOr, scatterAdd, where } from '../ops/api.generated.js';
+import { logicalAnd, logicalOr, logSigmoid, scatterAdd, softplus, where } from '../ops/api.generated.js';
 import type { Reduction } from '../ops/loss.js';
 import { checkOptions } from '../options.js';
 import { fmtShape, sameShape } from '../shape.js';
@@ -431,9 +431,6 @@ export function hingeEmbeddingLoss(input: Tensor, target: Tensor, opts: MarginOp
   return reduce(l, o.reduction ?? 'mean');
 }
 
-/** log(1 + e^z), stable for large |z|. */
-const softplus = (z: Tensor): Tensor => z.relu().add(z.abs().neg().exp().add(1).log());
-
 /**
  * Soft margin loss `log(1 + e^{−y·x})` for `y` ∈ {1, −1}: two-class logistic loss.
  *
@@ -469,8 +466,8 @@ export function multiLabelSoftMarginLoss(input: Tensor, target: Tensor, opts: Mu
   checkTensors('multiLabelSoftMarginLoss', { input, target });
   sameSize(input, target, 'multiLabelSoftMarginLoss');
   if (input.ndim === 0) throw new Error('multiLabelSoftMarginLoss: input must have a class dimension, got a 0-d tensor.');
-  // −(t·logσ(x) + (1 − t)·logσ(−x)) = t·softplus(−x) + (1 − t)·softplus(x)
-  let l = target.mul(softplus(input.neg())).add(target.neg().add(1).mul(softplus(input)));
+  // PyTorch's −(t·logσ(x) + (1 − t)·logσ(−x)).
+  let l = target.mul(logSigmoid(input)).add(target.neg().add(1).mul(logSigmoid(input.neg()))).neg();
   if (o.weight) l = l.mul(o.weight);
   const classes = input.shape[input.ndim - 1]!;
   return reduce(l.sum(input.ndim - 1).div(classes), o.reduction ?? 'mean');

@@ -14,6 +14,7 @@ import { MOVEMENT_OPS } from './movement.js';
 import { POOL_OPS } from './pool.js';
 import { REDUCE_OPS } from './reduce.js';
 import { SOFTMAX_OPS } from './softmax.js';
+import { TERNARY_OPS } from './ternary.js';
 import { UNARY_OPS } from './unary.js';
 import { WHERE_OPS } from './where.js';
 
@@ -30,6 +31,7 @@ export const OP_TABLE = {
   ...UNARY_OPS,
   ...BINARY_OPS,
   ...WHERE_OPS,
+  ...TERNARY_OPS,
   ...REDUCE_OPS,
   ...SOFTMAX_OPS,
   ...MATMUL_OPS,
@@ -53,7 +55,8 @@ export type Primitive = keyof typeof OP_TABLE;
  */
 export const FUNCTION_ONLY = ['cat', 'stack', 'unfold', 'fold', 'conv2d', 'maxPool2d', 'tanhBackward', 'sigmoidBackward', 'reluBackward', 'where',
   'binaryCrossEntropy', 'avgPool2d', 'avgPool2dBackward', 'adaptiveMaxPool2dIndices',
-  'linalgSolve', 'linalgSolveTriangular', 'linalgInv', 'linalgDet', 'detBackward', 'linalgSlogdet', 'linalgCholesky', 'linalgQr', 'linalgEigh', 'einsum'] as const;
+  'linalgSolve', 'linalgSolveTriangular', 'linalgInv', 'linalgDet', 'detBackward', 'linalgSlogdet', 'linalgCholesky', 'linalgQr', 'linalgEigh', 'einsum',
+  'softplus', 'logSigmoid'] as const;
 
 /** Ops that PyTorch offers as Tensor methods only (`x.view(...)`, `x.float()`): no exported function. */
 export const METHOD_ONLY = ['view', 'expandAs', 'contiguous', 'float', 'double', 'int'] as const;
