@@ -228,7 +228,9 @@ describe.skipIf(!executablePath && !required)('the Seeing it page', () => {
   test('training the GPT of npm run example:gpt in the page lowers the loss; sampling gives names', async () => {
     const page = await desktop();
     await page.locator('#gpt').scrollIntoViewIfNeeded();
-    await page.waitForFunction(() => !(document.querySelector('#gpt-train') as HTMLButtonElement).disabled, null, { timeout: 30_000 });
+    // The section starts when it first scrolls into view: it loads the names, then enables its buttons.
+    await page.waitForFunction(() => !!document.querySelector<HTMLElement>('#gpt-plot')?.dataset.bigram
+      && !(document.querySelector('#gpt-train') as HTMLButtonElement).disabled, null, { timeout: 30_000 });
     const bigram = Number(await page.locator('#gpt-plot').getAttribute('data-bigram'));
     expect(bigram).toBeGreaterThan(2.3); // add-one bigram counts on this split: 2.43 nats per character
     expect(bigram).toBeLessThan(2.6);
