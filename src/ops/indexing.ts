@@ -1,5 +1,6 @@
+import { RegionGrad } from '../autograd/region-grad.js';
 import { promoteTypes } from '../dtype.js';
-import { fmtShape, normalizeDim, sameShape, sizeOf, type Shape } from '../shape.js';
+import { contiguousStrides, fmtShape, normalizeDim, sameShape, sizeOf, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { castRaw, checkNoOverlap, copyInto, describe, deviceOf, packed, zerosFor, zerosOn } from './buffers.js';
 import { noFlops, type DifferentiableOp } from './define.js';
@@ -45,12 +46,10 @@ const narrowOp: DifferentiableOp<NarrowAttrs, readonly [x: Tensor, dim: number, 
     shape[dim] = length;
     return viewAs(x!, shape, x!.strides, x!.offset + start * x!.strides[dim]!);
   },
-  // Pad the gradient with zeros on both sides: cat is differentiable, so this rule is too.
-  backward: ({ attrs: { dim, start, length }, inputShapes: [s], call }, g) => {
-    const size = s![dim]!;
-    const pad = (n: number): Tensor => { const sh = [...g.shape]; sh[dim] = n; return zerosOn(g.storage.device, g.dtype, sh); };
-    const parts = [start > 0 ? pad(start) : null, g, start + length < size ? pad(size - start - length) : null];
-    return [call(catOp, parts.filter((p): p is Tensor => p !== null), dim)];
+  // The gradient is g in the slice and zero elsewhere: the engine adds it into one buffer for the input.
+  backward: ({ attrs: { dim, start }, inputShapes: [s] }, g) => {
+    const strides = contiguousStrides(s!);
+    return [new RegionGrad(g, s!, strides, start * (strides[dim] ?? 0))];
   },
   jvp: ({ attrs, call }, [t]) => (t ? call(narrowOp, t, attrs.dim, attrs.start, attrs.length) : null),
   flops: noFlops,
