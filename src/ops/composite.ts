@@ -6,6 +6,7 @@ import { Tensor } from '../tensor.js';
 import { BINARY_OPS } from './binary.js';
 import { describe } from './buffers.js';
 import type { Caller } from './define.js';
+import { INDEX_COMPOSITES } from './index-composites.js';
 import { INDEXING_OPS } from './indexing.js';
 import { inferShape, sizesOf, viewStrides, type SizesArg } from './movement.js';
 
@@ -31,6 +32,7 @@ function checkTensor(x: unknown, op: string): Tensor {
 
 /** The composite ops. */
 export const COMPOSITES = {
+  ...INDEX_COMPOSITES,
   square: composite({
     doc: '`x²` elementwise (a bool squares to int32, as PyTorch\'s pow(x, 2)).',
     example: 'square(x)',

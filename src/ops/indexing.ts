@@ -131,14 +131,18 @@ function around(shape: Shape, dim: number): [number, number, number] {
 
 const indexSelectOp: DifferentiableOp<{ readonly dim: number }, readonly [x: Tensor, dim: number, index: Tensor]> = {
   name: 'indexSelect',
-  doc: 'The entries `index` (int32, 0-d or 1-d, each in [0, size)) along `dim`.',
+  doc:
+    'The entries `index` (int32, each in [0, size)) along `dim`. A 0-d or 1-d index gives PyTorch\'s index_select; an index of any other ' +
+    'shape puts its shape in place of `dim` (`x.shape[:dim] + index.shape + x.shape[dim+1:]`, as NumPy\'s take with an axis).',
   example: 'indexSelect(embeddings, 0, ids)',
   differentiable: true,
   call: (run, x, dim, index) => {
     tensorArg(x, 'indexSelect', 'the input');
-    const idx = checkIndex(index, 'indexSelect', 1);
+    const idx = checkIndex(index, 'indexSelect', 'any');
     const d = normalizeDim(intArg(dim, 'indexSelect', 'dim'), x.ndim, 'indexSelect');
-    return run([x, idx.ndim === 0 ? idx.reshape([1]) : idx], { dim: d });
+    if (idx.ndim <= 1) return run([x, idx.ndim === 0 ? idx.reshape([1]) : idx], { dim: d });
+    const out = run([x, idx.reshape([-1])], { dim: d });
+    return out.reshape(x.ndim === 0 ? idx.shape : [...x.shape.slice(0, d), ...idx.shape, ...x.shape.slice(d + 1)]);
   },
   forward: (ctx, [x, index], { dim }) => {
     if (ctx.recording) ctx.save(index!);

@@ -4,10 +4,13 @@
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import { canCast } from '../dtype.js';
 import type { BinaryKernel } from '../kernels/catalog.js';
+import { checkOptions } from '../options.js';
 import { broadcastShapes, fmtShape, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { backendOf, broadcastView, checkNoOverlap, copyInto, describe, scalarFor, zerosOn, type TensorLike } from './buffers.js';
 import type { Caller } from './define.js';
+import type { IndexSpec } from './index-spec.js';
+import { indexWrite, writeIndexed, type IndexPutOptions, type ScatterOptions, type ScatterReduceOptions, type ScatterReduction } from './slicing.js';
 import type { ClampBounds } from './where.js';
 import { WHERE_OPS } from './where.js';
 
@@ -163,6 +166,26 @@ function fill_(call: Caller, t: Tensor, value: number): Tensor {
   return t;
 }
 
+/**
+ * `t[specs] = value` (or `+=` with `accumulate`) in place. With nothing to record (grad mode off, or neither `t` nor
+ * `value` requiring grad) the backend writes straight into `t`'s storage; otherwise through `inplace`, so that a
+ * write into a view of a tensor in the graph gives its base the right history (PyTorch's CopySlices).
+ */
+function indexPut_(t: Tensor, specs: readonly IndexSpec[], value: Tensor | number, options?: IndexPutOptions): Tensor {
+  const op = 'indexPut_';
+  if (!(t instanceof Tensor)) throw new Error(`${op}: expected a Tensor, got ${describe(t)}.`);
+  const recorded = isGradEnabled() && (t.requiresGrad || (value instanceof Tensor && value.requiresGrad));
+  if (recorded) return inplace(t, op, (s) => s.indexPut(specs, value, options));
+  const { accumulate = false } = checkOptions(op, options, { accumulate: 'boolean' });
+  checkLeaf(t, op);
+  checkViewOfLeaf(t, op);
+  checkNoOverlap(t.shape, t.strides, op);
+  const w = indexWrite(t, specs, value, op);
+  writeIndexed(t, w.parsed.items, w.parsed.tensors, w.value, accumulate, op);
+  t.storage.version++;
+  return t;
+}
+
 /** An in-place op: its doc and the function (the tensor first), given `call` as composites are. */
 export interface InPlaceOp<Args extends readonly unknown[]> {
   readonly doc: string;
@@ -199,6 +222,43 @@ export const INPLACE_OPS = {
     doc: 'Fill with zeros in place.',
     example: 'noGrad(() => w.grad?.zero_())',
     fn: (call: Caller, t: Tensor): Tensor => fill_(call, t, 0),
+  },
+  indexPut_: {
+    doc: 'PyTorch\'s `x[specs] = value` in place (the specs of `index`; `value` broadcast), or `x[specs] += value` with `{ accumulate: true }` (repeated indices add up). Works through views and on tensors in the graph.',
+    example: "x.indexPut_([':', '1:3'], 0)",
+    fn: (_: Caller, t: Tensor, specs: readonly IndexSpec[], value: Tensor | number, options?: IndexPutOptions): Tensor => indexPut_(t, specs, value, options),
+  },
+  maskedFill_: {
+    doc: 'Set the elements where the bool `mask` (broadcast to the tensor\'s shape) is true to `value` (a number or a 0-d tensor), in place.',
+    example: 'scores.maskedFill_(mask, -Infinity)',
+    fn: (_: Caller, t: Tensor, mask: Tensor, value: number | Tensor): Tensor => inplace(t, 'maskedFill_', (s) => s.maskedFill(mask, value)),
+  },
+  maskedScatter_: {
+    doc: 'Replace the elements where the bool `mask` is true by the first elements of `source`, in place (see maskedScatter).',
+    example: 'x.maskedScatter_(mask, values)',
+    fn: (_: Caller, t: Tensor, mask: Tensor, source: Tensor): Tensor => inplace(t, 'maskedScatter_', (s) => s.maskedScatter(mask, source)),
+  },
+  indexFill_: {
+    doc: 'Set the entries `index` along `dim` to `value`, in place (see indexFill).',
+    example: 'x.indexFill_(1, idx, 0)',
+    fn: (_: Caller, t: Tensor, dim: number, index: Tensor, value: number | Tensor): Tensor => inplace(t, 'indexFill_', (s) => s.indexFill(dim, index, value)),
+  },
+  indexCopy_: {
+    doc: 'Replace the entries `index` along `dim` by those of `source`, in place (see indexCopy).',
+    example: 'x.indexCopy_(0, idx, rows)',
+    fn: (_: Caller, t: Tensor, dim: number, index: Tensor, source: Tensor): Tensor => inplace(t, 'indexCopy_', (s) => s.indexCopy(dim, index, source)),
+  },
+  scatter_: {
+    doc: 'Write `src` (a tensor or a number) at the positions `index` names along `dim`, in place (see scatter).',
+    example: 'onehot.scatter_(1, labels.unsqueeze(1), 1)',
+    fn: (_: Caller, t: Tensor, dim: number, index: Tensor, src: Tensor | number, options?: ScatterOptions): Tensor =>
+      inplace(t, 'scatter_', (s) => s.scatter(dim, index, src, options)),
+  },
+  scatterReduce_: {
+    doc: 'Combine `src` into the positions `index` names along `dim` with `reduce`, in place (see scatterReduce).',
+    example: "x.scatterReduce_(0, idx, src, 'amax')",
+    fn: (_: Caller, t: Tensor, dim: number, index: Tensor, src: Tensor, reduce: ScatterReduction, options?: ScatterReduceOptions): Tensor =>
+      inplace(t, 'scatterReduce_', (s) => s.scatterReduce(dim, index, src, reduce, options)),
   },
   copy_: {
     doc: 'Copy `src`\'s elements (broadcast to the tensor\'s shape, converted to its dtype) into it in place; when `src` requires grad and grad mode is on, gradients flow to `src`.',

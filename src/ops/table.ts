@@ -10,6 +10,7 @@ import { MATMUL_OPS } from './matmul.js';
 import { MOVEMENT_OPS } from './movement.js';
 import { POOL_OPS } from './pool.js';
 import { REDUCE_OPS } from './reduce.js';
+import { SLICING_OPS } from './slicing.js';
 import { SOFTMAX_OPS } from './softmax.js';
 import { UNARY_OPS } from './unary.js';
 import { WHERE_OPS } from './where.js';
@@ -32,6 +33,7 @@ export const OP_TABLE = {
   ...MATMUL_OPS,
   ...MOVEMENT_OPS,
   ...INDEXING_OPS,
+  ...SLICING_OPS,
   ...CONV_OPS,
   ...POOL_OPS,
   ...CAST_OPS,
@@ -45,10 +47,13 @@ export type Primitive = keyof typeof OP_TABLE;
  * fused activation gradients. Every other op (primitive, composite or in-place) is also a method, with the
  * tensor as its first argument; `where` is a method with PyTorch's own argument order, `x.where(cond, other)`.
  */
-export const FUNCTION_ONLY = ['cat', 'stack', 'unfold', 'fold', 'conv2d', 'maxPool2d', 'tanhBackward', 'sigmoidBackward', 'reluBackward', 'where'] as const;
+export const FUNCTION_ONLY = [
+  'cat', 'stack', 'unfold', 'fold', 'conv2d', 'maxPool2d', 'tanhBackward', 'sigmoidBackward', 'reluBackward', 'where',
+  'pad', 'meshgrid', 'trilIndices', 'triuIndices',
+] as const;
 
 /** Ops that PyTorch offers as Tensor methods only (`x.view(...)`, `x.float()`): no exported function. */
-export const METHOD_ONLY = ['view', 'expandAs', 'contiguous', 'float', 'double', 'int'] as const;
+export const METHOD_ONLY = ['view', 'expandAs', 'viewAs', 'contiguous', 'float', 'double', 'int'] as const;
 
 // Every entry is checked against the entry type, and is named as it is keyed (the gradFn and method names come
 // from `name`): a compile error or a failure at load otherwise.

@@ -1,6 +1,7 @@
 import type { Backend } from '../backend.js';
 import { cpuMemory } from '../cpu/memory.js';
 import { arange, binary, clamp, copy, fill, unary, where } from './elementwise.js';
+import { indexGather, indexPut, nonzero, scatterReduce } from './advanced.js';
 import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
 import { matmul } from './matmul.js';
 import { adam, sgd } from './optim.js';
@@ -24,5 +25,6 @@ export const tsBackend: Backend = {
   reduce, softmax,
   matmul, unfold, fold, conv2d, maxPool2d,
   indexSelect, indexAdd, gather, scatterAdd,
+  indexGather, indexPut, nonzero, scatterReduce,
   adam, sgd,
 };
