@@ -8,6 +8,7 @@ import {
 import * as R from './reference.js';
 import type { Nd } from './reference.js';
 import type { Arg, Domain } from './support/inputs.js';
+import { INDEXING_SPECS } from './specs/indexing.js';
 
 export type { Arg, Domain } from './support/inputs.js';
 
@@ -127,6 +128,7 @@ function argReduction(name: 'argmax' | 'argmin', better: (a: number, b: number) 
 const idx = (shape: number[], values: number[]): Arg => ({ shape, dtype: 'int32', values });
 
 export const SPECS: Record<Primitive, OpSpec> = {
+  ...INDEXING_SPECS,
   add: binary('add', (a, b) => a + b),
   sub: binary('sub', (a, b) => a - b),
   mul: binary('mul', (a, b) => a * b),

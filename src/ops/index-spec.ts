@@ -7,7 +7,7 @@ import type { Device } from '../kernels/index.js';
 import { broadcastShapes, fmtShape, type Shape } from '../shape.js';
 import { Storage } from '../storage.js';
 import { Tensor } from '../tensor.js';
-import { broadcastStrides, describe, zerosOn } from './buffers.js';
+import { broadcastStrides, describe, filledOn, zerosOn } from './buffers.js';
 
 /** Nested arrays of integers (advanced indices) or of booleans (a mask), as `x.index` accepts them. */
 export type IndexArray = readonly (number | boolean | IndexArray)[];
@@ -22,12 +22,15 @@ export type IndexArray = readonly (number | boolean | IndexArray)[];
  */
 export type IndexSpec = number | string | null | Tensor | IndexArray;
 
-/** One dimension's part of a parsed index; `tensor` refers to the index tensors by position. */
+/**
+ * One dimension's part of a parsed index; `tensor` refers to the index tensors by position (with `newAxis`, it
+ * indexes a new dimension of size 1: a 0-d mask).
+ */
 export type IndexItem =
   | { readonly kind: 'int'; readonly index: number }
   | { readonly kind: 'slice'; readonly start: number; readonly stop: number; readonly step: number }
   | { readonly kind: 'new' }
-  | { readonly kind: 'tensor'; readonly input: number };
+  | { readonly kind: 'tensor'; readonly input: number; readonly newAxis?: true };
 
 /** The items of an index (one per dimension of the input, in order, with new axes between) and its int32 index tensors. */
 export interface ParsedIndex {
@@ -173,9 +176,8 @@ export function parseIndex(x: Tensor, specs: readonly unknown[], op: string): Pa
         d++;
       } else if (t.ndim === 0) {
         // x[true] adds a dimension of size 1 (x[false]: of size 0), as in PyTorch.
-        items.push({ kind: 'new' });
         const picked = nonzeroIndices(t.reshape([1]));
-        items.push({ kind: 'tensor', input: tensors.length });
+        items.push({ kind: 'tensor', input: tensors.length, newAxis: true });
         tensors.push(new Tensor(picked.storage, [picked.shape[0]!], 'int32', [1], 0));
       } else {
         t.shape.forEach((m, j) => {
@@ -214,7 +216,11 @@ export function specsOf(items: readonly IndexItem[], tensors: readonly Tensor[])
       case 'int': return it.index;
       case 'slice': return `${it.start}:${it.stop}:${it.step}`;
       case 'new': return null;
-      case 'tensor': return tensors[it.input]!;
+      case 'tensor': {
+        const t = tensors[it.input]!;
+        // A 0-d mask indexed a new axis: its index holds one entry (true) or none (false).
+        return it.newAxis ? filledOn(t.storage.device, 'bool', [], t.size > 0 ? 1 : 0) : t;
+      }
     }
   });
 }
@@ -265,6 +271,11 @@ export function basicView(shape: Shape, strides: readonly number[], offset: numb
         break;
       case 'tensor':
         advanced.push({ viewDim: outShape.length, tensor: it.input, inputDim: d });
+        if (it.newAxis) {
+          outShape.push(1);
+          outStrides.push(0);
+          break;
+        }
         outShape.push(shape[d]!);
         outStrides.push(strides[d]!);
         d++;

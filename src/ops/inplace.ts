@@ -1,13 +1,14 @@
 // The in-place ops (`add_`, `fill_`, `copy_`, …): computed out of place with the recorded ops, then written
 // into the tensor's own storage by the backend, with the version counter bumped so that rules which saved the
 // old contents notice.
+import { forwardLevel, setTangent, tangentOf, whilePaused } from '../autograd/forward-ad.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import { canCast } from '../dtype.js';
 import type { BinaryKernel } from '../kernels/catalog.js';
 import { checkOptions } from '../options.js';
 import { broadcastShapes, fmtShape, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { backendOf, broadcastView, checkNoOverlap, copyInto, describe, scalarFor, zerosOn, type TensorLike } from './buffers.js';
+import { backendOf, broadcastView, checkNoOverlap, copyInto, describe, scalarFor, zerosFor, zerosOn, type TensorLike } from './buffers.js';
 import type { Caller } from './define.js';
 import type { IndexSpec } from './index-spec.js';
 import { indexWrite, writeIndexed, type IndexPutOptions, type ScatterOptions, type ScatterReduceOptions, type ScatterReduction } from './slicing.js';
@@ -89,7 +90,12 @@ export function inplace(t: Tensor, op: string, compute: (self: Tensor) => Tensor
   const before = grad ? snapshot(t) : new Tensor(t.storage, t.shape, t.dtype, t.strides, t.offset);
   before.gradFn = t.gradFn;
   before._requiresGrad = t._requiresGrad;
+  // Forward mode: the old contents' tangent goes in, the result's comes out (see `rebaseTangents`).
+  const forward = forwardLevel() !== 0;
+  const tangentIn = forward ? tangentOf(t) : null;
+  if (tangentIn) setTangent(before, tangentIn);
   const result = compute(before);
+  const tangentOut = forward ? tangentOf(result) : null;
   if (!sameShape(result.shape, t.shape)) {
     throw new Error(
       `${op}: the result has shape ${fmtShape(result.shape)}, which cannot be written into the tensor of shape ` +
@@ -103,6 +109,7 @@ export function inplace(t: Tensor, op: string, compute: (self: Tensor) => Tensor
     );
   }
   const base = t._base;
+  if (forward && (tangentIn || tangentOut || (base !== null && tangentOf(base)))) rebaseTangents(t, tangentOut, op);
   if (base !== null && grad && (result.requiresGrad || base.requiresGrad)) {
     checkWholeBase(base, t, op);
     // The base before the write, with its history (an alias: asStridedScatter reads it before the write below).
@@ -124,6 +131,28 @@ export function inplace(t: Tensor, op: string, compute: (self: Tensor) => Tensor
 }
 
 /**
+ * Forward mode through an in-place write: `t` takes the result's tangent (zero when it has none), and when `t` is a
+ * view, its base's tangent takes it in the view's region, as the base's history does (asStridedScatter).
+ */
+function rebaseTangents(t: Tensor, tangent: Tensor | null, op: string): void {
+  const own = tangent ?? zerosFor(t);
+  const base = t._base;
+  whilePaused(() => {
+    if (base !== null) {
+      checkWholeBase(base, t, op);
+      const baseTangent = tangentOf(base) ?? zerosFor(base);
+      setTangent(base, baseTangent.asStridedScatter(own.dtype === t.dtype ? own : own.to(t.dtype), t.shape, t.strides, t.offset));
+    }
+  });
+  setTangent(t, own);
+}
+
+/** True when forward-mode AD is active and `t` carries a tangent: in-place writes must then update it. */
+function hasTangent(t: Tensor): boolean {
+  return forwardLevel() !== 0 && (tangentOf(t) !== null || (t._base !== null && tangentOf(t._base) !== null));
+}
+
+/**
  * The common case of an in-place arithmetic update with nothing to record (under noGrad, or when no operand
  * requires grad), as in an optimizer step: the kernel writes straight into `t`'s storage, where the general
  * path computes a new tensor and copies it in. Only for a contiguous float `t` at the start of its storage, an
@@ -134,7 +163,7 @@ function arithInPlace(t: Tensor, kernel: BinaryKernel, other: TensorLike, op: st
   if (!(t instanceof Tensor)) return false;
   const B = typeof other === 'number' ? scalarFor(other, t) : other;
   if (
-    !(B instanceof Tensor) || (isGradEnabled() && (t.requiresGrad || B.requiresGrad)) || B.dtype !== t.dtype ||
+    !(B instanceof Tensor) || (isGradEnabled() && (t.requiresGrad || B.requiresGrad)) || hasTangent(t) || hasTangent(B) || B.dtype !== t.dtype ||
     (t.dtype !== 'float32' && t.dtype !== 'float64') || t.offset !== 0 || !t.isContiguous() || B.storage === t.storage ||
     B.storage.device !== t.storage.device || B.ndim > t.ndim || !sameShape(broadcastShapes(B.shape, t.shape, op), t.shape)
   ) {
@@ -156,7 +185,7 @@ function overwrite(call: Caller, old: Tensor, value: Tensor | number): Tensor {
 
 function fill_(call: Caller, t: Tensor, value: number): Tensor {
   if (typeof value !== 'number') throw new Error(`fill_: the value must be a number, got ${describe(value)}.`);
-  if (t.requiresGrad && isGradEnabled()) return inplace(t, 'fill_', (s) => overwrite(call, s, value));
+  if ((t.requiresGrad && isGradEnabled()) || hasTangent(t)) return inplace(t, 'fill_', (s) => overwrite(call, s, value));
   checkLeaf(t, 'fill_');
   checkViewOfLeaf(t, 'fill_');
   checkNoOverlap(t.shape, t.strides, 'fill_');
@@ -174,7 +203,8 @@ function fill_(call: Caller, t: Tensor, value: number): Tensor {
 function indexPut_(t: Tensor, specs: readonly IndexSpec[], value: Tensor | number, options?: IndexPutOptions): Tensor {
   const op = 'indexPut_';
   if (!(t instanceof Tensor)) throw new Error(`${op}: expected a Tensor, got ${describe(t)}.`);
-  const recorded = isGradEnabled() && (t.requiresGrad || (value instanceof Tensor && value.requiresGrad));
+  const recorded = (isGradEnabled() && (t.requiresGrad || (value instanceof Tensor && value.requiresGrad))) ||
+    hasTangent(t) || (value instanceof Tensor && hasTangent(value));
   if (recorded) return inplace(t, op, (s) => s.indexPut(specs, value, options));
   const { accumulate = false } = checkOptions(op, options, { accumulate: 'boolean' });
   checkLeaf(t, op);
