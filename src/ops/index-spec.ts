@@ -18,9 +18,10 @@ export type IndexArray = readonly (number | boolean | IndexArray)[];
  * - a string `'start:stop:step'` slices it (each part optional: `':'`, `'1:5'`, `'::2'`, `'-3:'`; positive steps only);
  * - `'...'` stands for as many `':'` as needed; `null` inserts a new dimension of size 1;
  * - an int32 tensor or an array of integers indexes by value (advanced indexing: a copy);
- * - a bool tensor or an array of booleans is a mask over as many dimensions as it has.
+ * - a bool tensor or an array of booleans is a mask over as many dimensions as it has (`true` alone, like a 0-d mask,
+ *   inserts a dimension of size 1; `false`, of size 0).
  */
-export type IndexSpec = number | string | null | Tensor | IndexArray;
+export type IndexSpec = number | boolean | string | null | Tensor | IndexArray;
 
 /**
  * One dimension's part of a parsed index; `tensor` refers to the index tensors by position (with `newAxis`, it
@@ -125,7 +126,8 @@ export function sliceLength(item: { readonly start: number; readonly stop: numbe
  */
 export function parseIndex(x: Tensor, specs: readonly unknown[], op: string): ParsedIndex {
   const device = x.storage.device;
-  const given = specs.map((s): unknown => (Array.isArray(s) ? arrayTensor(s as IndexArray, device, op) : s));
+  const given = specs.map((s): unknown =>
+    Array.isArray(s) ? arrayTensor(s as IndexArray, device, op) : typeof s === 'boolean' ? filledOn(device, 'bool', [], s ? 1 : 0) : s);
   let consumed = 0, ellipsis = -1;
   given.forEach((s, i) => {
     if (s === '...') {
@@ -142,7 +144,7 @@ export function parseIndex(x: Tensor, specs: readonly unknown[], op: string): Pa
       consumed += 1;
     } else if (s !== null) {
       throw new Error(
-        `${op}: an index spec must be a number, a slice string ('1:5', ':', '::2'), '...', null, an int32 or bool tensor, or an array of ` +
+        `${op}: an index spec must be a number, a slice string ('1:5', ':', '::2'), '...', null, true/false, an int32 or bool tensor, or an array of ` +
           `integers or booleans; got ${describe(s)} at position ${i}.`,
       );
     }
