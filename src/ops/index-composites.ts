@@ -368,7 +368,9 @@ export const INDEX_COMPOSITES = {
       const shape = [...new Array<number>(r.length - x.ndim).fill(1), ...x.shape];
       const spread = shape.flatMap((n) => [1, n]);
       const grown = shape.flatMap((n, i) => [r[i]!, n]);
-      return x.reshape(spread).expand(grown).reshape(shape.map((n, i) => n * r[i]!));
+      const out = x.reshape(spread).expand(grown).reshape(shape.map((n, i) => n * r[i]!));
+      // A copy, as in PyTorch, also where every repeat is 1 and the reshapes alone would give a view.
+      return out.storage === x.storage ? out.clone() : out;
     },
   },
   tile: {

@@ -17,7 +17,8 @@ export type IndexArray = readonly (number | boolean | IndexArray)[];
  * - a number selects one entry of a dimension (negative counts from the end) and removes the dimension;
  * - a string `'start:stop:step'` slices it (each part optional: `':'`, `'1:5'`, `'::2'`, `'-3:'`; positive steps only);
  * - `'...'` stands for as many `':'` as needed; `null` inserts a new dimension of size 1;
- * - an int32 tensor or an array of integers indexes by value (advanced indexing: a copy);
+ * - an int32 tensor or an array of integers indexes by value (advanced indexing: a copy); a 0-d int32 tensor selects
+ *   like a number;
  * - a bool tensor or an array of booleans is a mask over as many dimensions as it has (`true` alone, like a 0-d mask,
  *   inserts a dimension of size 1; `false`, of size 0).
  */
@@ -172,7 +173,15 @@ export function parseIndex(x: Tensor, specs: readonly unknown[], op: string): Pa
       d++;
     } else {
       const t = s as Tensor;
-      if (t.dtype === 'int32') {
+      if (t.dtype === 'int32' && t.ndim === 0) {
+        // A 0-d integer tensor selects like a number (a view), as in PyTorch: its value is read back.
+        const size = x.shape[d]!, v = t.item();
+        if (v < -size || v >= size) {
+          throw new Error(`${op}: index ${v} is out of bounds for dimension ${d} with size ${size} (shape ${fmtShape(x.shape)}); indices must be in [${-size}, ${size - 1}].`);
+        }
+        items.push({ kind: 'int', index: v < 0 ? v + size : v });
+        d++;
+      } else if (t.dtype === 'int32') {
         items.push({ kind: 'tensor', input: tensors.length });
         tensors.push(t);
         d++;

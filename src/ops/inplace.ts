@@ -205,7 +205,19 @@ function indexPut_(t: Tensor, specs: readonly IndexSpec[], value: Tensor | numbe
   if (!(t instanceof Tensor)) throw new Error(`${op}: expected a Tensor, got ${describe(t)}.`);
   const recorded = (isGradEnabled() && (t.requiresGrad || (value instanceof Tensor && value.requiresGrad))) ||
     hasTangent(t) || (value instanceof Tensor && hasTangent(value));
-  if (recorded) return inplace(t, op, (s) => s.indexPut(specs, value, options));
+  if (recorded) {
+    checkLeaf(t, op);
+    // A write of basic specs is a write through the view they take (PyTorch's x[1:3] = v is a slice and copy_),
+    // recorded on the base as CopySlices; index tensors and masks record indexPut.
+    const basic = Array.isArray(specs) && specs.every((s) => s === null || typeof s === 'number' || typeof s === 'string');
+    if (!basic) return inplace(t, op, (s) => s.indexPut(specs, value, options));
+    const { accumulate = false } = checkOptions(op, options, { accumulate: 'boolean' });
+    const w = indexWrite(t, specs, value, op).value;
+    const view = t.index(...specs);
+    if (accumulate) view.add_(w);
+    else view.copy_(w);
+    return t;
+  }
   const { accumulate = false } = checkOptions(op, options, { accumulate: 'boolean' });
   checkLeaf(t, op);
   checkViewOfLeaf(t, op);
