@@ -1,7 +1,7 @@
 import { isFloating } from '../dtype.js';
 import { fmtShape, sameShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { scatterAdd, where } from '../ops/api.generated.js';
+import { logicalAnd, logicalOr, scatterAdd, where } from '../ops/api.generated.js';
 import { ones, zeros } from '../creation.js';
 
 /** How a loss combines the per-element values: averaged, summed, or returned as they are. */
@@ -44,17 +44,16 @@ function classDims(input: Tensor, target: Tensor, op: string): void {
 }
 
 function checkTargets(target: Tensor, classes: number, ignoreIndex: number, op: string): void {
-  // Validated on the host: a wrong label must be an error that names it, before any kernel reads with it.
-  const t = target.data();
-  for (let i = 0; i < t.length; i++) {
-    const v = t[i]!;
-    if (v !== ignoreIndex && (v < 0 || v >= classes)) {
-      throw new Error(
-        `${op}: target ${v} (at flat index ${i}) is out of bounds for ${classes} classes; targets must be integers in ` +
-          `[0, ${classes - 1}]. Check the labels, or the number of classes of the model's output.`,
-      );
-    }
-  }
+  // Checked with tensor ops before any kernel reads with a label; only a bad label is read back, for the message.
+  const bad = logicalAnd(target.ne(ignoreIndex), logicalOr(target.lt(0), target.ge(classes)));
+  if (bad.sum().item() === 0) return;
+  const flat = bad.flatten().to('int32');
+  const i = flat.argmax().item();
+  const v = target.flatten().narrow(0, i, 1).item();
+  throw new Error(
+    `${op}: target ${v} (at flat index ${i}) is out of bounds for ${classes} classes; targets must be integers in ` +
+      `[0, ${classes - 1}]. Check the labels, or the number of classes of the model's output.`,
+  );
 }
 
 /**

@@ -1,9 +1,11 @@
 // The functional forms of the layers (re-exported by functional.ts), kept apart so layer work does not
 // touch the losses.
-import { allocate, isFloating } from '../dtype.js';
+import { isFloating } from '../dtype.js';
+import { rand } from '../creation.js';
+import { where } from '../ops/api.generated.js';
 import { defaultGenerator, type Generator } from '../random.js';
 import { fmtShape } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 // Tensor methods are installed with the op table: loading it here lets this module work when imported alone.
 import '../autograd/record.js';
 
@@ -51,8 +53,8 @@ export function dropout(input: Tensor, p = 0.5, opts: DropoutOptions = {}): Tens
   if (!isFloating(input.dtype)) throw new Error(`dropout: input must be floating point, got dtype ${input.dtype}.`);
   if (!(opts.training ?? true) || p === 0) return input;
   const g = opts.generator ?? defaultGenerator;
-  const mask = allocate(input.dtype, input.size);
   const scale = p === 1 ? 0 : 1 / (1 - p);
-  for (let i = 0; i < mask.length; i++) mask[i] = g.random() < p ? 0 : scale;
-  return input.mul(Tensor.fromHost(mask, input.shape, input.dtype, input.storage.device));
+  // One float64 uniform per element (the same draws as ever), kept where u >= p, on the input's device.
+  const u = rand(input.shape, { generator: g, dtype: 'float64', device: input.device });
+  return input.mul(where(u.lt(p), 0, scale).to(input.dtype));
 }

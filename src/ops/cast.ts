@@ -17,8 +17,10 @@ const DTYPES: readonly string[] = ['float32', 'float64', 'int32', 'bool'];
 /** A copy of `x` with `dtype` on `device` (no graph). */
 function copyTo(x: Tensor, { dtype, device }: Pick<ToAttrs, 'dtype' | 'device'>): Tensor {
   if (device !== x.storage.device) {
-    // Across devices the elements travel through the host.
-    return Tensor.fromHost(x.to(dtype).data(), x.shape, dtype, device);
+    // Across devices the elements travel through the host: read from one device's memory, written to the other's.
+    const src = x.to(dtype).contiguous();
+    const host = src.storage.device.backend.read(src.storage.buffer, dtype, src.offset, src.size);
+    return Tensor.fromHost(host, x.shape, dtype, device);
   }
   const out = zerosOn(device, dtype, x.shape);
   if (out.size > 0) backendOf(x).copy(x, x.dtype, out, dtype, x.shape);
