@@ -181,6 +181,14 @@ describe("README's indexing table, run as written", () => {
     const y = x.clone();
     y.indexPut_([':', '1:3'], 0);
     expect(y.index(0).toArray()).toEqual([[0, 1, 2, 3], [0, 0, 0, 0], [0, 0, 0, 0]]);
+    expect(x.index(null, 0).shape).toEqual([1, 3, 4]);
+    const acc = zeros([3]);
+    acc.indexPut_([tensor([0, 0, 2], { dtype: 'int32' })], tensor([1, 2, 3]), { accumulate: true });
+    expect(acc.toArray()).toEqual([3, 0, 3]);
+    const m = tensor([1, -2, 3]);
+    m.indexPut_([m.lt(0)], 0);
+    expect(m.toArray()).toEqual([1, 0, 3]);
+    expect(tensor([1, -2, 3]).maskedFill_(tensor([false, true, false]), 0).toArray()).toEqual([1, 0, 3]);
     const [r, c] = where(tensor([[true, false], [false, true]]));
     expect([r!.toArray(), c!.toArray()]).toEqual([[0, 1], [0, 1]]);
     expect(x.shape.at(-1)).toBe(4);
