@@ -3,7 +3,7 @@
 // run as written, and the errors of misuse (each message asserted).
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  arange, backward, cat, meshgrid, noGrad, pad, randn, scatterReduce, take, takeAlongDim, tensor, trilIndices, where, zeros,
+  arange, backward, cat, hvp, jvp, meshgrid, noGrad, ones, pad, randn, scatterReduce, take, takeAlongDim, tensor, trilIndices, where, zeros,
   type Tensor,
 } from '../src/index.js';
 import { onStorageCreated, type Storage } from '../src/storage.js';
@@ -123,6 +123,18 @@ describe('slice gradients share one buffer for their base', () => {
     const [gg] = [x.grad!.sum()];
     backward(gg);
     expect(x.grad!.toArray()).toEqual([2, 2, 8, 10]);
+  });
+});
+
+describe('forward mode', () => {
+  it('over a backward through slices (hvp) and through writes into views (jvp)', () => {
+    const f = (v: Tensor): Tensor => v.chunk(3).map((c, k) => c.pow(3).mul(k + 1).sum()).reduce((a, b) => a.add(b));
+    const x = tensor([1, 2, 3, 4, 5, 6], { dtype: 'float64' });
+    // The Hessian is diagonal: 6 (k + 1) x in chunk k.
+    expect(hvp(f, x, ones([6], { dtype: 'float64' })).toArray()).toEqual([6, 12, 36, 48, 90, 108]);
+    const write = (a: Tensor, b: Tensor): Tensor => { const y = a.mul(1); y.index('1:').copy_(b); y.index(0).indexPut_([], b.index(0)); return y; };
+    const [, t] = jvp(write, [tensor([1, 2, 3]), tensor([5, 6])], [tensor([1, 1, 1]), tensor([2, 3])]);
+    expect((t as Tensor).toArray()).toEqual([2, 2, 3]);
   });
 });
 

@@ -4,6 +4,7 @@ import { fmtShape, sameShape, type Shape } from '../shape.js';
 import { nextStorageGeneration, type Storage } from '../storage.js';
 import { Tensor } from '../tensor.js';
 import { engineObservers } from './events.js';
+import { forwardLevel } from './forward-ad.js';
 import { depthFirst, gradEdge } from './graph.js';
 import { noGrad, enableGrad, isGradEnabled } from './grad-mode.js';
 import { AccumulateGrad, type Node } from './node.js';
@@ -137,7 +138,7 @@ function propagate(
     if (node._bufferWalk === pass) {
       node._buffer = node._buffer!.add(g);
       // A sum made here is held by nobody else (unless it is recorded for a graph of the gradient).
-      node._bufferOwned = !opts.createGraph;
+      node._bufferOwned = !opts.createGraph && forwardLevel() === 0;
     } else {
       node._bufferWalk = pass;
       node._buffer = g;
@@ -194,10 +195,12 @@ function propagate(
         if (!child || !mask[i] || gi == null) continue;
         if (gi instanceof RegionGrad) {
           const r = conformRegion(gi as RegionGrad<Tensor>, node, i);
-          // A graph of the gradient needs it recorded; observers are shown the whole gradient.
-          const whole = opts.createGraph || sent ? materialize(r) : null;
+          // A graph of the gradient, or forward mode over this pass (hvp, hessian), needs it made by recorded ops;
+          // observers are shown the whole gradient.
+          const dense = opts.createGraph || forwardLevel() !== 0;
+          const whole = dense || sent ? materialize(r) : null;
           if (sent) sent[i] = whole;
-          if (opts.createGraph) accumulate(child, whole!);
+          if (dense) accumulate(child, whole!);
           else accumulateRegion(child, r);
           continue;
         }

@@ -309,7 +309,8 @@ export const INPLACE_OPS = {
       if (!(src instanceof Tensor)) throw new Error(`copy_: the source must be a Tensor, got ${describe(src)}.`);
       broadcastShapes(src.shape, t.shape, 'copy_');
       return inplace(t, 'copy_', (s) =>
-        (src.requiresGrad || t.requiresGrad) && isGradEnabled() ? overwrite(call, s, src.expand(t.shape).to(t.dtype)) : broadcastCopy(src, s));
+        ((src.requiresGrad || t.requiresGrad) && isGradEnabled()) || hasTangent(src) || hasTangent(t)
+          ? overwrite(call, s, src.expand(t.shape).to(t.dtype)) : broadcastCopy(src, s));
     },
   },
 };

@@ -39,6 +39,7 @@ function resultShape(shape: Shape, { items, tensors }: ParsedIndex, op: string):
 
 // ---- index ----
 
+/** The attributes of `index`: one parsed item per dimension (see `parseIndex`). */
 export interface IndexAttrs {
   readonly items: readonly IndexItem[];
 }
@@ -82,6 +83,7 @@ const indexOp: DifferentiableOp<IndexAttrs, readonly [x: Tensor, ...specs: Index
 
 // ---- indexPut ----
 
+/** The attributes of `indexPut`: the parsed index and whether values add up. */
 export interface IndexPutAttrs {
   readonly items: readonly IndexItem[];
   readonly accumulate: boolean;
@@ -173,6 +175,7 @@ export function writeIndexed(t: Tensor, items: readonly IndexItem[], idx: readon
 
 // ---- select ----
 
+/** The attributes of `select`: the dimension and the (non-negative) entry. */
 export interface SelectAttrs {
   readonly dim: number;
   readonly index: number;
@@ -348,6 +351,7 @@ const scatterOp: DifferentiableOp<{ readonly dim: number }, readonly [x: Tensor,
 /** The reductions of `scatterReduce`. */
 export type ScatterReduction = 'sum' | 'prod' | 'mean' | 'amax' | 'amin';
 
+/** The attributes of `scatterReduce`. */
 export interface ScatterReduceAttrs {
   readonly dim: number;
   readonly reduce: ScatterReduction;
