@@ -170,7 +170,10 @@ export function writeIndexed(t: Tensor, items: readonly IndexItem[], idx: readon
   if (shape.some((d) => d === 0)) return;
   // A value that shares t's storage is read before anything is written.
   const v = value.storage === t.storage ? castRaw(value).clone() : value;
-  t.storage.device.backend.indexPut(t.dtype, at, broadcastView(v, shape), shape, accumulate, op);
+  const backend = t.storage.device.backend;
+  // Basic specs write a strided view: the backend's copy does that fastest.
+  if (!layout && !accumulate) backend.copy(broadcastView(v, shape), v.dtype, x, t.dtype, shape);
+  else backend.indexPut(t.dtype, at, broadcastView(v, shape), shape, accumulate, op);
 }
 
 // ---- select ----
