@@ -8,6 +8,8 @@ import { describe } from './buffers.js';
 import type { Caller } from './define.js';
 import { INDEX_COMPOSITES } from './index-composites.js';
 import { INDEXING_OPS } from './indexing.js';
+import { ELEMENTWISE_COMPOSITES } from './elementwise-composites.js';
+import { LINALG_COMPOSITES } from './linalg-composites.js';
 import { inferShape, sizesOf, viewStrides, type SizesArg } from './movement.js';
 
 /** A public op made of other ops. */
@@ -33,6 +35,8 @@ function checkTensor(x: unknown, op: string): Tensor {
 /** The composite ops. */
 export const COMPOSITES = {
   ...INDEX_COMPOSITES,
+  ...LINALG_COMPOSITES,
+  ...ELEMENTWISE_COMPOSITES,
   square: composite({
     doc: '`x²` elementwise (a bool squares to int32, as PyTorch\'s pow(x, 2)).',
     example: 'square(x)',

@@ -12,7 +12,7 @@ import { backendOf, broadcastView, checkNoOverlap, copyInto, describe, scalarFor
 import type { Caller } from './define.js';
 import type { IndexSpec } from './index-spec.js';
 import { indexWrite, writeIndexed, type IndexPutOptions, type ScatterOptions, type ScatterReduceOptions, type ScatterReduction } from './slicing.js';
-import type { ClampBounds } from './where.js';
+import type { ClampBound, ClampBounds } from './where.js';
 import { WHERE_OPS } from './where.js';
 
 /** Write `values` (of `t`'s shape) into `t`'s storage through its strides, then bump the version. */
@@ -253,7 +253,7 @@ export const INPLACE_OPS = {
   clamp_: {
     doc: 'Clamp in place.',
     example: 'noGrad(() => w.clamp_({ min: -1, max: 1 }))',
-    fn: (_: Caller, t: Tensor, bounds: ClampBounds): Tensor => inplace(t, 'clamp_', (s) => s.clamp(bounds)),
+    fn: (_: Caller, t: Tensor, min?: ClampBounds | ClampBound, max?: ClampBound): Tensor => inplace(t, 'clamp_', (s) => s.clamp(min, max)),
   },
   fill_: {
     doc: 'Fill with `value` in place. The result does not depend on the old contents: a tensor in the graph keeps requiring grad, with a zero gradient to what it held, as in PyTorch.',

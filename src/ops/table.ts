@@ -5,13 +5,16 @@ import { BINARY_OPS } from './binary.js';
 import { CAST_OPS } from './cast.js';
 import { CONV_OPS } from './conv.js';
 import type { AnyOp } from './define.js';
+import { DIAGONAL_OPS } from './diagonal.js';
 import { INDEXING_OPS } from './indexing.js';
+import { LINALG_OPS } from './linalg.js';
 import { MATMUL_OPS } from './matmul.js';
 import { MOVEMENT_OPS } from './movement.js';
 import { POOL_OPS } from './pool.js';
 import { REDUCE_OPS } from './reduce.js';
 import { SLICING_OPS } from './slicing.js';
 import { SOFTMAX_OPS } from './softmax.js';
+import { TERNARY_OPS } from './ternary.js';
 import { UNARY_OPS } from './unary.js';
 import { WHERE_OPS } from './where.js';
 
@@ -28,6 +31,7 @@ export const OP_TABLE = {
   ...UNARY_OPS,
   ...BINARY_OPS,
   ...WHERE_OPS,
+  ...TERNARY_OPS,
   ...REDUCE_OPS,
   ...SOFTMAX_OPS,
   ...MATMUL_OPS,
@@ -37,6 +41,8 @@ export const OP_TABLE = {
   ...CONV_OPS,
   ...POOL_OPS,
   ...CAST_OPS,
+  ...DIAGONAL_OPS,
+  ...LINALG_OPS,
 };
 
 /** The name of a primitive. @example `const p: Primitive = 'matmul';` */
@@ -47,10 +53,9 @@ export type Primitive = keyof typeof OP_TABLE;
  * fused activation gradients. Every other op (primitive, composite or in-place) is also a method, with the
  * tensor as its first argument; `where` is a method with PyTorch's own argument order, `x.where(cond, other)`.
  */
-export const FUNCTION_ONLY = [
-  'cat', 'stack', 'unfold', 'fold', 'conv2d', 'maxPool2d', 'tanhBackward', 'sigmoidBackward', 'reluBackward', 'where',
-  'pad', 'meshgrid', 'trilIndices', 'triuIndices',
-] as const;
+export const FUNCTION_ONLY = ['cat', 'stack', 'unfold', 'fold', 'conv2d', 'maxPool2d', 'tanhBackward', 'sigmoidBackward', 'reluBackward', 'where',
+  'linalgSolve', 'linalgSolveTriangular', 'linalgInv', 'linalgDet', 'detBackward', 'linalgSlogdet', 'linalgCholesky', 'linalgQr', 'linalgEigh', 'einsum',
+  'softplus', 'logSigmoid', 'pad', 'meshgrid', 'trilIndices', 'triuIndices'] as const;
 
 /** Ops that PyTorch offers as Tensor methods only (`x.view(...)`, `x.float()`): no exported function. */
 export const METHOD_ONLY = ['view', 'expandAs', 'viewAs', 'contiguous', 'float', 'double', 'int'] as const;
