@@ -11,7 +11,7 @@ import type { Nd } from './reference.js';
 import type { Arg, Domain } from './support/inputs.js';
 import { CLAMP_TENSOR_CASES, ELEMENTWISE_SPECS } from './specs/elementwise.js';
 import { LINALG_SPECS } from './specs/linalg.js';
-import { INDEXING_SPECS } from './specs/indexing.js';
+import { INDEX_SELECT_CASES, INDEXING_SPECS } from './specs/indexing.js';
 
 export type { Arg, Domain } from './support/inputs.js';
 
@@ -249,6 +249,7 @@ export const SPECS: Record<Primitive, OpSpec> & Partial<Record<keyof typeof COMP
     cases: [
       { label: 'dim 0', args: [f([4, 3]), idx([3], [2, 0, 2])], run: (x, i) => x!.indexSelect(0, i!), ref: (x, i) => R.indexSelect(x!, 0, i!) },
       { label: 'dim 1', args: [f([2, 5]), idx([2], [4, 1])], run: (x, i) => x!.indexSelect(1, i!), ref: (x, i) => R.indexSelect(x!, 1, i!) },
+      ...INDEX_SELECT_CASES,
     ],
   },
   indexAdd: {
