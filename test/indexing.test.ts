@@ -3,7 +3,7 @@
 // run as written, and the errors of misuse (each message asserted).
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  arange, backward, cat, hvp, jvp, meshgrid, noGrad, ones, pad, randn, scatterReduce, take, takeAlongDim, tensor, trilIndices, where, zeros,
+  arange, backward, cat, hvp, jvp, meshgrid, noGrad, ones, pad, randn, scatterReduce, take, takeAlongDim, tensor, trilIndices, triuIndices, where, zeros,
   type Tensor,
 } from '../src/index.js';
 import { onStorageCreated, type Storage } from '../src/storage.js';
@@ -256,8 +256,45 @@ describe('misuse', () => {
     ['take with a float index', () => take(x, x), /take: index must be an int32 tensor, got float64/],
     ['takeAlongDim of another rank', () => takeAlongDim(x, int([0]), 1), /takeAlongDim: input and indices should have the same number of dimensions, but got 2 dimensions for input and 1 for indices/],
     ['indexSelect out of range', () => x.indexSelect(1, int([[0, 4]])).data(), /indexSelect: index 4 is out of bounds for dimension 1 with size 4/],
+    ['flip with no dims', () => x.flip(), /flip: missing the dims to reverse, e\.g\. x\.flip\(0\)/],
+    ['tile with a negative rep', () => x.tile(-1), /tile: reps must be non-negative, got \[-1\]/],
+    ['broadcastTo a shape that does not fit', () => x.broadcastTo(2, 4), /broadcastTo: the tensor of shape \[3, 4\] cannot be broadcast to \[2, 4\]/],
+    ['indexFill with options for a value', () => x.indexFill(0, int([0]), { value: 1 } as never), /indexFill: the value must be a number or a 0-d Tensor, got an object/],
+    // Options: unknown and snake_case keys, wrong kinds, options where a positional argument belongs.
+    ['meshgrid with a snake_case-like key', () => meshgrid(x.index(0), x.index(1), { index_ing: 'xy' } as never), /meshgrid: unknown option 'index_ing'; the options are indexing\./],
+    ['meshgrid with an unknown indexing', () => meshgrid([x.index(0)], { indexing: 'yx' } as never), /meshgrid: option 'indexing' must be one of 'ij', 'xy', got the string 'yx'/],
+    ['meshgrid with indexing as a string', () => meshgrid(x.index(0), 'xy' as never), /meshgrid: expected an options object like \{ indexing: … \}, got the string 'xy'/],
+    ['trilIndices with dtype int64', () => trilIndices(3, 3, 0, { dtype: 'int64' } as never), /trilIndices: option 'dtype' must be a dtype \(bool, int32, float32, float64\), got the string 'int64'/],
+    ['triuIndices with an unknown option', () => triuIndices(3, 3, { d_type: 'int32' } as never), /triuIndices: unknown option 'd_type'; the options are dtype, device\./],
+    ['trilIndices with options twice', () => trilIndices(3, 3, {}, {}), /trilIndices: options given twice/],
+    ['repeatInterleave with output_size', () => x.repeatInterleave(2, 0, { output_size: 6 } as never), /repeatInterleave: unknown option 'output_size'; did you mean 'outputSize'\?/],
+    ['repeatInterleave with a wrong outputSize', () => x.repeatInterleave(2, 0, { outputSize: 5 }), /repeatInterleave: outputSize 5 does not match the result's length 6 along dim 0/],
+    ['repeatInterleave with a fractional outputSize', () => x.repeatInterleave(2, { outputSize: 2.5 }), /repeatInterleave: option 'outputSize' must be an integer, got the number 2\.5/],
+    ['pad with an unknown option', () => pad(x, [1, 1], { fill: 2 } as never), /pad: unknown option 'fill'; the options are mode, value\./],
+    ['pad with a number for the mode', () => pad(x, [1, 1], 3 as never), /pad: expected an options object like \{ mode: … \}, got the number 3/],
+    ['pad with a value twice', () => pad(x, [1, 1], {}, 2), /pad: pass the fill value in the options, e\.g\. pad\(x, \[1, 1\], \{ value: 2 \}\)/],
+    ['indexPut_ with an unknown option', () => noGrad(() => x.clone().indexPut_([0], 1, { accumulate_: true } as never)), /indexPut_: unknown option 'accumulate_'; the options are accumulate\./],
+    ['indexPut_ in the graph with an option of the wrong kind', () => x.clone().requiresGrad_().mul(1).indexPut_([0], 1, { accumulate: 1 } as never), /indexPut_: option 'accumulate' must be true or false, got the number 1/],
+    ['indexPut with true for the options', () => x.indexPut([0], 1, true as never), /indexPut: expected an options object like \{ accumulate: … \}, got a boolean/],
+    ['scatter_ with an unknown option', () => x.clone().scatter_(1, int([[0], [1], [2]]), 0, { reduc: 'add' } as never), /scatter: unknown option 'reduc'; the options are reduce\./],
+    ['scatterReduce_ with include_self', () => x.clone().scatterReduce_(1, int([[0], [1], [2]]), x.index(':', '0:1'), 'sum', { include_self: false } as never), /scatterReduce: unknown option 'include_self'; did you mean 'includeSelf'\?/],
+    ['scatterReduce with the reduction in options', () => x.scatterReduce(1, int([[0], [1], [2]]), x.index(':', '0:1'), { reduce: 'sum' } as never), /scatterReduce: reduce must be one of 'sum', 'prod', 'mean', 'amax', 'amin', got an object/],
+    ['nonzero with a number', () => x.nonzero(1 as never), /nonzero: expected an options object like \{ asTuple: … \}, got the number 1/],
+    ['nonzero with a tensor', () => x.nonzero(x as never), /nonzero: expected an options object like \{ asTuple: … \}, got a float64 tensor of shape \[3, 4\]/],
+    ['split with options for a dim', () => x.split(2, { dim: 1 } as never), /split: dim must be an integer, got an object/],
+    ['maskedFill with options for a mask', () => x.maskedFill({} as never, 0), /maskedFill: mask must be a Tensor, got an object/],
+    ['take with an array index', () => take(x, [1, 2] as never), /take: index must be a Tensor, got an array/],
   ])('%s', (_, fn, message) => {
     expect(fn).toThrow(message);
+  });
+
+  it('options may stand where an optional positional argument would (PyTorch\'s keyword-only arguments)', () => {
+    expect(x.repeatInterleave(2, { outputSize: 24 }).shape).toEqual([24]);
+    expect(x.repeatInterleave(2, 1, { outputSize: 8 }).shape).toEqual([3, 8]);
+    const t = trilIndices(3, 2, { dtype: 'float32' });
+    expect([t.dtype, t.toArray()]).toEqual(['float32', [[0, 1, 1, 2, 2], [0, 0, 1, 0, 1]]]);
+    expect(triuIndices(2, 3, 1, { dtype: 'int32' }).toArray()).toEqual([[0, 0, 1], [1, 2, 2]]);
+    expect(x.broadcastTo(2, -1, 4).shape).toEqual([2, 3, 4]);
   });
 
   it('never a raw TypeError', () => {

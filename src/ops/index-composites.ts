@@ -103,11 +103,16 @@ function triPart(x: Tensor, diagonal: number, lower: boolean, op: string): Tenso
   return x.where(mask, scalarOf(0, x));
 }
 
-function triIndices(rows: number, cols: number, offset: number, options: TriIndicesOptions | undefined, lower: boolean, op: string): Tensor {
+function triIndices(rows: number, cols: number, offsetOrOptions: number | TriIndicesOptions | undefined, options: TriIndicesOptions | undefined, lower: boolean, op: string): Tensor {
+  // PyTorch's offset is optional before the keyword dtype and device: options may take its place.
+  let offset = 0;
+  if (offsetOrOptions !== null && typeof offsetOrOptions === 'object') {
+    if (options !== undefined) throw new Error(`${op}: options given twice (in place of offset and after it); pass ${op}(row, col, offset, { dtype }).`);
+    options = offsetOrOptions;
+  } else if (offsetOrOptions !== undefined) offset = intArg(offsetOrOptions, op, 'offset');
   const o = checkOptions(op, options, { dtype: 'dtype', device: 'string' });
   intArg(rows, op, 'row');
   intArg(cols, op, 'col');
-  intArg(offset, op, 'offset');
   if (rows < 0 || cols < 0) throw new Error(`${op}: row and col must be non-negative, got row=${rows}, col=${cols}.`);
   let device = defaultDevice();
   if (o.device !== undefined) device = zerosOn(device, 'int32', []).to(o.device).storage.device;
@@ -128,9 +133,15 @@ function repeatIndices(repeats: Tensor, op: string): Tensor {
   return nonzeroIndices(mask).select(1, 0).contiguous();
 }
 
-function repeatInterleave(_: Caller, x: Tensor, repeats?: number | Tensor, dim?: number, options?: RepeatInterleaveOptions): Tensor {
+function repeatInterleave(_: Caller, x: Tensor, repeats?: number | Tensor, dimOrOptions?: number | RepeatInterleaveOptions, options?: RepeatInterleaveOptions): Tensor {
   const op = 'repeatInterleave';
   checkTensor(x, op);
+  // PyTorch's dim is optional before the keyword output_size: options may take its place.
+  let dim: number | undefined;
+  if (dimOrOptions !== null && typeof dimOrOptions === 'object') {
+    if (options !== undefined) throw new Error(`${op}: options given twice (in place of dim and after it); pass repeatInterleave(repeats, dim, { outputSize }).`);
+    options = dimOrOptions;
+  } else dim = dimOrOptions;
   const { outputSize } = checkOptions(op, options, { outputSize: 'integer' });
   if (repeats === undefined) {
     // repeatInterleave(repeats): the indices form.
@@ -379,6 +390,7 @@ export const INDEX_COMPOSITES = {
     fn: (_: Caller, x: Tensor, ...reps: SizesArg): Tensor => {
       checkTensor(x, 'tile');
       const r = sizesOf(reps, 'tile', 'reps');
+      if (r.some((n) => n < 0)) throw new Error(`tile: reps must be non-negative, got [${r.join(', ')}].`);
       return x.repeat([...new Array<number>(Math.max(x.ndim - r.length, 0)).fill(1), ...r]);
     },
   },
@@ -447,7 +459,16 @@ export const INDEX_COMPOSITES = {
   broadcastTo: {
     doc: 'Broadcast to `shape` (a view with stride 0 on the broadcast dimensions): expand with NumPy\'s name.',
     example: 'broadcastTo(x, [4, 3])',
-    fn: (_: Caller, x: Tensor, ...shape: SizesArg): Tensor => checkTensor(x, 'broadcastTo').expand(sizesOf(shape, 'broadcastTo')),
+    fn: (_: Caller, x: Tensor, ...shape: SizesArg): Tensor => {
+      const op = 'broadcastTo';
+      checkTensor(x, op);
+      const target = sizesOf(shape, op);
+      const lead = target.length - x.ndim;
+      if (lead < 0 || x.shape.some((n, i) => n !== 1 && target[lead + i] !== -1 && n !== target[lead + i])) {
+        throw new Error(`${op}: the tensor of shape ${fmtShape(x.shape)} cannot be broadcast to ${fmtShape(target)}: each of its dimensions must be 1 or match the target's trailing ones (-1 keeps a size).`);
+      }
+      return x.expand(target);
+    },
   },
   viewAs: {
     doc: 'A view of the same elements with `other`\'s shape (`x.view(other.shape)`).',
@@ -474,12 +495,12 @@ export const INDEX_COMPOSITES = {
   trilIndices: {
     doc: 'The [row, column] indices of the lower triangle of a `row × col` matrix (below and on diagonal `offset`), as int32 `[2, n]` in row-major order.',
     example: 'trilIndices(3, 3)',
-    fn: (_: Caller, row: number, col: number, offset: number = 0, options?: TriIndicesOptions): Tensor => triIndices(row, col, offset, options, true, 'trilIndices'),
+    fn: (_: Caller, row: number, col: number, offset?: number | TriIndicesOptions, options?: TriIndicesOptions): Tensor => triIndices(row, col, offset, options, true, 'trilIndices'),
   },
   triuIndices: {
     doc: 'The [row, column] indices of the upper triangle of a `row × col` matrix (above and on diagonal `offset`), as int32 `[2, n]` in row-major order.',
     example: 'triuIndices(3, 3, 1)',
-    fn: (_: Caller, row: number, col: number, offset: number = 0, options?: TriIndicesOptions): Tensor => triIndices(row, col, offset, options, false, 'triuIndices'),
+    fn: (_: Caller, row: number, col: number, offset?: number | TriIndicesOptions, options?: TriIndicesOptions): Tensor => triIndices(row, col, offset, options, false, 'triuIndices'),
   },
   meshgrid: {
     doc: 'Coordinate grids from 1-d tensors (a list or separate tensors): output i varies along dimension i (`\'ij\'`, the default) or, with `{ indexing: \'xy\' }`, the first two are swapped. Expanded views.',
@@ -526,6 +547,7 @@ export const INDEX_COMPOSITES = {
       const op = 'indexFill';
       checkTensor(x, op);
       const [specs] = alongDim(x, dim, index, op);
+      if (typeof value !== 'number' && !(value instanceof Tensor)) throw new Error(`${op}: the value must be a number or a 0-d Tensor, got ${describe(value)}.`);
       if (value instanceof Tensor && value.ndim !== 0) {
         throw new Error(`${op}: only supports a 0-dimensional value tensor, but got a tensor of shape ${fmtShape(value.shape)}.`);
       }

@@ -223,6 +223,7 @@ const flipOp: DifferentiableOp<{ readonly dims: readonly number[] }, readonly [x
   differentiable: true,
   call: (run, x, ...args) => {
     tensorArg(x, 'flip', 'the input');
+    if (args.length === 0) throw new Error('flip: missing the dims to reverse, e.g. x.flip(0) or x.flip([0, 1]) (flip([]) is a plain copy), as in PyTorch.');
     const list: readonly unknown[] = args.length === 1 && Array.isArray(args[0]) ? args[0] : args;
     const dims = list.map((d) => normalizeDim(intArg(d, 'flip', 'each dim'), x.ndim, 'flip'));
     if (new Set(dims).size !== dims.length) throw new Error(`flip: dims [${list.join(', ')}] repeat a dimension; each may appear once.`);
