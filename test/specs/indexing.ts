@@ -124,6 +124,8 @@ export const INDEXING_SPECS = {
         ref: (x, i) => I.scatter(x!, 0, i!, R.nd([3], [2, 2, 2]), 'prod') },
       { label: 'amax over a 1-d index', args: [f([3]), idx([5], [2, 0, 2, 2, 1]), f([5])], run: (x, i, s) => x.scatterReduce(0, i!, s!, 'amax'),
         ref: (x, i, s) => I.scatter(x!, 0, i!, s!, 'amax') },
+      { label: "scatterReduce_ 'sum' on a non-leaf", args: [f([2, 3]), idx([2, 2], [2, 2, 0, 1]), f([2, 2])], run: (x, i, s) => x.mul(2).scatterReduce_(1, i!, s!, 'sum'),
+        ref: (x, i, s) => I.scatter(I.scale(x!, 2), 1, i!, s!, 'sum') },
     ]),
   },
   // ---- the composites ----
@@ -145,17 +147,23 @@ export const INDEXING_SPECS = {
         ref: (x, i, v) => I.indexPut(x!, [':', ix(i!)], v!) },
       { label: 'indexFill with a number', args: [f([3, 4]), idx([], [1])], run: (x, i) => x.indexFill(0, i!, -0.5),
         ref: (x) => I.indexPut(x!, [1], R.nd([], [-0.5])) },
+      { label: 'indexFill_ on a non-leaf with a 0-d tensor', args: [f([3, 2]), idx([2], [2, 0]), f([])], run: (x, i, v) => x.mul(2).indexFill_(0, i!, v!),
+        ref: (x, i, v) => I.indexPut(I.scale(x!, 2), [ix(i!)], v!) },
     ],
   },
   indexCopy: {
     cases: [
       { label: 'indexCopy', args: [f([4, 3]), idx([2], [3, 1]), f([2, 3])], run: (x, i, s) => x.indexCopy(0, i!, s!), ref: (x, i, s) => I.indexPut(x!, [ix(i!)], s!) },
+      { label: 'indexCopy_ on a non-leaf', args: [f([2, 4]), idx([2], [0, 3]), f([2, 2])], run: (x, i, s) => x.mul(2).indexCopy_(1, i!, s!),
+        ref: (x, i, s) => I.indexPut(I.scale(x!, 2), [':', ix(i!)], s!) },
     ],
   },
   maskedScatter: {
     cases: [
       { label: 'maskedScatter', args: [f([3, 4]), mask([4], [1, 0, 1, 1]), f([11])], run: (x, m, s) => x.maskedScatter(m!, s!),
         ref: (x, m, s) => I.maskedScatter(x!, m!, s!) },
+      { label: 'maskedScatter_ on a non-leaf', args: [f([2, 3]), mask([2, 3], [0, 1, 1, 1, 0, 0]), f([4])], run: (x, m, s) => x.mul(2).maskedScatter_(m!, s!),
+        ref: (x, m, s) => I.maskedScatter(I.scale(x!, 2), m!, s!) },
     ],
   },
   unbind: {
@@ -211,6 +219,11 @@ export const INDEXING_SPECS = {
   broadcastTo: {
     cases: [
       { label: 'broadcastTo(2, 3, 4)', args: [f([3, 1])], run: (x) => x.broadcastTo(2, 3, 4).mul(1), ref: (x) => I.expand(x!, [2, 3, 4]) },
+    ],
+  },
+  expandAs: {
+    cases: [
+      { label: 'expandAs a larger tensor', args: [f([3, 1]), f([2, 3, 4])], run: (x, y) => x.expandAs(y!).mul(y!), ref: (x, y) => R.map([I.expand(x!, [2, 3, 4]), y!], (a, b) => a * b) },
     ],
   },
   viewAs: {
