@@ -256,6 +256,7 @@ describe('misuse', () => {
     ['take with a float index', () => take(x, x), /take: index must be an int32 tensor, got float64/],
     ['takeAlongDim of another rank', () => takeAlongDim(x, int([0]), 1), /takeAlongDim: input and indices should have the same number of dimensions, but got 2 dimensions for input and 1 for indices/],
     ['indexSelect out of range', () => x.indexSelect(1, int([[0, 4]])).data(), /indexSelect: index 4 is out of bounds for dimension 1 with size 4/],
+    ['swapaxes with a string axis', () => x.swapaxes('0' as never, 1), /swapaxes: axis0 must be an integer, got the string '0'/],
     ['flip with no dims', () => x.flip(), /flip: missing the dims to reverse, e\.g\. x\.flip\(0\)/],
     ['tile with a negative rep', () => x.tile(-1), /tile: reps must be non-negative, got \[-1\]/],
     ['broadcastTo a shape that does not fit', () => x.broadcastTo(2, 4), /broadcastTo: the tensor of shape \[3, 4\] cannot be broadcast to \[2, 4\]/],
@@ -310,5 +311,25 @@ describe('misuse', () => {
       expect(error).not.toBeInstanceOf(TypeError);
     }
     expect(() => cat([x.chunk(2)[0]!, x], 1)).toThrow(/cat: sizes of tensors must match/);
+  });
+
+  it('never a raw TypeError from any method of the indexing API, whatever its arguments', () => {
+    const methods = ['index', 'indexPut', 'indexPut_', 'select', 'narrow', 'split', 'chunk', 'unbind', 'flip', 'roll', 'repeat', 'tile',
+      'repeatInterleave', 'movedim', 'moveaxis', 'swapaxes', 'swapdims', 'unflatten', 'broadcastTo', 'expandAs', 'viewAs', 'tril', 'triu',
+      'nonzero', 'maskedFill', 'maskedFill_', 'maskedSelect', 'maskedScatter', 'maskedScatter_', 'indexFill', 'indexFill_', 'indexCopy',
+      'indexCopy_', 'scatter', 'scatter_', 'scatterReduce', 'scatterReduce_', 'takeAlongDim', 'take', 'indexSelect'];
+    const i = int([[0]]);
+    const argLists: unknown[][] = [[], [undefined], [null], [{}], ['a'], [Symbol('s')], [1n], [x], [[1, 'a']], [0, undefined], [0, {}], [0, Symbol('s')],
+      [0, x], [0, x.gt(1), {}], [1, i], [1, i, undefined], [1, i, {}], [1, i, x, null], [1, i, x, 'sum', 3]];
+    const raw: string[] = [];
+    for (const m of methods) for (const args of argLists) {
+      const y = noGrad(() => x.clone());
+      try {
+        (y as unknown as Record<string, (...a: unknown[]) => unknown>)[m]!(...args);
+      } catch (e) {
+        if (!(e instanceof Error) || e instanceof TypeError) raw.push(`${m}(${args.map((a) => typeof a).join(', ')}): ${String(e)}`);
+      }
+    }
+    expect(raw).toEqual([]);
   });
 });

@@ -1218,7 +1218,7 @@ export const repeat = FUNCTIONS.repeat;
 export const tile = FUNCTIONS.tile;
 
 /**
- * Repeat each entry `repeats` times along `dim` (the flattened tensor when no dim): an integer, or an int32 tensor of one count per entry. Called on an int32 tensor of counts alone, the indices 0…n−1 repeated that many times.
+ * Repeat each entry `repeats` times along `dim` (the flattened tensor when no dim): an integer, or an int32 tensor of one count per entry. Called on an int32 tensor of counts alone, the indices 0…n−1 repeated that many times. `{ outputSize }` (checked) goes after the dim or in its place.
  *
  * @example
  * ```ts
@@ -1318,7 +1318,7 @@ export const tril = FUNCTIONS.tril;
 export const triu = FUNCTIONS.triu;
 
 /**
- * The [row, column] indices of the lower triangle of a `row × col` matrix (below and on diagonal `offset`), as int32 `[2, n]` in row-major order.
+ * The [row, column] indices of the lower triangle of a `row × col` matrix (below and on diagonal `offset`), as int32 `[2, n]` in row-major order; `{ dtype, device }` after the offset or in its place.
  *
  * @example
  * ```ts
@@ -1328,7 +1328,7 @@ export const triu = FUNCTIONS.triu;
 export const trilIndices = FUNCTIONS.trilIndices;
 
 /**
- * The [row, column] indices of the upper triangle of a `row × col` matrix (above and on diagonal `offset`), as int32 `[2, n]` in row-major order.
+ * The [row, column] indices of the upper triangle of a `row × col` matrix (above and on diagonal `offset`), as int32 `[2, n]` in row-major order; `{ dtype, device }` after the offset or in its place.
  *
  * @example
  * ```ts

@@ -397,7 +397,7 @@ export const INDEX_COMPOSITES = {
   repeatInterleave: {
     doc:
       'Repeat each entry `repeats` times along `dim` (the flattened tensor when no dim): an integer, or an int32 tensor of one count per entry. ' +
-      'Called on an int32 tensor of counts alone, the indices 0…n−1 repeated that many times.',
+      'Called on an int32 tensor of counts alone, the indices 0…n−1 repeated that many times. `{ outputSize }` (checked) goes after the dim or in its place.',
     example: 'repeatInterleave(x, 2, 0)',
     fn: repeatInterleave,
   },
@@ -430,12 +430,14 @@ export const INDEX_COMPOSITES = {
   swapaxes: {
     doc: 'Swap two dimensions (a view): NumPy\'s name for transpose.',
     example: 'swapaxes(x, 0, 1)',
-    fn: (_: Caller, x: Tensor, axis0: number, axis1: number): Tensor => checkTensor(x, 'swapaxes').transpose(axis0, axis1),
+    fn: (_: Caller, x: Tensor, axis0: number, axis1: number): Tensor =>
+      checkTensor(x, 'swapaxes').transpose(intArg(axis0, 'swapaxes', 'axis0'), intArg(axis1, 'swapaxes', 'axis1')),
   },
   swapdims: {
     doc: 'Swap two dimensions (a view): an alias of transpose.',
     example: 'swapdims(x, 0, 1)',
-    fn: (_: Caller, x: Tensor, dim0: number, dim1: number): Tensor => checkTensor(x, 'swapdims').transpose(dim0, dim1),
+    fn: (_: Caller, x: Tensor, dim0: number, dim1: number): Tensor =>
+      checkTensor(x, 'swapdims').transpose(intArg(dim0, 'swapdims', 'dim0'), intArg(dim1, 'swapdims', 'dim1')),
   },
   unflatten: {
     doc: 'Split dimension `dim` into `sizes` (one may be -1), the inverse of flatten.',
@@ -493,12 +495,12 @@ export const INDEX_COMPOSITES = {
     fn: (_: Caller, x: Tensor, diagonal: number = 0): Tensor => triPart(x, diagonal, false, 'triu'),
   },
   trilIndices: {
-    doc: 'The [row, column] indices of the lower triangle of a `row × col` matrix (below and on diagonal `offset`), as int32 `[2, n]` in row-major order.',
+    doc: 'The [row, column] indices of the lower triangle of a `row × col` matrix (below and on diagonal `offset`), as int32 `[2, n]` in row-major order; `{ dtype, device }` after the offset or in its place.',
     example: 'trilIndices(3, 3)',
     fn: (_: Caller, row: number, col: number, offset?: number | TriIndicesOptions, options?: TriIndicesOptions): Tensor => triIndices(row, col, offset, options, true, 'trilIndices'),
   },
   triuIndices: {
-    doc: 'The [row, column] indices of the upper triangle of a `row × col` matrix (above and on diagonal `offset`), as int32 `[2, n]` in row-major order.',
+    doc: 'The [row, column] indices of the upper triangle of a `row × col` matrix (above and on diagonal `offset`), as int32 `[2, n]` in row-major order; `{ dtype, device }` after the offset or in its place.',
     example: 'triuIndices(3, 3, 1)',
     fn: (_: Caller, row: number, col: number, offset?: number | TriIndicesOptions, options?: TriIndicesOptions): Tensor => triIndices(row, col, offset, options, false, 'triuIndices'),
   },
