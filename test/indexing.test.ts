@@ -179,6 +179,26 @@ describe('in-place writes through indexing', () => {
   });
 });
 
+describe('scatterReduce at ties and NaN', () => {
+  // PyTorch 1.13 gives these (torch.scatter_reduce on the same inputs), except where noted.
+  const run = (reduce: 'amax' | 'amin', includeSelf: boolean): number[][] => {
+    const x = tensor([1, 2, 3], { dtype: 'float64', requiresGrad: true });
+    const s = tensor([2, 2, NaN, 0.5, 3], { dtype: 'float64', requiresGrad: true });
+    const y = x.scatterReduce(0, int([1, 1, 2, 0, 0]), s, reduce, { includeSelf });
+    y.mul(tensor([1, 2, 3], { dtype: 'float64' })).sum().backward();
+    return [y.toArray() as number[], x.grad!.toArray() as number[], s.grad!.toArray() as number[]];
+  };
+  it('with the old values: ties share the gradient evenly, NaN propagates', () => {
+    expect(run('amax', true)).toEqual([[3, 2, NaN], [0, 2 / 3, NaN], [2 / 3, 2 / 3, NaN, 0, 1]]);
+    expect(run('amin', true)).toEqual([[0.5, 2, NaN], [0, 2 / 3, NaN], [2 / 3, 2 / 3, NaN, 1, 0]]);
+  });
+  it('without them: the old values get 0 (also where the result is NaN), and only the src values that tie share', () => {
+    // PyTorch gives src [2/3, 2/3, …]: its rule counts the excluded old value 2 as a tie, so the shares sum to 4/3.
+    expect(run('amax', false)).toEqual([[3, 2, NaN], [0, 0, 0], [1, 1, NaN, 0, 1]]);
+    expect(run('amin', false)).toEqual([[0.5, 2, NaN], [0, 0, 0], [1, 1, NaN, 1, 0]]);
+  });
+});
+
 describe("README's indexing table, run as written", () => {
   it('gives what NumPy and PyTorch give', () => {
     const x = arange(24).reshape(2, 3, 4);

@@ -394,7 +394,9 @@ function scatterReducePartials(x: Tensor, index: Tensor, src: Tensor, out: Tenso
       const selfIs = touched(x.eq(out).to(x.dtype));
       const srcIs = src.eq(value).to(x.dtype);
       const n = selfIs.scatterAdd(dim, index, srcIs);
-      return [selfIs.div(n), srcIs.div(n.gather(dim, index))];
+      // Zeroed again after the division: where the result is NaN no value ties (n = 0), and an excluded old value
+      // gets 0, not 0/0 (as PyTorch, which masks its self gradient at the end).
+      return [touched(selfIs.div(n)), srcIs.div(n.gather(dim, index))];
     }
     case 'prod': {
       // Exclusive products, computed so that zeros in x or src give the right partials.
