@@ -148,6 +148,16 @@ CASES = [
     ('take_along_dim', [f([3, 4], 80), i([3, 0], [1, 2])], lambda x, k: torch.take_along_dim(x, k, 1)),
     ('take_along_dim no dim', [f([3, 4], 81), i([11, 0, 5])], lambda x, k: torch.take_along_dim(x, k)),
     ('take', [f([3, 4], 82), i([0, -1, 5, 5], [2, 2])], lambda x, k: torch.take(x, k)),
+    # aliases, expand_as, and the in-place forms on tensors in the graph
+    ('moveaxis(0, -1)', [f([2, 3, 4], 87)], lambda x: x.moveaxis(0, -1)),
+    ('swapdims(1, 2)', [f([2, 3, 4], 88)], lambda x: x.swapdims(1, 2)),
+    ('expand_as', [f([3, 1], 89), f([2, 3, 4], 90)], lambda x, y: x.expand_as(y) * y),
+    ('masked_fill_ on a non-leaf', [f([2, 3], 91), b([0, 1, 1, 0, 0, 1], [2, 3])], lambda x, m: (x * 2).masked_fill_(m, -1.0)),
+    ('masked_scatter_ on a non-leaf', [f([2, 3], 92), b([0, 1, 1, 1, 0, 0], [2, 3]), f([4], 93)], lambda x, m, s: (x * 2).masked_scatter_(m, s)),
+    ('index_fill_ on a non-leaf', [f([3, 2], 94), i([2, 0]), f([], 95)], lambda x, k, v: (x * 2).index_fill_(0, k, v)),
+    ('index_copy_ on a non-leaf', [f([2, 4], 96), i([0, 3]), f([2, 2], 97)], lambda x, k, s: (x * 2).index_copy_(1, k, s)),
+    ('scatter_ on a non-leaf', [f([2, 3], 98), i([2, 0], [2, 1]), f([2, 1], 99)], lambda x, k, s: (x * 3).scatter_(1, k, s)),
+    ('scatter_reduce_ sum on a non-leaf', [f([2, 3], 100), i([2, 2, 0, 1], [2, 2]), f([2, 2], 101)], lambda x, k, s: (x * 2).scatter_reduce_(1, k, s, 'sum')),
 ]
 
 for reduce in ['sum', 'prod', 'mean', 'amax', 'amin']:
