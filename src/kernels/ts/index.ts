@@ -8,6 +8,7 @@ import { matmul } from './matmul.js';
 import { batchNorm, batchNormBackward, layerNorm, layerNormBackward } from './normalization.js';
 import { adam, sgd } from './optim.js';
 import { reduce, softmax } from './reduce.js';
+import { adaptiveMaxPool2d, avgPool2d, avgPool2dBackward } from './pool.js';
 import { conv2d, fold, maxPool2d, unfold } from './window.js';
 
 /**
@@ -27,6 +28,7 @@ export const tsBackend: Backend = {
   reduce, softmax,
   matmul, unfold, fold, conv2d, maxPool2d,
   layerNorm, layerNormBackward, batchNorm, batchNormBackward,
+  avgPool2d, avgPool2dBackward, adaptiveMaxPool2d,
   luFactor, luSolve, luDet, triangularSolve, cholesky, qr, eigh, cofactor,
   indexSelect, indexAdd, gather, scatterAdd,
   indexGather, indexPut, nonzero, scatterReduce,
