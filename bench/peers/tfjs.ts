@@ -23,6 +23,8 @@ export interface TfjsRunOptions {
   readonly backend: 'cpu' | 'wasm';
   readonly b1Sizes?: readonly number[];
   readonly b6: boolean;
+  /** Only these workloads (e.g. ['B4']); all when absent. */
+  readonly workloads?: readonly string[];
 }
 
 async function init(backend: 'cpu' | 'wasm'): Promise<void> {
@@ -38,13 +40,14 @@ export async function runTfjs(opts: TfjsRunOptions): Promise<ColumnResult> {
   const t0 = nowMs();
   await init(opts.backend);
   const column = `tfjs-${opts.backend}`;
+  const want = (id: string): boolean => !opts.workloads || opts.workloads.includes(id);
   const cells: Record<string, Cell> = {};
   const checks: Record<string, number[]> = {};
   const notes: string[] = [];
   const version = packageVersion('@tensorflow/tfjs');
 
   // ---- B1
-  for (const n of opts.b1Sizes ?? B1_SIZES) {
+  if (want('B1')) for (const n of opts.b1Sizes ?? B1_SIZES) {
     const d = b1Data(n);
     const a = tf.tensor2d(d.a, [n, n]);
     const b = tf.tensor2d(d.b, [n, n]);
@@ -64,7 +67,7 @@ export async function runTfjs(opts: TfjsRunOptions): Promise<ColumnResult> {
   }
 
   // ---- B2
-  {
+  if (want('B2')) {
     const d = b2Data();
     const x = tf.tensor2d(d.x, [B2.batch, B2.inp]);
     const yh = tf.tensor2d(d.yOneHot, [B2.batch, B2.out]);
@@ -109,7 +112,7 @@ export async function runTfjs(opts: TfjsRunOptions): Promise<ColumnResult> {
   }
 
   // ---- B3
-  {
+  if (want('B3')) {
     const d = b3Data();
     const x = tf.tensor2d(d.x, [B3.batch, B3.width]);
     const ws = d.ws.map((w) => tf.variable(tf.tensor2d(w, [B3.width, B3.width])));
@@ -149,7 +152,7 @@ export async function runTfjs(opts: TfjsRunOptions): Promise<ColumnResult> {
   }
 
   // ---- B4: fwd timed directly; bwd = (fwd+bwd) − fwd, since tfjs records and differentiates in one call.
-  {
+  if (want('B4')) {
     const x0 = tf.scalar(B4.x0);
     const w = tf.scalar(B4.w);
     const b = tf.scalar(B4.b);
@@ -183,7 +186,7 @@ export async function runTfjs(opts: TfjsRunOptions): Promise<ColumnResult> {
   }
 
   // ---- B5: NHWC input, HWIO filter
-  {
+  if (want('B5')) {
     const d = b5Data();
     const x = tf.tensor4d(nchwToNhwc(d.x, B5.n, B5.c, B5.h, B5.w), [B5.n, B5.h, B5.w, B5.c]);
     const filt = tf.variable(tf.tensor4d(oihwToHwio(d.w, B5.o, B5.c, B5.k, B5.k), [B5.k, B5.k, B5.c, B5.o]));
@@ -218,7 +221,9 @@ export async function runTfjs(opts: TfjsRunOptions): Promise<ColumnResult> {
   }
 
   // ---- B6 (optional for peers)
-  if (!opts.b6) {
+  if (!want('B6')) {
+    // not asked for
+  } else if (!opts.b6) {
     cells['B6 train'] = textCell('–');
     cells['B6 acc'] = textCell('–');
   } else {
