@@ -63,7 +63,7 @@ function expandableTo(small: Shape, big: Shape): boolean {
  * ```
  */
 export function conform(g: Tensor, node: GradNode, i: number): Tensor {
-  const shape = node.inputShapes[i]!;
+  const shape = node.inputShape(i);
   if (!sameShape(g.shape, shape)) {
     if (!expandableTo(shape, g.shape)) {
       throw new Error(
@@ -73,7 +73,7 @@ export function conform(g: Tensor, node: GradNode, i: number): Tensor {
     }
     g = sumTo(g, shape);
   }
-  const dtype = node.inputDTypes[i]!;
+  const dtype = node.inputDType(i);
   return g.dtype === dtype || !isFloating(dtype) ? g : g.to(dtype);
 }
 
