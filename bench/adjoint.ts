@@ -1,5 +1,5 @@
 /**
- * Workloads B1–B6 for adjoint, through its public API (`../src/index.js`). Features that other work adds later
+ * Workloads B1–B6, B8 and B9 (in adjoint-models.ts) for adjoint, through its public API (`../src/index.js`). Features that other work adds later
  * (`checkpointSequential`, `nn.functional.conv2d`, `optim.Adam`, `setNumThreads`, more backends) are detected at
  * run time; a missing one gives "n/a (not built yet)".
  */
@@ -12,6 +12,7 @@ import {
   type Cell, type ColumnResult, b6Cells, fingerprint, log, measure, nowMs, scaleStat, statCell, textCell, valueCell,
 } from './harness.js';
 import { tapeChain, Value } from './scalar-tape.js';
+import { b8Step, b9Step } from './adjoint-models.js';
 
 const NOT_BUILT = 'n/a (not built yet)';
 
@@ -246,7 +247,7 @@ export async function runAdjoint(opts: AdjointRunOptions): Promise<ColumnResult>
   }
 
   // ---- B4: small-op overhead on scalars
-  {
+  if (want('B4')) {
     const x0 = tensor(B4.x0);
     const w = tensor(B4.w, { requiresGrad: true });
     const b = tensor(B4.b, { requiresGrad: true });
@@ -330,6 +331,24 @@ export async function runAdjoint(opts: AdjointRunOptions): Promise<ColumnResult>
     } catch (e) {
       cells['B5 fwd'] = textCell(`error: ${(e as Error).message.slice(0, 80)}`);
       notes.push(`B5 failed: ${(e as Error).stack}`);
+    }
+  }
+
+  // ---- B8, B9: one training step of a small transformer and of a LeNet with BatchNorm
+  for (const [id, make] of [['B8', b8Step], ['B9', b9Step]] as const) {
+    if (!want(id)) continue;
+    try {
+      const made = make();
+      const first = made.step();
+      const s = await measure(() => made.step());
+      const last = made.step();
+      if (!Number.isFinite(first) || !Number.isFinite(last)) throw new Error(`loss ${first} → ${last}`);
+      cells[`${id} step`] = statCell(s);
+      if ('clipBuiltIn' in made && !made.clipBuiltIn) notes.push(`${id}: no nn.utils.clipGradNorm_ yet; the step clips with tensor ops.`);
+      log(`  ${column} ${id}: step ${s.median.toFixed(2)} ms (loss ${first.toFixed(4)} → ${last.toFixed(4)})`);
+    } catch (e) {
+      cells[`${id} step`] = textCell(`error: ${(e as Error).message.slice(0, 80)}`);
+      notes.push(`${id} failed: ${(e as Error).stack}`);
     }
   }
 

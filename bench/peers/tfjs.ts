@@ -1,5 +1,5 @@
 /**
- * Workloads B1–B6 for TensorFlow.js 4.22 on its `cpu` and `wasm` backends.
+ * Workloads B1–B6, B8 and B9 (in tfjs-models.ts) for TensorFlow.js 4.22 on its `cpu` and `wasm` backends.
  *
  * Pitfalls handled here (anchors/perf.md): the union package `@tensorflow/tfjs` is needed for gradients (the
  * tfjs-core Node bundle registers none); the wasm backend finds its .wasm files through `setWasmPaths`, and runs
@@ -16,6 +16,8 @@ import {
 import {
   type Cell, type ColumnResult, b6Cells, fingerprint, packageVersion, log, measure, nowMs, scaleStat, statCell, textCell, valueCell,
 } from '../harness.js';
+
+import { tfjsB8Step, tfjsB9Step } from './tfjs-models.js';
 
 const require = createRequire(import.meta.url);
 
@@ -218,6 +220,24 @@ export async function runTfjs(opts: TfjsRunOptions): Promise<ColumnResult> {
       log(`  ${column} B5: fwd ${fwd.median.toFixed(3)} ms; fwd+bwd fails: ${msg}`);
     }
     tf.dispose([x, filt, bias]);
+  }
+
+  // ---- B8, B9: one training step
+  for (const [id, make] of [['B8', tfjsB8Step], ['B9', tfjsB9Step]] as const) {
+    if (!want(id)) continue;
+    try {
+      const step = make();
+      const first = step();
+      // A step takes seconds on tfjs-cpu: no warm-up beyond the first step, and the fewest reps.
+      const s = await measure(() => step(), { warmupMs: 0, reps: 5 });
+      cells[`${id} step`] = statCell(s);
+      log(`  ${column} ${id}: step ${s.median.toFixed(2)} ms (first loss ${first.toFixed(4)}, tensors alive ${tf.memory().numTensors})`);
+    } catch (e) {
+      const msg = (e as Error).message;
+      const missing = /Kernel '(\w+)' not registered/.exec(msg) ?? /(Conv2DBackpropFilter)/.exec(msg);
+      cells[`${id} step`] = textCell(missing ? `n/a: no ${missing[1]} kernel` : `error: ${msg.slice(0, 60)}`);
+      notes.push(`${id} on tfjs-${opts.backend}: ${msg.split('\n')[0]}`);
+    }
   }
 
   // ---- B6 (optional for peers)
