@@ -152,6 +152,21 @@ export interface Backend {
    */
   maxPool2d(dtype: DType, x: BufferHandle, out: BufferHandle, indices: BufferHandle, planes: number, geometry: ConvGeometry): void;
 
+  // ---- recurrent cells (fused: one call for the gates' nonlinearities and the state update) ----
+
+  /**
+   * One LSTM cell after its gate pre-activations: `gates` `[rows, 4h]` (input, forget, cell, output, PyTorch's
+   * order) and the cell state `c` `[rows, h]` give `c' = σ(f)·c + σ(i)·tanh(g)` and `h' = σ(o)·tanh(c')`, written
+   * to `out` as `[h' | c']` (`[2, rows, h]`). Every operand contiguous from offset 0.
+   */
+  lstmCell(dtype: DType, gates: BufferHandle, c: BufferHandle, out: BufferHandle, rows: number, h: number): void;
+  /**
+   * The LSTM cell's backward: from `grad` `[2, rows, h]` (the gradients of h' and c'), the gates' pre-activations
+   * and `c`, writes `[dgates | dc]` (`rows·4h` then `rows·h` elements) to `out`, recomputing the activations.
+   * Every operand contiguous from offset 0.
+   */
+  lstmCellBackward(dtype: DType, grad: BufferHandle, gates: BufferHandle, c: BufferHandle, out: BufferHandle, rows: number, h: number): void;
+
   // ---- normalisation (fused: one call computes the statistics, normalises and applies the affine map) ----
 
   /**

@@ -976,6 +976,26 @@ export const batchNorm = FUNCTIONS.batchNorm;
 export const batchNormBackward = FUNCTIONS.batchNormBackward;
 
 /**
+ * One LSTM step after its gate pre-activations, as one fused kernel: `gates` `[*, 4·h]` (input, forget, cell, output, PyTorch's order, biases already added) and the cell state `c` `[*, h]` give `[h', c']` with `c' = σ(f)·c + σ(i)·tanh(g)` and `h' = σ(o)·tanh(c')` (PyTorch's `_thnn_fused_lstm_cell`). Its backward is one fused kernel too; differentiable again.
+ *
+ * @example
+ * ```ts
+ * const [h1, c1] = fusedLstmCell(x.matmul(wih.T).add(h0.matmul(whh.T)).add(bias), c0)
+ * ```
+ */
+export const fusedLstmCell = FUNCTIONS.fusedLstmCell;
+
+/**
+ * The backward of `fusedLstmCell` as one fused kernel: `[dGates, dC]` from the gradient of its packed output `[2, *, h]` (that of h' then of c'), the gate pre-activations and the cell state, recomputing the activations. Not differentiable itself: a recorded backward of `fusedLstmCell` uses ordinary ops instead.
+ *
+ * @example
+ * ```ts
+ * const [dgates, dc] = fusedLstmCellBackward(grad, gates, c)
+ * ```
+ */
+export const fusedLstmCellBackward = FUNCTIONS.fusedLstmCellBackward;
+
+/**
  * The diagonal of the matrices over `dim1` and `dim2` (offset > 0 above the main diagonal, < 0 below), as a view: the other dims first, the diagonal last.
  *
  * @example

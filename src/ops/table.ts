@@ -12,6 +12,7 @@ import { MATMUL_OPS } from './matmul.js';
 import { MOVEMENT_OPS } from './movement.js';
 import { NORMALIZATION_OPS } from './normalization.js';
 import { POOL_OPS } from './pool.js';
+import { RECURRENT_OPS } from './recurrent.js';
 import { REDUCE_OPS } from './reduce.js';
 import { SOFTMAX_OPS } from './softmax.js';
 import { TERNARY_OPS } from './ternary.js';
@@ -41,6 +42,7 @@ export const OP_TABLE = {
   ...POOL_OPS,
   ...CAST_OPS,
   ...NORMALIZATION_OPS,
+  ...RECURRENT_OPS,
   ...DIAGONAL_OPS,
   ...LINALG_OPS,
 };
@@ -56,7 +58,7 @@ export type Primitive = keyof typeof OP_TABLE;
 export const FUNCTION_ONLY = ['cat', 'stack', 'unfold', 'fold', 'conv2d', 'maxPool2d', 'tanhBackward', 'sigmoidBackward', 'reluBackward', 'where',
   'layerNorm', 'layerNormBackward', 'batchNorm', 'batchNormBackward',
   'linalgSolve', 'linalgSolveTriangular', 'linalgInv', 'linalgDet', 'detBackward', 'linalgSlogdet', 'linalgCholesky', 'linalgQr', 'linalgEigh', 'einsum',
-  'softplus', 'logSigmoid'] as const;
+  'softplus', 'logSigmoid', 'fusedLstmCell', 'fusedLstmCellBackward'] as const;
 
 /** Ops that PyTorch offers as Tensor methods only (`x.view(...)`, `x.float()`): no exported function. */
 export const METHOD_ONLY = ['view', 'expandAs', 'contiguous', 'float', 'double', 'int'] as const;
