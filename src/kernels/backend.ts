@@ -166,6 +166,20 @@ export interface Backend {
    * Every operand contiguous from offset 0.
    */
   lstmCellBackward(dtype: DType, grad: BufferHandle, gates: BufferHandle, c: BufferHandle, out: BufferHandle, rows: number, h: number): void;
+  /**
+   * One GRU cell after its projections: `gi` `[rows, 3h]` (the input's, with `b_ih`) and `gh` `[rows, 3h]` (the
+   * hidden state's, with `b_hh`), in PyTorch's gate order (reset, update, new), and the hidden state `h` `[rows, h]`
+   * give `h' = (1 − z)·n + z·h` with `r = σ(gi_r + gh_r)`, `z = σ(gi_z + gh_z)`, `n = tanh(gi_n + r·gh_n)`, written to
+   * `out` `[rows, h]`. Every operand contiguous from offset 0.
+   */
+  gruCell(dtype: DType, gi: BufferHandle, gh: BufferHandle, h: BufferHandle, out: BufferHandle, rows: number, hidden: number): void;
+  /**
+   * The GRU cell's backward: from `grad` `[rows, h]` (the gradient of h'), `gi`, `gh` and `h`, writes
+   * `[dgi | dgh | dh]` (`rows·3h`, `rows·3h`, `rows·h` elements) to `out`, recomputing the gates. Every operand
+   * contiguous from offset 0.
+   */
+  gruCellBackward(dtype: DType, grad: BufferHandle, gi: BufferHandle, gh: BufferHandle, h: BufferHandle, out: BufferHandle, rows: number,
+    hidden: number): void;
 
   // ---- normalisation (fused: one call computes the statistics, normalises and applies the affine map) ----
 

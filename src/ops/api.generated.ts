@@ -996,6 +996,26 @@ export const fusedLstmCell = FUNCTIONS.fusedLstmCell;
 export const fusedLstmCellBackward = FUNCTIONS.fusedLstmCellBackward;
 
 /**
+ * One GRU step after its projections, as one fused kernel: `gi` `[*, 3·h]` (the input's projection with `b_ih`), `gh` `[*, 3·h]` (the hidden state's, with `b_hh`), in PyTorch's gate order (reset, update, new), and the hidden state `h` `[*, h]` give `h' = (1 − z)·n + z·h` with `r = σ(gi_r + gh_r)`, `z = σ(gi_z + gh_z)`, `n = tanh(gi_n + r·gh_n)` (PyTorch's `_thnn_fused_gru_cell`). Its backward is one fused kernel too; differentiable again.
+ *
+ * @example
+ * ```ts
+ * const h1 = fusedGruCell(x.matmul(wih.T).add(bih), h0.matmul(whh.T).add(bhh), h0)
+ * ```
+ */
+export const fusedGruCell = FUNCTIONS.fusedGruCell;
+
+/**
+ * The backward of `fusedGruCell` as one fused kernel: `[dGi, dGh, dH]` from the gradient of its output, the two projections and the hidden state, recomputing the gates. Not differentiable itself: a recorded backward of `fusedGruCell` uses ordinary ops instead.
+ *
+ * @example
+ * ```ts
+ * const [dgi, dgh, dh] = fusedGruCellBackward(grad, gi, gh, h)
+ * ```
+ */
+export const fusedGruCellBackward = FUNCTIONS.fusedGruCellBackward;
+
+/**
  * The diagonal of the matrices over `dim1` and `dim2` (offset > 0 above the main diagonal, < 0 below), as a view: the other dims first, the diagonal last.
  *
  * @example

@@ -1,6 +1,6 @@
-// The fused recurrent cells: one primitive for an LSTM step after its gate pre-activations (the four gates'
-// nonlinearities and the state update), where the composition costs 14 ops forward and as many backward, and a
-// second primitive for its backward. Both run one backend kernel.
+// The fused recurrent cells: one primitive for an LSTM step after its gate pre-activations and one for a GRU step
+// after its projections (the gates' nonlinearities and the state update, where the composition costs 12–14 ops
+// forward and as many backward), each with a second primitive for its backward. Each runs one backend kernel.
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import { isFloating } from '../dtype.js';
 import { fmtShape, sameShape } from '../shape.js';
@@ -147,8 +147,107 @@ const fusedLstmCellBackwardOp: NonDifferentiableOp<LstmCellAttrs, readonly [grad
   flops: ([, , c]) => 40 * c!.size,
 };
 
+// ---- GRU ----
+
+/** Check `gi`, `gh` `[*, 3h]` against the hidden state `h` `[*, h]`; returns the attributes. */
+function gruAttrs(op: string, gi: Tensor, gh: Tensor, h: Tensor): LstmCellAttrs {
+  const hs = h.ndim === 0 ? -1 : h.shape[h.ndim - 1]!;
+  const d = gi.ndim - 1;
+  if (d < 0 || hs < 0 || gi.shape[d] !== 3 * hs || !sameShape(gi.shape, gh.shape) || !sameShape(gi.shape.slice(0, d), h.shape.slice(0, -1))) {
+    throw new Error(`${op}: expected gi and gh [*, 3·h] and a hidden state [*, h] with the same leading dims, got gi ${fmtShape(gi.shape)}, ` +
+      `gh ${fmtShape(gh.shape)} and h ${fmtShape(h.shape)}.`);
+  }
+  if (gi.dtype !== h.dtype || gh.dtype !== h.dtype) throw new Error(`${op}: gi (${gi.dtype}), gh (${gh.dtype}) and h (${h.dtype}) must have the same dtype.`);
+  return { h: hs, rows: h.size / Math.max(hs, 1) };
+}
+
+/** The GRU's gates and new state with ordinary (differentiable) ops. */
+function gruGates(gi: Tensor, gh: Tensor, hp: Tensor, h: number) {
+  const d = gi.ndim - 1;
+  const part = (t: Tensor, k: number): Tensor => t.narrow(d, k * h, h);
+  const r = part(gi, 0).add(part(gh, 0)).sigmoid(), z = part(gi, 1).add(part(gh, 1)).sigmoid();
+  const ghn = part(gh, 2);
+  const n = part(gi, 2).add(r.mul(ghn)).tanh();
+  return { r, z, n, ghn, out: n.add(z.mul(hp.sub(n))) };
+}
+
+const fusedGruCellOp: DifferentiableOp<LstmCellAttrs, readonly [gi: Tensor, gh: Tensor, h: Tensor]> = {
+  name: 'fusedGruCell',
+  doc: 'One GRU step after its projections, as one fused kernel: `gi` `[*, 3·h]` (the input\'s projection with `b_ih`), `gh` `[*, 3·h]` (the hidden state\'s, with `b_hh`), in PyTorch\'s gate order (reset, update, new), and the hidden state `h` `[*, h]` give `h\' = (1 − z)·n + z·h` with `r = σ(gi_r + gh_r)`, `z = σ(gi_z + gh_z)`, `n = tanh(gi_n + r·gh_n)` (PyTorch\'s `_thnn_fused_gru_cell`). Its backward is one fused kernel too; differentiable again.',
+  example: 'const h1 = fusedGruCell(x.matmul(wih.T).add(bih), h0.matmul(whh.T).add(bhh), h0)',
+  differentiable: true,
+  call: (run, gi, gh, h) => {
+    const op = 'fusedGruCell';
+    const a = floatTensor(gi, op, 'gi'), b = floatTensor(gh, op, 'gh'), hp = floatTensor(h, op, 'the hidden state h');
+    return run([a, b, hp], gruAttrs(op, a, b, hp));
+  },
+  forward: (ctx, [gi, gh, hp], { h, rows }) => {
+    const device = deviceOf('fusedGruCell', gi!, gh!, hp!);
+    const out = zerosOn(device, hp!.dtype, hp!.shape);
+    if (out.size > 0) {
+      device.backend.gruCell(hp!.dtype, packed(castRaw(gi!)).buffer, packed(castRaw(gh!)).buffer, packed(castRaw(hp!)).buffer, out.buffer, rows, h);
+    }
+    if (ctx.recording) ctx.save(gi!, gh!, hp!);
+    return out;
+  },
+  backward: ({ saved: [gi, gh, hp], attrs: { h }, call }, g) => {
+    if (!isGradEnabled()) return call(fusedGruCellBackwardOp, g, gi!, gh!, hp!);
+    // A recorded backward (createGraph): the same derivatives with ordinary ops, so that they differentiate again.
+    const a = gruGates(gi!, gh!, hp!, h);
+    const dn = g.mul(a.z.neg().add(1)).mul(dTanh(a.n));
+    const dr = dn.mul(a.ghn).mul(dSigmoid(a.r)), dz = g.mul(hp!.sub(a.n)).mul(dSigmoid(a.z));
+    const d = gi!.ndim - 1;
+    return [call(INDEXING_OPS.cat, [dr, dz, dn], d), call(INDEXING_OPS.cat, [dr, dz, dn.mul(a.r)], d), g.mul(a.z)];
+  },
+  jvp: ({ inputs: [gi, gh, hp], attrs: { h } }, [ti, th, tp]) => {
+    if (!ti && !th && !tp) return null;
+    const a = gruGates(gi!, gh!, hp!, h);
+    const d = gi!.ndim - 1;
+    const part = (t: Tensor | null | undefined, k: number): Tensor | null => (t ? t.narrow(d, k * h, h) : null);
+    const sum = (...ts: (Tensor | null)[]): Tensor | null => ts.reduce<Tensor | null>((s, t) => (t === null ? s : s === null ? t : s.add(t)), null);
+    const dr = sum(part(ti, 0), part(th, 0))?.mul(dSigmoid(a.r)) ?? null;
+    const dz = sum(part(ti, 1), part(th, 1))?.mul(dSigmoid(a.z)) ?? null;
+    const ghnDot = part(th, 2);
+    const dan = sum(part(ti, 2), dr === null ? null : dr.mul(a.ghn), ghnDot === null ? null : ghnDot.mul(a.r));
+    const dn = dan === null ? null : dan.mul(dTanh(a.n));
+    // h' = n + z·(h − n): ḣ' = ṅ·(1 − z) + ż·(h − n) + z·ḣ.
+    const out = sum(dn === null ? null : dn.mul(a.z.neg().add(1)), dz === null ? null : dz.mul(hp!.sub(a.n)), tp ? tp.mul(a.z) : null);
+    return out;
+  },
+  // Per element: 2 sigmoids and a tanh (counted as 4 each), 3 sums and 3 products.
+  flops: ([, , hp]) => 18 * hp!.size,
+};
+
+const fusedGruCellBackwardOp: NonDifferentiableOp<LstmCellAttrs, readonly [grad: Tensor, gi: Tensor, gh: Tensor, h: Tensor], [Tensor, Tensor, Tensor]> = {
+  name: 'fusedGruCellBackward',
+  doc: 'The backward of `fusedGruCell` as one fused kernel: `[dGi, dGh, dH]` from the gradient of its output, the two projections and the hidden state, recomputing the gates. Not differentiable itself: a recorded backward of `fusedGruCell` uses ordinary ops instead.',
+  example: 'const [dgi, dgh, dh] = fusedGruCellBackward(grad, gi, gh, h)',
+  differentiable: false,
+  call: (run, grad, gi, gh, h) => {
+    const op = 'fusedGruCellBackward';
+    const a = floatTensor(gi, op, 'gi'), b = floatTensor(gh, op, 'gh'), hp = floatTensor(h, op, 'the hidden state h'), g = floatTensor(grad, op, 'grad');
+    const attrs = gruAttrs(op, a, b, hp);
+    if (!sameShape(g.shape, hp.shape)) throw new Error(`${op}: expected grad of the hidden state's shape ${fmtShape(hp.shape)}, got ${fmtShape(g.shape)}.`);
+    const p = run([g, a, b, hp], attrs);
+    const n = hp.size;
+    return [p.narrow(0, 0, 3 * n).reshape(a.shape), p.narrow(0, 3 * n, 3 * n).reshape(b.shape), p.narrow(0, 6 * n, n).reshape(hp.shape)];
+  },
+  forward: (_ctx, [grad, gi, gh, hp], { h, rows }) => {
+    const device = deviceOf('fusedGruCellBackward', grad!, gi!, gh!, hp!);
+    const out = zerosOn(device, hp!.dtype, [7 * hp!.size]);
+    if (out.size > 0) {
+      device.backend.gruCellBackward(hp!.dtype, packed(castRaw(grad!, hp!.dtype)).buffer, packed(castRaw(gi!)).buffer, packed(castRaw(gh!)).buffer,
+        packed(castRaw(hp!)).buffer, out.buffer, rows, h);
+    }
+    return out;
+  },
+  flops: ([, , , hp]) => 30 * hp!.size,
+};
+
 /** The fused recurrent-cell primitives. */
 export const RECURRENT_OPS = {
   fusedLstmCell: fusedLstmCellOp,
   fusedLstmCellBackward: fusedLstmCellBackwardOp,
+  fusedGruCell: fusedGruCellOp,
+  fusedGruCellBackward: fusedGruCellBackwardOp,
 };

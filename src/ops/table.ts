@@ -58,7 +58,7 @@ export type Primitive = keyof typeof OP_TABLE;
 export const FUNCTION_ONLY = ['cat', 'stack', 'unfold', 'fold', 'conv2d', 'maxPool2d', 'tanhBackward', 'sigmoidBackward', 'reluBackward', 'where',
   'layerNorm', 'layerNormBackward', 'batchNorm', 'batchNormBackward',
   'linalgSolve', 'linalgSolveTriangular', 'linalgInv', 'linalgDet', 'detBackward', 'linalgSlogdet', 'linalgCholesky', 'linalgQr', 'linalgEigh', 'einsum',
-  'softplus', 'logSigmoid', 'fusedLstmCell', 'fusedLstmCellBackward'] as const;
+  'softplus', 'logSigmoid', 'fusedLstmCell', 'fusedLstmCellBackward', 'fusedGruCell', 'fusedGruCellBackward'] as const;
 
 /** Ops that PyTorch offers as Tensor methods only (`x.view(...)`, `x.float()`): no exported function. */
 export const METHOD_ONLY = ['view', 'expandAs', 'contiguous', 'float', 'double', 'int'] as const;

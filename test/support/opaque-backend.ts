@@ -119,6 +119,9 @@ export const opaqueBackend: Backend = {
   lstmCell: (dtype, gates, c, out, rows, h) => issue(() => tsBackend.lstmCell(dtype, host(gates), host(c), host(out), rows, h)),
   lstmCellBackward: (dtype, g, gates, c, out, rows, h) =>
     issue(() => tsBackend.lstmCellBackward(dtype, host(g), host(gates), host(c), host(out), rows, h)),
+  gruCell: (dtype, gi, gh, h, out, rows, hidden) => issue(() => tsBackend.gruCell(dtype, host(gi), host(gh), host(h), host(out), rows, hidden)),
+  gruCellBackward: (dtype, g, gi, gh, h, out, rows, hidden) =>
+    issue(() => tsBackend.gruCellBackward(dtype, host(g), host(gi), host(gh), host(h), host(out), rows, hidden)),
   batchNorm: (dtype, x, w, b, out, mean, invstd, n, c, s, stats) => {
     const st = { ...stats, runningMean: hostOrNull(stats.runningMean), runningVar: hostOrNull(stats.runningVar) };
     issue(() => tsBackend.batchNorm(dtype, host(x), hostOrNull(w), hostOrNull(b), host(out), host(mean), host(invstd), n, c, s, st));

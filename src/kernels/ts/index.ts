@@ -6,7 +6,7 @@ import { cholesky, cofactor, eigh, luDet, luFactor, luSolve, qr, triangularSolve
 import { matmul } from './matmul.js';
 import { batchNorm, batchNormBackward, layerNorm, layerNormBackward } from './normalization.js';
 import { adam, sgd } from './optim.js';
-import { lstmCell, lstmCellBackward } from './recurrent.js';
+import { gruCell, gruCellBackward, lstmCell, lstmCellBackward } from './recurrent.js';
 import { reduce, softmax } from './reduce.js';
 import { conv2d, fold, maxPool2d, unfold } from './window.js';
 
@@ -27,7 +27,7 @@ export const tsBackend: Backend = {
   reduce, softmax,
   matmul, unfold, fold, conv2d, maxPool2d,
   layerNorm, layerNormBackward, batchNorm, batchNormBackward,
-  lstmCell, lstmCellBackward,
+  lstmCell, lstmCellBackward, gruCell, gruCellBackward,
   luFactor, luSolve, luDet, triangularSolve, cholesky, qr, eigh, cofactor,
   indexSelect, indexAdd, gather, scatterAdd,
   adam, sgd,

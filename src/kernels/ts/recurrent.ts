@@ -2,9 +2,9 @@ import type { DType } from '../../dtype.js';
 import type { BufferHandle } from '../backend.js';
 import { arrayOf } from '../cpu/memory.js';
 
-// The fused recurrent-cell kernels: one sweep over the rows applies the four gates' nonlinearities and updates the
-// state, where the composition of ops makes four activations, four slices and five elementwise products, each with
-// its own output (and, in backward, its own gradient).
+// The fused recurrent-cell kernels: one sweep over the rows applies the gates' nonlinearities and updates the state,
+// where the composition of ops makes an activation per gate, a slice per part and the elementwise products, each
+// with its own output (and, in backward, its own gradient).
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
@@ -60,6 +60,62 @@ export function lstmCellBackward(_dtype: DType, gradh: BufferHandle, gatesh: Buf
       out[gb + 2 * h + j] = gc * i * (1 - g * g);
       out[gb + 3 * h + j] = gh * tc * o * (1 - o);
       out[dcOff + sb + j] = gc * f;
+    }
+  }
+}
+
+/**
+ * GRU cell forward: `gi`, `gh` `[rows, 3h]` (r, z, n parts of the input's and the hidden state's projections, biases
+ * included), `hp` `[rows, h]`; writes `h' = (1 − z)·n + z·h` with `r = σ(gi_r + gh_r)`, `z = σ(gi_z + gh_z)`,
+ * `n = tanh(gi_n + r·gh_n)` to `out` `[rows, h]`.
+ *
+ * @example
+ * ```ts
+ * gruCell('float32', gi, gh, h, out, 4, 128);
+ * ```
+ */
+export function gruCell(_dtype: DType, gih: BufferHandle, ghh: BufferHandle, hph: BufferHandle, outh: BufferHandle, rows: number, h: number): void {
+  const gi = arrayOf(gih), gh = arrayOf(ghh), hp = arrayOf(hph), out = arrayOf(outh);
+  for (let r = 0; r < rows; r++) {
+    const gb = 3 * h * r, sb = h * r;
+    for (let j = 0; j < h; j++) {
+      const rg = sigmoid(gi[gb + j]! + gh[gb + j]!), z = sigmoid(gi[gb + h + j]! + gh[gb + h + j]!);
+      const n = Math.tanh(gi[gb + 2 * h + j]! + rg * gh[gb + 2 * h + j]!);
+      out[sb + j] = n + z * (hp[sb + j]! - n);
+    }
+  }
+}
+
+/**
+ * GRU cell backward: from `grad` `[rows, h]`, `gi`, `gh` and `hp`, writes `dgi` `[rows, 3h]`, `dgh` `[rows, 3h]` and
+ * `dh` `[rows, h]` one after the other to `out`. With `dn' = g·(1 − z)·(1 − n²)`: `dgi_n = dn'`, `dgh_n = dn'·r`,
+ * `dgi_r = dgh_r = dn'·gh_n·σ'(r)`, `dgi_z = dgh_z = g·(h − n)·σ'(z)`, `dh = g·z`.
+ *
+ * @example
+ * ```ts
+ * gruCellBackward('float32', grad, gi, gh, h, out, 4, 128);
+ * ```
+ */
+export function gruCellBackward(_dtype: DType, gradh: BufferHandle, gih: BufferHandle, ghh: BufferHandle, hph: BufferHandle, outh: BufferHandle,
+  rows: number, h: number): void {
+  const grad = arrayOf(gradh), gi = arrayOf(gih), gh = arrayOf(ghh), hp = arrayOf(hph), out = arrayOf(outh);
+  const ghOff = 3 * rows * h, dhOff = 6 * rows * h;
+  for (let r = 0; r < rows; r++) {
+    const gb = 3 * h * r, sb = h * r;
+    for (let j = 0; j < h; j++) {
+      const rg = sigmoid(gi[gb + j]! + gh[gb + j]!), z = sigmoid(gi[gb + h + j]! + gh[gb + h + j]!);
+      const ghn = gh[gb + 2 * h + j]!;
+      const n = Math.tanh(gi[gb + 2 * h + j]! + rg * ghn);
+      const g = grad[sb + j]!, hj = hp[sb + j]!;
+      const dn = g * (1 - z) * (1 - n * n);
+      const dr = dn * ghn * rg * (1 - rg), dz = g * (hj - n) * z * (1 - z);
+      out[gb + j] = dr;
+      out[gb + h + j] = dz;
+      out[gb + 2 * h + j] = dn;
+      out[ghOff + gb + j] = dr;
+      out[ghOff + gb + h + j] = dz;
+      out[ghOff + gb + 2 * h + j] = dn * rg;
+      out[dhOff + sb + j] = g * z;
     }
   }
 }
