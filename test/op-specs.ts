@@ -10,9 +10,11 @@ import * as R from './reference.js';
 import type { Nd } from './reference.js';
 import type { Arg, Domain } from './support/inputs.js';
 import { LAYERS_SPECS } from './specs/layers.js';
+import { RNN_SPECS } from './specs/rnn.js';
 import { CLAMP_TENSOR_CASES, ELEMENTWISE_SPECS } from './specs/elementwise.js';
 import { LINALG_SPECS } from './specs/linalg.js';
 import { SPEED_SPECS } from './specs/speed.js';
+import { INDEX_SELECT_CASES, INDEXING_SPECS } from './specs/indexing.js';
 
 export type { Arg, Domain } from './support/inputs.js';
 
@@ -137,6 +139,7 @@ const idx = (shape: number[], values: number[]): Arg => ({ shape, dtype: 'int32'
  */
 export const SPECS: Record<Primitive, OpSpec> & Partial<Record<keyof typeof COMPOSITES, OpSpec>> = {
   ...LINALG_SPECS,
+  ...INDEXING_SPECS,
   ...LAYERS_SPECS,
   ...SPEED_SPECS,
   add: binary('add', (a, b) => a + b),
@@ -251,6 +254,7 @@ export const SPECS: Record<Primitive, OpSpec> & Partial<Record<keyof typeof COMP
     cases: [
       { label: 'dim 0', args: [f([4, 3]), idx([3], [2, 0, 2])], run: (x, i) => x!.indexSelect(0, i!), ref: (x, i) => R.indexSelect(x!, 0, i!) },
       { label: 'dim 1', args: [f([2, 5]), idx([2], [4, 1])], run: (x, i) => x!.indexSelect(1, i!), ref: (x, i) => R.indexSelect(x!, 1, i!) },
+      ...INDEX_SELECT_CASES,
     ],
   },
   indexAdd: {
@@ -347,6 +351,7 @@ export const SPECS: Record<Primitive, OpSpec> & Partial<Record<keyof typeof COMP
       { label: 'float32 → float64 keeps the graph', args: [f([4])], run: (x) => x.to('float64').mul(2), ref: (x) => R.map([x!], (v) => 2 * v) },
     ],
   },
+  ...RNN_SPECS,
 };
 
 

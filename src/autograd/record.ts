@@ -11,6 +11,7 @@ import { gradEdge } from './graph.js';
 import { setGradEnabled } from './grad-mode.js';
 import { FORWARD, GRAD_OFF, modeBits, OBSERVED, SAVED_HOOKS } from './mode.js';
 import { Node, releasedGraphError, versionError } from './node.js';
+import type { RegionGrad } from './region-grad.js';
 import { currentSavedTensorsHooks, type SavedTensorsHooks } from './saved-hooks.js';
 
 const NOT_RECORDING: ForwardCtx = { recording: false, needsInputGrad: [], save() {} };
@@ -141,7 +142,7 @@ class OpNode<A> extends Node<Tensor> implements ForwardCtx, BackwardCtx<A> {
     return out;
   }
 
-  apply(grad: Tensor, needsInputGrad: readonly boolean[]): readonly (Tensor | null | undefined)[] {
+  apply(grad: Tensor, needsInputGrad: readonly boolean[]): readonly (Tensor | RegionGrad<Tensor> | null | undefined)[] {
     this.needs = needsInputGrad;
     const op = this.op;
     if (!op.differentiable) throw new Error(`${this.name}: ${op.name} has no derivative.`);

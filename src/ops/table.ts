@@ -7,6 +7,7 @@ import { CONV_OPS } from './conv.js';
 import type { AnyOp } from './define.js';
 import { DIAGONAL_OPS } from './diagonal.js';
 import { INDEXING_OPS } from './indexing.js';
+import { LOSS_OPS } from './loss.js';
 import { LINALG_OPS } from './linalg.js';
 import { MATMUL_OPS } from './matmul.js';
 import { MOVEMENT_OPS } from './movement.js';
@@ -14,6 +15,7 @@ import { NORMALIZATION_OPS } from './normalization.js';
 import { POOL_OPS } from './pool.js';
 import { RECURRENT_OPS } from './recurrent.js';
 import { REDUCE_OPS } from './reduce.js';
+import { SLICING_OPS } from './slicing.js';
 import { SOFTMAX_OPS } from './softmax.js';
 import { TERNARY_OPS } from './ternary.js';
 import { UNARY_OPS } from './unary.js';
@@ -38,11 +40,13 @@ export const OP_TABLE = {
   ...MATMUL_OPS,
   ...MOVEMENT_OPS,
   ...INDEXING_OPS,
+  ...SLICING_OPS,
   ...CONV_OPS,
   ...POOL_OPS,
   ...CAST_OPS,
   ...NORMALIZATION_OPS,
   ...RECURRENT_OPS,
+  ...LOSS_OPS,
   ...DIAGONAL_OPS,
   ...LINALG_OPS,
 };
@@ -57,11 +61,13 @@ export type Primitive = keyof typeof OP_TABLE;
  */
 export const FUNCTION_ONLY = ['cat', 'stack', 'unfold', 'fold', 'conv2d', 'maxPool2d', 'tanhBackward', 'sigmoidBackward', 'reluBackward', 'where',
   'layerNorm', 'layerNormBackward', 'batchNorm', 'batchNormBackward',
+  'binaryCrossEntropy', 'avgPool2d', 'avgPool2dBackward', 'adaptiveMaxPool2dIndices',
   'linalgSolve', 'linalgSolveTriangular', 'linalgInv', 'linalgDet', 'detBackward', 'linalgSlogdet', 'linalgCholesky', 'linalgQr', 'linalgEigh', 'einsum',
-  'softplus', 'logSigmoid', 'fusedLstmCell', 'fusedLstmCellBackward', 'fusedGruCell', 'fusedGruCellBackward'] as const;
+  'softplus', 'logSigmoid', 'pad', 'meshgrid', 'trilIndices', 'triuIndices',
+  'fusedLstmCell', 'fusedLstmCellBackward', 'fusedGruCell', 'fusedGruCellBackward'] as const;
 
 /** Ops that PyTorch offers as Tensor methods only (`x.view(...)`, `x.float()`): no exported function. */
-export const METHOD_ONLY = ['view', 'expandAs', 'contiguous', 'float', 'double', 'int'] as const;
+export const METHOD_ONLY = ['view', 'expandAs', 'viewAs', 'contiguous', 'float', 'double', 'int'] as const;
 
 // Every entry is checked against the entry type, and is named as it is keyed (the gradFn and method names come
 // from `name`): a compile error or a failure at load otherwise.

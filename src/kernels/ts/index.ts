@@ -1,6 +1,7 @@
 import type { Backend } from '../backend.js';
 import { cpuMemory } from '../cpu/memory.js';
 import { arange, binary, clamp, copy, fill, ternary, unary, where } from './elementwise.js';
+import { indexGather, indexPut, nonzero, scatterReduce } from './advanced.js';
 import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
 import { cholesky, cofactor, eigh, luDet, luFactor, luSolve, qr, triangularSolve } from './linalg.js';
 import { matmul } from './matmul.js';
@@ -8,6 +9,7 @@ import { batchNorm, batchNormBackward, layerNorm, layerNormBackward } from './no
 import { adam, sgd } from './optim.js';
 import { gruCell, gruCellBackward, lstmCell, lstmCellBackward } from './recurrent.js';
 import { reduce, softmax } from './reduce.js';
+import { adaptiveMaxPool2d, avgPool2d, avgPool2dBackward } from './pool.js';
 import { conv2d, fold, maxPool2d, unfold } from './window.js';
 
 /**
@@ -28,7 +30,9 @@ export const tsBackend: Backend = {
   matmul, unfold, fold, conv2d, maxPool2d,
   layerNorm, layerNormBackward, batchNorm, batchNormBackward,
   lstmCell, lstmCellBackward, gruCell, gruCellBackward,
+  avgPool2d, avgPool2dBackward, adaptiveMaxPool2d,
   luFactor, luSolve, luDet, triangularSolve, cholesky, qr, eigh, cofactor,
   indexSelect, indexAdd, gather, scatterAdd,
+  indexGather, indexPut, nonzero, scatterReduce,
   adam, sgd,
 };
