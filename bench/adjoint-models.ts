@@ -1,11 +1,11 @@
 /**
- * Workloads B8 (minGPT-style transformer) and B9 (LeNet-5 with BatchNorm2d and Dropout) for adjoint: one training
+ * Workloads B7 (2-layer LSTM), B8 (minGPT-style transformer) and B9 (LeNet-5 with BatchNorm2d and Dropout) for adjoint: one training
  * step each, written as a user would with `nn` modules and `optim`. Shapes and hyperparameters are in `data.ts`.
  * Features another branch adds later (`clipGradNorm_`) are used when exported; otherwise the step clips by hand.
  */
 import * as adjoint from '../src/index.js';
 import { type Tensor, manualSeed, nn, noGrad, optim, tensor } from '../src/index.js';
-import { B8, B9, b8Data, b9Data } from './data.js';
+import { B7, B8, B9, b7Data, b8Data, b9Data } from './data.js';
 
 type ClipFn = (params: readonly Tensor[], maxNorm: number) => unknown;
 
@@ -22,6 +22,35 @@ function gradClipper(): { clip: ClipFn; builtIn: boolean } {
       const coef = maxNorm / (total + 1e-6);
       if (coef < 1) noGrad(() => { for (const g of grads) g.mul_(coef); });
       return total;
+    },
+  };
+}
+
+/**
+ * B7's training step (zero the gradients, the LSTM over the sequence, the head at every step, cross-entropy,
+ * backward, Adam).
+ *
+ * @example
+ * ```ts
+ * const { step } = b7Step(); step();
+ * ```
+ */
+export function b7Step(): { step: () => number } {
+  manualSeed(7);
+  const lstm = new nn.LSTM(B7.input, B7.hidden, B7.layers);
+  const head = new nn.Linear(B7.hidden, B7.classes);
+  const d = b7Data();
+  const x = tensor(d.x, { shape: [B7.steps, B7.batch, B7.input] });
+  const y = tensor(d.y, { shape: [B7.steps * B7.batch], dtype: 'int32' });
+  const opt = new optim.Adam([...lstm.parameters(), ...head.parameters()], { lr: B7.lr });
+  return {
+    step: () => {
+      opt.zeroGrad();
+      const [out] = lstm.forward(x);
+      const loss = nn.functional.crossEntropy(head.forward(out.reshape([B7.steps * B7.batch, B7.hidden])), y);
+      loss.backward();
+      opt.step();
+      return loss.item();
     },
   };
 }

@@ -1,5 +1,5 @@
 /**
- * Workloads B1–B6, B8 and B9 (in adjoint-models.ts) for adjoint, through its public API (`../src/index.js`). Features that other work adds later
+ * Workloads B1–B9 (B7–B9 in adjoint-models.ts) for adjoint, through its public API (`../src/index.js`). Features that other work adds later
  * (`checkpointSequential`, `nn.functional.conv2d`, `optim.Adam`, `setNumThreads`, more backends) are detected at
  * run time; a missing one gives "n/a (not built yet)".
  */
@@ -12,7 +12,7 @@ import {
   type Cell, type ColumnResult, b6Cells, fingerprint, log, measure, nowMs, scaleStat, statCell, textCell, valueCell,
 } from './harness.js';
 import { tapeChain, Value } from './scalar-tape.js';
-import { b8Step, b9Step } from './adjoint-models.js';
+import { b7Step, b8Step, b9Step } from './adjoint-models.js';
 
 const NOT_BUILT = 'n/a (not built yet)';
 
@@ -334,8 +334,8 @@ export async function runAdjoint(opts: AdjointRunOptions): Promise<ColumnResult>
     }
   }
 
-  // ---- B8, B9: one training step of a small transformer and of a LeNet with BatchNorm
-  for (const [id, make] of [['B8', b8Step], ['B9', b9Step]] as const) {
+  // ---- B7, B8, B9: one training step of an LSTM, a small transformer and a LeNet with BatchNorm
+  for (const [id, make] of [['B7', b7Step], ['B8', b8Step], ['B9', b9Step]] as const) {
     if (!want(id)) continue;
     try {
       const made = make();

@@ -115,6 +115,17 @@ export function b5Data(): { x: Float32Array; w: Float32Array; b: Float32Array } 
 }
 
 /**
+ * B7: a 2-layer LSTM (input 64, hidden 128) over T = 20 steps of a batch of 4 (`[T, batch, 64]`), a linear head
+ * to 65 classes at every step, cross-entropy, Adam (lr 1e-3).
+ */
+export const B7 = { input: 64, hidden: 128, layers: 2, steps: 20, batch: 4, classes: 65, lr: 1e-3 } as const;
+/** B7's inputs `[T, batch, 64]` and the class of every step `[T·batch]`. */
+export function b7Data(): { x: Float32Array; y: Int32Array } {
+  const r = rng(71);
+  return { x: normal(B7.steps * B7.batch * B7.input, 72), y: Int32Array.from({ length: B7.steps * B7.batch }, () => Math.floor(r() * B7.classes)) };
+}
+
+/**
  * B8: a minGPT-style transformer (pre-LayerNorm blocks of causal self-attention and a 4× GELU MLP, learned
  * position embeddings, untied head without bias), 2 blocks, n_embd 64, 4 heads, block 32, vocab 65, batch 8;
  * cross-entropy over every position, AdamW (lr 3e-4, betas 0.9/0.95, weight decay 0.1) after clipping the

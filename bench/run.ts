@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: runs workloads B1–B6, B8 and B9 (see /work/shared/bench-workloads.md) for adjoint on every registered
+ * `npm run bench`: runs workloads B1–B9 (see /work/shared/bench-workloads.md) for adjoint on every registered
  * backend (and 1 and 2 threads when `setNumThreads` is exported) and for the peers TensorFlow.js (cpu, wasm) and
  * jax-js (eager, jit), each column in its own child process so one library's heap and threads do not disturb
  * another's. Prints one table (figures, and ratios peer/adjoint) and writes BENCHMARKS.md at the repo root.
@@ -78,6 +78,7 @@ const ROWS: Row[] = [
   { key: 'B4 ratio', label: 'B4 (fwd+bwd) / tape best (fwd+bwd)', unit: '×', target: '≤ 5 (aim 3)' },
   { key: 'B5 fwd', label: 'B5 conv2d fwd', unit: 'ms', compare: 'time' },
   { key: 'B5 fwd+bwd', label: 'B5 conv2d fwd+bwd', unit: 'ms', compare: 'time', target: '≤ 1.5' },
+  { key: 'B7 step', label: 'B7 2-layer LSTM step (Adam)', unit: 'ms', compare: 'time', target: '≤ 1.5× PyTorch' },
   { key: 'B8 step', label: 'B8 minGPT step (AdamW, clip)', unit: 'ms', compare: 'time', target: '≤ 1.5× PyTorch' },
   { key: 'B9 step', label: 'B9 LeNet-BN step (SGD-momentum)', unit: 'ms', compare: 'time', target: '≤ 1.5× PyTorch' },
   { key: 'B6 train', label: 'B6 MNIST train (10 epochs)', unit: 's', compare: 'time', target: '≤ 1.5' },
@@ -289,7 +290,7 @@ async function main(): Promise<void> {
 /** The rows a history line keeps: the workloads with a target, each at its best adjoint figure. */
 const HISTORY_KEYS: readonly [key: string, label: string][] = [
   ['B1 n=1024', 'B1 n=1024 GFLOPS'], ['B2 step', 'B2 step ms'], ['B3 fwd+bwd', 'B3 ms'], ['B4 fwd', 'B4 fwd µs/op'],
-  ['B4 bwd', 'B4 bwd µs/op'], ['B5 fwd+bwd', 'B5 ms'], ['B6 train', 'B6 s'], ['B8 step', 'B8 ms'], ['B9 step', 'B9 ms'],
+  ['B4 bwd', 'B4 bwd µs/op'], ['B5 fwd+bwd', 'B5 ms'], ['B6 train', 'B6 s'], ['B7 step', 'B7 ms'], ['B8 step', 'B8 ms'], ['B9 step', 'B9 ms'],
 ];
 
 /** One history line: the best figure per workload over the given columns. */

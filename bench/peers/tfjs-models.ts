@@ -1,11 +1,43 @@
 /**
- * Workloads B8 (minGPT-style transformer) and B9 (LeNet-5 with BatchNorm2d and Dropout) for TensorFlow.js: the same
+ * Workloads B7 (2-layer LSTM), B8 (minGPT-style transformer) and B9 (LeNet-5 with BatchNorm2d and Dropout) for TensorFlow.js: the same
  * shapes, hyperparameters, inputs and targets as adjoint's (`../data.ts`), each parameter initialised the way
- * PyTorch's layer would be (the values differ; only the step time is compared). B9 uses tfjs-layers (NHWC);
+ * PyTorch's layer would be (the values differ; only the step time is compared). B7 and B9 use tfjs-layers (B9 NHWC,
+ * B7 batch-major, as tfjs-layers' LSTM wants);
  * B8 is written with tf ops, since tfjs-layers has no causal self-attention.
  */
 import * as tf from '@tensorflow/tfjs';
-import { B8, B9, b8Data, b9Data, nchwToNhwc, oneHot } from '../data.js';
+import { B7, B8, B9, b7Data, b8Data, b9Data, nchwToNhwc, oneHot } from '../data.js';
+
+/**
+ * One B7 training step: two stacked LSTM layers over the sequence, a dense head at every step, softmax
+ * cross-entropy, gradients, Adam.
+ *
+ * @example
+ * ```ts
+ * const step = tfjsB7Step(); step();
+ * ```
+ */
+export function tfjsB7Step(): () => number {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.lstm({ units: B7.hidden, returnSequences: true, inputShape: [B7.steps, B7.input] }),
+      tf.layers.lstm({ units: B7.hidden, returnSequences: true }),
+      tf.layers.timeDistributed({ layer: tf.layers.dense({ units: B7.classes }) }),
+    ],
+  });
+  const d = b7Data();
+  // [T, batch, in] → [batch, T, in]; the labels follow the same order.
+  const x = tf.tidy(() => tf.transpose(tf.tensor3d(d.x, [B7.steps, B7.batch, B7.input]), [1, 0, 2]));
+  const y = tf.tidy(() => tf.reshape(tf.transpose(tf.tensor3d(oneHot(d.y, B7.classes), [B7.steps, B7.batch, B7.classes]), [1, 0, 2]), [-1, B7.classes]));
+  const opt = tf.train.adam(B7.lr);
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  return () => {
+    const loss = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, tf.reshape(model.apply(x, { training: true }) as tf.Tensor, [-1, B7.classes])) as tf.Scalar, true, vars)!;
+    const v = loss.dataSync()[0]!;
+    loss.dispose();
+    return v;
+  };
+}
 
 /**
  * One B9 training step: forward in training mode, softmax cross-entropy, gradients, SGD with momentum.

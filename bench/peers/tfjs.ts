@@ -1,5 +1,5 @@
 /**
- * Workloads B1–B6, B8 and B9 (in tfjs-models.ts) for TensorFlow.js 4.22 on its `cpu` and `wasm` backends.
+ * Workloads B1–B9 (B7–B9 in tfjs-models.ts) for TensorFlow.js 4.22 on its `cpu` and `wasm` backends.
  *
  * Pitfalls handled here (anchors/perf.md): the union package `@tensorflow/tfjs` is needed for gradients (the
  * tfjs-core Node bundle registers none); the wasm backend finds its .wasm files through `setWasmPaths`, and runs
@@ -17,7 +17,7 @@ import {
   type Cell, type ColumnResult, b6Cells, fingerprint, packageVersion, log, measure, nowMs, scaleStat, statCell, textCell, valueCell,
 } from '../harness.js';
 
-import { tfjsB8Step, tfjsB9Step } from './tfjs-models.js';
+import { tfjsB7Step, tfjsB8Step, tfjsB9Step } from './tfjs-models.js';
 
 const require = createRequire(import.meta.url);
 
@@ -222,8 +222,8 @@ export async function runTfjs(opts: TfjsRunOptions): Promise<ColumnResult> {
     tf.dispose([x, filt, bias]);
   }
 
-  // ---- B8, B9: one training step
-  for (const [id, make] of [['B8', tfjsB8Step], ['B9', tfjsB9Step]] as const) {
+  // ---- B7, B8, B9: one training step
+  for (const [id, make] of [['B7', tfjsB7Step], ['B8', tfjsB8Step], ['B9', tfjsB9Step]] as const) {
     if (!want(id)) continue;
     try {
       const step = make();
