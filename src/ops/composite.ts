@@ -8,6 +8,8 @@ import { describe } from './buffers.js';
 import type { Caller } from './define.js';
 import { INDEXING_OPS } from './indexing.js';
 import { inferShape, sizesOf, viewStrides, type SizesArg } from './movement.js';
+import { NORM_COMPOSITES } from './norms.js';
+import { STATISTICS_COMPOSITES } from './statistics.js';
 
 /** A public op made of other ops. */
 export interface Composite<Args extends readonly unknown[], R = Tensor> {
@@ -31,6 +33,8 @@ function checkTensor(x: unknown, op: string): Tensor {
 
 /** The composite ops. */
 export const COMPOSITES = {
+  ...STATISTICS_COMPOSITES,
+  ...NORM_COMPOSITES,
   square: composite({
     doc: '`x²` elementwise (a bool squares to int32, as PyTorch\'s pow(x, 2)).',
     example: 'square(x)',

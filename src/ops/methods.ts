@@ -9,6 +9,7 @@ import { setViewReplay, Tensor, type TensorHook } from '../tensor.js';
 import { COMPOSITES } from './composite.js';
 import type { AnyOp, Caller, Run } from './define.js';
 import { INPLACE_OPS } from './inplace.js';
+import type { OverloadedFunctions, OverloadedMethods } from './signatures.js';
 import { FUNCTION_ONLY, METHOD_ONLY, OP_TABLE } from './table.js';
 
 type CallArgs<E> = E extends { call(run: never, ...args: infer P): unknown } ? P : never;
@@ -20,15 +21,19 @@ type Table = typeof OP_TABLE;
 type Composites = typeof COMPOSITES;
 type InPlace = typeof INPLACE_OPS;
 
-/** The function of every op, by name: primitives, composites and in-place ops. */
-export type Functions = { [K in keyof Table]: (...args: CallArgs<Table[K]>) => CallResult<Table[K]> } &
-  { [K in keyof Composites]: (...args: FnArgs<Composites[K]>) => FnResult<Composites[K]> } &
-  { [K in keyof InPlace]: (...args: FnArgs<InPlace[K]>) => FnResult<InPlace[K]> };
+/** The function of every op, by name: primitives, composites and in-place ops (overloaded ones from signatures.ts). */
+export type Functions = {
+  [K in keyof Table]: K extends keyof OverloadedFunctions ? OverloadedFunctions[K] : (...args: CallArgs<Table[K]>) => CallResult<Table[K]>
+} & {
+  [K in keyof Composites]: K extends keyof OverloadedFunctions ? OverloadedFunctions[K] : (...args: FnArgs<Composites[K]>) => FnResult<Composites[K]>
+} & { [K in keyof InPlace]: (...args: FnArgs<InPlace[K]>) => FnResult<InPlace[K]> };
 
 type DropFirst<F> = F extends (first: never, ...rest: infer R) => infer Out ? (...args: R) => Out : never;
 
 /** The Tensor methods derived from the functions: every op but the function-only ones, the tensor first. */
-export type OpMethods = { [K in Exclude<keyof Functions, (typeof FUNCTION_ONLY)[number]>]: DropFirst<Functions[K]> };
+export type OpMethods = {
+  [K in Exclude<keyof Functions, (typeof FUNCTION_ONLY)[number]>]: K extends keyof OverloadedMethods ? OverloadedMethods[K] : DropFirst<Functions[K]>
+};
 
 declare module '../tensor.js' {
   interface Tensor extends OpMethods {

@@ -10,6 +10,10 @@ import { MATMUL_OPS } from './matmul.js';
 import { MOVEMENT_OPS } from './movement.js';
 import { POOL_OPS } from './pool.js';
 import { REDUCE_OPS } from './reduce.js';
+import { NORM_OPS } from './norms.js';
+import { SCAN_OPS } from './scan.js';
+import { SORTING_OPS } from './sorting.js';
+import { STATISTICS_OPS } from './statistics.js';
 import { SOFTMAX_OPS } from './softmax.js';
 import { UNARY_OPS } from './unary.js';
 import { WHERE_OPS } from './where.js';
@@ -28,6 +32,10 @@ export const OP_TABLE = {
   ...BINARY_OPS,
   ...WHERE_OPS,
   ...REDUCE_OPS,
+  ...SCAN_OPS,
+  ...SORTING_OPS,
+  ...STATISTICS_OPS,
+  ...NORM_OPS,
   ...SOFTMAX_OPS,
   ...MATMUL_OPS,
   ...MOVEMENT_OPS,
@@ -45,7 +53,8 @@ export type Primitive = keyof typeof OP_TABLE;
  * fused activation gradients. Every other op (primitive, composite or in-place) is also a method, with the
  * tensor as its first argument; `where` is a method with PyTorch's own argument order, `x.where(cond, other)`.
  */
-export const FUNCTION_ONLY = ['cat', 'stack', 'unfold', 'fold', 'conv2d', 'maxPool2d', 'tanhBackward', 'sigmoidBackward', 'reluBackward', 'where'] as const;
+export const FUNCTION_ONLY = ['cat', 'stack', 'unfold', 'fold', 'conv2d', 'maxPool2d', 'tanhBackward', 'sigmoidBackward', 'reluBackward', 'where',
+  'linalgVectorNorm', 'linalgMatrixNorm'] as const;
 
 /** Ops that PyTorch offers as Tensor methods only (`x.view(...)`, `x.float()`): no exported function. */
 export const METHOD_ONLY = ['view', 'expandAs', 'contiguous', 'float', 'double', 'int'] as const;

@@ -4,7 +4,10 @@ import { arange, binary, clamp, copy, fill, unary, where } from './elementwise.j
 import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
 import { matmul } from './matmul.js';
 import { adam, sgd } from './optim.js';
+import { norm, variance } from './moments.js';
 import { reduce, softmax } from './reduce.js';
+import { scan } from './scan.js';
+import { select, sort, unique } from './sort.js';
 import { conv2d, fold, maxPool2d, unfold } from './window.js';
 
 /**
@@ -21,7 +24,8 @@ export const tsBackend: Backend = {
   name: 'ts',
   ...cpuMemory,
   unary, binary, where, clamp, copy, fill, arange,
-  reduce, softmax,
+  reduce, variance, norm, scan, softmax,
+  sort, select, unique,
   matmul, unfold, fold, conv2d, maxPool2d,
   indexSelect, indexAdd, gather, scatterAdd,
   adam, sgd,
