@@ -1,5 +1,6 @@
 // Cumulative ops along one dim: cumsum, cumprod, logcumsumexp (their running values), cummax and cummin (the
 // running extreme with its index). One scan kernel (Backend.scan) computes each.
+import { isGradEnabled } from '../autograd/grad-mode.js';
 import { isFloating, type DType } from '../dtype.js';
 import type { ScanKernel } from '../kernels/catalog.js';
 import { checkOptions } from './check-options.js';
@@ -7,6 +8,7 @@ import { fmtShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { backendOf, castRaw, describe, zerosOn } from './buffers.js';
 import { elementwiseFlops, type Caller, type DifferentiableOp } from './define.js';
+import { INDEXING_OPS } from './indexing.js';
 import {
   flipAlong, gatherAlong, gatherTangent, lineOf, outputsOf, scatterBack, valuesIndices, withOutputs, type ValuesIndices,
 } from './selection.js';
@@ -76,11 +78,33 @@ function zeroMasks(x: Tensor, dim: number): { before: Tensor; first: Tensor } {
 function cumprodBackward(call: Caller, x: Tensor, y: Tensor, g: Tensor, dim: number): Tensor {
   if (x.ndim === 0) return g;
   if (!x.eq(0).any().item()) return reverseCumsum(g.mul(y), dim).div(x);
+  // The rule below is exact, but its own derivative is not cumprod's second derivative (it is 0 after the first
+  // zero): when a graph of the gradient is being recorded, take the O(n²) form that is differentiable everywhere.
+  if (isGradEnabled()) return cumprodBackwardQuadratic(call, x, g, dim);
   const { before, first } = zeroMasks(x, dim);
   const where = (c: Tensor, a: Tensor | number, b: Tensor | number): Tensor => call(WHERE_OPS.where, c, a, b);
   const beforeZero = where(before, reverseCumsum(g.mul(y), dim).div(where(before, x, 1)), 0);
   const yPrime = where(first, 1, x).cumprod(dim);
   return beforeZero.add(where(first, reverseCumsum(g.mul(yPrime), dim), 0));
+}
+
+/**
+ * The gradient of cumprod as Σ_{j ≥ k} g_j Π_{m ≤ j, m ≠ k} x_m for each k, the product split into the part before
+ * k and the running product after it: O(n²) work and differentiable at zeros (PyTorch's form under GradMode).
+ */
+function cumprodBackwardQuadratic(call: Caller, x: Tensor, g: Tensor, dim: number): Tensor {
+  const n = x.shape[dim]!;
+  const parts: Tensor[] = [];
+  for (let k = 0; k < n; k++) {
+    // Π_{m ≤ j, m ≠ k} x_m for j = k … n−1: the product before k times 1, x_{k+1}, x_{k+1}·x_{k+2}, …
+    const before = k === 0 ? null : x.narrow(dim, 0, k).prod(dim, true);
+    const after = k === n - 1 ? null : x.narrow(dim, k + 1, n - k - 1).cumprod(dim);
+    const one = x.narrow(dim, 0, 1).mul(0).add(1);
+    let omitted = after === null ? one : call(INDEXING_OPS.cat, [one, after], dim);
+    if (before !== null) omitted = omitted.mul(before);
+    parts.push(g.narrow(dim, k, n - k).mul(omitted).sum(dim, true));
+  }
+  return call(INDEXING_OPS.cat, parts, dim);
 }
 
 /** The tangent of cumprod: y · cumsum(t / x) before a line's first zero z, t_z · y'_j from z on (y' as above). */
