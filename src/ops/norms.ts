@@ -6,7 +6,7 @@ import { fmtShape, normalizeDim } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { backendOf, describe, zerosOn } from './buffers.js';
 import type { Caller, DifferentiableOp } from './define.js';
-import { checkNonEmpty, reduceAttrs, reducedShape, reduceLayout, unsqueezeReduced, type Dim, type ReduceAttrs } from './reduce.js';
+import { reduceAttrs, reducedShape, reduceLayout, unsqueezeReduced, type Dim, type ReduceAttrs } from './reduce.js';
 import { WHERE_OPS } from './where.js';
 
 /** Attributes of vectorNorm: the order and the reduction. */
@@ -67,8 +67,9 @@ const vectorNormOp: DifferentiableOp<VectorNormAttrs, readonly [x: Tensor, ord?:
     const o = checkOrd(ord, 'linalg.vectorNorm');
     const attrs = reduceAttrs(input, dim, keepdim, 'linalg.vectorNorm');
     if (o === Infinity || o === -Infinity) {
-      if (input.size === 0 && attrs.dims.length === 0) throw new Error('linalg.vectorNorm: cannot compute the ±inf norm of an empty tensor: the operation has no identity.');
-      checkNonEmpty(input, attrs, 'linalg.vectorNorm');
+      if (input.size === 0 && (attrs.dims.length === input.ndim || attrs.dims.some((d) => input.shape[d] === 0))) {
+        throw new Error(`linalg.vectorNorm: cannot compute the ±inf norm over an empty dimension (input shape ${fmtShape(input.shape)}): the operation has no identity.`);
+      }
     }
     return run([input], { ...attrs, ord: o });
   },
