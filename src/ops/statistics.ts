@@ -169,7 +169,8 @@ export const STATISTICS_COMPOSITES = {
     },
   }),
   nanmean: composite({
-    doc: 'The mean over `dim` (all dims when omitted) of the elements that are not NaN (NaN when there are none); floating tensors only.',
+    doc: 'The mean over `dim` (all dims when omitted) of the elements that are not NaN (NaN when there are none); floating tensors only. ' +
+      'Its gradient is 0 at the NaN elements (PyTorch\'s is NaN there when a whole slice is NaN).',
     example: 'nanmean(x, 0)',
     fn: (call: Caller, x: Tensor, dim?: Dim, keepdim?: boolean): Tensor => {
       checkTensor(x, 'nanmean');
