@@ -68,7 +68,7 @@ function run(op: string, x: Tensor, a: Record<string, unknown>): Result {
     case 'kthvalue': return vi(x.kthvalue(a.k as number, dim as number, keepdim));
     case 'median': return dim === undefined ? { values: x.median() } : vi(x.median(dim as number, keepdim));
     case 'unique': {
-      const [v, inverse, counts] = x.unique({ dim: dim as number | undefined, returnInverse: true, returnCounts: true });
+      const [v, inverse, counts] = x.unique({ ...(dim === undefined ? {} : { dim: dim as number }), returnInverse: true, returnCounts: true });
       return { values: v, extra: [inverse, counts] };
     }
     case 'nansum': return { values: x.nansum(dim, keepdim) };
