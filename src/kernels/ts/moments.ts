@@ -6,15 +6,18 @@ import { pairwiseSum } from './reduce.js';
 /**
  * Σ (x − m)² over the `r` terms `x[start + j·step]`, by the corrected two-pass formula: the sum of squared
  * deviations less (Σ (x − m))² / r, which removes the error that rounding left in the mean m. Both sums are
- * pairwise (blocks of eight accumulators summed as a tree), so the error grows as log r, not r.
+ * pairwise (halves down to blocks of 128 terms), so the error grows as log r, not r.
  */
 function squaredDeviations(x: TypedArray, start: number, r: number, step: number, m: number): number {
-  const { s, c } = deviationSums(x, start, r, step, m);
-  return s - (c * c) / r;
+  const s = deviationSums(x, start, r, step, m);
+  return s - (deviationCarry * deviationCarry) / r;
 }
 
-// The two sums of squaredDeviations, Σ (x − m)² and Σ (x − m), split in halves down to blocks of 128 terms.
-function deviationSums(x: TypedArray, start: number, n: number, step: number, m: number): { s: number; c: number } {
+// The second sum of deviationSums, Σ (x − m), beside its return value (no object per block).
+let deviationCarry = 0;
+
+/** Σ (x − m)² over a span, returned, and Σ (x − m) in deviationCarry; halves down to blocks of 128 terms. */
+function deviationSums(x: TypedArray, start: number, n: number, step: number, m: number): number {
   if (n <= 128) {
     let s = 0, c = 0;
     for (let j = 0, p = start; j < n; j++, p += step) {
@@ -22,12 +25,15 @@ function deviationSums(x: TypedArray, start: number, n: number, step: number, m:
       s += d * d;
       c += d;
     }
-    return { s, c };
+    deviationCarry = c;
+    return s;
   }
   let h = n >> 1;
   h -= h % 8;
-  const a = deviationSums(x, start, h, step, m), b = deviationSums(x, start + h * step, n - h, step, m);
-  return { s: a.s + b.s, c: a.c + b.c };
+  const a = deviationSums(x, start, h, step, m), ca = deviationCarry;
+  const b = deviationSums(x, start + h * step, n - h, step, m);
+  deviationCarry += ca;
+  return a + b;
 }
 
 /**

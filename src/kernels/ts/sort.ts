@@ -2,41 +2,88 @@ import type { DType, TypedArray } from '../../dtype.js';
 import type { BufferHandle } from '../backend.js';
 import { arrayOf } from '../cpu/memory.js';
 
-// One line at a time: its values are copied to `vals` (float64 holds every dtype exactly) and the positions
-// 0 … r−1 are ordered in `order`. The order is total: by value, NaN above every number, then by position, so a
-// sort by it is stable and a selection by it picks what the stable sort would put there.
+// One line at a time: its values are copied to `vals` (float64 holds every dtype exactly) and its positions are
+// ordered in `order`. The order is total: by value, NaN above every number, then by position. NaNs are set aside
+// first (their positions in order, at the end ascending, at the front descending), so that the numbers compare
+// with plain < and >, and a stable merge sort keeps equal values in order of position. A selection compares
+// (value, position) pairs, so it picks what the stable sort would put there.
 let vals = new Float64Array(16);
 let order = new Int32Array(16);
+let scratch = new Int32Array(16);
 
-function loadLine(x: TypedArray, start: number, r: number, step: number): void {
+function ensure(r: number): void {
   if (vals.length < r) {
-    vals = new Float64Array(Math.max(r, 2 * vals.length));
-    order = new Int32Array(vals.length);
+    const n = Math.max(r, 2 * vals.length);
+    vals = new Float64Array(n);
+    order = new Int32Array(n);
+    scratch = new Int32Array(n);
   }
+}
+
+/**
+ * Load the line `x[start + j·step]` (j < r) into `vals`, and its positions into `order`: the numbers first and
+ * the NaNs last (`nanLast`) or first, each group in order of position. Returns the count of numbers.
+ */
+function loadLine(x: TypedArray, start: number, r: number, step: number, nanLast: boolean): number {
+  ensure(r);
+  const v = vals, ord = order;
+  let nans = 0;
   for (let j = 0, p = start; j < r; j++, p += step) {
-    vals[j] = x[p]!;
-    order[j] = j;
+    const a = x[p]!;
+    v[j] = a;
+    if (a !== a) nans++;
   }
+  const numbers = r - nans;
+  let ni = nanLast ? 0 : nans, qi = nanLast ? numbers : 0;
+  for (let j = 0; j < r; j++) {
+    if (v[j] !== v[j]) ord[qi++] = j;
+    else ord[ni++] = j;
+  }
+  return numbers;
 }
 
-/** Ascending by value (NaN last), then by position. */
-function ascending(a: number, b: number): number {
-  const u = vals[a]!, v = vals[b]!;
-  if (u < v) return -1;
-  if (u > v) return 1;
-  const un = u !== u, vn = v !== v;
-  if (un !== vn) return un ? 1 : -1;
-  return a - b;
+/** Whether position p (value u) sorts after position q (value w): by value, then by position. */
+function after(p: number, q: number, u: number, w: number, desc: boolean): boolean {
+  return desc ? u < w || (u === w && p > q) : u > w || (u === w && p > q);
 }
 
-/** Descending by value (NaN first), then by position. */
-function descending(a: number, b: number): number {
-  const u = vals[a]!, v = vals[b]!;
-  if (u > v) return -1;
-  if (u < v) return 1;
-  const un = u !== u, vn = v !== v;
-  if (un !== vn) return un ? -1 : 1;
-  return a - b;
+/**
+ * Merge sort of `order[lo, hi)` by (value, position), ascending or descending by value (runs of 16 by insertion
+ * first): the stable order, whatever order the positions come in.
+ */
+function mergeSort(lo: number, hi: number, desc: boolean): void {
+  const v = vals, a = order;
+  for (let s = lo; s < hi; s += 16) {
+    const e = Math.min(hi, s + 16);
+    for (let i = s + 1; i < e; i++) {
+      const cur = a[i]!, cv = v[cur]!;
+      let j = i - 1;
+      while (j >= s && after(a[j]!, cur, v[a[j]!]!, cv, desc)) {
+        a[j + 1] = a[j]!;
+        j--;
+      }
+      a[j + 1] = cur;
+    }
+  }
+  let src = a, dst = scratch;
+  for (let width = 16; width < hi - lo; width *= 2) {
+    for (let s = lo; s < hi; s += 2 * width) {
+      const mid = Math.min(hi, s + width), e = Math.min(hi, s + 2 * width);
+      let i = s, j = mid, k = s;
+      while (i < mid && j < e) {
+        // Take from the right run only when it sorts strictly before (equal values by position).
+        const p = src[i]!, q = src[j]!;
+        const right = after(p, q, v[p]!, v[q]!, desc);
+        dst[k++] = right ? src[j++]! : src[i++]!;
+      }
+      while (i < mid) dst[k++] = src[i++]!;
+      while (j < e) dst[k++] = src[j++]!;
+    }
+    const t = src;
+    src = dst;
+    dst = t;
+  }
+  if (src !== a) a.set(src.subarray(lo, hi), lo);
 }
 
 /**
@@ -52,51 +99,58 @@ function descending(a: number, b: number): number {
 export function sort(_dtype: DType, xh: BufferHandle, offset: number, outh: BufferHandle, outer: number, r: number, inner: number,
   desc: boolean, k: number): void {
   const x = arrayOf(xh), out = arrayOf(outh);
-  const cmp = desc ? descending : ascending;
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
-      loadLine(x, offset + o * r * inner + i, r, inner);
-      const line = order.subarray(0, r);
-      if (k < r) selectFirst(line, k, cmp);
-      else line.sort(cmp);
-      for (let j = 0, q = o * k * inner + i; j < k; j++, q += inner) out[q] = line[j]!;
+      const numbers = loadLine(x, offset + o * r * inner + i, r, inner, !desc);
+      // The numbers sit at [0, numbers) ascending, after the NaNs descending.
+      const lo = desc ? r - numbers : 0, hi = desc ? r : numbers;
+      if (k < r && k <= hi) selectFirst(lo, hi, k - lo, desc);
+      else mergeSort(lo, hi, desc);
+      for (let j = 0, q = o * k * inner + i; j < k; j++, q += inner) out[q] = order[j]!;
     }
   }
 }
 
-/** Put the first k of `line` by `cmp` at its front, in order: a selection around the k-th, then a sort of the front. */
-function selectFirst(line: Int32Array, k: number, cmp: (a: number, b: number) => number): void {
-  if (k === 0) return;
-  quickselect(line, k - 1, cmp);
-  line.subarray(0, k).sort(cmp);
+/** Sort only the first `m` of the numbers in `order[lo, hi)`: a selection around the m-th, then a sort of those before it. */
+function selectFirst(lo: number, hi: number, m: number, desc: boolean): void {
+  if (m <= 0) return;
+  quickselect(lo, hi, lo + m - 1, desc);
+  mergeSort(lo, lo + m, desc);
+}
+
+/** Whether position a comes before position b: by value (ascending, or descending), then by position. */
+function before(a: number, b: number, desc: boolean): boolean {
+  const u = vals[a]!, w = vals[b]!;
+  return desc ? u > w || (u === w && a < b) : u < w || (u === w && a < b);
 }
 
 /**
- * Reorder `a` so that `a[k]` is what a sort by `cmp` would put there, with nothing after it that sorts before it
- * and nothing before it that sorts after it. Hoare's selection with a median-of-three pivot; `cmp` is a total
- * order (positions break ties), so equal values cannot make it quadratic.
+ * Reorder the numbers' positions `order[lo, hi)` so that `order[k]` is what a stable sort would put there, with
+ * nothing after it that sorts before it and nothing before it that sorts after it. Hoare's selection with a
+ * median-of-three pivot; positions break ties, so equal values cannot make it quadratic.
  */
-function quickselect(a: Int32Array, k: number, cmp: (a: number, b: number) => number): void {
-  let lo = 0, hi = a.length - 1;
-  while (hi > lo) {
-    const mid = (lo + hi) >> 1;
-    // The median of a[lo], a[mid], a[hi] moves to a[mid]; a[lo] ≤ a[mid] ≤ a[hi] afterwards.
-    if (cmp(a[mid]!, a[lo]!) < 0) swap(a, mid, lo);
-    if (cmp(a[hi]!, a[lo]!) < 0) swap(a, hi, lo);
-    if (cmp(a[hi]!, a[mid]!) < 0) swap(a, hi, mid);
+function quickselect(lo: number, hi: number, k: number, desc: boolean): void {
+  const a = order;
+  let l = lo, h = hi - 1;
+  while (h > l) {
+    const mid = (l + h) >> 1;
+    // The median of a[l], a[mid], a[h] moves to a[mid].
+    if (before(a[mid]!, a[l]!, desc)) swap(a, mid, l);
+    if (before(a[h]!, a[l]!, desc)) swap(a, h, l);
+    if (before(a[h]!, a[mid]!, desc)) swap(a, h, mid);
     const pivot = a[mid]!;
-    let i = lo, j = hi;
+    let i = l, j = h;
     while (i <= j) {
-      while (cmp(a[i]!, pivot) < 0) i++;
-      while (cmp(a[j]!, pivot) > 0) j--;
+      while (before(a[i]!, pivot, desc)) i++;
+      while (before(pivot, a[j]!, desc)) j--;
       if (i <= j) {
         swap(a, i, j);
         i++;
         j--;
       }
     }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
+    if (k <= j) h = j;
+    else if (k >= i) l = i;
     else return;
   }
 }
@@ -123,21 +177,14 @@ export function select(_dtype: DType, xh: BufferHandle, offset: number, outh: Bu
   const x = arrayOf(xh), out = arrayOf(outh);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
-      const start = offset + o * r * inner + i;
-      if (propagateNaN) {
-        let nan = -1;
-        for (let j = 0, p = start; j < r; j++, p += inner) {
-          if (x[p] !== x[p]) { nan = j; break; }
-        }
-        if (nan >= 0) {
-          out[o * inner + i] = nan;
-          continue;
-        }
+      const numbers = loadLine(x, offset + o * r * inner + i, r, inner, true);
+      if (propagateNaN && numbers < r) {
+        // The first NaN's position: the NaNs sit after the numbers, in order.
+        out[o * inner + i] = order[numbers]!;
+        continue;
       }
-      loadLine(x, start, r, inner);
-      const line = order.subarray(0, r);
-      quickselect(line, k, ascending);
-      out[o * inner + i] = line[k]!;
+      if (k < numbers) quickselect(0, numbers, k, false);
+      out[o * inner + i] = order[k]!;
     }
   }
 }

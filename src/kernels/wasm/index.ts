@@ -5,6 +5,7 @@ import { binary, clamp, copy, unary, where } from './elementwise.js';
 import { scatterAdd } from './indexing.js';
 import { matmul } from './matmul.js';
 import { adam, sgd } from './optim.js';
+import { scan, variance } from './moments.js';
 import { reduce, softmax } from './reduce.js';
 import { conv2d, fold, maxPool2d, unfold } from './window.js';
 
@@ -33,7 +34,7 @@ export const wasmBackend: Backend = {
   name: 'wasm',
   ...cpuMemory,
   unary, binary, where, clamp, copy,
-  reduce, softmax,
+  reduce, variance, scan, softmax,
   matmul, unfold, fold, conv2d, maxPool2d,
   scatterAdd,
   adam, sgd,
