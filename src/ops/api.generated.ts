@@ -799,7 +799,7 @@ export const stdMean = FUNCTIONS.stdMean;
 export const nansum = FUNCTIONS.nansum;
 
 /**
- * The mean over `dim` (all dims when omitted) of the elements that are not NaN (NaN when there are none); floating tensors only.
+ * The mean over `dim` (all dims when omitted) of the elements that are not NaN (NaN when there are none); floating tensors only. Its gradient is 0 at the NaN elements (PyTorch's is NaN there when a whole slice is NaN).
  *
  * @example
  * ```ts
