@@ -101,6 +101,7 @@ describe('ties and NaN, as PyTorch', () => {
     expect(values(sort(x, 0, { descending: true }).indices)).toEqual([1, 3, 0, 4, 2, 5]);
     expect(values(sort(x).values)).toEqual([1, 1, 2, 3, NaN, NaN]);
     expect(values(argsort(tensor([2, 1, 2, 1]), -1, { descending: true }))).toEqual([0, 2, 1, 3]);
+    expect(values(tensor([2, 1, 2, 1]).sort({ descending: true }).indices)).toEqual([0, 2, 1, 3]);
   });
 
   it('topk puts NaN first among the largest and keeps the earlier of equal elements first', () => {

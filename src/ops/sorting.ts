@@ -61,16 +61,21 @@ function sortKernel(x: Tensor, { dim, descending, k }: SortAttrs): Tensor {
   return out;
 }
 
-function sortAttrs(x: Tensor, dim: unknown, options: SortOptions | undefined, op: string): SortAttrs {
+function sortAttrs(x: Tensor, dim: number | SortOptions | undefined, options: SortOptions | undefined, op: string): SortAttrs {
+  // The options may stand in the place of dim (x.sort({ descending: true })), as PyTorch's keywords do.
+  if (dim !== null && typeof dim === 'object' && !Array.isArray(dim)) {
+    if (options !== undefined) throw new Error(`${op}: the options object must come last: ${op}(x, dim, { descending }).`);
+    return sortAttrs(x, undefined, dim, op);
+  }
   const o = checkOptions(op, options, { descending: 'boolean', stable: 'boolean' });
   const line = lineOf(x.shape, dim ?? -1, op);
   return { dim: line.dim, descending: o.descending ?? false, k: line.r };
 }
 
-const argsortOp: NonDifferentiableOp<SortAttrs, readonly [x: Tensor, dim?: number, options?: SortOptions]> = {
+const argsortOp: NonDifferentiableOp<SortAttrs, readonly [x: Tensor, dim?: number | SortOptions, options?: SortOptions]> = {
   name: 'argsort',
   doc: 'The int32 positions that sort `x` along `dim` (default -1): stable (equal elements keep their order), NaN last ' +
-    '(first with `descending`), as PyTorch\'s stable sort. Options: `descending`, `stable`.',
+    '(first with `descending`), as PyTorch\'s stable sort. Options: `descending`, `stable` (also in the place of dim).',
   example: 'argsort(scores, 1, { descending: true })',
   differentiable: false,
   call: (run, x, dim, options) => run([checkInput(x, 'argsort')], sortAttrs(x, dim, options, 'argsort')),
@@ -101,9 +106,9 @@ function sortEntry<Args extends readonly unknown[]>(name: string, doc: string, e
 const sortOp = sortEntry(
   'sort',
   '`x` sorted along `dim` (default -1) as `{ values, indices }`: stable (equal elements keep their order), NaN last ' +
-    '(first with `descending`), as PyTorch\'s stable sort. Options: `descending`, `stable`.',
+    '(first with `descending`), as PyTorch\'s stable sort. Options: `descending`, `stable` (also in the place of dim).',
   'const { values, indices } = sort(x, -1, { descending: true })',
-  (run, x: Tensor, dim?: number, options?: SortOptions) => valuesIndices(run([checkInput(x, 'sort')], sortAttrs(x, dim, options, 'sort'))),
+  (run, x: Tensor, dim?: number | SortOptions, options?: SortOptions) => valuesIndices(run([checkInput(x, 'sort')], sortAttrs(x, dim, options, 'sort'))),
 );
 
 const topkOp = sortEntry(
