@@ -18,14 +18,15 @@ export { promoteTypes } from './dtype.js';
 export type { Shape } from './shape.js';
 export { broadcastShapes } from './shape.js';
 export {
-  tensor, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, randint, randperm,
-  type TensorOptions, type RandomOptions, type TensorData,
+  tensor, zeros, ones, full, zerosLike, onesLike, fullLike, emptyLike, arange, linspace, logspace, eye, rand, randn, randint, randperm,
+  randLike, randnLike, randintLike, type TensorOptions, type RandomOptions, type TensorData, type LogspaceOptions,
 } from './creation.js';
+export { normal, bernoulli, multinomial, type SampleOptions, type MultinomialOptions } from './sampling.js';
 export { manualSeed, Generator, defaultGenerator } from './random.js';
 export type { TensorLike } from './ops/buffers.js';
 export type { Dim } from './ops/reduce.js';
 export type { Size2, Window2dOptions } from './ops/conv.js';
-export type { ClampBounds } from './ops/where.js';
+export type { ClampBounds, ClampBound } from './ops/where.js';
 export { OP_TABLE, type Primitive } from './ops/table.js';
 export type {
   OpDef, DifferentiableOp, NonDifferentiableOp, ForwardCtx, BackwardCtx, JvpCtx, Caller, Run,
@@ -48,6 +49,11 @@ export { profile, type Profile, type OpRecord, type ProfileTotals } from './auto
 export { gradcheck, gradgradcheck, type GradcheckOptions } from './autograd/gradcheck.js';
 export { jvp, vjp, valueAndGrad, jacobian, hessian, hvp, type FuncGradOptions, type JacobianOptions } from './autograd/transforms.js';
 export * as func from './autograd/func.js';
+export * as linalg from './linalg.js';
+export type {
+  SolveOptions, SolveTriangularOptions, CholeskyOptions, QrOptions, QrMode, QR, Slogdet, Eigh, EighOptions,
+} from './ops/linalg.js';
+export type { AddmmOptions } from './ops/linalg-composites.js';
 export { customOp, type CustomOpSpec, type CustomForwardCtx, type CustomBackwardCtx, type CustomJvpCtx } from './autograd/custom.js';
 export { getBackend, setBackend, registerBackend, listBackends, Device } from './kernels/index.js';
 export type { Backend, BufferHandle, View, MatrixOperand, AdamStep, SgdStep, ConvGeometry } from './kernels/backend.js';

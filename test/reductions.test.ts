@@ -1,77 +1,13 @@
-// Reductions, scans and sorting (issue 15, part B) beyond the generated suite: the composites' cases (run like the
-// generated suite, on every backend), PyTorch's rules at ties, NaN and zeros, exact int32 accumulation, numerical
-// soundness of var, and misuse with the messages it gets.
-import { afterAll, describe, expect, it } from 'vitest';
+// Reductions, scans and sorting (issue 15, part B) beyond the generated suite: PyTorch's rules at ties, NaN and
+// zeros, exact int32 accumulation, numerical soundness of var, and misuse with the messages it gets.
+import { describe, expect, it } from 'vitest';
 import {
-  argsort, cumsum, getBackend, grad, gradcheck, gradgradcheck, jvp, linalgMatrixNorm, linalgVectorNorm, max, median, noGrad, prod,
-  setBackend, sort, tensor, topk, unique, zeros, type Tensor,
+  argsort, cumsum, grad, gradgradcheck, linalgMatrixNorm, linalgVectorNorm, max, median, prod, sort, tensor, topk, unique, zeros,
+  type Tensor,
 } from '../src/index.js';
-import type { Case, Tolerance } from './op-specs.js';
-import * as R from './reference.js';
-import { REDUCTION_COMPOSITE_SPECS } from './specs/reductions.js';
-import { testBackends } from './support/backends.js';
-import { argValues, rng } from './support/inputs.js';
-
-function build(c: Case, seed: number, dtype: 'float32' | 'float64', grad_: boolean): { tensors: Tensor[]; nds: R.Nd[] } {
-  const rnd = rng(seed);
-  const tensors: Tensor[] = [], nds: R.Nd[] = [];
-  for (const arg of c.args) {
-    const v = argValues(arg, rnd);
-    const float = arg.dtype === undefined;
-    tensors.push(tensor(v, { shape: [...arg.shape], dtype: float ? dtype : arg.dtype!, requiresGrad: grad_ && float }));
-    nds.push(R.nd(arg.shape, float && dtype === 'float32' ? v.map(Math.fround) : v));
-  }
-  return { tensors, nds };
-}
-
-function expectClose(got: Tensor, want: R.Nd, [rtol, atol]: Tolerance, label: string): void {
-  expect(got.shape, `${label}: shape`).toEqual(want.shape);
-  const g = got.data();
-  for (let i = 0; i < want.data.length; i++) {
-    const a = g[i]!, b = want.data[i]!;
-    if (Number.isNaN(b)) { expect(Number.isNaN(a), `${label}[${i}] NaN`).toBe(true); continue; }
-    if (Math.abs(a - b) > atol + rtol * Math.abs(b)) expect(a, `${label}: element ${i}`).toBe(b);
-  }
-}
 
 /** Plain data of a tensor, NaN kept. */
 const values = (t: Tensor | null): number[] => [...t!.data()].map(Number);
-
-const initial = getBackend().name;
-afterAll(() => setBackend(initial));
-
-for (const backend of testBackends()) {
-  describe(`composite reductions on backend ${backend}`, () => {
-    for (const [name, spec] of Object.entries(REDUCTION_COMPOSITE_SPECS)) {
-      spec.cases.forEach((c, ci) => {
-        const seed = 7000 + ci * 13 + name.length;
-        it(`${name}: ${c.label}: forward float64 and float32`, () => {
-          setBackend(backend);
-          const a = build(c, seed, 'float64', false);
-          const out = c.run(...a.tensors);
-          expect(out.dtype).toBe(c.outDType ?? 'float64');
-          expectClose(out, c.ref(...a.nds), c.tolerance?.float64 ?? [1e-12, 1e-12], name);
-          const b = build(c, seed, 'float32', false);
-          expectClose(c.run(...b.tensors), c.ref(...b.nds), c.tolerance?.float32 ?? [2e-6, 2e-6], name);
-        });
-        if (spec.noGrad || c.skipGradcheck) return;
-        it(`${name}: ${c.label}: gradcheck, gradgradcheck and JVP`, () => {
-          setBackend(backend);
-          const { tensors } = build(c, seed, 'float64', true);
-          expect(gradcheck((...ts) => c.run(...ts), tensors)).toBe(true);
-          expect(gradgradcheck((...ts) => c.run(...ts), tensors)).toBe(true);
-          const x = tensors.map((t) => t.detach());
-          const v = x.map((t) => tensor(argValues({ shape: t.shape }, rng(seed + 1)), { shape: [...t.shape], dtype: 'float64' }));
-          const [, tangent] = jvp((...ts: Tensor[]) => c.run(...ts), x, v);
-          const eps = 1e-6;
-          const at = (s: number): Tensor => noGrad(() => c.run(...x.map((t, k) => t.add(v[k]!.mul(s)))));
-          const numeric = at(eps).sub(at(-eps)).div(2 * eps);
-          values(numeric).forEach((w, i) => expect(Math.abs(values(tangent as Tensor)[i]! - w)).toBeLessThanOrEqual(1e-5 + 1e-4 * Math.abs(w)));
-        });
-      });
-    }
-  });
-}
 
 describe('ties and NaN, as PyTorch', () => {
   it('max(dim) and min(dim) pick the first extreme and the first NaN; max() shares its gradient among ties', () => {
@@ -170,9 +106,11 @@ describe('exact int32 accumulation', () => {
   });
 
   it('throws when an int32 result does not fit, naming the op and the way out', () => {
-    expect(() => tensor([65536, 32768], { dtype: 'int32' }).prod()).toThrow(/^prod: the int32 product does not fit in int32 .* x\.to\('float64'\)\.prod\(\)/);
-    expect(() => tensor([2 ** 30, 2 ** 30], { dtype: 'int32' }).cumsum(0)).toThrow(/^cumsum: the running int32 sum reaches 2147483648, which does not fit in int32/);
-    expect(() => tensor([-65536, 65536], { dtype: 'int32' }).cumprod(0)).toThrow(/^cumprod: the running int32 product reaches -4294967296/);
+    // Read back inside the expectation: a device backend (the opaque project) reports a kernel's error when its
+    // queue completes, at the read, as a GPU would.
+    expect(() => values(tensor([65536, 32768], { dtype: 'int32' }).prod())).toThrow(/^prod: the int32 product does not fit in int32 .* x\.to\('float64'\)\.prod\(\)/);
+    expect(() => values(tensor([2 ** 30, 2 ** 30], { dtype: 'int32' }).cumsum(0))).toThrow(/^cumsum: the running int32 sum reaches 2147483648, which does not fit in int32/);
+    expect(() => values(tensor([-65536, 65536], { dtype: 'int32' }).cumprod(0))).toThrow(/^cumprod: the running int32 product reaches -4294967296/);
     // -2^31 fits.
     expect(values(tensor([-65536, 32768], { dtype: 'int32' }).prod())).toEqual([-(2 ** 31)]);
   });
@@ -182,12 +120,11 @@ describe('numerics', () => {
   it('var is two-pass: a large offset does not cost the digits of the spread', () => {
     const n = 1000;
     const base = Array.from({ length: n }, (_, i) => Math.sin(i) * 1e-3);
-    const want = R.nd([], [0]);
     const m = base.reduce((a, b) => a + b, 0) / n;
-    want.data[0] = base.reduce((s, v) => s + (v - m) ** 2, 0) / (n - 1);
+    const want = base.reduce((s, v) => s + (v - m) ** 2, 0) / (n - 1);
     const x = tensor(base.map((v) => v + 1e8), { dtype: 'float64' });
     // The inputs themselves carry ~1.5e-8 of rounding (ulp of 1e8), so relative agreement to 1e-4 of a 3e-7 variance.
-    expect(Math.abs(x.var().item() - want.data[0]!) / want.data[0]!).toBeLessThan(1e-4);
+    expect(Math.abs(x.var().item() - want) / want).toBeLessThan(1e-4);
     // Constant data: exactly 0, not a rounding residue.
     expect(tensor(new Array(37).fill(0.1), { dtype: 'float32' }).var().item()).toBe(0);
     expect(tensor(new Array(300).fill(1e8 + 0.5), { dtype: 'float64' }).std().item()).toBe(0);

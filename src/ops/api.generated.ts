@@ -126,6 +126,226 @@ export const sign = FUNCTIONS.sign;
 export const erf = FUNCTIONS.erf;
 
 /**
+ * The inverse error function elementwise: ±∞ at ±1, NaN outside [−1, 1].
+ *
+ * @example
+ * ```ts
+ * erfinv(x)
+ * ```
+ */
+export const erfinv = FUNCTIONS.erfinv;
+
+/**
+ * `log(1 + x)` elementwise, accurate for small x.
+ *
+ * @example
+ * ```ts
+ * log1p(x)
+ * ```
+ */
+export const log1p = FUNCTIONS.log1p;
+
+/**
+ * `eˣ − 1` elementwise, accurate for small x.
+ *
+ * @example
+ * ```ts
+ * expm1(x)
+ * ```
+ */
+export const expm1 = FUNCTIONS.expm1;
+
+/**
+ * Base-2 logarithm elementwise.
+ *
+ * @example
+ * ```ts
+ * log2(x)
+ * ```
+ */
+export const log2 = FUNCTIONS.log2;
+
+/**
+ * Base-10 logarithm elementwise.
+ *
+ * @example
+ * ```ts
+ * log10(x)
+ * ```
+ */
+export const log10 = FUNCTIONS.log10;
+
+/**
+ * `2ˣ` elementwise.
+ *
+ * @example
+ * ```ts
+ * exp2(x)
+ * ```
+ */
+export const exp2 = FUNCTIONS.exp2;
+
+/**
+ * Tangent elementwise.
+ *
+ * @example
+ * ```ts
+ * tan(x)
+ * ```
+ */
+export const tan = FUNCTIONS.tan;
+
+/**
+ * Arcsine elementwise (NaN outside [−1, 1]).
+ *
+ * @example
+ * ```ts
+ * asin(x)
+ * ```
+ */
+export const asin = FUNCTIONS.asin;
+
+/**
+ * Arccosine elementwise (NaN outside [−1, 1]).
+ *
+ * @example
+ * ```ts
+ * acos(x)
+ * ```
+ */
+export const acos = FUNCTIONS.acos;
+
+/**
+ * Arctangent elementwise.
+ *
+ * @example
+ * ```ts
+ * atan(x)
+ * ```
+ */
+export const atan = FUNCTIONS.atan;
+
+/**
+ * Hyperbolic sine elementwise.
+ *
+ * @example
+ * ```ts
+ * sinh(x)
+ * ```
+ */
+export const sinh = FUNCTIONS.sinh;
+
+/**
+ * Hyperbolic cosine elementwise.
+ *
+ * @example
+ * ```ts
+ * cosh(x)
+ * ```
+ */
+export const cosh = FUNCTIONS.cosh;
+
+/**
+ * Inverse hyperbolic sine elementwise.
+ *
+ * @example
+ * ```ts
+ * asinh(x)
+ * ```
+ */
+export const asinh = FUNCTIONS.asinh;
+
+/**
+ * Inverse hyperbolic cosine elementwise (NaN below 1).
+ *
+ * @example
+ * ```ts
+ * acosh(x)
+ * ```
+ */
+export const acosh = FUNCTIONS.acosh;
+
+/**
+ * Inverse hyperbolic tangent elementwise (±∞ at ±1, NaN outside).
+ *
+ * @example
+ * ```ts
+ * atanh(x)
+ * ```
+ */
+export const atanh = FUNCTIONS.atanh;
+
+/**
+ * Round down elementwise (integers unchanged); its gradient is zero.
+ *
+ * @example
+ * ```ts
+ * floor(x)
+ * ```
+ */
+export const floor = FUNCTIONS.floor;
+
+/**
+ * Round up elementwise (integers unchanged); its gradient is zero.
+ *
+ * @example
+ * ```ts
+ * ceil(x)
+ * ```
+ */
+export const ceil = FUNCTIONS.ceil;
+
+/**
+ * Round to the nearest integer, ties to even (as PyTorch: 0.5 → 0, 1.5 → 2, 2.5 → 2), or to `decimals` places; its gradient is zero.
+ *
+ * @example
+ * ```ts
+ * round(x, { decimals: 2 })
+ * ```
+ */
+export const round = FUNCTIONS.round;
+
+/**
+ * Round toward zero elementwise (integers unchanged); its gradient is zero.
+ *
+ * @example
+ * ```ts
+ * trunc(x)
+ * ```
+ */
+export const trunc = FUNCTIONS.trunc;
+
+/**
+ * The fractional part `x − trunc(x)` elementwise, with the sign of x (NaN for ±∞); floating point only.
+ *
+ * @example
+ * ```ts
+ * frac(x)
+ * ```
+ */
+export const frac = FUNCTIONS.frac;
+
+/**
+ * PyTorch's softplus `log(1 + e^(βx)) / β`, and x itself where βx > threshold (defaults β = 1, threshold 20); floating point only.
+ *
+ * @example
+ * ```ts
+ * softplus(x, { beta: 2 })
+ * ```
+ */
+export const softplus = FUNCTIONS.softplus;
+
+/**
+ * `log(sigmoid(x))` elementwise, stable for large |x| (PyTorch's F.logsigmoid); floating point only.
+ *
+ * @example
+ * ```ts
+ * logSigmoid(x)
+ * ```
+ */
+export const logSigmoid = FUNCTIONS.logSigmoid;
+
+/**
  * `a + b` elementwise, broadcasting.
  *
  * @example
@@ -226,6 +446,116 @@ export const sigmoidBackward = FUNCTIONS.sigmoidBackward;
 export const reluBackward = FUNCTIONS.reluBackward;
 
 /**
+ * The angle of the point (b, a), `atan(a / b)` in the right quadrant, elementwise in (−π, π], broadcasting; integers give float32.
+ *
+ * @example
+ * ```ts
+ * atan2(y, x)
+ * ```
+ */
+export const atan2 = FUNCTIONS.atan2;
+
+/**
+ * C's `fmod`: the remainder of a / b rounded toward zero, with the sign of a, broadcasting. Integer division by zero is an error.
+ *
+ * @example
+ * ```ts
+ * fmod(x, 3)
+ * ```
+ */
+export const fmod = FUNCTIONS.fmod;
+
+/**
+ * Python's modulo `a − floor(a / b) · b`: the result has the sign of b, broadcasting. Integer division by zero is an error.
+ *
+ * @example
+ * ```ts
+ * remainder(x, 3)
+ * ```
+ */
+export const remainder = FUNCTIONS.remainder;
+
+/**
+ * Floor division `a // b` as PyTorch and Python define it (the quotient that goes with `remainder`), broadcasting; integers stay integers (division by zero is an error). Not differentiable, as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * floorDivide(x, 2)
+ * ```
+ */
+export const floorDivide = FUNCTIONS.floorDivide;
+
+/**
+ * `√(a² + b²)` elementwise without overflow, broadcasting; floating point only (as in PyTorch).
+ *
+ * @example
+ * ```ts
+ * hypot(x, y)
+ * ```
+ */
+export const hypot = FUNCTIONS.hypot;
+
+/**
+ * `a · log(b)` elementwise, broadcasting, and 0 where a is 0 (unless b is NaN), as in entropies; integers give float32.
+ *
+ * @example
+ * ```ts
+ * xlogy(p, p)
+ * ```
+ */
+export const xlogy = FUNCTIONS.xlogy;
+
+/**
+ * Bitwise and of int32 or bool tensors, broadcasting (logical and for two bools).
+ *
+ * @example
+ * ```ts
+ * bitwiseAnd(flags, 4)
+ * ```
+ */
+export const bitwiseAnd = FUNCTIONS.bitwiseAnd;
+
+/**
+ * Bitwise or of int32 or bool tensors, broadcasting (logical or for two bools).
+ *
+ * @example
+ * ```ts
+ * bitwiseOr(a, b)
+ * ```
+ */
+export const bitwiseOr = FUNCTIONS.bitwiseOr;
+
+/**
+ * Bitwise exclusive or of int32 or bool tensors, broadcasting (logical xor for two bools).
+ *
+ * @example
+ * ```ts
+ * bitwiseXor(a, b)
+ * ```
+ */
+export const bitwiseXor = FUNCTIONS.bitwiseXor;
+
+/**
+ * `a << b` on int32 tensors, broadcasting; the shift count is taken modulo 32 (as PyTorch 1.13 on x86).
+ *
+ * @example
+ * ```ts
+ * bitwiseLeftShift(x, 2)
+ * ```
+ */
+export const bitwiseLeftShift = FUNCTIONS.bitwiseLeftShift;
+
+/**
+ * `a >> b` (arithmetic, keeping the sign) on int32 tensors, broadcasting; the shift count is taken modulo 32.
+ *
+ * @example
+ * ```ts
+ * bitwiseRightShift(x, 1)
+ * ```
+ */
+export const bitwiseRightShift = FUNCTIONS.bitwiseRightShift;
+
+/**
  * `a == b` elementwise, as a bool tensor.
  *
  * @example
@@ -296,7 +626,7 @@ export const ge = FUNCTIONS.ge;
 export const where = FUNCTIONS.where;
 
 /**
- * Limit every element to `[min, max]`; either bound may be omitted. NaN stays NaN.
+ * Limit every element to `[min, max]`, as `clamp(x, { min, max })` or `clamp(x, min, max)`; either bound may be omitted, and each is a number or a tensor (broadcast). NaN stays NaN; a NaN tensor bound gives NaN; where min > max the result is max.
  *
  * @example
  * ```ts
@@ -304,6 +634,36 @@ export const where = FUNCTIONS.where;
  * ```
  */
 export const clamp = FUNCTIONS.clamp;
+
+/**
+ * Linear interpolation `start + weight · (end − start)` elementwise, broadcasting; `weight` is a number or a tensor. As in PyTorch, the three share one floating dtype, and weight 1 gives `end` exactly.
+ *
+ * @example
+ * ```ts
+ * lerp(start, end, 0.25)
+ * ```
+ */
+export const lerp = FUNCTIONS.lerp;
+
+/**
+ * `input + value · tensor1 · tensor2` elementwise in one pass, broadcasting all three (`value` defaults to 1).
+ *
+ * @example
+ * ```ts
+ * addcmul(v, g, g, { value: 0.001 })
+ * ```
+ */
+export const addcmul = FUNCTIONS.addcmul;
+
+/**
+ * `input + value · tensor1 / tensor2` elementwise in one pass, broadcasting all three (`value` defaults to 1); integer tensor1 and tensor2 are an error, as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * addcdiv(p, m, v.sqrt().add(1e-8), { value: -lr })
+ * ```
+ */
+export const addcdiv = FUNCTIONS.addcdiv;
 
 /**
  * Sum over `dim` (all dims when omitted); integers and bools sum as int32.
@@ -476,7 +836,7 @@ export const cummax = FUNCTIONS.cummax;
 export const cummin = FUNCTIONS.cummin;
 
 /**
- * The int32 positions that sort `x` along `dim` (default -1): stable (equal elements keep their order), NaN last (first with `descending`), as PyTorch's stable sort. Options: `descending`, `stable`.
+ * The int32 positions that sort `x` along `dim` (default -1): stable (equal elements keep their order), NaN last (first with `descending`), as PyTorch's stable sort. Options: `descending`, `stable` (also in the place of dim).
  *
  * @example
  * ```ts
@@ -486,7 +846,7 @@ export const cummin = FUNCTIONS.cummin;
 export const argsort = FUNCTIONS.argsort;
 
 /**
- * `x` sorted along `dim` (default -1) as `{ values, indices }`: stable (equal elements keep their order), NaN last (first with `descending`), as PyTorch's stable sort. Options: `descending`, `stable`.
+ * `x` sorted along `dim` (default -1) as `{ values, indices }`: stable (equal elements keep their order), NaN last (first with `descending`), as PyTorch's stable sort. Options: `descending`, `stable` (also in the place of dim).
  *
  * @example
  * ```ts
@@ -766,7 +1126,327 @@ export const to = FUNCTIONS.to;
  */
 export const clone = FUNCTIONS.clone;
 
+/**
+ * The diagonal of the matrices over `dim1` and `dim2` (offset > 0 above the main diagonal, < 0 below), as a view: the other dims first, the diagonal last.
+ *
+ * @example
+ * ```ts
+ * diagonal(x, 0, -2, -1)
+ * ```
+ */
+export const diagonal = FUNCTIONS.diagonal;
+
+/**
+ * A copy of `x` whose diagonal over `dim1` and `dim2` (at `offset`, as in diagonal()) is `src`, which has that diagonal's shape.
+ *
+ * @example
+ * ```ts
+ * diagonalScatter(zeros(3, 3), ones(3))
+ * ```
+ */
+export const diagonalScatter = FUNCTIONS.diagonalScatter;
+
+/**
+ * The solution X of A·X = B (or X·A = B with `{ left: false }`) for square A, by LU with partial pivoting; B is a vector (or a batch of vectors, shape A.shape[:-1]) or a matrix, and batch dims broadcast. A singular A is an error.
+ *
+ * @example
+ * ```ts
+ * linalg.solve(A, b)
+ * ```
+ */
+export const linalgSolve = FUNCTIONS.linalgSolve;
+
+/**
+ * The solution X of A·X = B (or X·A = B with `{ left: false }`) for triangular A, by substitution: only the `upper` (required option) or lower triangle of A is read. B is a matrix; batch dims broadcast. No singularity check, as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * linalg.solveTriangular(L, B, { upper: false })
+ * ```
+ */
+export const linalgSolveTriangular = FUNCTIONS.linalgSolveTriangular;
+
+/**
+ * The inverse of square matrices (batched over leading dims), by LU with partial pivoting. A singular matrix is an error naming the zero pivot, as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * linalg.inv(A)
+ * ```
+ */
+export const linalgInv = FUNCTIONS.linalgInv;
+
+/**
+ * The determinant of square matrices (batched over leading dims), by LU with partial pivoting: 0 for a singular matrix, whose gradient (the cofactor matrix) is still exact.
+ *
+ * @example
+ * ```ts
+ * linalg.det(A)
+ * ```
+ */
+export const linalgDet = FUNCTIONS.linalgDet;
+
+/**
+ * The gradient of det: `grad` (one value per matrix) times the cofactor matrix adj(A)ᵀ, computed through a completely pivoted LU so that it is exact at singular matrices too.
+ *
+ * @example
+ * ```ts
+ * detBackward(ones(2), A)
+ * ```
+ */
+export const detBackward = FUNCTIONS.detBackward;
+
+/**
+ * The sign and the log of the absolute value of the determinant, `{ sign, logabsdet }`, by LU with partial pivoting: accurate where det itself would overflow or underflow. Only logabsdet carries a gradient.
+ *
+ * @example
+ * ```ts
+ * const { sign, logabsdet } = linalg.slogdet(A)
+ * ```
+ */
+export const linalgSlogdet = FUNCTIONS.linalgSlogdet;
+
+/**
+ * The Cholesky factor L (A = L·Lᵀ, reading the lower triangle) of symmetric positive-definite matrices, or U (A = Uᵀ·U) with `{ upper: true }`. A matrix that is not positive-definite is an error naming the leading minor, as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * linalg.cholesky(A)
+ * ```
+ */
+export const linalgCholesky = FUNCTIONS.linalgCholesky;
+
+/**
+ * The QR decomposition `{ Q, R }` of m×n matrices by Householder reflections, with LAPACK's signs (so it matches PyTorch): mode 'reduced' (default), 'complete' or 'r', given as a string or `{ mode }`.
+ *
+ * @example
+ * ```ts
+ * const { Q, R } = linalg.qr(A)
+ * ```
+ */
+export const linalgQr = FUNCTIONS.linalgQr;
+
+/**
+ * Eigenvalues (ascending) and orthonormal eigenvectors `{ eigenvalues, eigenvectors }` of symmetric matrices, reading the lower triangle (or the upper with 'U' or `{ UPLO: 'U' }`), by the cyclic Jacobi method. Gradients assume distinct eigenvalues, as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * const { eigenvalues, eigenvectors } = linalg.eigh(A)
+ * ```
+ */
+export const linalgEigh = FUNCTIONS.linalgEigh;
+
 // ---- Ops made of other ops. ----
+
+/**
+ * Einstein summation with PyTorch's rules: letters name dims, `...` broadcast dims, a letter repeated in one operand takes its diagonal, letters left out of the output (after `->`, or all but those appearing once) are summed. Contractions run as batched matrix products.
+ *
+ * @example
+ * ```ts
+ * einsum('bij,bjk->bik', a, b)
+ * ```
+ */
+export const einsum = FUNCTIONS.einsum;
+
+/**
+ * The dot product of two 1-d tensors of the same size and dtype.
+ *
+ * @example
+ * ```ts
+ * dot(a, b)
+ * ```
+ */
+export const dot = FUNCTIONS.dot;
+
+/**
+ * The outer product of two 1-d tensors: `out[i][j] = a[i] · b[j]`.
+ *
+ * @example
+ * ```ts
+ * outer(a, b)
+ * ```
+ */
+export const outer = FUNCTIONS.outer;
+
+/**
+ * The product of a matrix and a vector.
+ *
+ * @example
+ * ```ts
+ * mv(A, x)
+ * ```
+ */
+export const mv = FUNCTIONS.mv;
+
+/**
+ * Batched matrix product of two 3-d tensors with the same batch size: `[b, n, m] @ [b, m, p] → [b, n, p]` (no broadcasting; matmul broadcasts).
+ *
+ * @example
+ * ```ts
+ * bmm(a, b)
+ * ```
+ */
+export const bmm = FUNCTIONS.bmm;
+
+/**
+ * `beta · input + alpha · (mat1 @ mat2)` for 2-d mat1 and mat2 (options `{ beta, alpha }`, both 1 by default); input broadcasts to the product's shape.
+ *
+ * @example
+ * ```ts
+ * addmm(bias, x, w, { beta: 0.5 })
+ * ```
+ */
+export const addmm = FUNCTIONS.addmm;
+
+/**
+ * `beta · input + alpha · (batch1 @ batch2)` for 3-d batch1 and batch2 of the same batch size (options `{ beta, alpha }`); input broadcasts to the product's shape.
+ *
+ * @example
+ * ```ts
+ * baddbmm(c, a, b, { alpha: 2 })
+ * ```
+ */
+export const baddbmm = FUNCTIONS.baddbmm;
+
+/**
+ * A 1-d input becomes a square matrix with it on diagonal `diagonal` (above the main one when positive); of a 2-d input, that diagonal as a new 1-d tensor (a copy: diagonal() is the view).
+ *
+ * @example
+ * ```ts
+ * diag(x, 1)
+ * ```
+ */
+export const diag = FUNCTIONS.diag;
+
+/**
+ * Matrices whose diagonal (at `offset`, over the new dims `dim1` and `dim2`, by default the last two) holds the last dim of `x`; zeros elsewhere.
+ *
+ * @example
+ * ```ts
+ * diagEmbed(x)
+ * ```
+ */
+export const diagEmbed = FUNCTIONS.diagEmbed;
+
+/**
+ * The sum of the main diagonal of a 2-d tensor.
+ *
+ * @example
+ * ```ts
+ * trace(A)
+ * ```
+ */
+export const trace = FUNCTIONS.trace;
+
+/**
+ * The determinant of square matrices (as `linalg.det`).
+ *
+ * @example
+ * ```ts
+ * A.det()
+ * ```
+ */
+export const det = FUNCTIONS.det;
+
+/**
+ * The sign and log absolute value of the determinant, `{ sign, logabsdet }` (as `linalg.slogdet`).
+ *
+ * @example
+ * ```ts
+ * const { sign, logabsdet } = A.slogdet()
+ * ```
+ */
+export const slogdet = FUNCTIONS.slogdet;
+
+/**
+ * The inverse of square matrices (as `linalg.inv`).
+ *
+ * @example
+ * ```ts
+ * A.inverse()
+ * ```
+ */
+export const inverse = FUNCTIONS.inverse;
+
+/**
+ * True where x is NaN, as a bool tensor (all false for integers).
+ *
+ * @example
+ * ```ts
+ * isnan(x)
+ * ```
+ */
+export const isnan = FUNCTIONS.isnan;
+
+/**
+ * True where x is +∞ or −∞, as a bool tensor.
+ *
+ * @example
+ * ```ts
+ * isinf(x)
+ * ```
+ */
+export const isinf = FUNCTIONS.isinf;
+
+/**
+ * True where x is neither NaN nor ±∞, as a bool tensor.
+ *
+ * @example
+ * ```ts
+ * isfinite(x)
+ * ```
+ */
+export const isfinite = FUNCTIONS.isfinite;
+
+/**
+ * Replace NaN by `nan` (0), +∞ by `posinf` and −∞ by `neginf` (the dtype's largest and lowest finite values by default); the gradient passes where x is finite.
+ *
+ * @example
+ * ```ts
+ * nanToNum(x, { nan: 0, posinf: 1e4 })
+ * ```
+ */
+export const nanToNum = FUNCTIONS.nanToNum;
+
+/**
+ * Bitwise not `~x` of an int32 tensor, or logical not of a bool tensor (PyTorch's `~`).
+ *
+ * @example
+ * ```ts
+ * bitwiseNot(mask)
+ * ```
+ */
+export const bitwiseNot = FUNCTIONS.bitwiseNot;
+
+/**
+ * Elementwise closeness `|a − b| ≤ atol + rtol · |b|` (rtol 1e-5, atol 1e-8; equal infinities are close; NaN only with `equalNan`), broadcasting, as a bool tensor. Both tensors must have one dtype, as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * isclose(a, b, { rtol: 1e-3 })
+ * ```
+ */
+export const isclose = FUNCTIONS.isclose;
+
+/**
+ * Whether every element of a is close to b (see `isclose`; broadcasting), as a boolean.
+ *
+ * @example
+ * ```ts
+ * allclose(a, b, { atol: 1e-6 })
+ * ```
+ */
+export const allclose = FUNCTIONS.allclose;
+
+/**
+ * Whether a and b have the same shape and the same elements (NaN is not equal to NaN), as a boolean.
+ *
+ * @example
+ * ```ts
+ * equal(a, b)
+ * ```
+ */
+export const equal = FUNCTIONS.equal;
 
 /**
  * `[var, mean]` over `dim` with var's arguments (`{ correction, keepdim }`), as PyTorch's var_mean tuple.

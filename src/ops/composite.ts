@@ -7,6 +7,8 @@ import { BINARY_OPS } from './binary.js';
 import { describe } from './buffers.js';
 import type { Caller } from './define.js';
 import { INDEXING_OPS } from './indexing.js';
+import { ELEMENTWISE_COMPOSITES } from './elementwise-composites.js';
+import { LINALG_COMPOSITES } from './linalg-composites.js';
 import { inferShape, sizesOf, viewStrides, type SizesArg } from './movement.js';
 import { NORM_COMPOSITES } from './norms.js';
 import { STATISTICS_COMPOSITES } from './statistics.js';
@@ -33,6 +35,8 @@ function checkTensor(x: unknown, op: string): Tensor {
 
 /** The composite ops. */
 export const COMPOSITES = {
+  ...LINALG_COMPOSITES,
+  ...ELEMENTWISE_COMPOSITES,
   ...STATISTICS_COMPOSITES,
   ...NORM_COMPOSITES,
   square: composite({

@@ -1,7 +1,7 @@
 // Norms: linalg.vectorNorm (a primitive over one kernel, Backend.norm, with PyTorch's subgradients at 0 and at
 // ties), and linalg.matrixNorm and norm made of it.
 import { isFloating, type DType } from '../dtype.js';
-import { checkOptions } from './check-options.js';
+import { checkOptions } from '../options.js';
 import { fmtShape, normalizeDim } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { backendOf, describe, zerosOn } from './buffers.js';

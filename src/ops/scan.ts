@@ -3,7 +3,7 @@
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import { isFloating, type DType } from '../dtype.js';
 import type { ScanKernel } from '../kernels/catalog.js';
-import { checkOptions } from './check-options.js';
+import { checkOptions } from '../options.js';
 import { fmtShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { backendOf, castRaw, describe, zerosOn } from './buffers.js';

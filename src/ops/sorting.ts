@@ -1,7 +1,7 @@
 // Sorting and selection along one dim: argsort, sort, topk, kthvalue and median (their values and int32
 // positions), and unique. The positions come from the backend's stable sort and selection kernels; the values
 // are the input at those positions, and their gradient goes back to them (PyTorch's value-selecting backward).
-import { checkOptions } from './check-options.js';
+import { checkOptions } from '../options.js';
 import { fmtShape, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { backendOf, describe, filledOn, zerosOn } from './buffers.js';

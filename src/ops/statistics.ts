@@ -1,7 +1,7 @@
 // Variance and standard deviation (primitives over one numerically sound kernel, Backend.variance), and the
 // statistics made of other ops: varMean, stdMean, nansum, nanmean, countNonzero.
 import { isFloating } from '../dtype.js';
-import { checkOptions } from './check-options.js';
+import { checkOptions } from '../options.js';
 import { fmtShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { backendOf, describe, zerosOn } from './buffers.js';

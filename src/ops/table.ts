@@ -5,7 +5,9 @@ import { BINARY_OPS } from './binary.js';
 import { CAST_OPS } from './cast.js';
 import { CONV_OPS } from './conv.js';
 import type { AnyOp } from './define.js';
+import { DIAGONAL_OPS } from './diagonal.js';
 import { INDEXING_OPS } from './indexing.js';
+import { LINALG_OPS } from './linalg.js';
 import { MATMUL_OPS } from './matmul.js';
 import { MOVEMENT_OPS } from './movement.js';
 import { POOL_OPS } from './pool.js';
@@ -15,6 +17,7 @@ import { SCAN_OPS } from './scan.js';
 import { SORTING_OPS } from './sorting.js';
 import { STATISTICS_OPS } from './statistics.js';
 import { SOFTMAX_OPS } from './softmax.js';
+import { TERNARY_OPS } from './ternary.js';
 import { UNARY_OPS } from './unary.js';
 import { WHERE_OPS } from './where.js';
 
@@ -31,6 +34,7 @@ export const OP_TABLE = {
   ...UNARY_OPS,
   ...BINARY_OPS,
   ...WHERE_OPS,
+  ...TERNARY_OPS,
   ...REDUCE_OPS,
   ...SCAN_OPS,
   ...SORTING_OPS,
@@ -43,6 +47,8 @@ export const OP_TABLE = {
   ...CONV_OPS,
   ...POOL_OPS,
   ...CAST_OPS,
+  ...DIAGONAL_OPS,
+  ...LINALG_OPS,
 };
 
 /** The name of a primitive. @example `const p: Primitive = 'matmul';` */
@@ -54,7 +60,8 @@ export type Primitive = keyof typeof OP_TABLE;
  * tensor as its first argument; `where` is a method with PyTorch's own argument order, `x.where(cond, other)`.
  */
 export const FUNCTION_ONLY = ['cat', 'stack', 'unfold', 'fold', 'conv2d', 'maxPool2d', 'tanhBackward', 'sigmoidBackward', 'reluBackward', 'where',
-  'linalgVectorNorm', 'linalgMatrixNorm'] as const;
+  'linalgSolve', 'linalgSolveTriangular', 'linalgInv', 'linalgDet', 'detBackward', 'linalgSlogdet', 'linalgCholesky', 'linalgQr', 'linalgEigh', 'einsum',
+  'softplus', 'logSigmoid', 'linalgVectorNorm', 'linalgMatrixNorm'] as const;
 
 /** Ops that PyTorch offers as Tensor methods only (`x.view(...)`, `x.float()`): no exported function. */
 export const METHOD_ONLY = ['view', 'expandAs', 'contiguous', 'float', 'double', 'int'] as const;

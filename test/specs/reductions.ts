@@ -1,9 +1,9 @@
 // The generated-suite cases of the reductions, scans and sorting ops (issue 15, part B): forward against the
 // naive references of reductions-reference.ts, float32, gradcheck, gradgradcheck and JVP on every backend.
 // Ops that return { values, indices } are checked through both: values with every derivative test, indices
-// (int32) forward only. The composites (varMean, nansum, norm, …) have the same kind of cases in
-// REDUCTION_COMPOSITE_SPECS, which test/reductions.test.ts runs.
+// (int32) forward only. The composites (varMean, nansum, norm, …) have cases here too.
 import { linalgMatrixNorm, linalgVectorNorm, type Primitive, type Tensor } from '../../src/index.js';
+import type { COMPOSITES } from '../../src/ops/composite.js';
 import type { Arg, Case, Domain, OpSpec } from '../op-specs.js';
 import { nd, type Nd } from '../reference.js';
 import * as R from './reductions-reference.js';
@@ -285,10 +285,7 @@ export const REDUCTION_SPECS = {
       { label: 'default ord, 0-d', args: [f([])], run: (x) => linalgVectorNorm(x), ref: (x) => R.whole(x!, (v) => R.vectorNorm(v, 2)) },
     ],
   },
-} satisfies Partial<Record<Primitive, OpSpec>>;
-
-/** Cases of the composite reductions (run by test/reductions.test.ts with the same checks as the generated suite). */
-export const REDUCTION_COMPOSITE_SPECS: Record<string, OpSpec> = {
+  // The composites, run by the generated suites like the primitives.
   varMean: {
     cases: [
       { label: 'var of varMean, dim 1', args: [f([3, 4])], run: (x) => x.varMean(1)[0], ref: (x) => R.over(x!, [1], false, (v) => R.variance(v, 1)) },
@@ -339,4 +336,4 @@ export const REDUCTION_COMPOSITE_SPECS: Record<string, OpSpec> = {
       { label: "'fro' over two dims", args: [f([2, 3, 4])], run: (x) => x.norm('fro', [1, 2], true), ref: (x) => R.over(x!, [1, 2], true, (v) => R.vectorNorm(v, 2)) },
     ],
   },
-};
+} satisfies Partial<Record<Primitive | keyof typeof COMPOSITES, OpSpec>>;

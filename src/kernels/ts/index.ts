@@ -1,7 +1,8 @@
 import type { Backend } from '../backend.js';
 import { cpuMemory } from '../cpu/memory.js';
-import { arange, binary, clamp, copy, fill, unary, where } from './elementwise.js';
+import { arange, binary, clamp, copy, fill, ternary, unary, where } from './elementwise.js';
 import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
+import { cholesky, cofactor, eigh, luDet, luFactor, luSolve, qr, triangularSolve } from './linalg.js';
 import { matmul } from './matmul.js';
 import { adam, sgd } from './optim.js';
 import { norm, variance } from './moments.js';
@@ -23,10 +24,11 @@ import { conv2d, fold, maxPool2d, unfold } from './window.js';
 export const tsBackend: Backend = {
   name: 'ts',
   ...cpuMemory,
-  unary, binary, where, clamp, copy, fill, arange,
+  unary, binary, ternary, where, clamp, copy, fill, arange,
   reduce, variance, norm, scan, softmax,
   sort, select, unique,
   matmul, unfold, fold, conv2d, maxPool2d,
+  luFactor, luSolve, luDet, triangularSolve, cholesky, qr, eigh, cofactor,
   indexSelect, indexAdd, gather, scatterAdd,
   adam, sgd,
 };
