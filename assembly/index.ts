@@ -11,6 +11,7 @@ export { matmul, matmulScratchBytes } from './matmul';
 export { adam, sgd } from './optim';
 export { conv2d, conv2dDirect } from './conv';
 export { maxPool2d, scatterAddRows } from './pool';
+export { layerNorm, layerNormBackward, batchNorm, batchNormBackward } from './norm';
 
 /**
  * First byte after the module's static data: where the JS allocator may start.

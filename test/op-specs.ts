@@ -9,6 +9,7 @@ import type { COMPOSITES } from '../src/ops/composite.js';
 import * as R from './reference.js';
 import type { Nd } from './reference.js';
 import type { Arg, Domain } from './support/inputs.js';
+import { LAYERS_SPECS } from './specs/layers.js';
 import { CLAMP_TENSOR_CASES, ELEMENTWISE_SPECS } from './specs/elementwise.js';
 import { LINALG_SPECS } from './specs/linalg.js';
 import { REDUCTION_SPECS } from './specs/reductions.js';
@@ -137,6 +138,7 @@ const idx = (shape: number[], values: number[]): Arg => ({ shape, dtype: 'int32'
 export const SPECS: Record<Primitive, OpSpec> & Partial<Record<keyof typeof COMPOSITES, OpSpec>> = {
   ...LINALG_SPECS,
   ...REDUCTION_SPECS,
+  ...LAYERS_SPECS,
   add: binary('add', (a, b) => a + b),
   sub: binary('sub', (a, b) => a - b),
   mul: binary('mul', (a, b) => a * b),

@@ -190,4 +190,10 @@ export function oneHot(indices: Tensor, numClasses: number): Tensor {
 }
 
 export { linear, dropout, type DropoutOptions } from './layer-functions.js';
+export { gelu, silu, mish, leakyRelu, elu, selu, celu, hardtanh, relu6, hardsigmoid, hardswish, softmin, type GeluOptions } from './activations.js';
+export { softmax, logSoftmax, layerNorm, batchNorm, layerNormBackward, batchNormBackward } from '../ops/api.generated.js';
+export { groupNorm, instanceNorm, rmsNorm, type InstanceNormOptions } from './norm-functions.js';
+export { embedding, embeddingBag, type EmbeddingOptions, type EmbeddingBagOptions } from './embedding.js';
+export { scaledDotProductAttention, type AttentionOptions } from './attention.js';
+export { dropout2d } from './dropout-layers.js';
 export { softplus, logSigmoid } from '../ops/api.generated.js';

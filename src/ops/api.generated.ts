@@ -1127,6 +1127,46 @@ export const to = FUNCTIONS.to;
 export const clone = FUNCTIONS.clone;
 
 /**
+ * Layer normalisation over the trailing `normalizedShape` dims: `(x − mean) / √(var + eps) · weight + bias` (biased variance; weight and bias optional), one fused kernel forward and one backward.
+ *
+ * @example
+ * ```ts
+ * layerNorm(x, [64], weight, bias, { eps: 1e-5 })
+ * ```
+ */
+export const layerNorm = FUNCTIONS.layerNorm;
+
+/**
+ * The backward of `layerNorm` (PyTorch's native_layer_norm_backward) as one fused kernel: `[dInput, dWeight, dBias]` from the output gradient, the input, and the per-row `mean` and `rstd` = 1/√(var + eps) of the forward; `outputMask` (default all true) picks which are computed (the others are null); `eps` must be the forward's (its second derivatives recompute the statistics). Differentiable again.
+ *
+ * @example
+ * ```ts
+ * layerNormBackward(g, x, [64], mean, rstd, weight)
+ * ```
+ */
+export const layerNormBackward = FUNCTIONS.layerNormBackward;
+
+/**
+ * Batch normalisation over `[N, C, *]`, per channel: with `training`, the batch's mean and biased variance (the running statistics, when given, are updated in place with `momentum`, the variance unbiased), else the running statistics; then `· weight + bias`. One fused kernel forward and one backward.
+ *
+ * @example
+ * ```ts
+ * batchNorm(x, runningMean, runningVar, weight, bias, { training: true })
+ * ```
+ */
+export const batchNorm = FUNCTIONS.batchNorm;
+
+/**
+ * The backward of `batchNorm` (PyTorch's native_batch_norm_backward) as one fused kernel: `[dInput, dWeight, dBias]` from the output gradient, the input and the per-channel `mean` and `invstd` the forward used; `training` (default true) says they were the batch's (and depend on the input), `eps` must be the forward's, `outputMask` picks the outputs. Differentiable again.
+ *
+ * @example
+ * ```ts
+ * batchNormBackward(g, x, mean, invstd, weight, { training: true })
+ * ```
+ */
+export const batchNormBackward = FUNCTIONS.batchNormBackward;
+
+/**
  * The diagonal of the matrices over `dim1` and `dim2` (offset > 0 above the main diagonal, < 0 below), as a view: the other dims first, the diagonal last.
  *
  * @example

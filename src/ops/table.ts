@@ -10,6 +10,7 @@ import { INDEXING_OPS } from './indexing.js';
 import { LINALG_OPS } from './linalg.js';
 import { MATMUL_OPS } from './matmul.js';
 import { MOVEMENT_OPS } from './movement.js';
+import { NORMALIZATION_OPS } from './normalization.js';
 import { POOL_OPS } from './pool.js';
 import { REDUCE_OPS } from './reduce.js';
 import { NORM_OPS } from './norms.js';
@@ -47,6 +48,7 @@ export const OP_TABLE = {
   ...CONV_OPS,
   ...POOL_OPS,
   ...CAST_OPS,
+  ...NORMALIZATION_OPS,
   ...DIAGONAL_OPS,
   ...LINALG_OPS,
 };
@@ -60,6 +62,7 @@ export type Primitive = keyof typeof OP_TABLE;
  * tensor as its first argument; `where` is a method with PyTorch's own argument order, `x.where(cond, other)`.
  */
 export const FUNCTION_ONLY = ['cat', 'stack', 'unfold', 'fold', 'conv2d', 'maxPool2d', 'tanhBackward', 'sigmoidBackward', 'reluBackward', 'where',
+  'layerNorm', 'layerNormBackward', 'batchNorm', 'batchNormBackward',
   'linalgSolve', 'linalgSolveTriangular', 'linalgInv', 'linalgDet', 'detBackward', 'linalgSlogdet', 'linalgCholesky', 'linalgQr', 'linalgEigh', 'einsum',
   'softplus', 'logSigmoid', 'linalgVectorNorm', 'linalgMatrixNorm'] as const;
 

@@ -4,6 +4,7 @@ import { arange, binary, clamp, copy, fill, ternary, unary, where } from './elem
 import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
 import { cholesky, cofactor, eigh, luDet, luFactor, luSolve, qr, triangularSolve } from './linalg.js';
 import { matmul } from './matmul.js';
+import { batchNorm, batchNormBackward, layerNorm, layerNormBackward } from './normalization.js';
 import { adam, sgd } from './optim.js';
 import { norm, variance } from './moments.js';
 import { reduce, softmax } from './reduce.js';
@@ -28,6 +29,7 @@ export const tsBackend: Backend = {
   reduce, variance, norm, scan, softmax,
   sort, select, unique,
   matmul, unfold, fold, conv2d, maxPool2d,
+  layerNorm, layerNormBackward, batchNorm, batchNormBackward,
   luFactor, luSolve, luDet, triangularSolve, cholesky, qr, eigh, cofactor,
   indexSelect, indexAdd, gather, scatterAdd,
   adam, sgd,

@@ -39,6 +39,13 @@ export interface KernelExports {
     sign: number): void;
   sgd(p: number, g: number, buf: number, n: number, lr: number, momentum: number, oneMinusDampening: number,
     nesterov: number, weightDecay: number, sign: number, first: number): void;
+  layerNorm(x: number, w: number, b: number, out: number, mean: number, rstd: number, rows: number, m: number, eps: number): void;
+  layerNormBackward(g: number, x: number, mean: number, rstd: number, w: number, out: number, mask: number, rows: number, m: number,
+    scratch: number): void;
+  batchNorm(x: number, w: number, b: number, out: number, mean: number, invstd: number, n: number, c: number, s: number, training: number,
+    rm: number, rv: number, momentum: number, eps: number): void;
+  batchNormBackward(g: number, x: number, mean: number, invstd: number, w: number, out: number, mask: number, n: number, c: number,
+    s: number, training: number): void;
 }
 
 /**
