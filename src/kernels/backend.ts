@@ -196,6 +196,25 @@ export interface Backend {
    * position `ih·w + iw` within the plane.
    */
   maxPool2d(dtype: DType, x: BufferHandle, out: BufferHandle, indices: BufferHandle, planes: number, geometry: ConvGeometry): void;
+  /**
+   * 2-d average pooling of `x` `[planes, h, w]` (from offset 0; the geometry's dilation is 1): `out` `[planes, oh·ow]`
+   * gets the sum of the input each window covers divided by `divisor` when it is not 0, else by the window's size
+   * clipped to the padded input (`countIncludePad`) or to the input (PyTorch's rule, also for ceil mode's partial
+   * windows); a window that covers no input gives 0.
+   */
+  avgPool2d(dtype: DType, x: BufferHandle, out: BufferHandle, planes: number, geometry: ConvGeometry, countIncludePad: boolean, divisor: number): void;
+  /**
+   * The transpose of `avgPool2d`: `out` `[planes, h, w]` gets, at each input element, the sum over the windows that
+   * cover it of `grad` `[planes, oh·ow]` (from offset 0) divided by each window's divisor.
+   */
+  avgPool2dBackward(dtype: DType, grad: BufferHandle, out: BufferHandle, planes: number, geometry: ConvGeometry, countIncludePad: boolean,
+    divisor: number): void;
+  /**
+   * Adaptive max pooling of `x` `[planes, h, w]` (from offset 0) to `oh × ow`: `indices` (int32, `[planes, oh·ow]`)
+   * gets the position `ih·w + iw` of the maximum over rows [⌊i·h/oh⌋, ⌈(i+1)·h/oh⌉) and the like columns (the
+   * first maximum wins ties; NaN wins over everything).
+   */
+  adaptiveMaxPool2d(dtype: DType, x: BufferHandle, indices: BufferHandle, planes: number, h: number, w: number, oh: number, ow: number): void;
 
   // ---- normalisation (fused: one call computes the statistics, normalises and applies the affine map) ----
 

@@ -9,7 +9,7 @@ export {
   Linear, Sequential, ModuleList, Identity, ReLU, Tanh, Sigmoid, Flatten, Dropout,
   type TensorModule, type LinearOptions,
 } from './layers.js';
-export { Conv2d, MaxPool2d, type Conv2dOptions } from './conv-layers.js';
+export { Conv2d, Conv1d, ConvTranspose2d, MaxPool2d, type Conv2dOptions, type Conv1dOptions, type ConvTranspose2dOptions } from './conv-layers.js';
 export { serializeStateDict, deserializeStateDict, readStateDictMetadata, type SerializeOptions } from './serialize.js';
 export { Embedding, EmbeddingBag, type EmbeddingOptions, type EmbeddingLayerOptions, type EmbeddingBagLayerOptions, type EmbeddingBagMode } from './embedding.js';
 export { LayerNorm, RMSNorm, BatchNorm1d, BatchNorm2d, InstanceNorm1d, InstanceNorm2d, GroupNorm, type LayerNormOptions, type RMSNormOptions, type BatchNormOptions, type GroupNormOptions } from './normalization.js';
@@ -18,3 +18,12 @@ export { TransformerEncoderLayer, TransformerEncoder, TransformerDecoderLayer, T
 export { GELU, SiLU, Mish, LeakyReLU, ELU, SELU, CELU, Softplus, Hardtanh, ReLU6, Hardswish, Hardsigmoid, Softmax, LogSoftmax, Softmin } from './activation-layers.js';
 export { ModuleDict, ParameterList, ParameterDict } from './containers.js';
 export { Dropout2d, Unflatten } from './dropout-layers.js';
+export { RNN, LSTM, GRU, RecurrentBase, type RecurrentOptions, type RNNOptions, type LSTMOptions } from './recurrent.js';
+export { RNNCell, LSTMCell, GRUCell, CellBase, type CellOptions, type RNNCellOptions } from './recurrent-cells.js';
+export {
+  LossModule, MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss,
+  PoissonNLLLoss, GaussianNLLLoss, MarginRankingLoss, HingeEmbeddingLoss, SoftMarginLoss, MultiLabelSoftMarginLoss,
+  CosineEmbeddingLoss, TripletMarginLoss, PairwiseDistance, CosineSimilarity,
+} from './loss-modules.js';
+export { AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d } from './pooling.js';
+export { Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle, PixelUnshuffle, type UpsampleOptions } from './upsampling.js';

@@ -7,6 +7,7 @@ import { CONV_OPS } from './conv.js';
 import type { AnyOp } from './define.js';
 import { DIAGONAL_OPS } from './diagonal.js';
 import { INDEXING_OPS } from './indexing.js';
+import { LOSS_OPS } from './loss.js';
 import { LINALG_OPS } from './linalg.js';
 import { MATMUL_OPS } from './matmul.js';
 import { MOVEMENT_OPS } from './movement.js';
@@ -49,6 +50,7 @@ export const OP_TABLE = {
   ...POOL_OPS,
   ...CAST_OPS,
   ...NORMALIZATION_OPS,
+  ...LOSS_OPS,
   ...DIAGONAL_OPS,
   ...LINALG_OPS,
 };
@@ -63,6 +65,7 @@ export type Primitive = keyof typeof OP_TABLE;
  */
 export const FUNCTION_ONLY = ['cat', 'stack', 'unfold', 'fold', 'conv2d', 'maxPool2d', 'tanhBackward', 'sigmoidBackward', 'reluBackward', 'where',
   'layerNorm', 'layerNormBackward', 'batchNorm', 'batchNormBackward',
+  'binaryCrossEntropy', 'avgPool2d', 'avgPool2dBackward', 'adaptiveMaxPool2dIndices',
   'linalgSolve', 'linalgSolveTriangular', 'linalgInv', 'linalgDet', 'detBackward', 'linalgSlogdet', 'linalgCholesky', 'linalgQr', 'linalgEigh', 'einsum',
   'softplus', 'logSigmoid', 'linalgVectorNorm', 'linalgMatrixNorm'] as const;
 

@@ -8,6 +8,7 @@ import { batchNorm, batchNormBackward, layerNorm, layerNormBackward } from './no
 import { adam, sgd } from './optim.js';
 import { norm, variance } from './moments.js';
 import { reduce, softmax } from './reduce.js';
+import { adaptiveMaxPool2d, avgPool2d, avgPool2dBackward } from './pool.js';
 import { scan } from './scan.js';
 import { select, sort, unique } from './sort.js';
 import { conv2d, fold, maxPool2d, unfold } from './window.js';
@@ -30,6 +31,7 @@ export const tsBackend: Backend = {
   sort, select, unique,
   matmul, unfold, fold, conv2d, maxPool2d,
   layerNorm, layerNormBackward, batchNorm, batchNormBackward,
+  avgPool2d, avgPool2dBackward, adaptiveMaxPool2d,
   luFactor, luSolve, luDet, triangularSolve, cholesky, qr, eigh, cofactor,
   indexSelect, indexAdd, gather, scatterAdd,
   adam, sgd,

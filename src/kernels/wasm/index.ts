@@ -7,6 +7,7 @@ import { matmul } from './matmul.js';
 import { batchNorm, batchNormBackward, layerNorm, layerNormBackward } from './normalization.js';
 import { adam, sgd } from './optim.js';
 import { scan, variance } from './moments.js';
+import { avgPool2d, avgPool2dBackward } from './pool.js';
 import { reduce, softmax } from './reduce.js';
 import { conv2d, fold, maxPool2d, unfold } from './window.js';
 
@@ -36,8 +37,8 @@ export const wasmBackend: Backend = {
   ...cpuMemory,
   unary, binary, where, clamp, copy,
   reduce, variance, scan, softmax,
-  matmul, unfold, fold, conv2d, maxPool2d,
   layerNorm, layerNormBackward, batchNorm, batchNormBackward,
+  matmul, unfold, fold, conv2d, maxPool2d, avgPool2d, avgPool2dBackward,
   scatterAdd,
   adam, sgd,
 };
