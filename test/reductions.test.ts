@@ -2,7 +2,7 @@
 // zeros, exact int32 accumulation, numerical soundness of var, and misuse with the messages it gets.
 import { describe, expect, it } from 'vitest';
 import {
-  argsort, cumsum, grad, gradgradcheck, linalgMatrixNorm, linalgVectorNorm, max, median, prod, sort, tensor, topk, unique, zeros,
+  argsort, cumsum, grad, gradgradcheck, linalg, linalgMatrixNorm, linalgVectorNorm, max, median, prod, sort, tensor, topk, unique, zeros,
   type Tensor,
 } from '../src/index.js';
 
@@ -158,6 +158,14 @@ describe('numerics', () => {
     expect(values(t.grad)).toEqual([0.5, 0, -0.5]);
     expect(values(linalgVectorNorm(tensor([3, -4, 0]), 0))).toEqual([2]);
     expect(values(linalgVectorNorm(tensor([3, NaN]), Infinity))).toEqual([NaN]);
+  });
+
+  it('linalg.vectorNorm and linalg.matrixNorm are in the linalg namespace, the same functions as linalgVectorNorm/linalgMatrixNorm', () => {
+    expect(linalg.vectorNorm).toBe(linalgVectorNorm);
+    expect(linalg.matrixNorm).toBe(linalgMatrixNorm);
+    expect(values(linalg.vectorNorm(tensor([[3, 4], [6, 8]]), 2, 1))).toEqual([5, 10]);
+    expect(values(linalg.matrixNorm(tensor([[1, -2], [3, 4]]), 1))).toEqual([6]);
+    expect(values(linalg.matrixNorm(tensor([[1, -2], [3, 4]]), Infinity))).toEqual([7]);
   });
 
   it('prod: the gradient at zeros is the product of the others, and gradgradcheck passes with two zeros', () => {
