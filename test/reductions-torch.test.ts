@@ -50,14 +50,17 @@ function run(op: string, x: Tensor, a: Record<string, unknown>): Result {
     case 'amin': return { values: x.amin(dim, keepdim) };
     case 'max': return dim === undefined ? { values: x.max() } : vi(x.max(dim as number, keepdim));
     case 'min': return dim === undefined ? { values: x.min() } : vi(x.min(dim as number, keepdim));
-    case 'prod': return { values: dim === undefined ? x.prod() : x.prod(dim as number, keepdim) };
+    case 'prod': {
+      const opts = a.dtype === undefined ? {} : { dtype: a.dtype as 'float64' };
+      return { values: dim === undefined ? x.prod(opts) : x.prod(dim as number, keepdim, opts) };
+    }
     case 'all': return { values: x.all(dim) };
     case 'any': return { values: x.any(dim) };
     case 'var': return { values: x.var(dim ?? null, varOptions) };
     case 'std': return { values: x.std(dim ?? null, varOptions) };
     case 'varMean': { const [v, m] = x.varMean(dim, varOptions); return { values: v, extra: [m] }; }
     case 'stdMean': { const [v, m] = x.stdMean(dim, varOptions); return { values: v, extra: [m] }; }
-    case 'cumsum': return { values: x.cumsum(dim as number) };
+    case 'cumsum': return { values: x.cumsum(dim as number, a.dtype === undefined ? {} : { dtype: a.dtype as 'float64' }) };
     case 'cumprod': return { values: x.cumprod(dim as number) };
     case 'logcumsumexp': return { values: x.logcumsumexp(dim as number) };
     case 'cummax': return vi(x.cummax(dim as number));
@@ -115,6 +118,7 @@ for (const backend of testBackends()) {
         const x = tensor(data, { shape: c.x.shape, dtype: c.x.dtype });
         const r = run(c.op, x, c.args);
         expect(r.values.shape, 'shape').toEqual(c.shape);
+        if (c.args.dtype !== undefined) expect(r.values.dtype, 'dtype').toBe(c.args.dtype);
         const torchValues = decAll(c.values);
         close(nums(r.values), torchValues, 1e-10, 1e-12, 'values');
 

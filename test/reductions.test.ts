@@ -6,6 +6,12 @@ import {
   type Tensor,
 } from '../src/index.js';
 
+/** The message of the error `fn` throws (and a failure when it throws none). */
+const err = (fn: () => unknown): string => {
+  try { fn(); } catch (e) { return (e as Error).message; }
+  throw new Error('expected an error');
+};
+
 /** Plain data of a tensor, NaN kept. */
 const values = (t: Tensor | null): number[] => [...t!.data()].map(Number);
 
@@ -116,6 +122,29 @@ describe('exact int32 accumulation', () => {
   });
 });
 
+describe('options where PyTorch takes keywords', () => {
+  it("prod's dtype converts first, given last or in the place of dim or keepdim", () => {
+    const x = tensor([[65536, 65536, 3], [-7, 2, 5]], { dtype: 'int32' });
+    const y = x.prod(1, false, { dtype: 'float64' });
+    expect(y.dtype).toBe('float64');
+    expect(values(y)).toEqual([65536 * 65536 * 3, -70]);
+    expect(values(x.prod(1, { dtype: 'float64' }))).toEqual([65536 * 65536 * 3, -70]);
+    expect(x.prod(1, true, { dtype: 'float32' }).shape).toEqual([2, 1]);
+    expect(values(x.prod({ dtype: 'float64' }))).toEqual([65536 * 65536 * 3 * -70]);
+    expect(values(prod(tensor([1.5, 2]), { dtype: 'int32' }))).toEqual([2]);
+    expect(err(() => x.prod(1, { dtype: 'float64' }, { dtype: 'float64' }))).toMatch(/^prod: the options object must come last: prod\(x, dim, keepdim, \{ dtype \}\)/);
+    expect(err(() => x.prod({ dtype: 'bool' }))).toMatch(/^prod: option 'dtype' must be one of 'float32', 'float64', 'int32', got/);
+    expect(err(() => x.prod({ type: 'float64' } as never))).toMatch(/^prod: unknown option 'type'/);
+  });
+
+  it('topk takes its options in the place of dim too', () => {
+    const r = tensor([5, 1, 3]).topk(2, { largest: false });
+    expect(values(r.values)).toEqual([1, 3]);
+    expect(values(r.indices)).toEqual([1, 2]);
+    expect(err(() => tensor([5, 1, 3]).topk(2, { largest: false }, { sorted: true }))).toMatch(/^topk: the options object must come last/);
+  });
+});
+
 describe('numerics', () => {
   it('var is two-pass: a large offset does not cost the digits of the spread', () => {
     const n = 1000;
@@ -205,11 +234,6 @@ describe('unique', () => {
 });
 
 describe('misuse', () => {
-  const err = (fn: () => unknown): string => {
-    try { fn(); } catch (e) { return (e as Error).message; }
-    throw new Error('expected an error');
-  };
-
   it('max/min over several dims point to amax/amin; keepdim without dim is refused', () => {
     expect(err(() => max(zeros([2, 3]), [0, 1] as unknown as number))).toMatch(/^max: dim must be an integer .* amax\(x, dims\)/);
     expect(err(() => zeros([2, 3]).min(undefined as unknown as number, true))).toMatch(/^min: keepdim needs a dim/);

@@ -108,6 +108,8 @@ case('prod', SMOOTH, {'dim': 1}, lambda x: torch.prod(x, 1))
 case('prod', ZEROS, {'dim': 1, 'keepdim': True}, lambda x: torch.prod(x, 1, True), note='one zero and two zeros per row')
 case('prod', [2., 0., 3., 4., 5.], {}, lambda x: torch.prod(x))
 case('prod', [[46340, 3], [-7, 0]], {'dim': 1}, lambda x: torch.prod(x, 1), dtype=torch.int32, note='int32 prod is exact')
+case('prod', [[65536, 65536, 3], [-7, 2, 5]], {'dim': 1, 'dtype': 'float64'}, lambda x: torch.prod(x, 1, dtype=torch.float64), dtype=torch.int32,
+     note='dtype converts first: a product past int32 as float64')
 for name, fn in (('all', torch.all), ('any', torch.any)):
     case(name, [[0., NAN, 1.], [2., 3., 4.], [0., 0., 0.]], {'dim': 1}, lambda x: fn(x, 1), note='NaN counts as true')
     case(name, [[0., NAN, 1.], [2., 3., 4.]], {}, lambda x: fn(x))
@@ -127,6 +129,8 @@ case('stdMean', SMOOTH, {'dim': 0}, lambda x: torch.std_mean(x, dim=0))
 case('cumsum', SMOOTH, {'dim': 1}, lambda x: torch.cumsum(x, 1))
 case('cumsum', NANS, {'dim': 0}, lambda x: torch.cumsum(x, 0))
 case('cumsum', [[2147483000, 600, -5], [1, 2, 3]], {'dim': 1}, lambda x: torch.cumsum(x, 1), dtype=torch.int32, note='int32 cumsum is exact')
+case('cumsum', [[2147483000, 600, 5000], [1, 2, 3]], {'dim': 1, 'dtype': 'float64'}, lambda x: torch.cumsum(x, 1, dtype=torch.float64), dtype=torch.int32,
+     note='dtype converts first: running sums past int32 as float64')
 case('cumprod', SMOOTH, {'dim': 1}, lambda x: torch.cumprod(x, 1))
 case('cumprod', ZEROS, {'dim': 1}, lambda x: torch.cumprod(x, 1), note='zeros: the gradient without division')
 case('logcumsumexp', SMOOTH, {'dim': 1}, lambda x: torch.logcumsumexp(x, 1))

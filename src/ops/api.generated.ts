@@ -726,11 +726,11 @@ export const max = FUNCTIONS.max;
 export const min = FUNCTIONS.min;
 
 /**
- * The product of all elements, or along `dim`; integers and bools multiply exactly as int32 (an error when the result does not fit). Its gradient is right at zeros too (the product of the other elements).
+ * The product of all elements, or along `dim`; integers and bools multiply exactly as int32 (an error when the result does not fit). Its gradient is right at zeros too (the product of the other elements). Options: `dtype` converts the input first (also in the place of dim or keepdim: `x.prod({ dtype: 'float64' })`).
  *
  * @example
  * ```ts
- * prod(x, 1)
+ * prod(x, 1, { dtype: 'float64' })
  * ```
  */
 export const prod = FUNCTIONS.prod;
@@ -856,7 +856,7 @@ export const argsort = FUNCTIONS.argsort;
 export const sort = FUNCTIONS.sort;
 
 /**
- * The `k` largest elements along `dim` (default -1), or the smallest with `largest: false`, as `{ values, indices }`, in order (NaN counts as the largest); among equal elements the earlier one comes first (PyTorch leaves that order unspecified). Options: `largest`, `sorted`.
+ * The `k` largest elements along `dim` (default -1), or the smallest with `largest: false`, as `{ values, indices }`, in order (NaN counts as the largest); among equal elements the earlier one comes first (PyTorch leaves that order unspecified). Options: `largest`, `sorted` (also in the place of dim).
  *
  * @example
  * ```ts

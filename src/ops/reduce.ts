@@ -1,5 +1,6 @@
 import { isFloating, type DType } from '../dtype.js';
 import type { ReduceKernel } from '../kernels/catalog.js';
+import { checkOptions } from '../options.js';
 import { fmtShape, normalizeDims, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { backendOf, broadcastView, castRaw, describe, scalarFor, zerosOn } from './buffers.js';
@@ -333,21 +334,41 @@ function prodDerivative(call: Caller, x: Tensor, y: Tensor, { dim, keepdim }: Pr
   return productOfOthers(call, x, dim);
 }
 
-const prodOp: DifferentiableOp<ProdAttrs, readonly [x: Tensor, dim?: number, keepdim?: boolean]> = {
+/** The options of prod: `dtype` converts the input first (PyTorch's `dtype=` keyword). */
+export interface ProdOptions {
+  /** Convert the input to this dtype (float32, float64 or int32) before multiplying. */
+  readonly dtype?: DType;
+}
+
+const isProdOptions = (v: unknown): v is ProdOptions => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Tensor);
+
+const prodOp: DifferentiableOp<ProdAttrs, readonly [x: Tensor, dim?: number | ProdOptions, keepdim?: boolean | ProdOptions, options?: ProdOptions]> = {
   name: 'prod',
   doc: 'The product of all elements, or along `dim`; integers and bools multiply exactly as int32 (an error when the result does not fit). ' +
-    'Its gradient is right at zeros too (the product of the other elements).',
-  example: 'prod(x, 1)',
+    'Its gradient is right at zeros too (the product of the other elements). Options: `dtype` converts the input first ' +
+    '(also in the place of dim or keepdim: `x.prod({ dtype: \'float64\' })`).',
+  example: "prod(x, 1, { dtype: 'float64' })",
   differentiable: true,
-  call: (run, x, dim, keepdim) => {
+  call: (run, x, dimArg, keepdimArg, options) => {
     if (!(x instanceof Tensor)) throw new Error(`prod: expected a Tensor, got ${describe(x)}.`);
+    // The options may stand in the place of dim or keepdim, as PyTorch's keyword does.
+    let dim = dimArg, keepdim = keepdimArg, opts = options;
+    if (isProdOptions(dim) || isProdOptions(keepdim)) {
+      const extra = isProdOptions(dim) ? [keepdim, opts] : [opts];
+      if (extra.some((v) => v !== undefined)) throw new Error("prod: the options object must come last: prod(x, dim, keepdim, { dtype }).");
+      opts = (isProdOptions(dim) ? dim : keepdim) as ProdOptions;
+      if (isProdOptions(dim)) dim = undefined;
+      keepdim = undefined;
+    }
+    const o = checkOptions('prod', opts, { dtype: ['float32', 'float64', 'int32'] });
+    const input = o.dtype === undefined ? x : x.to(o.dtype);
     if (keepdim !== undefined && typeof keepdim !== 'boolean') throw new Error(`prod: keepdim must be true or false, got ${describe(keepdim)}.`);
     if (dim === undefined) {
       if (keepdim !== undefined) throw new Error(`prod: keepdim needs a dim: prod(x, dim, keepdim).`);
-      return run([x], { dim: null, keepdim: false });
+      return run([input], { dim: null, keepdim: false });
     }
     if (typeof dim !== 'number') throw new Error(`prod: dim must be an integer, got ${describe(dim)} (PyTorch's prod takes one dim; call it once per dim).`);
-    return run([x], { dim: lineOf(x.shape, dim, 'prod').dim, keepdim: keepdim ?? false });
+    return run([input], { dim: lineOf(input.shape, dim, 'prod').dim, keepdim: keepdim ?? false });
   },
   forward: (ctx, [x], attrs) => {
     const t: DType = isFloating(x!.dtype) ? x!.dtype : 'int32';

@@ -114,11 +114,18 @@ const sortOp = sortEntry(
 const topkOp = sortEntry(
   'topk',
   'The `k` largest elements along `dim` (default -1), or the smallest with `largest: false`, as `{ values, indices }`, in order ' +
-    '(NaN counts as the largest); among equal elements the earlier one comes first (PyTorch leaves that order unspecified). Options: `largest`, `sorted`.',
+    '(NaN counts as the largest); among equal elements the earlier one comes first (PyTorch leaves that order unspecified). Options: `largest`, `sorted` (also in the place of dim).',
   'const { values, indices } = topk(logits, 5, 1)',
-  (run, x: Tensor, k: number, dim?: number, options?: TopkOptions) => {
+  (run, x: Tensor, k: number, dimArg?: number | TopkOptions, options?: TopkOptions) => {
     checkInput(x, 'topk');
-    const o = checkOptions('topk', options, { largest: 'boolean', sorted: 'boolean' });
+    // The options may stand in the place of dim (x.topk(5, { largest: false })), as PyTorch's keywords do.
+    let dim = dimArg, opts = options;
+    if (dim !== null && typeof dim === 'object' && !Array.isArray(dim)) {
+      if (opts !== undefined) throw new Error('topk: the options object must come last: topk(x, k, dim, { largest }).');
+      opts = dim;
+      dim = undefined;
+    }
+    const o = checkOptions('topk', opts, { largest: 'boolean', sorted: 'boolean' });
     const line = lineOf(x.shape, dim ?? -1, 'topk');
     checkInteger(k, 'topk', 'k');
     if (k < 0 || k > line.r) {
