@@ -16,7 +16,7 @@ export default defineConfig({
         test: {
           name: 'opaque',
           include: ['test/ops.test.ts', 'test/higher-order.test.ts', 'test/engine.test.ts', 'test/opaque.test.ts', 'test/elementwise-fixtures.test.ts',
-            'test/reductions.test.ts', 'test/reductions-torch.test.ts'],
+            'test/indexing-fixtures.test.ts', 'test/reductions.test.ts', 'test/reductions-torch.test.ts'],
           setupFiles: ['./test/support/use-opaque.ts'],
         },
       },

@@ -16,6 +16,7 @@ import { POOL_OPS } from './pool.js';
 import { REDUCE_OPS } from './reduce.js';
 import { NORM_OPS } from './norms.js';
 import { SCAN_OPS } from './scan.js';
+import { SLICING_OPS } from './slicing.js';
 import { SORTING_OPS } from './sorting.js';
 import { STATISTICS_OPS } from './statistics.js';
 import { SOFTMAX_OPS } from './softmax.js';
@@ -46,6 +47,7 @@ export const OP_TABLE = {
   ...MATMUL_OPS,
   ...MOVEMENT_OPS,
   ...INDEXING_OPS,
+  ...SLICING_OPS,
   ...CONV_OPS,
   ...POOL_OPS,
   ...CAST_OPS,
@@ -67,10 +69,10 @@ export const FUNCTION_ONLY = ['cat', 'stack', 'unfold', 'fold', 'conv2d', 'maxPo
   'layerNorm', 'layerNormBackward', 'batchNorm', 'batchNormBackward',
   'binaryCrossEntropy', 'avgPool2d', 'avgPool2dBackward', 'adaptiveMaxPool2dIndices',
   'linalgSolve', 'linalgSolveTriangular', 'linalgInv', 'linalgDet', 'detBackward', 'linalgSlogdet', 'linalgCholesky', 'linalgQr', 'linalgEigh', 'einsum',
-  'softplus', 'logSigmoid', 'linalgVectorNorm', 'linalgMatrixNorm'] as const;
+  'softplus', 'logSigmoid', 'pad', 'meshgrid', 'trilIndices', 'triuIndices', 'linalgVectorNorm', 'linalgMatrixNorm'] as const;
 
 /** Ops that PyTorch offers as Tensor methods only (`x.view(...)`, `x.float()`): no exported function. */
-export const METHOD_ONLY = ['view', 'expandAs', 'contiguous', 'float', 'double', 'int'] as const;
+export const METHOD_ONLY = ['view', 'expandAs', 'viewAs', 'contiguous', 'float', 'double', 'int'] as const;
 
 // Every entry is checked against the entry type, and is named as it is keyed (the gradFn and method names come
 // from `name`): a compile error or a failure at load otherwise.
