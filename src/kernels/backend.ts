@@ -374,6 +374,88 @@ export interface Backend {
   adam(dtype: DType, p: BufferHandle, g: BufferHandle, m: BufferHandle, v: BufferHandle, vmax: BufferHandle | null, n: number, step: AdamStep): void;
   /** One SGD step: `p` and the momentum buffer `buf` (when not null) in place. */
   sgd(dtype: DType, p: BufferHandle, g: BufferHandle, buf: BufferHandle | null, n: number, step: SgdStep): void;
+  /**
+   * One RMSprop step: `p` and the running average of squares `sq` in place, plus the running average of the
+   * gradient `gavg` (centered, when not null) and the momentum buffer `buf` (when not null).
+   */
+  rmsprop(dtype: DType, p: BufferHandle, g: BufferHandle, sq: BufferHandle, gavg: BufferHandle | null, buf: BufferHandle | null, n: number,
+    step: RmspropStep): void;
+  /** One Adagrad step: `p` and the sum of squares `sum` in place. */
+  adagrad(dtype: DType, p: BufferHandle, g: BufferHandle, sum: BufferHandle, n: number, step: AdagradStep): void;
+  /** One Adamax step: `p`, the first moment `m` and the infinity norm `u` in place. */
+  adamax(dtype: DType, p: BufferHandle, g: BufferHandle, m: BufferHandle, u: BufferHandle, n: number, step: AdamaxStep): void;
+  /** One NAdam step: `p` and the moments `m`, `v` in place. */
+  nadam(dtype: DType, p: BufferHandle, g: BufferHandle, m: BufferHandle, v: BufferHandle, n: number, step: NadamStep): void;
+  /** One RAdam step: `p` and the moments `m`, `v` in place. */
+  radam(dtype: DType, p: BufferHandle, g: BufferHandle, m: BufferHandle, v: BufferHandle, n: number, step: RadamStep): void;
+}
+
+/** Constants of one RMSprop update. @example `{ lr: 0.01, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, sign: 1 }` */
+export interface RmspropStep {
+  readonly lr: number;
+  readonly alpha: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  readonly momentum: number;
+  /** −1 to maximize, else 1. */
+  readonly sign: number;
+}
+
+/** Constants of one Adagrad update. @example `{ clr: 0.01, eps: 1e-10, weightDecay: 0, sign: 1 }` */
+export interface AdagradStep {
+  /** lr / (1 + (t − 1)·lrDecay). */
+  readonly clr: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  /** −1 to maximize, else 1. */
+  readonly sign: number;
+}
+
+/** Constants of one Adamax update. @example `{ beta1: 0.9, beta2: 0.999, eps: 1e-8, clr: 0.02, weightDecay: 0, sign: 1 }` */
+export interface AdamaxStep {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  /** lr / (1 − β₁ᵗ). */
+  readonly clr: number;
+  readonly weightDecay: number;
+  /** −1 to maximize, else 1. */
+  readonly sign: number;
+}
+
+/** Constants of one NAdam update. @example `{ beta1: 0.9, beta2: 0.999, biasCorrection2: 0.001, eps: 1e-8, gradCoef: -0.01, avgCoef: -0.09, weightDecay: 0, sign: 1 }` */
+export interface NadamStep {
+  readonly beta1: number;
+  readonly beta2: number;
+  /** 1 − β₂ᵗ. */
+  readonly biasCorrection2: number;
+  readonly eps: number;
+  /** −lr·(1 − μₜ)/(1 − Πₜ), the coefficient of g/d. */
+  readonly gradCoef: number;
+  /** −lr·μₜ₊₁/(1 − Πₜ₊₁), the coefficient of m/d. */
+  readonly avgCoef: number;
+  readonly weightDecay: number;
+  /** −1 to maximize, else 1. */
+  readonly sign: number;
+}
+
+/** Constants of one RAdam update. @example `{ beta1: 0.9, beta2: 0.999, biasCorrection1: 0.1, lr: 1e-3, rectify: false, rect: 0, biasCorrection2Sqrt: 0.03, eps: 1e-8, weightDecay: 0, sign: 1 }` */
+export interface RadamStep {
+  readonly beta1: number;
+  readonly beta2: number;
+  /** 1 − β₁ᵗ. */
+  readonly biasCorrection1: number;
+  readonly lr: number;
+  /** Whether the variance is rectified this step (ρₜ > 5); else the step is lr·m̂. */
+  readonly rectify: boolean;
+  /** The rectification term r. */
+  readonly rect: number;
+  /** √(1 − β₂ᵗ). */
+  readonly biasCorrection2Sqrt: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  /** −1 to maximize, else 1. */
+  readonly sign: number;
 }
 
 /**

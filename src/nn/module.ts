@@ -500,7 +500,17 @@ export class Module {
     const given = toStateMap(stateDict, 'loadStateDict');
     const targets = this.#stateTargets();
     const missingKeys = [...targets.keys()].filter((k) => !given.has(k));
-    const unexpectedKeys = [...given.keys()].filter((k) => !targets.has(k));
+    // PyTorch's rule and order: each module, in pre-order, reports the keys under its prefix whose next name is
+    // neither one of its parameters or persistent buffers nor a child. (So 'fc.weight.extra' is not reported,
+    // as in PyTorch: 'weight' is fc's.)
+    const unexpectedKeys: string[] = [];
+    this.#walk('', new Set(), (prefix, m) => {
+      const pre = prefix ? `${prefix}.` : '';
+      const names = new Set(m.#entries().filter((e) => !(e.kind === 'buffer' && m.#nonPersistent.has(e.name))).map((e) => e.name));
+      for (const k of given.keys()) {
+        if (k.startsWith(pre) && !names.has(k.slice(pre.length).split('.', 1)[0]!)) unexpectedKeys.push(k);
+      }
+    });
     const problems: string[] = [];
     if (opts.strict ?? true) {
       if (unexpectedKeys.length) problems.push(`unexpected key(s) in state dict: ${quoteList(unexpectedKeys)}`);
