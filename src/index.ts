@@ -53,6 +53,7 @@ export { getBackend, setBackend, registerBackend, listBackends, Device } from '.
 export type { Backend, BufferHandle, View, MatrixOperand, AdamStep, SgdStep, ConvGeometry } from './kernels/backend.js';
 export type { UnaryKernel, BinaryKernel, ReduceKernel } from './kernels/catalog.js';
 export { setNumThreads, getNumThreads } from './kernels/wasm/threads.js';
+export { ready } from './kernels/ready.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as data from './data/index.js';

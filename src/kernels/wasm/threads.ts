@@ -366,6 +366,32 @@ export class Pool {
 
 let pool: Pool | null | undefined;
 let workerUrl: string | undefined;
+/** The threaded module, compiled ahead by {@link compileThreadsModule}; else compiled synchronously on first use. */
+let sharedModule: WebAssembly.Module | undefined;
+
+function sharedBytes(): Uint8Array<ArrayBuffer> {
+  const bin = atob(WASM_SHARED_BASE64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+/**
+ * Compile the threaded kernel module asynchronously (`WebAssembly.compile`), where threads can run here, so that
+ * the pool never compiles on a thread that refuses synchronous compilation; `ready()` calls it. Resolves to
+ * whether the module is compiled.
+ *
+ * @example
+ * ```ts
+ * await compileThreadsModule(); // then setNumThreads(2) starts workers without compiling again
+ * ```
+ */
+export async function compileThreadsModule(): Promise<boolean> {
+  if (sharedModule || pool) return true;
+  if (threadsUnavailable() !== null) return false;
+  sharedModule ??= await WebAssembly.compile(sharedBytes());
+  return true;
+}
 
 /**
  * The pool with `getNumThreads()` threads active, or null when that is 1 or threads cannot run here (then
@@ -384,10 +410,7 @@ export function threadPool(): Pool | null {
     pool = null;
     if (threadsUnavailable() === null) {
       try {
-        const bin = atob(WASM_SHARED_BASE64);
-        const bytes = new Uint8Array(bin.length);
-        for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-        pool = new Pool(new WebAssembly.Module(bytes));
+        pool = new Pool(sharedModule ?? new WebAssembly.Module(sharedBytes()));
       } catch {
         pool = null;
       }
