@@ -52,7 +52,7 @@ export { customOp, type CustomOpSpec, type CustomForwardCtx, type CustomBackward
 export { getBackend, setBackend, registerBackend, listBackends, Device } from './kernels/index.js';
 export type { Backend, BufferHandle, View, MatrixOperand, AdamStep, SgdStep, ConvGeometry } from './kernels/backend.js';
 export type { UnaryKernel, BinaryKernel, ReduceKernel } from './kernels/catalog.js';
-export { setNumThreads, getNumThreads } from './kernels/wasm/threads.js';
+export { setNumThreads, getNumThreads } from './kernels/wasm/thread-count.js';
 export { ready } from './kernels/ready.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';

@@ -8,7 +8,7 @@ const loss: Tensor = x.mul(x).sum();
 loss.backward();
 const grad: Tensor | null = x.grad;
 const dtype: DType = x.dtype;
-const values: NestedArray = zeros(2, 3).toArray();
+const values: NestedArray = zeros([2, 3]).toArray();
 
 const model = new nn.Sequential(new nn.Linear(3, 4), new nn.ReLU(), new nn.Linear(4, 1));
 const opt = new optim.Adam(model.parameters(), 1e-3);
