@@ -13,6 +13,7 @@
 export * from './ops/api.generated.js';
 
 export { Tensor, type NestedArray, type TensorHook } from './tensor.js';
+export type { Storage } from './storage.js';
 export type { DType, TypedArray } from './dtype.js';
 export { promoteTypes } from './dtype.js';
 export type { Shape } from './shape.js';
@@ -24,7 +25,7 @@ export {
 export { manualSeed, Generator, defaultGenerator } from './random.js';
 export type { TensorLike } from './ops/buffers.js';
 export type { Dim } from './ops/reduce.js';
-export type { Size2, Window2dOptions } from './ops/conv.js';
+export type { Size2, Window2d, Window2dOptions, WindowAttrs } from './ops/conv.js';
 export type { ClampBounds } from './ops/where.js';
 export { OP_TABLE, type Primitive } from './ops/table.js';
 export type {
@@ -33,7 +34,7 @@ export type {
 export { runOp, callOp } from './autograd/record.js';
 export { backward, grad, sumTo, type BackwardOptions, type GradOptions } from './autograd/engine.js';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js';
-export { Node, AccumulateGrad } from './autograd/node.js';
+export { Node, AccumulateGrad, type TensorMeta } from './autograd/node.js';
 export { observeEngine, type EngineObserver } from './autograd/events.js';
 export { savedTensorsHooks, type SavedTensorsHooks } from './autograd/saved-hooks.js';
 export {
@@ -46,12 +47,15 @@ export { memory, setMemoryTracking, isMemoryTracking, resetPeakMemory, savedByte
 export { detectAnomaly, setDetectAnomaly, isAnomalyEnabled } from './autograd/anomaly.js';
 export { profile, type Profile, type OpRecord, type ProfileTotals } from './autograd/profiler.js';
 export { gradcheck, gradgradcheck, type GradcheckOptions } from './autograd/gradcheck.js';
-export { jvp, vjp, valueAndGrad, jacobian, hessian, hvp, type FuncGradOptions, type JacobianOptions } from './autograd/transforms.js';
+export {
+  jvp, vjp, valueAndGrad, jacobian, hessian, hvp, type FuncGradOptions, type JacobianOptions, type TensorFunction, type TensorsFunction,
+} from './autograd/transforms.js';
 export * as func from './autograd/func.js';
 export { customOp, type CustomOpSpec, type CustomForwardCtx, type CustomBackwardCtx, type CustomJvpCtx } from './autograd/custom.js';
 export { getBackend, setBackend, registerBackend, listBackends, Device } from './kernels/index.js';
 export type { Backend, BufferHandle, View, MatrixOperand, AdamStep, SgdStep, ConvGeometry } from './kernels/backend.js';
 export type { UnaryKernel, BinaryKernel, ReduceKernel } from './kernels/catalog.js';
+export type { OptionKind, OptionSpec } from './options.js';
 export { setNumThreads, getNumThreads } from './kernels/wasm/thread-count.js';
 export { ready } from './kernels/ready.js';
 export * as nn from './nn/index.js';

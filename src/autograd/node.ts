@@ -4,7 +4,9 @@ import { fmtShape } from '../shape.js';
 
 /** What a node records of each input: its shape and dtype (a node never keeps its inputs themselves). */
 export interface TensorMeta {
+  /** The tensor's shape. */
   readonly shape: Shape;
+  /** The tensor's dtype. */
   readonly dtype: DType;
 }
 
@@ -40,10 +42,13 @@ export abstract class Node<T extends TensorMeta = TensorMeta> {
   forwardStack: string | undefined = undefined;
   /** Shapes and dtypes of the inputs, to reduce and cast each input's gradient in one place. @internal */
   readonly inputShapes: readonly Shape[];
+  /** The dtypes of the inputs, to cast each input's gradient in one place. @internal */
   readonly inputDTypes: readonly DType[];
 
   constructor(
+    /** The node's name as PyTorch spells it: the op's name, capitalised, with `Backward0` (`MulBackward0`), or `AccumulateGrad`. */
     readonly name: string,
+    /** Per input, the node that receives that input's gradient (null where none is needed). */
     readonly nextFunctions: readonly (Node<T> | null)[],
     inputs: readonly TensorMeta[],
   ) {
@@ -78,6 +83,7 @@ export abstract class Node<T extends TensorMeta = TensorMeta> {
     return [];
   }
 
+  /** The node's name, as in `MulBackward0`. */
   toString(): string {
     return `<${this.name}>`;
   }
@@ -92,7 +98,10 @@ export abstract class Node<T extends TensorMeta = TensorMeta> {
  * ```
  */
 export class AccumulateGrad<T extends TensorMeta = TensorMeta> extends Node<T> {
-  constructor(readonly variable: T) {
+  constructor(
+    /** The leaf whose `.grad` this node fills. */
+    readonly variable: T,
+  ) {
     super('AccumulateGrad', [], [variable]);
   }
 

@@ -15,6 +15,7 @@ declare const HANDLE: unique symbol;
  * ```
  */
 export interface BufferHandle {
+  /** The brand that makes a handle opaque: only the backend that made it looks through it. */
   readonly [HANDLE]: true;
 }
 
@@ -28,8 +29,11 @@ export interface BufferHandle {
  * ```
  */
 export interface View {
+  /** The buffer the view reads. */
   readonly buffer: BufferHandle;
+  /** Element index of element (0, …, 0). */
   readonly offset: number;
+  /** Per dimension, how many elements apart consecutive indices are. */
   readonly strides: readonly number[];
 }
 
@@ -43,9 +47,13 @@ export interface View {
  * ```
  */
 export interface MatrixOperand {
+  /** The buffer holding the matrices. */
   readonly buffer: BufferHandle;
+  /** Element index where each matrix of the batch starts. */
   readonly offsets: ArrayLike<number>;
+  /** Elements between consecutive rows. */
   readonly rowStride: number;
+  /** Elements between consecutive columns. */
   readonly colStride: number;
 }
 
@@ -181,12 +189,15 @@ export interface Backend {
 
 /** Constants of one Adam/AdamW update of one parameter. @example `{ beta1: 0.9, beta2: 0.999, ... }` */
 export interface AdamStep {
+  /** β₁, the decay of the first moment (mean of gradients). */
   readonly beta1: number;
+  /** β₂, the decay of the second moment (mean of squared gradients). */
   readonly beta2: number;
   /** lr / (1 − β₁ᵗ). */
   readonly stepSize: number;
   /** √(1 − β₂ᵗ). */
   readonly biasCorrection2Sqrt: number;
+  /** ε, added to the denominator. */
   readonly eps: number;
   /** Factor applied to p first: 1 − lr·λ for AdamW, else 1. */
   readonly decay: number;
@@ -198,10 +209,15 @@ export interface AdamStep {
 
 /** Constants of one SGD update of one parameter. @example `{ lr: 0.1, momentum: 0.9, ... }` */
 export interface SgdStep {
+  /** The learning rate. */
   readonly lr: number;
+  /** The momentum factor (0: plain SGD). */
   readonly momentum: number;
+  /** Dampening of the momentum: the buffer takes (1 − dampening) of each gradient. */
   readonly dampening: number;
+  /** Nesterov momentum: step along gradient + momentum · buffer. */
   readonly nesterov: boolean;
+  /** L2 coefficient added to the gradient, else 0. */
   readonly weightDecay: number;
   /** −1 to maximize, else 1. */
   readonly sign: number;
@@ -211,17 +227,29 @@ export interface SgdStep {
 
 /** The sizes of one 2-d window sweep, each (height, width): input, kernel, stride, padding, dilation, output. */
 export interface ConvGeometry {
+  /** Input height. */
   readonly h: number;
+  /** Input width. */
   readonly w: number;
+  /** Kernel height. */
   readonly kh: number;
+  /** Kernel width. */
   readonly kw: number;
+  /** Vertical stride. */
   readonly sh: number;
+  /** Horizontal stride. */
   readonly sw: number;
+  /** Zero padding above and below. */
   readonly ph: number;
+  /** Zero padding left and right. */
   readonly pw: number;
+  /** Vertical dilation (1: adjacent taps). */
   readonly dh: number;
+  /** Horizontal dilation. */
   readonly dw: number;
+  /** Output height. */
   readonly oh: number;
+  /** Output width. */
   readonly ow: number;
 }
 

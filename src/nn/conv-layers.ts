@@ -33,12 +33,20 @@ const pairOf = (v: Size2): [number, number] => (typeof v === 'number' ? [v, v] :
  * ```
  */
 export class Conv2d extends Module {
+  /** The filters, [outChannels, inChannels, kh, kw]. */
   readonly weight: Parameter;
+  /** The bias, [outChannels], or null with `{ bias: false }`. */
   readonly bias: Parameter | null;
+  /** The filters' (height, width). */
   readonly kernelSize: [number, number];
   readonly #window: Window2dOptions;
 
-  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Size2, opts: Conv2dOptions = {}) {
+  constructor(
+    /** Channels of the input. */ readonly inChannels: number,
+    /** Channels of the output (the number of filters). */ readonly outChannels: number,
+    kernelSize: Size2,
+    opts: Conv2dOptions = {},
+  ) {
     super();
     for (const [name, v] of [['inChannels', inChannels], ['outChannels', outChannels]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new Error(`Conv2d: ${name} must be a positive integer, got ${v}.`);
@@ -84,7 +92,11 @@ export class Conv2d extends Module {
 export class MaxPool2d extends Module {
   readonly #window: Window2dOptions;
 
-  constructor(readonly kernelSize: Size2, opts: Window2dOptions = {}) {
+  constructor(
+    /** The window's size: one number or (height, width). */
+    readonly kernelSize: Size2,
+    opts: Window2dOptions = {},
+  ) {
     super();
     this.#window = opts;
   }

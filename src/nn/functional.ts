@@ -9,6 +9,7 @@ export type Reduction = 'mean' | 'sum' | 'none';
 
 /** Options of `nllLoss` and `crossEntropy`. */
 export interface ClassLossOptions {
+  /** How the per-element losses combine: `'mean'` (default), `'sum'` or `'none'`. */
   readonly reduction?: Reduction;
   /** Targets equal to this value contribute nothing (PyTorch's default -100). */
   readonly ignoreIndex?: number;

@@ -1,4 +1,6 @@
+/** Functions of tensors with no state: losses and layers as functions (`torch.nn.functional`). */
 export * as functional from './functional.js';
+/** Weight initialisers that fill a tensor in place (`torch.nn.init`). */
 export * as init from './init.js';
 export { Parameter, parameter } from './parameter.js';
 export {

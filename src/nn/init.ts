@@ -111,6 +111,7 @@ export interface KaimingOptions extends InitOptions {
   readonly a?: number;
   /** Preserve the variance of the forward pass ('fanIn', default) or of the backward pass ('fanOut'). */
   readonly mode?: 'fanIn' | 'fanOut';
+  /** The activation that follows, whose gain scales the bound (default `'leakyRelu'`). */
   readonly nonlinearity?: Nonlinearity;
 }
 

@@ -6,7 +6,9 @@ import { elementwiseFlops, type DifferentiableOp } from './define.js';
 
 /** The bounds of `clamp`; either may be omitted. */
 export interface ClampBounds {
+  /** Values below it become it. */
   readonly min?: number;
+  /** Values above it become it. */
   readonly max?: number;
 }
 

@@ -1,0 +1,284 @@
+// `npm run docs`: the API reference, built by TypeDoc from the TSDoc in src/ (options in typedoc.json) into
+// docs/api/ (git-ignored), or into the folder given as `--out DIR`. Fails on any warning: a broken {@link}, an
+// undocumented export or member, a public type that is not exported, or an export with no place in the
+// README's API overview.
+//
+// What TypeDoc cannot see on its own, this script adds while it converts:
+// - every export's category, the README's overview rows, from the file it is declared in (FILE_CATEGORIES
+//   below) or, for the op functions generated into src/ops/api.generated.ts, from the family file of its op
+//   table entry (OP_FILE_CATEGORIES) or its composite's name (COMPOSITE_CATEGORIES); an explicit `@category` tag
+//   in the TSDoc wins;
+// - the TSDoc of the Tensor methods that `installOps` derives from the op table (a mapped type, so they carry no
+//   comment of their own): the op's doc and example, and a link to its function;
+// - the members of anonymous object types (the variants of a union) are exempt from needing their own TSDoc;
+// - OP_TABLE's type, shown as `Record<Primitive, OpDef>` instead of every entry's inferred type, and the kernel
+//   name types (`keyof typeof UNARY_KERNELS`, …) as the unions of names they are.
+//
+// `npm run docs -- --list-filler` also lists the @example blocks that only call a function on placeholders
+// (`exp(x)`): they teach nothing and should show a result or a use.
+import { readdirSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import {
+  Application, Comment, CommentTag, Converter, DeclarationReflection, LiteralType, ProjectReflection, ReferenceType, ReflectionKind,
+  ReflectionType, UnionType,
+  TSConfigReader, TypeDocReader, type CommentDisplayPart, type Reflection,
+} from 'typedoc';
+import { BINARY_KERNELS, REDUCE_KERNELS, UNARY_KERNELS } from '../src/kernels/catalog.js';
+import { COMPOSITES } from '../src/ops/composite.js';
+import { INPLACE_OPS } from '../src/ops/inplace.js';
+import { OP_TABLE } from '../src/ops/table.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const outIndex = args.indexOf('--out');
+const out = outIndex >= 0 ? resolve(args[outIndex + 1] ?? '') : undefined;
+const listFiller = args.includes('--list-filler');
+
+/** The README's API overview rows, by the file an export is declared in (paths relative to the repository). */
+const FILE_CATEGORIES: Record<string, string> = {
+  'src/tensor.ts': 'Tensors',
+  'src/creation.ts': 'Tensors',
+  'src/random.ts': 'Tensors',
+  'src/dtype.ts': 'Tensors',
+  'src/shape.ts': 'Tensors',
+  'src/format.ts': 'Tensors',
+  'src/ops/buffers.ts': 'Tensors',
+  'src/storage.ts': 'Tensors',
+  'src/ops/cast.ts': 'Tensors',
+  'src/ops/unary.ts': 'Elementwise',
+  'src/ops/binary.ts': 'Elementwise',
+  'src/ops/where.ts': 'Elementwise',
+  'src/ops/reduce.ts': 'Reductions',
+  'src/ops/matmul.ts': 'Linear algebra and convolution',
+  'src/ops/conv.ts': 'Linear algebra and convolution',
+  'src/ops/pool.ts': 'Linear algebra and convolution',
+  'src/ops/movement.ts': 'Movement and indexing',
+  'src/ops/indexing.ts': 'Movement and indexing',
+  'src/ops/softmax.ts': 'Softmax and losses',
+  'src/ops/inplace.ts': 'In place',
+  'src/ops/table.ts': 'The op table',
+  'src/ops/define.ts': 'The op table',
+  'src/autograd/record.ts': 'The op table',
+  'src/autograd/engine.ts': 'Autograd',
+  'src/autograd/grad-mode.ts': 'Autograd',
+  'src/autograd/node.ts': 'Autograd',
+  'src/autograd/events.ts': 'Autograd',
+  'src/autograd/saved-hooks.ts': 'Autograd',
+  'src/autograd/anomaly.ts': 'Autograd',
+  'src/autograd/transforms.ts': 'Transforms',
+  'src/autograd/func.ts': 'Transforms',
+  'src/autograd/custom.ts': 'Transforms',
+  'src/autograd/gradcheck.ts': 'Transforms',
+  'src/autograd/checkpoint.ts': 'Memory',
+  'src/autograd/revolve.ts': 'Memory',
+  'src/autograd/memory.ts': 'Memory',
+  'src/autograd/profiler.ts': 'Measuring and drawing',
+  'src/viz/index.ts': 'Measuring and drawing',
+  'src/viz/dot.ts': 'Measuring and drawing',
+  'src/viz/mermaid.ts': 'Measuring and drawing',
+  'src/viz/svg.ts': 'Measuring and drawing',
+  'src/viz/trace.ts': 'Measuring and drawing',
+  'src/viz/graph.ts': 'Measuring and drawing',
+  'src/kernels/index.ts': 'Backends',
+  'src/kernels/backend.ts': 'Backends',
+  'src/kernels/catalog.ts': 'Backends',
+  'src/kernels/ready.ts': 'Backends',
+  'src/kernels/wasm/thread-count.ts': 'Backends',
+  'src/nn/index.ts': 'nn, optim, data',
+  'src/optim/index.ts': 'nn, optim, data',
+  'src/data/index.ts': 'nn, optim, data',
+  'src/nn/file.ts': 'nn, optim, data',
+  'src/options.ts': 'nn, optim, data',
+};
+
+/** The op functions of src/ops/api.generated.ts, by the family file their op table entry is in. */
+const OP_FILE_CATEGORIES: Record<string, string> = {
+  'src/ops/unary.ts': 'Elementwise',
+  'src/ops/binary.ts': 'Elementwise',
+  'src/ops/where.ts': 'Elementwise',
+  'src/ops/reduce.ts': 'Reductions',
+  'src/ops/matmul.ts': 'Linear algebra and convolution',
+  'src/ops/conv.ts': 'Linear algebra and convolution',
+  'src/ops/pool.ts': 'Linear algebra and convolution',
+  'src/ops/movement.ts': 'Movement and indexing',
+  'src/ops/indexing.ts': 'Movement and indexing',
+  'src/ops/softmax.ts': 'Softmax and losses',
+  'src/ops/cast.ts': 'Tensors',
+  'src/ops/inplace.ts': 'In place',
+};
+
+/** The composites of src/ops/composite.ts, which span several rows, by name. */
+const COMPOSITE_CATEGORIES: Record<string, string> = {
+  square: 'Elementwise', rsqrt: 'Elementwise', reciprocal: 'Elementwise',
+  logicalNot: 'Elementwise', logicalAnd: 'Elementwise', logicalOr: 'Elementwise', logicalXor: 'Elementwise',
+  transpose: 'Movement and indexing', view: 'Movement and indexing', expandAs: 'Movement and indexing',
+  squeeze: 'Movement and indexing', unsqueeze: 'Movement and indexing', flatten: 'Movement and indexing',
+  contiguous: 'Movement and indexing', stack: 'Movement and indexing',
+  float: 'Tensors', double: 'Tensors', int: 'Tensors',
+};
+
+/** The namespaces of the main entry. */
+const NAMESPACE_CATEGORIES: Record<string, string> = { nn: 'nn, optim, data', optim: 'nn, optim, data', data: 'nn, optim, data', func: 'Transforms' };
+
+interface OpDoc {
+  readonly doc: string;
+  readonly example: string;
+  /** The file of the family that holds it (src/ops/…), where it is a primitive or an in-place op. */
+  readonly file: string;
+}
+
+/** Every op's doc and example, and the file of its family: found by importing each module of src/ops/. */
+async function opDocs(): Promise<Map<string, OpDoc>> {
+  const fileOf = new Map<unknown, string>();
+  const opsDir = join(root, 'src', 'ops');
+  for (const name of readdirSync(opsDir).filter((n) => n.endsWith('.ts') && !n.endsWith('.generated.ts') && n !== 'table.ts')) {
+    const mod = (await import(pathToFileURL(join(opsDir, name)).href)) as Record<string, unknown>;
+    for (const value of Object.values(mod)) {
+      if (typeof value !== 'object' || value === null) continue;
+      for (const entry of Object.values(value)) if (typeof entry === 'object' && entry !== null && !fileOf.has(entry)) fileOf.set(entry, `src/ops/${name}`);
+    }
+  }
+  const docs = new Map<string, OpDoc>();
+  const all: Record<string, { doc: string; example: string }>[] = [OP_TABLE, COMPOSITES, INPLACE_OPS];
+  for (const table of all) {
+    for (const [name, e] of Object.entries(table)) docs.set(name, { doc: e.doc, example: e.example, file: fileOf.get(e) ?? '' });
+  }
+  return docs;
+}
+
+const ops = await opDocs();
+const problems: string[] = [];
+
+function fileOfReflection(r: Reflection): string | undefined {
+  const d = r as DeclarationReflection;
+  const source = d.sources?.[0] ?? d.signatures?.[0]?.sources?.[0];
+  return source ? relative(root, source.fullFileName) : undefined;
+}
+
+function categoryOf(r: DeclarationReflection): string | undefined {
+  if (r.kindOf(ReflectionKind.Namespace)) return NAMESPACE_CATEGORIES[r.name];
+  const file = fileOfReflection(r);
+  if (file === 'src/ops/api.generated.ts') {
+    const op = ops.get(r.name);
+    if (!op) return undefined;
+    return op.file === 'src/ops/composite.ts' ? COMPOSITE_CATEGORIES[r.name] : OP_FILE_CATEGORIES[op.file];
+  }
+  return file ? FILE_CATEGORIES[file] : undefined;
+}
+
+const text = (t: string): CommentDisplayPart[] => [{ kind: 'text', text: t }];
+const code = (t: string): CommentDisplayPart[] => [{ kind: 'code', text: `\`\`\`ts\n${t}\n\`\`\`` }];
+
+/** Categories, op method docs and OP_TABLE's shown type, added before TypeDoc resolves links and groups. */
+function complete(project: ProjectReflection): void {
+  const main = project.children?.find((m) => m.name === 'index');
+  if (!main) throw new Error('docs: no module named index (src/index.ts) among the entry points');
+  for (const module of project.children ?? []) {
+    for (const r of module.children ?? []) {
+      if (r.comment?.getTag('@category')) continue;
+      if (module !== main) continue; // adjoint/node: two functions, no categories needed
+      const category = categoryOf(r);
+      if (!category) {
+        const file = fileOfReflection(r) ?? '?';
+        const op = ops.get(r.name);
+        problems.push(op
+          ? `the op '${r.name}' (${op.file === 'src/ops/composite.ts' ? 'a composite' : `family file ${op.file || '?'}`}) has no category: add ${op.file === 'src/ops/composite.ts' ? `'${r.name}' to COMPOSITE_CATEGORIES` : `'${op.file}' to OP_FILE_CATEGORIES`} in scripts/docs.ts`
+          : `the export '${r.name}' (${file}) has no category: add '${file}' to FILE_CATEGORIES in scripts/docs.ts, or give it an @category tag`);
+        continue;
+      }
+      r.comment ??= new Comment();
+      r.comment.blockTags.push(new CommentTag('@category', text(category)));
+    }
+  }
+
+  // The Tensor methods derived from the op table: the op's doc and example, and a link to the function.
+  const functions = new Map((main.children ?? []).map((r) => [r.name, r]));
+  const tensorLike = (c: DeclarationReflection): boolean => c.name === 'Tensor' || (c.extendedTypes ?? []).some((t) => t.toString() === 'Tensor');
+  for (const r of project.getReflectionsByKind(ReflectionKind.Class) as DeclarationReflection[]) {
+    if (!tensorLike(r)) continue;
+    for (const m of r.children ?? []) {
+      const op = ops.get(m.name);
+      if (!op || m.comment || m.sources?.length) continue;
+      const fn = functions.get(m.name);
+      const summary: CommentDisplayPart[] = [...text(op.doc)];
+      if (fn) summary.push(...text(' The method form of '), { kind: 'inline-tag', tag: '@link', text: m.name, target: fn });
+      summary.push(...text('.'));
+      m.comment = new Comment(summary, [new CommentTag('@example', code(op.example))]);
+      m.comment.blockTags.push(new CommentTag('@group', text('Ops')));
+    }
+  }
+
+  // OP_TABLE: its inferred type lists every entry with its private attribute types; show what it is instead.
+  const table = main.children?.find((r) => r.name === 'OP_TABLE');
+  const primitive = main.children?.find((r) => r.name === 'Primitive');
+  const opDef = main.children?.find((r) => r.name === 'OpDef');
+  if (table && primitive && opDef) {
+    if (table.type instanceof ReflectionType) project.removeReflection(table.type.declaration);
+    table.type = ReferenceType.createBrokenReference('Record', project);
+    table.type.typeArguments = [
+      ReferenceType.createResolvedReference('Primitive', primitive, project),
+      ReferenceType.createResolvedReference('OpDef', opDef, project),
+    ];
+    (table.type as ReferenceType).package = 'typescript';
+  }
+
+  // The kernel names: `keyof typeof UNARY_KERNELS` and so on, shown as the names themselves.
+  for (const [alias, catalog] of [['UnaryKernel', UNARY_KERNELS], ['BinaryKernel', BINARY_KERNELS], ['ReduceKernel', REDUCE_KERNELS]] as const) {
+    const r = main.children?.find((c) => c.name === alias);
+    if (r) r.type = new UnionType(Object.keys(catalog).map((k) => new LiteralType(k)));
+  }
+}
+
+const app = await Application.bootstrapWithPlugins(out ? { out } : {}, [new TypeDocReader(), new TSConfigReader()]);
+app.converter.on(Converter.EVENT_RESOLVE_BEGIN, (context) => complete(context.project));
+
+const project = await app.convert();
+let failed = !project || app.logger.hasErrors() || app.logger.hasWarnings();
+if (project) {
+  // Members of anonymous object types (`{ kind: 'advance'; from: number }` in a union) are described by the
+  // TSDoc of the type they belong to; every other member needs its own.
+  const anonymous = new Set<string>();
+  for (const r of Object.values(project.reflections)) {
+    // Properties and signatures are what TypeDoc checks (a method through its signatures).
+    if (!r.kindOf(ReflectionKind.Property | ReflectionKind.CallSignature) || r.hasComment() || r.parent?.hasComment()) continue;
+    // A function type's own signature is checked through what holds it, and parameters' types not at all.
+    if (r.kindOf(ReflectionKind.CallSignature) && r.parent?.kindOf(ReflectionKind.TypeLiteral)) continue;
+    let inParameter = false;
+    for (let p = r.parent; p; p = p.parent) if (p.kindOf(ReflectionKind.Parameter)) inParameter = true;
+    if (inParameter) continue;
+    for (let p = r.parent; p; p = p.parent) {
+      if (p.kindOf(ReflectionKind.TypeLiteral)) {
+        anonymous.add(r.getFriendlyFullName());
+        break;
+      }
+    }
+  }
+  app.options.setValue('intentionallyNotDocumented', [...anonymous]);
+  app.validate(project);
+  if (app.logger.hasErrors() || app.logger.hasWarnings()) failed = true;
+}
+for (const p of problems) console.error(`[error] ${p}`);
+if (problems.length) failed = true;
+
+if (listFiller) {
+  // An example that is one call on placeholder names, with no result shown: `exp(x)`, `x.view(2, 3)`.
+  const filler = /^(?:new\s+)?[\w.]+\((?:\s*(?:[a-z]|\d+|'[\w-]+'|-?\d+)\s*,?)*\);?$/;
+  const list: string[] = [];
+  for (const r of project ? Object.values(project.reflections) : []) {
+    const tags = [...(r.comment?.blockTags ?? []), ...((r as DeclarationReflection).signatures ?? []).flatMap((s) => s.comment?.blockTags ?? [])];
+    for (const t of tags.filter((t) => t.tag === '@example')) {
+      const body = Comment.combineDisplayParts(t.content).replace(/^```\w*\n?|```$/g, '').trim();
+      if (!body.includes('\n') && filler.test(body)) list.push(`${r.getFullName()} (${fileOfReflection(r) ?? '?'}): ${body}`);
+    }
+  }
+  console.log(`${list.length} filler examples:\n${list.sort().join('\n')}`);
+}
+
+if (failed || !project) {
+  console.error('\nnpm run docs: failed. Every export and every public member needs a TSDoc summary, every {@link} a target, ' +
+    'every type in a public signature an export, and every export a category (scripts/docs.ts). Fix the lines above.');
+  process.exit(1);
+}
+await app.generateOutputs(project);
+console.log(`API reference written to ${relative(process.cwd(), app.options.getValue('out')) || '.'}`);
