@@ -30,7 +30,7 @@ export function apiEntries(header: string): string {
     lines.push(`// ---- ${title} ----`, '');
     for (const [name, e] of Object.entries(entries)) {
       if (methodOnly.includes(name)) continue;
-      lines.push('/**', ...e.doc.split('\n').map((l) => ` * ${l}`), ' *', ' * @example', ' * ```ts', ` * ${e.example}`, ' * ```', ' */');
+      lines.push('/**', ...e.doc.split('\n').map((l) => ` * ${l}`), ' *', ' * @example', ' * ```ts', ` * ${e.example}`, ' * ```', ' *', ' * @function', ' */');
       lines.push(`export const ${name} = FUNCTIONS.${name};`, '');
     }
   }

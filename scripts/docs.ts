@@ -19,9 +19,10 @@
 import { readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type ts from 'typescript';
 import {
-  Application, Comment, CommentTag, Converter, DeclarationReflection, LiteralType, ProjectReflection, ReferenceType, ReflectionKind,
-  ReflectionType, UnionType,
+  Application, Comment, CommentTag, Context, Converter, DeclarationReflection, LiteralType, NamedTupleMember, OptionalType,
+  ParameterReflection, ReferenceType, ReflectionFlag, ReflectionKind, ReflectionType, RestType, TupleType, UnionType,
   TSConfigReader, TypeDocReader, type CommentDisplayPart, type Reflection,
 } from 'typedoc';
 import { BINARY_KERNELS, REDUCE_KERNELS, UNARY_KERNELS } from '../src/kernels/catalog.js';
@@ -170,10 +171,47 @@ function categoryOf(r: DeclarationReflection): string | undefined {
 const text = (t: string): CommentDisplayPart[] => [{ kind: 'text', text: t }];
 const code = (t: string): CommentDisplayPart[] => [{ kind: 'code', text: `\`\`\`ts\n${t}\n\`\`\`` }];
 
+/**
+ * The op functions and methods are typed as `(...args: Args) => R` with `Args` inferred from the entry's `call`
+ * (a mapped type), which TypeDoc shows as `exp(...args: [Tensor])`. TypeScript keeps the parameter names as the
+ * tuple's labels: turn the tuple back into named parameters, `exp(x: Tensor)`.
+ */
+function nameParameters(context: Context, holder: DeclarationReflection): void {
+  const symbol = context.getSymbolFromReflection(holder);
+  const signatures = holder.signatures ?? (holder.type instanceof ReflectionType ? holder.type.declaration.signatures : undefined);
+  if (!symbol || !signatures || signatures.length !== 1) return;
+  const signature = signatures[0]!;
+  const [rest, ...others] = signature.parameters ?? [];
+  if (!rest || others.length || !rest.flags.isRest || !(rest.type instanceof TupleType)) return;
+  const checker = context.programs[0]!.getTypeChecker();
+  const tsSignatures = checker.getTypeOfSymbol(symbol).getCallSignatures();
+  const tsRest = tsSignatures.length === 1 ? tsSignatures[0]!.parameters[0] : undefined;
+  const tuple = tsRest ? checker.getTypeOfSymbol(tsRest) : undefined;
+  const target = (tuple as ts.TypeReference | undefined)?.target as ts.TupleType | undefined;
+  const labels = target?.labeledElementDeclarations;
+  if (!labels || labels.length !== rest.type.elements.length) return;
+  const params = rest.type.elements.map((element, i) => {
+    const label = labels[i];
+    const p = new ParameterReflection(label?.name.getText() ?? `arg${i}`, ReflectionKind.Parameter, signature);
+    let type = element instanceof NamedTupleMember ? element.element : element;
+    if (type instanceof OptionalType || type instanceof RestType) type = type.elementType;
+    // ts.ElementFlags: Optional = 2, Rest = 4.
+    const flags = target?.elementFlags[i] ?? 1;
+    if (flags & 2) p.setFlag(ReflectionFlag.Optional, true);
+    if (flags & 4) p.setFlag(ReflectionFlag.Rest, true);
+    p.type = type;
+    context.project.registerReflection(p, undefined, undefined);
+    return p;
+  });
+  context.project.removeReflection(rest);
+  signature.parameters = params;
+}
+
 /** Categories, op method docs and OP_TABLE's shown type, added before TypeDoc resolves links and groups. */
-function complete(project: ProjectReflection): void {
-  const main = project.children?.find((m) => m.name === 'index');
-  if (!main) throw new Error('docs: no module named index (src/index.ts) among the entry points');
+function complete(context: Context): void {
+  const project = context.project;
+  const main = project.children?.find((m) => m.name === 'adjoint');
+  if (!main) throw new Error("docs: no module named adjoint (src/index.ts, `@module adjoint`) among the entry points");
   for (const module of project.children ?? []) {
     for (const r of module.children ?? []) {
       if (r.comment?.getTag('@category')) continue;
@@ -189,6 +227,7 @@ function complete(project: ProjectReflection): void {
       }
       r.comment ??= new Comment();
       r.comment.blockTags.push(new CommentTag('@category', text(category)));
+      if (fileOfReflection(r) === 'src/ops/api.generated.ts') nameParameters(context, r);
     }
   }
 
@@ -202,10 +241,10 @@ function complete(project: ProjectReflection): void {
       if (!op || m.comment || m.sources?.length) continue;
       const fn = functions.get(m.name);
       const summary: CommentDisplayPart[] = [...text(op.doc)];
-      if (fn) summary.push(...text(' The method form of '), { kind: 'inline-tag', tag: '@link', text: m.name, target: fn });
-      summary.push(...text('.'));
+      if (fn) summary.push(...text(' The method form of '), { kind: 'inline-tag', tag: '@link', text: m.name, target: fn }, ...text('.'));
       m.comment = new Comment(summary, [new CommentTag('@example', code(op.example))]);
       m.comment.blockTags.push(new CommentTag('@group', text('Ops')));
+      nameParameters(context, m);
     }
   }
 
@@ -215,12 +254,12 @@ function complete(project: ProjectReflection): void {
   const opDef = main.children?.find((r) => r.name === 'OpDef');
   if (table && primitive && opDef) {
     if (table.type instanceof ReflectionType) project.removeReflection(table.type.declaration);
-    table.type = ReferenceType.createBrokenReference('Record', project);
-    table.type.typeArguments = [
+    const record = ReferenceType.createBrokenReference('Record', project, 'typescript');
+    record.typeArguments = [
       ReferenceType.createResolvedReference('Primitive', primitive, project),
       ReferenceType.createResolvedReference('OpDef', opDef, project),
     ];
-    (table.type as ReferenceType).package = 'typescript';
+    table.type = record;
   }
 
   // The kernel names: `keyof typeof UNARY_KERNELS` and so on, shown as the names themselves.
@@ -231,7 +270,7 @@ function complete(project: ProjectReflection): void {
 }
 
 const app = await Application.bootstrapWithPlugins(out ? { out } : {}, [new TypeDocReader(), new TSConfigReader()]);
-app.converter.on(Converter.EVENT_RESOLVE_BEGIN, (context) => complete(context.project));
+app.converter.on(Converter.EVENT_RESOLVE_BEGIN, (context) => complete(context));
 
 const project = await app.convert();
 let failed = !project || app.logger.hasErrors() || app.logger.hasWarnings();

@@ -1,5 +1,7 @@
 /**
- * adjoint: reverse-mode automatic differentiation for TypeScript.
+ * adjoint: reverse-mode automatic differentiation for TypeScript. Tensors, their ops and autograd, functional
+ * transforms, `nn`, `optim` and `data`, memory and measuring tools, and the backends; Node-only file I/O is in
+ * `adjoint/node`.
  *
  * @example
  * ```ts
@@ -8,6 +10,8 @@
  * x.mul(x).sum().backward();
  * x.grad?.toArray(); // [2, 4, 6]
  * ```
+ *
+ * @module adjoint
  */
 // Every op of the table, one named export each (generated from src/ops/table.ts by `npm run codegen`).
 export * from './ops/api.generated.js';

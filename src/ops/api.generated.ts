@@ -12,6 +12,8 @@ import { FUNCTIONS } from '../autograd/record.js';
  * ```ts
  * neg(x)
  * ```
+ *
+ * @function
  */
 export const neg = FUNCTIONS.neg;
 
@@ -22,6 +24,8 @@ export const neg = FUNCTIONS.neg;
  * ```ts
  * exp(x)
  * ```
+ *
+ * @function
  */
 export const exp = FUNCTIONS.exp;
 
@@ -32,6 +36,8 @@ export const exp = FUNCTIONS.exp;
  * ```ts
  * log(x)
  * ```
+ *
+ * @function
  */
 export const log = FUNCTIONS.log;
 
@@ -42,6 +48,8 @@ export const log = FUNCTIONS.log;
  * ```ts
  * sqrt(x)
  * ```
+ *
+ * @function
  */
 export const sqrt = FUNCTIONS.sqrt;
 
@@ -52,6 +60,8 @@ export const sqrt = FUNCTIONS.sqrt;
  * ```ts
  * abs(x)
  * ```
+ *
+ * @function
  */
 export const abs = FUNCTIONS.abs;
 
@@ -62,6 +72,8 @@ export const abs = FUNCTIONS.abs;
  * ```ts
  * sin(x)
  * ```
+ *
+ * @function
  */
 export const sin = FUNCTIONS.sin;
 
@@ -72,6 +84,8 @@ export const sin = FUNCTIONS.sin;
  * ```ts
  * cos(x)
  * ```
+ *
+ * @function
  */
 export const cos = FUNCTIONS.cos;
 
@@ -82,6 +96,8 @@ export const cos = FUNCTIONS.cos;
  * ```ts
  * tanh(x)
  * ```
+ *
+ * @function
  */
 export const tanh = FUNCTIONS.tanh;
 
@@ -92,6 +108,8 @@ export const tanh = FUNCTIONS.tanh;
  * ```ts
  * sigmoid(x)
  * ```
+ *
+ * @function
  */
 export const sigmoid = FUNCTIONS.sigmoid;
 
@@ -102,6 +120,8 @@ export const sigmoid = FUNCTIONS.sigmoid;
  * ```ts
  * relu(x)
  * ```
+ *
+ * @function
  */
 export const relu = FUNCTIONS.relu;
 
@@ -112,6 +132,8 @@ export const relu = FUNCTIONS.relu;
  * ```ts
  * sign(x)
  * ```
+ *
+ * @function
  */
 export const sign = FUNCTIONS.sign;
 
@@ -122,6 +144,8 @@ export const sign = FUNCTIONS.sign;
  * ```ts
  * erf(x)
  * ```
+ *
+ * @function
  */
 export const erf = FUNCTIONS.erf;
 
@@ -132,6 +156,8 @@ export const erf = FUNCTIONS.erf;
  * ```ts
  * add(x, 1)
  * ```
+ *
+ * @function
  */
 export const add = FUNCTIONS.add;
 
@@ -142,6 +168,8 @@ export const add = FUNCTIONS.add;
  * ```ts
  * sub(x, y)
  * ```
+ *
+ * @function
  */
 export const sub = FUNCTIONS.sub;
 
@@ -152,6 +180,8 @@ export const sub = FUNCTIONS.sub;
  * ```ts
  * mul(x, 2)
  * ```
+ *
+ * @function
  */
 export const mul = FUNCTIONS.mul;
 
@@ -162,6 +192,8 @@ export const mul = FUNCTIONS.mul;
  * ```ts
  * div(x, y)
  * ```
+ *
+ * @function
  */
 export const div = FUNCTIONS.div;
 
@@ -172,6 +204,8 @@ export const div = FUNCTIONS.div;
  * ```ts
  * pow(x, 2)
  * ```
+ *
+ * @function
  */
 export const pow = FUNCTIONS.pow;
 
@@ -182,6 +216,8 @@ export const pow = FUNCTIONS.pow;
  * ```ts
  * maximum(x, 0)
  * ```
+ *
+ * @function
  */
 export const maximum = FUNCTIONS.maximum;
 
@@ -192,6 +228,8 @@ export const maximum = FUNCTIONS.maximum;
  * ```ts
  * minimum(x, y)
  * ```
+ *
+ * @function
  */
 export const minimum = FUNCTIONS.minimum;
 
@@ -202,6 +240,8 @@ export const minimum = FUNCTIONS.minimum;
  * ```ts
  * tanhBackward(g, x.tanh())
  * ```
+ *
+ * @function
  */
 export const tanhBackward = FUNCTIONS.tanhBackward;
 
@@ -212,6 +252,8 @@ export const tanhBackward = FUNCTIONS.tanhBackward;
  * ```ts
  * sigmoidBackward(g, x.sigmoid())
  * ```
+ *
+ * @function
  */
 export const sigmoidBackward = FUNCTIONS.sigmoidBackward;
 
@@ -222,6 +264,8 @@ export const sigmoidBackward = FUNCTIONS.sigmoidBackward;
  * ```ts
  * reluBackward(g, x.relu())
  * ```
+ *
+ * @function
  */
 export const reluBackward = FUNCTIONS.reluBackward;
 
@@ -232,6 +276,8 @@ export const reluBackward = FUNCTIONS.reluBackward;
  * ```ts
  * eq(x, 0)
  * ```
+ *
+ * @function
  */
 export const eq = FUNCTIONS.eq;
 
@@ -242,6 +288,8 @@ export const eq = FUNCTIONS.eq;
  * ```ts
  * ne(x, 0)
  * ```
+ *
+ * @function
  */
 export const ne = FUNCTIONS.ne;
 
@@ -252,6 +300,8 @@ export const ne = FUNCTIONS.ne;
  * ```ts
  * lt(x, 0)
  * ```
+ *
+ * @function
  */
 export const lt = FUNCTIONS.lt;
 
@@ -262,6 +312,8 @@ export const lt = FUNCTIONS.lt;
  * ```ts
  * le(x, 0)
  * ```
+ *
+ * @function
  */
 export const le = FUNCTIONS.le;
 
@@ -272,6 +324,8 @@ export const le = FUNCTIONS.le;
  * ```ts
  * gt(x, 0)
  * ```
+ *
+ * @function
  */
 export const gt = FUNCTIONS.gt;
 
@@ -282,6 +336,8 @@ export const gt = FUNCTIONS.gt;
  * ```ts
  * ge(x, 0)
  * ```
+ *
+ * @function
  */
 export const ge = FUNCTIONS.ge;
 
@@ -292,6 +348,8 @@ export const ge = FUNCTIONS.ge;
  * ```ts
  * where(x.gt(0), x, 0)
  * ```
+ *
+ * @function
  */
 export const where = FUNCTIONS.where;
 
@@ -302,6 +360,8 @@ export const where = FUNCTIONS.where;
  * ```ts
  * clamp(x, { min: 0, max: 1 })
  * ```
+ *
+ * @function
  */
 export const clamp = FUNCTIONS.clamp;
 
@@ -312,6 +372,8 @@ export const clamp = FUNCTIONS.clamp;
  * ```ts
  * sum(x, 1, true)
  * ```
+ *
+ * @function
  */
 export const sum = FUNCTIONS.sum;
 
@@ -322,6 +384,8 @@ export const sum = FUNCTIONS.sum;
  * ```ts
  * mean(x, -1)
  * ```
+ *
+ * @function
  */
 export const mean = FUNCTIONS.mean;
 
@@ -332,6 +396,8 @@ export const mean = FUNCTIONS.mean;
  * ```ts
  * max(x, 1)
  * ```
+ *
+ * @function
  */
 export const max = FUNCTIONS.max;
 
@@ -342,6 +408,8 @@ export const max = FUNCTIONS.max;
  * ```ts
  * min(x, 1)
  * ```
+ *
+ * @function
  */
 export const min = FUNCTIONS.min;
 
@@ -352,6 +420,8 @@ export const min = FUNCTIONS.min;
  * ```ts
  * logsumexp(logits, 1)
  * ```
+ *
+ * @function
  */
 export const logsumexp = FUNCTIONS.logsumexp;
 
@@ -362,6 +432,8 @@ export const logsumexp = FUNCTIONS.logsumexp;
  * ```ts
  * argmax(logits, 1)
  * ```
+ *
+ * @function
  */
 export const argmax = FUNCTIONS.argmax;
 
@@ -372,6 +444,8 @@ export const argmax = FUNCTIONS.argmax;
  * ```ts
  * argmin(logits, 1)
  * ```
+ *
+ * @function
  */
 export const argmin = FUNCTIONS.argmin;
 
@@ -382,6 +456,8 @@ export const argmin = FUNCTIONS.argmin;
  * ```ts
  * softmax(logits, 1)
  * ```
+ *
+ * @function
  */
 export const softmax = FUNCTIONS.softmax;
 
@@ -392,6 +468,8 @@ export const softmax = FUNCTIONS.softmax;
  * ```ts
  * logSoftmax(logits, 1)
  * ```
+ *
+ * @function
  */
 export const logSoftmax = FUNCTIONS.logSoftmax;
 
@@ -402,6 +480,8 @@ export const logSoftmax = FUNCTIONS.logSoftmax;
  * ```ts
  * matmul(x, w.transpose(0, 1))
  * ```
+ *
+ * @function
  */
 export const matmul = FUNCTIONS.matmul;
 
@@ -412,6 +492,8 @@ export const matmul = FUNCTIONS.matmul;
  * ```ts
  * reshape(x, -1, 4)
  * ```
+ *
+ * @function
  */
 export const reshape = FUNCTIONS.reshape;
 
@@ -422,6 +504,8 @@ export const reshape = FUNCTIONS.reshape;
  * ```ts
  * permute(x, 2, 0, 1)
  * ```
+ *
+ * @function
  */
 export const permute = FUNCTIONS.permute;
 
@@ -432,6 +516,8 @@ export const permute = FUNCTIONS.permute;
  * ```ts
  * expand(bias, 64, -1)
  * ```
+ *
+ * @function
  */
 export const expand = FUNCTIONS.expand;
 
@@ -442,6 +528,8 @@ export const expand = FUNCTIONS.expand;
  * ```ts
  * asStrided(x, [2, 2], [1, 2], 0)
  * ```
+ *
+ * @function
  */
 export const asStrided = FUNCTIONS.asStrided;
 
@@ -452,6 +540,8 @@ export const asStrided = FUNCTIONS.asStrided;
  * ```ts
  * narrow(x, 1, 0, 2)
  * ```
+ *
+ * @function
  */
 export const narrow = FUNCTIONS.narrow;
 
@@ -462,6 +552,8 @@ export const narrow = FUNCTIONS.narrow;
  * ```ts
  * cat([a, b], 0)
  * ```
+ *
+ * @function
  */
 export const cat = FUNCTIONS.cat;
 
@@ -472,6 +564,8 @@ export const cat = FUNCTIONS.cat;
  * ```ts
  * indexSelect(embeddings, 0, ids)
  * ```
+ *
+ * @function
  */
 export const indexSelect = FUNCTIONS.indexSelect;
 
@@ -482,6 +576,8 @@ export const indexSelect = FUNCTIONS.indexSelect;
  * ```ts
  * indexAdd(zeros([5, 3]), 0, idx, rows)
  * ```
+ *
+ * @function
  */
 export const indexAdd = FUNCTIONS.indexAdd;
 
@@ -492,6 +588,8 @@ export const indexAdd = FUNCTIONS.indexAdd;
  * ```ts
  * gather(logp, 1, labels.unsqueeze(1))
  * ```
+ *
+ * @function
  */
 export const gather = FUNCTIONS.gather;
 
@@ -502,6 +600,8 @@ export const gather = FUNCTIONS.gather;
  * ```ts
  * scatterAdd(zeros([2, 5]), 1, idx, ones([2, 3]))
  * ```
+ *
+ * @function
  */
 export const scatterAdd = FUNCTIONS.scatterAdd;
 
@@ -512,6 +612,8 @@ export const scatterAdd = FUNCTIONS.scatterAdd;
  * ```ts
  * asStridedScatter(x, src, [2], [3], 1)
  * ```
+ *
+ * @function
  */
 export const asStridedScatter = FUNCTIONS.asStridedScatter;
 
@@ -522,6 +624,8 @@ export const asStridedScatter = FUNCTIONS.asStridedScatter;
  * ```ts
  * unfold(x, 3, { padding: 1 })
  * ```
+ *
+ * @function
  */
 export const unfold = FUNCTIONS.unfold;
 
@@ -532,6 +636,8 @@ export const unfold = FUNCTIONS.unfold;
  * ```ts
  * fold(cols, attrs)
  * ```
+ *
+ * @function
  */
 export const fold = FUNCTIONS.fold;
 
@@ -542,6 +648,8 @@ export const fold = FUNCTIONS.fold;
  * ```ts
  * conv2d(images, weight, bias, { padding: 2 })
  * ```
+ *
+ * @function
  */
 export const conv2d = FUNCTIONS.conv2d;
 
@@ -552,6 +660,8 @@ export const conv2d = FUNCTIONS.conv2d;
  * ```ts
  * maxPool2d(features, 2)
  * ```
+ *
+ * @function
  */
 export const maxPool2d = FUNCTIONS.maxPool2d;
 
@@ -562,6 +672,8 @@ export const maxPool2d = FUNCTIONS.maxPool2d;
  * ```ts
  * x.to('float64')
  * ```
+ *
+ * @function
  */
 export const to = FUNCTIONS.to;
 
@@ -572,6 +684,8 @@ export const to = FUNCTIONS.to;
  * ```ts
  * clone(x)
  * ```
+ *
+ * @function
  */
 export const clone = FUNCTIONS.clone;
 
@@ -584,6 +698,8 @@ export const clone = FUNCTIONS.clone;
  * ```ts
  * square(x)
  * ```
+ *
+ * @function
  */
 export const square = FUNCTIONS.square;
 
@@ -594,6 +710,8 @@ export const square = FUNCTIONS.square;
  * ```ts
  * rsqrt(x)
  * ```
+ *
+ * @function
  */
 export const rsqrt = FUNCTIONS.rsqrt;
 
@@ -604,6 +722,8 @@ export const rsqrt = FUNCTIONS.rsqrt;
  * ```ts
  * reciprocal(x)
  * ```
+ *
+ * @function
  */
 export const reciprocal = FUNCTIONS.reciprocal;
 
@@ -614,6 +734,8 @@ export const reciprocal = FUNCTIONS.reciprocal;
  * ```ts
  * transpose(x, 0, 1)
  * ```
+ *
+ * @function
  */
 export const transpose = FUNCTIONS.transpose;
 
@@ -624,6 +746,8 @@ export const transpose = FUNCTIONS.transpose;
  * ```ts
  * squeeze(x, 1)
  * ```
+ *
+ * @function
  */
 export const squeeze = FUNCTIONS.squeeze;
 
@@ -634,6 +758,8 @@ export const squeeze = FUNCTIONS.squeeze;
  * ```ts
  * unsqueeze(x, 0)
  * ```
+ *
+ * @function
  */
 export const unsqueeze = FUNCTIONS.unsqueeze;
 
@@ -644,6 +770,8 @@ export const unsqueeze = FUNCTIONS.unsqueeze;
  * ```ts
  * flatten(images, 1)
  * ```
+ *
+ * @function
  */
 export const flatten = FUNCTIONS.flatten;
 
@@ -654,6 +782,8 @@ export const flatten = FUNCTIONS.flatten;
  * ```ts
  * stack([a, b], 0)
  * ```
+ *
+ * @function
  */
 export const stack = FUNCTIONS.stack;
 
@@ -664,6 +794,8 @@ export const stack = FUNCTIONS.stack;
  * ```ts
  * logicalNot(mask)
  * ```
+ *
+ * @function
  */
 export const logicalNot = FUNCTIONS.logicalNot;
 
@@ -674,6 +806,8 @@ export const logicalNot = FUNCTIONS.logicalNot;
  * ```ts
  * logicalOr(x.lt(0), x.gt(1))
  * ```
+ *
+ * @function
  */
 export const logicalOr = FUNCTIONS.logicalOr;
 
@@ -684,6 +818,8 @@ export const logicalOr = FUNCTIONS.logicalOr;
  * ```ts
  * logicalXor(a, b)
  * ```
+ *
+ * @function
  */
 export const logicalXor = FUNCTIONS.logicalXor;
 
@@ -694,6 +830,8 @@ export const logicalXor = FUNCTIONS.logicalXor;
  * ```ts
  * logicalAnd(x.gt(0), x.lt(1))
  * ```
+ *
+ * @function
  */
 export const logicalAnd = FUNCTIONS.logicalAnd;
 
@@ -706,6 +844,8 @@ export const logicalAnd = FUNCTIONS.logicalAnd;
  * ```ts
  * noGrad(() => m.add_(0.9))
  * ```
+ *
+ * @function
  */
 export const add_ = FUNCTIONS.add_;
 
@@ -716,6 +856,8 @@ export const add_ = FUNCTIONS.add_;
  * ```ts
  * noGrad(() => w.sub_(w.grad!.mul(lr)))
  * ```
+ *
+ * @function
  */
 export const sub_ = FUNCTIONS.sub_;
 
@@ -726,6 +868,8 @@ export const sub_ = FUNCTIONS.sub_;
  * ```ts
  * noGrad(() => m.mul_(0.9))
  * ```
+ *
+ * @function
  */
 export const mul_ = FUNCTIONS.mul_;
 
@@ -736,6 +880,8 @@ export const mul_ = FUNCTIONS.mul_;
  * ```ts
  * noGrad(() => m.div_(0.9))
  * ```
+ *
+ * @function
  */
 export const div_ = FUNCTIONS.div_;
 
@@ -746,6 +892,8 @@ export const div_ = FUNCTIONS.div_;
  * ```ts
  * noGrad(() => w.clamp_({ min: -1, max: 1 }))
  * ```
+ *
+ * @function
  */
 export const clamp_ = FUNCTIONS.clamp_;
 
@@ -756,6 +904,8 @@ export const clamp_ = FUNCTIONS.clamp_;
  * ```ts
  * noGrad(() => grad.fill_(0))
  * ```
+ *
+ * @function
  */
 export const fill_ = FUNCTIONS.fill_;
 
@@ -766,6 +916,8 @@ export const fill_ = FUNCTIONS.fill_;
  * ```ts
  * noGrad(() => w.grad?.zero_())
  * ```
+ *
+ * @function
  */
 export const zero_ = FUNCTIONS.zero_;
 
@@ -776,5 +928,7 @@ export const zero_ = FUNCTIONS.zero_;
  * ```ts
  * noGrad(() => target.copy_(source))
  * ```
+ *
+ * @function
  */
 export const copy_ = FUNCTIONS.copy_;

@@ -7,7 +7,7 @@ import { binaryKernel, binaryType, unaryKernel } from './elementwise.js';
 import { WHERE_OPS } from './where.js';
 
 /** The entry type of a binary op: two operands, tensors or numbers. */
-type BinaryOp = OpDef<void, readonly [TensorLike, TensorLike]>;
+type BinaryOp = OpDef<void, readonly [a: TensorLike, b: TensorLike]>;
 
 /**
  * Which operands a binary rule needs, given whether each input needs a gradient: bit 1 for a, bit 2 for b
@@ -25,7 +25,7 @@ function saveOperands(ctx: ForwardCtx, saves: Saves, a: Tensor, b: Tensor): void
   if (s !== 0) ctx.save(s & 1 ? a : null, s & 2 ? b : null);
 }
 
-function forwardOf(name: BinaryKernel, saves: Saves): OpDef<void, readonly [TensorLike, TensorLike]>['forward'] {
+function forwardOf(name: BinaryKernel, saves: Saves): OpDef<void, readonly [a: TensorLike, b: TensorLike]>['forward'] {
   return (ctx, [a, b]) => {
     saveOperands(ctx, saves, a!, b!);
     if (name === 'pow') {
@@ -46,7 +46,7 @@ function forwardOf(name: BinaryKernel, saves: Saves): OpDef<void, readonly [Tens
  * operands its backward rule reads, from which inputs need a gradient (PyTorch saves nothing for `x · 2`).
  */
 function binaryOp(name: BinaryKernel, saves: Saves, rules: { backward: Backward<void>; jvp: Jvp<void> }, doc: string,
-  example: string, check?: (a: Tensor, b: Tensor) => void): DifferentiableOp<void, readonly [TensorLike, TensorLike]> {
+  example: string, check?: (a: Tensor, b: Tensor) => void): DifferentiableOp<void, readonly [a: TensorLike, b: TensorLike]> {
   return {
     name, doc, example,
     differentiable: true,
@@ -62,7 +62,7 @@ function binaryOp(name: BinaryKernel, saves: Saves, rules: { backward: Backward<
 }
 
 /** A comparison: a bool result and no derivative. */
-function compareOp(name: BinaryKernel, doc: string): NonDifferentiableOp<void, readonly [TensorLike, TensorLike]> {
+function compareOp(name: BinaryKernel, doc: string): NonDifferentiableOp<void, readonly [a: TensorLike, b: TensorLike]> {
   return {
     name, doc, example: `${name}(x, 0)`,
     differentiable: false,

@@ -82,7 +82,7 @@ interface OpCommon<A, Args extends readonly unknown[], R> {
 }
 
 /** A differentiable primitive: its backward (VJP) and forward-mode (JVP) rules are both required. */
-export interface DifferentiableOp<A, Args extends readonly unknown[] = readonly [Tensor], R = Tensor> extends OpCommon<A, Args, R> {
+export interface DifferentiableOp<A, Args extends readonly unknown[] = readonly [x: Tensor], R = Tensor> extends OpCommon<A, Args, R> {
   /** It has VJP and JVP rules. */
   readonly differentiable: true;
   /** The vector-Jacobian rule (see `Backward`). */
@@ -92,7 +92,7 @@ export interface DifferentiableOp<A, Args extends readonly unknown[] = readonly 
 }
 
 /** A primitive with no derivative (comparisons, argmax): never recorded. */
-export interface NonDifferentiableOp<A, Args extends readonly unknown[] = readonly [Tensor], R = Tensor> extends OpCommon<A, Args, R> {
+export interface NonDifferentiableOp<A, Args extends readonly unknown[] = readonly [x: Tensor], R = Tensor> extends OpCommon<A, Args, R> {
   /** It has no gradient (comparisons, argmax, …): its output never requires grad. */
   readonly differentiable: false;
 }
@@ -113,7 +113,7 @@ export interface NonDifferentiableOp<A, Args extends readonly unknown[] = readon
  * };
  * ```
  */
-export type OpDef<A, Args extends readonly unknown[] = readonly [Tensor], R = Tensor> =
+export type OpDef<A, Args extends readonly unknown[] = readonly [x: Tensor], R = Tensor> =
   | DifferentiableOp<A, Args, R>
   | NonDifferentiableOp<A, Args, R>;
 
