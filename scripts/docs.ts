@@ -301,17 +301,18 @@ for (const p of problems) console.error(`[error] ${p}`);
 if (problems.length) failed = true;
 
 if (listFiller) {
-  // An example that is one call on placeholder names, with no result shown: `exp(x)`, `x.view(2, 3)`.
-  const filler = /^(?:new\s+)?[\w.]+\((?:\s*(?:[a-z]|\d+|'[\w-]+'|-?\d+)\s*,?)*\);?$/;
-  const list: string[] = [];
+  // An example that is one call on plain names and shows no result: `exp(x)`, `zerosLike(x)`, `model.train()`.
+  const filler = /^[\w.]+\((?:\s*[A-Za-z_]\w*\s*(?:,(?!\s*\))|(?=\))))*\);?$/;
+  const list = new Set<string>();
   for (const r of project ? Object.values(project.reflections) : []) {
-    const tags = [...(r.comment?.blockTags ?? []), ...((r as DeclarationReflection).signatures ?? []).flatMap((s) => s.comment?.blockTags ?? [])];
-    for (const t of tags.filter((t) => t.tag === '@example')) {
-      const body = Comment.combineDisplayParts(t.content).replace(/^```\w*\n?|```$/g, '').trim();
-      if (!body.includes('\n') && filler.test(body)) list.push(`${r.getFullName()} (${fileOfReflection(r) ?? '?'}): ${body}`);
+    const file = fileOfReflection(r);
+    if (!file) continue; // the op methods repeat their function's example
+    for (const t of (r.comment?.blockTags ?? []).filter((t) => t.tag === '@example')) {
+      const body = Comment.combineDisplayParts(t.content).replace(/^```\w*\n?|```$/g, '').trim().replace(/^`(.*)`$/, '$1');
+      if (!body.includes('\n') && filler.test(body)) list.add(`${file}: ${body}`);
     }
   }
-  console.log(`${list.length} filler examples:\n${list.sort().join('\n')}`);
+  console.log(`${list.size} filler examples (one call on plain names that shows no result):\n${[...list].sort().join('\n')}`);
 }
 
 if (failed || !project) {

@@ -224,12 +224,30 @@ function likeOptions(t: Tensor, opts: TensorOptions, op: string): TensorOptions 
   return { dtype: t.dtype, device: t.device, ...opts };
 }
 
-/** Zeros with `t`'s shape, dtype and device (unless overridden). @example `zerosLike(x)` */
+/**
+ * Zeros with `t`'s shape, dtype and device (unless overridden). The result is a new leaf: it does not require
+ * grad, whatever `t` does.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([[1, 2], [3, 4]], { dtype: 'float64', requiresGrad: true });
+ * zerosLike(x).dtype;                        // 'float64', shape [2, 2]
+ * zerosLike(x, { dtype: 'int32' }).toArray(); // [[0, 0], [0, 0]]
+ * ```
+ */
 export function zerosLike(t: Tensor, opts: TensorOptions = {}): Tensor {
   return full(t.shape, 0, likeOptions(t, opts, 'zerosLike'));
 }
 
-/** Ones with `t`'s shape, dtype and device (unless overridden). @example `onesLike(x)` */
+/**
+ * Ones with `t`'s shape, dtype and device (unless overridden), e.g. the seed gradient of a non-scalar output.
+ *
+ * @example
+ * ```ts
+ * const y = x.mul(2);           // not a scalar
+ * y.backward(onesLike(y));      // the same as y.sum().backward()
+ * ```
+ */
 export function onesLike(t: Tensor, opts: TensorOptions = {}): Tensor {
   return full(t.shape, 1, likeOptions(t, opts, 'onesLike'));
 }

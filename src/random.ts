@@ -85,11 +85,12 @@ function rotl(x: number, k: number): number {
 }
 
 /**
- * The default generator, used when no `generator` option is given.
+ * The default generator, used when no `generator` option is given; `manualSeed` seeds it.
  *
  * @example
  * ```ts
- * defaultGenerator.random();
+ * manualSeed(7);
+ * const u = defaultGenerator.random(); // the same number on every run after manualSeed(7)
  * ```
  */
 export const defaultGenerator = new Generator(0x5eed);

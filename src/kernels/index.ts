@@ -79,7 +79,9 @@ export function deviceNamed(name: string): Device {
  *
  * @example
  * ```ts
- * registerBackend(myBackend);
+ * const gpu: Backend = { ...myGpuKernels, name: 'webgpu', device: 'gpu' };
+ * registerBackend(gpu);
+ * tensor([1, 2]).to('gpu'); // now a device of its own
  * ```
  */
 export function registerBackend(backend: Backend, makeCurrent = false): void {
