@@ -55,6 +55,11 @@ export {
   jvp, vjp, valueAndGrad, jacobian, hessian, hvp, type FuncGradOptions, type JacobianOptions, type TensorFunction, type TensorsFunction,
 } from './autograd/transforms.js';
 export * as func from './autograd/func.js';
+export * as linalg from './linalg.js';
+export type {
+  SolveOptions, SolveTriangularOptions, CholeskyOptions, QrOptions, QrMode, QR, Slogdet, Eigh, EighOptions,
+} from './ops/linalg.js';
+export type { AddmmOptions } from './ops/linalg-composites.js';
 export { customOp, type CustomOpSpec, type CustomForwardCtx, type CustomBackwardCtx, type CustomJvpCtx } from './autograd/custom.js';
 export { getBackend, setBackend, registerBackend, listBackends, Device } from './kernels/index.js';
 export type { Backend, BufferHandle, View, MatrixOperand, AdamStep, SgdStep, ConvGeometry } from './kernels/backend.js';

@@ -2,8 +2,6 @@ import { DTYPES } from './dtype.js';
 import { describe } from './ops/buffers.js';
 import { Generator } from './random.js';
 import { Tensor } from './tensor.js';
-// Tensor methods are installed with the op table: loading it here lets this module work when imported alone.
-import './autograd/record.js';
 
 /**
  * What one option may hold: a kind (`'number'`, `'integer'`, `'boolean'`, `'string'`, `'tensor'`, `'function'`,

@@ -351,8 +351,9 @@ function checkLayout(storage: Storage, shape: Shape, dtype: DType, strides: read
     if (ext < 0) lo += ext;
     else hi += ext;
   }
-  if (empty ? offset > storage.length : lo < 0 || hi >= storage.length) {
-    const need = empty ? offset : hi + 1;
+  // An empty view reads nothing, so any offset is safe (as in PyTorch: `zeros([0, 3]).narrow(1, 1, 1)`).
+  if (!empty && (lo < 0 || hi >= storage.length)) {
+    const need = hi + 1;
     throw new Error(
       `tensor: sizes ${fmtShape(shape)}, strides [${strides.join(', ')}] and storage offset ${offset} need a storage of ` +
         `${need} elements${lo < 0 ? ` and reach index ${lo}` : ''}, but the storage holds ${storage.length}: the view would read ` +

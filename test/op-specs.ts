@@ -5,9 +5,11 @@
 import {
   cat, conv2d, fold, maxPool2d, reluBackward, sigmoidBackward, stack, tanhBackward, unfold, type Primitive, type Tensor,
 } from '../src/index.js';
+import type { COMPOSITES } from '../src/ops/composite.js';
 import * as R from './reference.js';
 import type { Nd } from './reference.js';
 import type { Arg, Domain } from './support/inputs.js';
+import { LINALG_SPECS } from './specs/linalg.js';
 
 export type { Arg, Domain } from './support/inputs.js';
 
@@ -126,7 +128,12 @@ function argReduction(name: 'argmax' | 'argmin', better: (a: number, b: number) 
 
 const idx = (shape: number[], values: number[]): Arg => ({ shape, dtype: 'int32', values });
 
-export const SPECS: Record<Primitive, OpSpec> = {
+/**
+ * Every primitive's spec (a compile error when one is missing), and specs of composites where an area's ops are
+ * composites (einsum, addmm, …): the generated suites run them the same way.
+ */
+export const SPECS: Record<Primitive, OpSpec> & Partial<Record<keyof typeof COMPOSITES, OpSpec>> = {
+  ...LINALG_SPECS,
   add: binary('add', (a, b) => a + b),
   sub: binary('sub', (a, b) => a - b),
   mul: binary('mul', (a, b) => a * b),

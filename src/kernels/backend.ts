@@ -155,6 +155,46 @@ export interface Backend {
    */
   maxPool2d(dtype: DType, x: BufferHandle, out: BufferHandle, indices: BufferHandle, planes: number, geometry: ConvGeometry): void;
 
+  // ---- dense linear algebra (`batch` contiguous row-major matrices from offset 0; float32 or float64) ----
+
+  /**
+   * LU factorization with partial pivoting (LAPACK's getrf): `lu` gets L (unit diagonal, not stored) below the
+   * diagonal and U on and above it; `pivots` (int32 `[batch, n]`) the row swapped with row i at step i (0-based);
+   * `info` (int32 `[batch]`) 0, or i + 1 when U's diagonal element i is exactly zero (the first such i).
+   */
+  luFactor(dtype: DType, a: BufferHandle, lu: BufferHandle, pivots: BufferHandle, info: BufferHandle, batch: number, n: number): void;
+  /** Solve A·X = B from `luFactor`'s `lu` and `pivots`; `b` and `out` are `[batch, n, k]`. */
+  luSolve(dtype: DType, lu: BufferHandle, pivots: BufferHandle, b: BufferHandle, out: BufferHandle, batch: number, n: number, k: number): void;
+  /**
+   * The determinant from `luFactor`'s output: `out` `[batch]`; or, with `log`, `[batch, 2]` holding the sign (0 when
+   * singular) and log |det| (-∞ when singular).
+   */
+  luDet(dtype: DType, lu: BufferHandle, pivots: BufferHandle, out: BufferHandle, batch: number, n: number, log: boolean): void;
+  /**
+   * Solve A·X = B for triangular A (only the `upper` or lower triangle is read; `unitDiagonal` takes the diagonal as
+   * ones); `a` is `[batch, n, n]`, `b` and `out` `[batch, n, k]`. A zero on the diagonal gives infinities or NaN.
+   */
+  triangularSolve(dtype: DType, a: BufferHandle, b: BufferHandle, out: BufferHandle, batch: number, n: number, k: number,
+    upper: boolean, unitDiagonal: boolean): void;
+  /**
+   * Cholesky factor L (zeros above the diagonal) of symmetric positive-definite matrices, reading their lower
+   * triangle; `info` (int32 `[batch]`) 0, or i when the leading minor of order i is not positive-definite.
+   */
+  cholesky(dtype: DType, a: BufferHandle, out: BufferHandle, info: BufferHandle, batch: number, n: number): void;
+  /**
+   * Householder QR of m×n matrices with LAPACK's sign convention (geqrf/orgqr). With k = min(m, n), `r` gets R
+   * (k×n, or m×n when `complete`) and `q`, unless null, Q (m×k, or m×m when `complete`).
+   */
+  qr(dtype: DType, a: BufferHandle, q: BufferHandle | null, r: BufferHandle, batch: number, m: number, n: number, complete: boolean): void;
+  /**
+   * Eigenvalues in ascending order (`values` `[batch, n]`) and orthonormal eigenvectors as columns (`vectors`
+   * `[batch, n, n]`) of symmetric matrices, reading their lower triangle; `info` (int32 `[batch]`) 0, or nonzero
+   * when the iteration failed (NaN or infinite input), whose outputs are then NaN.
+   */
+  eigh(dtype: DType, a: BufferHandle, values: BufferHandle, vectors: BufferHandle, info: BufferHandle, batch: number, n: number): void;
+  /** The cofactor matrix adj(A)ᵀ (det's gradient) of n×n matrices, exact for singular ones as well. */
+  cofactor(dtype: DType, a: BufferHandle, out: BufferHandle, batch: number, n: number): void;
+
   // ---- indexing (indices are int32; every kernel checks them and throws `indexError`, naming `op` and `dim`) ----
 
   /**

@@ -689,7 +689,247 @@ export const to = FUNCTIONS.to;
  */
 export const clone = FUNCTIONS.clone;
 
+/**
+ * The diagonal of the matrices over `dim1` and `dim2` (offset > 0 above the main diagonal, < 0 below), as a view: the other dims first, the diagonal last.
+ *
+ * @example
+ * ```ts
+ * diagonal(x, 0, -2, -1)
+ * ```
+ */
+export const diagonal = FUNCTIONS.diagonal;
+
+/**
+ * A copy of `x` whose diagonal over `dim1` and `dim2` (at `offset`, as in diagonal()) is `src`, which has that diagonal's shape.
+ *
+ * @example
+ * ```ts
+ * diagonalScatter(zeros(3, 3), ones(3))
+ * ```
+ */
+export const diagonalScatter = FUNCTIONS.diagonalScatter;
+
+/**
+ * The solution X of A·X = B (or X·A = B with `{ left: false }`) for square A, by LU with partial pivoting; B is a vector (or a batch of vectors, shape A.shape[:-1]) or a matrix, and batch dims broadcast. A singular A is an error.
+ *
+ * @example
+ * ```ts
+ * linalg.solve(A, b)
+ * ```
+ */
+export const linalgSolve = FUNCTIONS.linalgSolve;
+
+/**
+ * The solution X of A·X = B (or X·A = B with `{ left: false }`) for triangular A, by substitution: only the `upper` (required option) or lower triangle of A is read. B is a matrix; batch dims broadcast. No singularity check, as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * linalg.solveTriangular(L, B, { upper: false })
+ * ```
+ */
+export const linalgSolveTriangular = FUNCTIONS.linalgSolveTriangular;
+
+/**
+ * The inverse of square matrices (batched over leading dims), by LU with partial pivoting. A singular matrix is an error naming the zero pivot, as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * linalg.inv(A)
+ * ```
+ */
+export const linalgInv = FUNCTIONS.linalgInv;
+
+/**
+ * The determinant of square matrices (batched over leading dims), by LU with partial pivoting: 0 for a singular matrix, whose gradient (the cofactor matrix) is still exact.
+ *
+ * @example
+ * ```ts
+ * linalg.det(A)
+ * ```
+ */
+export const linalgDet = FUNCTIONS.linalgDet;
+
+/**
+ * The gradient of det: `grad` (one value per matrix) times the cofactor matrix adj(A)ᵀ, computed through a completely pivoted LU so that it is exact at singular matrices too.
+ *
+ * @example
+ * ```ts
+ * detBackward(ones(2), A)
+ * ```
+ */
+export const detBackward = FUNCTIONS.detBackward;
+
+/**
+ * The sign and the log of the absolute value of the determinant, `{ sign, logabsdet }`, by LU with partial pivoting: accurate where det itself would overflow or underflow. Only logabsdet carries a gradient.
+ *
+ * @example
+ * ```ts
+ * const { sign, logabsdet } = linalg.slogdet(A)
+ * ```
+ */
+export const linalgSlogdet = FUNCTIONS.linalgSlogdet;
+
+/**
+ * The Cholesky factor L (A = L·Lᵀ, reading the lower triangle) of symmetric positive-definite matrices, or U (A = Uᵀ·U) with `{ upper: true }`. A matrix that is not positive-definite is an error naming the leading minor, as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * linalg.cholesky(A)
+ * ```
+ */
+export const linalgCholesky = FUNCTIONS.linalgCholesky;
+
+/**
+ * The QR decomposition `{ Q, R }` of m×n matrices by Householder reflections, with LAPACK's signs (so it matches PyTorch): mode 'reduced' (default), 'complete' or 'r', given as a string or `{ mode }`.
+ *
+ * @example
+ * ```ts
+ * const { Q, R } = linalg.qr(A)
+ * ```
+ */
+export const linalgQr = FUNCTIONS.linalgQr;
+
+/**
+ * Eigenvalues (ascending) and orthonormal eigenvectors `{ eigenvalues, eigenvectors }` of symmetric matrices, reading the lower triangle (or the upper with 'U' or `{ UPLO: 'U' }`), by the cyclic Jacobi method. Gradients assume distinct eigenvalues, as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * const { eigenvalues, eigenvectors } = linalg.eigh(A)
+ * ```
+ */
+export const linalgEigh = FUNCTIONS.linalgEigh;
+
 // ---- Ops made of other ops. ----
+
+/**
+ * Einstein summation with PyTorch's rules: letters name dims, `...` broadcast dims, a letter repeated in one operand takes its diagonal, letters left out of the output (after `->`, or all but those appearing once) are summed. Contractions run as batched matrix products.
+ *
+ * @example
+ * ```ts
+ * einsum('bij,bjk->bik', a, b)
+ * ```
+ */
+export const einsum = FUNCTIONS.einsum;
+
+/**
+ * The dot product of two 1-d tensors of the same size and dtype.
+ *
+ * @example
+ * ```ts
+ * dot(a, b)
+ * ```
+ */
+export const dot = FUNCTIONS.dot;
+
+/**
+ * The outer product of two 1-d tensors: `out[i][j] = a[i] · b[j]`.
+ *
+ * @example
+ * ```ts
+ * outer(a, b)
+ * ```
+ */
+export const outer = FUNCTIONS.outer;
+
+/**
+ * The product of a matrix and a vector.
+ *
+ * @example
+ * ```ts
+ * mv(A, x)
+ * ```
+ */
+export const mv = FUNCTIONS.mv;
+
+/**
+ * Batched matrix product of two 3-d tensors with the same batch size: `[b, n, m] @ [b, m, p] → [b, n, p]` (no broadcasting; matmul broadcasts).
+ *
+ * @example
+ * ```ts
+ * bmm(a, b)
+ * ```
+ */
+export const bmm = FUNCTIONS.bmm;
+
+/**
+ * `beta · input + alpha · (mat1 @ mat2)` for 2-d mat1 and mat2 (options `{ beta, alpha }`, both 1 by default); input broadcasts to the product's shape.
+ *
+ * @example
+ * ```ts
+ * addmm(bias, x, w, { beta: 0.5 })
+ * ```
+ */
+export const addmm = FUNCTIONS.addmm;
+
+/**
+ * `beta · input + alpha · (batch1 @ batch2)` for 3-d batch1 and batch2 of the same batch size (options `{ beta, alpha }`); input broadcasts to the product's shape.
+ *
+ * @example
+ * ```ts
+ * baddbmm(c, a, b, { alpha: 2 })
+ * ```
+ */
+export const baddbmm = FUNCTIONS.baddbmm;
+
+/**
+ * A 1-d input becomes a square matrix with it on diagonal `diagonal` (above the main one when positive); of a 2-d input, that diagonal as a new 1-d tensor (a copy: diagonal() is the view).
+ *
+ * @example
+ * ```ts
+ * diag(x, 1)
+ * ```
+ */
+export const diag = FUNCTIONS.diag;
+
+/**
+ * Matrices whose diagonal (at `offset`, over the new dims `dim1` and `dim2`, by default the last two) holds the last dim of `x`; zeros elsewhere.
+ *
+ * @example
+ * ```ts
+ * diagEmbed(x)
+ * ```
+ */
+export const diagEmbed = FUNCTIONS.diagEmbed;
+
+/**
+ * The sum of the main diagonal of a 2-d tensor.
+ *
+ * @example
+ * ```ts
+ * trace(A)
+ * ```
+ */
+export const trace = FUNCTIONS.trace;
+
+/**
+ * The determinant of square matrices (as `linalg.det`).
+ *
+ * @example
+ * ```ts
+ * A.det()
+ * ```
+ */
+export const det = FUNCTIONS.det;
+
+/**
+ * The sign and log absolute value of the determinant, `{ sign, logabsdet }` (as `linalg.slogdet`).
+ *
+ * @example
+ * ```ts
+ * const { sign, logabsdet } = A.slogdet()
+ * ```
+ */
+export const slogdet = FUNCTIONS.slogdet;
+
+/**
+ * The inverse of square matrices (as `linalg.inv`).
+ *
+ * @example
+ * ```ts
+ * A.inverse()
+ * ```
+ */
+export const inverse = FUNCTIONS.inverse;
 
 /**
  * `x²` elementwise (a bool squares to int32, as PyTorch's pow(x, 2)).

@@ -5,7 +5,9 @@ import { BINARY_OPS } from './binary.js';
 import { CAST_OPS } from './cast.js';
 import { CONV_OPS } from './conv.js';
 import type { AnyOp } from './define.js';
+import { DIAGONAL_OPS } from './diagonal.js';
 import { INDEXING_OPS } from './indexing.js';
+import { LINALG_OPS } from './linalg.js';
 import { MATMUL_OPS } from './matmul.js';
 import { MOVEMENT_OPS } from './movement.js';
 import { POOL_OPS } from './pool.js';
@@ -35,6 +37,8 @@ export const OP_TABLE = {
   ...CONV_OPS,
   ...POOL_OPS,
   ...CAST_OPS,
+  ...DIAGONAL_OPS,
+  ...LINALG_OPS,
 };
 
 /** The name of a primitive. @example `const p: Primitive = 'matmul';` */
@@ -45,7 +49,8 @@ export type Primitive = keyof typeof OP_TABLE;
  * fused activation gradients. Every other op (primitive, composite or in-place) is also a method, with the
  * tensor as its first argument; `where` is a method with PyTorch's own argument order, `x.where(cond, other)`.
  */
-export const FUNCTION_ONLY = ['cat', 'stack', 'unfold', 'fold', 'conv2d', 'maxPool2d', 'tanhBackward', 'sigmoidBackward', 'reluBackward', 'where'] as const;
+export const FUNCTION_ONLY = ['cat', 'stack', 'unfold', 'fold', 'conv2d', 'maxPool2d', 'tanhBackward', 'sigmoidBackward', 'reluBackward', 'where',
+  'linalgSolve', 'linalgSolveTriangular', 'linalgInv', 'linalgDet', 'detBackward', 'linalgSlogdet', 'linalgCholesky', 'linalgQr', 'linalgEigh', 'einsum'] as const;
 
 /** Ops that PyTorch offers as Tensor methods only (`x.view(...)`, `x.float()`): no exported function. */
 export const METHOD_ONLY = ['view', 'expandAs', 'contiguous', 'float', 'double', 'int'] as const;

@@ -108,6 +108,15 @@ export const opaqueBackend: Backend = {
   conv2d: (dtype, x, w, out, n, c, o, g, columns) =>
     issue(() => tsBackend.conv2d(dtype, host(x), host(w), host(out), n, c, o, g, hostOrNull(columns))),
   maxPool2d: (dtype, x, out, indices, planes, g) => issue(() => tsBackend.maxPool2d(dtype, host(x), host(out), host(indices), planes, g)),
+  luFactor: (dtype, a, lu, pivots, info, batch, n) => issue(() => tsBackend.luFactor(dtype, host(a), host(lu), host(pivots), host(info), batch, n)),
+  luSolve: (dtype, lu, pivots, b, out, batch, n, k) => issue(() => tsBackend.luSolve(dtype, host(lu), host(pivots), host(b), host(out), batch, n, k)),
+  luDet: (dtype, lu, pivots, out, batch, n, log) => issue(() => tsBackend.luDet(dtype, host(lu), host(pivots), host(out), batch, n, log)),
+  triangularSolve: (dtype, a, b, out, batch, n, k, upper, unit) =>
+    issue(() => tsBackend.triangularSolve(dtype, host(a), host(b), host(out), batch, n, k, upper, unit)),
+  cholesky: (dtype, a, out, info, batch, n) => issue(() => tsBackend.cholesky(dtype, host(a), host(out), host(info), batch, n)),
+  qr: (dtype, a, q, r, batch, m, n, complete) => issue(() => tsBackend.qr(dtype, host(a), hostOrNull(q), host(r), batch, m, n, complete)),
+  eigh: (dtype, a, values, vectors, info, batch, n) => issue(() => tsBackend.eigh(dtype, host(a), host(values), host(vectors), host(info), batch, n)),
+  cofactor: (dtype, a, out, batch, n) => issue(() => tsBackend.cofactor(dtype, host(a), host(out), batch, n)),
   indexSelect: (dtype, x, offset, index, indexOffset, out, outer, size, inner, count, dim, op) =>
     issue(() => tsBackend.indexSelect(dtype, host(x), offset, host(index), indexOffset, host(out), outer, size, inner, count, dim, op)),
   indexAdd: (dtype, out, index, indexOffset, src, outer, size, inner, count, dim, op) =>

@@ -2,6 +2,7 @@ import type { Backend } from '../backend.js';
 import { cpuMemory } from '../cpu/memory.js';
 import { arange, binary, clamp, copy, fill, unary, where } from './elementwise.js';
 import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
+import { cholesky, cofactor, eigh, luDet, luFactor, luSolve, qr, triangularSolve } from './linalg.js';
 import { matmul } from './matmul.js';
 import { adam, sgd } from './optim.js';
 import { reduce, softmax } from './reduce.js';
@@ -23,6 +24,7 @@ export const tsBackend: Backend = {
   unary, binary, where, clamp, copy, fill, arange,
   reduce, softmax,
   matmul, unfold, fold, conv2d, maxPool2d,
+  luFactor, luSolve, luDet, triangularSolve, cholesky, qr, eigh, cofactor,
   indexSelect, indexAdd, gather, scatterAdd,
   adam, sgd,
 };

@@ -1,0 +1,100 @@
+/**
+ * torch.linalg as `linalg.*`: solves, inverses, determinants and factorizations of (batches of) matrices,
+ * differentiable in both modes and float64 first-class. Each is also exported as `linalgSolve`, `linalgInv`, …
+ * (PyTorch's `torch.linalg_solve` spellings); `det`, `slogdet` and `inverse` are Tensor methods too.
+ *
+ * @example
+ * ```ts
+ * import { linalg, tensor } from 'adjoint';
+ * const A = tensor([[4, 1], [1, 3]], { dtype: 'float64', requiresGrad: true });
+ * const x = linalg.solve(A, tensor([1, 2], { dtype: 'float64' }));
+ * linalg.det(A).backward(); // A.grad is the cofactor matrix [[3, -1], [-1, 4]]
+ * ```
+ */
+import { FUNCTIONS } from './autograd/record.js';
+
+/**
+ * The solution X of A·X = B (`{ left: false }`: X·A = B) for square A, by LU with partial pivoting. B is a vector,
+ * a batch of vectors (shape `A.shape[:-1]`) or a matrix; batch dims broadcast. A singular A is an error.
+ *
+ * @example
+ * ```ts
+ * linalg.solve(A, b)
+ * ```
+ */
+export const solve = FUNCTIONS.linalgSolve;
+
+/**
+ * The solution X of A·X = B (`left: false`: X·A = B) for triangular A; `{ upper }` is required and says which
+ * triangle of A is read (`unitriangular: true` takes its diagonal as ones). No singularity check, as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * linalg.solveTriangular(L, B, { upper: false })
+ * ```
+ */
+export const solveTriangular = FUNCTIONS.linalgSolveTriangular;
+
+/**
+ * The inverse of square matrices. A singular matrix is an error: "linalg.inv: The diagonal element 2 is zero, the
+ * inversion could not be completed because the input matrix is singular."
+ *
+ * @example
+ * ```ts
+ * linalg.inv(A)
+ * ```
+ */
+export const inv = FUNCTIONS.linalgInv;
+
+/**
+ * The determinant of square matrices: 0 for a singular matrix, whose gradient (the cofactor matrix) is exact.
+ *
+ * @example
+ * ```ts
+ * linalg.det(A)
+ * ```
+ */
+export const det = FUNCTIONS.linalgDet;
+
+/**
+ * `{ sign, logabsdet }` with det(A) = sign · exp(logabsdet), accurate where det would overflow or underflow.
+ *
+ * @example
+ * ```ts
+ * const { sign, logabsdet } = linalg.slogdet(A)
+ * ```
+ */
+export const slogdet = FUNCTIONS.linalgSlogdet;
+
+/**
+ * The Cholesky factor L (A = L·Lᵀ) of symmetric positive-definite matrices, or U (A = Uᵀ·U) with
+ * `{ upper: true }`. A matrix that is not positive-definite is an error naming the leading minor.
+ *
+ * @example
+ * ```ts
+ * linalg.cholesky(A)
+ * ```
+ */
+export const cholesky = FUNCTIONS.linalgCholesky;
+
+/**
+ * The QR decomposition `{ Q, R }` (Householder, LAPACK's signs); mode 'reduced' (default), 'complete' or 'r',
+ * as a string or `{ mode }`.
+ *
+ * @example
+ * ```ts
+ * const { Q, R } = linalg.qr(A, { mode: 'complete' })
+ * ```
+ */
+export const qr = FUNCTIONS.linalgQr;
+
+/**
+ * Eigenvalues (ascending) and orthonormal eigenvectors `{ eigenvalues, eigenvectors }` of symmetric matrices,
+ * reading the lower triangle ('U' or `{ UPLO: 'U' }`: the upper). Each eigenvector is determined up to its sign.
+ *
+ * @example
+ * ```ts
+ * const { eigenvalues, eigenvectors } = linalg.eigh(A)
+ * ```
+ */
+export const eigh = FUNCTIONS.linalgEigh;
