@@ -54,6 +54,11 @@ const FILE_CATEGORIES: Record<string, string> = {
   'src/ops/matmul.ts': 'Linear algebra and convolution',
   'src/ops/conv.ts': 'Linear algebra and convolution',
   'src/ops/pool.ts': 'Linear algebra and convolution',
+  'src/ops/linalg.ts': 'Linear algebra and convolution',
+  'src/ops/linalg-composites.ts': 'Linear algebra and convolution',
+  'src/ops/einsum.ts': 'Linear algebra and convolution',
+  'src/ops/diagonal.ts': 'Linear algebra and convolution',
+  'src/linalg.ts': 'Linear algebra and convolution',
   'src/ops/movement.ts': 'Movement and indexing',
   'src/ops/indexing.ts': 'Movement and indexing',
   'src/ops/softmax.ts': 'Softmax and losses',
@@ -102,6 +107,10 @@ const OP_FILE_CATEGORIES: Record<string, string> = {
   'src/ops/matmul.ts': 'Linear algebra and convolution',
   'src/ops/conv.ts': 'Linear algebra and convolution',
   'src/ops/pool.ts': 'Linear algebra and convolution',
+  'src/ops/linalg.ts': 'Linear algebra and convolution',
+  'src/ops/linalg-composites.ts': 'Linear algebra and convolution',
+  'src/ops/einsum.ts': 'Linear algebra and convolution',
+  'src/ops/diagonal.ts': 'Linear algebra and convolution',
   'src/ops/movement.ts': 'Movement and indexing',
   'src/ops/indexing.ts': 'Movement and indexing',
   'src/ops/softmax.ts': 'Softmax and losses',
@@ -120,7 +129,9 @@ const COMPOSITE_CATEGORIES: Record<string, string> = {
 };
 
 /** The namespaces of the main entry. */
-const NAMESPACE_CATEGORIES: Record<string, string> = { nn: 'nn, optim, data', optim: 'nn, optim, data', data: 'nn, optim, data', func: 'Transforms' };
+const NAMESPACE_CATEGORIES: Record<string, string> = {
+  nn: 'nn, optim, data', optim: 'nn, optim, data', data: 'nn, optim, data', func: 'Transforms', linalg: 'Linear algebra and convolution',
+};
 
 interface OpDoc {
   readonly doc: string;
@@ -129,7 +140,10 @@ interface OpDoc {
   readonly file: string;
 }
 
-/** Every op's doc and example, and the file of its family: found by importing each module of src/ops/. */
+/**
+ * Every op's doc and example, and the file of its family: found by importing each module of src/ops/. An entry
+ * that a family file defines and composite.ts collects belongs to the family file.
+ */
 async function opDocs(): Promise<Map<string, OpDoc>> {
   const fileOf = new Map<unknown, string>();
   const opsDir = join(root, 'src', 'ops');
@@ -137,7 +151,10 @@ async function opDocs(): Promise<Map<string, OpDoc>> {
     const mod = (await import(pathToFileURL(join(opsDir, name)).href)) as Record<string, unknown>;
     for (const value of Object.values(mod)) {
       if (typeof value !== 'object' || value === null) continue;
-      for (const entry of Object.values(value)) if (typeof entry === 'object' && entry !== null && !fileOf.has(entry)) fileOf.set(entry, `src/ops/${name}`);
+      for (const entry of Object.values(value)) {
+        if (typeof entry !== 'object' || entry === null) continue;
+        if (!fileOf.has(entry) || fileOf.get(entry) === 'src/ops/composite.ts') fileOf.set(entry, `src/ops/${name}`);
+      }
     }
   }
   const docs = new Map<string, OpDoc>();

@@ -55,6 +55,7 @@ export {
   jvp, vjp, valueAndGrad, jacobian, hessian, hvp, type FuncGradOptions, type JacobianOptions, type TensorFunction, type TensorsFunction,
 } from './autograd/transforms.js';
 export * as func from './autograd/func.js';
+/** torch.linalg as `linalg.*`: solves, inverses, determinants and factorizations of (batches of) matrices. */
 export * as linalg from './linalg.js';
 export type {
   SolveOptions, SolveTriangularOptions, CholeskyOptions, QrOptions, QrMode, QR, Slogdet, Eigh, EighOptions,

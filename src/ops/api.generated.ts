@@ -696,6 +696,8 @@ export const clone = FUNCTIONS.clone;
  * ```ts
  * diagonal(x, 0, -2, -1)
  * ```
+ *
+ * @function
  */
 export const diagonal = FUNCTIONS.diagonal;
 
@@ -706,6 +708,8 @@ export const diagonal = FUNCTIONS.diagonal;
  * ```ts
  * diagonalScatter(zeros(3, 3), ones(3))
  * ```
+ *
+ * @function
  */
 export const diagonalScatter = FUNCTIONS.diagonalScatter;
 
@@ -716,6 +720,8 @@ export const diagonalScatter = FUNCTIONS.diagonalScatter;
  * ```ts
  * linalg.solve(A, b)
  * ```
+ *
+ * @function
  */
 export const linalgSolve = FUNCTIONS.linalgSolve;
 
@@ -726,6 +732,8 @@ export const linalgSolve = FUNCTIONS.linalgSolve;
  * ```ts
  * linalg.solveTriangular(L, B, { upper: false })
  * ```
+ *
+ * @function
  */
 export const linalgSolveTriangular = FUNCTIONS.linalgSolveTriangular;
 
@@ -736,6 +744,8 @@ export const linalgSolveTriangular = FUNCTIONS.linalgSolveTriangular;
  * ```ts
  * linalg.inv(A)
  * ```
+ *
+ * @function
  */
 export const linalgInv = FUNCTIONS.linalgInv;
 
@@ -746,6 +756,8 @@ export const linalgInv = FUNCTIONS.linalgInv;
  * ```ts
  * linalg.det(A)
  * ```
+ *
+ * @function
  */
 export const linalgDet = FUNCTIONS.linalgDet;
 
@@ -756,6 +768,8 @@ export const linalgDet = FUNCTIONS.linalgDet;
  * ```ts
  * detBackward(ones(2), A)
  * ```
+ *
+ * @function
  */
 export const detBackward = FUNCTIONS.detBackward;
 
@@ -766,6 +780,8 @@ export const detBackward = FUNCTIONS.detBackward;
  * ```ts
  * const { sign, logabsdet } = linalg.slogdet(A)
  * ```
+ *
+ * @function
  */
 export const linalgSlogdet = FUNCTIONS.linalgSlogdet;
 
@@ -776,6 +792,8 @@ export const linalgSlogdet = FUNCTIONS.linalgSlogdet;
  * ```ts
  * linalg.cholesky(A)
  * ```
+ *
+ * @function
  */
 export const linalgCholesky = FUNCTIONS.linalgCholesky;
 
@@ -786,6 +804,8 @@ export const linalgCholesky = FUNCTIONS.linalgCholesky;
  * ```ts
  * const { Q, R } = linalg.qr(A)
  * ```
+ *
+ * @function
  */
 export const linalgQr = FUNCTIONS.linalgQr;
 
@@ -796,6 +816,8 @@ export const linalgQr = FUNCTIONS.linalgQr;
  * ```ts
  * const { eigenvalues, eigenvectors } = linalg.eigh(A)
  * ```
+ *
+ * @function
  */
 export const linalgEigh = FUNCTIONS.linalgEigh;
 
@@ -808,6 +830,8 @@ export const linalgEigh = FUNCTIONS.linalgEigh;
  * ```ts
  * einsum('bij,bjk->bik', a, b)
  * ```
+ *
+ * @function
  */
 export const einsum = FUNCTIONS.einsum;
 
@@ -818,6 +842,8 @@ export const einsum = FUNCTIONS.einsum;
  * ```ts
  * dot(a, b)
  * ```
+ *
+ * @function
  */
 export const dot = FUNCTIONS.dot;
 
@@ -828,6 +854,8 @@ export const dot = FUNCTIONS.dot;
  * ```ts
  * outer(a, b)
  * ```
+ *
+ * @function
  */
 export const outer = FUNCTIONS.outer;
 
@@ -838,6 +866,8 @@ export const outer = FUNCTIONS.outer;
  * ```ts
  * mv(A, x)
  * ```
+ *
+ * @function
  */
 export const mv = FUNCTIONS.mv;
 
@@ -848,6 +878,8 @@ export const mv = FUNCTIONS.mv;
  * ```ts
  * bmm(a, b)
  * ```
+ *
+ * @function
  */
 export const bmm = FUNCTIONS.bmm;
 
@@ -858,6 +890,8 @@ export const bmm = FUNCTIONS.bmm;
  * ```ts
  * addmm(bias, x, w, { beta: 0.5 })
  * ```
+ *
+ * @function
  */
 export const addmm = FUNCTIONS.addmm;
 
@@ -868,6 +902,8 @@ export const addmm = FUNCTIONS.addmm;
  * ```ts
  * baddbmm(c, a, b, { alpha: 2 })
  * ```
+ *
+ * @function
  */
 export const baddbmm = FUNCTIONS.baddbmm;
 
@@ -878,6 +914,8 @@ export const baddbmm = FUNCTIONS.baddbmm;
  * ```ts
  * diag(x, 1)
  * ```
+ *
+ * @function
  */
 export const diag = FUNCTIONS.diag;
 
@@ -888,6 +926,8 @@ export const diag = FUNCTIONS.diag;
  * ```ts
  * diagEmbed(x)
  * ```
+ *
+ * @function
  */
 export const diagEmbed = FUNCTIONS.diagEmbed;
 
@@ -898,6 +938,8 @@ export const diagEmbed = FUNCTIONS.diagEmbed;
  * ```ts
  * trace(A)
  * ```
+ *
+ * @function
  */
 export const trace = FUNCTIONS.trace;
 
@@ -908,6 +950,8 @@ export const trace = FUNCTIONS.trace;
  * ```ts
  * A.det()
  * ```
+ *
+ * @function
  */
 export const det = FUNCTIONS.det;
 
@@ -918,6 +962,8 @@ export const det = FUNCTIONS.det;
  * ```ts
  * const { sign, logabsdet } = A.slogdet()
  * ```
+ *
+ * @function
  */
 export const slogdet = FUNCTIONS.slogdet;
 
@@ -928,6 +974,8 @@ export const slogdet = FUNCTIONS.slogdet;
  * ```ts
  * A.inverse()
  * ```
+ *
+ * @function
  */
 export const inverse = FUNCTIONS.inverse;
 

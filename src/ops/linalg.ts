@@ -465,7 +465,9 @@ export interface QrOptions {
 
 /** `linalg.qr`'s result: A = Q·R with orthonormal columns in Q and R upper triangular. */
 export interface QR {
+  /** The factor with orthonormal columns. */
   readonly Q: Tensor;
+  /** The upper-triangular factor. */
   readonly R: Tensor;
 }
 
