@@ -7,7 +7,7 @@ import { binaryKernel, binaryType, unaryKernel } from './elementwise.js';
 import { WHERE_OPS } from './where.js';
 
 /** The entry type of a binary op: two operands, tensors or numbers. */
-type BinaryOp = OpDef<void, readonly [a: TensorLike, b: TensorLike]>;
+export type BinaryOp = OpDef<void, readonly [a: TensorLike, b: TensorLike]>;
 
 /**
  * Which operands a binary rule needs, given whether each input needs a gradient: bit 1 for a, bit 2 for b
