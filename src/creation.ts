@@ -191,7 +191,8 @@ export function tensor(data: TensorData, opts: TensorOptions & { readonly shape?
  *
  * @example
  * ```ts
- * full([2, 2], 7);
+ * full([2, 2], 7).toArray();                     // [[7, 7], [7, 7]] (float32)
+ * full([3], 1, { dtype: 'int32' }).dtype;        // 'int32'
  * ```
  */
 export function full(shape: readonly number[], value: number, opts: TensorOptions = {}): Tensor {
@@ -209,12 +210,27 @@ function filled(shape: readonly number[], value: number, opts: TensorOptions, op
   return t;
 }
 
-/** Zeros of `shape`. @example `zeros([2, 3])` */
+/**
+ * Zeros of `shape` (float32 unless `dtype` says otherwise).
+ *
+ * @example
+ * ```ts
+ * const b = zeros([10], { requiresGrad: true }); // a bias to train
+ * zeros([2, 3]).shape;                           // [2, 3]
+ * ```
+ */
 export function zeros(shape: readonly number[], opts: TensorOptions = {}): Tensor {
   return filled(shape, 0, opts, 'zeros');
 }
 
-/** Ones of `shape`. @example `ones([3], { dtype: 'float64' })` */
+/**
+ * Ones of `shape` (float32 unless `dtype` says otherwise).
+ *
+ * @example
+ * ```ts
+ * ones([3], { dtype: 'float64' }).toArray(); // [1, 1, 1]
+ * ```
+ */
 export function ones(shape: readonly number[], opts: TensorOptions = {}): Tensor {
   return filled(shape, 1, opts, 'ones');
 }
@@ -252,7 +268,15 @@ export function onesLike(t: Tensor, opts: TensorOptions = {}): Tensor {
   return full(t.shape, 1, likeOptions(t, opts, 'onesLike'));
 }
 
-/** `value` with `t`'s shape, dtype and device (unless overridden). @example `fullLike(x, 0.5)` */
+/**
+ * `value` with `t`'s shape, dtype and device (unless overridden).
+ *
+ * @example
+ * ```ts
+ * const x = tensor([[1, 2], [3, 4]]);
+ * fullLike(x, 0.5).toArray(); // [[0.5, 0.5], [0.5, 0.5]]
+ * ```
+ */
 export function fullLike(t: Tensor, value: number, opts: TensorOptions = {}): Tensor {
   return full(t.shape, value, likeOptions(t, opts, 'fullLike'));
 }
@@ -352,7 +376,18 @@ function randomFill(shape: readonly number[], opts: RandomOptions, op: string, d
 // must never return; those draws become this instead (the stream of draws is unchanged).
 const BELOW_ONE_F32 = 1 - 2 ** -24;
 
-/** Uniform samples in [0, 1). @example `rand([2, 3])` */
+/**
+ * Uniform samples in [0, 1), from the default generator or `opts.generator`.
+ *
+ * @example
+ * ```ts
+ * manualSeed(0);
+ * const a = rand([2, 3]);
+ * manualSeed(0);
+ * rand([2, 3]).toArray(); // the same values as a: seeded runs repeat
+ * rand([4], { generator: new Generator(1) }); // a stream of its own, leaving the default one alone
+ * ```
+ */
 export function rand(shape: readonly number[], opts: RandomOptions = {}): Tensor {
   const f32 = (opts.dtype ?? 'float32') === 'float32';
   return randomFill(shape, opts, 'rand', (g) => {
@@ -361,12 +396,26 @@ export function rand(shape: readonly number[], opts: RandomOptions = {}): Tensor
   });
 }
 
-/** Standard normal samples. @example `randn([64, 784])` */
+/**
+ * Standard normal samples (mean 0, standard deviation 1).
+ *
+ * @example
+ * ```ts
+ * const w = randn([784, 128]).mul(Math.sqrt(2 / 784)); // He-scaled weights
+ * ```
+ */
 export function randn(shape: readonly number[], opts: RandomOptions = {}): Tensor {
   return randomFill(shape, opts, 'randn', (g) => g.normal());
 }
 
-/** Uniform integers in [low, high), int32 by default. @example `randint(0, 10, [5])` */
+/**
+ * Uniform integers in [low, high), int32 by default.
+ *
+ * @example
+ * ```ts
+ * const labels = randint(0, 10, [64]); // int32, each in 0 … 9
+ * ```
+ */
 export function randint(low: number, high: number, shape: readonly number[], opts: RandomOptions = {}): Tensor {
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
     throw new Error(`randint: expected integers low < high, got low=${low}, high=${high}.`);
@@ -378,7 +427,15 @@ export function randint(low: number, high: number, shape: readonly number[], opt
   return randomFill(shape, { dtype: 'int32', ...opts }, 'randint', (g) => g.int(low, high));
 }
 
-/** A random permutation of `0 … n-1` (int32). @example `randperm(10)` */
+/**
+ * A random permutation of `0 … n-1` (int32).
+ *
+ * @example
+ * ```ts
+ * const order = randperm(x.shape[0]!); // shuffle the rows of x
+ * const shuffled = x.indexSelect(0, order);
+ * ```
+ */
 export function randperm(n: number, opts: RandomOptions = {}): Tensor {
   checkShape([n], 'randperm');
   checkOptions('randperm', opts, RANDOM_KEYS);

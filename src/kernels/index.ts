@@ -101,7 +101,9 @@ export function registerBackend(backend: Backend, makeCurrent = false): void {
  *
  * @example
  * ```ts
- * setBackend('ts');
+ * setBackend('ts');   // e.g. to compare against the reference kernels
+ * const ref = x.exp();
+ * setBackend('wasm');
  * ```
  */
 export function setBackend(name: string): void {
