@@ -40,7 +40,8 @@ const listFiller = args.includes('--list-filler');
 const FILE_CATEGORIES: Record<string, string> = {
   'src/tensor.ts': 'Tensors',
   'src/creation.ts': 'Tensors',
-  'src/random.ts': 'Tensors',
+  'src/random.ts': 'Randomness',
+  'src/sampling.ts': 'Randomness',
   'src/dtype.ts': 'Tensors',
   'src/shape.ts': 'Tensors',
   'src/format.ts': 'Tensors',
@@ -51,17 +52,19 @@ const FILE_CATEGORIES: Record<string, string> = {
   'src/ops/binary.ts': 'Elementwise',
   'src/ops/where.ts': 'Elementwise',
   'src/ops/reduce.ts': 'Reductions',
-  'src/ops/matmul.ts': 'Linear algebra and convolution',
-  'src/ops/conv.ts': 'Linear algebra and convolution',
-  'src/ops/pool.ts': 'Linear algebra and convolution',
-  'src/ops/linalg.ts': 'Linear algebra and convolution',
-  'src/ops/linalg-composites.ts': 'Linear algebra and convolution',
-  'src/ops/einsum.ts': 'Linear algebra and convolution',
-  'src/ops/diagonal.ts': 'Linear algebra and convolution',
-  'src/linalg.ts': 'Linear algebra and convolution',
+  'src/ops/matmul.ts': 'Linear algebra',
+  'src/ops/conv.ts': 'Convolution',
+  'src/ops/pool.ts': 'Convolution',
+  'src/ops/linalg.ts': 'Linear algebra',
+  'src/ops/linalg-composites.ts': 'Linear algebra',
+  'src/ops/einsum.ts': 'Linear algebra',
+  'src/ops/diagonal.ts': 'Linear algebra',
+  'src/linalg.ts': 'Linear algebra',
   'src/ops/movement.ts': 'Movement and indexing',
   'src/ops/indexing.ts': 'Movement and indexing',
   'src/ops/softmax.ts': 'Softmax and losses',
+  'src/ops/ternary.ts': 'Elementwise',
+  'src/ops/elementwise-composites.ts': 'Elementwise',
   'src/ops/inplace.ts': 'In place',
   'src/ops/table.ts': 'The op table',
   'src/ops/define.ts': 'The op table',
@@ -98,22 +101,30 @@ const FILE_CATEGORIES: Record<string, string> = {
   'src/options.ts': 'nn, optim, data',
 };
 
+/** Exports that a file shares with exports of another row, by name (they win over FILE_CATEGORIES). */
+const NAME_CATEGORIES: Record<string, string> = {
+  rand: 'Randomness', randn: 'Randomness', randint: 'Randomness', randperm: 'Randomness', randLike: 'Randomness',
+  randnLike: 'Randomness', randintLike: 'Randomness', RandomOptions: 'Randomness',
+};
+
 /** The op functions of src/ops/api.generated.ts, by the family file their op table entry is in. */
 const OP_FILE_CATEGORIES: Record<string, string> = {
   'src/ops/unary.ts': 'Elementwise',
   'src/ops/binary.ts': 'Elementwise',
   'src/ops/where.ts': 'Elementwise',
   'src/ops/reduce.ts': 'Reductions',
-  'src/ops/matmul.ts': 'Linear algebra and convolution',
-  'src/ops/conv.ts': 'Linear algebra and convolution',
-  'src/ops/pool.ts': 'Linear algebra and convolution',
-  'src/ops/linalg.ts': 'Linear algebra and convolution',
-  'src/ops/linalg-composites.ts': 'Linear algebra and convolution',
-  'src/ops/einsum.ts': 'Linear algebra and convolution',
-  'src/ops/diagonal.ts': 'Linear algebra and convolution',
+  'src/ops/matmul.ts': 'Linear algebra',
+  'src/ops/conv.ts': 'Convolution',
+  'src/ops/pool.ts': 'Convolution',
+  'src/ops/linalg.ts': 'Linear algebra',
+  'src/ops/linalg-composites.ts': 'Linear algebra',
+  'src/ops/einsum.ts': 'Linear algebra',
+  'src/ops/diagonal.ts': 'Linear algebra',
   'src/ops/movement.ts': 'Movement and indexing',
   'src/ops/indexing.ts': 'Movement and indexing',
   'src/ops/softmax.ts': 'Softmax and losses',
+  'src/ops/ternary.ts': 'Elementwise',
+  'src/ops/elementwise-composites.ts': 'Elementwise',
   'src/ops/cast.ts': 'Tensors',
   'src/ops/inplace.ts': 'In place',
 };
@@ -130,7 +141,7 @@ const COMPOSITE_CATEGORIES: Record<string, string> = {
 
 /** The namespaces of the main entry. */
 const NAMESPACE_CATEGORIES: Record<string, string> = {
-  nn: 'nn, optim, data', optim: 'nn, optim, data', data: 'nn, optim, data', func: 'Transforms', linalg: 'Linear algebra and convolution',
+  nn: 'nn, optim, data', optim: 'nn, optim, data', data: 'nn, optim, data', func: 'Transforms', linalg: 'Linear algebra',
 };
 
 interface OpDoc {
@@ -182,7 +193,7 @@ function categoryOf(r: DeclarationReflection): string | undefined {
     if (!op) return undefined;
     return op.file === 'src/ops/composite.ts' ? COMPOSITE_CATEGORIES[r.name] : OP_FILE_CATEGORIES[op.file];
   }
-  return file ? FILE_CATEGORIES[file] : undefined;
+  return NAME_CATEGORIES[r.name] ?? (file ? FILE_CATEGORIES[file] : undefined);
 }
 
 const text = (t: string): CommentDisplayPart[] => [{ kind: 'text', text: t }];

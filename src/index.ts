@@ -23,14 +23,18 @@ export { promoteTypes } from './dtype.js';
 export type { Shape } from './shape.js';
 export { broadcastShapes } from './shape.js';
 export {
-  tensor, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, randint, randperm,
-  type TensorOptions, type RandomOptions, type TensorData,
+  tensor, zeros, ones, full, zerosLike, onesLike, fullLike, emptyLike, arange, linspace, logspace, eye, rand, randn, randint, randperm,
+  randLike, randnLike, randintLike, type TensorOptions, type RandomOptions, type TensorData, type LogspaceOptions,
 } from './creation.js';
+export { normal, bernoulli, multinomial, type SampleOptions, type MultinomialOptions } from './sampling.js';
 export { manualSeed, Generator, defaultGenerator } from './random.js';
 export type { TensorLike } from './ops/buffers.js';
 export type { Dim } from './ops/reduce.js';
 export type { Size2, Window2d, Window2dOptions, WindowAttrs } from './ops/conv.js';
-export type { ClampBounds } from './ops/where.js';
+export type { RoundOptions, SoftplusOptions } from './ops/unary.js';
+export type { AddcOptions } from './ops/ternary.js';
+export type { NanToNumOptions, IscloseOptions } from './ops/elementwise-composites.js';
+export type { ClampBounds, ClampBound } from './ops/where.js';
 export { OP_TABLE, type Primitive } from './ops/table.js';
 export type {
   OpDef, DifferentiableOp, NonDifferentiableOp, ForwardCtx, BackwardCtx, JvpCtx, Caller, Run,

@@ -1,6 +1,6 @@
 import type { DType, TypedArray } from '../dtype.js';
 import type { Shape } from '../shape.js';
-import type { BinaryKernel, ReduceKernel, UnaryKernel } from './catalog.js';
+import type { BinaryKernel, ReduceKernel, TernaryKernel, UnaryKernel } from './catalog.js';
 
 declare const HANDLE: unique symbol;
 
@@ -108,6 +108,11 @@ export interface Backend {
    * dims) of one `dtype`; `out` has that dtype too, or is bool for the comparisons.
    */
   binary(op: BinaryKernel, dtype: DType, a: View, b: View, out: BufferHandle, shape: Shape): void;
+  /**
+   * `out = op(a, b, c; s)` over `shape` (see `TERNARY_KERNELS`), where `a`, `b` and `c` are views of `dtype`
+   * already broadcast to `shape`; `out` has that dtype. float32 computes each step in float32, as PyTorch does.
+   */
+  ternary(op: TernaryKernel, dtype: DType, a: View, b: View, c: View, out: BufferHandle, shape: Shape, s: number): void;
   /** `out = cond ? a : b` over `shape`; `cond` is a bool view, `a`, `b` and `out` are of `dtype`. */
   where(dtype: DType, cond: View, a: View, b: View, out: BufferHandle, shape: Shape): void;
   /** `out[i] = min(max(x[offset + i], lo), hi)` in that order (all `hi` when lo > hi); NaN stays NaN. */

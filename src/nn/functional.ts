@@ -191,3 +191,4 @@ export function oneHot(indices: Tensor, numClasses: number): Tensor {
 }
 
 export { linear, dropout, type DropoutOptions } from './layer-functions.js';
+export { softplus, logSigmoid } from '../ops/api.generated.js';

@@ -150,6 +150,270 @@ export const sign = FUNCTIONS.sign;
 export const erf = FUNCTIONS.erf;
 
 /**
+ * The inverse error function elementwise: ±∞ at ±1, NaN outside [−1, 1].
+ *
+ * @example
+ * ```ts
+ * erfinv(x)
+ * ```
+ *
+ * @function
+ */
+export const erfinv = FUNCTIONS.erfinv;
+
+/**
+ * `log(1 + x)` elementwise, accurate for small x.
+ *
+ * @example
+ * ```ts
+ * log1p(x)
+ * ```
+ *
+ * @function
+ */
+export const log1p = FUNCTIONS.log1p;
+
+/**
+ * `eˣ − 1` elementwise, accurate for small x.
+ *
+ * @example
+ * ```ts
+ * expm1(x)
+ * ```
+ *
+ * @function
+ */
+export const expm1 = FUNCTIONS.expm1;
+
+/**
+ * Base-2 logarithm elementwise.
+ *
+ * @example
+ * ```ts
+ * log2(x)
+ * ```
+ *
+ * @function
+ */
+export const log2 = FUNCTIONS.log2;
+
+/**
+ * Base-10 logarithm elementwise.
+ *
+ * @example
+ * ```ts
+ * log10(x)
+ * ```
+ *
+ * @function
+ */
+export const log10 = FUNCTIONS.log10;
+
+/**
+ * `2ˣ` elementwise.
+ *
+ * @example
+ * ```ts
+ * exp2(x)
+ * ```
+ *
+ * @function
+ */
+export const exp2 = FUNCTIONS.exp2;
+
+/**
+ * Tangent elementwise.
+ *
+ * @example
+ * ```ts
+ * tan(x)
+ * ```
+ *
+ * @function
+ */
+export const tan = FUNCTIONS.tan;
+
+/**
+ * Arcsine elementwise (NaN outside [−1, 1]).
+ *
+ * @example
+ * ```ts
+ * asin(x)
+ * ```
+ *
+ * @function
+ */
+export const asin = FUNCTIONS.asin;
+
+/**
+ * Arccosine elementwise (NaN outside [−1, 1]).
+ *
+ * @example
+ * ```ts
+ * acos(x)
+ * ```
+ *
+ * @function
+ */
+export const acos = FUNCTIONS.acos;
+
+/**
+ * Arctangent elementwise.
+ *
+ * @example
+ * ```ts
+ * atan(x)
+ * ```
+ *
+ * @function
+ */
+export const atan = FUNCTIONS.atan;
+
+/**
+ * Hyperbolic sine elementwise.
+ *
+ * @example
+ * ```ts
+ * sinh(x)
+ * ```
+ *
+ * @function
+ */
+export const sinh = FUNCTIONS.sinh;
+
+/**
+ * Hyperbolic cosine elementwise.
+ *
+ * @example
+ * ```ts
+ * cosh(x)
+ * ```
+ *
+ * @function
+ */
+export const cosh = FUNCTIONS.cosh;
+
+/**
+ * Inverse hyperbolic sine elementwise.
+ *
+ * @example
+ * ```ts
+ * asinh(x)
+ * ```
+ *
+ * @function
+ */
+export const asinh = FUNCTIONS.asinh;
+
+/**
+ * Inverse hyperbolic cosine elementwise (NaN below 1).
+ *
+ * @example
+ * ```ts
+ * acosh(x)
+ * ```
+ *
+ * @function
+ */
+export const acosh = FUNCTIONS.acosh;
+
+/**
+ * Inverse hyperbolic tangent elementwise (±∞ at ±1, NaN outside).
+ *
+ * @example
+ * ```ts
+ * atanh(x)
+ * ```
+ *
+ * @function
+ */
+export const atanh = FUNCTIONS.atanh;
+
+/**
+ * Round down elementwise (integers unchanged); its gradient is zero.
+ *
+ * @example
+ * ```ts
+ * floor(x)
+ * ```
+ *
+ * @function
+ */
+export const floor = FUNCTIONS.floor;
+
+/**
+ * Round up elementwise (integers unchanged); its gradient is zero.
+ *
+ * @example
+ * ```ts
+ * ceil(x)
+ * ```
+ *
+ * @function
+ */
+export const ceil = FUNCTIONS.ceil;
+
+/**
+ * Round to the nearest integer, ties to even (as PyTorch: 0.5 → 0, 1.5 → 2, 2.5 → 2), or to `decimals` places; its gradient is zero.
+ *
+ * @example
+ * ```ts
+ * round(x, { decimals: 2 })
+ * ```
+ *
+ * @function
+ */
+export const round = FUNCTIONS.round;
+
+/**
+ * Round toward zero elementwise (integers unchanged); its gradient is zero.
+ *
+ * @example
+ * ```ts
+ * trunc(x)
+ * ```
+ *
+ * @function
+ */
+export const trunc = FUNCTIONS.trunc;
+
+/**
+ * The fractional part `x − trunc(x)` elementwise, with the sign of x (NaN for ±∞); floating point only.
+ *
+ * @example
+ * ```ts
+ * frac(x)
+ * ```
+ *
+ * @function
+ */
+export const frac = FUNCTIONS.frac;
+
+/**
+ * PyTorch's softplus `log(1 + e^(βx)) / β`, and x itself where βx > threshold (defaults β = 1, threshold 20); floating point only.
+ *
+ * @example
+ * ```ts
+ * softplus(x, { beta: 2 })
+ * ```
+ *
+ * @function
+ */
+export const softplus = FUNCTIONS.softplus;
+
+/**
+ * `log(sigmoid(x))` elementwise, stable for large |x| (PyTorch's F.logsigmoid); floating point only.
+ *
+ * @example
+ * ```ts
+ * logSigmoid(x)
+ * ```
+ *
+ * @function
+ */
+export const logSigmoid = FUNCTIONS.logSigmoid;
+
+/**
  * `a + b` elementwise, broadcasting.
  *
  * @example
@@ -270,6 +534,138 @@ export const sigmoidBackward = FUNCTIONS.sigmoidBackward;
 export const reluBackward = FUNCTIONS.reluBackward;
 
 /**
+ * The angle of the point (b, a), `atan(a / b)` in the right quadrant, elementwise in (−π, π], broadcasting; integers give float32.
+ *
+ * @example
+ * ```ts
+ * atan2(y, x)
+ * ```
+ *
+ * @function
+ */
+export const atan2 = FUNCTIONS.atan2;
+
+/**
+ * C's `fmod`: the remainder of a / b rounded toward zero, with the sign of a, broadcasting. Integer division by zero is an error.
+ *
+ * @example
+ * ```ts
+ * fmod(x, 3)
+ * ```
+ *
+ * @function
+ */
+export const fmod = FUNCTIONS.fmod;
+
+/**
+ * Python's modulo `a − floor(a / b) · b`: the result has the sign of b, broadcasting. Integer division by zero is an error.
+ *
+ * @example
+ * ```ts
+ * remainder(x, 3)
+ * ```
+ *
+ * @function
+ */
+export const remainder = FUNCTIONS.remainder;
+
+/**
+ * Floor division `a // b` as PyTorch and Python define it (the quotient that goes with `remainder`), broadcasting; integers stay integers (division by zero is an error). Not differentiable, as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * floorDivide(x, 2)
+ * ```
+ *
+ * @function
+ */
+export const floorDivide = FUNCTIONS.floorDivide;
+
+/**
+ * `√(a² + b²)` elementwise without overflow, broadcasting; floating point only (as in PyTorch).
+ *
+ * @example
+ * ```ts
+ * hypot(x, y)
+ * ```
+ *
+ * @function
+ */
+export const hypot = FUNCTIONS.hypot;
+
+/**
+ * `a · log(b)` elementwise, broadcasting, and 0 where a is 0 (unless b is NaN), as in entropies; integers give float32.
+ *
+ * @example
+ * ```ts
+ * xlogy(p, p)
+ * ```
+ *
+ * @function
+ */
+export const xlogy = FUNCTIONS.xlogy;
+
+/**
+ * Bitwise and of int32 or bool tensors, broadcasting (logical and for two bools).
+ *
+ * @example
+ * ```ts
+ * bitwiseAnd(flags, 4)
+ * ```
+ *
+ * @function
+ */
+export const bitwiseAnd = FUNCTIONS.bitwiseAnd;
+
+/**
+ * Bitwise or of int32 or bool tensors, broadcasting (logical or for two bools).
+ *
+ * @example
+ * ```ts
+ * bitwiseOr(a, b)
+ * ```
+ *
+ * @function
+ */
+export const bitwiseOr = FUNCTIONS.bitwiseOr;
+
+/**
+ * Bitwise exclusive or of int32 or bool tensors, broadcasting (logical xor for two bools).
+ *
+ * @example
+ * ```ts
+ * bitwiseXor(a, b)
+ * ```
+ *
+ * @function
+ */
+export const bitwiseXor = FUNCTIONS.bitwiseXor;
+
+/**
+ * `a << b` on int32 tensors, broadcasting; the shift count is taken modulo 32 (as PyTorch 1.13 on x86).
+ *
+ * @example
+ * ```ts
+ * bitwiseLeftShift(x, 2)
+ * ```
+ *
+ * @function
+ */
+export const bitwiseLeftShift = FUNCTIONS.bitwiseLeftShift;
+
+/**
+ * `a >> b` (arithmetic, keeping the sign) on int32 tensors, broadcasting; the shift count is taken modulo 32.
+ *
+ * @example
+ * ```ts
+ * bitwiseRightShift(x, 1)
+ * ```
+ *
+ * @function
+ */
+export const bitwiseRightShift = FUNCTIONS.bitwiseRightShift;
+
+/**
  * `a == b` elementwise, as a bool tensor.
  *
  * @example
@@ -354,7 +750,7 @@ export const ge = FUNCTIONS.ge;
 export const where = FUNCTIONS.where;
 
 /**
- * Limit every element to `[min, max]`; either bound may be omitted. NaN stays NaN.
+ * Limit every element to `[min, max]`, as `clamp(x, { min, max })` or `clamp(x, min, max)`; either bound may be omitted, and each is a number or a tensor (broadcast). NaN stays NaN; a NaN tensor bound gives NaN; where min > max the result is max.
  *
  * @example
  * ```ts
@@ -364,6 +760,42 @@ export const where = FUNCTIONS.where;
  * @function
  */
 export const clamp = FUNCTIONS.clamp;
+
+/**
+ * Linear interpolation `start + weight · (end − start)` elementwise, broadcasting; `weight` is a number or a tensor. As in PyTorch, the three share one floating dtype, and weight 1 gives `end` exactly.
+ *
+ * @example
+ * ```ts
+ * lerp(start, end, 0.25)
+ * ```
+ *
+ * @function
+ */
+export const lerp = FUNCTIONS.lerp;
+
+/**
+ * `input + value · tensor1 · tensor2` elementwise in one pass, broadcasting all three (`value` defaults to 1).
+ *
+ * @example
+ * ```ts
+ * addcmul(v, g, g, { value: 0.001 })
+ * ```
+ *
+ * @function
+ */
+export const addcmul = FUNCTIONS.addcmul;
+
+/**
+ * `input + value · tensor1 / tensor2` elementwise in one pass, broadcasting all three (`value` defaults to 1); integer tensor1 and tensor2 are an error, as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * addcdiv(p, m, v.sqrt().add(1e-8), { value: -lr })
+ * ```
+ *
+ * @function
+ */
+export const addcdiv = FUNCTIONS.addcdiv;
 
 /**
  * Sum over `dim` (all dims when omitted); integers and bools sum as int32.
@@ -978,6 +1410,102 @@ export const slogdet = FUNCTIONS.slogdet;
  * @function
  */
 export const inverse = FUNCTIONS.inverse;
+
+/**
+ * True where x is NaN, as a bool tensor (all false for integers).
+ *
+ * @example
+ * ```ts
+ * isnan(x)
+ * ```
+ *
+ * @function
+ */
+export const isnan = FUNCTIONS.isnan;
+
+/**
+ * True where x is +∞ or −∞, as a bool tensor.
+ *
+ * @example
+ * ```ts
+ * isinf(x)
+ * ```
+ *
+ * @function
+ */
+export const isinf = FUNCTIONS.isinf;
+
+/**
+ * True where x is neither NaN nor ±∞, as a bool tensor.
+ *
+ * @example
+ * ```ts
+ * isfinite(x)
+ * ```
+ *
+ * @function
+ */
+export const isfinite = FUNCTIONS.isfinite;
+
+/**
+ * Replace NaN by `nan` (0), +∞ by `posinf` and −∞ by `neginf` (the dtype's largest and lowest finite values by default); the gradient passes where x is finite.
+ *
+ * @example
+ * ```ts
+ * nanToNum(x, { nan: 0, posinf: 1e4 })
+ * ```
+ *
+ * @function
+ */
+export const nanToNum = FUNCTIONS.nanToNum;
+
+/**
+ * Bitwise not `~x` of an int32 tensor, or logical not of a bool tensor (PyTorch's `~`).
+ *
+ * @example
+ * ```ts
+ * bitwiseNot(mask)
+ * ```
+ *
+ * @function
+ */
+export const bitwiseNot = FUNCTIONS.bitwiseNot;
+
+/**
+ * Elementwise closeness `|a − b| ≤ atol + rtol · |b|` (rtol 1e-5, atol 1e-8; equal infinities are close; NaN only with `equalNan`), broadcasting, as a bool tensor. Both tensors must have one dtype, as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * isclose(a, b, { rtol: 1e-3 })
+ * ```
+ *
+ * @function
+ */
+export const isclose = FUNCTIONS.isclose;
+
+/**
+ * Whether every element of a is close to b (see `isclose`; broadcasting), as a boolean.
+ *
+ * @example
+ * ```ts
+ * allclose(a, b, { atol: 1e-6 })
+ * ```
+ *
+ * @function
+ */
+export const allclose = FUNCTIONS.allclose;
+
+/**
+ * Whether a and b have the same shape and the same elements (NaN is not equal to NaN), as a boolean.
+ *
+ * @example
+ * ```ts
+ * equal(a, b)
+ * ```
+ *
+ * @function
+ */
+export const equal = FUNCTIONS.equal;
 
 /**
  * `x²` elementwise (a bool squares to int32, as PyTorch's pow(x, 2)).

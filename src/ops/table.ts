@@ -13,6 +13,7 @@ import { MOVEMENT_OPS } from './movement.js';
 import { POOL_OPS } from './pool.js';
 import { REDUCE_OPS } from './reduce.js';
 import { SOFTMAX_OPS } from './softmax.js';
+import { TERNARY_OPS } from './ternary.js';
 import { UNARY_OPS } from './unary.js';
 import { WHERE_OPS } from './where.js';
 
@@ -29,6 +30,7 @@ export const OP_TABLE = {
   ...UNARY_OPS,
   ...BINARY_OPS,
   ...WHERE_OPS,
+  ...TERNARY_OPS,
   ...REDUCE_OPS,
   ...SOFTMAX_OPS,
   ...MATMUL_OPS,
@@ -50,7 +52,8 @@ export type Primitive = keyof typeof OP_TABLE;
  * tensor as its first argument; `where` is a method with PyTorch's own argument order, `x.where(cond, other)`.
  */
 export const FUNCTION_ONLY = ['cat', 'stack', 'unfold', 'fold', 'conv2d', 'maxPool2d', 'tanhBackward', 'sigmoidBackward', 'reluBackward', 'where',
-  'linalgSolve', 'linalgSolveTriangular', 'linalgInv', 'linalgDet', 'detBackward', 'linalgSlogdet', 'linalgCholesky', 'linalgQr', 'linalgEigh', 'einsum'] as const;
+  'linalgSolve', 'linalgSolveTriangular', 'linalgInv', 'linalgDet', 'detBackward', 'linalgSlogdet', 'linalgCholesky', 'linalgQr', 'linalgEigh', 'einsum',
+  'softplus', 'logSigmoid'] as const;
 
 /** Ops that PyTorch offers as Tensor methods only (`x.view(...)`, `x.float()`): no exported function. */
 export const METHOD_ONLY = ['view', 'expandAs', 'contiguous', 'float', 'double', 'int'] as const;

@@ -83,6 +83,10 @@ export const opaqueBackend: Backend = {
     const A = hostView(a), B = hostView(b), O = host(out);
     issue(() => tsBackend.binary(op, dtype, A, B, O, shape));
   },
+  ternary: (op, dtype, a, b, c, out, shape, s) => {
+    const A = hostView(a), B = hostView(b), C = hostView(c), O = host(out);
+    issue(() => tsBackend.ternary(op, dtype, A, B, C, O, shape, s));
+  },
   where: (dtype, cond, a, b, out, shape) => {
     const C = hostView(cond), A = hostView(a), B = hostView(b), O = host(out);
     issue(() => tsBackend.where(dtype, C, A, B, O, shape));
