@@ -487,12 +487,26 @@ function randintFrom(low: number, high: number, shape: readonly number[], opts: 
   return randomFill(shape, { ...opts, dtype }, op, (g) => g.int(low, high));
 }
 
-/** Uniform samples in [0, 1) with `t`'s shape, dtype and device (unless overridden). @example `randLike(x)` */
+/**
+ * Uniform samples in [0, 1) with `t`'s shape, dtype and device (unless overridden).
+ *
+ * @example
+ * ```ts
+ * const keep = randLike(x).ge(0.1); // a dropout mask keeping about 90% of x's elements
+ * ```
+ */
 export function randLike(t: Tensor, opts: RandomOptions = {}): Tensor {
   return rand(t.shape, likeOptions(t, opts, 'randLike'));
 }
 
-/** Standard normal samples with `t`'s shape, dtype and device (unless overridden). @example `randnLike(x)` */
+/**
+ * Standard normal samples with `t`'s shape, dtype and device (unless overridden).
+ *
+ * @example
+ * ```ts
+ * const noisy = x.add(randnLike(x).mul(0.01)); // x plus Gaussian noise of standard deviation 0.01
+ * ```
+ */
 export function randnLike(t: Tensor, opts: RandomOptions = {}): Tensor {
   return randn(t.shape, likeOptions(t, opts, 'randnLike'));
 }

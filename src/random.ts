@@ -31,7 +31,14 @@ export class Generator {
     return this;
   }
 
-  /** The seed the stream was last reset from (PyTorch's `initial_seed()`). @example `g.initialSeed()` */
+  /**
+   * The seed the stream was last reset from (PyTorch's `initial_seed()`).
+   *
+   * @example
+   * ```ts
+   * new Generator().manualSeed(42).initialSeed(); // 42
+   * ```
+   */
   initialSeed(): number {
     return this.initial;
   }
