@@ -67,7 +67,7 @@ export type {
 export type { AddmmOptions } from './ops/linalg-composites.js';
 export { customOp, type CustomOpSpec, type CustomForwardCtx, type CustomBackwardCtx, type CustomJvpCtx } from './autograd/custom.js';
 export { getBackend, setBackend, registerBackend, listBackends, Device } from './kernels/index.js';
-export type { Backend, BufferHandle, View, MatrixOperand, AdamStep, SgdStep, ConvGeometry } from './kernels/backend.js';
+export type { Backend, BufferHandle, View, MatrixOperand, AdamStep, SgdStep, ConvGeometry, BatchNormStats, NormMask } from './kernels/backend.js';
 export type { UnaryKernel, BinaryKernel, ReduceKernel } from './kernels/catalog.js';
 export type { OptionKind, OptionSpec } from './options.js';
 export { setNumThreads, getNumThreads } from './kernels/wasm/thread-count.js';

@@ -9,6 +9,8 @@ import type { COMPOSITES } from '../src/ops/composite.js';
 import * as R from './reference.js';
 import type { Nd } from './reference.js';
 import type { Arg, Domain } from './support/inputs.js';
+import { LAYERS_SPECS } from './specs/layers.js';
+import { RNN_SPECS } from './specs/rnn.js';
 import { CLAMP_TENSOR_CASES, ELEMENTWISE_SPECS } from './specs/elementwise.js';
 import { LINALG_SPECS } from './specs/linalg.js';
 
@@ -135,6 +137,7 @@ const idx = (shape: number[], values: number[]): Arg => ({ shape, dtype: 'int32'
  */
 export const SPECS: Record<Primitive, OpSpec> & Partial<Record<keyof typeof COMPOSITES, OpSpec>> = {
   ...LINALG_SPECS,
+  ...LAYERS_SPECS,
   add: binary('add', (a, b) => a + b),
   sub: binary('sub', (a, b) => a - b),
   mul: binary('mul', (a, b) => a * b),
@@ -343,6 +346,7 @@ export const SPECS: Record<Primitive, OpSpec> & Partial<Record<keyof typeof COMP
       { label: 'float32 → float64 keeps the graph', args: [f([4])], run: (x) => x.to('float64').mul(2), ref: (x) => R.map([x!], (v) => 2 * v) },
     ],
   },
+  ...RNN_SPECS,
 };
 
 

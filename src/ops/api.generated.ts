@@ -1074,11 +1074,11 @@ export const unfold = FUNCTIONS.unfold;
 export const fold = FUNCTIONS.fold;
 
 /**
- * 2-d convolution (PyTorch's cross-correlation): input `[N, C, H, W]`, weight `[O, C, kh, kw]`, optional bias `[O]`.
+ * 2-d convolution (PyTorch's cross-correlation): input `[N, C, H, W]` (or `[C, H, W]`), weight `[O, C / groups, kh, kw]`, optional bias `[O]`; padding may be `'same'` or `'valid'`.
  *
  * @example
  * ```ts
- * conv2d(images, weight, bias, { padding: 2 })
+ * conv2d(images, weight, bias, { padding: 'same', groups: 2 })
  * ```
  *
  * @function
@@ -1086,7 +1086,7 @@ export const fold = FUNCTIONS.fold;
 export const conv2d = FUNCTIONS.conv2d;
 
 /**
- * 2-d max pooling over `[N, C, H, W]` (stride defaults to the kernel size; padding counts as -∞; the first maximum wins ties and NaN wins over everything).
+ * 2-d max pooling over `[N, C, H, W]` (or `[C, H, W]`): stride defaults to the kernel size; padding counts as -∞; `ceilMode` as in PyTorch; the first maximum wins ties and NaN wins over everything.
  *
  * @example
  * ```ts
@@ -1096,6 +1096,42 @@ export const conv2d = FUNCTIONS.conv2d;
  * @function
  */
 export const maxPool2d = FUNCTIONS.maxPool2d;
+
+/**
+ * 2-d average pooling over `[N, C, H, W]` (or `[C, H, W]`): stride defaults to the kernel size; `ceilMode`, `countIncludePad` (default true) and `divisorOverride` as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * avgPool2d(features, 2)
+ * ```
+ *
+ * @function
+ */
+export const avgPool2d = FUNCTIONS.avgPool2d;
+
+/**
+ * The transpose of `avgPool2d` (its gradient): spreads each output gradient `[N, C, oh, ow]` evenly over its window of `[N, C, H, W]` (attributes as avgPool2d makes them).
+ *
+ * @example
+ * ```ts
+ * avgPool2dBackward(grad, attrs)
+ * ```
+ *
+ * @function
+ */
+export const avgPool2dBackward = FUNCTIONS.avgPool2dBackward;
+
+/**
+ * Where the maxima of adaptive max pooling are: for `[N, C, H, W]` and an output size (oh, ow), the int32 position `ih·W + iw` of the maximum of each window [⌊i·H/oh⌋, ⌈(i+1)·H/oh⌉) × [⌊j·W/ow⌋, ⌈(j+1)·W/ow⌉), `[N, C, oh, ow]` (nn.functional.adaptiveMaxPool2d gathers the values with it).
+ *
+ * @example
+ * ```ts
+ * adaptiveMaxPool2dIndices(x, [7, 7])
+ * ```
+ *
+ * @function
+ */
+export const adaptiveMaxPool2dIndices = FUNCTIONS.adaptiveMaxPool2dIndices;
 
 /**
  * A copy of `x` in another dtype (float32, float64, int32 by truncation toward zero, bool by `x !== 0`) or on another device. Float-to-float casts and device moves keep the graph; casting to int32 or bool does not require grad.
@@ -1120,6 +1156,66 @@ export const to = FUNCTIONS.to;
  * @function
  */
 export const clone = FUNCTIONS.clone;
+
+/**
+ * Layer normalisation over the trailing `normalizedShape` dims: `(x − mean) / √(var + eps) · weight + bias` (biased variance; weight and bias optional), one fused kernel forward and one backward.
+ *
+ * @example
+ * ```ts
+ * layerNorm(x, [64], weight, bias, { eps: 1e-5 })
+ * ```
+ *
+ * @function
+ */
+export const layerNorm = FUNCTIONS.layerNorm;
+
+/**
+ * The backward of `layerNorm` (PyTorch's native_layer_norm_backward) as one fused kernel: `[dInput, dWeight, dBias]` from the output gradient, the input, and the per-row `mean` and `rstd` = 1/√(var + eps) of the forward; `outputMask` (default all true) picks which are computed (the others are null); `eps` must be the forward's (its second derivatives recompute the statistics). Differentiable again.
+ *
+ * @example
+ * ```ts
+ * layerNormBackward(g, x, [64], mean, rstd, weight)
+ * ```
+ *
+ * @function
+ */
+export const layerNormBackward = FUNCTIONS.layerNormBackward;
+
+/**
+ * Batch normalisation over `[N, C, *]`, per channel: with `training`, the batch's mean and biased variance (the running statistics, when given, are updated in place with `momentum`, the variance unbiased), else the running statistics; then `· weight + bias`. One fused kernel forward and one backward.
+ *
+ * @example
+ * ```ts
+ * batchNorm(x, runningMean, runningVar, weight, bias, { training: true })
+ * ```
+ *
+ * @function
+ */
+export const batchNorm = FUNCTIONS.batchNorm;
+
+/**
+ * The backward of `batchNorm` (PyTorch's native_batch_norm_backward) as one fused kernel: `[dInput, dWeight, dBias]` from the output gradient, the input and the per-channel `mean` and `invstd` the forward used; `training` (default true) says they were the batch's (and depend on the input), `eps` must be the forward's, `outputMask` picks the outputs. Differentiable again.
+ *
+ * @example
+ * ```ts
+ * batchNormBackward(g, x, mean, invstd, weight, { training: true })
+ * ```
+ *
+ * @function
+ */
+export const batchNormBackward = FUNCTIONS.batchNormBackward;
+
+/**
+ * Binary cross-entropy between probabilities `input` (in [0, 1]) and `target` of the same shape: `−w·(t·log x + (1 − t)·log(1 − x))`, each log clamped at −100 as in PyTorch; averaged by default (`reduction`), optional `weight`.
+ *
+ * @example
+ * ```ts
+ * binaryCrossEntropy(probs, targets)
+ * ```
+ *
+ * @function
+ */
+export const binaryCrossEntropy = FUNCTIONS.binaryCrossEntropy;
 
 /**
  * The diagonal of the matrices over `dim1` and `dim2` (offset > 0 above the main diagonal, < 0 below), as a view: the other dims first, the diagonal last.
