@@ -5,9 +5,10 @@
 //
 // What TypeDoc cannot see on its own, this script adds while it converts:
 // - every export's category, the README's overview rows, from the file it is declared in (FILE_CATEGORIES
-//   below) or, for the op functions generated into src/ops/api.generated.ts, from the family file of its op
-//   table entry (OP_FILE_CATEGORIES) or its composite's name (COMPOSITE_CATEGORIES); an explicit `@category` tag
-//   in the TSDoc wins;
+//   below, else the folder and file-name rules of PATH_RULES, so that a new file in a known folder needs no line)
+//   or, for the op functions generated into src/ops/api.generated.ts, from the family file of its op table entry
+//   (the same rules) or its composite's name (COMPOSITE_CATEGORIES); inside `nn`, the layer rows (NN_RULES); an
+//   explicit `@category` tag in the TSDoc wins;
 // - the TSDoc of the Tensor methods that `installOps` derives from the op table (a mapped type, so they carry no
 //   comment of their own): the op's doc and example, and a link to its function;
 // - the members of anonymous object types (the variants of a union) are exempt from needing their own TSDoc;
@@ -36,7 +37,10 @@ const outIndex = args.indexOf('--out');
 const out = outIndex >= 0 ? resolve(args[outIndex + 1] ?? '') : undefined;
 const listFiller = args.includes('--list-filler');
 
-/** The README's API overview rows, by the file an export is declared in (paths relative to the repository). */
+/**
+ * The README's API overview rows, by the file an export is declared in (paths relative to the repository). Files
+ * not listed here fall to PATH_RULES below, so a new file in a known folder needs no line.
+ */
 const FILE_CATEGORIES: Record<string, string> = {
   'src/tensor.ts': 'Tensors',
   'src/creation.ts': 'Tensors',
@@ -48,33 +52,11 @@ const FILE_CATEGORIES: Record<string, string> = {
   'src/ops/buffers.ts': 'Tensors',
   'src/storage.ts': 'Tensors',
   'src/ops/cast.ts': 'Tensors',
-  'src/ops/unary.ts': 'Elementwise',
-  'src/ops/binary.ts': 'Elementwise',
   'src/ops/where.ts': 'Elementwise',
-  'src/ops/reduce.ts': 'Reductions',
-  'src/ops/matmul.ts': 'Linear algebra',
-  'src/ops/conv.ts': 'Convolution',
-  'src/ops/pool.ts': 'Convolution',
-  'src/ops/linalg.ts': 'Linear algebra',
-  'src/ops/linalg-composites.ts': 'Linear algebra',
-  'src/ops/einsum.ts': 'Linear algebra',
-  'src/ops/diagonal.ts': 'Linear algebra',
-  'src/linalg.ts': 'Linear algebra',
-  'src/ops/movement.ts': 'Movement and indexing',
-  'src/ops/indexing.ts': 'Movement and indexing',
-  'src/ops/softmax.ts': 'Softmax and losses',
-  'src/ops/ternary.ts': 'Elementwise',
-  'src/ops/elementwise-composites.ts': 'Elementwise',
   'src/ops/inplace.ts': 'In place',
   'src/ops/table.ts': 'The op table',
   'src/ops/define.ts': 'The op table',
   'src/autograd/record.ts': 'The op table',
-  'src/autograd/engine.ts': 'Autograd',
-  'src/autograd/grad-mode.ts': 'Autograd',
-  'src/autograd/node.ts': 'Autograd',
-  'src/autograd/events.ts': 'Autograd',
-  'src/autograd/saved-hooks.ts': 'Autograd',
-  'src/autograd/anomaly.ts': 'Autograd',
   'src/autograd/transforms.ts': 'Transforms',
   'src/autograd/func.ts': 'Transforms',
   'src/autograd/custom.ts': 'Transforms',
@@ -83,50 +65,51 @@ const FILE_CATEGORIES: Record<string, string> = {
   'src/autograd/revolve.ts': 'Memory',
   'src/autograd/memory.ts': 'Memory',
   'src/autograd/profiler.ts': 'Measuring and drawing',
-  'src/viz/index.ts': 'Measuring and drawing',
-  'src/viz/dot.ts': 'Measuring and drawing',
-  'src/viz/mermaid.ts': 'Measuring and drawing',
-  'src/viz/svg.ts': 'Measuring and drawing',
-  'src/viz/trace.ts': 'Measuring and drawing',
-  'src/viz/graph.ts': 'Measuring and drawing',
-  'src/kernels/index.ts': 'Backends',
-  'src/kernels/backend.ts': 'Backends',
-  'src/kernels/catalog.ts': 'Backends',
-  'src/kernels/ready.ts': 'Backends',
-  'src/kernels/wasm/thread-count.ts': 'Backends',
-  'src/nn/index.ts': 'nn, optim, data',
-  'src/optim/index.ts': 'nn, optim, data',
-  'src/data/index.ts': 'nn, optim, data',
-  'src/nn/file.ts': 'nn, optim, data',
+  'src/linalg.ts': 'Linear algebra',
   'src/options.ts': 'nn, optim, data',
 };
+
+/**
+ * Files that FILE_CATEGORIES does not list, by folder and name, first match wins: the op families by the names
+ * their files take (reduce…, scan, sort…; index…, slicing; linalg…), then whole folders (everything under src/nn/,
+ * src/optim/, src/data/ is "nn, optim, data" at the top level, src/kernels/ "Backends", src/autograd/ "Autograd").
+ * An export that matches nothing fails the build with the line to add (see docs/ARCHITECTURE.md).
+ */
+const PATH_RULES: readonly (readonly [RegExp, string])[] = [
+  [/^src\/ops\/(unary|binary|ternary|elementwise|bitwise|compare)/, 'Elementwise'],
+  [/^src\/ops\/(reduce|reduction|norms|scan|selection|sort|statistics|moments)/, 'Reductions'],
+  [/^src\/ops\/(matmul|linalg|einsum|diagonal)/, 'Linear algebra'],
+  [/^src\/ops\/(conv|pool|sampling|upsampl)/, 'Convolution'],
+  [/^src\/ops\/(movement|index|slicing|gather|scatter|pad)/, 'Movement and indexing'],
+  [/^src\/ops\/(softmax|loss)/, 'Softmax and losses'],
+  [/^src\/ops\/(normalization|attention|embedding)/, 'Layers'],
+  [/^src\/(nn|optim|data)\//, 'nn, optim, data'],
+  [/^src\/onnx\//, 'nn, optim, data'],
+  [/^src\/(kernels\/|webgpu|devices?\b)/, 'Backends'],
+  [/^src\/autograd\//, 'Autograd'],
+  [/^src\/viz\//, 'Measuring and drawing'],
+];
+
+/** The category of a file: FILE_CATEGORIES, else the first of PATH_RULES that matches. */
+function categoryOfFile(file: string): string | undefined {
+  return FILE_CATEGORIES[file] ?? PATH_RULES.find(([re]) => re.test(file))?.[1];
+}
+
+/**
+ * Inside the `nn` namespace, the README's rows for layers: its classes and types by file (first match wins);
+ * everything else in src/nn/ (Module, Linear, Sequential, the containers, functional, init) is "Modules".
+ */
+const NN_RULES: readonly (readonly [RegExp, string])[] = [
+  [/^src\/nn\/recurrent/, 'Recurrent layers'],
+  [/^src\/nn\/(conv|pool|upsampl|sampling)/, 'Convolution'],
+  [/^src\/nn\/(loss|distance)/, 'Softmax and losses'],
+  [/^src\/nn\/(normalization|norm-|embedding|attention|transformer|activation)/, 'Layers'],
+];
 
 /** Exports that a file shares with exports of another row, by name (they win over FILE_CATEGORIES). */
 const NAME_CATEGORIES: Record<string, string> = {
   rand: 'Randomness', randn: 'Randomness', randint: 'Randomness', randperm: 'Randomness', randLike: 'Randomness',
   randnLike: 'Randomness', randintLike: 'Randomness', RandomOptions: 'Randomness',
-};
-
-/** The op functions of src/ops/api.generated.ts, by the family file their op table entry is in. */
-const OP_FILE_CATEGORIES: Record<string, string> = {
-  'src/ops/unary.ts': 'Elementwise',
-  'src/ops/binary.ts': 'Elementwise',
-  'src/ops/where.ts': 'Elementwise',
-  'src/ops/reduce.ts': 'Reductions',
-  'src/ops/matmul.ts': 'Linear algebra',
-  'src/ops/conv.ts': 'Convolution',
-  'src/ops/pool.ts': 'Convolution',
-  'src/ops/linalg.ts': 'Linear algebra',
-  'src/ops/linalg-composites.ts': 'Linear algebra',
-  'src/ops/einsum.ts': 'Linear algebra',
-  'src/ops/diagonal.ts': 'Linear algebra',
-  'src/ops/movement.ts': 'Movement and indexing',
-  'src/ops/indexing.ts': 'Movement and indexing',
-  'src/ops/softmax.ts': 'Softmax and losses',
-  'src/ops/ternary.ts': 'Elementwise',
-  'src/ops/elementwise-composites.ts': 'Elementwise',
-  'src/ops/cast.ts': 'Tensors',
-  'src/ops/inplace.ts': 'In place',
 };
 
 /** The composites of src/ops/composite.ts, which span several rows, by name. */
@@ -191,9 +174,9 @@ function categoryOf(r: DeclarationReflection): string | undefined {
   if (file === 'src/ops/api.generated.ts') {
     const op = ops.get(r.name);
     if (!op) return undefined;
-    return op.file === 'src/ops/composite.ts' ? COMPOSITE_CATEGORIES[r.name] : OP_FILE_CATEGORIES[op.file];
+    return op.file === 'src/ops/composite.ts' ? COMPOSITE_CATEGORIES[r.name] : categoryOfFile(op.file);
   }
-  return NAME_CATEGORIES[r.name] ?? (file ? FILE_CATEGORIES[file] : undefined);
+  return NAME_CATEGORIES[r.name] ?? (file ? categoryOfFile(file) : undefined);
 }
 
 const text = (t: string): CommentDisplayPart[] => [{ kind: 'text', text: t }];
@@ -235,11 +218,37 @@ function nameParameters(context: Context, holder: DeclarationReflection): void {
   signature.parameters = params;
 }
 
+/**
+ * Whether an export has TSDoc of its own (a function on its signatures). Checked before a category is added:
+ * TypeDoc counts a comment holding only the added `@category` tag as documentation.
+ */
+function documented(r: DeclarationReflection): boolean {
+  const signatures = [...r.getNonIndexSignatures(), ...(r.type instanceof ReflectionType ? r.type.declaration.getNonIndexSignatures() : [])];
+  return r.hasComment() || signatures.some((s) => s.hasComment());
+}
+
+/** Adds an export's category, or records why it cannot (no TSDoc: the tag alone would pass for it). */
+function addCategory(r: DeclarationReflection, category: string): void {
+  if (!documented(r)) {
+    problems.push(`the export '${r.getFriendlyFullName()}' (${fileOfReflection(r) ?? '?'}) has no TSDoc summary`);
+    return;
+  }
+  r.comment ??= new Comment();
+  r.comment.blockTags.push(new CommentTag('@category', text(category)));
+}
+
 /** Categories, op method docs and OP_TABLE's shown type, added before TypeDoc resolves links and groups. */
 function complete(context: Context): void {
   const project = context.project;
   const main = project.children?.find((m) => m.name === 'adjoint');
   if (!main) throw new Error("docs: no module named adjoint (src/index.ts, `@module adjoint`) among the entry points");
+  // Inside `nn`: the layer rows of the README, else "Modules".
+  const nn = main.children?.find((r) => r.name === 'nn' && r.kindOf(ReflectionKind.Namespace));
+  for (const r of nn?.children ?? []) {
+    if (r.comment?.getTag('@category')) continue;
+    const file = fileOfReflection(r) ?? '';
+    addCategory(r, NN_RULES.find(([re]) => re.test(file))?.[1] ?? 'Modules');
+  }
   for (const module of project.children ?? []) {
     for (const r of module.children ?? []) {
       if (r.comment?.getTag('@category')) continue;
@@ -249,12 +258,11 @@ function complete(context: Context): void {
         const file = fileOfReflection(r) ?? '?';
         const op = ops.get(r.name);
         problems.push(op
-          ? `the op '${r.name}' (${op.file === 'src/ops/composite.ts' ? 'a composite' : `family file ${op.file || '?'}`}) has no category: add ${op.file === 'src/ops/composite.ts' ? `'${r.name}' to COMPOSITE_CATEGORIES` : `'${op.file}' to OP_FILE_CATEGORIES`} in scripts/docs.ts`
-          : `the export '${r.name}' (${file}) has no category: add '${file}' to FILE_CATEGORIES in scripts/docs.ts, or give it an @category tag`);
+          ? `the op '${r.name}' (${op.file === 'src/ops/composite.ts' ? 'a composite' : `family file ${op.file || '?'}`}) has no category: add ${op.file === 'src/ops/composite.ts' ? `'${r.name}' to COMPOSITE_CATEGORIES` : `'${op.file}' to FILE_CATEGORIES or PATH_RULES`} in scripts/docs.ts`
+          : `the export '${r.name}' (${file}) has no category: add '${file}' to FILE_CATEGORIES or a rule to PATH_RULES in scripts/docs.ts, or give it an @category tag`);
         continue;
       }
-      r.comment ??= new Comment();
-      r.comment.blockTags.push(new CommentTag('@category', text(category)));
+      addCategory(r, category);
       if (fileOfReflection(r) === 'src/ops/api.generated.ts') nameParameters(context, r);
     }
   }

@@ -31,6 +31,8 @@ export { manualSeed, Generator, defaultGenerator } from './random.js';
 export type { TensorLike } from './ops/buffers.js';
 export type { Dim } from './ops/reduce.js';
 export type { Size2, Window2d, Window2dOptions, WindowAttrs } from './ops/conv.js';
+export type { AvgPoolAttrs } from './ops/pool.js';
+export type { BatchNormOptions as BatchNormFunctionOptions, NormGrads, OutputMask } from './ops/normalization.js';
 export type { RoundOptions, SoftplusOptions } from './ops/unary.js';
 export type { AddcOptions } from './ops/ternary.js';
 export type { NanToNumOptions, IscloseOptions } from './ops/elementwise-composites.js';
@@ -58,6 +60,11 @@ export { gradcheck, gradgradcheck, type GradcheckOptions } from './autograd/grad
 export {
   jvp, vjp, valueAndGrad, jacobian, hessian, hvp, type FuncGradOptions, type JacobianOptions, type TensorFunction, type TensorsFunction,
 } from './autograd/transforms.js';
+/**
+ * The functional transforms, JAX style: `func.grad(f)` returns a function that computes the gradient of `f`
+ * (the top-level `grad(outputs, inputs)` keeps PyTorch's meaning), with `valueAndGrad`, `jvp`, `vjp`,
+ * `jacobian`, `hessian` and `hvp`.
+ */
 export * as func from './autograd/func.js';
 /** torch.linalg as `linalg.*`: solves, inverses, determinants and factorizations of (batches of) matrices. */
 export * as linalg from './linalg.js';
@@ -72,7 +79,14 @@ export type { UnaryKernel, BinaryKernel, ReduceKernel } from './kernels/catalog.
 export type { OptionKind, OptionSpec } from './options.js';
 export { setNumThreads, getNumThreads } from './kernels/wasm/thread-count.js';
 export { ready } from './kernels/ready.js';
+/**
+ * torch.nn: `Module` and `Parameter`, the layers (linear, convolution, pooling, normalisation, embedding,
+ * attention, Transformer, recurrent, activations, containers), the losses as modules, `nn.functional`,
+ * `nn.init`, and state dicts with PyTorch's keys.
+ */
 export * as nn from './nn/index.js';
+/** torch.optim: the `Optimizer` base class and the optimizers (`SGD`, `Adam`, `AdamW`), with their state dicts. */
 export * as optim from './optim/index.js';
+/** torch.utils.data: `TensorDataset`, `DataLoader` (batching, shuffling, seeded) and `randomSplit`. */
 export * as data from './data/index.js';
 export { toDot, toMermaid, toSvg, traceBackward, lastTrace, type GraphOptions, type SvgOptions, type GraphvizRenderer, type BackwardTrace, type TraceOptions } from './viz/index.js';

@@ -296,10 +296,15 @@ export type NormMask = readonly [boolean, boolean, boolean];
  * ```
  */
 export interface BatchNormStats {
+  /** Normalise with the batch's statistics (and update the running buffers when they are not null). */
   readonly training: boolean;
+  /** The running mean, `c` elements, updated in place in training; read when not training. */
   readonly runningMean: BufferHandle | null;
+  /** The running (unbiased) variance, `c` elements, updated in place in training; read when not training. */
   readonly runningVar: BufferHandle | null;
+  /** The weight of the batch statistics in the running averages (PyTorch's `momentum`). */
   readonly momentum: number;
+  /** Added to the variance before the square root. */
   readonly eps: number;
 }
 

@@ -28,26 +28,33 @@ interface ConvLayerOptions {
 
 /** Options of `Conv2d`. @example `new nn.Conv2d(1, 8, 5, { padding: 'same', groups: 1, bias: false })` */
 export interface Conv2dOptions extends ConvLayerOptions {
+  /** Steps between window positions (default 1). */
   readonly stride?: Size2;
   /** Zero padding per side, or `'valid'` (none), or `'same'` (the output keeps the input's size; stride 1 only). */
   readonly padding?: Size2 | 'same' | 'valid';
+  /** Spacing between the filter's taps (default 1). */
   readonly dilation?: Size2;
 }
 
 /** Options of `Conv1d`. @example `new nn.Conv1d(4, 8, 3, { padding: 'same' })` */
 export interface Conv1dOptions extends ConvLayerOptions {
+  /** Steps between window positions (default 1). */
   readonly stride?: Size1;
   /** Zero padding per side, or `'valid'` (none), or `'same'` (the output keeps the input's length; stride 1 only). */
   readonly padding?: Size1 | 'same' | 'valid';
+  /** Spacing between the filter's taps (default 1). */
   readonly dilation?: Size1;
 }
 
 /** Options of `ConvTranspose2d`. @example `new nn.ConvTranspose2d(16, 8, 3, { stride: 2, padding: 1, outputPadding: 1 })` */
 export interface ConvTranspose2dOptions extends ConvLayerOptions {
+  /** The stride of the convolution this transposes: the output is about stride times larger (default 1). */
   readonly stride?: Size2;
+  /** Removes `dilation·(k − 1) − padding` rows and columns of zero padding from each side of the output (default 0). */
   readonly padding?: Size2;
   /** Extra size on one side of the output (less than the stride). */
   readonly outputPadding?: Size2;
+  /** Spacing between the filter's taps (default 1). */
   readonly dilation?: Size2;
 }
 
@@ -104,12 +111,13 @@ const pairOf = (v: Size2): [number, number] => (typeof v === 'number' ? [v, v] :
  * ```
  */
 export class Conv2d extends Module {
-  /** The filters, [outChannels, inChannels, kh, kw]. */
+  /** The filters, [outChannels, inChannels / groups, kh, kw]. */
   readonly weight: Parameter;
   /** The bias, [outChannels], or null with `{ bias: false }`. */
   readonly bias: Parameter | null;
   /** The filters' (height, width). */
   readonly kernelSize: [number, number];
+  /** Channel groups, each convolved with its own filters (default 1). */
   readonly groups: number;
   readonly #window: Conv2dFunctionOptions;
 
@@ -153,13 +161,22 @@ export class Conv2d extends Module {
  * ```
  */
 export class Conv1d extends Module {
+  /** The filters, [outChannels, inChannels / groups, k]. */
   readonly weight: Parameter;
+  /** The bias, [outChannels], or null with `{ bias: false }`. */
   readonly bias: Parameter | null;
+  /** The filters' length. */
   readonly kernelSize: number;
+  /** Channel groups, each convolved with its own filters (default 1). */
   readonly groups: number;
   readonly #window: { stride?: Size1; padding?: Size1 | 'same' | 'valid'; dilation?: Size1; groups: number };
 
-  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Size1, opts: Conv1dOptions = {}) {
+  constructor(
+    /** Channels of the input. */ readonly inChannels: number,
+    /** Channels of the output (the number of filters). */ readonly outChannels: number,
+    kernelSize: Size1,
+    opts: Conv1dOptions = {},
+  ) {
     super();
     const o = checkOptions('Conv1d', opts, { ...LAYER_KEYS, stride: 'integer|numbers', padding: 'integer|numbers|string', dilation: 'integer|numbers' });
     this.kernelSize = typeof kernelSize === 'number' ? kernelSize : kernelSize[0];
@@ -195,13 +212,22 @@ export class Conv1d extends Module {
  * ```
  */
 export class ConvTranspose2d extends Module {
+  /** The filters, [inChannels, outChannels / groups, kh, kw] (PyTorch's layout for a transposed convolution). */
   readonly weight: Parameter;
+  /** The bias, [outChannels], or null with `{ bias: false }`. */
   readonly bias: Parameter | null;
+  /** The filters' (height, width). */
   readonly kernelSize: [number, number];
+  /** Channel groups, each with its own filters (default 1). */
   readonly groups: number;
   readonly #window: { stride?: Size2; padding?: Size2; outputPadding?: Size2; dilation?: Size2; groups: number };
 
-  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Size2, opts: ConvTranspose2dOptions = {}) {
+  constructor(
+    /** Channels of the input. */ readonly inChannels: number,
+    /** Channels of the output. */ readonly outChannels: number,
+    kernelSize: Size2,
+    opts: ConvTranspose2dOptions = {},
+  ) {
     super();
     const o = checkOptions('ConvTranspose2d', opts, {
       ...LAYER_KEYS, stride: 'integer|numbers', padding: 'integer|numbers', outputPadding: 'integer|numbers', dilation: 'integer|numbers',

@@ -53,10 +53,15 @@ export interface LayerNormOptions {
  * ```
  */
 export class LayerNorm extends Module {
+  /** The trailing dims that are normalised together. */
   readonly normalizedShape: number[];
+  /** Added to the variance (default 1e-5). */
   readonly eps: number;
+  /** Whether the layer has a `weight` (and a `bias`, unless `{ bias: false }`) of shape normalizedShape. */
   readonly elementwiseAffine: boolean;
+  /** The elementwise scale (initialised to 1), or null. */
   readonly weight: Parameter | null;
+  /** The elementwise shift (initialised to 0), or null. */
   readonly bias: Parameter | null;
 
   constructor(normalizedShape: number | readonly number[], opts: LayerNormOptions = {}) {
@@ -99,9 +104,13 @@ export interface RMSNormOptions {
  * ```
  */
 export class RMSNorm extends Module {
+  /** The trailing dims whose root mean square is taken. */
   readonly normalizedShape: number[];
+  /** Added to the mean square; null (default): the dtype's machine epsilon, as PyTorch. */
   readonly eps: number | null;
+  /** Whether the layer has a `weight` of shape normalizedShape. */
   readonly elementwiseAffine: boolean;
+  /** The elementwise scale (initialised to 1), or null. */
   readonly weight: Parameter | null;
 
   constructor(normalizedShape: number | readonly number[], opts: RMSNormOptions = {}) {
@@ -141,12 +150,19 @@ const NORM_OPTIONS = { eps: 'number', momentum: 'number|null', affine: 'boolean'
 
 /** What BatchNorm and InstanceNorm share: per-channel parameters and running statistics under PyTorch's names. */
 abstract class NormBase extends Module {
+  /** The number of channels C (dim 1 of the input). */
   readonly numFeatures: number;
+  /** Added to the variance (default 1e-5). */
   readonly eps: number;
+  /** The weight of the batch statistics in the running averages (default 0.1); null: the cumulative average. */
   readonly momentum: number | null;
+  /** Whether the layer has the per-channel `weight` and `bias`. */
   readonly affine: boolean;
+  /** Whether it keeps running statistics (used in eval mode instead of the batch's). */
   readonly trackRunningStats: boolean;
+  /** The per-channel scale, [C] (initialised to 1), or null without `affine`. */
   readonly weight: Parameter | null;
+  /** The per-channel shift, [C] (initialised to 0), or null without `affine`. */
   readonly bias: Parameter | null;
 
   constructor(layer: string, numFeatures: number, opts: BatchNormOptions, defaults: { affine: boolean; track: boolean }) {
@@ -170,6 +186,7 @@ abstract class NormBase extends Module {
     return slot(this, 'running_mean');
   }
 
+  /** Replaces the running mean (registered as the buffer of PyTorch's name). */
   set runningMean(t: Tensor | null) {
     this.registerBuffer('running_mean', t);
   }
@@ -179,6 +196,7 @@ abstract class NormBase extends Module {
     return slot(this, 'running_var');
   }
 
+  /** Replaces the running variance (registered as the buffer of PyTorch's name). */
   set runningVar(t: Tensor | null) {
     this.registerBuffer('running_var', t);
   }
@@ -188,6 +206,7 @@ abstract class NormBase extends Module {
     return slot(this, 'num_batches_tracked');
   }
 
+  /** Replaces the count of batches (registered as the buffer of PyTorch's name). */
   set numBatchesTracked(t: Tensor | null) {
     this.registerBuffer('num_batches_tracked', t);
   }
@@ -368,11 +387,17 @@ export interface GroupNormOptions {
  * ```
  */
 export class GroupNorm extends Module {
+  /** The number of groups the channels are split into, each normalised together. */
   readonly numGroups: number;
+  /** The number of channels C (a multiple of numGroups). */
   readonly numChannels: number;
+  /** Added to the variance (default 1e-5). */
   readonly eps: number;
+  /** Whether the layer has the per-channel `weight` and `bias` (default true). */
   readonly affine: boolean;
+  /** The per-channel scale, [C] (initialised to 1), or null. */
   readonly weight: Parameter | null;
+  /** The per-channel shift, [C] (initialised to 0), or null. */
   readonly bias: Parameter | null;
 
   constructor(numGroups: number, numChannels: number, opts: GroupNormOptions = {}) {

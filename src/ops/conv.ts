@@ -39,9 +39,11 @@ export interface Window2dOptions {
 
 /** Options of `conv2d`: the window's, with padding also `'same'` or `'valid'`, and `groups`. */
 export interface Conv2dFunctionOptions {
+  /** Steps between window positions (default 1). */
   readonly stride?: Size2;
   /** Zero padding per side, or `'valid'` (none), or `'same'` (the output keeps the input's size; stride 1 only). */
   readonly padding?: Size2 | 'same' | 'valid';
+  /** Spacing between the filter's taps (default 1). */
   readonly dilation?: Size2;
   /** Split the channels into this many groups, each convolved with its own filters (default 1). */
   readonly groups?: number;

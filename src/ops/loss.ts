@@ -15,6 +15,7 @@ export type Reduction = 'mean' | 'sum' | 'none';
 export interface BinaryCrossEntropyOptions {
   /** A rescaling weight, broadcast to the input's shape. */
   readonly weight?: Tensor | null;
+  /** How the per-element losses combine: `'mean'` (default), `'sum'` or `'none'`. */
   readonly reduction?: Reduction;
 }
 
