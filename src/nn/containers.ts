@@ -83,7 +83,7 @@ export class ModuleDict extends Module {
     return m;
   }
 
-  /** Remove every entry. @example `heads.clear()` */
+  /** Remove every entry. */
   clear(): void {
     for (const k of this.keys()) remove(this, k);
   }
@@ -94,17 +94,17 @@ export class ModuleDict extends Module {
     return this;
   }
 
-  /** The keys, in order. @example `heads.keys()` */
+  /** The keys, in insertion order. @example `new nn.ModuleDict({ cls: a, box: b }).keys() // ['cls', 'box']` */
   keys(): string[] {
     return this.namedChildren().map(([k]) => k);
   }
 
-  /** The modules, in order. @example `heads.values()` */
+  /** The modules, in insertion order. */
   values(): Module[] {
     return this.children();
   }
 
-  /** The (key, module) pairs, in order. @example `heads.items()` */
+  /** The (key, module) pairs, in insertion order. @example `for (const [name, head] of heads.items()) outputs[name] = head.forward(h);` */
   items(): [string, Module][] {
     return this.namedChildren();
   }
@@ -220,7 +220,7 @@ export class ParameterDict extends Module {
     return p;
   }
 
-  /** Remove every entry. @example `pd.clear()` */
+  /** Remove every entry. */
   clear(): void {
     for (const k of this.keys()) remove(this, k);
   }
@@ -231,17 +231,17 @@ export class ParameterDict extends Module {
     return this;
   }
 
-  /** The keys, in order. @example `pd.keys()` */
+  /** The keys, in insertion order. */
   keys(): string[] {
     return ownParameters(this).map(([k]) => k);
   }
 
-  /** The parameters, in order. @example `pd.values()` */
+  /** The parameters, in insertion order. */
   values(): Parameter[] {
     return ownParameters(this).map(([, p]) => p);
   }
 
-  /** The (key, parameter) pairs, in order. @example `pd.items()` */
+  /** The (key, parameter) pairs, in insertion order. @example `for (const [name, p] of pd.items()) console.log(name, p.shape);` */
   items(): [string, Parameter][] {
     return ownParameters(this);
   }

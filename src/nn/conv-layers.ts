@@ -137,7 +137,7 @@ export class Conv2d extends Module {
     this.#window = { ...(stride !== undefined ? { stride } : {}), ...(padding !== undefined ? { padding } : {}), ...(dilation !== undefined ? { dilation } : {}), groups: this.groups };
   }
 
-  /** The convolution of `input` `[N, inChannels, H, W]`. @example `conv.forward(images)` */
+  /** The convolution of `input` `[N, inChannels, H, W]` (or unbatched `[inChannels, H, W]`). @example `new nn.Conv2d(3, 8, 3).forward(zeros([2, 3, 32, 32])).shape // [2, 8, 30, 30]` */
   override forward(input: Tensor): Tensor {
     return conv2d(input, this.weight, this.bias, this.#window);
   }
@@ -187,7 +187,7 @@ export class Conv1d extends Module {
     this.#window = { ...(stride !== undefined ? { stride } : {}), ...(padding !== undefined ? { padding } : {}), ...(dilation !== undefined ? { dilation } : {}), groups: this.groups };
   }
 
-  /** The convolution of `input` `[N, inChannels, L]`. @example `conv.forward(signal)` */
+  /** The convolution of `input` `[N, inChannels, L]` (or unbatched `[inChannels, L]`). @example `new nn.Conv1d(4, 8, 3, { padding: 'same' }).forward(zeros([2, 4, 50])).shape // [2, 8, 50]` */
   override forward(input: Tensor): Tensor {
     return conv1d(input, this.weight, this.bias, this.#window);
   }

@@ -143,7 +143,7 @@ export class Embedding extends Module {
     return emb;
   }
 
-  /** Look up `input` (int32 indices of any shape). @example `emb.forward(ids)` */
+  /** Look up `input` (int32 indices of any shape): the output has its shape plus [embeddingDim]. @example `new nn.Embedding(10, 3).forward(tensor([[1, 2], [4, 9]], { dtype: 'int32' })).shape // [2, 2, 3]` */
   override forward(input: Tensor): Tensor {
     return embedding(input, this.weight, { paddingIdx: this.paddingIdx, maxNorm: this.maxNorm, normType: this.normType });
   }

@@ -57,7 +57,7 @@ export function zeros_(t: Tensor): Tensor {
   return constant_(t, 0);
 }
 
-/** Fill with ones. @example `nn.init.ones_(scale)` */
+/** Fill with ones, in place and without recording a gradient. */
 export function ones_(t: Tensor): Tensor {
   return constant_(t, 1);
 }

@@ -62,7 +62,7 @@ export class Linear extends Module {
     this.bias = (opts.bias ?? true) ? new Parameter(uniform_(zeros([outFeatures], { dtype }), -bound, bound, init)) : null;
   }
 
-  /** `x·Wᵀ + b` over the last dim of `input`. @example `fc.forward(x)` */
+  /** `x·Wᵀ + b` over the last dim of `input`: any leading dims are kept. @example `new nn.Linear(4, 2).forward(zeros([8, 3, 4])).shape // [8, 3, 2]` */
   override forward(input: Tensor): Tensor {
     return linear(input, this.weight, this.bias);
   }
@@ -108,7 +108,7 @@ export class Sequential extends Module {
     return (this.children() as TensorModule[])[Symbol.iterator]();
   }
 
-  /** Run the modules in order. @example `model.forward(x)` */
+  /** Run the modules in order, each on the previous one's output. */
   override forward(input: Tensor): Tensor {
     let x = input;
     for (const m of this.children() as TensorModule[]) x = m.forward(x);

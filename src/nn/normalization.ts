@@ -75,7 +75,7 @@ export class LayerNorm extends Module {
     this.bias = this.elementwiseAffine && (o.bias ?? true) ? new Parameter(zeros(this.normalizedShape, { dtype })) : null;
   }
 
-  /** Normalise `input` [*, ...normalizedShape]. @example `ln.forward(x)` */
+  /** Normalise `input` [*, ...normalizedShape]. @example `new nn.LayerNorm(3).forward(tensor([[1, 2, 3]])) // [[-1.2247, 0, 1.2247]]` */
   override forward(input: Tensor): Tensor {
     return layerNorm(input, this.normalizedShape, this.weight, this.bias, { eps: this.eps });
   }
@@ -122,7 +122,7 @@ export class RMSNorm extends Module {
     this.weight = this.elementwiseAffine ? new Parameter(ones(this.normalizedShape, { dtype: o.dtype ?? 'float32' })) : null;
   }
 
-  /** Normalise `input` [*, ...normalizedShape]. @example `norm.forward(x)` */
+  /** Normalise `input` [*, ...normalizedShape]. @example `new nn.RMSNorm(2).forward(tensor([[3, 4]])) // [[0.8485, 1.1314]]: divided by √12.5` */
   override forward(input: Tensor): Tensor {
     return rmsNorm(input, this.normalizedShape, this.weight, { eps: this.eps });
   }
@@ -211,7 +211,7 @@ abstract class NormBase extends Module {
     this.registerBuffer('num_batches_tracked', t);
   }
 
-  /** Running mean 0, variance 1, no batches seen. @example `bn.resetRunningStats()` */
+  /** Running mean 0, variance 1, no batches seen. */
   resetRunningStats(): void {
     noGrad(() => {
       this.runningMean?.zero_();
@@ -220,7 +220,7 @@ abstract class NormBase extends Module {
     });
   }
 
-  /** Reset the running statistics, the weight to ones and the bias to zeros. @example `bn.resetParameters()` */
+  /** Reset the running statistics, the weight to ones and the bias to zeros. */
   resetParameters(): void {
     this.resetRunningStats();
     noGrad(() => {
@@ -253,7 +253,7 @@ abstract class BatchNormBase extends NormBase {
 
   protected abstract checkInput(input: Tensor): void;
 
-  /** Normalise `input` with the batch's statistics (training) or the running ones (eval). @example `bn.forward(x)` */
+  /** Normalise `input` with the batch's statistics (training, updating the running ones) or the running ones (eval). @example `new nn.BatchNorm1d(2).forward(tensor([[1, 10], [3, 30]])) // [[-1, -1], [1, 1]]; runningMean [0.2, 2]` */
   override forward(input: Tensor): Tensor {
     this.checkInput(input);
     if (input.shape[1] !== this.numFeatures) {
@@ -314,7 +314,7 @@ abstract class InstanceNormBase extends NormBase {
     super(layer, numFeatures, opts, { affine: false, track: false });
   }
 
-  /** Normalise each sample's channels over their positions. @example `norm.forward(x)` */
+  /** Normalise each sample's channels over their positions. @example `new nn.InstanceNorm1d(1).forward(tensor([[[1, 2, 3]]])) // [[[-1.2247, 0, 1.2247]]]` */
   override forward(input: Tensor): Tensor {
     const name = this.constructor.name, nd = this.spatial;
     if (input.ndim !== nd + 1 && input.ndim !== nd + 2) {
@@ -413,7 +413,7 @@ export class GroupNorm extends Module {
     this.bias = this.affine ? new Parameter(zeros([numChannels], { dtype })) : null;
   }
 
-  /** Normalise `input` [N, numChannels, *]. @example `gn.forward(x)` */
+  /** Normalise `input` [N, numChannels, *], each group of channels together. @example `new nn.GroupNorm(1, 2).forward(tensor([[[1, 2], [3, 4]]])) // [[[-1.3416, -0.4472], [0.4472, 1.3416]]]` */
   override forward(input: Tensor): Tensor {
     if (input.ndim < 2 || input.shape[1] !== this.numChannels) {
       throw new Error(`GroupNorm: expected an input [N, ${this.numChannels}, *], got shape ${fmtShape(input.shape)}.`);

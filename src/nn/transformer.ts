@@ -123,7 +123,7 @@ export class TransformerEncoderLayer extends Module {
     return child(this, 'self_attn');
   }
 
-  /** A fresh layer with the same configuration, parameters and mode (what TransformerEncoder stacks). @example `layer.clone()` */
+  /** A fresh layer with the same configuration, parameters (copied, not shared) and mode: what TransformerEncoder stacks. */
   clone(): TransformerEncoderLayer {
     const copy = new TransformerEncoderLayer(...this.#config);
     copy.loadStateDict(this.stateDict());
@@ -224,7 +224,7 @@ export class TransformerDecoderLayer extends Module {
     return child(this, 'multihead_attn');
   }
 
-  /** A fresh layer with the same configuration, parameters and mode. @example `layer.clone()` */
+  /** A fresh layer with the same configuration, parameters (copied, not shared) and mode: what TransformerDecoder stacks. */
   clone(): TransformerDecoderLayer {
     const copy = new TransformerDecoderLayer(...this.#config);
     copy.loadStateDict(this.stateDict());
@@ -300,7 +300,7 @@ export class TransformerEncoder extends Module {
     this.norm = (o.norm as Module | undefined) ?? null;
   }
 
-  /** Run every layer, then the norm. @example `enc.forward(src)` */
+  /** Run every layer, then the norm; `opts.mask` and the padding mask go to every layer. */
   override forward(src: Tensor, opts: EncoderForwardOptions = {}): Tensor {
     const o = checkOptions('TransformerEncoder', opts, { mask: 'tensor|null', srcKeyPaddingMask: 'tensor|null', isCausal: 'boolean' });
     let x = src;
