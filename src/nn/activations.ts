@@ -136,7 +136,7 @@ export function hardtanh(input: Tensor, minVal = -1, maxVal = 1): Tensor {
   return clampedLinear(x, x, minVal, maxVal, minVal, maxVal);
 }
 
-/** ReLU6, `min(max(x, 0), 6)` (hardtanh(x, 0, 6)). @example `relu6(x)` */
+/** ReLU6, `min(max(x, 0), 6)` (hardtanh(x, 0, 6)). @example `relu6(tensor([-1, 3, 8])) // tensor([0., 3., 6.])` */
 export function relu6(input: Tensor): Tensor {
   return hardtanh(floatInput(input, 'relu6'), 0, 6);
 }
@@ -153,7 +153,7 @@ export function hardsigmoid(input: Tensor): Tensor {
  *
  * @example
  * ```ts
- * hardswish(x);
+ * hardswish(tensor([-4, -1, 0, 1, 4])); // tensor([0.0000, -0.3333, 0.0000, 0.6667, 4.0000])
  * ```
  */
 export function hardswish(input: Tensor): Tensor {

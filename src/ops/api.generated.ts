@@ -10,7 +10,7 @@ import { FUNCTIONS } from '../autograd/record.js';
  *
  * @example
  * ```ts
- * neg(x)
+ * neg(tensor([1, -2, 0])) // tensor([-1.,  2., -0.])
  * ```
  *
  * @function
@@ -22,7 +22,7 @@ export const neg = FUNCTIONS.neg;
  *
  * @example
  * ```ts
- * exp(x)
+ * exp(tensor([0, 1, 2])) // tensor([1.0000, 2.7183, 7.3891])
  * ```
  *
  * @function
@@ -34,7 +34,7 @@ export const exp = FUNCTIONS.exp;
  *
  * @example
  * ```ts
- * log(x)
+ * log(tensor([1, 2, 10])) // tensor([0.0000, 0.6931, 2.3026])
  * ```
  *
  * @function
@@ -46,7 +46,7 @@ export const log = FUNCTIONS.log;
  *
  * @example
  * ```ts
- * sqrt(x)
+ * sqrt(tensor([0, 2, 4])) // tensor([0.0000, 1.4142, 2.0000])
  * ```
  *
  * @function
@@ -58,7 +58,7 @@ export const sqrt = FUNCTIONS.sqrt;
  *
  * @example
  * ```ts
- * abs(x)
+ * abs(tensor([-2, 0, 3])) // tensor([2., 0., 3.])
  * ```
  *
  * @function
@@ -70,7 +70,7 @@ export const abs = FUNCTIONS.abs;
  *
  * @example
  * ```ts
- * sin(x)
+ * sin(tensor([0, 1, 2])) // tensor([0.0000, 0.8415, 0.9093])
  * ```
  *
  * @function
@@ -82,7 +82,7 @@ export const sin = FUNCTIONS.sin;
  *
  * @example
  * ```ts
- * cos(x)
+ * cos(tensor([0, 1, 2])) // tensor([ 1.0000,  0.5403, -0.4161])
  * ```
  *
  * @function
@@ -94,7 +94,7 @@ export const cos = FUNCTIONS.cos;
  *
  * @example
  * ```ts
- * tanh(x)
+ * tanh(tensor([-1, 0, 1])) // tensor([-0.7616,  0.0000,  0.7616])
  * ```
  *
  * @function
@@ -106,7 +106,7 @@ export const tanh = FUNCTIONS.tanh;
  *
  * @example
  * ```ts
- * sigmoid(x)
+ * sigmoid(tensor([-1, 0, 1])) // tensor([0.2689, 0.5000, 0.7311])
  * ```
  *
  * @function
@@ -118,7 +118,7 @@ export const sigmoid = FUNCTIONS.sigmoid;
  *
  * @example
  * ```ts
- * relu(x)
+ * relu(tensor([-1, 0, 2])) // tensor([0., 0., 2.])
  * ```
  *
  * @function
@@ -130,7 +130,7 @@ export const relu = FUNCTIONS.relu;
  *
  * @example
  * ```ts
- * sign(x)
+ * sign(tensor([-3, 0, 2])) // tensor([-1.,  0.,  1.])
  * ```
  *
  * @function
@@ -142,7 +142,7 @@ export const sign = FUNCTIONS.sign;
  *
  * @example
  * ```ts
- * erf(x)
+ * erf(tensor([-1, 0, 1])) // tensor([-0.8427,  0.0000,  0.8427])
  * ```
  *
  * @function
@@ -154,7 +154,7 @@ export const erf = FUNCTIONS.erf;
  *
  * @example
  * ```ts
- * erfinv(x)
+ * erfinv(tensor([-0.5, 0, 0.5])) // tensor([-0.4769,  0.0000,  0.4769])
  * ```
  *
  * @function
@@ -166,7 +166,7 @@ export const erfinv = FUNCTIONS.erfinv;
  *
  * @example
  * ```ts
- * log1p(x)
+ * log1p(tensor([1e-10, 1])) // tensor([1.0000e-10, 6.9315e-01])
  * ```
  *
  * @function
@@ -178,7 +178,7 @@ export const log1p = FUNCTIONS.log1p;
  *
  * @example
  * ```ts
- * expm1(x)
+ * expm1(tensor([1e-10, 1])) // tensor([1.0000e-10, 1.7183e+00])
  * ```
  *
  * @function
@@ -190,7 +190,7 @@ export const expm1 = FUNCTIONS.expm1;
  *
  * @example
  * ```ts
- * log2(x)
+ * log2(tensor([0.5, 1, 8])) // tensor([-1.,  0.,  3.])
  * ```
  *
  * @function
@@ -202,7 +202,7 @@ export const log2 = FUNCTIONS.log2;
  *
  * @example
  * ```ts
- * log10(x)
+ * log10(tensor([1, 10, 1000])) // tensor([0., 1., 3.])
  * ```
  *
  * @function
@@ -214,7 +214,7 @@ export const log10 = FUNCTIONS.log10;
  *
  * @example
  * ```ts
- * exp2(x)
+ * exp2(tensor([0, 1, 3])) // tensor([1., 2., 8.])
  * ```
  *
  * @function
@@ -226,7 +226,7 @@ export const exp2 = FUNCTIONS.exp2;
  *
  * @example
  * ```ts
- * tan(x)
+ * tan(tensor([-1, 0, 1])) // tensor([-1.5574,  0.0000,  1.5574])
  * ```
  *
  * @function
@@ -238,7 +238,7 @@ export const tan = FUNCTIONS.tan;
  *
  * @example
  * ```ts
- * asin(x)
+ * asin(tensor([-1, 0, 1])) // tensor([-1.5708,  0.0000,  1.5708])
  * ```
  *
  * @function
@@ -250,7 +250,7 @@ export const asin = FUNCTIONS.asin;
  *
  * @example
  * ```ts
- * acos(x)
+ * acos(tensor([-1, 0, 1])) // tensor([3.1416, 1.5708, 0.0000])
  * ```
  *
  * @function
@@ -262,7 +262,7 @@ export const acos = FUNCTIONS.acos;
  *
  * @example
  * ```ts
- * atan(x)
+ * atan(tensor([-1, 0, 1])) // tensor([-0.7854,  0.0000,  0.7854])
  * ```
  *
  * @function
@@ -274,7 +274,7 @@ export const atan = FUNCTIONS.atan;
  *
  * @example
  * ```ts
- * sinh(x)
+ * sinh(tensor([-1, 0, 1])) // tensor([-1.1752,  0.0000,  1.1752])
  * ```
  *
  * @function
@@ -286,7 +286,7 @@ export const sinh = FUNCTIONS.sinh;
  *
  * @example
  * ```ts
- * cosh(x)
+ * cosh(tensor([-1, 0, 1])) // tensor([1.5431, 1.0000, 1.5431])
  * ```
  *
  * @function
@@ -298,7 +298,7 @@ export const cosh = FUNCTIONS.cosh;
  *
  * @example
  * ```ts
- * asinh(x)
+ * asinh(tensor([-1, 0, 1])) // tensor([-0.8814,  0.0000,  0.8814])
  * ```
  *
  * @function
@@ -310,7 +310,7 @@ export const asinh = FUNCTIONS.asinh;
  *
  * @example
  * ```ts
- * acosh(x)
+ * acosh(tensor([1, 2, 10])) // tensor([0.0000, 1.3170, 2.9932])
  * ```
  *
  * @function
@@ -322,7 +322,7 @@ export const acosh = FUNCTIONS.acosh;
  *
  * @example
  * ```ts
- * atanh(x)
+ * atanh(tensor([-0.5, 0, 0.5])) // tensor([-0.5493,  0.0000,  0.5493])
  * ```
  *
  * @function
@@ -334,7 +334,7 @@ export const atanh = FUNCTIONS.atanh;
  *
  * @example
  * ```ts
- * floor(x)
+ * floor(tensor([-1.5, 0.2, 1.5])) // tensor([-2.,  0.,  1.])
  * ```
  *
  * @function
@@ -346,7 +346,7 @@ export const floor = FUNCTIONS.floor;
  *
  * @example
  * ```ts
- * ceil(x)
+ * ceil(tensor([-1.5, 0.2, 1.5])) // tensor([-1.,  1.,  2.])
  * ```
  *
  * @function
@@ -370,7 +370,7 @@ export const round = FUNCTIONS.round;
  *
  * @example
  * ```ts
- * trunc(x)
+ * trunc(tensor([-1.7, 0.2, 1.5])) // tensor([-1.,  0.,  1.])
  * ```
  *
  * @function
@@ -382,7 +382,7 @@ export const trunc = FUNCTIONS.trunc;
  *
  * @example
  * ```ts
- * frac(x)
+ * frac(tensor([-1.5, 0.25, 2.75])) // tensor([-0.5000,  0.2500,  0.7500])
  * ```
  *
  * @function
@@ -406,7 +406,7 @@ export const softplus = FUNCTIONS.softplus;
  *
  * @example
  * ```ts
- * logSigmoid(x)
+ * logSigmoid(tensor([-100, 0, 1])) // tensor([-100.0000,   -0.6931,   -0.3133])
  * ```
  *
  * @function
@@ -430,7 +430,7 @@ export const add = FUNCTIONS.add;
  *
  * @example
  * ```ts
- * sub(x, y)
+ * sub(tensor([5, 3]), tensor([1, 4])) // tensor([ 4., -1.])
  * ```
  *
  * @function
@@ -454,7 +454,7 @@ export const mul = FUNCTIONS.mul;
  *
  * @example
  * ```ts
- * div(x, y)
+ * div(tensor([1, 3]), tensor([2, 4])) // tensor([0.5000, 0.7500])
  * ```
  *
  * @function
@@ -490,7 +490,7 @@ export const maximum = FUNCTIONS.maximum;
  *
  * @example
  * ```ts
- * minimum(x, y)
+ * minimum(tensor([1, 5, NaN]), tensor([3, 2, 0])) // tensor([1., 2., nan])
  * ```
  *
  * @function
@@ -538,7 +538,7 @@ export const reluBackward = FUNCTIONS.reluBackward;
  *
  * @example
  * ```ts
- * atan2(y, x)
+ * atan2(tensor([1, 1, -1]), tensor([1, -1, -1])) // tensor([ 0.7854,  2.3562, -2.3562])
  * ```
  *
  * @function
@@ -586,7 +586,7 @@ export const floorDivide = FUNCTIONS.floorDivide;
  *
  * @example
  * ```ts
- * hypot(x, y)
+ * hypot(tensor([3, 5]), tensor([4, 12])) // tensor([ 5., 13.])
  * ```
  *
  * @function
@@ -598,7 +598,7 @@ export const hypot = FUNCTIONS.hypot;
  *
  * @example
  * ```ts
- * xlogy(p, p)
+ * xlogy(tensor([0, 2]), tensor([0, 4])) // tensor([0.0000, 2.7726])
  * ```
  *
  * @function
@@ -622,7 +622,7 @@ export const bitwiseAnd = FUNCTIONS.bitwiseAnd;
  *
  * @example
  * ```ts
- * bitwiseOr(a, b)
+ * bitwiseOr(tensor([12, 5], { dtype: 'int32' }), tensor([10, 3], { dtype: 'int32' })) // tensor([14,  7], dtype=int32)
  * ```
  *
  * @function
@@ -634,7 +634,7 @@ export const bitwiseOr = FUNCTIONS.bitwiseOr;
  *
  * @example
  * ```ts
- * bitwiseXor(a, b)
+ * bitwiseXor(tensor([12, 5], { dtype: 'int32' }), tensor([10, 3], { dtype: 'int32' })) // tensor([6, 6], dtype=int32)
  * ```
  *
  * @function
@@ -1150,7 +1150,7 @@ export const to = FUNCTIONS.to;
  *
  * @example
  * ```ts
- * clone(x)
+ * const y = clone(x); y.add_(1); // x is unchanged: y has storage of its own
  * ```
  *
  * @function
@@ -1210,7 +1210,7 @@ export const batchNormBackward = FUNCTIONS.batchNormBackward;
  *
  * @example
  * ```ts
- * binaryCrossEntropy(probs, targets)
+ * binaryCrossEntropy(tensor([0.9, 0.2]), tensor([1, 0])) // tensor(0.1643)
  * ```
  *
  * @function
@@ -1246,7 +1246,7 @@ export const diagonalScatter = FUNCTIONS.diagonalScatter;
  *
  * @example
  * ```ts
- * linalg.solve(A, b)
+ * linalg.solve(tensor([[4, 2], [2, 3]]), tensor([2, 1])) // tensor([0.5000, 0.0000])
  * ```
  *
  * @function
@@ -1270,7 +1270,7 @@ export const linalgSolveTriangular = FUNCTIONS.linalgSolveTriangular;
  *
  * @example
  * ```ts
- * linalg.inv(A)
+ * linalg.inv(tensor([[4, 2], [2, 3]])) // [[0.375, -0.25], [-0.25, 0.5]]
  * ```
  *
  * @function
@@ -1282,7 +1282,7 @@ export const linalgInv = FUNCTIONS.linalgInv;
  *
  * @example
  * ```ts
- * linalg.det(A)
+ * linalg.det(tensor([[4, 2], [2, 3]])) // tensor(8.)
  * ```
  *
  * @function
@@ -1318,7 +1318,7 @@ export const linalgSlogdet = FUNCTIONS.linalgSlogdet;
  *
  * @example
  * ```ts
- * linalg.cholesky(A)
+ * linalg.cholesky(tensor([[4, 2], [2, 3]])) // L = [[2, 0], [1, 1.4142]]
  * ```
  *
  * @function
@@ -1368,7 +1368,7 @@ export const einsum = FUNCTIONS.einsum;
  *
  * @example
  * ```ts
- * dot(a, b)
+ * dot(tensor([1, 2, 3]), tensor([4, 5, 6])) // tensor(32.)
  * ```
  *
  * @function
@@ -1380,7 +1380,7 @@ export const dot = FUNCTIONS.dot;
  *
  * @example
  * ```ts
- * outer(a, b)
+ * outer(tensor([1, 2]), tensor([3, 4])) // tensor([[3., 4.], [6., 8.]])
  * ```
  *
  * @function
@@ -1392,7 +1392,7 @@ export const outer = FUNCTIONS.outer;
  *
  * @example
  * ```ts
- * mv(A, x)
+ * mv(tensor([[1, 2], [3, 4]]), tensor([1, 1])) // tensor([3., 7.])
  * ```
  *
  * @function
@@ -1404,7 +1404,7 @@ export const mv = FUNCTIONS.mv;
  *
  * @example
  * ```ts
- * bmm(a, b)
+ * bmm(zeros([10, 3, 4]), zeros([10, 4, 5])).shape // [10,3,5]
  * ```
  *
  * @function
@@ -1452,7 +1452,7 @@ export const diag = FUNCTIONS.diag;
  *
  * @example
  * ```ts
- * diagEmbed(x)
+ * diagEmbed(tensor([1, 2])) // tensor([[1., 0.], [0., 2.]])
  * ```
  *
  * @function
@@ -1464,7 +1464,7 @@ export const diagEmbed = FUNCTIONS.diagEmbed;
  *
  * @example
  * ```ts
- * trace(A)
+ * trace(tensor([[1, 2], [3, 4]])) // tensor(5.)
  * ```
  *
  * @function
@@ -1476,7 +1476,7 @@ export const trace = FUNCTIONS.trace;
  *
  * @example
  * ```ts
- * A.det()
+ * tensor([[4, 2], [2, 3]]).det() // tensor(8.)
  * ```
  *
  * @function
@@ -1500,7 +1500,7 @@ export const slogdet = FUNCTIONS.slogdet;
  *
  * @example
  * ```ts
- * A.inverse()
+ * tensor([[4, 2], [2, 3]]).inverse() // [[0.375, -0.25], [-0.25, 0.5]]
  * ```
  *
  * @function
@@ -1512,7 +1512,7 @@ export const inverse = FUNCTIONS.inverse;
  *
  * @example
  * ```ts
- * isnan(x)
+ * isnan(tensor([1, NaN, Infinity])) // tensor([False,  True, False])
  * ```
  *
  * @function
@@ -1524,7 +1524,7 @@ export const isnan = FUNCTIONS.isnan;
  *
  * @example
  * ```ts
- * isinf(x)
+ * isinf(tensor([1, NaN, -Infinity])) // tensor([False, False,  True])
  * ```
  *
  * @function
@@ -1536,7 +1536,7 @@ export const isinf = FUNCTIONS.isinf;
  *
  * @example
  * ```ts
- * isfinite(x)
+ * isfinite(tensor([1, NaN, Infinity])) // tensor([ True, False, False])
  * ```
  *
  * @function
@@ -1560,7 +1560,7 @@ export const nanToNum = FUNCTIONS.nanToNum;
  *
  * @example
  * ```ts
- * bitwiseNot(mask)
+ * bitwiseNot(tensor([0, 5, -1], { dtype: 'int32' })) // tensor([-1, -6,  0], dtype=int32)
  * ```
  *
  * @function
@@ -1596,7 +1596,7 @@ export const allclose = FUNCTIONS.allclose;
  *
  * @example
  * ```ts
- * equal(a, b)
+ * equal(tensor([1, 2]), tensor([1, 2])) // true
  * ```
  *
  * @function
@@ -1608,7 +1608,7 @@ export const equal = FUNCTIONS.equal;
  *
  * @example
  * ```ts
- * square(x)
+ * square(tensor([-3, 0, 2])) // tensor([9., 0., 4.])
  * ```
  *
  * @function
@@ -1620,7 +1620,7 @@ export const square = FUNCTIONS.square;
  *
  * @example
  * ```ts
- * rsqrt(x)
+ * rsqrt(tensor([1, 4, 16])) // tensor([1.0000, 0.5000, 0.2500])
  * ```
  *
  * @function
@@ -1632,7 +1632,7 @@ export const rsqrt = FUNCTIONS.rsqrt;
  *
  * @example
  * ```ts
- * reciprocal(x)
+ * reciprocal(tensor([2, 4, -0.5])) // tensor([ 0.5000,  0.2500, -2.0000])
  * ```
  *
  * @function
@@ -1704,7 +1704,7 @@ export const stack = FUNCTIONS.stack;
  *
  * @example
  * ```ts
- * logicalNot(mask)
+ * logicalNot(tensor([true, false])) // tensor([False,  True])
  * ```
  *
  * @function
@@ -1728,7 +1728,7 @@ export const logicalOr = FUNCTIONS.logicalOr;
  *
  * @example
  * ```ts
- * logicalXor(a, b)
+ * logicalXor(tensor([true, true, false]), tensor([true, false, false])) // tensor([False,  True, False])
  * ```
  *
  * @function
