@@ -37,6 +37,11 @@ export type { RoundOptions, SoftplusOptions } from './ops/unary.js';
 export type { AddcOptions } from './ops/ternary.js';
 export type { NanToNumOptions, IscloseOptions } from './ops/elementwise-composites.js';
 export type { ClampBounds, ClampBound } from './ops/where.js';
+export type {
+  IndexSpec, IndexArray, IndexPutOptions, NonzeroOptions, ScatterOptions, ScatterReduceOptions, ScatterReduction,
+} from './ops/slicing.js';
+export type { PadMode, PadOptions, MeshgridOptions, TriIndicesOptions, RepeatInterleaveOptions } from './ops/index-composites.js';
+export { RegionGrad } from './autograd/region-grad.js';
 export { OP_TABLE, type Primitive } from './ops/table.js';
 export type {
   OpDef, DifferentiableOp, NonDifferentiableOp, ForwardCtx, BackwardCtx, JvpCtx, Caller, Run,
@@ -74,7 +79,7 @@ export type {
 export type { AddmmOptions } from './ops/linalg-composites.js';
 export { customOp, type CustomOpSpec, type CustomForwardCtx, type CustomBackwardCtx, type CustomJvpCtx } from './autograd/custom.js';
 export { getBackend, setBackend, registerBackend, listBackends, Device } from './kernels/index.js';
-export type { Backend, BufferHandle, View, MatrixOperand, AdamStep, SgdStep, ConvGeometry, BatchNormStats, NormMask } from './kernels/backend.js';
+export type { Backend, BufferHandle, View, MatrixOperand, AdamStep, SgdStep, ConvGeometry, IndexedView, ScatterReduceKind, BatchNormStats, NormMask } from './kernels/backend.js';
 export type { UnaryKernel, BinaryKernel, ReduceKernel } from './kernels/catalog.js';
 export type { OptionKind, OptionSpec } from './options.js';
 export { setNumThreads, getNumThreads } from './kernels/wasm/thread-count.js';

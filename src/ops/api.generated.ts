@@ -738,7 +738,7 @@ export const gt = FUNCTIONS.gt;
 export const ge = FUNCTIONS.ge;
 
 /**
- * Elementwise selection `cond ? a : b`, broadcasting all three; `cond` is a bool tensor and `a`, `b` may be numbers.
+ * Elementwise selection `cond ? a : b`, broadcasting all three; `cond` is a bool tensor and `a`, `b` may be numbers. With `cond` alone, the indices of its nonzero elements, one int32 tensor per dimension (`nonzero(cond, { asTuple: true })`).
  *
  * @example
  * ```ts
@@ -822,11 +822,35 @@ export const sum = FUNCTIONS.sum;
 export const mean = FUNCTIONS.mean;
 
 /**
- * The largest value over `dim` (all dims when omitted); NaN propagates.
+ * The largest value over `dim` (one dim or several; all dims when omitted); NaN propagates. The gradient is shared evenly among the elements equal to the result, as in PyTorch.
  *
  * @example
  * ```ts
- * max(x, 1)
+ * amax(x, [0, 1])
+ * ```
+ *
+ * @function
+ */
+export const amax = FUNCTIONS.amax;
+
+/**
+ * The smallest value over `dim` (one dim or several; all dims when omitted); NaN propagates. The gradient is shared evenly among the elements equal to the result, as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * amin(x, [0, 1])
+ * ```
+ *
+ * @function
+ */
+export const amin = FUNCTIONS.amin;
+
+/**
+ * The largest element: `max(x)` over all elements (NaN propagates; the gradient is shared among ties), `max(x, dim, keepdim)` along one dim as `{ values, indices }` (the first largest element, or the first NaN, as PyTorch; the gradient goes to that index), `max(x, other)` elementwise (`maximum`). Over several dims use `amax`.
+ *
+ * @example
+ * ```ts
+ * const { values, indices } = max(logits, 1)
  * ```
  *
  * @function
@@ -834,16 +858,52 @@ export const mean = FUNCTIONS.mean;
 export const max = FUNCTIONS.max;
 
 /**
- * The smallest value over `dim` (all dims when omitted); NaN propagates.
+ * The smallest element: `min(x)` over all elements (NaN propagates; the gradient is shared among ties), `min(x, dim, keepdim)` along one dim as `{ values, indices }` (the first smallest element, or the first NaN, as PyTorch; the gradient goes to that index), `min(x, other)` elementwise (`minimum`). Over several dims use `amin`.
  *
  * @example
  * ```ts
- * min(x, 1)
+ * const { values, indices } = min(logits, 1)
  * ```
  *
  * @function
  */
 export const min = FUNCTIONS.min;
+
+/**
+ * The product of all elements, or along `dim`; integers and bools multiply exactly as int32 (an error when the result does not fit). Its gradient is right at zeros too (the product of the other elements). Options: `dtype` converts the input first (also in the place of dim or keepdim: `x.prod({ dtype: 'float64' })`).
+ *
+ * @example
+ * ```ts
+ * prod(x, 1, { dtype: 'float64' })
+ * ```
+ *
+ * @function
+ */
+export const prod = FUNCTIONS.prod;
+
+/**
+ * Whether every element is nonzero (NaN counts as nonzero), over `dim` (one dim or several; all dims when omitted), as bool.
+ *
+ * @example
+ * ```ts
+ * all(mask, 1)
+ * ```
+ *
+ * @function
+ */
+export const all = FUNCTIONS.all;
+
+/**
+ * Whether any element is nonzero (NaN counts as nonzero), over `dim` (one dim or several; all dims when omitted), as bool.
+ *
+ * @example
+ * ```ts
+ * any(mask, 1)
+ * ```
+ *
+ * @function
+ */
+export const any = FUNCTIONS.any;
 
 /**
  * `log(Σ exp(x))` over `dim` (all dims when omitted), computed stably.
@@ -880,6 +940,175 @@ export const argmax = FUNCTIONS.argmax;
  * @function
  */
 export const argmin = FUNCTIONS.argmin;
+
+/**
+ * The running sum along `dim`, accumulated in float64; integers and bools sum exactly as int32 (an error when a running sum does not fit). Options: `dtype` converts the input first.
+ *
+ * @example
+ * ```ts
+ * cumsum(x, 1)
+ * ```
+ *
+ * @function
+ */
+export const cumsum = FUNCTIONS.cumsum;
+
+/**
+ * The running product along `dim`, accumulated in float64; integers and bools multiply exactly as int32 (an error when a running product does not fit). Its gradient is right at zeros too. Options: `dtype` converts the input first.
+ *
+ * @example
+ * ```ts
+ * cumprod(x, 0)
+ * ```
+ *
+ * @function
+ */
+export const cumprod = FUNCTIONS.cumprod;
+
+/**
+ * The running `log(Σ exp(x))` along `dim`, computed stably (each step adds in log space); floating tensors only.
+ *
+ * @example
+ * ```ts
+ * logcumsumexp(logp, 1)
+ * ```
+ *
+ * @function
+ */
+export const logcumsumexp = FUNCTIONS.logcumsumexp;
+
+/**
+ * The running maximum along `dim` as `{ values, indices }`; on ties the later index, and a NaN sticks, as in PyTorch. The gradient of each output goes to the element it came from.
+ *
+ * @example
+ * ```ts
+ * const { values, indices } = cummax(x, 0)
+ * ```
+ *
+ * @function
+ */
+export const cummax = FUNCTIONS.cummax;
+
+/**
+ * The running minimum along `dim` as `{ values, indices }`; on ties the later index, and a NaN sticks, as in PyTorch. The gradient of each output goes to the element it came from.
+ *
+ * @example
+ * ```ts
+ * const { values, indices } = cummin(x, 0)
+ * ```
+ *
+ * @function
+ */
+export const cummin = FUNCTIONS.cummin;
+
+/**
+ * The int32 positions that sort `x` along `dim` (default -1): stable (equal elements keep their order), NaN last (first with `descending`), as PyTorch's stable sort. Options: `descending`, `stable` (also in the place of dim).
+ *
+ * @example
+ * ```ts
+ * argsort(scores, 1, { descending: true })
+ * ```
+ *
+ * @function
+ */
+export const argsort = FUNCTIONS.argsort;
+
+/**
+ * `x` sorted along `dim` (default -1) as `{ values, indices }`: stable (equal elements keep their order), NaN last (first with `descending`), as PyTorch's stable sort. Options: `descending`, `stable` (also in the place of dim).
+ *
+ * @example
+ * ```ts
+ * const { values, indices } = sort(x, -1, { descending: true })
+ * ```
+ *
+ * @function
+ */
+export const sort = FUNCTIONS.sort;
+
+/**
+ * The `k` largest elements along `dim` (default -1), or the smallest with `largest: false`, as `{ values, indices }`, in order (NaN counts as the largest); among equal elements the earlier one comes first (PyTorch leaves that order unspecified). Options: `largest`, `sorted` (also in the place of dim).
+ *
+ * @example
+ * ```ts
+ * const { values, indices } = topk(logits, 5, 1)
+ * ```
+ *
+ * @function
+ */
+export const topk = FUNCTIONS.topk;
+
+/**
+ * The `k`-th smallest element (1-based) along `dim` (default -1) as `{ values, indices }`; NaN counts as the largest. Among equal elements it is the one a stable sort puts at k (PyTorch leaves that index unspecified).
+ *
+ * @example
+ * ```ts
+ * const { values, indices } = kthvalue(x, 2, 0)
+ * ```
+ *
+ * @function
+ */
+export const kthvalue = FUNCTIONS.kthvalue;
+
+/**
+ * The lower median (the smaller of the two middle elements for an even count), as PyTorch: `median(x)` of every element (the gradient shared among ties; NaN for no elements), `median(x, dim, keepdim)` along one dim as `{ values, indices }`. NaN propagates (its index is the first NaN's); among equal elements the index is the one a stable sort puts in the middle.
+ *
+ * @example
+ * ```ts
+ * const { values, indices } = median(x, 1)
+ * ```
+ *
+ * @function
+ */
+export const median = FUNCTIONS.median;
+
+/**
+ * The distinct elements in ascending order (or, with `dim`, the distinct slices along it, compared lexicographically); each NaN is distinct and sorts last. Options: `returnInverse` and `returnCounts` add, in that order, the position of each input element in the result (int32, the input's shape; per slice with `dim`) and the count of each distinct element, as PyTorch's tuple; `sorted` is accepted (the result is always sorted). Not differentiable.
+ *
+ * @example
+ * ```ts
+ * const [values, inverse, counts] = unique(labels, { returnInverse: true, returnCounts: true })
+ * ```
+ *
+ * @function
+ */
+export const unique = FUNCTIONS.unique;
+
+/**
+ * The variance over `dim` (all dims when omitted): Σ (x − mean)² / max(0, N − correction), computed in two passes in float64. Positional `keepdim`, or options `{ correction, keepdim }` (correction defaults to 1; `unbiased: false` is correction 0), as PyTorch's `x.var(dim, correction=…, keepdim=…)`. Floating tensors only.
+ *
+ * @example
+ * ```ts
+ * x.var(1, { correction: 0, keepdim: true })
+ * ```
+ *
+ * @function
+ */
+const var_ = FUNCTIONS.var;
+export { var_ as var };
+
+/**
+ * The standard deviation over `dim` (all dims when omitted): the square root of `var` with the same arguments (`{ correction, keepdim }`). Its gradient is 0 where the deviation is 0, as in PyTorch. Floating tensors only.
+ *
+ * @example
+ * ```ts
+ * x.std(0, { correction: 0 })
+ * ```
+ *
+ * @function
+ */
+export const std = FUNCTIONS.std;
+
+/**
+ * The vector norm of order `ord` (default 2) over `dim` (all dims when omitted): (Σ |x|^ord)^(1/ord); ∞ is max |x|, −∞ min |x|, 0 the number of nonzero elements. Accumulated in float64; the gradient at 0 is 0 and is shared among ties for ±∞, as PyTorch. Options: `dtype` converts the input first. Floating tensors only (`linalg.vectorNorm`).
+ *
+ * @example
+ * ```ts
+ * linalg.vectorNorm(x, 2, 1)
+ * ```
+ *
+ * @function
+ */
+export const linalgVectorNorm = FUNCTIONS.linalgVectorNorm;
 
 /**
  * Softmax along `dim` (default: the last), stable for large logits.
@@ -990,7 +1219,7 @@ export const narrow = FUNCTIONS.narrow;
 export const cat = FUNCTIONS.cat;
 
 /**
- * The entries `index` (int32, 0-d or 1-d, each in [0, size)) along `dim`.
+ * The entries `index` (int32, each in [0, size)) along `dim`. A 0-d or 1-d index gives PyTorch's index_select; an index of any other shape puts its shape in place of `dim` (`x.shape[:dim] + index.shape + x.shape[dim+1:]`, as NumPy's take with an axis).
  *
  * @example
  * ```ts
@@ -1048,6 +1277,90 @@ export const scatterAdd = FUNCTIONS.scatterAdd;
  * @function
  */
 export const asStridedScatter = FUNCTIONS.asStridedScatter;
+
+/**
+ * PyTorch's `x[...]`: one spec per dimension: a number selects (negative counts from the end), a string `'start:stop:step'` slices (`':'`, `'1:5'`, `'::2'`, `'-3:'`), `null` inserts a dimension, `'...'` stands for the rest, an int32 tensor or an array of integers indexes by value and a bool tensor is a mask. Numbers, slices and `null` give a view sharing `x`'s storage; index tensors and masks copy, with PyTorch's placement of their dimensions.
+ *
+ * @example
+ * ```ts
+ * x.index(':', '1:5')
+ * ```
+ *
+ * @function
+ */
+export const index = FUNCTIONS.index;
+
+/**
+ * A copy of `x` with `x[specs] = value` done (the specs of `index`; `value` broadcast to the indexed shape), or with `value` added there when `accumulate` (repeated indices add up). Gradients flow to `x` (not where it was overwritten) and to `value`.
+ *
+ * @example
+ * ```ts
+ * indexPut(x, [':', '1:3'], 0)
+ * ```
+ *
+ * @function
+ */
+export const indexPut = FUNCTIONS.indexPut;
+
+/**
+ * Entry `index` of dimension `dim` (negative counts from the end), with that dimension removed: a view, PyTorch's `x[:, index]` for dim 1.
+ *
+ * @example
+ * ```ts
+ * select(x, 1, -1)
+ * ```
+ *
+ * @function
+ */
+export const select = FUNCTIONS.select;
+
+/**
+ * Reverse the order of the entries along each of `dims` (a list or separate numbers); a copy, as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * flip(x, 0, 1)
+ * ```
+ *
+ * @function
+ */
+export const flip = FUNCTIONS.flip;
+
+/**
+ * The indices of the nonzero elements (NaN counts), in row-major order, as an int32 tensor `[count, ndim]`; with `{ asTuple: true }` one 1-d tensor per dimension (what `where(cond)` returns). The count is read back from the device first, as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * nonzero(mask)
+ * ```
+ *
+ * @function
+ */
+export const nonzero = FUNCTIONS.nonzero;
+
+/**
+ * A copy of `x` with `src` (a tensor, or a number) written at the positions `index` names along `dim` (`out[i][index[i][j]] = src[i][j]` for dim 1); where an index repeats, the last write wins. `{ reduce: 'add' | 'multiply' }` combines instead (see scatterReduce).
+ *
+ * @example
+ * ```ts
+ * scatter(zeros([2, 4]), 1, idx, 1)
+ * ```
+ *
+ * @function
+ */
+export const scatter = FUNCTIONS.scatter;
+
+/**
+ * A copy of `x` where every position that `index` names along `dim` combines the `src` values sent to it with `reduce` (`'sum'`, `'prod'`, `'mean'`, `'amax'`, `'amin'`), together with its old value unless `{ includeSelf: false }`. Ties in amax/amin share the gradient.
+ *
+ * @example
+ * ```ts
+ * scatterReduce(zeros([3]), 0, idx, src, 'amax')
+ * ```
+ *
+ * @function
+ */
+export const scatterReduce = FUNCTIONS.scatterReduce;
 
 /**
  * Sliding local blocks of a batched image (im2col): `[N, C, H, W]` → `[N, C·kh·kw, L]`, L output positions.
@@ -1352,6 +1665,318 @@ export const linalgEigh = FUNCTIONS.linalgEigh;
 // ---- Ops made of other ops. ----
 
 /**
+ * Cut `x` along `dim` into pieces of `splitSize` entries (the last may be smaller), or of the listed sizes (which must add up to its size); each piece is a view.
+ *
+ * @example
+ * ```ts
+ * split(x, 2, 1)
+ * ```
+ *
+ * @function
+ */
+export const split = FUNCTIONS.split;
+
+/**
+ * Cut `x` along `dim` into `chunks` views of ⌈size / chunks⌉ entries each (the last may be smaller, and there may be fewer than `chunks`), as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * const [i, f, g, o] = gates.chunk(4, 1)
+ * ```
+ *
+ * @function
+ */
+export const chunk = FUNCTIONS.chunk;
+
+/**
+ * The entries of `x` along `dim`, each with that dimension removed (views).
+ *
+ * @example
+ * ```ts
+ * const [a, b] = pairs.unbind(1)
+ * ```
+ *
+ * @function
+ */
+export const unbind = FUNCTIONS.unbind;
+
+/**
+ * Shift the entries along `dims` by `shifts` (numbers or lists of equal length), wrapping around; with no dims, the flattened tensor is rolled.
+ *
+ * @example
+ * ```ts
+ * roll(x, 1, 0)
+ * ```
+ *
+ * @function
+ */
+export const roll = FUNCTIONS.roll;
+
+/**
+ * Tile `x`: `repeats[i]` copies along dimension i (sizes as a list or separate numbers; extra leading repeats add dimensions).
+ *
+ * @example
+ * ```ts
+ * repeat(x, 2, 3)
+ * ```
+ *
+ * @function
+ */
+export const repeat = FUNCTIONS.repeat;
+
+/**
+ * Like repeat, but fewer repeats than dimensions repeat the trailing ones (the rest are 1), as NumPy's tile.
+ *
+ * @example
+ * ```ts
+ * tile(x, 2)
+ * ```
+ *
+ * @function
+ */
+export const tile = FUNCTIONS.tile;
+
+/**
+ * Repeat each entry `repeats` times along `dim` (the flattened tensor when no dim): an integer, or an int32 tensor of one count per entry. Called on an int32 tensor of counts alone, the indices 0…n−1 repeated that many times. `{ outputSize }` (checked) goes after the dim or in its place.
+ *
+ * @example
+ * ```ts
+ * repeatInterleave(x, 2, 0)
+ * ```
+ *
+ * @function
+ */
+export const repeatInterleave = FUNCTIONS.repeatInterleave;
+
+/**
+ * Move dimensions `source` to positions `destination` (numbers or lists), keeping the others in order (a view).
+ *
+ * @example
+ * ```ts
+ * movedim(x, 0, -1)
+ * ```
+ *
+ * @function
+ */
+export const movedim = FUNCTIONS.movedim;
+
+/**
+ * Alias of movedim (NumPy's name).
+ *
+ * @example
+ * ```ts
+ * moveaxis(x, 0, -1)
+ * ```
+ *
+ * @function
+ */
+export const moveaxis = FUNCTIONS.moveaxis;
+
+/**
+ * Swap two dimensions (a view): NumPy's name for transpose.
+ *
+ * @example
+ * ```ts
+ * swapaxes(x, 0, 1)
+ * ```
+ *
+ * @function
+ */
+export const swapaxes = FUNCTIONS.swapaxes;
+
+/**
+ * Swap two dimensions (a view): an alias of transpose.
+ *
+ * @example
+ * ```ts
+ * swapdims(x, 0, 1)
+ * ```
+ *
+ * @function
+ */
+export const swapdims = FUNCTIONS.swapdims;
+
+/**
+ * Split dimension `dim` into `sizes` (one may be -1), the inverse of flatten.
+ *
+ * @example
+ * ```ts
+ * unflatten(x, 1, [2, 3])
+ * ```
+ *
+ * @function
+ */
+export const unflatten = FUNCTIONS.unflatten;
+
+/**
+ * Broadcast to `shape` (a view with stride 0 on the broadcast dimensions): expand with NumPy's name.
+ *
+ * @example
+ * ```ts
+ * broadcastTo(x, [4, 3])
+ * ```
+ *
+ * @function
+ */
+export const broadcastTo = FUNCTIONS.broadcastTo;
+
+/**
+ * Pad (or, with negative sizes, crop) the last dimensions: `pad` lists [before, after] for the last dimension, then the one before, … (PyTorch's F.pad). Modes: `'constant'` (`value`, default 0), `'reflect'`, `'replicate'`, `'circular'`, as a third argument or `{ mode, value }`.
+ *
+ * @example
+ * ```ts
+ * pad(x, [1, 1, 2, 0], 'reflect')
+ * ```
+ *
+ * @function
+ */
+export const pad = FUNCTIONS.pad;
+
+/**
+ * The lower triangle of the last two dimensions (`j − i ≤ diagonal`), zeros elsewhere.
+ *
+ * @example
+ * ```ts
+ * tril(x, -1)
+ * ```
+ *
+ * @function
+ */
+export const tril = FUNCTIONS.tril;
+
+/**
+ * The upper triangle of the last two dimensions (`j − i ≥ diagonal`), zeros elsewhere.
+ *
+ * @example
+ * ```ts
+ * triu(x, 1)
+ * ```
+ *
+ * @function
+ */
+export const triu = FUNCTIONS.triu;
+
+/**
+ * The [row, column] indices of the lower triangle of a `row × col` matrix (below and on diagonal `offset`), as int32 `[2, n]` in row-major order; `{ dtype, device }` after the offset or in its place.
+ *
+ * @example
+ * ```ts
+ * trilIndices(3, 3)
+ * ```
+ *
+ * @function
+ */
+export const trilIndices = FUNCTIONS.trilIndices;
+
+/**
+ * The [row, column] indices of the upper triangle of a `row × col` matrix (above and on diagonal `offset`), as int32 `[2, n]` in row-major order; `{ dtype, device }` after the offset or in its place.
+ *
+ * @example
+ * ```ts
+ * triuIndices(3, 3, 1)
+ * ```
+ *
+ * @function
+ */
+export const triuIndices = FUNCTIONS.triuIndices;
+
+/**
+ * Coordinate grids from 1-d tensors (a list or separate tensors): output i varies along dimension i (`'ij'`, the default) or, with `{ indexing: 'xy' }`, the first two are swapped. Expanded views.
+ *
+ * @example
+ * ```ts
+ * const [gx, gy] = meshgrid([xs, ys], { indexing: 'xy' })
+ * ```
+ *
+ * @function
+ */
+export const meshgrid = FUNCTIONS.meshgrid;
+
+/**
+ * `value` (a number or a 0-d tensor) where the bool `mask` (broadcast) is true, `x` elsewhere; gradients flow to `x` and a tensor `value`.
+ *
+ * @example
+ * ```ts
+ * maskedFill(scores, mask, -Infinity)
+ * ```
+ *
+ * @function
+ */
+export const maskedFill = FUNCTIONS.maskedFill;
+
+/**
+ * The elements of `x` where the bool `mask` is true (both broadcast), as a 1-d tensor in row-major order (a copy).
+ *
+ * @example
+ * ```ts
+ * maskedSelect(x, x.gt(0))
+ * ```
+ *
+ * @function
+ */
+export const maskedSelect = FUNCTIONS.maskedSelect;
+
+/**
+ * A copy of `x` whose elements where the bool `mask` (broadcast to x) is true are replaced, in row-major order, by the first elements of `source`.
+ *
+ * @example
+ * ```ts
+ * maskedScatter(x, mask, values)
+ * ```
+ *
+ * @function
+ */
+export const maskedScatter = FUNCTIONS.maskedScatter;
+
+/**
+ * A copy of `x` with the entries `index` (int32, 0-d or 1-d) along `dim` set to `value` (a number or a 0-d tensor).
+ *
+ * @example
+ * ```ts
+ * indexFill(x, 1, idx, 0)
+ * ```
+ *
+ * @function
+ */
+export const indexFill = FUNCTIONS.indexFill;
+
+/**
+ * A copy of `x` with its entries `index[i]` (int32, 0-d or 1-d) along `dim` replaced by entry i of `source` along `dim`.
+ *
+ * @example
+ * ```ts
+ * indexCopy(x, 0, idx, rows)
+ * ```
+ *
+ * @function
+ */
+export const indexCopy = FUNCTIONS.indexCopy;
+
+/**
+ * Pick values of `x` at `indices` along `dim`, broadcasting the other dimensions (NumPy's take_along_axis); with no dim, from the flattened `x`.
+ *
+ * @example
+ * ```ts
+ * takeAlongDim(x, x.argmax(1, true), 1)
+ * ```
+ *
+ * @function
+ */
+export const takeAlongDim = FUNCTIONS.takeAlongDim;
+
+/**
+ * The elements of the flattened `x` at `index` (int32, any shape; negative counts from the end): a result of index's shape.
+ *
+ * @example
+ * ```ts
+ * take(x, idx)
+ * ```
+ *
+ * @function
+ */
+export const take = FUNCTIONS.take;
+
+/**
  * Einstein summation with PyTorch's rules: letters name dims, `...` broadcast dims, a letter repeated in one operand takes its diagonal, letters left out of the output (after `->`, or all but those appearing once) are summed. Contractions run as batched matrix products.
  *
  * @example
@@ -1604,6 +2229,90 @@ export const allclose = FUNCTIONS.allclose;
 export const equal = FUNCTIONS.equal;
 
 /**
+ * `[var, mean]` over `dim` with var's arguments (`{ correction, keepdim }`), as PyTorch's var_mean tuple.
+ *
+ * @example
+ * ```ts
+ * const [v, m] = varMean(x, 1, { correction: 0 })
+ * ```
+ *
+ * @function
+ */
+export const varMean = FUNCTIONS.varMean;
+
+/**
+ * `[std, mean]` over `dim` with std's arguments (`{ correction, keepdim }`), as PyTorch's std_mean tuple.
+ *
+ * @example
+ * ```ts
+ * const [s, m] = stdMean(x, 0)
+ * ```
+ *
+ * @function
+ */
+export const stdMean = FUNCTIONS.stdMean;
+
+/**
+ * The sum over `dim` (all dims when omitted) treating NaN as 0; its gradient is 0 at the NaN elements.
+ *
+ * @example
+ * ```ts
+ * nansum(x, 1)
+ * ```
+ *
+ * @function
+ */
+export const nansum = FUNCTIONS.nansum;
+
+/**
+ * The mean over `dim` (all dims when omitted) of the elements that are not NaN (NaN when there are none); floating tensors only. Its gradient is 0 at the NaN elements (PyTorch's is NaN there when a whole slice is NaN).
+ *
+ * @example
+ * ```ts
+ * nanmean(x, 0)
+ * ```
+ *
+ * @function
+ */
+export const nanmean = FUNCTIONS.nanmean;
+
+/**
+ * The number of nonzero elements over `dim` (all dims when omitted), as int32; NaN counts as nonzero.
+ *
+ * @example
+ * ```ts
+ * countNonzero(mask, 1)
+ * ```
+ *
+ * @function
+ */
+export const countNonzero = FUNCTIONS.countNonzero;
+
+/**
+ * The matrix norm of order `ord` over the two dims `dim` (default [-2, -1]): 'fro' (default; √Σx²), 1 / −1 (largest / smallest column sum of |x|), ∞ / −∞ (largest / smallest row sum). Options: `dtype`. (`linalg.matrixNorm`; 'nuc' and ±2 need singular values and are refused.)
+ *
+ * @example
+ * ```ts
+ * linalg.matrixNorm(A, 1)
+ * ```
+ *
+ * @function
+ */
+export const linalgMatrixNorm = FUNCTIONS.linalgMatrixNorm;
+
+/**
+ * PyTorch's `torch.norm`: `p` a number (a vector norm over `dim`, all elements when omitted, as `linalg.vectorNorm`) or 'fro' (default: the 2-norm of all elements, or the Frobenius norm over the two dims in `dim`). Options: `dtype`.
+ *
+ * @example
+ * ```ts
+ * norm(x, 2, 1)
+ * ```
+ *
+ * @function
+ */
+export const norm = FUNCTIONS.norm;
+
+/**
  * `x²` elementwise (a bool squares to int32, as PyTorch's pow(x, 2)).
  *
  * @example
@@ -1832,6 +2541,90 @@ export const fill_ = FUNCTIONS.fill_;
  * @function
  */
 export const zero_ = FUNCTIONS.zero_;
+
+/**
+ * PyTorch's `x[specs] = value` in place (the specs of `index`; `value` broadcast), or `x[specs] += value` with `{ accumulate: true }` (repeated indices add up). Works through views and on tensors in the graph.
+ *
+ * @example
+ * ```ts
+ * x.indexPut_([':', '1:3'], 0)
+ * ```
+ *
+ * @function
+ */
+export const indexPut_ = FUNCTIONS.indexPut_;
+
+/**
+ * Set the elements where the bool `mask` (broadcast to the tensor's shape) is true to `value` (a number or a 0-d tensor), in place.
+ *
+ * @example
+ * ```ts
+ * scores.maskedFill_(mask, -Infinity)
+ * ```
+ *
+ * @function
+ */
+export const maskedFill_ = FUNCTIONS.maskedFill_;
+
+/**
+ * Replace the elements where the bool `mask` is true by the first elements of `source`, in place (see maskedScatter).
+ *
+ * @example
+ * ```ts
+ * x.maskedScatter_(mask, values)
+ * ```
+ *
+ * @function
+ */
+export const maskedScatter_ = FUNCTIONS.maskedScatter_;
+
+/**
+ * Set the entries `index` along `dim` to `value`, in place (see indexFill).
+ *
+ * @example
+ * ```ts
+ * x.indexFill_(1, idx, 0)
+ * ```
+ *
+ * @function
+ */
+export const indexFill_ = FUNCTIONS.indexFill_;
+
+/**
+ * Replace the entries `index` along `dim` by those of `source`, in place (see indexCopy).
+ *
+ * @example
+ * ```ts
+ * x.indexCopy_(0, idx, rows)
+ * ```
+ *
+ * @function
+ */
+export const indexCopy_ = FUNCTIONS.indexCopy_;
+
+/**
+ * Write `src` (a tensor or a number) at the positions `index` names along `dim`, in place (see scatter).
+ *
+ * @example
+ * ```ts
+ * onehot.scatter_(1, labels.unsqueeze(1), 1)
+ * ```
+ *
+ * @function
+ */
+export const scatter_ = FUNCTIONS.scatter_;
+
+/**
+ * Combine `src` into the positions `index` names along `dim` with `reduce`, in place (see scatterReduce).
+ *
+ * @example
+ * ```ts
+ * x.scatterReduce_(0, idx, src, 'amax')
+ * ```
+ *
+ * @function
+ */
+export const scatterReduce_ = FUNCTIONS.scatterReduce_;
 
 /**
  * Copy `src`'s elements (broadcast to the tensor's shape, converted to its dtype) into it in place; when `src` requires grad and grad mode is on, gradients flow to `src`.

@@ -6,10 +6,13 @@ import { Tensor } from '../tensor.js';
 import { BINARY_OPS } from './binary.js';
 import { describe } from './buffers.js';
 import type { Caller } from './define.js';
+import { INDEX_COMPOSITES } from './index-composites.js';
 import { INDEXING_OPS } from './indexing.js';
 import { ELEMENTWISE_COMPOSITES } from './elementwise-composites.js';
 import { LINALG_COMPOSITES } from './linalg-composites.js';
 import { inferShape, sizesOf, viewStrides, type SizesArg } from './movement.js';
+import { NORM_COMPOSITES } from './norms.js';
+import { STATISTICS_COMPOSITES } from './statistics.js';
 
 /** A public op made of other ops. */
 export interface Composite<Args extends readonly unknown[], R = Tensor> {
@@ -33,8 +36,11 @@ function checkTensor(x: unknown, op: string): Tensor {
 
 /** The composite ops. */
 export const COMPOSITES = {
+  ...INDEX_COMPOSITES,
   ...LINALG_COMPOSITES,
   ...ELEMENTWISE_COMPOSITES,
+  ...STATISTICS_COMPOSITES,
+  ...NORM_COMPOSITES,
   square: composite({
     doc: '`x²` elementwise (a bool squares to int32, as PyTorch\'s pow(x, 2)).',
     example: 'square(tensor([-3, 0, 2])) // tensor([9., 0., 4.])',

@@ -9,6 +9,8 @@ import { setViewReplay, Tensor, type TensorHook } from '../tensor.js';
 import { COMPOSITES } from './composite.js';
 import type { AnyOp, Caller, Run } from './define.js';
 import { INPLACE_OPS } from './inplace.js';
+import type { OverloadedFunctions, OverloadedMethods } from './signatures.js';
+import type { NonzeroOptions } from './slicing.js';
 import { FUNCTION_ONLY, METHOD_ONLY, OP_TABLE } from './table.js';
 
 type CallArgs<E> = E extends { call(run: never, ...args: infer P): unknown } ? P : never;
@@ -20,10 +22,26 @@ type Table = typeof OP_TABLE;
 type Composites = typeof COMPOSITES;
 type InPlace = typeof INPLACE_OPS;
 
-/** The function of every op, by name: primitives, composites and in-place ops. */
-export type Functions = { [K in keyof Table]: (...args: CallArgs<Table[K]>) => CallResult<Table[K]> } &
-  { [K in keyof Composites]: (...args: FnArgs<Composites[K]>) => FnResult<Composites[K]> } &
-  { [K in keyof InPlace]: (...args: FnArgs<InPlace[K]>) => FnResult<InPlace[K]> };
+/**
+ * Signatures whose result depends on an argument, which an entry's one call signature cannot say: they come
+ * first, so that they are tried before the entry's own.
+ */
+interface Overloads {
+  /** `where(condition)`: the indices of the nonzero elements, one 1-d int32 tensor per dimension (`nonzero(condition, { asTuple: true })`). */
+  where(condition: Tensor): Tensor[];
+  /** One 1-d int32 tensor of indices per dimension. */
+  nonzero(x: Tensor, options: NonzeroOptions & { readonly asTuple: true }): Tensor[];
+}
+
+/**
+ * The function of every op, by name: primitives, composites and in-place ops (those of signatures.ts with its
+ * overloads instead of the entry's signature).
+ */
+export type Functions = Overloads & {
+  [K in keyof Table]: K extends keyof OverloadedFunctions ? OverloadedFunctions[K] : (...args: CallArgs<Table[K]>) => CallResult<Table[K]>
+} & {
+  [K in keyof Composites]: K extends keyof OverloadedFunctions ? OverloadedFunctions[K] : (...args: FnArgs<Composites[K]>) => FnResult<Composites[K]>
+} & { [K in keyof InPlace]: (...args: FnArgs<InPlace[K]>) => FnResult<InPlace[K]> };
 
 // The arguments after the first. A function's arguments may be a union of tuples (an entry typed as a union of
 // DifferentiableOp and NonDifferentiableOp, each with its own copy of the tuple in emitted declarations), so
@@ -32,12 +50,18 @@ type Tail<A> = A extends readonly [unknown, ...infer R] ? R : never;
 type DropFirst<F> = F extends (...args: infer A) => infer Out ? (...args: Tail<A>) => Out : never;
 
 /** The Tensor methods derived from the functions: every op but the function-only ones, the tensor first. */
-export type OpMethods = { [K in Exclude<keyof Functions, (typeof FUNCTION_ONLY)[number]>]: DropFirst<Functions[K]> };
+export type OpMethods = {
+  [K in Exclude<keyof Functions, (typeof FUNCTION_ONLY)[number]>]: K extends keyof OverloadedMethods ? OverloadedMethods[K] : DropFirst<Functions[K]>
+};
 
 declare module '../tensor.js' {
   interface Tensor extends OpMethods {
     /** `condition ? this : other` (PyTorch's `Tensor.where`). */
     where(condition: Tensor, other: Tensor | number): Tensor;
+    /** The indices of the nonzero elements, one 1-d int32 tensor per dimension. */
+    nonzero(options: NonzeroOptions & { readonly asTuple: true }): Tensor[];
+    /** The indices of the nonzero elements as an int32 tensor `[count, ndim]`. */
+    nonzero(options?: NonzeroOptions): Tensor;
     /** Transpose of a tensor of at most 2 dims (a view). */
     readonly T: Tensor;
     /** Compute gradients of this tensor with respect to the graph's leaves (see `backward`). */

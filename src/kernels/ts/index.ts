@@ -1,13 +1,17 @@
 import type { Backend } from '../backend.js';
 import { cpuMemory } from '../cpu/memory.js';
 import { arange, binary, clamp, copy, fill, ternary, unary, where } from './elementwise.js';
+import { indexGather, indexPut, nonzero, scatterReduce } from './advanced.js';
 import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
 import { cholesky, cofactor, eigh, luDet, luFactor, luSolve, qr, triangularSolve } from './linalg.js';
 import { matmul } from './matmul.js';
 import { batchNorm, batchNormBackward, layerNorm, layerNormBackward } from './normalization.js';
 import { adam, sgd } from './optim.js';
+import { norm, variance } from './moments.js';
 import { reduce, softmax } from './reduce.js';
 import { adaptiveMaxPool2d, avgPool2d, avgPool2dBackward } from './pool.js';
+import { scan } from './scan.js';
+import { select, sort, unique } from './sort.js';
 import { conv2d, fold, maxPool2d, unfold } from './window.js';
 
 /**
@@ -24,11 +28,13 @@ export const tsBackend: Backend = {
   name: 'ts',
   ...cpuMemory,
   unary, binary, ternary, where, clamp, copy, fill, arange,
-  reduce, softmax,
+  reduce, variance, norm, scan, softmax,
+  sort, select, unique,
   matmul, unfold, fold, conv2d, maxPool2d,
   layerNorm, layerNormBackward, batchNorm, batchNormBackward,
   avgPool2d, avgPool2dBackward, adaptiveMaxPool2d,
   luFactor, luSolve, luDet, triangularSolve, cholesky, qr, eigh, cofactor,
   indexSelect, indexAdd, gather, scatterAdd,
+  indexGather, indexPut, nonzero, scatterReduce,
   adam, sgd,
 };
