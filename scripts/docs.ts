@@ -66,6 +66,7 @@ const FILE_CATEGORIES: Record<string, string> = {
   'src/autograd/memory.ts': 'Memory',
   'src/autograd/profiler.ts': 'Measuring and drawing',
   'src/linalg.ts': 'Linear algebra',
+  'src/ops/signatures.ts': 'Reductions',
   'src/options.ts': 'nn, optim, data',
 };
 

@@ -32,6 +32,15 @@ export type { TensorLike } from './ops/buffers.js';
 export type { Dim } from './ops/reduce.js';
 export type { Size2, Window2d, Window2dOptions, WindowAttrs } from './ops/conv.js';
 export type { AvgPoolAttrs } from './ops/pool.js';
+export type {
+  ExtremumFunction, ExtremumMethod, MedianFunction, MedianMethod, UniqueFunction, UniqueMethod, Off,
+} from './ops/signatures.js';
+export type { ValuesIndices } from './ops/selection.js';
+export type { SortOptions, TopkOptions, UniqueOptions } from './ops/sorting.js';
+export type { CumulativeOptions } from './ops/scan.js';
+export type { NormOptions, MatrixNormOrd } from './ops/norms.js';
+export type { ProdOptions } from './ops/reduce.js';
+export type { VarOptions } from './ops/statistics.js';
 export type { BatchNormOptions as BatchNormFunctionOptions, NormGrads, OutputMask } from './ops/normalization.js';
 export type { RoundOptions, SoftplusOptions } from './ops/unary.js';
 export type { AddcOptions } from './ops/ternary.js';

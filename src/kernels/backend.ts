@@ -369,10 +369,15 @@ export interface Backend {
  * ```
  */
 export interface IndexedView {
+  /** The indexed tensor's view, its strides given per dim of the iterated shape. */
   readonly x: View;
+  /** One view per indexed dim: the int32 index tensors, broadcast (stride 0 where they repeat). */
   readonly indices: readonly View[];
+  /** The size of each indexed dim of `x` (indices are checked against it). */
   readonly sizes: readonly number[];
+  /** How many elements of `x` one step of each index moves. */
   readonly dimStrides: readonly number[];
+  /** Which dim of the user's tensor each index is for (for error messages). */
   readonly dims: readonly number[];
 }
 
