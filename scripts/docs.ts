@@ -84,6 +84,7 @@ const PATH_RULES: readonly (readonly [RegExp, string])[] = [
   [/^src\/ops\/(movement|index|slicing|gather|scatter|pad)/, 'Movement and indexing'],
   [/^src\/ops\/(softmax|loss)/, 'Softmax and losses'],
   [/^src\/ops\/(normalization|attention|embedding)/, 'Layers'],
+  [/^src\/ops\/(recurrent|rnn|lstm|gru)/, 'Recurrent layers'],
   [/^src\/(nn|optim|data)\//, 'nn, optim, data'],
   [/^src\/onnx\//, 'nn, optim, data'],
   [/^src\/(kernels\/|webgpu|devices?\b)/, 'Backends'],

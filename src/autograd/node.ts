@@ -111,6 +111,7 @@ export abstract class Node<T extends TensorMeta = TensorMeta> {
     return forwardStacks.get(this);
   }
 
+  /** Records (or, with undefined, forgets) where the forward op was called. */
   set forwardStack(stack: string | undefined) {
     if (stack === undefined) forwardStacks.delete(this);
     else forwardStacks.set(this, stack);
