@@ -15,6 +15,7 @@ declare const HANDLE: unique symbol;
  * ```
  */
 export interface BufferHandle {
+  /** The brand that makes a handle opaque: only the backend that made it looks through it. */
   readonly [HANDLE]: true;
 }
 
@@ -28,8 +29,11 @@ export interface BufferHandle {
  * ```
  */
 export interface View {
+  /** The buffer the view reads. */
   readonly buffer: BufferHandle;
+  /** Element index of element (0, …, 0). */
   readonly offset: number;
+  /** Per dimension, how many elements apart consecutive indices are. */
   readonly strides: readonly number[];
 }
 
@@ -43,9 +47,13 @@ export interface View {
  * ```
  */
 export interface MatrixOperand {
+  /** The buffer holding the matrices. */
   readonly buffer: BufferHandle;
+  /** Element index where each matrix of the batch starts. */
   readonly offsets: ArrayLike<number>;
+  /** Elements between consecutive rows. */
   readonly rowStride: number;
+  /** Elements between consecutive columns. */
   readonly colStride: number;
 }
 
@@ -472,10 +480,15 @@ export interface RadamStep {
  * ```
  */
 export interface IndexedView {
+  /** The indexed tensor's view, its strides given per dim of the iterated shape. */
   readonly x: View;
+  /** One view per indexed dim: the int32 index tensors, broadcast (stride 0 where they repeat). */
   readonly indices: readonly View[];
+  /** The size of each indexed dim of `x` (indices are checked against it). */
   readonly sizes: readonly number[];
+  /** How many elements of `x` one step of each index moves. */
   readonly dimStrides: readonly number[];
+  /** Which dim of the user's tensor each index is for (for error messages). */
   readonly dims: readonly number[];
 }
 
@@ -496,21 +509,29 @@ export type NormMask = readonly [boolean, boolean, boolean];
  * ```
  */
 export interface BatchNormStats {
+  /** Normalise with the batch's statistics (and update the running buffers when they are not null). */
   readonly training: boolean;
+  /** The running mean, `c` elements, updated in place in training; read when not training. */
   readonly runningMean: BufferHandle | null;
+  /** The running (unbiased) variance, `c` elements, updated in place in training; read when not training. */
   readonly runningVar: BufferHandle | null;
+  /** The weight of the batch statistics in the running averages (PyTorch's `momentum`). */
   readonly momentum: number;
+  /** Added to the variance before the square root. */
   readonly eps: number;
 }
 
 /** Constants of one Adam/AdamW update of one parameter. @example `{ beta1: 0.9, beta2: 0.999, ... }` */
 export interface AdamStep {
+  /** β₁, the decay of the first moment (mean of gradients). */
   readonly beta1: number;
+  /** β₂, the decay of the second moment (mean of squared gradients). */
   readonly beta2: number;
   /** lr / (1 − β₁ᵗ). */
   readonly stepSize: number;
   /** √(1 − β₂ᵗ). */
   readonly biasCorrection2Sqrt: number;
+  /** ε, added to the denominator. */
   readonly eps: number;
   /** Factor applied to p first: 1 − lr·λ for AdamW, else 1. */
   readonly decay: number;
@@ -522,10 +543,15 @@ export interface AdamStep {
 
 /** Constants of one SGD update of one parameter. @example `{ lr: 0.1, momentum: 0.9, ... }` */
 export interface SgdStep {
+  /** The learning rate. */
   readonly lr: number;
+  /** The momentum factor (0: plain SGD). */
   readonly momentum: number;
+  /** Dampening of the momentum: the buffer takes (1 − dampening) of each gradient. */
   readonly dampening: number;
+  /** Nesterov momentum: step along gradient + momentum · buffer. */
   readonly nesterov: boolean;
+  /** L2 coefficient added to the gradient, else 0. */
   readonly weightDecay: number;
   /** −1 to maximize, else 1. */
   readonly sign: number;
@@ -535,17 +561,29 @@ export interface SgdStep {
 
 /** The sizes of one 2-d window sweep, each (height, width): input, kernel, stride, padding, dilation, output. */
 export interface ConvGeometry {
+  /** Input height. */
   readonly h: number;
+  /** Input width. */
   readonly w: number;
+  /** Kernel height. */
   readonly kh: number;
+  /** Kernel width. */
   readonly kw: number;
+  /** Vertical stride. */
   readonly sh: number;
+  /** Horizontal stride. */
   readonly sw: number;
+  /** Zero padding above and below. */
   readonly ph: number;
+  /** Zero padding left and right. */
   readonly pw: number;
+  /** Vertical dilation (1: adjacent taps). */
   readonly dh: number;
+  /** Horizontal dilation. */
   readonly dw: number;
+  /** Output height. */
   readonly oh: number;
+  /** Output width. */
   readonly ow: number;
 }
 

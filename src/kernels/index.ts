@@ -79,7 +79,9 @@ export function deviceNamed(name: string): Device {
  *
  * @example
  * ```ts
- * registerBackend(myBackend);
+ * const gpu: Backend = { ...myGpuKernels, name: 'webgpu', device: 'gpu' };
+ * registerBackend(gpu);
+ * tensor([1, 2]).to('gpu'); // now a device of its own
  * ```
  */
 export function registerBackend(backend: Backend, makeCurrent = false): void {
@@ -99,7 +101,9 @@ export function registerBackend(backend: Backend, makeCurrent = false): void {
  *
  * @example
  * ```ts
- * setBackend('ts');
+ * setBackend('ts');   // e.g. to compare against the reference kernels
+ * const ref = x.exp();
+ * setBackend('wasm');
  * ```
  */
 export function setBackend(name: string): void {

@@ -314,7 +314,7 @@ export class Module {
     return this.namedParameters({ recurse }).map(([, p]) => p);
   }
 
-  /** The buffers with dotted names. @example `model.namedBuffers()` */
+  /** The buffers with dotted names. @example `new nn.BatchNorm1d(4).namedBuffers().map(([name]) => name) // ['running_mean', 'running_var', 'num_batches_tracked']` */
   namedBuffers(opts: { readonly prefix?: string; readonly recurse?: boolean } = {}): [string, Tensor][] {
     return this.#named<Tensor>('buffer', opts.recurse ?? true, opts.prefix ?? '');
   }
@@ -433,12 +433,12 @@ export class Module {
     return this;
   }
 
-  /** Convert the floating parameters and buffers to float64: `to('float64')`. @example `model.double()` */
+  /** Convert the floating parameters and buffers to float64, in place: `to('float64')`. @example `new nn.Linear(2, 1).double().weight.dtype // 'float64'` */
   double(): this {
     return this.to('float64');
   }
 
-  /** Convert the floating parameters and buffers to float32: `to('float32')`. @example `model.float()` */
+  /** Convert the floating parameters and buffers to float32, in place: `to('float32')`. @example `model.float().weight.dtype // 'float32'` */
   float(): this {
     return this.to('float32');
   }

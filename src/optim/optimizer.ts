@@ -17,7 +17,10 @@ import '../autograd/record.js';
  * new optim.SGD([{ params: body.parameters() }, { params: head.parameters(), lr: 0.1 }], { lr: 0.01 });
  * ```
  */
-export type ParamGroupInput<O> = { readonly params: Iterable<Tensor> } & Partial<O>;
+export type ParamGroupInput<O> = {
+  /** The group's parameters. */
+  readonly params: Iterable<Tensor>;
+} & Partial<O>;
 
 /**
  * What optimizers take: the tensors to optimize (e.g. `model.parameters()`), or a list of parameter groups.
@@ -38,7 +41,10 @@ export type Params<O> = Iterable<Tensor> | readonly ParamGroupInput<O>[];
  * for (const g of opt.paramGroups) g.lr *= 0.1;
  * ```
  */
-export type ParamGroup<O> = { params: Tensor[] } & O & SchedulerGroupKeys;
+export type ParamGroup<O> = {
+  /** The group's parameters. */
+  params: Tensor[];
+} & O & SchedulerGroupKeys;
 
 /**
  * Keys that learning-rate schedulers add to a parameter group, as PyTorch's do: `initialLr` (the learning rate a
@@ -111,7 +117,12 @@ export abstract class Optimizer<O extends object, S extends object> {
    * `spec` names every option of this optimizer and its kind: a parameter group with another key (a snake_case
    * one, a typo) is an error rather than ignored. Without it, group keys are not checked.
    */
-  constructor(params: Params<O>, readonly defaults: Readonly<O>, readonly name: string, private readonly spec?: OptionSpec) {
+  constructor(
+    params: Params<O>,
+    /** The options a parameter group takes when it does not set them. */ readonly defaults: Readonly<O>,
+    /** The optimizer's name, as its messages say it (`'SGD'`). */ readonly name: string,
+    private readonly spec?: OptionSpec,
+  ) {
     this.validate(defaults);
     const list = [...(params as Iterable<Tensor | ParamGroupInput<O>>)];
     if (list.length === 0) throw new Error(`${name}: got an empty parameter list; pass model.parameters() or parameter groups.`);

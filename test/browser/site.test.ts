@@ -108,6 +108,8 @@ describe.skipIf(!executablePath && !required)('the Seeing it page', () => {
     const page = await desktop();
     // The default is PyTorch's example: x, y, mul, log.
     expect(await page.locator('#expr-input').inputValue()).toBe('log(x * y)');
+    // The API reference (npm run docs, copied in by site:build) is one click away.
+    expect(await page.locator('#api-link').getAttribute('href')).toBe('./api/index.html');
     expect(await page.locator('#forward-graph svg g.node').count()).toBe(4);
     for (const [expr, nodes] of [['x * y + sin(x)', 5], ['x * x', 2], ['(sigmoid(2 * x + y) - 1)^2 / 2', 12]] as const) {
       await drawExpression(page, expr, '0.5', '0.75');
