@@ -88,7 +88,10 @@ export type {
 export type { AddmmOptions } from './ops/linalg-composites.js';
 export { customOp, type CustomOpSpec, type CustomForwardCtx, type CustomBackwardCtx, type CustomJvpCtx } from './autograd/custom.js';
 export { getBackend, setBackend, registerBackend, listBackends, Device } from './kernels/index.js';
-export type { Backend, BufferHandle, View, MatrixOperand, AdamStep, SgdStep, ConvGeometry, IndexedView, ScatterReduceKind, BatchNormStats, NormMask } from './kernels/backend.js';
+export type {
+  Backend, BufferHandle, View, MatrixOperand, AdamStep, SgdStep, RmspropStep, AdagradStep, AdamaxStep, NadamStep, RadamStep,
+  ConvGeometry, IndexedView, ScatterReduceKind, BatchNormStats, NormMask,
+} from './kernels/backend.js';
 export type { UnaryKernel, BinaryKernel, ReduceKernel } from './kernels/catalog.js';
 export type { OptionKind, OptionSpec } from './options.js';
 export { setNumThreads, getNumThreads } from './kernels/wasm/thread-count.js';
@@ -99,7 +102,11 @@ export { ready } from './kernels/ready.js';
  * `nn.init`, and state dicts with PyTorch's keys.
  */
 export * as nn from './nn/index.js';
-/** torch.optim: the `Optimizer` base class and the optimizers (`SGD`, `Adam`, `AdamW`), with their state dicts. */
+/**
+ * torch.optim: the `Optimizer` base class and the optimizers (`SGD`, `Adam`, `AdamW`, `RMSprop`, `Adagrad`,
+ * `Adamax`, `NAdam`, `RAdam`, `LBFGS`) with their state dicts, the learning-rate schedulers (`optim.lrScheduler`),
+ * and checkpoints of a model, an optimizer and a scheduler in one file.
+ */
 export * as optim from './optim/index.js';
 /** torch.utils.data: `TensorDataset`, `DataLoader` (batching, shuffling, seeded) and `randomSplit`. */
 export * as data from './data/index.js';
