@@ -206,6 +206,7 @@ export class Tensor implements View {
    * ```
    */
   data(): TypedArray {
+    this.checkSyncRead('data', 'dataAsync');
     const [buffer, offset] = this.contiguousBuffer();
     return this.storage.device.backend.read(buffer, this.dtype, offset, this.size);
   }
@@ -242,6 +243,7 @@ export class Tensor implements View {
    */
   item(): number {
     this.checkOneElement('item');
+    this.checkSyncRead('item', 'itemAsync');
     return this.storage.device.backend.readScalar(this.buffer, this.dtype, this.offset);
   }
 
@@ -249,6 +251,16 @@ export class Tensor implements View {
   async itemAsync(): Promise<number> {
     this.checkOneElement('itemAsync');
     return (await this.dataAsync())[0]!;
+  }
+
+  /** Refuse a synchronous read on a device that reads back only asynchronously (WebGPU), naming the async form. */
+  private checkSyncRead(op: string, async: string): void {
+    if (this.storage.device.backend.readsAsyncOnly === true) {
+      throw new Error(
+        `${op}(): this tensor lives on the '${this.device}' device, which reads back only asynchronously: use ` +
+          `await x.${async}() instead (or await x.toAsync('cpu') to move it).`,
+      );
+    }
   }
 
   private checkOneElement(op: string): void {
@@ -269,6 +281,7 @@ export class Tensor implements View {
    * ```
    */
   toArray(): NestedArray {
+    this.checkSyncRead('toArray', 'toArrayAsync');
     return nest(this.data(), this.shape, this.dtype);
   }
 
@@ -286,7 +299,7 @@ export class Tensor implements View {
    * ```
    */
   toString(): string {
-    return formatTensor(this);
+    return formatTensor(this, this.storage.device.backend.readsAsyncOnly !== true);
   }
 }
 

@@ -2,6 +2,7 @@
 // input requires grad, record a node holding what its backward rule needs. Loading this module installs the op
 // table's functions and Tensor methods (ops/methods.ts), so no op can run before every method exists.
 import type { BackwardCtx, Caller, ForwardCtx, OpDef, Run } from '../ops/define.js';
+import { DeviceSupportError } from '../kernels/backend.js';
 import { installOps, type Functions } from '../ops/methods.js';
 import { sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -162,7 +163,14 @@ export function runOp<A>(op: OpDef<A, readonly unknown[], unknown>, inputs: read
 }
 
 function run<A>(op: OpDef<A, readonly unknown[], unknown>, inputs: readonly Tensor[], attrs: A): Tensor {
-  const out = record(op, inputs, attrs);
+  let out: Tensor;
+  try {
+    out = record(op, inputs, attrs);
+  } catch (e) {
+    // A kernel the device lacks: name the op that needed it (the innermost one), not the backend method.
+    if (e instanceof DeviceSupportError && e.op === undefined) throw new DeviceSupportError(e.kernel, e.device, op.name);
+    throw e;
+  }
   if (forwardLevel() !== 0 && op.differentiable) pushTangent(op, inputs, attrs, out);
   return out;
 }

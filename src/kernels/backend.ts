@@ -77,6 +77,19 @@ export interface Backend {
    * share JS typed arrays (so a tensor made under one works under the other), or a device of its own.
    */
   readonly device: string;
+  /**
+   * True for a device that can only read back asynchronously (WebGPU has only `mapAsync`): its `read` and
+   * `readScalar` throw, and tensors on it are read with `dataAsync()`, `itemAsync()`, `toArrayAsync()`.
+   */
+  readonly readsAsyncOnly?: boolean;
+  /**
+   * Optional: report an error at the next read-back when any of the `n` bool elements of `mask` (from
+   * `maskOffset`) is set, describing the first one found with its index and the element of `values` (int32,
+   * contiguous from `valuesOffset`) there. A device that reads back asynchronously implements this, so that checks
+   * on values (class labels) need no synchronous read; elsewhere callers check with a read.
+   */
+  deferCheck?(mask: BufferHandle, maskOffset: number, values: BufferHandle, valuesOffset: number, n: number,
+    report: (index: number, value: number) => Error): void;
 
   // ---- memory ----
 
@@ -279,4 +292,31 @@ export function indexError(op: string, index: number, dim: number, size: number)
     `${op}: index ${index} is out of bounds for dimension ${dim} with size ${size}: indices must be in [0, ${size - 1}]` +
       `${index < 0 ? ' (negative indices are not wrapped around)' : ''}.`,
   );
+}
+
+/**
+ * The error of a kernel a device does not have (WebGPU has no LU factorization, for instance). The op layer adds
+ * the name of the op that needed it (`runOp`), so the message names what the user called.
+ *
+ * @example
+ * ```ts
+ * throw new DeviceSupportError('luFactor', 'webgpu');
+ * ```
+ */
+export class DeviceSupportError extends Error {
+  constructor(
+    /** The Backend method that is missing. */
+    readonly kernel: string,
+    /** The device that lacks it. */
+    readonly device: string,
+    /** The op the user called, once known. */
+    readonly op?: string,
+  ) {
+    super(
+      `${op === undefined ? '' : `${op}: `}not supported on the '${device}' device (its kernel '${kernel}' runs on the CPU only). ` +
+        `Run it on the CPU: move the inputs there with \`await x.toAsync('cpu')\` (the async form of x.to('cpu')), or make them ` +
+        `with { device: 'cpu' }; README's "Devices" section lists what runs where.`,
+    );
+    this.name = 'DeviceSupportError';
+  }
 }

@@ -1,0 +1,176 @@
+// The elementwise functions of the kernel catalog in WGSL, one expression per kernel and element type. The tables
+// are `Record`s over the catalog's names, so a kernel added to the catalog without a WGSL form here is a compile
+// error, as it is for the TS reference (`src/kernels/ts/elementwise.ts`). Float expressions use `x` (unary) or `a`
+// and `b` (binary); NaN is tested on bits (`isnan_`), never with comparisons a compiler may fold away.
+import type { BinaryKernel, UnaryKernel } from '../catalog.js';
+
+/** WGSL of each unary kernel on f32 `x`. */
+export const UNARY_F32: Record<UnaryKernel, string> = {
+  neg: '-x',
+  exp: 'exp_(x)',
+  log: 'log_(x)',
+  sqrt: 'sqrt_(x)',
+  abs: 'abs(x)',
+  sin: 'sin(x)',
+  cos: 'cos(x)',
+  tanh: 'tanh_(x)',
+  sigmoid: 'sigmoid_(x)',
+  relu: 'select(x, 0.0, x <= 0.0)',
+  sign: 'select(select(0.0, -1.0, x < 0.0), 1.0, x > 0.0)',
+  erf: 'erf_(x)',
+};
+
+/** WGSL of the unary kernels that keep integers (catalog `integer: true`), on i32 `x` (bool is 0/1). */
+export const UNARY_I32: Partial<Record<UnaryKernel, string>> = {
+  neg: '-x',
+  abs: 'abs(x)',
+  relu: 'max(x, 0)',
+  sign: 'sign(x)',
+};
+
+/** WGSL of each binary kernel on f32 `a`, `b`: a value, or a bool for the comparisons. */
+export const BINARY_F32: Record<BinaryKernel, string> = {
+  add: 'a + b',
+  sub: 'a - b',
+  mul: 'a * b',
+  div: 'a / b',
+  pow: 'pow_(a, b)',
+  maximum: 'select(max(a, b), nan_(), isnan_(a) || isnan_(b))',
+  minimum: 'select(min(a, b), nan_(), isnan_(a) || isnan_(b))',
+  tanhBackward: 'a * (1.0 - b * b)',
+  sigmoidBackward: 'a * (1.0 - b) * b',
+  reluBackward: 'select(a, 0.0, b <= 0.0)',
+  eq: '!isnan_(a) && !isnan_(b) && a == b',
+  ne: 'isnan_(a) || isnan_(b) || a != b',
+  lt: '!isnan_(a) && !isnan_(b) && a < b',
+  le: '!isnan_(a) && !isnan_(b) && a <= b',
+  gt: '!isnan_(a) && !isnan_(b) && a > b',
+  ge: '!isnan_(a) && !isnan_(b) && a >= b',
+};
+
+/** WGSL of each binary kernel on i32 `a`, `b` (bool as 0/1). Integer powers are exact, or report an error. */
+export const BINARY_I32: Record<BinaryKernel, string> = {
+  add: 'a + b',
+  sub: 'a - b',
+  mul: 'a * b',
+  div: 'select(a / b, 0, b == 0)',
+  pow: 'ipow_(a, b)',
+  maximum: 'max(a, b)',
+  minimum: 'min(a, b)',
+  tanhBackward: 'a * (1 - b * b)',
+  sigmoidBackward: 'a * (1 - b) * b',
+  reluBackward: 'select(a, 0, b <= 0)',
+  eq: 'a == b',
+  ne: 'a != b',
+  lt: 'a < b',
+  le: 'a <= b',
+  gt: 'a > b',
+  ge: 'a >= b',
+};
+
+/**
+ * Float helpers with the reference kernels' edge cases (NaN, ±∞, −0, negative arguments), which WGSL's builtins
+ * leave undefined: C's pow, erf (series below 0.5, Numerical Recipes' erfc with fractional error < 1.2e-7
+ * above), a tanh that cannot overflow, a sigmoid stable on both sides.
+ */
+export const FLOAT_HELPERS = /* wgsl */ `
+fn exp_(x: f32) -> f32 {
+  if (isnan_(x)) { return x; }
+  if (x > 88.8) { return inf_(); }
+  if (x < -104.0) { return 0.0; }
+  return exp(x);
+}
+fn log_(x: f32) -> f32 {
+  if (isnan_(x) || x < 0.0) { return nan_(); }
+  if (x == 0.0) { return -inf_(); }
+  if (x == inf_()) { return x; }
+  return log(x);
+}
+fn sqrt_(x: f32) -> f32 {
+  if (isnan_(x) || x < 0.0) { return nan_(); }
+  if (x == inf_()) { return x; }
+  return sqrt(x);
+}
+fn tanh_(x: f32) -> f32 {
+  if (isnan_(x)) { return x; }
+  let a = abs(x);
+  var r: f32;
+  if (a < 0.4) {
+    // Odd Taylor series to x^13: exact to float32 rounding below 0.4, where exp-based forms cancel.
+    let z = a * a;
+    r = a * (1.0 + z * (-0.33333333333 + z * (0.13333333333 + z * (-0.053968253968 + z * (0.021869488536 + z * (-0.0088632355299 + z * 0.0035921280366))))));
+  } else if (a > 9.5) {
+    r = 1.0;
+  } else {
+    let e = exp(-2.0 * a);
+    r = (1.0 - e) / (1.0 + e);
+  }
+  return select(r, -r, x < 0.0);
+}
+fn sigmoid_(x: f32) -> f32 {
+  if (isnan_(x)) { return x; }
+  let e = exp_(-abs(x));
+  let s = 1.0 / (1.0 + e);
+  return select(e * s, s, x >= 0.0);
+}
+fn erf_(x: f32) -> f32 {
+  if (isnan_(x)) { return x; }
+  let a = abs(x);
+  var r: f32;
+  if (a < 0.5) {
+    let z = a * a;
+    r = 1.1283791671 * a * (1.0 + z * (-0.33333333333 + z * (0.1 + z * (-0.023809523810 + z * (0.0046296296296 + z * (-0.00075757575758 + z * 0.00010683760684))))));
+  } else if (a > 4.0) {
+    r = 1.0;
+  } else {
+    let t = 1.0 / (1.0 + 0.5 * a);
+    let p = -a * a - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 +
+      t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+    r = 1.0 - t * exp(p);
+  }
+  return select(r, -r, x < 0.0 || bitcast<u32>(x) == 0x80000000u);
+}
+fn pow_(a: f32, b: f32) -> f32 {
+  if (b == 0.0 || a == 1.0) { return 1.0; }
+  if (isnan_(a) || isnan_(b)) { return nan_(); }
+  let m = abs(a);
+  if (abs(b) == inf_()) {
+    if (m == 1.0) { return 1.0; }
+    return select(0.0, inf_(), (m > 1.0) == (b > 0.0));
+  }
+  let integral = b == floor(b);
+  let odd = integral && abs(b) < 16777216.0 && (i32(abs(b)) & 1) == 1;
+  let negative = (bitcast<u32>(a) & 0x80000000u) != 0u;
+  if (negative && m != 0.0 && !integral) { return nan_(); }
+  var r: f32;
+  if (m == 0.0) { r = select(0.0, inf_(), b < 0.0); }
+  else if (m == inf_()) { r = select(inf_(), 0.0, b < 0.0); }
+  else { r = exp2(b * log2(m)); }
+  return select(r, -r, negative && odd);
+}`;
+
+/** The integer power, exact, reporting error 1 (with base and exponent) when the result does not fit in int32. */
+export const INT_POW = /* wgsl */ `
+fn imul_(x: i32, y: i32, a: i32, b: i32) -> i32 {
+  let r = x * y;
+  if (x != 0 && (r / x != y || (x == -1 && y == -2147483647 - 1))) { fail(1u, bitcast<u32>(a), bitcast<u32>(b)); }
+  return r;
+}
+fn ipow_(a: i32, b: i32) -> i32 {
+  if (b < 0) {
+    if (a == 1) { return 1; }
+    if (a == -1) { return select(-1, 1, (b & 1) == 0); }
+    if (a == 0) { fail(1u, bitcast<u32>(a), bitcast<u32>(b)); }
+    return 0;
+  }
+  var r = 1;
+  var base = a;
+  var e = b;
+  loop {
+    if (e == 0) { break; }
+    if ((e & 1) == 1) { r = imul_(r, base, a, b); }
+    e = e >> 1u;
+    if (e > 0) { base = imul_(base, base, a, b); }
+  }
+  return r;
+}`;
