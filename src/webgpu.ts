@@ -2,6 +2,8 @@
 import { registerBackend, unregisterDevice } from './kernels/index.js';
 import { openWebgpu, type Gpu, type GpuContext, type PoolStats, type WebgpuInfo } from './kernels/webgpu/index.js';
 import { checkOptions } from './options.js';
+// Modules that deal in tensors load the op table, so that they work when imported alone.
+import './autograd/record.js';
 
 export type { Gpu, WebgpuInfo, PoolStats };
 

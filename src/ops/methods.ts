@@ -6,6 +6,7 @@ import { gradEdge } from '../autograd/graph.js';
 import { fmtShape } from '../shape.js';
 import { enableGrad } from '../autograd/grad-mode.js';
 import { setViewReplay, Tensor, type TensorHook } from '../tensor.js';
+import { toAsync } from './cast.js';
 import { COMPOSITES } from './composite.js';
 import type { AnyOp, Caller, Run } from './define.js';
 import { INPLACE_OPS } from './inplace.js';
@@ -40,6 +41,11 @@ declare module '../tensor.js' {
     backward(gradient?: Tensor | null, options?: BackwardOptions): void;
     /** Keep `.grad` for this non-leaf tensor during backward. */
     retainGrad(): void;
+    /**
+     * `to(target)` without blocking: moves from a device that reads back only asynchronously (WebGPU) to another,
+     * recorded as `to` is (gradients flow back). Elsewhere the same as `to`.
+     */
+    toAsync(dtypeOrDevice: string): Promise<Tensor>;
     /** Run `hook(grad)` when this tensor's gradient is computed; returning a tensor replaces it. Returns a remover. */
     registerHook(hook: TensorHook): () => void;
   }
@@ -116,6 +122,9 @@ export function exportedNames(): string[] {
 }
 
 function installAutogradMethods(): void {
+  define('toAsync', function (this: Tensor, target: string) {
+    return toAsync(this, target);
+  });
   define('backward', function (this: Tensor, gradient?: Tensor | null, options?: BackwardOptions) {
     runBackward(this, gradient, options);
   });

@@ -11,8 +11,8 @@ export const UNARY_F32: Record<UnaryKernel, string> = {
   log: 'log_(x)',
   sqrt: 'sqrt_(x)',
   abs: 'abs(x)',
-  sin: 'sin(x)',
-  cos: 'cos(x)',
+  sin: 'sin_(x)',
+  cos: 'cos_(x)',
   tanh: 'tanh_(x)',
   sigmoid: 'sigmoid_(x)',
   relu: 'select(x, 0.0, x <= 0.0)',
@@ -71,9 +71,28 @@ export const BINARY_I32: Record<BinaryKernel, string> = {
 /**
  * Float helpers with the reference kernels' edge cases (NaN, ±∞, −0, negative arguments), which WGSL's builtins
  * leave undefined: C's pow, erf (series below 0.5, Numerical Recipes' erfc with fractional error < 1.2e-7
- * above), a tanh that cannot overflow, a sigmoid stable on both sides.
+ * above), a tanh that cannot overflow, a sigmoid stable on both sides, and sin/cos with a Cody–Waite reduction by
+ * π/2 (three-part constant, exact products for |x| < 2^15) and series on [-π/4, π/4]: WGSL only promises 2^-11
+ * absolute error for its builtins, and software drivers deliver about that.
  */
 export const FLOAT_HELPERS = /* wgsl */ `
+fn sincos_(x: f32, cosine: bool) -> f32 {
+  if (isnan_(x) || abs(x) == inf_()) { return nan_(); }
+  let k = round(x * 0.63661977236);
+  var r = x - k * 1.5703125;
+  r = r - k * 4.837512969970703125e-4;
+  r = r - k * 7.54978995489188216e-8;
+  let z = r * r;
+  let s = r + r * z * (-0.16666666666 + z * (0.0083333333333 + z * (-0.00019841269841 + z * 0.0000027557319224)));
+  let c = 1.0 + z * (-0.5 + z * (0.041666666667 + z * (-0.0013888888889 + z * (0.000024801587302 + z * -0.00000027557319224))));
+  let q = (i32(k) + select(0, 1, cosine)) & 3;
+  if (q == 0) { return s; }
+  if (q == 1) { return c; }
+  if (q == 2) { return -s; }
+  return -c;
+}
+fn sin_(x: f32) -> f32 { return sincos_(x, false); }
+fn cos_(x: f32) -> f32 { return sincos_(x, true); }
 fn exp_(x: f32) -> f32 {
   if (isnan_(x)) { return x; }
   if (x > 88.8) { return inf_(); }
