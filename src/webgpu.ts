@@ -13,6 +13,13 @@ export interface WebgpuInitOptions {
   readonly gpu?: Gpu;
   /** Which adapter to ask for when there are several. */
   readonly powerPreference?: 'low-power' | 'high-performance';
+  /**
+   * A full garbage collection, which the device runs at a read-back when its buffer pool had to grow, so that the
+   * buffers of unreachable tensors come back before the next step (GPU memory does not make the JS heap fill up, so
+   * the collector alone may wait long). Default: `globalThis.gc` where it exists (Node with `--expose-gc`); pass
+   * `null` to leave collection to the JS engine.
+   */
+  readonly collect?: (() => void) | null;
 }
 
 let state: { context: GpuContext; info: WebgpuInfo } | null = null;
@@ -33,7 +40,7 @@ let opening: Promise<WebgpuInfo> | null = null;
  * ```
  */
 export async function init(opts: WebgpuInitOptions = {}): Promise<WebgpuInfo> {
-  checkOptions('webgpu.init', opts, { gpu: 'object', powerPreference: ['low-power', 'high-performance'] });
+  checkOptions('webgpu.init', opts, { gpu: 'object', powerPreference: ['low-power', 'high-performance'], collect: 'function|null' });
   if (state !== null && state.context.alive) return state.info;
   if (opening !== null) return opening;
   const gpu = opts.gpu ?? (globalThis as { navigator?: { gpu?: Gpu } }).navigator?.gpu;
@@ -45,7 +52,9 @@ export async function init(opts: WebgpuInitOptions = {}): Promise<WebgpuInfo> {
     );
   }
   opening = (async () => {
-    const { backend, context, info } = await openWebgpu(gpu, opts.powerPreference);
+    const exposed = (globalThis as { gc?: unknown }).gc;
+    const collect = opts.collect !== undefined ? opts.collect : typeof exposed === 'function' ? () => (exposed as () => void)() : null;
+    const { backend, context, info } = await openWebgpu(gpu, opts.powerPreference, collect);
     state = { context, info };
     registerBackend(backend);
     return info;

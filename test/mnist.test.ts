@@ -20,16 +20,16 @@ describe('MNIST example', () => {
     expect(counts.every((c) => c > 800)).toBe(true);
   });
 
-  it('learns: 1,000 training digits for one epoch give well above chance on 500 others', () => {
+  it('learns: 1,000 training digits for one epoch give well above chance on 500 others', async () => {
     const { images, labels } = loadMnist();
     const generator = new Generator(0);
     manualSeed(0);
     const [trainSet, testSet] = data.randomSplit(new data.TensorDataset(images, labels), [1000, 500, 8500], { generator });
     const model = buildModel(128);
-    const history = train(model, trainSet!, testSet!, { hidden: 128, epochs: 1, lr: 1e-3, optimizer: 'adam', batch: 16 }, generator);
+    const history = await train(model, trainSet!, testSet!, { hidden: 128, epochs: 1, lr: 1e-3, optimizer: 'adam', batch: 16 }, generator);
     expect(history).toHaveLength(1);
     expect(history[0]!.testAccuracy).toBeGreaterThan(0.7);
-    expect(evaluate(model, testSet!).accuracy).toBe(history[0]!.testAccuracy);
+    expect((await evaluate(model, testSet!)).accuracy).toBe(history[0]!.testAccuracy);
     expect(history[0]!.trainLoss).toBeLessThan(1.5);
   }, 60_000);
 

@@ -30,10 +30,17 @@ export interface Kernel {
 
 /** A device buffer behind a tensor storage; what `BufferHandle` is on the 'webgpu' device. */
 export class GpuHandle {
+  /**
+   * True while a reused buffer still holds old data that must read as zeros: it is zeroed just before the first
+   * command that reads it, or not at all when a kernel overwrites it whole first (see `GpuContext.overwrite`).
+   */
+  pendingZero = false;
   constructor(
     /** @internal */ readonly gpu: GpuBuffer,
     /** Bytes of the buffer (its size class). */
     readonly size: number,
+    /** The 32-bit elements asked for. */
+    readonly words: number,
     /** The context that made it. */
     readonly owner: GpuContext,
   ) {}
@@ -76,6 +83,8 @@ const U32 = new Uint32Array(F32.buffer);
 /** Builds the error a kernel reported from its two words (a, b). */
 export type ErrorReport = (a: number, b: number, code: number) => Error;
 
+/** Bytes that must have become live since the last collection before another one (see `read`). */
+const COLLECT_MIN = 1 << 16;
 const PARAM_WORDS = 1 << 18; // 1 MiB of parameters per batch
 const SLOT_WORDS = 64; // storage offsets must be multiples of 256 bytes
 const MAX_BATCH = 512; // dispatches per submit
@@ -138,6 +147,8 @@ export class GpuContext {
   #deviceErrors: string[] = [];
   readonly #reads = new Set<Promise<unknown>>();
   #lost: string | null = null;
+  /** Live bytes after the last collection. */
+  #baseline = 0;
   /** Dispatches recorded so far (for tests that check batching). */
   dispatches = 0;
   /** Command buffers submitted so far. */
@@ -152,6 +163,12 @@ export class GpuContext {
      * device's events through its instance, so a collected `create([])` object leaves read-backs unfinished.
      */
     readonly keepAlive: readonly unknown[] = [],
+    /**
+     * A full garbage collection (Node's `gc` with --expose-gc), run at a read-back once the live bytes have doubled
+     * since the last one: dead tensors' buffers then return to the pool before the next step, instead of whenever
+     * the JS heap happens to fill (GPU memory is invisible to the collector). Null: rely on the collector.
+     */
+    private readonly collect: (() => void) | null = null,
   ) {
     this.pool = new BufferPool(device);
     this.#registry = new FinalizationRegistry(({ buffer, size }) => this.pool.release(buffer, size));
@@ -176,11 +193,23 @@ export class GpuContext {
     }
   }
 
-  /** A buffer of `words` 32-bit elements, zero-filled. */
+  /** A buffer of `words` 32-bit elements that reads as zeros (a reused one is zeroed lazily, see `pendingZero`). */
   alloc(words: number): GpuHandle {
     const h = this.allocRaw(words);
-    if (!h.fresh) this.zero(h.handle, words);
+    if (!h.fresh) h.handle.pendingZero = true;
     return h.handle;
+  }
+
+  /** The next command writes elements [0, words) of `h` before reading any: a pending zero fill is not needed. */
+  overwrite(h: GpuHandle, words: number): void {
+    if (h.pendingZero && words >= h.words) h.pendingZero = false;
+  }
+
+  /** Zero `h` now (in command order) if it is still waiting for its zero fill. */
+  #settle(h: GpuHandle): void {
+    if (!h.pendingZero) return;
+    h.pendingZero = false;
+    this.zero(h, h.words);
   }
 
   /** A buffer of `words` elements holding whatever it held (`fresh` ones are zero). */
@@ -192,7 +221,7 @@ export class GpuContext {
       throw new Error(`webgpu: a buffer of ${words} elements (${bytes} bytes) is larger than this device allows (${max} bytes per buffer). Use smaller tensors, or the CPU.`);
     }
     const { buffer, size, fresh } = this.pool.acquire(bytes);
-    const handle = new GpuHandle(buffer, size, this);
+    const handle = new GpuHandle(buffer, size, words, this);
     this.#registry.register(handle, { buffer, size });
     return { handle, fresh };
   }
@@ -201,6 +230,8 @@ export class GpuContext {
   write(h: GpuHandle, data: Uint32Array | Int32Array | Float32Array, offset = 0): void {
     this.#checkAlive();
     if (data.length === 0) return;
+    if (offset === 0 && data.length >= h.words) h.pendingZero = false;
+    else this.#settle(h);
     // A host write goes straight to the queue: the batch recorded so far must be submitted first.
     this.flush();
     this.device.queue.writeBuffer(h.gpu, offset * 4, data);
@@ -219,7 +250,10 @@ export class GpuContext {
   dispatch(kernel: Kernel, buffers: readonly GpuHandle[], params: Params, groups: readonly [number, number, number], report?: ErrorReport): void {
     this.#checkAlive();
     if (groups[0] === 0 || groups[1] === 0 || groups[2] === 0) return;
-    for (const b of buffers) if (b.owner !== this) throw new Error('webgpu: a buffer of another (destroyed) device was passed to a kernel; recreate the tensor.');
+    for (const b of buffers) {
+      if (b.owner !== this) throw new Error('webgpu: a buffer of another (destroyed) device was passed to a kernel; recreate the tensor.');
+      this.#settle(b);
+    }
     const words = params.words;
     if (report) {
       const id = this.#nextCheck++;
@@ -310,6 +344,9 @@ export class GpuContext {
   copyWords(src: GpuHandle, srcOffset: number, dst: GpuHandle, dstOffset: number, words: number): void {
     this.#checkAlive();
     if (words === 0) return;
+    this.#settle(src);
+    if (dstOffset === 0) this.overwrite(dst, words);
+    this.#settle(dst);
     this.#commands().copyBufferToBuffer(src.gpu, srcOffset * 4, dst.gpu, dstOffset * 4, words * 4);
     if (++this.#pending >= MAX_BATCH) this.flush();
   }
@@ -335,6 +372,7 @@ export class GpuContext {
    */
   read(h: GpuHandle, offset: number, words: number): Promise<Uint32Array> {
     this.#checkAlive();
+    this.#settle(h);
     const bytes = words * 4;
     const staging = this.device.createBuffer({ size: bytes + 16, usage: MAP_READ_USAGE });
     const enc = this.#commands();
@@ -345,6 +383,11 @@ export class GpuContext {
     const deviceErrors = this.#deviceErrors;
     this.#deviceErrors = [];
     this.flush();
+    // As much memory has become live since the last collection as was live after it (and at least COLLECT_MIN):
+    // find the dead tensors now, while the GPU works. The pool then holds at most about twice what survives.
+    const live = this.pool.stats().liveBytes;
+    const collected = this.collect !== null && live - this.#baseline >= Math.max(this.#baseline, COLLECT_MIN);
+    if (collected) this.collect!();
     const done = staging.mapAsync(MAP_READ).then(() => {
       const all = new Uint32Array(staging.getMappedRange().slice(0));
       staging.unmap();
@@ -355,6 +398,14 @@ export class GpuContext {
       if (deviceErrors.length > 0) throw new Error(`webgpu: the device reported an error: ${deviceErrors[0]}`);
       if (code !== 0) throw report ? report(a, b, code) : new Error(`webgpu: a kernel reported error ${code} (${a}, ${b}).`);
       return all.subarray(0, words);
+    }).then(async (data) => {
+      // After a collection, let the finalizers return the dead buffers to the pool (they run as a task of their
+      // own) before the caller, typically a training loop, goes on to allocate its next step.
+      if (collected) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        this.#baseline = this.pool.stats().liveBytes;
+      }
+      return data;
     });
     this.#reads.add(done);
     const forget = (): void => {

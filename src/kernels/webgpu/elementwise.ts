@@ -44,6 +44,11 @@ export function coalesce(shape: Shape, layouts: readonly Layout[]): { shape: num
   return { shape: dims, layouts: layouts.map((l, v) => ({ offset: l.offset, strides: strides[v]! })) };
 }
 
+/** True when a (merged) layout is one contiguous run from element 0. */
+function wholeRun(shape: readonly number[], l: Layout): boolean {
+  return l.offset === 0 && (shape.length === 0 || (shape.length === 1 && l.strides[0] === 1));
+}
+
 function modeOf(shape: readonly number[], l: Layout): Mode {
   if (l.strides.every((s) => s === 0)) return 'scalar';
   if (shape.length === 1 && l.strides[0] === 1) return 'flat';
@@ -112,6 +117,7 @@ ${main1d('P[1]')}
   ${O}[i] = bitcast<u32>(${expr});
 }`,
   }));
+  ctx.overwrite(out, n);
   ctx.dispatch(k, [x, out], new Params().u(n).u(offset), grid1d(n));
 }
 
@@ -148,6 +154,7 @@ ${offsetsCode(modes)}
       return new Error(`pow: ${base} ** ${exp} = ${Math.pow(base, exp)} does not fit in int32 (adjoint has no int64); convert the base to float32 first.`);
     }
     : undefined;
+  ctx.overwrite(out, n);
   ctx.dispatch(k, [buf(a), buf(b), out], viewParams(n, c.shape, c.layouts), grid1d(n), report);
 }
 
@@ -170,6 +177,7 @@ ${offsetsCode(modes)}
   ${O}[i] = select(${B}[o2], ${A}[o1], ${C}[o0] != 0u);
 }`,
   }));
+  ctx.overwrite(out, n);
   ctx.dispatch(k, [buf(cond), buf(a), buf(b), out], viewParams(n, c.shape, c.layouts), grid1d(n));
 }
 
@@ -212,6 +220,7 @@ export function clamp(ctx: GpuContext, dtype: DType, x: GpuHandle, offset: numbe
   ${body.replaceAll('X[', `${X}[`).replaceAll('O[', `${O}[`)}
 }`,
   }));
+  ctx.overwrite(out, n);
   ctx.dispatch(k, [x, out], p, grid1d(n));
 }
 
@@ -259,6 +268,7 @@ ${offsetsCode(modes)}
   ${D}[o1] = ${conv};
 }`,
   }));
+  if (wholeRun(c.shape, c.layouts[1]!)) ctx.overwrite(buf(dst), n);
   ctx.dispatch(k, [buf(src), buf(dst)], viewParams(n, c.shape, c.layouts), grid1d(n));
 }
 
@@ -289,6 +299,7 @@ ${offsetsCode(modes)}
 }`,
   }));
   // The value's bits follow the view's parameters.
+  if (wholeRun(c.shape, c.layouts[0]!)) ctx.overwrite(buf(dst), n);
   ctx.dispatch(k, [buf(dst)], viewParams(n, c.shape, c.layouts).u(elementBits(dtype, value)), grid1d(n));
 }
 

@@ -33,7 +33,7 @@ const SOFTWARE = /swiftshader|llvmpipe|lavapipe|warp|software|mesa offscreen/i;
  * const { backend, context, info } = await openWebgpu(navigator.gpu);
  * ```
  */
-export async function openWebgpu(gpu: Gpu, powerPreference?: 'low-power' | 'high-performance'): Promise<{ backend: Backend; context: GpuContext; info: WebgpuInfo }> {
+export async function openWebgpu(gpu: Gpu, powerPreference?: 'low-power' | 'high-performance', collect: (() => void) | null = null): Promise<{ backend: Backend; context: GpuContext; info: WebgpuInfo }> {
   const adapter: GpuAdapter | null = await gpu.requestAdapter(powerPreference === undefined ? undefined : { powerPreference });
   if (adapter === null) {
     throw new Error(
@@ -61,6 +61,6 @@ export async function openWebgpu(gpu: Gpu, powerPreference?: 'low-power' | 'high
     features: [...adapter.features].sort(),
     maxBufferBytes: maxBinding,
   };
-  const context = new GpuContext(device, isFallbackAdapter, [gpu, adapter]);
+  const context = new GpuContext(device, isFallbackAdapter, [gpu, adapter], collect);
   return { backend: makeWebgpuBackend(context), context, info };
 }

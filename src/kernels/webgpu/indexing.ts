@@ -48,6 +48,7 @@ export function indexSelect(ctx: GpuContext, x: GpuHandle, offset: number, index
   outer: number, size: number, inner: number, count: number, dim: number, op: string): void {
   const n = outer * count * inner;
   if (n === 0) return;
+  ctx.overwrite(out, n);
   ctx.dispatch(INDEX_SELECT, [x, index, out], new Params().u(n).u(size).u(inner).u(count).u(offset).u(indexOffset), grid1d(n), report(op, dim));
 }
 
@@ -139,6 +140,7 @@ ${GATHER_OFFSET(I!)}
 export function gather(ctx: GpuContext, x: GpuHandle, xShape: Shape, index: GpuHandle, indexShape: Shape, dim: number, out: GpuHandle, op: string): void {
   const n = indexShape.reduce((s, d) => s * d, 1);
   if (n === 0) return;
+  ctx.overwrite(out, n);
   ctx.dispatch(GATHER, [x, index, out], gatherParams(n, xShape, indexShape, dim), grid1d(n), report(op, dim));
 }
 

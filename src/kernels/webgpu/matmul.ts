@@ -85,6 +85,7 @@ ${rows((r) => `      acc[${r}] += a[${r}] * bv;`)}
 export function matmul(ctx: GpuContext, a: MatrixOperand, b: MatrixOperand, out: GpuHandle, batch: number, m: number, n: number, k: number): void {
   if (m === 0 || n === 0 || batch === 0) return;
   const A = a.buffer as unknown as GpuHandle, B = b.buffer as unknown as GpuHandle;
+  ctx.overwrite(out, batch * m * n);
   for (let start = 0; start < batch; start += MAX_BATCH) {
     const count = Math.min(MAX_BATCH, batch - start);
     const p = new Params().u(m).u(n).u(k).u(a.rowStride).u(a.colStride).u(b.rowStride).u(b.colStride).u(count).u(start * m * n);

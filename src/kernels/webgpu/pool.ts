@@ -37,6 +37,8 @@ export interface PoolStats {
   /** Buffers created on the device so far, and allocations served from the pool. */
   readonly created: number;
   readonly reused: number;
+  /** Bytes handed out by every allocation so far (created or reused). */
+  readonly allocatedBytes: number;
 }
 
 /**
@@ -57,6 +59,7 @@ export class BufferPool {
   #peakLive = 0;
   #created = 0;
   #reused = 0;
+  #allocated = 0;
   #closed = false;
 
   constructor(
@@ -71,6 +74,7 @@ export class BufferPool {
     const list = this.#free.get(size);
     const pooled = list?.pop();
     this.#live += size;
+    this.#allocated += size;
     if (pooled !== undefined) {
       this.#pooled -= size;
       this.#reused++;
@@ -103,7 +107,7 @@ export class BufferPool {
   }
 
   stats(): PoolStats {
-    return { liveBytes: this.#live, pooledBytes: this.#pooled, peakBytes: this.#peak, peakLiveBytes: this.#peakLive, created: this.#created, reused: this.#reused };
+    return { liveBytes: this.#live, pooledBytes: this.#pooled, peakBytes: this.#peak, peakLiveBytes: this.#peakLive, created: this.#created, reused: this.#reused, allocatedBytes: this.#allocated };
   }
 
   /** Start measuring peaks from now. */

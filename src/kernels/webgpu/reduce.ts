@@ -183,6 +183,7 @@ export function reduce(ctx: GpuContext, op: ReduceKernel, dtype: DType, x: GpuHa
   }
   if (inner === 1 && r >= ROW_MIN && op !== 'logsumexp' && !(op === 'sum' && t === 'i32')) {
     const groups = outer <= 65535 ? [outer, 1, 1] as const : [65535, Math.ceil(outer / 65535), 1] as const;
+    ctx.overwrite(out, outputs);
     ctx.dispatch(rowKernel(op, t), [x, out], new Params().u(outer).u(r).u(offset), groups);
     return;
   }
@@ -205,6 +206,7 @@ ${main1d('P[1]')}
       return new Error(`sum: the int32 sum ${v} does not fit in int32 (adjoint has no int64); convert to float32 first, e.g. x.to('float32').sum().`);
     }
     : undefined;
+  ctx.overwrite(out, outputs);
   ctx.dispatch(k, [x, out], new Params().u(outputs).u(r).u(inner).u(offset), grid1d(outputs), report);
 }
 
@@ -248,5 +250,6 @@ ${main1d('P[1]')}
   }
 }`,
   }));
+  ctx.overwrite(out, lines * r);
   ctx.dispatch(k, [x, out], new Params().u(lines).u(r).u(inner).u(offset), grid1d(lines));
 }

@@ -43,6 +43,7 @@ ${GEOMETRY}
 export function unfold(ctx: GpuContext, x: GpuHandle, offset: number, out: GpuHandle, blocks: number, g: ConvGeometry): void {
   const count = blocks * g.kh * g.kw * g.oh * g.ow;
   if (count === 0) return;
+  ctx.overwrite(out, count);
   ctx.dispatch(UNFOLD, [x, out], geometryParams(count, g).u(offset), grid1d(count));
 }
 
@@ -86,6 +87,7 @@ ${GEOMETRY}
 export function fold(ctx: GpuContext, cols: GpuHandle, offset: number, out: GpuHandle, blocks: number, g: ConvGeometry): void {
   const count = blocks * g.h * g.w;
   if (count === 0) return;
+  ctx.overwrite(out, count);
   ctx.dispatch(FOLD, [cols, out], geometryParams(count, g).u(offset), grid1d(count));
 }
 
@@ -158,5 +160,7 @@ ${GEOMETRY}
 export function maxPool2d(ctx: GpuContext, x: GpuHandle, out: GpuHandle, indices: GpuHandle, planes: number, g: ConvGeometry): void {
   const count = planes * g.oh * g.ow;
   if (count === 0) return;
+  ctx.overwrite(out, count);
+  ctx.overwrite(indices, count);
   ctx.dispatch(MAX_POOL, [x, out, indices], geometryParams(count, g), grid1d(count));
 }
