@@ -17,12 +17,12 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'cpu', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, 'test/webgpu/**'] } },
       {
-        // The seam, proven: the generated suites and the engine tests again, with every tensor on a test-only
+        // The seam, proven: the generated suites, the engine tests and the elementwise PyTorch fixtures again, with every tensor on a test-only
         // backend that keeps its buffers behind opaque handles and completes work asynchronously (as a GPU would).
         extends: true,
         test: {
           name: 'opaque',
-          include: ['test/ops.test.ts', 'test/higher-order.test.ts', 'test/engine.test.ts', 'test/opaque.test.ts'],
+          include: ['test/ops.test.ts', 'test/higher-order.test.ts', 'test/engine.test.ts', 'test/opaque.test.ts', 'test/elementwise-fixtures.test.ts'],
           setupFiles: ['./test/support/use-opaque.ts'],
         },
       },

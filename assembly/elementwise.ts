@@ -1,10 +1,11 @@
 // The float32 elementwise kernels that take more than one lane function: clamp, the row loops of the binary
-// kernels (their per-kernel lane functions are in binary-lanes.ts, selected by the generated arith4/cmp4), where,
+// kernels (their per-kernel lane functions are in binary-lanes.ts, selected by the generated arith4/cmp4, or
+// their element functions in binary-scalar.ts, selected by the generated scalar1), where,
 // strided copy, and the sliding-window gathers. Buffers come from the JS bump allocator padded to 64 bytes, so
 // every loop runs whole vectors (16 floats for the byte-writing comparisons) and may read and write up to 15
 // elements past its end.
 
-import { arith4, cmp4, B_FIRST_COMPARE, B_MUL, B_POW } from './codes.generated';
+import { arith4, cmp4, isScalar, scalar1, B_FIRST_COMPARE, B_MUL, B_POW } from './codes.generated';
 import { splatOne } from './vmath';
 
 /**
@@ -72,13 +73,6 @@ export function clamp(x: usize, out: usize, n: i32, lo: f32, hi: f32): void {
   }
 }
 
-@inline function powScalar(a: f32, b: f32): f32 {
-  // C's pow, as PyTorch and the TS backend: 1^y = 1 and (-1)^±Inf = 1, where JS semantics (which AssemblyScript's
-  // Math.pow follows) give NaN. Otherwise float64 pow rounded once, like the TS backend's Math.pow.
-  if (a == 1 || (a == -1 && Mathf.abs(b) == Infinity)) return 1;
-  return <f32>Math.pow(<f64>a, <f64>b);
-}
-
 function powRow(pa: usize, sa: bool, pb: usize, sb: bool, po: usize, cols: i32): void {
   if (sb && !sa) {
     const e = load<f32>(pb);
@@ -93,9 +87,14 @@ function powRow(pa: usize, sa: bool, pb: usize, sb: bool, po: usize, cols: i32):
       return;
     }
   }
+  scalarRow(B_POW, pa, sa, pb, sb, po, cols);
+}
+
+// One row of a kernel computed an element at a time (binary-scalar.ts): `op` is a constant where it is inlined.
+@inline function scalarRow(op: i32, pa: usize, sa: bool, pb: usize, sb: bool, po: usize, cols: i32): void {
   const da: usize = sa ? 0 : 4, db: usize = sb ? 0 : 4;
   for (let j = 0; j < cols; j++, pa += da, pb += db) {
-    store<f32>(po + (<usize>j << 2), powScalar(load<f32>(pa), load<f32>(pb)));
+    store<f32>(po + (<usize>j << 2), scalar1(op, load<f32>(pa), load<f32>(pb)));
   }
 }
 
@@ -118,6 +117,7 @@ function powRow(pa: usize, sa: bool, pb: usize, sb: bool, po: usize, cols: i32):
     const pa = a + aRow * r, pb = b + bRow * r, po = out + ostep * r;
     if (op == B_POW) powRow(pa, sa, pb, sb, po, cols);
     else if (op >= B_FIRST_COMPARE) cmpRow(op, pa, sa, pb, sb, po, cols);
+    else if (isScalar(op)) scalarRow(op, pa, sa, pb, sb, po, cols);
     else arithRow(op, pa, sa, pb, sb, po, cols);
   }
 }

@@ -9,7 +9,8 @@ export { reduce, softmax } from './reduce';
 export { matmul, matmulScratchBytes } from './matmul';
 export { adam, sgd } from './optim';
 export { conv2d, conv2dDirect } from './conv';
-export { maxPool2d, scatterAddRows } from './pool';
+export { layerNorm, layerNormBackward, batchNorm, batchNormBackward } from './norm';
+export { maxPool2d, scatterAddRows, avgPool2d, avgPool2dBackward } from './pool';
 
 /**
  * First byte after the module's static data: where the JS allocator may start.

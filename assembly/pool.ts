@@ -53,3 +53,60 @@ export function scatterAddRows(out: usize, index: usize, src: usize, rows: i32, 
     }
   }
 }
+
+/**
+ * 2-d average pooling of `planes` planes of `plane` floats, rows `width` floats long: output l < len is the sum of
+ * rows [h0, h1) × columns [w0, w1) divided by `div`, read from the window table at `win + 20·l` as five i32
+ * (div, h0, h1, w0, w1); 0 for an empty window. Sums run in f64 and round once, as the TS kernel's do, so the two
+ * agree bit for bit.
+ *
+ * @example
+ * ```ts
+ * exports.avgPool2d(x, windows, out, 64 * 6, 784, 28, 196);
+ * ```
+ */
+export function avgPool2d(x: usize, win: usize, out: usize, planes: i32, plane: i32, width: i32, len: i32): void {
+  for (let p = 0; p < planes; p++) {
+    const base = x + ((<usize>p * <usize>plane) << 2);
+    const o = out + ((<usize>p * <usize>len) << 2);
+    for (let l = 0; l < len; l++) {
+      const wp = win + <usize>l * 20;
+      const div = load<i32>(wp), h0 = load<i32>(wp, 4), h1 = load<i32>(wp, 8), w0 = load<i32>(wp, 12), w1 = load<i32>(wp, 16);
+      let s: f64 = 0;
+      for (let i = h0; i < h1; i++) {
+        const row = base + ((<usize>i * <usize>width) << 2);
+        for (let j = w0; j < w1; j++) s += <f64>load<f32>(row + (<usize>j << 2));
+      }
+      store<f32>(o + (<usize>l << 2), h0 >= h1 || w0 >= w1 ? 0 : <f32>(s / <f64>div));
+    }
+  }
+}
+
+/**
+ * The transpose of `avgPool2d`: `out` (planes × plane floats, zeroed here) gets each gradient `grad[p·len + l]` / div
+ * added over its window, in order of l, each addition rounded to f32 as the TS kernel's are.
+ *
+ * @example
+ * ```ts
+ * exports.avgPool2dBackward(g, windows, dx, 64 * 6, 784, 28, 196);
+ * ```
+ */
+export function avgPool2dBackward(grad: usize, win: usize, out: usize, planes: i32, plane: i32, width: i32, len: i32): void {
+  memory.fill(out, 0, (<usize>planes * <usize>plane) << 2);
+  for (let p = 0; p < planes; p++) {
+    const base = out + ((<usize>p * <usize>plane) << 2);
+    const gp = grad + ((<usize>p * <usize>len) << 2);
+    for (let l = 0; l < len; l++) {
+      const wp = win + <usize>l * 20;
+      const div = load<i32>(wp), h0 = load<i32>(wp, 4), h1 = load<i32>(wp, 8), w0 = load<i32>(wp, 12), w1 = load<i32>(wp, 16);
+      const v = <f64>load<f32>(gp + (<usize>l << 2)) / <f64>div;
+      for (let i = h0; i < h1; i++) {
+        const row = base + ((<usize>i * <usize>width) << 2);
+        for (let j = w0; j < w1; j++) {
+          const q = row + (<usize>j << 2);
+          store<f32>(q, <f32>(<f64>load<f32>(q) + v));
+        }
+      }
+    }
+  }
+}

@@ -9,5 +9,6 @@ export { matmul, matmulScratchBytes } from './matmul';
 export { adam, sgd } from './optim';
 export { conv2d, conv2dDirect } from './conv';
 export { maxPool2d, scatterAddRows } from './pool';
+export { layerNorm, layerNormBackward, batchNorm, batchNormBackward } from './norm';
 export { heapBase } from './index';
 export { runJobs } from './jobs';

@@ -8,7 +8,7 @@
 // dependency chain, and two independent chains side by side ran 35% faster than relying on out-of-order overlap
 // of iterations.
 
-import { erf64 } from './special';
+import { erf64, erfinv64 } from './special';
 import { exp4, log4, sigmoid4, signMask, sincos4, splatOne, tanh4 } from './vmath';
 
 // Beyond this the float64 Cody–Waite reduction in sincos4 is no longer exact enough; such lanes (and Inf)
@@ -124,4 +124,148 @@ function sinCosLoop(x: usize, out: usize, n: i32, cosine: bool): void {
 export function unaryErf(x: usize, out: usize, n: i32): void {
   const end = x + (<usize>n << 2);
   for (let p = x, o = out; p < end; p += 4, o += 4) store<f32>(o, <f32>erf64(<f64>load<f32>(p)));
+}
+
+// The libm-like kernels below compute each lane in float64 (AssemblyScript's Math, musl's algorithms) and round
+// once to float32, so they agree with the TS reference (float64 Math rounded to float32) within 1 ulp.
+
+/** The inverse error function, each lane in float64 (see special.ts). @example `unaryErfinv(p, p, n)` */
+export function unaryErfinv(x: usize, out: usize, n: i32): void {
+  const end = x + (<usize>n << 2);
+  for (let p = x, o = out; p < end; p += 4, o += 4) store<f32>(o, <f32>erfinv64(<f64>load<f32>(p)));
+}
+
+/** log(1 + x). @example `unaryLog1p(p, p, n)` */
+export function unaryLog1p(x: usize, out: usize, n: i32): void {
+  const end = x + (<usize>n << 2);
+  for (let p = x, o = out; p < end; p += 4, o += 4) store<f32>(o, <f32>Math.log1p(<f64>load<f32>(p)));
+}
+
+/** eˣ − 1. @example `unaryExpm1(p, p, n)` */
+export function unaryExpm1(x: usize, out: usize, n: i32): void {
+  const end = x + (<usize>n << 2);
+  for (let p = x, o = out; p < end; p += 4, o += 4) store<f32>(o, <f32>Math.expm1(<f64>load<f32>(p)));
+}
+
+/** Base-2 logarithm. @example `unaryLog2(p, p, n)` */
+export function unaryLog2(x: usize, out: usize, n: i32): void {
+  const end = x + (<usize>n << 2);
+  for (let p = x, o = out; p < end; p += 4, o += 4) store<f32>(o, <f32>Math.log2(<f64>load<f32>(p)));
+}
+
+/** Base-10 logarithm. @example `unaryLog10(p, p, n)` */
+export function unaryLog10(x: usize, out: usize, n: i32): void {
+  const end = x + (<usize>n << 2);
+  for (let p = x, o = out; p < end; p += 4, o += 4) store<f32>(o, <f32>Math.log10(<f64>load<f32>(p)));
+}
+
+/** 2ˣ. @example `unaryExp2(p, p, n)` */
+export function unaryExp2(x: usize, out: usize, n: i32): void {
+  const end = x + (<usize>n << 2);
+  for (let p = x, o = out; p < end; p += 4, o += 4) store<f32>(o, <f32>Math.pow(2.0, <f64>load<f32>(p)));
+}
+
+/** Tangent. @example `unaryTan(p, p, n)` */
+export function unaryTan(x: usize, out: usize, n: i32): void {
+  const end = x + (<usize>n << 2);
+  for (let p = x, o = out; p < end; p += 4, o += 4) store<f32>(o, <f32>Math.tan(<f64>load<f32>(p)));
+}
+
+/** Arcsine. @example `unaryAsin(p, p, n)` */
+export function unaryAsin(x: usize, out: usize, n: i32): void {
+  const end = x + (<usize>n << 2);
+  for (let p = x, o = out; p < end; p += 4, o += 4) store<f32>(o, <f32>Math.asin(<f64>load<f32>(p)));
+}
+
+/** Arccosine. @example `unaryAcos(p, p, n)` */
+export function unaryAcos(x: usize, out: usize, n: i32): void {
+  const end = x + (<usize>n << 2);
+  for (let p = x, o = out; p < end; p += 4, o += 4) store<f32>(o, <f32>Math.acos(<f64>load<f32>(p)));
+}
+
+/** Arctangent. @example `unaryAtan(p, p, n)` */
+export function unaryAtan(x: usize, out: usize, n: i32): void {
+  const end = x + (<usize>n << 2);
+  for (let p = x, o = out; p < end; p += 4, o += 4) store<f32>(o, <f32>Math.atan(<f64>load<f32>(p)));
+}
+
+/** Hyperbolic sine. @example `unarySinh(p, p, n)` */
+export function unarySinh(x: usize, out: usize, n: i32): void {
+  const end = x + (<usize>n << 2);
+  for (let p = x, o = out; p < end; p += 4, o += 4) store<f32>(o, <f32>Math.sinh(<f64>load<f32>(p)));
+}
+
+/** Hyperbolic cosine. @example `unaryCosh(p, p, n)` */
+export function unaryCosh(x: usize, out: usize, n: i32): void {
+  const end = x + (<usize>n << 2);
+  for (let p = x, o = out; p < end; p += 4, o += 4) store<f32>(o, <f32>Math.cosh(<f64>load<f32>(p)));
+}
+
+/** Inverse hyperbolic sine. @example `unaryAsinh(p, p, n)` */
+export function unaryAsinh(x: usize, out: usize, n: i32): void {
+  const end = x + (<usize>n << 2);
+  for (let p = x, o = out; p < end; p += 4, o += 4) store<f32>(o, <f32>Math.asinh(<f64>load<f32>(p)));
+}
+
+/** Inverse hyperbolic cosine. @example `unaryAcosh(p, p, n)` */
+export function unaryAcosh(x: usize, out: usize, n: i32): void {
+  const end = x + (<usize>n << 2);
+  for (let p = x, o = out; p < end; p += 4, o += 4) store<f32>(o, <f32>Math.acosh(<f64>load<f32>(p)));
+}
+
+/** Inverse hyperbolic tangent. @example `unaryAtanh(p, p, n)` */
+export function unaryAtanh(x: usize, out: usize, n: i32): void {
+  const end = x + (<usize>n << 2);
+  for (let p = x, o = out; p < end; p += 4, o += 4) store<f32>(o, <f32>Math.atanh(<f64>load<f32>(p)));
+}
+
+/** Round down, four lanes at a time (exact). @example `unaryFloor(p, p, n)` */
+export function unaryFloor(x: usize, out: usize, n: i32): void {
+  const end = x + (<usize>n << 2);
+  for (let p = x, o = out; p < end; p += 16, o += 16) v128.store(o, f32x4.floor(v128.load(p)));
+}
+
+/** Round up (exact). @example `unaryCeil(p, p, n)` */
+export function unaryCeil(x: usize, out: usize, n: i32): void {
+  const end = x + (<usize>n << 2);
+  for (let p = x, o = out; p < end; p += 16, o += 16) v128.store(o, f32x4.ceil(v128.load(p)));
+}
+
+/** Round to nearest, ties to even (exact; PyTorch's round). @example `unaryRound(p, p, n)` */
+export function unaryRound(x: usize, out: usize, n: i32): void {
+  const end = x + (<usize>n << 2);
+  for (let p = x, o = out; p < end; p += 16, o += 16) v128.store(o, f32x4.nearest(v128.load(p)));
+}
+
+/** Round toward zero (exact). @example `unaryTrunc(p, p, n)` */
+export function unaryTrunc(x: usize, out: usize, n: i32): void {
+  const end = x + (<usize>n << 2);
+  for (let p = x, o = out; p < end; p += 16, o += 16) v128.store(o, f32x4.trunc(v128.load(p)));
+}
+
+/** x − trunc(x) (exact; ±∞ gives NaN). @example `unaryFrac(p, p, n)` */
+export function unaryFrac(x: usize, out: usize, n: i32): void {
+  const end = x + (<usize>n << 2);
+  for (let p = x, o = out; p < end; p += 16, o += 16) {
+    const v = v128.load(p);
+    v128.store(o, f32x4.sub(v, f32x4.trunc(v)));
+  }
+}
+
+/** PyTorch's default softplus: x above 20, log(1 + eˣ) below, in float64. @example `unarySoftplus(p, p, n)` */
+export function unarySoftplus(x: usize, out: usize, n: i32): void {
+  const end = x + (<usize>n << 2);
+  for (let p = x, o = out; p < end; p += 4, o += 4) {
+    const v = <f64>load<f32>(p);
+    store<f32>(o, <f32>(v > 20 ? v : Math.log1p(Math.exp(v))));
+  }
+}
+
+/** log(sigmoid(x)) = min(x, 0) − log(1 + e^(−|x|)), in float64. @example `unaryLogSigmoid(p, p, n)` */
+export function unaryLogSigmoid(x: usize, out: usize, n: i32): void {
+  const end = x + (<usize>n << 2);
+  for (let p = x, o = out; p < end; p += 4, o += 4) {
+    const v = <f64>load<f32>(p);
+    store<f32>(o, <f32>(Math.min(v, 0) - Math.log1p(Math.exp(-Math.abs(v)))));
+  }
 }

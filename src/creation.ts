@@ -298,6 +298,47 @@ export function linspace(start: number, end: number, steps: number, opts: Tensor
   return finish(out, [steps], dtype, opts);
 }
 
+/** Options of `logspace`. */
+export interface LogspaceOptions extends TensorOptions {
+  /** The base of the powers. Default 10. */
+  readonly base?: number;
+}
+
+/**
+ * `steps` values from `base^start` to `base^end` inclusive, evenly spaced in the exponent, computed as PyTorch does
+ * (the exponents as linspace, the powers in the dtype's arithmetic; integer dtypes truncate).
+ *
+ * @example
+ * ```ts
+ * logspace(0, 2, 3);              // [1, 10, 100]
+ * logspace(0, 3, 4, { base: 2 }); // [1, 2, 4, 8]
+ * ```
+ */
+export function logspace(start: number, end: number, steps: number, opts: LogspaceOptions = {}): Tensor {
+  checkOptions('logspace', opts, { ...TENSOR_KEYS, base: 'number' });
+  for (const [name, v] of [['start', start], ['end', end]] as const) {
+    if (typeof v !== 'number') throw new Error(`logspace: ${name} must be a number, got ${describe(v)}.`);
+  }
+  if (!Number.isInteger(steps) || steps < 0) throw new Error(`logspace: steps must be a non-negative integer, got ${steps}.`);
+  const dtype = opts.dtype ? checkDType(opts.dtype, 'logspace') : 'float32';
+  if (dtype === 'bool') throw new Error('logspace: a bool result is not supported; use a float or int32 dtype.');
+  const float = dtype !== 'int32';
+  // Float dtypes compute every step in their own precision (float32 rounds each one); int32 truncates the ends and
+  // the base, steps in float64, and truncates each power (PyTorch's integer path).
+  const r = dtype === 'float32' ? Math.fround : (v: number) => v;
+  const [lo, hi, b] = float ? [r(start), r(end), r(opts.base ?? 10)] : [Math.trunc(start), Math.trunc(end), Math.trunc(opts.base ?? 10)];
+  const step = float ? r(r(hi - lo) / (steps - 1)) : (hi - lo) / (steps - 1);
+  const half = Math.floor(steps / 2);
+  const values = Array.from({ length: steps }, (_, i) => {
+    const e = steps === 1 ? lo : i < half ? r(lo + r(step * i)) : r(hi - r(step * (steps - i - 1)));
+    const v = r(Math.pow(b, e));
+    return float ? v : Math.trunc(v);
+  });
+  const out = allocate(dtype, steps);
+  store(out, values, dtype, 'logspace');
+  return finish(out, [steps], dtype, opts);
+}
+
 /**
  * The identity matrix, `n × m` (square when `m` is omitted).
  *
@@ -334,8 +375,16 @@ function randomFill(shape: readonly number[], opts: RandomOptions, op: string, d
 // must never return; those draws become this instead (the stream of draws is unchanged).
 const BELOW_ONE_F32 = 1 - 2 ** -24;
 
+/** Refuse a non-float dtype for floating samples, as PyTorch does (they would all truncate to 0). */
+function floatSamples(opts: RandomOptions, op: string): void {
+  if (opts.dtype !== undefined && opts.dtype !== 'float32' && opts.dtype !== 'float64') {
+    throw new Error(`${op}: samples of a continuous distribution need a float dtype, got '${opts.dtype}' (PyTorch refuses it too). For integers use randint().`);
+  }
+}
+
 /** Uniform samples in [0, 1). @example `rand([2, 3])` */
 export function rand(shape: readonly number[], opts: RandomOptions = {}): Tensor {
+  floatSamples(opts, 'rand');
   const f32 = (opts.dtype ?? 'float32') === 'float32';
   return randomFill(shape, opts, 'rand', (g) => {
     const u = g.random();
@@ -345,19 +394,80 @@ export function rand(shape: readonly number[], opts: RandomOptions = {}): Tensor
 
 /** Standard normal samples. @example `randn([64, 784])` */
 export function randn(shape: readonly number[], opts: RandomOptions = {}): Tensor {
+  floatSamples(opts, 'randn');
   return randomFill(shape, opts, 'randn', (g) => g.normal());
 }
 
-/** Uniform integers in [low, high), int32 by default. @example `randint(0, 10, [5])` */
-export function randint(low: number, high: number, shape: readonly number[], opts: RandomOptions = {}): Tensor {
+/**
+ * Uniform integers in [low, high), int32 by default; `randint(high, shape)` draws from [0, high), as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * randint(0, 10, [5]);
+ * randint(6, [2, 2]); // dice
+ * ```
+ */
+export function randint(low: number, high: number, shape: readonly number[], opts?: RandomOptions): Tensor;
+export function randint(high: number, shape: readonly number[], opts?: RandomOptions): Tensor;
+export function randint(low: number, highOrShape: number | readonly number[], shapeOrOpts?: readonly number[] | RandomOptions, maybeOpts?: RandomOptions): Tensor {
+  if (Array.isArray(highOrShape)) return randintFrom(0, low, highOrShape, (shapeOrOpts ?? {}) as RandomOptions, 'randint');
+  return randintFrom(low, highOrShape as number, shapeOrOpts as readonly number[], maybeOpts ?? {}, 'randint');
+}
+
+function randintFrom(low: number, high: number, shape: readonly number[], opts: RandomOptions, op: string): Tensor {
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
-    throw new Error(`randint: expected integers low < high, got low=${low}, high=${high}.`);
+    throw new Error(`${op}: expected integers low < high, got low=${low}, high=${high}.`);
   }
-  if ((opts.dtype ?? 'int32') === 'int32') {
-    toInt32(low, 'randint', ' (low)');
-    toInt32(high - 1, 'randint', ' (high - 1)');
+  const dtype = opts.dtype ?? 'int32';
+  if (dtype === 'int32') {
+    toInt32(low, op, ' (low)');
+    toInt32(high - 1, op, ' (high - 1)');
   }
-  return randomFill(shape, { dtype: 'int32', ...opts }, 'randint', (g) => g.int(low, high));
+  if (dtype === 'bool' && (low < 0 || high > 2)) throw new Error(`${op}: a bool result holds 0 and 1 only, but [${low}, ${high}) was asked for.`);
+  return randomFill(shape, { ...opts, dtype }, op, (g) => g.int(low, high));
+}
+
+/** Uniform samples in [0, 1) with `t`'s shape, dtype and device (unless overridden). @example `randLike(x)` */
+export function randLike(t: Tensor, opts: RandomOptions = {}): Tensor {
+  return rand(t.shape, likeOptions(t, opts, 'randLike'));
+}
+
+/** Standard normal samples with `t`'s shape, dtype and device (unless overridden). @example `randnLike(x)` */
+export function randnLike(t: Tensor, opts: RandomOptions = {}): Tensor {
+  return randn(t.shape, likeOptions(t, opts, 'randnLike'));
+}
+
+/**
+ * Uniform integers in [low, high) (or [0, high) when one bound is given) with `t`'s shape, dtype and device
+ * (unless overridden), as PyTorch's randint_like: a float tensor gives float values.
+ *
+ * @example
+ * ```ts
+ * randintLike(x, 10);     // in [0, 10)
+ * randintLike(x, -5, 5);  // in [-5, 5)
+ * ```
+ */
+export function randintLike(t: Tensor, high: number, opts?: RandomOptions): Tensor;
+export function randintLike(t: Tensor, low: number, high: number, opts?: RandomOptions): Tensor;
+export function randintLike(t: Tensor, lowOrHigh: number, highOrOpts?: number | RandomOptions, maybeOpts?: RandomOptions): Tensor {
+  const [low, high, opts] = typeof highOrOpts === 'number' ? [lowOrHigh, highOrOpts, maybeOpts ?? {}] : [0, lowOrHigh, highOrOpts ?? {}];
+  const o = likeOptions(t, opts, 'randintLike');
+  checkOptions('randintLike', o, RANDOM_KEYS);
+  return randintFrom(low, high, t.shape, o, 'randintLike');
+}
+
+/**
+ * A tensor with `t`'s shape, dtype and device (unless overridden). adjoint has no uninitialised memory: it is
+ * zero-filled, like `zerosLike` (PyTorch's empty_like leaves it undefined, so code that relies on nothing else
+ * ports unchanged).
+ *
+ * @example
+ * ```ts
+ * const buf = emptyLike(x);
+ * ```
+ */
+export function emptyLike(t: Tensor, opts: TensorOptions = {}): Tensor {
+  return full(t.shape, 0, likeOptions(t, opts, 'emptyLike'));
 }
 
 /** A random permutation of `0 … n-1` (int32). @example `randperm(10)` */

@@ -18,14 +18,15 @@ export { promoteTypes } from './dtype.js';
 export type { Shape } from './shape.js';
 export { broadcastShapes } from './shape.js';
 export {
-  tensor, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, randint, randperm,
-  type TensorOptions, type RandomOptions, type TensorData,
+  tensor, zeros, ones, full, zerosLike, onesLike, fullLike, emptyLike, arange, linspace, logspace, eye, rand, randn, randint, randperm,
+  randLike, randnLike, randintLike, type TensorOptions, type RandomOptions, type TensorData, type LogspaceOptions,
 } from './creation.js';
+export { normal, bernoulli, multinomial, type SampleOptions, type MultinomialOptions } from './sampling.js';
 export { manualSeed, Generator, defaultGenerator } from './random.js';
 export type { TensorLike } from './ops/buffers.js';
 export type { Dim } from './ops/reduce.js';
 export type { Size2, Window2dOptions } from './ops/conv.js';
-export type { ClampBounds } from './ops/where.js';
+export type { ClampBounds, ClampBound } from './ops/where.js';
 export { OP_TABLE, type Primitive } from './ops/table.js';
 export type {
   OpDef, DifferentiableOp, NonDifferentiableOp, ForwardCtx, BackwardCtx, JvpCtx, Caller, Run,
@@ -58,7 +59,7 @@ export { getBackend, setBackend, registerBackend, listBackends, listDevices, set
 export * as webgpu from './webgpu.js';
 export type { WebgpuInitOptions, WebgpuInfo } from './webgpu.js';
 export { DeviceSupportError } from './kernels/backend.js';
-export type { Backend, BufferHandle, View, MatrixOperand, AdamStep, SgdStep, ConvGeometry } from './kernels/backend.js';
+export type { Backend, BufferHandle, View, MatrixOperand, AdamStep, SgdStep, ConvGeometry, BatchNormStats, NormMask } from './kernels/backend.js';
 export type { UnaryKernel, BinaryKernel, ReduceKernel } from './kernels/catalog.js';
 export { setNumThreads, getNumThreads } from './kernels/wasm/threads.js';
 export * as nn from './nn/index.js';

@@ -1,6 +1,8 @@
 /**
- * The seedable generator behind `rand`, `randn`, `randint`, `randperm`, dropout and parameter init:
- * xoshiro128** (fast, 128-bit state, good statistical quality), seeded through splitmix32.
+ * A seedable stream of random numbers: xoshiro128** (fast, 128-bit state, good statistical quality), seeded
+ * through splitmix32. Every random draw (`rand`, `randn`, `randint`, `randperm`, their `*Like` forms, `normal`,
+ * `bernoulli`, `multinomial`, dropout, parameter init, DataLoader shuffles) takes a `generator` option to draw
+ * from a generator of its own instead of the default one.
  *
  * @example
  * ```ts
@@ -10,13 +12,34 @@
 export class Generator {
   private s0 = 0; private s1 = 0; private s2 = 0; private s3 = 0;
   private spare: number | null = null;
+  private initial = 0;
 
   constructor(seed = Date.now()) {
     this.seed(seed);
   }
 
+  /**
+   * Reset the stream from a seed and return the generator, as PyTorch's `Generator().manual_seed(42)`.
+   *
+   * @example
+   * ```ts
+   * const g = new Generator().manualSeed(42);
+   * ```
+   */
+  manualSeed(seed: number): this {
+    this.seed(seed);
+    return this;
+  }
+
+  /** The seed the stream was last reset from (PyTorch's `initial_seed()`). @example `g.initialSeed()` */
+  initialSeed(): number {
+    return this.initial;
+  }
+
   /** Reset the stream from a seed (any number; fractional parts are ignored). */
   seed(seed: number): void {
+    if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new Error(`Generator: the seed must be a finite number, got ${String(seed)}.`);
+    this.initial = Math.trunc(seed);
     let x = (Math.trunc(seed) ^ Math.trunc(seed / 0x100000000)) >>> 0;
     const next = (): number => {
       x = (x + 0x9e3779b9) >>> 0;

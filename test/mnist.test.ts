@@ -49,7 +49,7 @@ describe('MNIST example', () => {
   });
 
   it('parses the command line, with defaults, and rejects bad options', () => {
-    expect(parseOptions([])).toEqual({ hidden: 128, epochs: 10, lr: 1e-3, optimizer: 'adam', batch: 64, seed: 0, backend: getBackend().name, out: 'out' });
+    expect(parseOptions([])).toEqual({ hidden: 128, epochs: 10, lr: 1e-3, optimizer: 'adam', batch: 64, seed: 0, backend: getBackend().name, device: 'cpu', out: 'out' });
     expect(parseOptions(['--hidden', '0', '--optimizer', 'sgd', '--seed=3', '--lr', '0.5'])).toMatchObject({ hidden: 0, optimizer: 'sgd', seed: 3, lr: 0.5 });
     expect(parseOptions(['--optimizer', 'sgd'])).toMatchObject({ lr: 0.01 });
     expect(parseOptions(['-h'])).toBe('help');
@@ -60,6 +60,7 @@ describe('MNIST example', () => {
       [['--lr=-1'], /--lr must be a positive number/],
       [['--optimizer', 'rmsprop'], /--optimizer must be sgd, adam or adamw, got 'rmsprop'/],
       [['--backend', 'gpu'], /--backend must be one of/],
+      [['--device', 'gpu'], /--device must be cpu or webgpu, got 'gpu'/],
       [['--bogus'], /Unknown option '--bogus'/],
       [['extra'], /positional/],
     ];

@@ -9,6 +9,9 @@ import type { COMPOSITES } from '../src/ops/composite.js';
 import * as R from './reference.js';
 import type { Nd } from './reference.js';
 import type { Arg, Domain } from './support/inputs.js';
+import { LAYERS_SPECS } from './specs/layers.js';
+import { RNN_SPECS } from './specs/rnn.js';
+import { CLAMP_TENSOR_CASES, ELEMENTWISE_SPECS } from './specs/elementwise.js';
 import { LINALG_SPECS } from './specs/linalg.js';
 
 export type { Arg, Domain } from './support/inputs.js';
@@ -134,6 +137,7 @@ const idx = (shape: number[], values: number[]): Arg => ({ shape, dtype: 'int32'
  */
 export const SPECS: Record<Primitive, OpSpec> & Partial<Record<keyof typeof COMPOSITES, OpSpec>> = {
   ...LINALG_SPECS,
+  ...LAYERS_SPECS,
   add: binary('add', (a, b) => a + b),
   sub: binary('sub', (a, b) => a - b),
   mul: binary('mul', (a, b) => a * b),
@@ -182,6 +186,7 @@ export const SPECS: Record<Primitive, OpSpec> & Partial<Record<keyof typeof COMP
       { label: 'both bounds', args: [f([3, 4])], run: (x) => x.clamp({ min: -0.5, max: 0.75 }), ref: (x) => R.map([x!], (v) => Math.min(Math.max(v, -0.5), 0.75)) },
       { label: 'min only', args: [f([5])], run: (x) => x.clamp({ min: 0.25 }), ref: (x) => R.map([x!], (v) => Math.max(v, 0.25)) },
       { label: 'max only 0-d', args: [f([])], run: (x) => x.clamp({ max: -0.3 }), ref: (x) => R.map([x!], (v) => Math.min(v, -0.3)) },
+      ...CLAMP_TENSOR_CASES,
     ],
   },
   sum: reduction('sum', R.sumOf),
@@ -334,12 +339,14 @@ export const SPECS: Record<Primitive, OpSpec> & Partial<Record<keyof typeof COMP
       { label: 'of a transpose', args: [f([3, 2])], run: (x) => x.T.clone(), ref: (x) => R.permute(x!, [1, 0]) },
     ],
   },
+  ...ELEMENTWISE_SPECS,
   to: {
     cases: [
       { label: 'float64 → float32 → float64', args: [f([4])], run: (x) => x.to('float32').to('float64'), ref: (x) => R.map([x!], Math.fround), skipGradcheck: true },
       { label: 'float32 → float64 keeps the graph', args: [f([4])], run: (x) => x.to('float64').mul(2), ref: (x) => R.map([x!], (v) => 2 * v) },
     ],
   },
+  ...RNN_SPECS,
 };
 
 

@@ -1,6 +1,6 @@
 import type { DType, TypedArray } from '../dtype.js';
 import type { Shape } from '../shape.js';
-import type { BinaryKernel, ReduceKernel, UnaryKernel } from './catalog.js';
+import type { BinaryKernel, ReduceKernel, TernaryKernel, UnaryKernel } from './catalog.js';
 
 declare const HANDLE: unique symbol;
 
@@ -113,6 +113,11 @@ export interface Backend {
    * dims) of one `dtype`; `out` has that dtype too, or is bool for the comparisons.
    */
   binary(op: BinaryKernel, dtype: DType, a: View, b: View, out: BufferHandle, shape: Shape): void;
+  /**
+   * `out = op(a, b, c; s)` over `shape` (see `TERNARY_KERNELS`), where `a`, `b` and `c` are views of `dtype`
+   * already broadcast to `shape`; `out` has that dtype. float32 computes each step in float32, as PyTorch does.
+   */
+  ternary(op: TernaryKernel, dtype: DType, a: View, b: View, c: View, out: BufferHandle, shape: Shape, s: number): void;
   /** `out = cond ? a : b` over `shape`; `cond` is a bool view, `a`, `b` and `out` are of `dtype`. */
   where(dtype: DType, cond: View, a: View, b: View, out: BufferHandle, shape: Shape): void;
   /** `out[i] = min(max(x[offset + i], lo), hi)` in that order (all `hi` when lo > hi); NaN stays NaN. */
@@ -159,7 +164,57 @@ export interface Backend {
    * position `ih·w + iw` within the plane.
    */
   maxPool2d(dtype: DType, x: BufferHandle, out: BufferHandle, indices: BufferHandle, planes: number, geometry: ConvGeometry): void;
+  /**
+   * 2-d average pooling of `x` `[planes, h, w]` (from offset 0; the geometry's dilation is 1): `out` `[planes, oh·ow]`
+   * gets the sum of the input each window covers divided by `divisor` when it is not 0, else by the window's size
+   * clipped to the padded input (`countIncludePad`) or to the input (PyTorch's rule, also for ceil mode's partial
+   * windows); a window that covers no input gives 0.
+   */
+  avgPool2d(dtype: DType, x: BufferHandle, out: BufferHandle, planes: number, geometry: ConvGeometry, countIncludePad: boolean, divisor: number): void;
+  /**
+   * The transpose of `avgPool2d`: `out` `[planes, h, w]` gets, at each input element, the sum over the windows that
+   * cover it of `grad` `[planes, oh·ow]` (from offset 0) divided by each window's divisor.
+   */
+  avgPool2dBackward(dtype: DType, grad: BufferHandle, out: BufferHandle, planes: number, geometry: ConvGeometry, countIncludePad: boolean,
+    divisor: number): void;
+  /**
+   * Adaptive max pooling of `x` `[planes, h, w]` (from offset 0) to `oh × ow`: `indices` (int32, `[planes, oh·ow]`)
+   * gets the position `ih·w + iw` of the maximum over rows [⌊i·h/oh⌋, ⌈(i+1)·h/oh⌉) and the like columns (the
+   * first maximum wins ties; NaN wins over everything).
+   */
+  adaptiveMaxPool2d(dtype: DType, x: BufferHandle, indices: BufferHandle, planes: number, h: number, w: number, oh: number, ow: number): void;
 
+  // ---- normalisation (fused: one call computes the statistics, normalises and applies the affine map) ----
+
+  /**
+   * LayerNorm over `x` read as `[rows, m]`: per row the mean and biased variance, `out = (x − mean) · rstd ·
+   * weight + bias` (`rstd = 1/√(var + eps)`; `weight`, `bias` [m] may be null), and `mean`, `rstd` [rows] for the
+   * backward. Every operand contiguous from offset 0.
+   */
+  layerNorm(dtype: DType, x: BufferHandle, weight: BufferHandle | null, bias: BufferHandle | null, out: BufferHandle,
+    mean: BufferHandle, rstd: BufferHandle, rows: number, m: number, eps: number): void;
+  /**
+   * LayerNorm's backward over `[rows, m]`: `dx = rstd · (a − mean(a) − x̂ · mean(a · x̂))` per row, with
+   * `x̂ = (x − mean) · rstd` and `a = g · weight`; `dweight = Σ_rows g · x̂` and `dbias = Σ_rows g` ([m]). `out` receives
+   * the parts `mask` ([dx, dweight, dbias]) selects, one after the other. Every operand contiguous from offset 0.
+   */
+  layerNormBackward(dtype: DType, grad: BufferHandle, x: BufferHandle, mean: BufferHandle, rstd: BufferHandle, weight: BufferHandle | null,
+    out: BufferHandle, mask: NormMask, rows: number, m: number): void;
+  /**
+   * BatchNorm over `x` read as `[n, c, s]`, per channel: batch statistics when `stats.training` (updating the
+   * running statistics in place when given: `(1 − momentum) · running + momentum · batch`, unbiased variance),
+   * else the running statistics. `out = (x − mean) · invstd · weight + bias`; `mean`, `invstd` [c] receive the
+   * statistics used. Every operand contiguous from offset 0.
+   */
+  batchNorm(dtype: DType, x: BufferHandle, weight: BufferHandle | null, bias: BufferHandle | null, out: BufferHandle,
+    mean: BufferHandle, invstd: BufferHandle, n: number, c: number, s: number, stats: BatchNormStats): void;
+  /**
+   * BatchNorm's backward over `[n, c, s]`: `dweight = Σ g · x̂`, `dbias = Σ g` per channel, and `dx = weight · invstd ·
+   * (g − mean(g) − x̂ · mean(g · x̂))` for batch statistics (`training`), `weight · invstd · g` for fixed ones. `out`
+   * receives the parts `mask` ([dx, dweight, dbias]) selects, one after the other. Operands contiguous from offset 0.
+   */
+  batchNormBackward(dtype: DType, grad: BufferHandle, x: BufferHandle, mean: BufferHandle, invstd: BufferHandle, weight: BufferHandle | null,
+    out: BufferHandle, mask: NormMask, n: number, c: number, s: number, training: boolean): void;
   // ---- dense linear algebra (`batch` contiguous row-major matrices from offset 0; float32 or float64) ----
 
   /**
@@ -230,6 +285,27 @@ export interface Backend {
   adam(dtype: DType, p: BufferHandle, g: BufferHandle, m: BufferHandle, v: BufferHandle, vmax: BufferHandle | null, n: number, step: AdamStep): void;
   /** One SGD step: `p` and the momentum buffer `buf` (when not null) in place. */
   sgd(dtype: DType, p: BufferHandle, g: BufferHandle, buf: BufferHandle | null, n: number, step: SgdStep): void;
+}
+
+/** Which of [dx, dweight, dbias] a normalisation backward computes. @example `const all: NormMask = [true, true, true];` */
+export type NormMask = readonly [boolean, boolean, boolean];
+
+/**
+ * How one BatchNorm forward call gets its statistics: from the batch (`training`, updating the running buffers
+ * in place when they are not null) or from the running buffers (both then required). Buffers hold `c` elements
+ * of the call's dtype from offset 0.
+ *
+ * @example
+ * ```ts
+ * const stats: BatchNormStats = { training: true, runningMean: rm, runningVar: rv, momentum: 0.1, eps: 1e-5 };
+ * ```
+ */
+export interface BatchNormStats {
+  readonly training: boolean;
+  readonly runningMean: BufferHandle | null;
+  readonly runningVar: BufferHandle | null;
+  readonly momentum: number;
+  readonly eps: number;
 }
 
 /** Constants of one Adam/AdamW update of one parameter. @example `{ beta1: 0.9, beta2: 0.999, ... }` */

@@ -46,6 +46,28 @@ export const UNARY_KERNELS = {
   relu: { cost: 'simple', integer: true, wasm: true, ulps: 0 },
   sign: { cost: 'simple', integer: true, wasm: true, ulps: 0 },
   erf: { cost: 'costly', integer: false, wasm: true, ulps: 1 },
+  erfinv: { cost: 'costly', integer: false, wasm: true, ulps: 1 },
+  log1p: { cost: 'costly', integer: false, wasm: true, ulps: 1 },
+  expm1: { cost: 'costly', integer: false, wasm: true, ulps: 1 },
+  log2: { cost: 'costly', integer: false, wasm: true, ulps: 1 },
+  log10: { cost: 'costly', integer: false, wasm: true, ulps: 1 },
+  exp2: { cost: 'costly', integer: false, wasm: true, ulps: 1 },
+  tan: { cost: 'costly', integer: false, wasm: true, ulps: 1 },
+  asin: { cost: 'costly', integer: false, wasm: true, ulps: 1 },
+  acos: { cost: 'costly', integer: false, wasm: true, ulps: 1 },
+  atan: { cost: 'costly', integer: false, wasm: true, ulps: 1 },
+  sinh: { cost: 'costly', integer: false, wasm: true, ulps: 1 },
+  cosh: { cost: 'costly', integer: false, wasm: true, ulps: 1 },
+  asinh: { cost: 'costly', integer: false, wasm: true, ulps: 1 },
+  acosh: { cost: 'costly', integer: false, wasm: true, ulps: 1 },
+  atanh: { cost: 'costly', integer: false, wasm: true, ulps: 1 },
+  floor: { cost: 'simple', integer: true, wasm: true, ulps: 0 },
+  ceil: { cost: 'simple', integer: true, wasm: true, ulps: 0 },
+  round: { cost: 'simple', integer: true, wasm: true, ulps: 0 },
+  trunc: { cost: 'simple', integer: true, wasm: true, ulps: 0 },
+  frac: { cost: 'simple', integer: false, wasm: true, ulps: 0 },
+  softplus: { cost: 'costly', integer: false, wasm: true, ulps: 1 },
+  logSigmoid: { cost: 'costly', integer: false, wasm: true, ulps: 1 },
 } as const satisfies Record<string, UnaryKernelSpec>;
 
 /** A unary kernel's name. @example `const k: UnaryKernel = 'exp';` */
@@ -58,9 +80,12 @@ export interface BinaryKernelSpec {
   readonly compare: boolean;
   /**
    * True when the WebAssembly kernel works lane by lane (a `binary<Name>` function of 4 lanes in
-   * assembly/binary-lanes.ts); false for a kernel with a row loop of its own (pow).
+   * assembly/binary-lanes.ts); false for one computed an element at a time (a `binary<Name>1` function of two
+   * float32 numbers in assembly/binary-scalar.ts, for kernels with no vector form: libm functions, exact fmod).
    */
   readonly lanes: boolean;
+  /** False when no WebAssembly kernel exists (integer-only kernels): the WASM backend runs the TS kernel. */
+  readonly wasm?: false;
 }
 
 /**
@@ -79,6 +104,17 @@ export const BINARY_KERNELS = {
   tanhBackward: { cost: 'arith', compare: false, lanes: true },
   sigmoidBackward: { cost: 'arith', compare: false, lanes: true },
   reluBackward: { cost: 'arith', compare: false, lanes: true },
+  atan2: { cost: 'costly', compare: false, lanes: false },
+  fmod: { cost: 'simple', compare: false, lanes: false },
+  remainder: { cost: 'simple', compare: false, lanes: false },
+  floorDivide: { cost: 'simple', compare: false, lanes: false },
+  hypot: { cost: 'costly', compare: false, lanes: false },
+  xlogy: { cost: 'costly', compare: false, lanes: false },
+  bitwiseAnd: { cost: 'arith', compare: false, lanes: false, wasm: false },
+  bitwiseOr: { cost: 'arith', compare: false, lanes: false, wasm: false },
+  bitwiseXor: { cost: 'arith', compare: false, lanes: false, wasm: false },
+  bitwiseLeftShift: { cost: 'arith', compare: false, lanes: false, wasm: false },
+  bitwiseRightShift: { cost: 'arith', compare: false, lanes: false, wasm: false },
   eq: { cost: 'arith', compare: true, lanes: true },
   ne: { cost: 'arith', compare: true, lanes: true },
   lt: { cost: 'arith', compare: true, lanes: true },
@@ -89,6 +125,21 @@ export const BINARY_KERNELS = {
 
 /** A binary kernel's name. @example `const k: BinaryKernel = 'add';` */
 export type BinaryKernel = keyof typeof BINARY_KERNELS;
+
+/**
+ * Elementwise functions of three arguments and one number `s` (TS kernels only: every backend implements
+ * `ternary`): `lerp` a + c·(b − a) (PyTorch's two-sided formula), `addcmul` a + s·b·c, `addcdiv` a + s·b / c, and
+ * `clamp` min(max(a, b), c), NaN where a bound is NaN.
+ */
+export const TERNARY_KERNELS = {
+  lerp: { cost: 'arith' },
+  addcmul: { cost: 'arith' },
+  addcdiv: { cost: 'arith' },
+  clamp: { cost: 'arith' },
+} as const satisfies Record<string, { readonly cost: KernelCost }>;
+
+/** A ternary kernel's name. @example `const k: TernaryKernel = 'lerp';` */
+export type TernaryKernel = keyof typeof TERNARY_KERNELS;
 
 /** Reductions along one axis, in op-code order. `argmax`/`argmin` write int32 indices. */
 export const REDUCE_KERNELS = {
@@ -134,7 +185,7 @@ export interface KernelFamilies {
  *
  * @example
  * ```ts
- * kernelCode('binary', 'eq'); // 10
+ * kernelCode('binary', 'eq'); // 20
  * ```
  */
 export function kernelCode<F extends keyof KernelFamilies>(family: F, name: KernelFamilies[F]): number {
@@ -146,7 +197,7 @@ export function kernelCode<F extends keyof KernelFamilies>(family: F, name: Kern
  *
  * @example
  * ```ts
- * FIRST_COMPARE_CODE; // 10
+ * FIRST_COMPARE_CODE; // 20
  * ```
  */
 export const FIRST_COMPARE_CODE = Object.values(BINARY_KERNELS).findIndex((k) => k.compare);

@@ -1,5 +1,8 @@
 import { noGrad } from '../autograd/grad-mode.js';
-import { fmtShape, sameShape } from '../shape.js';
+import { DTYPES, isFloating, type DType } from '../dtype.js';
+import { listDevices } from '../kernels/index.js';
+import { fmtShape, sameShape, type Shape } from '../shape.js';
+import type { Storage } from '../storage.js';
 import { Tensor } from '../tensor.js';
 import { Parameter } from './parameter.js';
 // Tensor methods are installed with the op table: loading it here lets this module work when imported alone.
@@ -30,6 +33,17 @@ export interface BufferOptions {
   /** Include the buffer in `stateDict()` (default true). */
   readonly persistent?: boolean;
 }
+
+/**
+ * Where `Module.to` moves a module: a floating dtype, a device name, or both.
+ *
+ * @example
+ * ```ts
+ * model.to('float64');
+ * model.to({ dtype: 'float32', device: 'cpu' });
+ * ```
+ */
+export type ModuleTarget = DType | string | { readonly dtype?: DType; readonly device?: string };
 
 type EntryKind = 'parameter' | 'buffer' | 'module';
 interface Entry {
@@ -381,6 +395,67 @@ export class Module {
     return this;
   }
 
+  /**
+   * Convert the parameters and buffers in place, as PyTorch's `module.to(...)`: to a floating dtype (only floating
+   * tensors change; an int32 counter such as `num_batches_tracked` keeps its dtype), to a device (every tensor
+   * moves), or both. The parameter objects stay the same (their data is replaced, as PyTorch replaces
+   * `param.data`), so an optimizer made before still holds them; gradients are converted with them.
+   *
+   * @example
+   * ```ts
+   * const model = new nn.Linear(4, 2).to('float64');
+   * model.weight.dtype; // 'float64'
+   * ```
+   */
+  to(target: ModuleTarget): this {
+    const { dtype, device } = moduleTarget(target, `${this.constructor.name}.to`);
+    const convert = (t: Tensor): Tensor => {
+      let out = t;
+      if (dtype !== undefined && isFloating(t.dtype)) out = out.to(dtype);
+      if (device !== undefined) out = out.to(device);
+      return out;
+    };
+    const done = new Set<Tensor>();
+    noGrad(() => {
+      for (const m of this.modules()) {
+        for (const e of m.#entries()) {
+          if (e.kind === 'module') continue;
+          const t = e.value as Tensor;
+          if (done.has(t)) continue;
+          done.add(t);
+          const grad = t.grad;
+          const data = convert(t.detach());
+          if (data.storage !== t.storage || data.dtype !== t.dtype) replaceData(t, data);
+          if (grad !== null) t.grad = convert(grad);
+        }
+      }
+    });
+    return this;
+  }
+
+  /** Convert the floating parameters and buffers to float64: `to('float64')`. @example `model.double()` */
+  double(): this {
+    return this.to('float64');
+  }
+
+  /** Convert the floating parameters and buffers to float32: `to('float32')`. @example `model.float()` */
+  float(): this {
+    return this.to('float32');
+  }
+
+  /**
+   * The number of parameter elements (each shared parameter counted once), or of trainable ones only.
+   *
+   * @example
+   * ```ts
+   * new nn.Linear(784, 128).numParameters(); // 100480
+   * ```
+   */
+  numParameters(onlyTrainable = false): number {
+    if (typeof onlyTrainable !== 'boolean') throw new Error(`numParameters: onlyTrainable must be true or false, got ${describe(onlyTrainable)}.`);
+    return this.parameters().filter((p) => !onlyTrainable || p.requiresGrad).reduce((n, p) => n + p.size, 0);
+  }
+
   /** Every name in the state dict, paired with the tensor it reads from and writes to. */
   #stateTargets(): Map<string, { readonly tensor: Tensor; readonly kind: EntryKind }> {
     const out = new Map<string, { tensor: Tensor; kind: EntryKind }>();
@@ -515,6 +590,50 @@ export function toStateMap(stateDict: StateDictLike, op: string): Map<string, Te
     out.set(name, value);
   }
   return out;
+}
+
+function moduleTarget(target: ModuleTarget, op: string): { dtype?: DType; device?: string } {
+  const devices = listDevices();
+  const dtypeOf = (d: string): DType => {
+    if (!isFloating(d as DType)) {
+      throw new Error(`${op}: only accepts floating point dtypes (float32, float64), but got dtype '${d}'. Convert integer tensors one by one with t.to(...).`);
+    }
+    return d as DType;
+  };
+  if (typeof target === 'string') {
+    if ((DTYPES as readonly string[]).includes(target)) return { dtype: dtypeOf(target) };
+    if (devices.includes(target)) return { device: target };
+    throw new Error(`${op}: unknown dtype or device '${target}'. Use float32 or float64, or a device (${devices.map((d) => `'${d}'`).join(', ')}).`);
+  }
+  if (target === null || typeof target !== 'object' || target instanceof Tensor || Array.isArray(target)) {
+    throw new Error(`${op}: expected a dtype, a device name or { dtype, device }, got ${describe(target)}.`);
+  }
+  const out: { dtype?: DType; device?: string } = {};
+  for (const [k, v] of Object.entries(target)) {
+    if (v === undefined) continue;
+    if (k === 'dtype') {
+      if (typeof v !== 'string' || !(DTYPES as readonly string[]).includes(v)) throw new Error(`${op}: option 'dtype' must be a dtype (${DTYPES.join(', ')}), got ${describe(v)}.`);
+      out.dtype = dtypeOf(v);
+    } else if (k === 'device') {
+      if (typeof v !== 'string' || !devices.includes(v)) throw new Error(`${op}: option 'device' must be a device (${devices.map((d) => `'${d}'`).join(', ')}), got ${describe(v)}.`);
+      out.device = v;
+    } else {
+      throw new Error(`${op}: unknown option '${k}'; the options are dtype, device.`);
+    }
+  }
+  return out;
+}
+
+/** Point `t` at `data`'s elements, as PyTorch's `t.data = data`: the tensor object (a Parameter held elsewhere) stays. */
+function replaceData(t: Tensor, data: Tensor): void {
+  const w = t as unknown as { storage: Storage; shape: Shape; dtype: DType; strides: readonly number[]; offset: number; _grad: Tensor | null; _base: Tensor | null };
+  w._grad = null;
+  w.storage = data.storage;
+  w.shape = data.shape;
+  w.dtype = data.dtype;
+  w.strides = data.strides;
+  w.offset = data.offset;
+  w._base = null;
 }
 
 function quoteList(keys: readonly string[]): string {

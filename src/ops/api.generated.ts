@@ -126,6 +126,226 @@ export const sign = FUNCTIONS.sign;
 export const erf = FUNCTIONS.erf;
 
 /**
+ * The inverse error function elementwise: ±∞ at ±1, NaN outside [−1, 1].
+ *
+ * @example
+ * ```ts
+ * erfinv(x)
+ * ```
+ */
+export const erfinv = FUNCTIONS.erfinv;
+
+/**
+ * `log(1 + x)` elementwise, accurate for small x.
+ *
+ * @example
+ * ```ts
+ * log1p(x)
+ * ```
+ */
+export const log1p = FUNCTIONS.log1p;
+
+/**
+ * `eˣ − 1` elementwise, accurate for small x.
+ *
+ * @example
+ * ```ts
+ * expm1(x)
+ * ```
+ */
+export const expm1 = FUNCTIONS.expm1;
+
+/**
+ * Base-2 logarithm elementwise.
+ *
+ * @example
+ * ```ts
+ * log2(x)
+ * ```
+ */
+export const log2 = FUNCTIONS.log2;
+
+/**
+ * Base-10 logarithm elementwise.
+ *
+ * @example
+ * ```ts
+ * log10(x)
+ * ```
+ */
+export const log10 = FUNCTIONS.log10;
+
+/**
+ * `2ˣ` elementwise.
+ *
+ * @example
+ * ```ts
+ * exp2(x)
+ * ```
+ */
+export const exp2 = FUNCTIONS.exp2;
+
+/**
+ * Tangent elementwise.
+ *
+ * @example
+ * ```ts
+ * tan(x)
+ * ```
+ */
+export const tan = FUNCTIONS.tan;
+
+/**
+ * Arcsine elementwise (NaN outside [−1, 1]).
+ *
+ * @example
+ * ```ts
+ * asin(x)
+ * ```
+ */
+export const asin = FUNCTIONS.asin;
+
+/**
+ * Arccosine elementwise (NaN outside [−1, 1]).
+ *
+ * @example
+ * ```ts
+ * acos(x)
+ * ```
+ */
+export const acos = FUNCTIONS.acos;
+
+/**
+ * Arctangent elementwise.
+ *
+ * @example
+ * ```ts
+ * atan(x)
+ * ```
+ */
+export const atan = FUNCTIONS.atan;
+
+/**
+ * Hyperbolic sine elementwise.
+ *
+ * @example
+ * ```ts
+ * sinh(x)
+ * ```
+ */
+export const sinh = FUNCTIONS.sinh;
+
+/**
+ * Hyperbolic cosine elementwise.
+ *
+ * @example
+ * ```ts
+ * cosh(x)
+ * ```
+ */
+export const cosh = FUNCTIONS.cosh;
+
+/**
+ * Inverse hyperbolic sine elementwise.
+ *
+ * @example
+ * ```ts
+ * asinh(x)
+ * ```
+ */
+export const asinh = FUNCTIONS.asinh;
+
+/**
+ * Inverse hyperbolic cosine elementwise (NaN below 1).
+ *
+ * @example
+ * ```ts
+ * acosh(x)
+ * ```
+ */
+export const acosh = FUNCTIONS.acosh;
+
+/**
+ * Inverse hyperbolic tangent elementwise (±∞ at ±1, NaN outside).
+ *
+ * @example
+ * ```ts
+ * atanh(x)
+ * ```
+ */
+export const atanh = FUNCTIONS.atanh;
+
+/**
+ * Round down elementwise (integers unchanged); its gradient is zero.
+ *
+ * @example
+ * ```ts
+ * floor(x)
+ * ```
+ */
+export const floor = FUNCTIONS.floor;
+
+/**
+ * Round up elementwise (integers unchanged); its gradient is zero.
+ *
+ * @example
+ * ```ts
+ * ceil(x)
+ * ```
+ */
+export const ceil = FUNCTIONS.ceil;
+
+/**
+ * Round to the nearest integer, ties to even (as PyTorch: 0.5 → 0, 1.5 → 2, 2.5 → 2), or to `decimals` places; its gradient is zero.
+ *
+ * @example
+ * ```ts
+ * round(x, { decimals: 2 })
+ * ```
+ */
+export const round = FUNCTIONS.round;
+
+/**
+ * Round toward zero elementwise (integers unchanged); its gradient is zero.
+ *
+ * @example
+ * ```ts
+ * trunc(x)
+ * ```
+ */
+export const trunc = FUNCTIONS.trunc;
+
+/**
+ * The fractional part `x − trunc(x)` elementwise, with the sign of x (NaN for ±∞); floating point only.
+ *
+ * @example
+ * ```ts
+ * frac(x)
+ * ```
+ */
+export const frac = FUNCTIONS.frac;
+
+/**
+ * PyTorch's softplus `log(1 + e^(βx)) / β`, and x itself where βx > threshold (defaults β = 1, threshold 20); floating point only.
+ *
+ * @example
+ * ```ts
+ * softplus(x, { beta: 2 })
+ * ```
+ */
+export const softplus = FUNCTIONS.softplus;
+
+/**
+ * `log(sigmoid(x))` elementwise, stable for large |x| (PyTorch's F.logsigmoid); floating point only.
+ *
+ * @example
+ * ```ts
+ * logSigmoid(x)
+ * ```
+ */
+export const logSigmoid = FUNCTIONS.logSigmoid;
+
+/**
  * `a + b` elementwise, broadcasting.
  *
  * @example
@@ -226,6 +446,116 @@ export const sigmoidBackward = FUNCTIONS.sigmoidBackward;
 export const reluBackward = FUNCTIONS.reluBackward;
 
 /**
+ * The angle of the point (b, a), `atan(a / b)` in the right quadrant, elementwise in (−π, π], broadcasting; integers give float32.
+ *
+ * @example
+ * ```ts
+ * atan2(y, x)
+ * ```
+ */
+export const atan2 = FUNCTIONS.atan2;
+
+/**
+ * C's `fmod`: the remainder of a / b rounded toward zero, with the sign of a, broadcasting. Integer division by zero is an error.
+ *
+ * @example
+ * ```ts
+ * fmod(x, 3)
+ * ```
+ */
+export const fmod = FUNCTIONS.fmod;
+
+/**
+ * Python's modulo `a − floor(a / b) · b`: the result has the sign of b, broadcasting. Integer division by zero is an error.
+ *
+ * @example
+ * ```ts
+ * remainder(x, 3)
+ * ```
+ */
+export const remainder = FUNCTIONS.remainder;
+
+/**
+ * Floor division `a // b` as PyTorch and Python define it (the quotient that goes with `remainder`), broadcasting; integers stay integers (division by zero is an error). Not differentiable, as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * floorDivide(x, 2)
+ * ```
+ */
+export const floorDivide = FUNCTIONS.floorDivide;
+
+/**
+ * `√(a² + b²)` elementwise without overflow, broadcasting; floating point only (as in PyTorch).
+ *
+ * @example
+ * ```ts
+ * hypot(x, y)
+ * ```
+ */
+export const hypot = FUNCTIONS.hypot;
+
+/**
+ * `a · log(b)` elementwise, broadcasting, and 0 where a is 0 (unless b is NaN), as in entropies; integers give float32.
+ *
+ * @example
+ * ```ts
+ * xlogy(p, p)
+ * ```
+ */
+export const xlogy = FUNCTIONS.xlogy;
+
+/**
+ * Bitwise and of int32 or bool tensors, broadcasting (logical and for two bools).
+ *
+ * @example
+ * ```ts
+ * bitwiseAnd(flags, 4)
+ * ```
+ */
+export const bitwiseAnd = FUNCTIONS.bitwiseAnd;
+
+/**
+ * Bitwise or of int32 or bool tensors, broadcasting (logical or for two bools).
+ *
+ * @example
+ * ```ts
+ * bitwiseOr(a, b)
+ * ```
+ */
+export const bitwiseOr = FUNCTIONS.bitwiseOr;
+
+/**
+ * Bitwise exclusive or of int32 or bool tensors, broadcasting (logical xor for two bools).
+ *
+ * @example
+ * ```ts
+ * bitwiseXor(a, b)
+ * ```
+ */
+export const bitwiseXor = FUNCTIONS.bitwiseXor;
+
+/**
+ * `a << b` on int32 tensors, broadcasting; the shift count is taken modulo 32 (as PyTorch 1.13 on x86).
+ *
+ * @example
+ * ```ts
+ * bitwiseLeftShift(x, 2)
+ * ```
+ */
+export const bitwiseLeftShift = FUNCTIONS.bitwiseLeftShift;
+
+/**
+ * `a >> b` (arithmetic, keeping the sign) on int32 tensors, broadcasting; the shift count is taken modulo 32.
+ *
+ * @example
+ * ```ts
+ * bitwiseRightShift(x, 1)
+ * ```
+ */
+export const bitwiseRightShift = FUNCTIONS.bitwiseRightShift;
+
+/**
  * `a == b` elementwise, as a bool tensor.
  *
  * @example
@@ -296,7 +626,7 @@ export const ge = FUNCTIONS.ge;
 export const where = FUNCTIONS.where;
 
 /**
- * Limit every element to `[min, max]`; either bound may be omitted. NaN stays NaN.
+ * Limit every element to `[min, max]`, as `clamp(x, { min, max })` or `clamp(x, min, max)`; either bound may be omitted, and each is a number or a tensor (broadcast). NaN stays NaN; a NaN tensor bound gives NaN; where min > max the result is max.
  *
  * @example
  * ```ts
@@ -304,6 +634,36 @@ export const where = FUNCTIONS.where;
  * ```
  */
 export const clamp = FUNCTIONS.clamp;
+
+/**
+ * Linear interpolation `start + weight · (end − start)` elementwise, broadcasting; `weight` is a number or a tensor. As in PyTorch, the three share one floating dtype, and weight 1 gives `end` exactly.
+ *
+ * @example
+ * ```ts
+ * lerp(start, end, 0.25)
+ * ```
+ */
+export const lerp = FUNCTIONS.lerp;
+
+/**
+ * `input + value · tensor1 · tensor2` elementwise in one pass, broadcasting all three (`value` defaults to 1).
+ *
+ * @example
+ * ```ts
+ * addcmul(v, g, g, { value: 0.001 })
+ * ```
+ */
+export const addcmul = FUNCTIONS.addcmul;
+
+/**
+ * `input + value · tensor1 / tensor2` elementwise in one pass, broadcasting all three (`value` defaults to 1); integer tensor1 and tensor2 are an error, as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * addcdiv(p, m, v.sqrt().add(1e-8), { value: -lr })
+ * ```
+ */
+export const addcdiv = FUNCTIONS.addcdiv;
 
 /**
  * Sum over `dim` (all dims when omitted); integers and bools sum as int32.
@@ -536,17 +896,17 @@ export const unfold = FUNCTIONS.unfold;
 export const fold = FUNCTIONS.fold;
 
 /**
- * 2-d convolution (PyTorch's cross-correlation): input `[N, C, H, W]`, weight `[O, C, kh, kw]`, optional bias `[O]`.
+ * 2-d convolution (PyTorch's cross-correlation): input `[N, C, H, W]` (or `[C, H, W]`), weight `[O, C / groups, kh, kw]`, optional bias `[O]`; padding may be `'same'` or `'valid'`.
  *
  * @example
  * ```ts
- * conv2d(images, weight, bias, { padding: 2 })
+ * conv2d(images, weight, bias, { padding: 'same', groups: 2 })
  * ```
  */
 export const conv2d = FUNCTIONS.conv2d;
 
 /**
- * 2-d max pooling over `[N, C, H, W]` (stride defaults to the kernel size; padding counts as -∞; the first maximum wins ties and NaN wins over everything).
+ * 2-d max pooling over `[N, C, H, W]` (or `[C, H, W]`): stride defaults to the kernel size; padding counts as -∞; `ceilMode` as in PyTorch; the first maximum wins ties and NaN wins over everything.
  *
  * @example
  * ```ts
@@ -554,6 +914,36 @@ export const conv2d = FUNCTIONS.conv2d;
  * ```
  */
 export const maxPool2d = FUNCTIONS.maxPool2d;
+
+/**
+ * 2-d average pooling over `[N, C, H, W]` (or `[C, H, W]`): stride defaults to the kernel size; `ceilMode`, `countIncludePad` (default true) and `divisorOverride` as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * avgPool2d(features, 2)
+ * ```
+ */
+export const avgPool2d = FUNCTIONS.avgPool2d;
+
+/**
+ * The transpose of `avgPool2d` (its gradient): spreads each output gradient `[N, C, oh, ow]` evenly over its window of `[N, C, H, W]` (attributes as avgPool2d makes them).
+ *
+ * @example
+ * ```ts
+ * avgPool2dBackward(grad, attrs)
+ * ```
+ */
+export const avgPool2dBackward = FUNCTIONS.avgPool2dBackward;
+
+/**
+ * Where the maxima of adaptive max pooling are: for `[N, C, H, W]` and an output size (oh, ow), the int32 position `ih·W + iw` of the maximum of each window [⌊i·H/oh⌋, ⌈(i+1)·H/oh⌉) × [⌊j·W/ow⌋, ⌈(j+1)·W/ow⌉), `[N, C, oh, ow]` (nn.functional.adaptiveMaxPool2d gathers the values with it).
+ *
+ * @example
+ * ```ts
+ * adaptiveMaxPool2dIndices(x, [7, 7])
+ * ```
+ */
+export const adaptiveMaxPool2dIndices = FUNCTIONS.adaptiveMaxPool2dIndices;
 
 /**
  * A copy of `x` in another dtype (float32, float64, int32 by truncation toward zero, bool by `x !== 0`) or on another device. Float-to-float casts and device moves keep the graph; casting to int32 or bool does not require grad.
@@ -574,6 +964,56 @@ export const to = FUNCTIONS.to;
  * ```
  */
 export const clone = FUNCTIONS.clone;
+
+/**
+ * Layer normalisation over the trailing `normalizedShape` dims: `(x − mean) / √(var + eps) · weight + bias` (biased variance; weight and bias optional), one fused kernel forward and one backward.
+ *
+ * @example
+ * ```ts
+ * layerNorm(x, [64], weight, bias, { eps: 1e-5 })
+ * ```
+ */
+export const layerNorm = FUNCTIONS.layerNorm;
+
+/**
+ * The backward of `layerNorm` (PyTorch's native_layer_norm_backward) as one fused kernel: `[dInput, dWeight, dBias]` from the output gradient, the input, and the per-row `mean` and `rstd` = 1/√(var + eps) of the forward; `outputMask` (default all true) picks which are computed (the others are null); `eps` must be the forward's (its second derivatives recompute the statistics). Differentiable again.
+ *
+ * @example
+ * ```ts
+ * layerNormBackward(g, x, [64], mean, rstd, weight)
+ * ```
+ */
+export const layerNormBackward = FUNCTIONS.layerNormBackward;
+
+/**
+ * Batch normalisation over `[N, C, *]`, per channel: with `training`, the batch's mean and biased variance (the running statistics, when given, are updated in place with `momentum`, the variance unbiased), else the running statistics; then `· weight + bias`. One fused kernel forward and one backward.
+ *
+ * @example
+ * ```ts
+ * batchNorm(x, runningMean, runningVar, weight, bias, { training: true })
+ * ```
+ */
+export const batchNorm = FUNCTIONS.batchNorm;
+
+/**
+ * The backward of `batchNorm` (PyTorch's native_batch_norm_backward) as one fused kernel: `[dInput, dWeight, dBias]` from the output gradient, the input and the per-channel `mean` and `invstd` the forward used; `training` (default true) says they were the batch's (and depend on the input), `eps` must be the forward's, `outputMask` picks the outputs. Differentiable again.
+ *
+ * @example
+ * ```ts
+ * batchNormBackward(g, x, mean, invstd, weight, { training: true })
+ * ```
+ */
+export const batchNormBackward = FUNCTIONS.batchNormBackward;
+
+/**
+ * Binary cross-entropy between probabilities `input` (in [0, 1]) and `target` of the same shape: `−w·(t·log x + (1 − t)·log(1 − x))`, each log clamped at −100 as in PyTorch; averaged by default (`reduction`), optional `weight`.
+ *
+ * @example
+ * ```ts
+ * binaryCrossEntropy(probs, targets)
+ * ```
+ */
+export const binaryCrossEntropy = FUNCTIONS.binaryCrossEntropy;
 
 /**
  * The diagonal of the matrices over `dim1` and `dim2` (offset > 0 above the main diagonal, < 0 below), as a view: the other dims first, the diagonal last.
@@ -816,6 +1256,86 @@ export const slogdet = FUNCTIONS.slogdet;
  * ```
  */
 export const inverse = FUNCTIONS.inverse;
+
+/**
+ * True where x is NaN, as a bool tensor (all false for integers).
+ *
+ * @example
+ * ```ts
+ * isnan(x)
+ * ```
+ */
+export const isnan = FUNCTIONS.isnan;
+
+/**
+ * True where x is +∞ or −∞, as a bool tensor.
+ *
+ * @example
+ * ```ts
+ * isinf(x)
+ * ```
+ */
+export const isinf = FUNCTIONS.isinf;
+
+/**
+ * True where x is neither NaN nor ±∞, as a bool tensor.
+ *
+ * @example
+ * ```ts
+ * isfinite(x)
+ * ```
+ */
+export const isfinite = FUNCTIONS.isfinite;
+
+/**
+ * Replace NaN by `nan` (0), +∞ by `posinf` and −∞ by `neginf` (the dtype's largest and lowest finite values by default); the gradient passes where x is finite.
+ *
+ * @example
+ * ```ts
+ * nanToNum(x, { nan: 0, posinf: 1e4 })
+ * ```
+ */
+export const nanToNum = FUNCTIONS.nanToNum;
+
+/**
+ * Bitwise not `~x` of an int32 tensor, or logical not of a bool tensor (PyTorch's `~`).
+ *
+ * @example
+ * ```ts
+ * bitwiseNot(mask)
+ * ```
+ */
+export const bitwiseNot = FUNCTIONS.bitwiseNot;
+
+/**
+ * Elementwise closeness `|a − b| ≤ atol + rtol · |b|` (rtol 1e-5, atol 1e-8; equal infinities are close; NaN only with `equalNan`), broadcasting, as a bool tensor. Both tensors must have one dtype, as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * isclose(a, b, { rtol: 1e-3 })
+ * ```
+ */
+export const isclose = FUNCTIONS.isclose;
+
+/**
+ * Whether every element of a is close to b (see `isclose`; broadcasting), as a boolean.
+ *
+ * @example
+ * ```ts
+ * allclose(a, b, { atol: 1e-6 })
+ * ```
+ */
+export const allclose = FUNCTIONS.allclose;
+
+/**
+ * Whether a and b have the same shape and the same elements (NaN is not equal to NaN), as a boolean.
+ *
+ * @example
+ * ```ts
+ * equal(a, b)
+ * ```
+ */
+export const equal = FUNCTIONS.equal;
 
 /**
  * `x²` elementwise (a bool squares to int32, as PyTorch's pow(x, 2)).

@@ -25,7 +25,16 @@ function saveOperands(ctx: ForwardCtx, saves: Saves, a: Tensor, b: Tensor): void
   if (s !== 0) ctx.save(s & 1 ? a : null, s & 2 ? b : null);
 }
 
-function forwardOf(name: BinaryKernel, saves: Saves): OpDef<void, readonly [TensorLike, TensorLike]>['forward'] {
+function forwardOf(name: BinaryKernel, saves: Saves, savesOutput = false): OpDef<void, readonly [TensorLike, TensorLike]>['forward'] {
+  if (savesOutput) {
+    // The output goes after the operands in the saved list (hypot's rule reads it).
+    return (ctx, [a, b]) => {
+      saveOperands(ctx, saves, a!, b!);
+      const y = binaryKernel(name, a!, b!, name);
+      if (ctx.recording && (ctx.needsInputGrad[0] || ctx.needsInputGrad[1])) ctx.save(y);
+      return y;
+    };
+  }
   return (ctx, [a, b]) => {
     saveOperands(ctx, saves, a!, b!);
     if (name === 'pow') {
@@ -46,7 +55,7 @@ function forwardOf(name: BinaryKernel, saves: Saves): OpDef<void, readonly [Tens
  * operands its backward rule reads, from which inputs need a gradient (PyTorch saves nothing for `x · 2`).
  */
 function binaryOp(name: BinaryKernel, saves: Saves, rules: { backward: Backward<void>; jvp: Jvp<void> }, doc: string,
-  example: string, check?: (a: Tensor, b: Tensor) => void): DifferentiableOp<void, readonly [TensorLike, TensorLike]> {
+  example: string, check?: (a: Tensor, b: Tensor) => void, savesOutput = false): DifferentiableOp<void, readonly [TensorLike, TensorLike]> {
   return {
     name, doc, example,
     differentiable: true,
@@ -55,7 +64,7 @@ function binaryOp(name: BinaryKernel, saves: Saves, rules: { backward: Backward<
       check?.(inputs[0], inputs[1]);
       return run(inputs, undefined);
     },
-    forward: forwardOf(name, saves),
+    forward: forwardOf(name, saves, savesOutput),
     flops: elementwiseFlops,
     ...rules,
   };
@@ -129,6 +138,83 @@ const reluBackwardOp: BinaryOp = binaryOp('reluBackward', (ng, ny) => (ng || ny 
 }, 'The gradient of `relu` from its output: `g` where `y > 0` (and where y is NaN), else 0 (PyTorch\'s threshold_backward).',
 'reluBackward(g, x.relu())');
 
+// atan2's gradient: with r = a² + b², d/da = b / r and d/db = −a / r (PyTorch's atan2_backward).
+const atan2Rules = {
+  backward: ({ saved: [a, b], needsInputGrad: n }, g) => {
+    const r = a!.mul(a!).add(b!.mul(b!));
+    return [n[0] ? g.mul(b!).div(r) : null, n[1] ? g.mul(a!).neg().div(r) : null];
+  },
+  jvp: ({ inputs: [a, b] }, [ta, tb]) => sumTangents(ta?.mul(b!), tb?.mul(a!).neg())?.div(a!.mul(a!).add(b!.mul(b!))) ?? null,
+} satisfies { backward: Backward<void>; jvp: Jvp<void> };
+
+// fmod and remainder pass the gradient to a unchanged; b's is −g · the quotient rounded toward zero (fmod) or
+// floor-divided (remainder, PyTorch's floor division, which agrees with it at ±∞), as PyTorch's rules say.
+function modRules(rounding: 'trunc' | 'floor'): { backward: Backward<void>; jvp: Jvp<void> } {
+  const quotient = (a: Tensor, b: Tensor): Tensor => (rounding === 'trunc' ? a.div(b).trunc() : a.floorDivide(b));
+  return {
+    backward: ({ saved: [a, b], needsInputGrad: n }, g) => [g, n[1] ? g.mul(quotient(a!, b!)).neg() : null],
+    jvp: ({ inputs: [a, b] }, [ta, tb]) => sumTangents(ta, tb?.mul(quotient(a!, b!)).neg()),
+  };
+}
+const SECOND_ONLY: Saves = (_, nb) => (nb ? 3 : 0);
+
+// hypot: d/da = a / hypot(a, b), d/db = b / hypot(a, b) (NaN at the origin, as in PyTorch).
+const hypotRules = {
+  backward: ({ saved: [a, b, y], needsInputGrad: n }, g) => [n[0] ? g.mul(a!).div(y!) : null, n[1] ? g.mul(b!).div(y!) : null],
+  jvp: ({ inputs: [a, b], output }, [ta, tb]) => sumTangents(ta?.mul(a!), tb?.mul(b!))?.div(output) ?? null,
+} satisfies { backward: Backward<void>; jvp: Jvp<void> };
+
+// xlogy: d/da = xlogy(g, b), taken as 0 where a = 0 and b ≤ 0 (PyTorch's choice there); d/db = g · a / b.
+const xlogyDa = (call: Caller, g: Tensor, a: Tensor, b: Tensor): Tensor =>
+  call(WHERE_OPS.where, a.eq(0).mul(b.le(0)), 0, call(xlogyOp, g, b));
+const xlogyOp: BinaryOp = binaryOp('xlogy', BOTH, {
+  backward: ({ saved: [a, b], needsInputGrad: n, call }, g) => [n[0] ? xlogyDa(call, g, a!, b!) : null, n[1] ? g.mul(a!).div(b!) : null],
+  jvp: ({ inputs: [a, b], call }, [ta, tb]) => sumTangents(ta ? xlogyDa(call, ta, a!, b!) : undefined, tb?.mul(a!).div(b!)),
+}, '`a · log(b)` elementwise, broadcasting, and 0 where a is 0 (unless b is NaN), as in entropies; integers give float32.', 'xlogy(p, p)');
+
+function floatOnly(op: string): (a: Tensor, b: Tensor) => void {
+  return (a, b) => {
+    for (const t of [a, b]) {
+      if (!isFloating(t.dtype) && wrappedValue(t) === undefined) {
+        throw new Error(`${op}: "${op}" is not implemented for ${t.dtype} tensors (as in PyTorch); convert first, e.g. x.to('float32').`);
+      }
+    }
+  };
+}
+
+function noBool(op: string): (a: Tensor, b: Tensor) => void {
+  return (a, b) => {
+    if (a.dtype === 'bool' && b.dtype === 'bool') {
+      throw new Error(`${op}: "${op}" is not implemented for bool tensors (as in PyTorch); convert first, e.g. x.to('int32').`);
+    }
+  };
+}
+
+/**
+ * A bitwise op of integer or bool tensors (and integer numbers): no derivative. `shift` ops refuse bool, as
+ * PyTorch does; and/or/xor of two bools stay bool (logical).
+ */
+function bitwiseOp(name: BinaryKernel, doc: string, example: string, shift: boolean): NonDifferentiableOp<void, readonly [TensorLike, TensorLike]> {
+  return {
+    name, doc, example,
+    differentiable: false,
+    call: (run, a, b) => {
+      const inputs = operands(a, b, name);
+      for (const t of inputs) {
+        if (isFloating(t.dtype)) {
+          throw new Error(`${name}: bitwise ops take int32 or bool tensors (and integer numbers), got ${wrappedValue(t) !== undefined ? `the number ${wrappedValue(t)}` : `a ${t.dtype} tensor`}; PyTorch refuses floats too. Convert first, e.g. x.to('int32').`);
+        }
+      }
+      if (shift && inputs.some((t) => t.dtype === 'bool')) {
+        throw new Error(`${name}: shifts are not implemented for bool tensors (as in PyTorch); convert first, e.g. x.to('int32').`);
+      }
+      return run(inputs, undefined);
+    },
+    forward: forwardOf(name, NONE),
+    flops: elementwiseFlops,
+  };
+}
+
 /**
  * The binary elementwise primitives, one per kernel of the catalog (a compile error for a kernel without its
  * op). The type is declared rather than inferred, as for the unary ops.
@@ -179,6 +265,30 @@ export const BINARY_OPS: Record<BinaryKernel, BinaryOp> = {
   tanhBackward: tanhBackwardOp,
   sigmoidBackward: sigmoidBackwardOp,
   reluBackward: reluBackwardOp,
+  atan2: binaryOp('atan2', BOTH, atan2Rules, 'The angle of the point (b, a), `atan(a / b)` in the right quadrant, elementwise in (−π, π], broadcasting; integers give float32.', 'atan2(y, x)'),
+  fmod: binaryOp('fmod', SECOND_ONLY, modRules('trunc'), 'C\'s `fmod`: the remainder of a / b rounded toward zero, with the sign of a, broadcasting. Integer division by zero is an error.', 'fmod(x, 3)', noBool('fmod')),
+  remainder: binaryOp('remainder', SECOND_ONLY, modRules('floor'), 'Python\'s modulo `a − floor(a / b) · b`: the result has the sign of b, broadcasting. Integer division by zero is an error.', 'remainder(x, 3)', noBool('remainder')),
+  floorDivide: {
+    name: 'floorDivide',
+    doc: 'Floor division `a // b` as PyTorch and Python define it (the quotient that goes with `remainder`), broadcasting; ' +
+      'integers stay integers (division by zero is an error). Not differentiable, as in PyTorch.',
+    example: 'floorDivide(x, 2)',
+    differentiable: false,
+    call: (run, a, b) => {
+      const inputs = operands(a, b, 'floorDivide');
+      noBool('floorDivide')(inputs[0], inputs[1]);
+      return run(inputs, undefined);
+    },
+    forward: forwardOf('floorDivide', NONE),
+    flops: elementwiseFlops,
+  },
+  hypot: binaryOp('hypot', BOTH, hypotRules, '`√(a² + b²)` elementwise without overflow, broadcasting; floating point only (as in PyTorch).', 'hypot(x, y)', floatOnly('hypot'), true),
+  xlogy: xlogyOp,
+  bitwiseAnd: bitwiseOp('bitwiseAnd', 'Bitwise and of int32 or bool tensors, broadcasting (logical and for two bools).', 'bitwiseAnd(flags, 4)', false),
+  bitwiseOr: bitwiseOp('bitwiseOr', 'Bitwise or of int32 or bool tensors, broadcasting (logical or for two bools).', 'bitwiseOr(a, b)', false),
+  bitwiseXor: bitwiseOp('bitwiseXor', 'Bitwise exclusive or of int32 or bool tensors, broadcasting (logical xor for two bools).', 'bitwiseXor(a, b)', false),
+  bitwiseLeftShift: bitwiseOp('bitwiseLeftShift', '`a << b` on int32 tensors, broadcasting; the shift count is taken modulo 32 (as PyTorch 1.13 on x86).', 'bitwiseLeftShift(x, 2)', true),
+  bitwiseRightShift: bitwiseOp('bitwiseRightShift', '`a >> b` (arithmetic, keeping the sign) on int32 tensors, broadcasting; the shift count is taken modulo 32.', 'bitwiseRightShift(x, 1)', true),
   eq: compareOp('eq', '`a == b` elementwise, as a bool tensor.'),
   ne: compareOp('ne', '`a != b` elementwise, as a bool tensor (true where either is NaN).'),
   lt: compareOp('lt', '`a < b` elementwise, as a bool tensor.'),

@@ -29,6 +29,21 @@ export interface Window2dOptions {
   readonly dilation?: Size2;
 }
 
+/** Options of `conv2d`: the window's, with padding also `'same'` or `'valid'`, and `groups`. */
+export interface Conv2dFunctionOptions {
+  readonly stride?: Size2;
+  /** Zero padding per side, or `'valid'` (none), or `'same'` (the output keeps the input's size; stride 1 only). */
+  readonly padding?: Size2 | 'same' | 'valid';
+  readonly dilation?: Size2;
+  /** Split the channels into this many groups, each convolved with its own filters (default 1). */
+  readonly groups?: number;
+}
+
+/** A convolution's window and its channel groups. */
+export interface ConvAttrs extends WindowAttrs {
+  readonly groups: number;
+}
+
 /** Output size of a window sweep along one axis. */
 export function outSize(size: number, k: number, s: number, p: number, d: number): number {
   return Math.floor((size + 2 * p - d * (k - 1) - 1) / s) + 1;
@@ -47,7 +62,8 @@ export function geometryOf(attrs: WindowAttrs): ConvGeometry {
   return { h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh: outSize(h, kh, sh, ph, dh), ow: outSize(w, kw, sw, pw, dw) };
 }
 
-const pair = (v: Size2, name: string, op: string, min: number): [number, number] => {
+/** A size option as a checked (height, width) pair of integers ≥ `min`. @example `pair(3, 'stride', 'conv2d', 1) // [3, 3]` */
+export const pair = (v: Size2, name: string, op: string, min: number): [number, number] => {
   const p: [number, number] = typeof v === 'number' ? [v, v] : Array.isArray(v) && v.length === 2 ? [v[0], v[1]] : [NaN, NaN];
   if (!p.every((x) => Number.isInteger(x) && x >= min)) throw new Error(`${op}: ${name} must be integers ≥ ${min}, got ${describe(v) === 'an array' ? JSON.stringify(v) : describe(v)}.`);
   return p;
@@ -88,6 +104,65 @@ export function windowAttrs(x: Tensor, kernel: Size2, opts: Window2dOptions, def
 
 /** The options that rebuild `attrs` through `windowAttrs`. */
 const optionsOf = (attrs: WindowAttrs): Window2dOptions => ({ stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation });
+/** The options that rebuild a convolution's `attrs`. */
+const convOptionsOf = (attrs: ConvAttrs): Conv2dFunctionOptions => ({ ...optionsOf(attrs), groups: attrs.groups });
+
+const CONV_KEYS = ['stride', 'padding', 'dilation', 'groups'];
+
+/**
+ * Check conv2d's arguments; return the (batched) input, the attributes, and the rows and columns to trim from the
+ * start of the output: `'same'` with an even total padding d·(k − 1) pads one more at the end, as PyTorch does,
+ * which is computed as that padding on both sides and the first output row (or column) dropped.
+ */
+function convArgs(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: Conv2dFunctionOptions): { x: Tensor; attrs: ConvAttrs; trim: [number, number] } {
+  if (!(weight instanceof Tensor)) throw new Error(`conv2d: weight must be a Tensor, got ${describe(weight)}.`);
+  if (bias !== undefined && bias !== null && !(bias instanceof Tensor)) {
+    throw new Error(`conv2d: bias must be a Tensor or null, got ${describe(bias)}. Pass the options as the 4th argument: conv2d(x, w, null, { padding: 1 }).`);
+  }
+  if (options === null || typeof options !== 'object' || Array.isArray(options) || options instanceof Tensor) {
+    throw new Error(`conv2d: expected the options as an object { stride, padding, dilation, groups }, got ${describe(options)}.`);
+  }
+  for (const k of Object.keys(options)) {
+    if (!CONV_KEYS.includes(k)) throw new Error(`conv2d: unknown option '${k}'; the options are ${CONV_KEYS.join(', ')}.`);
+  }
+  if (weight.ndim !== 4) throw new Error(`conv2d: weight must be 4-d [outChannels, inChannels / groups, kh, kw], got shape ${fmtShape(weight.shape)}.`);
+  const groups = options.groups ?? 1;
+  if (!Number.isInteger(groups) || groups < 1) throw new Error(`conv2d: groups must be a positive integer, got ${describe(groups)}.`);
+  const [o, cg, kh, kw] = weight.shape as [number, number, number, number];
+  if (!(x instanceof Tensor) || (x.ndim !== 4 && x.ndim !== 3)) {
+    throw new Error(`conv2d: expected a 3-d (unbatched) or 4-d input [N, C, H, W], got ${x instanceof Tensor ? `shape ${fmtShape(x.shape)}` : describe(x)}.`);
+  }
+  const input = x.ndim === 3 ? x.unsqueeze(0) : x;
+  if (input.shape[1] !== cg * groups) {
+    throw new Error(
+      `conv2d: Given groups=${groups}, weight of size ${fmtShape(weight.shape)}, expected input${fmtShape(x.shape)} to have ${cg * groups} channels, ` +
+        `but got ${input.shape[1]} channels instead.`,
+    );
+  }
+  if (o % groups !== 0) throw new Error(`conv2d: out channels (${o}, the weight's first dim) must be divisible by groups (${groups}).`);
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== o)) throw new Error(`conv2d: bias must have shape [${o}], got ${fmtShape(bias.shape)}.`);
+  const { padding = 0, ...rest } = options;
+  let pad: Size2 = 0;
+  let trim: [number, number] = [0, 0];
+  if (padding === 'same' || padding === 'valid') {
+    if (padding === 'same') {
+      const stride = rest.stride ?? 1;
+      if (!(stride === 1 || (Array.isArray(stride) && stride[0] === 1 && stride[1] === 1))) {
+        throw new Error(`conv2d: padding='same' is not supported for strided convolutions (stride ${JSON.stringify(stride)}).`);
+      }
+      const dil = pair(rest.dilation ?? 1, 'dilation', 'conv2d', 1);
+      const total = [dil[0] * (kh - 1), dil[1] * (kw - 1)];
+      pad = [Math.ceil(total[0]! / 2), Math.ceil(total[1]! / 2)];
+      trim = [total[0]! % 2, total[1]! % 2];
+    }
+  } else if (typeof padding === 'string') {
+    throw new Error(`conv2d: padding must be a number, a pair, 'same' or 'valid', got ${describe(padding)}.`);
+  } else {
+    pad = padding;
+  }
+  const { groups: _g, ...window } = { ...rest, padding: pad };
+  return { x: input, attrs: { ...windowAttrs(input, [kh, kw], window, 1, 'conv2d'), groups }, trim };
+}
 
 // unfold (im2col) and fold (col2im) are each other's transpose, so each one's VJP is the other: convolution
 // composed from them and matmul is differentiable to any order.
@@ -138,24 +213,18 @@ const foldOp: DifferentiableOp<WindowAttrs, readonly [cols: Tensor, attrs: Windo
 // the matrix product). When the weight needs a gradient, the backend keeps the columns it builds, because dW needs
 // exactly them and recomputing costs as much as the convolution. The rules are written with unfold, fold and
 // matmul, so they differentiate again: dX = fold(Wᵀ·g), dW = Σ_b g_b·unfold(x)_bᵀ.
-const conv2dOp: DifferentiableOp<WindowAttrs, readonly [x: Tensor, weight: Tensor, bias?: Tensor | null, options?: Window2dOptions]> = {
+const conv2dOp: DifferentiableOp<ConvAttrs, readonly [x: Tensor, weight: Tensor, bias?: Tensor | null, options?: Conv2dFunctionOptions]> = {
   name: 'conv2d',
-  doc: '2-d convolution (PyTorch\'s cross-correlation): input `[N, C, H, W]`, weight `[O, C, kh, kw]`, optional bias `[O]`.',
-  example: 'conv2d(images, weight, bias, { padding: 2 })',
+  doc: '2-d convolution (PyTorch\'s cross-correlation): input `[N, C, H, W]` (or `[C, H, W]`), weight `[O, C / groups, kh, kw]`, optional bias `[O]`; padding may be `\'same\'` or `\'valid\'`.',
+  example: "conv2d(images, weight, bias, { padding: 'same', groups: 2 })",
   differentiable: true,
   call: (run, x, weight, bias, options = {}) => {
-    if (!(weight instanceof Tensor)) throw new Error(`conv2d: weight must be a Tensor, got ${describe(weight)}.`);
-    if (bias !== undefined && bias !== null && !(bias instanceof Tensor)) {
-      throw new Error(`conv2d: bias must be a Tensor or null, got ${describe(bias)}. Pass the options as the 4th argument: conv2d(x, w, null, { padding: 1 }).`);
-    }
-    if (weight.ndim !== 4) throw new Error(`conv2d: weight must be 4-d [outChannels, inChannels, kh, kw], got shape ${fmtShape(weight.shape)}.`);
-    const [o, c, kh, kw] = weight.shape as [number, number, number, number];
-    if (!(x instanceof Tensor) || x.ndim !== 4 || x.shape[1] !== c) {
-      throw new Error(`conv2d: input ${x instanceof Tensor ? fmtShape(x.shape) : describe(x)} must be [N, ${c}, H, W] to match weight ${fmtShape(weight.shape)} (${c} input channels).`);
-    }
-    if (bias && (bias.ndim !== 1 || bias.shape[0] !== o)) throw new Error(`conv2d: bias must have shape [${o}], got ${fmtShape(bias.shape)}.`);
-    const out = run([x, weight], windowAttrs(x, [kh, kw], options, 1, 'conv2d'));
-    return bias ? out.add(bias.reshape([o, 1, 1])) : out;
+    const { x: input, attrs, trim } = convArgs(x, weight, bias, options);
+    let out = run([input, weight], attrs);
+    if (trim[0]) out = out.narrow(2, 1, out.shape[2]! - 1);
+    if (trim[1]) out = out.narrow(3, 1, out.shape[3]! - 1);
+    if (bias) out = out.add(bias.reshape([bias.shape[0]!, 1, 1]));
+    return x.ndim === 3 ? out.squeeze(0) : out;
   },
   forward: (ctx, [x, weight], attrs) => {
     const device = deviceOf('conv2d', x!, weight!);
@@ -168,26 +237,54 @@ const conv2dOp: DifferentiableOp<WindowAttrs, readonly [x: Tensor, weight: Tenso
     const ck = c * g.kh * g.kw, L = g.oh * g.ow;
     const xs = packed(castRaw(x!, work)), ws = packed(castRaw(weight!, work));
     const out = zerosOn(device, work, [n, o, g.oh, g.ow]);
-    const keep = ctx.recording && ctx.needsInputGrad[1]! ? zerosOn(device, work, [n, ck, L]) : null;
-    if (out.size > 0) device.backend.conv2d(work, xs.buffer, ws.buffer, out.buffer, n, c, o, g, keep === null ? null : keep.buffer);
+    const keepCols = ctx.recording && ctx.needsInputGrad[1]!;
+    const groups = attrs.groups;
+    let keep: Tensor | null = null;
+    if (groups === 1) {
+      keep = keepCols ? zerosOn(device, work, [n, ck, L]) : null;
+      if (out.size > 0) device.backend.conv2d(work, xs.buffer, ws.buffer, out.buffer, n, c, o, g, keep === null ? null : keep.buffer);
+    } else {
+      // Grouped: the im2col columns of every channel, then one product per (image, group) of that group's filters
+      // [O/G, C/G·kh·kw] with its rows of the columns [C/G·kh·kw, L].
+      const cols = zerosOn(device, work, [n, ck, L]);
+      const og = o / groups, gk = ck / groups;
+      if (out.size > 0) {
+        device.backend.unfold(work, xs.buffer, 0, cols.buffer, n * c, g);
+        const count = n * groups;
+        device.backend.matmul(work,
+          { buffer: ws.buffer, offsets: Array.from({ length: count }, (_, b) => (b % groups) * og * gk), rowStride: gk, colStride: 1 },
+          { buffer: cols.buffer, offsets: Array.from({ length: count }, (_, b) => b * gk * L), rowStride: L, colStride: 1 },
+          out.buffer, count, og, L, gk);
+      }
+      keep = keepCols ? cols : null;
+    }
     if (ctx.recording) ctx.save(ctx.needsInputGrad[1] ? x! : null, weight!, ...(keep ? [keep] : []));
     return work === dtype ? out : castRaw(out, dtype);
   },
   backward: ({ saved: [x, weight, columns], needsInputGrad: need, attrs, call }, g) => {
     const [n, o, oh, ow] = g.shape as [number, number, number, number];
-    const g3 = g.reshape([n, o, oh * ow]);
-    const w2 = weight!.reshape([o, -1]);
+    const G = attrs.groups;
     // The kept columns carry no graph: when the backward itself is recorded (createGraph), dW must reach x
     // through a recorded unfold.
     const cols = (): Tensor => (columns && !isGradEnabled() ? columns : call(unfoldOp, x!, attrs.kernel, optionsOf(attrs)));
+    if (G === 1) {
+      const g3 = g.reshape([n, o, oh * ow]);
+      const w2 = weight!.reshape([o, -1]);
+      return [
+        need[0] ? call(foldOp, w2.transpose(0, 1).matmul(g3), attrs) : null,
+        need[1] ? g3.matmul(cols().transpose(1, 2)).sum(0).reshape(weight!.shape) : null,
+      ];
+    }
+    const g4 = g.reshape([n, G, o / G, oh * ow]);
+    const w3 = weight!.reshape([G, o / G, -1]);
     return [
-      need[0] ? call(foldOp, w2.transpose(0, 1).matmul(g3), attrs) : null,
-      need[1] ? g3.matmul(cols().transpose(1, 2)).sum(0).reshape(weight!.shape) : null,
+      need[0] ? call(foldOp, w3.transpose(1, 2).matmul(g4).reshape([n, -1, oh * ow]), attrs) : null,
+      need[1] ? g4.matmul(cols().reshape([n, G, -1, oh * ow]).transpose(2, 3)).sum(0).reshape(weight!.shape) : null,
     ];
   },
   jvp: ({ inputs: [x, weight], attrs, call }, [tx, tw]) =>
-    sumTangents(tx ? call(conv2dOp, tx, weight!, null, optionsOf(attrs)) : null, tw ? call(conv2dOp, x!, tw, null, optionsOf(attrs)) : null),
-  // Each output element is a dot product over C·kh·kw weights.
+    sumTangents(tx ? call(conv2dOp, tx, weight!, null, convOptionsOf(attrs)) : null, tw ? call(conv2dOp, x!, tw, null, convOptionsOf(attrs)) : null),
+  // Each output element is a dot product over C/groups·kh·kw weights.
   flops: ([, weight], out) => 2 * out.size * (weight!.size / weight!.shape[0]!),
 };
 

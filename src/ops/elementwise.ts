@@ -1,9 +1,9 @@
 // Running the elementwise kernels for the op table: dtypes, broadcasting and the output tensor, no graph.
 import { isFloating, resultTypeOf, type DType } from '../dtype.js';
-import { BINARY_KERNELS, UNARY_KERNELS, type BinaryKernel, type UnaryKernel } from '../kernels/catalog.js';
+import { BINARY_KERNELS, UNARY_KERNELS, type BinaryKernel, type TernaryKernel, type UnaryKernel } from '../kernels/catalog.js';
 import { broadcastShapes, sameShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { backendOf, broadcastView, castRaw, deviceOf2, zerosOn } from './buffers.js';
+import { backendOf, broadcastView, castRaw, deviceOf, deviceOf2, zerosOn } from './buffers.js';
 
 /**
  * The dtype a unary kernel computes in for an input of `dtype`: floats keep theirs; integer-keeping kernels keep
@@ -38,8 +38,8 @@ export function unaryKernel(kernel: UnaryKernel, x: Tensor): Tensor {
 }
 
 /**
- * The dtype a binary kernel computes in, as PyTorch promotes: true division and real powers of integers are
- * floats; bool + bool and bool · bool stay bool (logical or / and); bool − bool, which PyTorch rejects, counts as
+ * The dtype a binary kernel computes in, as PyTorch promotes: true division, atan2, xlogy and real powers of
+ * integers are floats; bool + bool and bool · bool stay bool (logical or / and); bool − bool, which PyTorch rejects, counts as
  * int32.
  *
  * @example
@@ -50,6 +50,7 @@ export function unaryKernel(kernel: UnaryKernel, x: Tensor): Tensor {
 export function binaryType(kernel: BinaryKernel, a: Tensor, b: Tensor): DType {
   const t = resultTypeOf(a.dtype, a.ndim, b.dtype, b.ndim);
   if ((kernel === 'div' || kernel === 'pow') && !isFloating(t)) return kernel === 'div' ? 'float32' : t === 'bool' ? 'int32' : t;
+  if ((kernel === 'atan2' || kernel === 'xlogy') && !isFloating(t)) return 'float32';
   if (t === 'bool' && kernel === 'sub') return 'int32';
   return t;
 }
@@ -72,5 +73,24 @@ export function binaryKernel(kernel: BinaryKernel, a: Tensor, b: Tensor, op: str
   // On 0/1 values, logical or is the maximum (a sum could write 2 into a bool).
   const k: BinaryKernel = dtype === 'bool' && kernel === 'add' ? 'maximum' : kernel;
   device.backend.binary(k, dtype, broadcastView(A, shape), broadcastView(B, shape), out.buffer, shape);
+  return out;
+}
+
+/**
+ * Run a broadcasting ternary kernel (no graph) in `dtype`: the operands are converted to it and broadcast
+ * together; `s` is the kernel's number (addcmul's value).
+ *
+ * @example
+ * ```ts
+ * ternaryKernel('lerp', start, end, weight, 'lerp', 'float32');
+ * ```
+ */
+export function ternaryKernel(kernel: TernaryKernel, a: Tensor, b: Tensor, c: Tensor, op: string, dtype: DType, s = 0): Tensor {
+  const device = deviceOf(op, a, b, c);
+  const shape = broadcastShapes(broadcastShapes(a.shape, b.shape, op), c.shape, op);
+  const out = zerosOn(device, dtype, shape);
+  if (out.size === 0) return out;
+  const [A, B, C] = [a, b, c].map((t) => (t.dtype === dtype ? t : castRaw(t, dtype))) as [Tensor, Tensor, Tensor];
+  device.backend.ternary(kernel, dtype, broadcastView(A, shape), broadcastView(B, shape), broadcastView(C, shape), out.buffer, shape, s);
   return out;
 }

@@ -8,7 +8,7 @@ import { broadcastShapes, fmtShape, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { backendOf, broadcastView, checkNoOverlap, copyInto, describe, scalarFor, zerosOn, type TensorLike } from './buffers.js';
 import type { Caller } from './define.js';
-import type { ClampBounds } from './where.js';
+import type { ClampBound, ClampBounds } from './where.js';
 import { WHERE_OPS } from './where.js';
 
 /** Write `values` (of `t`'s shape) into `t`'s storage through its strides, then bump the version. */
@@ -188,7 +188,7 @@ export const INPLACE_OPS = {
   clamp_: {
     doc: 'Clamp in place.',
     example: 'noGrad(() => w.clamp_({ min: -1, max: 1 }))',
-    fn: (_: Caller, t: Tensor, bounds: ClampBounds): Tensor => inplace(t, 'clamp_', (s) => s.clamp(bounds)),
+    fn: (_: Caller, t: Tensor, min?: ClampBounds | ClampBound, max?: ClampBound): Tensor => inplace(t, 'clamp_', (s) => s.clamp(min, max)),
   },
   fill_: {
     doc: 'Fill with `value` in place. The result does not depend on the old contents: a tensor in the graph keeps requiring grad, with a zero gradient to what it held, as in PyTorch.',

@@ -7,12 +7,15 @@ import { CONV_OPS } from './conv.js';
 import type { AnyOp } from './define.js';
 import { DIAGONAL_OPS } from './diagonal.js';
 import { INDEXING_OPS } from './indexing.js';
+import { LOSS_OPS } from './loss.js';
 import { LINALG_OPS } from './linalg.js';
 import { MATMUL_OPS } from './matmul.js';
 import { MOVEMENT_OPS } from './movement.js';
+import { NORMALIZATION_OPS } from './normalization.js';
 import { POOL_OPS } from './pool.js';
 import { REDUCE_OPS } from './reduce.js';
 import { SOFTMAX_OPS } from './softmax.js';
+import { TERNARY_OPS } from './ternary.js';
 import { UNARY_OPS } from './unary.js';
 import { WHERE_OPS } from './where.js';
 
@@ -29,6 +32,7 @@ export const OP_TABLE = {
   ...UNARY_OPS,
   ...BINARY_OPS,
   ...WHERE_OPS,
+  ...TERNARY_OPS,
   ...REDUCE_OPS,
   ...SOFTMAX_OPS,
   ...MATMUL_OPS,
@@ -37,6 +41,8 @@ export const OP_TABLE = {
   ...CONV_OPS,
   ...POOL_OPS,
   ...CAST_OPS,
+  ...NORMALIZATION_OPS,
+  ...LOSS_OPS,
   ...DIAGONAL_OPS,
   ...LINALG_OPS,
 };
@@ -50,7 +56,10 @@ export type Primitive = keyof typeof OP_TABLE;
  * tensor as its first argument; `where` is a method with PyTorch's own argument order, `x.where(cond, other)`.
  */
 export const FUNCTION_ONLY = ['cat', 'stack', 'unfold', 'fold', 'conv2d', 'maxPool2d', 'tanhBackward', 'sigmoidBackward', 'reluBackward', 'where',
-  'linalgSolve', 'linalgSolveTriangular', 'linalgInv', 'linalgDet', 'detBackward', 'linalgSlogdet', 'linalgCholesky', 'linalgQr', 'linalgEigh', 'einsum'] as const;
+  'layerNorm', 'layerNormBackward', 'batchNorm', 'batchNormBackward',
+  'binaryCrossEntropy', 'avgPool2d', 'avgPool2dBackward', 'adaptiveMaxPool2dIndices',
+  'linalgSolve', 'linalgSolveTriangular', 'linalgInv', 'linalgDet', 'detBackward', 'linalgSlogdet', 'linalgCholesky', 'linalgQr', 'linalgEigh', 'einsum',
+  'softplus', 'logSigmoid'] as const;
 
 /** Ops that PyTorch offers as Tensor methods only (`x.view(...)`, `x.float()`): no exported function. */
 export const METHOD_ONLY = ['view', 'expandAs', 'contiguous', 'float', 'double', 'int'] as const;

@@ -1,9 +1,12 @@
+import { isFloating } from '../dtype.js';
 import type { UnaryKernel } from '../kernels/catalog.js';
 import { Tensor } from '../tensor.js';
-import { describe, zerosFor } from './buffers.js';
-import { unaryKernel } from './elementwise.js';
+import { backendOf, describe, scalarFor, zerosFor, zerosOn } from './buffers.js';
+import { checkOptions } from '../options.js';
+import { binaryKernel, unaryKernel } from './elementwise.js';
 import { BINARY_OPS } from './binary.js';
 import { elementwiseFlops, type Caller, type DifferentiableOp } from './define.js';
+import { WHERE_OPS } from './where.js';
 
 /** Which value a unary rule needs: the input x, the output y, or nothing. */
 type Saves = 'input' | 'output' | 'none';
@@ -39,17 +42,103 @@ export function unaryOp(name: UnaryKernel, saves: Saves, rule: (g: Tensor, saved
   };
 }
 
+/** Refuse a dtype PyTorch's kernel is not implemented for, with its message. */
+function refuse(name: string, what: 'bool' | 'integer'): (x: Tensor) => void {
+  return (x) => {
+    if (what === 'bool' ? x.dtype === 'bool' : !isFloating(x.dtype)) {
+      throw new Error(`${name}: "${name}" is not implemented for ${x.dtype} tensors (as in PyTorch); convert first, e.g. x.to('${what === 'bool' ? 'int32' : 'float32'}').`);
+    }
+  };
+}
+
+/** Options of `round`. */
+export interface RoundOptions {
+  /** Round to this many decimal places (negative: to tens, hundreds, …), as PyTorch's `decimals`. Default 0. */
+  readonly decimals?: number;
+}
+
+const roundPlain = unaryOp('round', 'none', (g) => zerosFor(g), '', '', refuse('round', 'bool'));
+
+// round(x, { decimals }) is PyTorch's nearbyint(x · 10^d) / 10^d (x / 10^-d, then times, for negative d), in the
+// dtype's arithmetic: ops of the table, so its gradient is the zero of round.
+const roundOp: DifferentiableOp<void, readonly [x: Tensor, options?: RoundOptions]> = {
+  ...roundPlain,
+  doc: 'Round to the nearest integer, ties to even (as PyTorch: 0.5 → 0, 1.5 → 2, 2.5 → 2), or to `decimals` places; its gradient is zero.',
+  example: 'round(x, { decimals: 2 })',
+  call: (run, x, options) => {
+    const { decimals = 0 } = checkOptions('round', options, { decimals: 'integer' });
+    if (decimals === 0) return roundPlain.call(run, x);
+    if (!(x instanceof Tensor)) throw new Error(`round: expected a Tensor, got ${describe(x)}.`);
+    refuse('round', 'integer')(x);
+    const p = 10 ** Math.abs(decimals);
+    return decimals > 0 ? x.mul(p).round().div(p) : x.div(p).round().mul(p);
+  },
+};
+
+/** Options of `softplus`. */
+export interface SoftplusOptions {
+  /** The β of `log(1 + e^(βx)) / β`. Default 1. */
+  readonly beta?: number;
+  /** Above `βx > threshold` the result is x itself. Default 20. */
+  readonly threshold?: number;
+}
+
+/** The attributes of softplus. */
+export interface SoftplusAttrs {
+  readonly beta: number;
+  readonly threshold: number;
+}
+
+// softplus's gradient is sigmoid(βx), and 1 where βx > threshold (PyTorch's softplus_backward).
+const softplusRule = (call: Caller, g: Tensor, x: Tensor, { beta, threshold }: SoftplusAttrs): Tensor => {
+  const z = beta === 1 ? x : x.mul(beta);
+  return call(WHERE_OPS.where, z.gt(threshold), g, g.mul(z.sigmoid()));
+};
+
+const softplusOp: DifferentiableOp<SoftplusAttrs, readonly [x: Tensor, options?: SoftplusOptions]> = {
+  name: 'softplus',
+  doc: 'PyTorch\'s softplus `log(1 + e^(βx)) / β`, and x itself where βx > threshold (defaults β = 1, threshold 20); floating point only.',
+  example: 'softplus(x, { beta: 2 })',
+  differentiable: true,
+  call: (run, x, options) => {
+    const { beta = 1, threshold = 20 } = checkOptions('softplus', options, { beta: 'number', threshold: 'number' });
+    if (!(x instanceof Tensor)) throw new Error(`softplus: expected a Tensor, got ${describe(x)}.`);
+    refuse('softplus', 'integer')(x);
+    return run([x], { beta, threshold });
+  },
+  forward: (ctx, [x], { beta, threshold }) => {
+    if (ctx.recording) ctx.save(x!);
+    // The defaults are one kernel; other parameters compose the kernels, with no graph.
+    if (beta === 1 && threshold === 20) return unaryKernel('softplus', x!);
+    const z = beta === 1 ? x! : binaryKernel('mul', x!, scalarFor(beta, x!), 'softplus');
+    const curve = unaryKernel('log1p', unaryKernel('exp', z));
+    const soft = beta === 1 ? curve : binaryKernel('div', curve, scalarFor(beta, curve), 'softplus');
+    const linear = binaryKernel('gt', z, scalarFor(threshold, z), 'softplus');
+    const out = zerosOn(x!.storage.device, x!.dtype, x!.shape);
+    if (out.size > 0) backendOf(x!).where(x!.dtype, linear, x!, soft, out.buffer, x!.shape);
+    return out;
+  },
+  backward: ({ saved: [x], attrs, call }, g) => [softplusRule(call, g, x!, attrs)],
+  jvp: ({ inputs: [x], attrs, call }, [t]) => (t ? softplusRule(call, t, x!, attrs) : null),
+  flops: elementwiseFlops,
+};
+
 // Derivative rules, one line each, in terms of the saved input x or the saved output y.
 // tanh, sigmoid and relu take their gradient in one fused op each (PyTorch's tanh_backward, sigmoid_backward
 // and threshold_backward), which are primitives with their own rules, so they differentiate again.
 // sign is piecewise constant: PyTorch records it with a zero gradient, so sign(x).sum().backward() works.
+
+const LN2 = Math.LN2, LN10 = Math.LN10;
 
 /**
  * The unary elementwise primitives, one per kernel of the catalog (a compile error for a kernel without its op).
  * The type is declared rather than inferred, so that the Tensor methods derived from the table do not depend on
  * checking the rules, which call those methods.
  */
-export const UNARY_OPS: Record<UnaryKernel, DifferentiableOp<void>> = {
+export const UNARY_OPS: { readonly [K in Exclude<UnaryKernel, 'round' | 'softplus'>]: DifferentiableOp<void> } & {
+  readonly round: DifferentiableOp<void, readonly [x: Tensor, options?: RoundOptions]>;
+  readonly softplus: DifferentiableOp<SoftplusAttrs, readonly [x: Tensor, options?: SoftplusOptions]>;
+} = {
   neg: unaryOp('neg', 'none', (g) => g.neg(), '`-x` elementwise (not for bool: use logicalNot).', 'neg(x)', (x) => {
     if (x.dtype === 'bool') {
       throw new Error('neg: Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use logicalNot() instead (PyTorch\'s `~`).');
@@ -66,4 +155,26 @@ export const UNARY_OPS: Record<UnaryKernel, DifferentiableOp<void>> = {
   relu: unaryOp('relu', 'output', (g, y, call) => call(BINARY_OPS.reluBackward, g, y), '`max(x, 0)` elementwise; its gradient at 0 is 0.', 'relu(x)'),
   sign: unaryOp('sign', 'none', (g) => zerosFor(g), '-1, 0 or 1 by the sign of x (0 for NaN and -0, as in PyTorch); its gradient is zero.', 'sign(x)'),
   erf: unaryOp('erf', 'input', (g, x) => g.mul(x.square().neg().exp().mul(2 / Math.sqrt(Math.PI))), 'The error function `2/√π ∫₀ˣ e^(−t²) dt` elementwise.', 'erf(x)'),
+  erfinv: unaryOp('erfinv', 'output', (g, y) => g.mul(y.square().exp().mul(Math.sqrt(Math.PI) / 2)), 'The inverse error function elementwise: ±∞ at ±1, NaN outside [−1, 1].', 'erfinv(x)'),
+  log1p: unaryOp('log1p', 'input', (g, x) => g.div(x.add(1)), '`log(1 + x)` elementwise, accurate for small x.', 'log1p(x)'),
+  expm1: unaryOp('expm1', 'output', (g, y) => g.mul(y.add(1)), '`eˣ − 1` elementwise, accurate for small x.', 'expm1(x)'),
+  log2: unaryOp('log2', 'input', (g, x) => g.div(x.mul(LN2)), 'Base-2 logarithm elementwise.', 'log2(x)'),
+  log10: unaryOp('log10', 'input', (g, x) => g.div(x.mul(LN10)), 'Base-10 logarithm elementwise.', 'log10(x)'),
+  exp2: unaryOp('exp2', 'output', (g, y) => g.mul(y.mul(LN2)), '`2ˣ` elementwise.', 'exp2(x)'),
+  tan: unaryOp('tan', 'output', (g, y) => g.mul(y.square().add(1)), 'Tangent elementwise.', 'tan(x)'),
+  asin: unaryOp('asin', 'input', (g, x) => g.mul(x.square().neg().add(1).rsqrt()), 'Arcsine elementwise (NaN outside [−1, 1]).', 'asin(x)'),
+  acos: unaryOp('acos', 'input', (g, x) => g.mul(x.square().neg().add(1).rsqrt()).neg(), 'Arccosine elementwise (NaN outside [−1, 1]).', 'acos(x)'),
+  atan: unaryOp('atan', 'input', (g, x) => g.div(x.square().add(1)), 'Arctangent elementwise.', 'atan(x)'),
+  sinh: unaryOp('sinh', 'input', (g, x) => g.mul(x.cosh()), 'Hyperbolic sine elementwise.', 'sinh(x)'),
+  cosh: unaryOp('cosh', 'input', (g, x) => g.mul(x.sinh()), 'Hyperbolic cosine elementwise.', 'cosh(x)'),
+  asinh: unaryOp('asinh', 'input', (g, x) => g.mul(x.square().add(1).rsqrt()), 'Inverse hyperbolic sine elementwise.', 'asinh(x)'),
+  acosh: unaryOp('acosh', 'input', (g, x) => g.mul(x.square().sub(1).rsqrt()), 'Inverse hyperbolic cosine elementwise (NaN below 1).', 'acosh(x)'),
+  atanh: unaryOp('atanh', 'input', (g, x) => g.div(x.square().neg().add(1)), 'Inverse hyperbolic tangent elementwise (±∞ at ±1, NaN outside).', 'atanh(x)'),
+  floor: unaryOp('floor', 'none', (g) => zerosFor(g), 'Round down elementwise (integers unchanged); its gradient is zero.', 'floor(x)', refuse('floor', 'bool')),
+  ceil: unaryOp('ceil', 'none', (g) => zerosFor(g), 'Round up elementwise (integers unchanged); its gradient is zero.', 'ceil(x)', refuse('ceil', 'bool')),
+  round: roundOp,
+  trunc: unaryOp('trunc', 'none', (g) => zerosFor(g), 'Round toward zero elementwise (integers unchanged); its gradient is zero.', 'trunc(x)', refuse('trunc', 'bool')),
+  frac: unaryOp('frac', 'none', (g) => g, 'The fractional part `x − trunc(x)` elementwise, with the sign of x (NaN for ±∞); floating point only.', 'frac(x)', refuse('frac', 'integer')),
+  softplus: softplusOp,
+  logSigmoid: unaryOp('logSigmoid', 'input', (g, x) => g.mul(x.neg().sigmoid()), '`log(sigmoid(x))` elementwise, stable for large |x| (PyTorch\'s F.logsigmoid); floating point only.', 'logSigmoid(x)', refuse('logSigmoid', 'integer')),
 };

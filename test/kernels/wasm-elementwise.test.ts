@@ -5,6 +5,7 @@ import type { ConvGeometry, View } from '../../src/kernels/backend.js';
 import type { BinaryKernel, UnaryKernel } from '../../src/kernels/catalog.js';
 import { handleOf as h } from '../../src/kernels/cpu/memory.js';
 import { tsBackend } from '../../src/kernels/ts/index.js';
+import { BINARY } from '../../src/kernels/ts/elementwise.js';
 import { windowIndex } from '../../src/kernels/ts/window.js';
 import { wasmBackend, wasmSupported, wasmTuning } from '../../src/kernels/wasm/index.js';
 import { contiguousStrides, sizeOf, type Shape } from '../../src/shape.js';
@@ -127,6 +128,9 @@ describe.runIf(wasmSupported())('wasm unary kernels', () => {
 
 const ARITH: BinaryKernel[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'];
 const COMPARE: BinaryKernel[] = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'];
+// The kernels computed an element at a time in float64 (libm, or exact fmod) and rounded once: the two backends'
+// libms may differ in the last float64 bit, so their float32 results may differ by 1 ulp.
+const ELEMENTWISE_LIBM: BinaryKernel[] = ['pow', 'atan2', 'fmod', 'remainder', 'floorDivide', 'hypot', 'xlogy'];
 
 
 function contiguous(data: TypedArray, shape: Shape, offset = 0): View {
@@ -181,15 +185,14 @@ describe.runIf(wasmSupported())('wasm binary kernels', () => {
     [[6, 5, 4, 7], [5, 1, 1], [6, 5, 4, 7]],
     [[5, 1, 11], [5, 7, 11], [5, 7, 11]],
   ];
-  for (const op of [...ARITH, 'pow', 'reluBackward', ...COMPARE] as BinaryKernel[]) {
+  for (const op of [...ARITH, ...ELEMENTWISE_LIBM, 'reluBackward', ...COMPARE] as BinaryKernel[]) {
     it(`${op} matches the TS backend on equal, scalar and broadcast shapes`, () => {
       let seed = 7;
       for (const [sa, sb, so] of CASES) {
         const a = broadcastView(values(sizeOf(sa) + 2, seed++, 4), sa, so, 2);
         const b = broadcastView(values(sizeOf(sb) + 1, seed++, 4), sb, so, 1);
         const [got, want] = runBoth(op, a, b, so);
-        // pow goes through float64 libm in both backends; the two libms may differ in the last float64 bit.
-        const i = firstMismatch(got, want, op === 'pow' ? 1 : 0);
+        const i = firstMismatch(got, want, ELEMENTWISE_LIBM.includes(op) ? 1 : 0);
         expect(i, `${op} [${sa}] with [${sb}] at ${i}: got ${got[i]}, TS gives ${want[i]}`).toBe(-1);
       }
     });
@@ -221,6 +224,22 @@ describe.runIf(wasmSupported())('wasm binary kernels', () => {
       const [g2, w2] = runBoth('pow', { buffer: h(new Float32Array([e])), offset: 0, strides: [0] }, contiguous(x, [300]), [300]);
       expect(firstMismatch(g2, w2, 1), `${e} ** x`).toBe(-1);
     }
+  });
+
+  it('the element-at-a-time kernels run in wasm and match the TS backend on special values (signs, ±0, ±∞, NaN)', () => {
+    const sp = [0, -0, 1, -1, 2.5, -2.5, 3, -3, Infinity, -Infinity, NaN, 1e-40, 7];
+    const a = new Float32Array(sp.length * sp.length), b = new Float32Array(sp.length * sp.length);
+    sp.forEach((x, i) => sp.forEach((y, j) => { a[i * sp.length + j] = x; b[i * sp.length + j] = y; }));
+    const spy = vi.spyOn(tsBackend, 'binary');
+    for (const op of ELEMENTWISE_LIBM) {
+      const got = new Float32Array(a.length);
+      wasmBackend.binary(op, 'float32', contiguous(a, [a.length]), contiguous(b, [b.length]), h(got), [a.length]);
+      const want = new Float32Array(a.length);
+      for (let k = 0; k < a.length; k++) want[k] = BINARY[op](a[k]!, b[k]!);
+      const i = firstMismatch(got, want, 1);
+      expect(i, `${op}(${a[i]}, ${b[i]}) = ${got[i]}, TS gives ${want[i]}`).toBe(-1);
+    }
+    expect(spy).not.toHaveBeenCalled();
   });
 
   it('maximum/minimum propagate NaN and keep the first operand on equal values (±0)', () => {

@@ -83,6 +83,10 @@ export const opaqueBackend: Backend = {
     const A = hostView(a), B = hostView(b), O = host(out);
     issue(() => tsBackend.binary(op, dtype, A, B, O, shape));
   },
+  ternary: (op, dtype, a, b, c, out, shape, s) => {
+    const A = hostView(a), B = hostView(b), C = hostView(c), O = host(out);
+    issue(() => tsBackend.ternary(op, dtype, A, B, C, O, shape, s));
+  },
   where: (dtype, cond, a, b, out, shape) => {
     const C = hostView(cond), A = hostView(a), B = hostView(b), O = host(out);
     issue(() => tsBackend.where(dtype, C, A, B, O, shape));
@@ -108,6 +112,22 @@ export const opaqueBackend: Backend = {
   conv2d: (dtype, x, w, out, n, c, o, g, columns) =>
     issue(() => tsBackend.conv2d(dtype, host(x), host(w), host(out), n, c, o, g, hostOrNull(columns))),
   maxPool2d: (dtype, x, out, indices, planes, g) => issue(() => tsBackend.maxPool2d(dtype, host(x), host(out), host(indices), planes, g)),
+  layerNorm: (dtype, x, w, b, out, mean, rstd, rows, m, eps) =>
+    issue(() => tsBackend.layerNorm(dtype, host(x), hostOrNull(w), hostOrNull(b), host(out), host(mean), host(rstd), rows, m, eps)),
+  layerNormBackward: (dtype, g, x, mean, rstd, w, out, mask, rows, m) =>
+    issue(() => tsBackend.layerNormBackward(dtype, host(g), host(x), host(mean), host(rstd), hostOrNull(w), host(out), mask, rows, m)),
+  batchNorm: (dtype, x, w, b, out, mean, invstd, n, c, s, stats) => {
+    const st = { ...stats, runningMean: hostOrNull(stats.runningMean), runningVar: hostOrNull(stats.runningVar) };
+    issue(() => tsBackend.batchNorm(dtype, host(x), hostOrNull(w), hostOrNull(b), host(out), host(mean), host(invstd), n, c, s, st));
+  },
+  batchNormBackward: (dtype, g, x, mean, invstd, w, out, mask, n, c, s, training) =>
+    issue(() => tsBackend.batchNormBackward(dtype, host(g), host(x), host(mean), host(invstd), hostOrNull(w), host(out), mask, n, c, s, training)),
+  avgPool2d: (dtype, x, out, planes, g, countIncludePad, divisor) =>
+    issue(() => tsBackend.avgPool2d(dtype, host(x), host(out), planes, g, countIncludePad, divisor)),
+  avgPool2dBackward: (dtype, grad, out, planes, g, countIncludePad, divisor) =>
+    issue(() => tsBackend.avgPool2dBackward(dtype, host(grad), host(out), planes, g, countIncludePad, divisor)),
+  adaptiveMaxPool2d: (dtype, x, indices, planes, h, w, oh, ow) =>
+    issue(() => tsBackend.adaptiveMaxPool2d(dtype, host(x), host(indices), planes, h, w, oh, ow)),
   luFactor: (dtype, a, lu, pivots, info, batch, n) => issue(() => tsBackend.luFactor(dtype, host(a), host(lu), host(pivots), host(info), batch, n)),
   luSolve: (dtype, lu, pivots, b, out, batch, n, k) => issue(() => tsBackend.luSolve(dtype, host(lu), host(pivots), host(b), host(out), batch, n, k)),
   luDet: (dtype, lu, pivots, out, batch, n, log) => issue(() => tsBackend.luDet(dtype, host(lu), host(pivots), host(out), batch, n, log)),

@@ -215,3 +215,13 @@ describe.skipIf(skip !== undefined)('GPU memory without dispose', () => {
     expect(m.reused).toBeGreaterThan(m.created * 10);
   }, 400_000);
 });
+
+describe.skipIf(skip !== undefined)('host checks deferred to the next read-back', () => {
+  it('binaryCrossEntropy checks that its input is in [0, 1] on the GPU', async () => {
+    const target = tensor([0, 1, 1]);
+    await expect(nn.functional.binaryCrossEntropy(tensor([0.5, 1.5, 0.2]), target).itemAsync())
+      .rejects.toThrow(/^binaryCrossEntropy: all elements of input should be between 0 and 1 \(the element at flat index 1 is not\)/);
+    const ok = nn.functional.binaryCrossEntropy(tensor([0.5, 0.9, 0.2]), target);
+    expect(await ok.itemAsync()).toBeCloseTo((-Math.log(0.5) - Math.log(0.9) - Math.log(0.2)) / 3, 5);
+  });
+});

@@ -1,9 +1,9 @@
 import type { DType, TypedArray } from '../../dtype.js';
 import { sizeOf, type Shape } from '../../shape.js';
 import type { BufferHandle, View } from '../backend.js';
-import type { BinaryKernel, UnaryKernel } from '../catalog.js';
+import type { BinaryKernel, TernaryKernel, UnaryKernel } from '../catalog.js';
 import { arrayOf } from '../cpu/memory.js';
-import { erf } from './special.js';
+import { erf, erfinv, logSigmoid, roundHalfEven, softplus } from './special.js';
 import { forEachRow, isContiguousView, isScalarView } from './strided.js';
 
 const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
@@ -26,6 +26,29 @@ export const UNARY: Record<UnaryKernel, (x: number) => number> = {
   relu: (x) => (x > 0 ? x : x === 0 || x < 0 ? 0 : x),
   sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0),
   erf,
+  erfinv,
+  log1p: Math.log1p,
+  expm1: Math.expm1,
+  log2: Math.log2,
+  log10: Math.log10,
+  exp2: (x) => Math.pow(2, x),
+  tan: Math.tan,
+  asin: Math.asin,
+  acos: Math.acos,
+  atan: Math.atan,
+  sinh: Math.sinh,
+  cosh: Math.cosh,
+  asinh: Math.asinh,
+  acosh: Math.acosh,
+  atanh: Math.atanh,
+  floor: Math.floor,
+  ceil: Math.ceil,
+  round: roundHalfEven,
+  trunc: Math.trunc,
+  // x − trunc(x) is exact in floating point; ±∞ gives NaN, as in PyTorch.
+  frac: (x) => x - Math.trunc(x),
+  softplus,
+  logSigmoid,
 };
 
 /**
@@ -50,6 +73,22 @@ export function unary(op: UnaryKernel, _dtype: DType, xh: BufferHandle, xo: numb
   }
 }
 
+/**
+ * Floor division as PyTorch (and Python) define it, consistent with `remainder`: (a − remainder) / b rounded, so
+ * 5 // −∞ is −1 (Python's answer) and ∞ // 3 is NaN; a / b where b is 0.
+ */
+function floorDivide(a: number, b: number): number {
+  if (b === 0) return a / b;
+  const mod = a % b;
+  let div = (a - mod) / b;
+  if (mod !== 0 && b < 0 !== mod < 0) div -= 1;
+  if (div !== 0) {
+    const f = Math.floor(div);
+    return div - f > 0.5 ? f + 1 : f;
+  }
+  return a / b < 0 || Object.is(a / b, -0) ? -0 : 0;
+}
+
 // C's pow, as PyTorch uses: 1^y = 1 and (-1)^±inf = 1 even for NaN or infinite y, where Math.pow gives NaN.
 const pow = (a: number, b: number): number => (a === 1 || (a === -1 && (b === Infinity || b === -Infinity)) ? 1 : Math.pow(a, b));
 
@@ -71,6 +110,25 @@ export const BINARY: Record<BinaryKernel, (a: number, b: number) => number> = {
   sigmoidBackward: (g, y) => g * (1 - y) * y,
   // Cut where y ≤ 0, so the gradient passes where y is NaN (which compares false), as threshold_backward.
   reluBackward: (g, y) => (y <= 0 ? 0 : g),
+  atan2: Math.atan2,
+  // JS's % is C's fmod, exactly: the result has a's sign.
+  fmod: (a, b) => a % b,
+  // Python's modulo, as PyTorch's remainder: the result has b's sign.
+  remainder: (a, b) => {
+    const m = a % b;
+    return m !== 0 && m < 0 !== b < 0 ? m + b : m;
+  },
+  floorDivide,
+  // ∞ when either is infinite, even with a NaN (C's hypot, as Math.hypot).
+  hypot: Math.hypot,
+  // 0 where a is 0, unless b is NaN (PyTorch's xlogy).
+  xlogy: (a, b) => (b !== b ? NaN : a === 0 ? 0 : a * Math.log(b)),
+  // Integer and bool kernels. A shift count is taken modulo 32, as JS and PyTorch 1.13 on x86 do.
+  bitwiseAnd: (a, b) => a & b,
+  bitwiseOr: (a, b) => a | b,
+  bitwiseXor: (a, b) => a ^ b,
+  bitwiseLeftShift: (a, b) => a << b,
+  bitwiseRightShift: (a, b) => a >> b,
   eq: (a, b) => (a === b ? 1 : 0),
   ne: (a, b) => (a !== b ? 1 : 0),
   lt: (a, b) => (a < b ? 1 : 0),
@@ -90,7 +148,8 @@ export const BINARY: Record<BinaryKernel, (a: number, b: number) => number> = {
  */
 export function binary(op: BinaryKernel, dtype: DType, a: View, b: View, outh: BufferHandle, shape: Shape): void {
   // An int32 power that does not fit would wrap when stored: refused instead (PyTorch wraps; adjoint has no int64).
-  const f = dtype === 'int32' && op === 'pow' ? checkedIntPow : BINARY[op];
+  // An integer fmod or remainder by zero is PyTorch's ZeroDivisionError.
+  const f = dtype !== 'int32' ? BINARY[op] : op === 'pow' ? checkedIntPow : op === 'fmod' || op === 'remainder' || op === 'floorDivide' ? checkedIntMod(op) : BINARY[op];
   const out = arrayOf(outh), ad = arrayOf(a.buffer), bd = arrayOf(b.buffer);
   if (shape.length === 0) {
     out[0] = f(ad[a.offset]!, bd[b.offset]!);
@@ -130,6 +189,54 @@ function checkedIntPow(a: number, b: number): number {
     throw new Error(`pow: ${a} ** ${b} = ${r} does not fit in int32 (adjoint has no int64); convert the base to float64 first.`);
   }
   return r;
+}
+
+function checkedIntMod(op: 'fmod' | 'remainder' | 'floorDivide'): (a: number, b: number) => number {
+  // Integer floor division is exact through float64: |a|, |b| < 2^31, so a non-integer a / b stays more than an
+  // ulp away from the integers.
+  const f = op === 'floorDivide' ? (a: number, b: number) => Math.floor(a / b) : BINARY[op];
+  return (a, b) => {
+    if (b === 0) throw new Error(`${op}: integer division by zero (${a} by 0; PyTorch raises ZeroDivisionError). Convert to a float dtype for NaN instead.`);
+    return f(a, b);
+  };
+}
+
+const same = (v: number): number => v;
+
+/**
+ * The reference definition of every ternary kernel, with `r` the rounding of each step to the dtype (Math.fround
+ * for float32, whose arithmetic PyTorch keeps in float32) and `s` the kernel's number.
+ */
+export const TERNARY: Record<TernaryKernel, (a: number, b: number, c: number, s: number, r: (v: number) => number) => number> = {
+  // PyTorch's lerp: from the nearer end, so that weight 0 gives start and weight 1 gives end exactly.
+  lerp: (a, b, w, _, r) => (Math.abs(w) < 0.5 ? r(a + r(w * r(b - a))) : r(b - r(r(b - a) * r(1 - w)))),
+  addcmul: (a, b, c, s, r) => r(a + r(r(s * b) * c)),
+  addcdiv: (a, b, c, s, r) => r(a + r(r(s * b) / c)),
+  clamp: (x, lo, hi) => {
+    if (lo !== lo || hi !== hi) return NaN;
+    const up = x < lo ? lo : x;
+    return up > hi ? hi : up;
+  },
+};
+
+/**
+ * `out = op(a, b, c; s)` over strided views broadcast to `shape`.
+ *
+ * @example
+ * ```ts
+ * ternary('lerp', 'float32', start, end, weight, out, [2, 3], 0);
+ * ```
+ */
+export function ternary(op: TernaryKernel, dtype: DType, a: View, b: View, c: View, outh: BufferHandle, shape: Shape, s: number): void {
+  const out = arrayOf(outh), ad = arrayOf(a.buffer), bd = arrayOf(b.buffer), cd = arrayOf(c.buffer);
+  const f = TERNARY[op], r = dtype === 'float32' ? Math.fround : same;
+  const sv = r(s);
+  const nd = shape.length;
+  const sa = nd ? a.strides[nd - 1]! : 0, sb = nd ? b.strides[nd - 1]! : 0, sc = nd ? c.strides[nd - 1]! : 0;
+  forEachRow(shape, [a, b, c], (offs, start, len) => {
+    let ia = offs[0]!, ib = offs[1]!, ic = offs[2]!;
+    for (let j = 0; j < len; j++, ia += sa, ib += sb, ic += sc) out[start + j] = f(ad[ia]!, bd[ib]!, cd[ic]!, sv, r);
+  });
 }
 
 /**

@@ -1,11 +1,13 @@
 import type { Backend } from '../backend.js';
 import { cpuMemory } from '../cpu/memory.js';
-import { arange, binary, clamp, copy, fill, unary, where } from './elementwise.js';
+import { arange, binary, clamp, copy, fill, ternary, unary, where } from './elementwise.js';
 import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
 import { cholesky, cofactor, eigh, luDet, luFactor, luSolve, qr, triangularSolve } from './linalg.js';
 import { matmul } from './matmul.js';
+import { batchNorm, batchNormBackward, layerNorm, layerNormBackward } from './normalization.js';
 import { adam, sgd } from './optim.js';
 import { reduce, softmax } from './reduce.js';
+import { adaptiveMaxPool2d, avgPool2d, avgPool2dBackward } from './pool.js';
 import { conv2d, fold, maxPool2d, unfold } from './window.js';
 
 /**
@@ -21,9 +23,11 @@ import { conv2d, fold, maxPool2d, unfold } from './window.js';
 export const tsBackend: Backend = {
   name: 'ts',
   ...cpuMemory,
-  unary, binary, where, clamp, copy, fill, arange,
+  unary, binary, ternary, where, clamp, copy, fill, arange,
   reduce, softmax,
   matmul, unfold, fold, conv2d, maxPool2d,
+  layerNorm, layerNormBackward, batchNorm, batchNormBackward,
+  avgPool2d, avgPool2dBackward, adaptiveMaxPool2d,
   luFactor, luSolve, luDet, triangularSolve, cholesky, qr, eigh, cofactor,
   indexSelect, indexAdd, gather, scatterAdd,
   adam, sgd,

@@ -23,6 +23,8 @@ export interface KernelExports {
     index: number, cols: number, keep: number, scratch: number): void;
   maxPool2d(x: number, index: number, out: number, indices: number, planes: number, plane: number, kk: number, len: number): void;
   scatterAddRows(out: number, index: number, src: number, rows: number, size: number, count: number): void;
+  avgPool2d(x: number, win: number, out: number, planes: number, plane: number, width: number, len: number): void;
+  avgPool2dBackward(grad: number, win: number, out: number, planes: number, plane: number, width: number, len: number): void;
   conv2dDirect(x: number, w: number, out: number, n: number, c: number, h: number, wd: number, o: number, kh: number,
     kw: number, ph: number, pw: number, oh: number, ow: number): void;
   where(c: number, cRow: number, sc: number, a: number, aRow: number, sa: number, b: number, bRow: number, sb: number,
@@ -37,6 +39,13 @@ export interface KernelExports {
     sign: number): void;
   sgd(p: number, g: number, buf: number, n: number, lr: number, momentum: number, oneMinusDampening: number,
     nesterov: number, weightDecay: number, sign: number, first: number): void;
+  layerNorm(x: number, w: number, b: number, out: number, mean: number, rstd: number, rows: number, m: number, eps: number): void;
+  layerNormBackward(g: number, x: number, mean: number, rstd: number, w: number, out: number, mask: number, rows: number, m: number,
+    scratch: number): void;
+  batchNorm(x: number, w: number, b: number, out: number, mean: number, invstd: number, n: number, c: number, s: number, training: number,
+    rm: number, rv: number, momentum: number, eps: number): void;
+  batchNormBackward(g: number, x: number, mean: number, invstd: number, w: number, out: number, mask: number, n: number, c: number,
+    s: number, training: number): void;
 }
 
 /**

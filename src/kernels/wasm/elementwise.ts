@@ -1,7 +1,7 @@
 import type { DType } from '../../dtype.js';
 import { isContiguousLayout, sizeOf, type Shape } from '../../shape.js';
 import type { BufferHandle, View } from '../backend.js';
-import { BINARY_KERNELS, kernelCode, UNARY_KERNELS, type BinaryKernel, type UnaryKernel } from '../catalog.js';
+import { BINARY_KERNELS, kernelCode, UNARY_KERNELS, type BinaryKernel, type BinaryKernelSpec, type UnaryKernel } from '../catalog.js';
 import { arrayOf } from '../cpu/memory.js';
 import { tsBackend } from '../ts/index.js';
 import { padded } from './arena.js';
@@ -77,8 +77,8 @@ export function clamp(dtype: DType, x: BufferHandle, offset: number, out: Buffer
  */
 export function binary(op: BinaryKernel, dtype: DType, a: View, b: View, out: BufferHandle, shape: Shape): void {
   const n = sizeOf(shape);
-  const spec = BINARY_KERNELS[op];
-  const plan = dtype !== 'float32' || n < (spec.cost === 'arith' ? wasmTuning.minArith : wasmTuning.minSimple)
+  const spec: BinaryKernelSpec = BINARY_KERNELS[op];
+  const plan = dtype !== 'float32' || spec.wasm === false || n < (spec.cost === 'arith' ? wasmTuning.minArith : wasmTuning.minSimple)
     ? null : planRows(shape, [a.strides, b.strides]);
   if (!plan) {
     tsBackend.binary(op, dtype, a, b, out, shape);

@@ -4,7 +4,9 @@ import { tsBackend } from '../ts/index.js';
 import { binary, clamp, copy, unary, where } from './elementwise.js';
 import { scatterAdd } from './indexing.js';
 import { matmul } from './matmul.js';
+import { batchNorm, batchNormBackward, layerNorm, layerNormBackward } from './normalization.js';
 import { adam, sgd } from './optim.js';
+import { avgPool2d, avgPool2dBackward } from './pool.js';
 import { reduce, softmax } from './reduce.js';
 import { conv2d, fold, maxPool2d, unfold } from './window.js';
 
@@ -13,7 +15,7 @@ export { wasmTuning, poolTuning } from './tuning.js';
 
 /**
  * The WebAssembly SIMD backend: float32 kernels compiled from assembly/ with AssemblyScript (4×8 Goto-blocked
- * matmul, vectorised exp/log/tanh/sigmoid/sin/cos, SIMD reductions, softmax, convolution and pooling).
+ * matmul, vectorised exp/log/tanh/sigmoid/sin/cos, SIMD reductions, softmax, fused LayerNorm and BatchNorm, convolution and pooling).
  * Buffers are the same JS-owned typed arrays as the TS backend's (tensors move freely between the two); each
  * call copies its operands into a scratch area of the module's memory and the result back out. float64, int32
  * and bool data, small sizes where the copies cost more than they save, and layouts the kernels do not cover
@@ -34,7 +36,8 @@ export const wasmBackend: Backend = {
   ...cpuMemory,
   unary, binary, where, clamp, copy,
   reduce, softmax,
-  matmul, unfold, fold, conv2d, maxPool2d,
+  layerNorm, layerNormBackward, batchNorm, batchNormBackward,
+  matmul, unfold, fold, conv2d, maxPool2d, avgPool2d, avgPool2dBackward,
   scatterAdd,
   adam, sgd,
 };

@@ -5,9 +5,10 @@
 import type { DType, TypedArray } from '../../dtype.js';
 import { DeviceSupportError, type Backend, type BufferHandle } from '../backend.js';
 import { grid1d, main1d, Params, type GpuContext, type GpuHandle, type Kernel } from './context.js';
-import { arange, binary, clamp, copy, fill, unary, where } from './elementwise.js';
+import { arange, binary, clamp, copy, fill, ternary, unary, where } from './elementwise.js';
 import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
 import { matmul } from './matmul.js';
+import { layerNorm, layerNormBackward } from './norm.js';
 import { adam, sgd } from './optim.js';
 import { reduce, softmax } from './reduce.js';
 import { conv2d, fold, maxPool2d, unfold } from './window.js';
@@ -104,6 +105,16 @@ export function makeWebgpuBackend(ctx: GpuContext): Backend {
     fold: (_dtype, cols, offset, out, blocks, g) => fold(ctx, h(cols), offset, h(out), blocks, g),
     conv2d: (_dtype, x, w, out, n, c, o, g, columns) => conv2d(ctx, h(x), h(w), h(out), n, c, o, g, columns === null ? null : h(columns)),
     maxPool2d: (_dtype, x, out, indices, planes, g) => maxPool2d(ctx, h(x), h(out), h(indices), planes, g),
+    ternary: (op, dtype, a, b, c, out, shape, s) => ternary(ctx, op, dtype, a, b, c, h(out), shape, s),
+    avgPool2d: unsupported('avgPool2d'),
+    avgPool2dBackward: unsupported('avgPool2dBackward'),
+    adaptiveMaxPool2d: unsupported('adaptiveMaxPool2d'),
+    layerNorm: (_dtype, x, w, b, out, mean, rstd, rows, m, eps) =>
+      layerNorm(ctx, h(x), w === null ? null : h(w), b === null ? null : h(b), h(out), h(mean), h(rstd), rows, m, eps),
+    layerNormBackward: (_dtype, g, x, mean, rstd, w, out, mask, rows, m) =>
+      layerNormBackward(ctx, h(g), h(x), h(mean), h(rstd), w === null ? null : h(w), h(out), mask, rows, m),
+    batchNorm: unsupported('batchNorm'),
+    batchNormBackward: unsupported('batchNormBackward'),
     luFactor: unsupported('luFactor'),
     luSolve: unsupported('luSolve'),
     luDet: unsupported('luDet'),

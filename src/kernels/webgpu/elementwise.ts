@@ -4,8 +4,8 @@
 // are merged first, so most strided calls run with one or two dims.
 import type { DType } from '../../dtype.js';
 import type { Shape } from '../../shape.js';
-import type { View } from '../backend.js';
-import { BINARY_KERNELS, type BinaryKernel, type UnaryKernel } from '../catalog.js';
+import { DeviceSupportError, type View } from '../backend.js';
+import { BINARY_KERNELS, type BinaryKernel, type TernaryKernel, type UnaryKernel } from '../catalog.js';
 import { grid1d, main1d, Params, wgslType, type GpuContext, type GpuHandle, type Kernel } from './context.js';
 import { BINARY_F32, BINARY_I32, FLOAT_HELPERS, INT_POW, UNARY_F32, UNARY_I32 } from './wgsl-math.js';
 
@@ -108,7 +108,7 @@ const load = (t: 'f32' | 'i32', buf: string, at: string): string => `bitcast<${t
 export function unary(ctx: GpuContext, op: UnaryKernel, dtype: DType, x: GpuHandle, offset: number, out: GpuHandle, n: number): void {
   const t = wgslType(dtype);
   const expr = t === 'f32' ? UNARY_F32[op] : UNARY_I32[op];
-  if (expr === undefined) throw new Error(`webgpu: unary '${op}' has no ${dtype} kernel.`);
+  if (expr === undefined || expr === null) throw new DeviceSupportError(op, 'webgpu');
   const k = cached(`unary:${op}:${t}`, () => ({
     access: ['r', 'w'],
     wgsl: ([X, O]) => `${t === 'f32' ? FLOAT_HELPERS : ''}
@@ -136,6 +136,7 @@ export function binary(ctx: GpuContext, op: BinaryKernel, dtype: DType, a: View,
   const t = wgslType(dtype);
   const compare = BINARY_KERNELS[op].compare;
   const expr = t === 'f32' ? BINARY_F32[op] : BINARY_I32[op];
+  if (expr === null) throw new DeviceSupportError(op, 'webgpu');
   const intPow = t === 'i32' && op === 'pow';
   const k = cached(`binary:${op}:${t}:${modes.join(',')}`, () => ({
     access: ['r', 'r', 'w'],
@@ -179,6 +180,49 @@ ${offsetsCode(modes)}
   }));
   ctx.overwrite(out, n);
   ctx.dispatch(k, [buf(cond), buf(a), buf(b), out], viewParams(n, c.shape, c.layouts), grid1d(n));
+}
+
+/** WGSL of each ternary kernel on `a`, `b`, `c` and the number `s`, per element type (float32 steps as PyTorch's). */
+const TERNARY_WGSL: Record<TernaryKernel, { f32: string; i32: string | null }> = {
+  // From the nearer end, so that weight 0 gives start and weight 1 gives end exactly.
+  lerp: { f32: 'select(b - (b - a) * (1.0 - c), a + c * (b - a), abs(c) < 0.5)', i32: null },
+  addcmul: { f32: 'a + (s * b) * c', i32: 'a + (s * b) * c' },
+  addcdiv: { f32: 'a + (s * b) / c', i32: null },
+  clamp: { f32: 'select(min(max(a, b), c), nan_(), isnan_(b) || isnan_(c))', i32: 'min(max(a, b), c)' },
+};
+
+/**
+ * `out = op(a, b, c; s)` over `shape` (see `TERNARY_KERNELS`).
+ *
+ * @example
+ * ```ts
+ * ternary(ctx, 'lerp', 'float32', start, end, weight, out, [3], 0);
+ * ```
+ */
+export function ternary(ctx: GpuContext, op: TernaryKernel, dtype: DType, a: View, b: View, c3: View, out: GpuHandle, shape: Shape, s: number): void {
+  const n = shape.reduce((acc, d) => acc * d, 1);
+  const t = wgslType(dtype);
+  const expr = TERNARY_WGSL[op][t];
+  if (expr === null) throw new DeviceSupportError(op, 'webgpu');
+  const c = coalesce(shape, [a, b, c3]);
+  const modes = c.layouts.map((l) => modeOf(c.shape, l));
+  const k = cached(`ternary:${op}:${t}:${modes.join(',')}`, () => ({
+    access: ['r', 'r', 'r', 'w'],
+    wgsl: ([A, B, C, O]) => `${t === 'f32' ? FLOAT_HELPERS : ''}
+${main1d('P[1]')}
+${offsetsCode(modes)}
+  let s = bitcast<${t}>(P[3u + nd + 3u * (1u + nd)]);
+  let a = ${load(t, A!, 'o0')};
+  let b = ${load(t, B!, 'o1')};
+  let c = ${load(t, C!, 'o2')};
+  ${O}[i] = bitcast<u32>(${expr});
+}`,
+  }));
+  const p = viewParams(n, c.shape, c.layouts);
+  if (t === 'f32') p.f(s);
+  else p.i(s);
+  ctx.overwrite(out, n);
+  ctx.dispatch(k, [buf(a), buf(b), buf(c3), out], p, grid1d(n));
 }
 
 const INT_MIN = -2147483648, INT_MAX = 2147483647;

@@ -1,11 +1,12 @@
 // The elementwise functions of the kernel catalog in WGSL, one expression per kernel and element type. The tables
 // are `Record`s over the catalog's names, so a kernel added to the catalog without a WGSL form here is a compile
-// error, as it is for the TS reference (`src/kernels/ts/elementwise.ts`). Float expressions use `x` (unary) or `a`
-// and `b` (binary); NaN is tested on bits (`isnan_`), never with comparisons a compiler may fold away.
+// error, as it is for the TS reference (`src/kernels/ts/elementwise.ts`); `null` marks a kernel the GPU does not
+// run (a DeviceSupportError naming the op). Float expressions use `x` (unary) or `a` and `b` (binary); NaN is
+// tested on bits (`isnan_`), never with comparisons a compiler may fold away.
 import type { BinaryKernel, UnaryKernel } from '../catalog.js';
 
-/** WGSL of each unary kernel on f32 `x`. */
-export const UNARY_F32: Record<UnaryKernel, string> = {
+/** WGSL of each unary kernel on f32 `x`; null where the GPU has no kernel. */
+export const UNARY_F32: Record<UnaryKernel, string | null> = {
   neg: '-x',
   exp: 'exp_(x)',
   log: 'log_(x)',
@@ -18,6 +19,30 @@ export const UNARY_F32: Record<UnaryKernel, string> = {
   relu: 'select(x, 0.0, x <= 0.0)',
   sign: 'select(select(0.0, -1.0, x < 0.0), 1.0, x > 0.0)',
   erf: 'erf_(x)',
+  // No accurate float32 form written yet: the CPU's.
+  erfinv: null,
+  log1p: 'log1p_(x)',
+  expm1: 'expm1_(x)',
+  log2: 'log_(x) * 1.4426950408889634',
+  log10: 'log_(x) * 0.4342944819032518',
+  exp2: 'exp_(x * 0.6931471805599453)',
+  tan: 'sin_(x) / cos_(x)',
+  asin: 'select(asin(x), nan_(), isnan_(x) || abs(x) > 1.0)',
+  acos: 'acos_(x)',
+  atan: 'select(atan(x), x, isnan_(x))',
+  sinh: 'sinh_(x)',
+  cosh: 'cosh_(x)',
+  asinh: 'asinh_(x)',
+  acosh: 'acosh_(x)',
+  atanh: 'atanh_(x)',
+  floor: 'floor(x)',
+  ceil: 'ceil(x)',
+  // WGSL's round rounds half to even, as PyTorch does.
+  round: 'round(x)',
+  trunc: 'trunc(x)',
+  frac: 'select(x - trunc(x), nan_(), abs(x) == inf_())',
+  softplus: 'select(log1p_(exp_(x)), x, x > 20.0 || isnan_(x))',
+  logSigmoid: 'min(x, 0.0) - log1p_(exp_(-abs(x)))',
 };
 
 /** WGSL of the unary kernels that keep integers (catalog `integer: true`), on i32 `x` (bool is 0/1). */
@@ -26,10 +51,14 @@ export const UNARY_I32: Partial<Record<UnaryKernel, string>> = {
   abs: 'abs(x)',
   relu: 'max(x, 0)',
   sign: 'sign(x)',
+  floor: 'x',
+  ceil: 'x',
+  round: 'x',
+  trunc: 'x',
 };
 
-/** WGSL of each binary kernel on f32 `a`, `b`: a value, or a bool for the comparisons. */
-export const BINARY_F32: Record<BinaryKernel, string> = {
+/** WGSL of each binary kernel on f32 `a`, `b`: a value, or a bool for the comparisons; null where the GPU has none. */
+export const BINARY_F32: Record<BinaryKernel, string | null> = {
   add: 'a + b',
   sub: 'a - b',
   mul: 'a * b',
@@ -40,6 +69,18 @@ export const BINARY_F32: Record<BinaryKernel, string> = {
   tanhBackward: 'a * (1.0 - b * b)',
   sigmoidBackward: 'a * (1.0 - b) * b',
   reluBackward: 'select(a, 0.0, b <= 0.0)',
+  atan2: 'select(atan2(a, b), nan_(), isnan_(a) || isnan_(b))',
+  // C's exact fmod and Python's remainder/floor division need more than float32 arithmetic: the CPU's.
+  fmod: null,
+  remainder: null,
+  floorDivide: null,
+  hypot: 'hypot_(a, b)',
+  xlogy: 'select(select(a * log_(b), 0.0, a == 0.0), nan_(), isnan_(b))',
+  bitwiseAnd: null,
+  bitwiseOr: null,
+  bitwiseXor: null,
+  bitwiseLeftShift: null,
+  bitwiseRightShift: null,
   eq: '!isnan_(a) && !isnan_(b) && a == b',
   ne: 'isnan_(a) || isnan_(b) || a != b',
   lt: '!isnan_(a) && !isnan_(b) && a < b',
@@ -49,7 +90,7 @@ export const BINARY_F32: Record<BinaryKernel, string> = {
 };
 
 /** WGSL of each binary kernel on i32 `a`, `b` (bool as 0/1). Integer powers are exact, or report an error. */
-export const BINARY_I32: Record<BinaryKernel, string> = {
+export const BINARY_I32: Record<BinaryKernel, string | null> = {
   add: 'a + b',
   sub: 'a - b',
   mul: 'a * b',
@@ -60,6 +101,18 @@ export const BINARY_I32: Record<BinaryKernel, string> = {
   tanhBackward: 'a * (1 - b * b)',
   sigmoidBackward: 'a * (1 - b) * b',
   reluBackward: 'select(a, 0, b <= 0)',
+  atan2: null,
+  fmod: null,
+  remainder: null,
+  floorDivide: null,
+  hypot: null,
+  xlogy: null,
+  bitwiseAnd: 'a & b',
+  bitwiseOr: 'a | b',
+  bitwiseXor: 'a ^ b',
+  // PyTorch shifts by the amount modulo the width, as JavaScript does; WGSL's shift needs it below 32.
+  bitwiseLeftShift: 'a << (u32(b) & 31u)',
+  bitwiseRightShift: 'a >> (u32(b) & 31u)',
   eq: 'a == b',
   ne: 'a != b',
   lt: 'a < b',
@@ -90,6 +143,78 @@ fn sincos_(x: f32, cosine: bool) -> f32 {
   if (q == 1) { return c; }
   if (q == 2) { return -s; }
   return -c;
+}
+fn log1p_(x: f32) -> f32 {
+  // log(u)·x/(u − 1) with u = 1 + x rounded: the rounding of u cancels (Goldberg).
+  if (isnan_(x) || x < -1.0) { return nan_(); }
+  if (x == -1.0) { return -inf_(); }
+  if (x == inf_()) { return x; }
+  let u = 1.0 + x;
+  if (u == 1.0) { return x; }
+  return log(u) * x / (u - 1.0);
+}
+fn expm1_(x: f32) -> f32 {
+  // (u − 1)·x/log(u) with u = e^x rounded (Kahan); plain e^x − 1 where no digits cancel.
+  if (isnan_(x)) { return x; }
+  if (abs(x) > 0.5) { return exp_(x) - 1.0; }
+  let u = exp(x);
+  if (u == 1.0) { return x; }
+  let m = u - 1.0;
+  if (m == -1.0) { return -1.0; }
+  return m * x / log(u);
+}
+fn sinh_(x: f32) -> f32 {
+  if (isnan_(x)) { return x; }
+  if (abs(x) > 89.0) { return select(inf_(), -inf_(), x < 0.0); }
+  let e = expm1_(abs(x));
+  let r = 0.5 * (e + e / (e + 1.0));
+  return select(r, -r, x < 0.0);
+}
+fn cosh_(x: f32) -> f32 {
+  if (isnan_(x)) { return x; }
+  let a = abs(x);
+  if (a > 89.0) { return inf_(); }
+  let e = exp(a);
+  return 0.5 * (e + 1.0 / e);
+}
+fn asinh_(x: f32) -> f32 {
+  if (isnan_(x) || abs(x) == inf_()) { return x; }
+  let a = abs(x);
+  var r: f32;
+  if (a > 1e18) { r = log(a) + 0.6931471805599453; }
+  else { r = log1p_(a + a * a / (1.0 + sqrt(1.0 + a * a))); }
+  return select(r, -r, x < 0.0);
+}
+fn acosh_(x: f32) -> f32 {
+  if (isnan_(x) || x < 1.0) { return nan_(); }
+  if (x == inf_()) { return x; }
+  if (x > 1e18) { return log(x) + 0.6931471805599453; }
+  let t = x - 1.0;
+  return log1p_(t + sqrt(t * (x + 1.0)));
+}
+fn atanh_(x: f32) -> f32 {
+  if (isnan_(x) || abs(x) > 1.0) { return nan_(); }
+  if (abs(x) == 1.0) { return select(inf_(), -inf_(), x < 0.0); }
+  let a = abs(x);
+  let r = 0.5 * log1p_(2.0 * a / (1.0 - a));
+  return select(r, -r, x < 0.0);
+}
+fn acos_(x: f32) -> f32 {
+  // Through asin, which drivers compute more accurately; halved angles near ±1, where acos(x) is small or near π.
+  if (isnan_(x) || abs(x) > 1.0) { return nan_(); }
+  if (x > 0.5) { return 2.0 * asin(sqrt((1.0 - x) * 0.5)); }
+  if (x < -0.5) { return 3.1415926535897932 - 2.0 * asin(sqrt((1.0 + x) * 0.5)); }
+  return 1.5707963267948966 - asin(x);
+}
+fn hypot_(a: f32, b: f32) -> f32 {
+  // ∞ when either is infinite, even with a NaN (C's hypot); scaled so that no square overflows.
+  if (abs(a) == inf_() || abs(b) == inf_()) { return inf_(); }
+  if (isnan_(a) || isnan_(b)) { return nan_(); }
+  let m = max(abs(a), abs(b));
+  if (m == 0.0) { return 0.0; }
+  let p = a / m;
+  let q = b / m;
+  return m * sqrt(p * p + q * q);
 }
 fn sin_(x: f32) -> f32 { return sincos_(x, false); }
 fn cos_(x: f32) -> f32 { return sincos_(x, true); }

@@ -1,0 +1,54 @@
+import type { DType } from '../../dtype.js';
+import type { BufferHandle, ConvGeometry } from '../backend.js';
+import { arrayOf } from '../cpu/memory.js';
+import { tsBackend } from '../ts/index.js';
+import { avgWindows } from '../ts/pool.js';
+import { padded } from './arena.js';
+import { stage } from './stage.js';
+import { wasmTuning } from './tuning.js';
+
+// Average pooling and its transpose in wasm: one pass over each plane, driven by the windows' table (divisor and
+// clipped bounds per output position, from the TS kernels so the two agree).
+function avgPool(backward: boolean, dtype: DType, src: BufferHandle, outh: BufferHandle, planes: number, g: ConvGeometry, countIncludePad: boolean,
+  divisor: number): void {
+  const plane = g.h * g.w, len = g.oh * g.ow;
+  const inN = planes * (backward ? len : plane), outN = planes * (backward ? plane : len);
+  const got = dtype !== 'float32' || planes * plane < wasmTuning.minReduce
+    ? null : stage(false, () => padded(inN * 4) + padded(len * 20) + padded(outN * 4));
+  if (!got) {
+    if (backward) tsBackend.avgPool2dBackward(dtype, src, outh, planes, g, countIncludePad, divisor);
+    else tsBackend.avgPool2d(dtype, src, outh, planes, g, countIncludePad, divisor);
+    return;
+  }
+  const { ar } = got;
+  const px = ar.put((arrayOf(src) as Float32Array).subarray(0, inN)), pw = ar.put(avgWindows(g, countIncludePad, divisor));
+  const po = ar.alloc(outN * 4);
+  if (backward) ar.ex.avgPool2dBackward(px, pw, po, planes, plane, g.w, len);
+  else ar.ex.avgPool2d(px, pw, po, planes, plane, g.w, len);
+  ar.get(po, arrayOf(outh) as Float32Array, outN);
+}
+
+/**
+ * float32 2-d average pooling in wasm (see `Backend.avgPool2d`).
+ *
+ * @example
+ * ```ts
+ * avgPool2d('float32', x, out, n * c, geometry, true, 0);
+ * ```
+ */
+export function avgPool2d(dtype: DType, x: BufferHandle, out: BufferHandle, planes: number, g: ConvGeometry, countIncludePad: boolean, divisor: number): void {
+  avgPool(false, dtype, x, out, planes, g, countIncludePad, divisor);
+}
+
+/**
+ * float32 transpose of average pooling in wasm (see `Backend.avgPool2dBackward`).
+ *
+ * @example
+ * ```ts
+ * avgPool2dBackward('float32', grad, dx, n * c, geometry, true, 0);
+ * ```
+ */
+export function avgPool2dBackward(dtype: DType, grad: BufferHandle, out: BufferHandle, planes: number, g: ConvGeometry, countIncludePad: boolean,
+  divisor: number): void {
+  avgPool(true, dtype, grad, out, planes, g, countIncludePad, divisor);
+}
