@@ -4,7 +4,7 @@ import type { Shape } from './shape.js';
 import { contiguousStrides, fmtShape, isContiguousLayout, sizeOf } from './shape.js';
 import { Storage } from './storage.js';
 import type { Node } from './autograd/node.js';
-import type { BufferHandle, View } from './kernels/backend.js';
+import { AsyncReadError, type BufferHandle, type View } from './kernels/backend.js';
 import { defaultDevice, type Device } from './kernels/index.js';
 import { formatTensor } from './format.js';
 
@@ -256,10 +256,7 @@ export class Tensor implements View {
   /** Refuse a synchronous read on a device that reads back only asynchronously (WebGPU), naming the async form. */
   private checkSyncRead(op: string, async: string): void {
     if (this.storage.device.backend.readsAsyncOnly === true) {
-      throw new Error(
-        `${op}(): this tensor lives on the '${this.device}' device, which reads back only asynchronously: use ` +
-          `await x.${async}() instead (or await x.toAsync('cpu') to move it).`,
-      );
+      throw new AsyncReadError(op, async, this.device);
     }
   }
 

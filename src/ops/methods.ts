@@ -3,6 +3,7 @@
 // module was imported first.
 import { backward as runBackward, type BackwardOptions } from '../autograd/engine.js';
 import { gradEdge } from '../autograd/graph.js';
+import { AsyncReadError } from '../kernels/backend.js';
 import { fmtShape } from '../shape.js';
 import { enableGrad } from '../autograd/grad-mode.js';
 import { setViewReplay, Tensor, type TensorHook } from '../tensor.js';
@@ -10,6 +11,7 @@ import { toAsync } from './cast.js';
 import { COMPOSITES } from './composite.js';
 import type { AnyOp, Caller, Run } from './define.js';
 import { INPLACE_OPS } from './inplace.js';
+import type { NonzeroOptions } from './slicing.js';
 import { FUNCTION_ONLY, METHOD_ONLY, OP_TABLE } from './table.js';
 
 type CallArgs<E> = E extends { call(run: never, ...args: infer P): unknown } ? P : never;
@@ -21,8 +23,19 @@ type Table = typeof OP_TABLE;
 type Composites = typeof COMPOSITES;
 type InPlace = typeof INPLACE_OPS;
 
+/**
+ * Signatures whose result depends on an argument, which an entry's one call signature cannot say: they come
+ * first, so that they are tried before the entry's own.
+ */
+interface Overloads {
+  /** `where(condition)`: the indices of the nonzero elements, one 1-d int32 tensor per dimension (`nonzero(condition, { asTuple: true })`). */
+  where(condition: Tensor): Tensor[];
+  /** One 1-d int32 tensor of indices per dimension. */
+  nonzero(x: Tensor, options: NonzeroOptions & { readonly asTuple: true }): Tensor[];
+}
+
 /** The function of every op, by name: primitives, composites and in-place ops. */
-export type Functions = { [K in keyof Table]: (...args: CallArgs<Table[K]>) => CallResult<Table[K]> } &
+export type Functions = Overloads & { [K in keyof Table]: (...args: CallArgs<Table[K]>) => CallResult<Table[K]> } &
   { [K in keyof Composites]: (...args: FnArgs<Composites[K]>) => FnResult<Composites[K]> } &
   { [K in keyof InPlace]: (...args: FnArgs<InPlace[K]>) => FnResult<InPlace[K]> };
 
@@ -35,6 +48,10 @@ declare module '../tensor.js' {
   interface Tensor extends OpMethods {
     /** `condition ? this : other` (PyTorch's `Tensor.where`). */
     where(condition: Tensor, other: Tensor | number): Tensor;
+    /** The indices of the nonzero elements, one 1-d int32 tensor per dimension. */
+    nonzero(options: NonzeroOptions & { readonly asTuple: true }): Tensor[];
+    /** The indices of the nonzero elements as an int32 tensor `[count, ndim]`. */
+    nonzero(options?: NonzeroOptions): Tensor;
     /** Transpose of a tensor of at most 2 dims (a view). */
     readonly T: Tensor;
     /** Compute gradients of this tensor with respect to the graph's leaves (see `backward`). */
@@ -52,6 +69,11 @@ declare module '../tensor.js' {
 }
 
 type AnyFn = (...args: never[]) => unknown;
+
+/** A synchronous read refused inside op `name` (it needs values on the host): the error names the op the user called. */
+function namedRead(e: unknown, name: string): unknown {
+  return e instanceof AsyncReadError ? new AsyncReadError(e.read, e.asyncForm, e.device, name) : e;
+}
 
 function define(name: string, fn: (this: Tensor, ...args: never[]) => unknown): void {
   Object.defineProperty(Tensor.prototype, name, { value: fn, writable: true, configurable: true });
@@ -76,16 +98,40 @@ export function installOps(call: Caller, runOf: (op: AnyOp) => Run<unknown>): Fu
     // The hottest path of the library: each op's run function is made once, and a call passes its arguments
     // straight through (one rest array, one spread), with no lookup.
     const run = runOf(op);
-    fns[name] = (...args: never[]) => op.call(run, ...args);
-    methods[name] = function (this: Tensor, ...args: never[]) { return op.call(run, this, ...args); };
+    fns[name] = (...args: never[]) => {
+      try {
+        return op.call(run, ...args);
+      } catch (e) {
+        throw namedRead(e, name);
+      }
+    };
+    methods[name] = function (this: Tensor, ...args: never[]) {
+      try {
+        return op.call(run, this, ...args);
+      } catch (e) {
+        throw namedRead(e, name);
+      }
+    };
   }
   for (const [name, c] of Object.entries(COMPOSITES)) {
     const f = c.fn as (call: Caller, ...args: never[]) => unknown;
-    fns[name] = (...args: never[]) => f(call, ...args);
+    fns[name] = (...args: never[]) => {
+      try {
+        return f(call, ...args);
+      } catch (e) {
+        throw namedRead(e, name);
+      }
+    };
   }
   for (const [name, c] of Object.entries(INPLACE_OPS)) {
     const f = c.fn as (call: Caller, ...args: never[]) => unknown;
-    fns[name] = (...args: never[]) => f(call, ...args);
+    fns[name] = (...args: never[]) => {
+      try {
+        return f(call, ...args);
+      } catch (e) {
+        throw namedRead(e, name);
+      }
+    };
   }
   const functionOnly: readonly string[] = FUNCTION_ONLY;
   for (const [name, f] of Object.entries(fns)) {

@@ -3,7 +3,7 @@
 // bad labels) surfacing at the next read, command batching, and GPU memory without dispose.
 import { describe, expect, it } from 'vitest';
 import {
-  arange, data, DeviceSupportError, getBackend, linalg, nn, optim, randn, setBackend, tensor, webgpu, zeros,
+  arange, AsyncReadError, data, DeviceSupportError, getBackend, linalg, nn, optim, randn, setBackend, tensor, webgpu, zeros,
 } from '../../src/index.js';
 
 const skip = process.env.ADJOINT_WEBGPU_SKIP;
@@ -223,5 +223,21 @@ describe.skipIf(skip !== undefined)('host checks deferred to the next read-back'
       .rejects.toThrow(/^binaryCrossEntropy: all elements of input should be between 0 and 1 \(the element at flat index 1 is not\)/);
     const ok = nn.functional.binaryCrossEntropy(tensor([0.5, 0.9, 0.2]), target);
     expect(await ok.itemAsync()).toBeCloseTo((-Math.log(0.5) - Math.log(0.9) - Math.log(0.2)) / 3, 5);
+  });
+});
+
+describe.skipIf(skip !== undefined)('ops that need values on the host', () => {
+  it('throw AsyncReadError naming the op the user called, and run on the CPU', async () => {
+    const x = tensor([1, 0, 2]);
+    let error: unknown = null;
+    try {
+      x.maskedSelect(x.gt(0));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(AsyncReadError);
+    expect((error as Error).message).toMatch(/^maskedSelect: not supported on the 'webgpu' device: it needs tensor values on the host .*await x\.toAsync\('cpu'\)/);
+    const cpu = await x.toAsync('cpu');
+    expect(cpu.maskedSelect(cpu.gt(0)).toArray()).toEqual([1, 2]);
   });
 });
