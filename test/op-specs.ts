@@ -13,7 +13,9 @@ import { LAYERS_SPECS } from './specs/layers.js';
 import { RNN_SPECS } from './specs/rnn.js';
 import { CLAMP_TENSOR_CASES, ELEMENTWISE_SPECS } from './specs/elementwise.js';
 import { LINALG_SPECS } from './specs/linalg.js';
+import { SPEED_SPECS } from './specs/speed.js';
 import { INDEX_SELECT_CASES, INDEXING_SPECS } from './specs/indexing.js';
+import { REDUCTION_SPECS } from './specs/reductions.js';
 
 export type { Arg, Domain } from './support/inputs.js';
 
@@ -105,7 +107,7 @@ const DIM_CASES: [number[], number[] | number | undefined, boolean][] = [
   [[5], 0, false],
 ];
 
-function reduction(name: 'sum' | 'mean' | 'max' | 'min' | 'logsumexp', ref: (v: number[]) => number): OpSpec {
+function reduction(name: 'sum' | 'mean' | 'logsumexp', ref: (v: number[]) => number): OpSpec {
   return {
     cases: DIM_CASES.map(([shape, dim, keepdim]): Case => ({
       label: `[${shape.join(', ')}] dim ${JSON.stringify(dim)} keepdim ${keepdim}`,
@@ -139,7 +141,9 @@ const idx = (shape: number[], values: number[]): Arg => ({ shape, dtype: 'int32'
 export const SPECS: Record<Primitive, OpSpec> & Partial<Record<keyof typeof COMPOSITES, OpSpec>> = {
   ...LINALG_SPECS,
   ...INDEXING_SPECS,
+  ...REDUCTION_SPECS,
   ...LAYERS_SPECS,
+  ...SPEED_SPECS,
   add: binary('add', (a, b) => a + b),
   sub: binary('sub', (a, b) => a - b),
   mul: binary('mul', (a, b) => a * b),
@@ -193,8 +197,6 @@ export const SPECS: Record<Primitive, OpSpec> & Partial<Record<keyof typeof COMP
   },
   sum: reduction('sum', R.sumOf),
   mean: reduction('mean', (v) => R.sumOf(v) / v.length),
-  max: reduction('max', (v) => Math.max(...v)),
-  min: reduction('min', (v) => Math.min(...v)),
   logsumexp: reduction('logsumexp', R.lse),
   argmax: argReduction('argmax', (a, b) => a > b),
   argmin: argReduction('argmin', (a, b) => a < b),

@@ -1,6 +1,6 @@
 import type { DType, TypedArray } from '../dtype.js';
 import type { Shape } from '../shape.js';
-import type { BinaryKernel, ReduceKernel, TernaryKernel, UnaryKernel } from './catalog.js';
+import type { BinaryKernel, ReduceKernel, ScanKernel, TernaryKernel, UnaryKernel } from './catalog.js';
 
 declare const HANDLE: unique symbol;
 
@@ -135,10 +135,55 @@ export interface Backend {
 
   // ---- reductions ----
 
-  /** `x` (from `offset`) read as `[outer, r, inner]`; reduces the middle axis into `out` of `[outer, inner]`. `argmax`/`argmin` write int32. */
+  /**
+   * `x` (from `offset`) read as `[outer, r, inner]`; reduces the middle axis into `out` of `[outer, inner]`.
+   * `argmax`/`argmin` write int32, `all`/`any` bool; an int32 `sum` or `prod` is exact and throws when it does not
+   * fit in int32.
+   */
   reduce(op: ReduceKernel, dtype: DType, x: BufferHandle, offset: number, out: BufferHandle, outer: number, r: number, inner: number): void;
+  /**
+   * Variance along the middle axis of `x` (from `offset`) read as `[outer, r, inner]`: Σ (x − mean)² / max(0, r −
+   * correction) into `out` (`[outer, inner]`), and the mean into `mean` when not null; numerically sound (two
+   * passes or Welford), not Σx² − (Σx)²/r.
+   */
+  variance(dtype: DType, x: BufferHandle, offset: number, out: BufferHandle, mean: BufferHandle | null, outer: number, r: number,
+    inner: number, correction: number): void;
+  /**
+   * The vector p-norm along the middle axis of `x` (from `offset`) read as `[outer, r, inner]` into `out`
+   * (`[outer, inner]`): (Σ |x|^p)^(1/p); p = ±∞ is max/min |x|, p = 0 the count of nonzero elements.
+   */
+  norm(dtype: DType, x: BufferHandle, offset: number, out: BufferHandle, outer: number, r: number, inner: number, p: number): void;
+  /**
+   * An inclusive scan along the middle axis of `x` (from `offset`) read as `[outer, r, inner]` into `out` of the
+   * same shape: cumsum/cumprod/logcumsumexp write `dtype` (int32 exactly, throwing when a running value does not
+   * fit), cummax/cummin the int32 index of the running extreme (the later one on ties; NaN sticks).
+   */
+  scan(op: ScanKernel, dtype: DType, x: BufferHandle, offset: number, out: BufferHandle, outer: number, r: number, inner: number): void;
   /** Numerically stable (log-)softmax of `x` (from `offset`) read as `[outer, r, inner]` along the middle axis. */
   softmax(dtype: DType, x: BufferHandle, offset: number, out: BufferHandle, outer: number, r: number, inner: number, log: boolean): void;
+
+  // ---- sorting and selection (NaN counts as larger than every number; ties keep their order) ----
+
+  /**
+   * The positions (int32, `[outer, k, inner]`) of the first `k` elements of the stable sort, ascending or
+   * `descending`, of each line along the middle axis of `x` (from `offset`) read as `[outer, r, inner]`.
+   */
+  sort(dtype: DType, x: BufferHandle, offset: number, out: BufferHandle, outer: number, r: number, inner: number, descending: boolean,
+    k: number): void;
+  /**
+   * The position (int32, `[outer, inner]`) of the element a stable ascending sort puts at `k` (0-based) in each line
+   * along the middle axis of `x` (from `offset`) read as `[outer, r, inner]`; with `propagateNaN`, of a line's first
+   * NaN when it holds one.
+   */
+  select(dtype: DType, x: BufferHandle, offset: number, out: BufferHandle, outer: number, r: number, inner: number, k: number,
+    propagateNaN: boolean): void;
+  /**
+   * The distinct slices `x[:, j, :]` of `x` (from `offset`) read as `[outer, r, inner]`, ascending
+   * (lexicographically; every NaN distinct): the first `count[0]` slices of `values` (`[outer, r, inner]`) get them,
+   * `inverse` (int32 `[r]`) each input slice's position among them, `counts` (int32 `[r]`) their multiplicities.
+   */
+  unique(dtype: DType, x: BufferHandle, offset: number, outer: number, r: number, inner: number, values: BufferHandle, inverse: BufferHandle,
+    counts: BufferHandle, count: BufferHandle): void;
 
   // ---- linear algebra and windows ----
 
@@ -183,6 +228,35 @@ export interface Backend {
    * first maximum wins ties; NaN wins over everything).
    */
   adaptiveMaxPool2d(dtype: DType, x: BufferHandle, indices: BufferHandle, planes: number, h: number, w: number, oh: number, ow: number): void;
+
+  // ---- recurrent cells (fused: one call for the gates' nonlinearities and the state update) ----
+
+  /**
+   * One LSTM cell after its gate pre-activations: `gates` `[rows, 4h]` (input, forget, cell, output, PyTorch's
+   * order) and the cell state `c` `[rows, h]` give `c' = σ(f)·c + σ(i)·tanh(g)` and `h' = σ(o)·tanh(c')`, written
+   * to `out` as `[h' | c']` (`[2, rows, h]`). Every operand contiguous from offset 0.
+   */
+  lstmCell(dtype: DType, gates: BufferHandle, c: BufferHandle, out: BufferHandle, rows: number, h: number): void;
+  /**
+   * The LSTM cell's backward: from `grad` `[2, rows, h]` (the gradients of h' and c'), the gates' pre-activations
+   * and `c`, writes `[dgates | dc]` (`rows·4h` then `rows·h` elements) to `out`, recomputing the activations.
+   * Every operand contiguous from offset 0.
+   */
+  lstmCellBackward(dtype: DType, grad: BufferHandle, gates: BufferHandle, c: BufferHandle, out: BufferHandle, rows: number, h: number): void;
+  /**
+   * One GRU cell after its projections: `gi` `[rows, 3h]` (the input's, with `b_ih`) and `gh` `[rows, 3h]` (the
+   * hidden state's, with `b_hh`), in PyTorch's gate order (reset, update, new), and the hidden state `h` `[rows, h]`
+   * give `h' = (1 − z)·n + z·h` with `r = σ(gi_r + gh_r)`, `z = σ(gi_z + gh_z)`, `n = tanh(gi_n + r·gh_n)`, written to
+   * `out` `[rows, h]`. Every operand contiguous from offset 0.
+   */
+  gruCell(dtype: DType, gi: BufferHandle, gh: BufferHandle, h: BufferHandle, out: BufferHandle, rows: number, hidden: number): void;
+  /**
+   * The GRU cell's backward: from `grad` `[rows, h]` (the gradient of h'), `gi`, `gh` and `h`, writes
+   * `[dgi | dgh | dh]` (`rows·3h`, `rows·3h`, `rows·h` elements) to `out`, recomputing the gates. Every operand
+   * contiguous from offset 0.
+   */
+  gruCellBackward(dtype: DType, grad: BufferHandle, gi: BufferHandle, gh: BufferHandle, h: BufferHandle, out: BufferHandle, rows: number,
+    hidden: number): void;
 
   // ---- normalisation (fused: one call computes the statistics, normalises and applies the affine map) ----
 

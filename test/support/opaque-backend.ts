@@ -103,6 +103,16 @@ export const opaqueBackend: Backend = {
   },
   arange: (dtype, out, n, start, step) => issue(() => tsBackend.arange(dtype, host(out), n, start, step)),
   reduce: (op, dtype, x, offset, out, outer, r, inner) => issue(() => tsBackend.reduce(op, dtype, host(x), offset, host(out), outer, r, inner)),
+  variance: (dtype, x, offset, out, mean, outer, r, inner, correction) =>
+    issue(() => tsBackend.variance(dtype, host(x), offset, host(out), hostOrNull(mean), outer, r, inner, correction)),
+  norm: (dtype, x, offset, out, outer, r, inner, p) => issue(() => tsBackend.norm(dtype, host(x), offset, host(out), outer, r, inner, p)),
+  scan: (op, dtype, x, offset, out, outer, r, inner) => issue(() => tsBackend.scan(op, dtype, host(x), offset, host(out), outer, r, inner)),
+  sort: (dtype, x, offset, out, outer, r, inner, descending, k) =>
+    issue(() => tsBackend.sort(dtype, host(x), offset, host(out), outer, r, inner, descending, k)),
+  select: (dtype, x, offset, out, outer, r, inner, k, propagateNaN) =>
+    issue(() => tsBackend.select(dtype, host(x), offset, host(out), outer, r, inner, k, propagateNaN)),
+  unique: (dtype, x, offset, outer, r, inner, values, inverse, counts, count) =>
+    issue(() => tsBackend.unique(dtype, host(x), offset, outer, r, inner, host(values), host(inverse), host(counts), host(count))),
   softmax: (dtype, x, offset, out, outer, r, inner, log) => issue(() => tsBackend.softmax(dtype, host(x), offset, host(out), outer, r, inner, log)),
   matmul: (dtype, a, b, out, batch, m, n, k) => {
     const A = hostOperand(a), B = hostOperand(b), O = host(out);
@@ -117,6 +127,12 @@ export const opaqueBackend: Backend = {
     issue(() => tsBackend.layerNorm(dtype, host(x), hostOrNull(w), hostOrNull(b), host(out), host(mean), host(rstd), rows, m, eps)),
   layerNormBackward: (dtype, g, x, mean, rstd, w, out, mask, rows, m) =>
     issue(() => tsBackend.layerNormBackward(dtype, host(g), host(x), host(mean), host(rstd), hostOrNull(w), host(out), mask, rows, m)),
+  lstmCell: (dtype, gates, c, out, rows, h) => issue(() => tsBackend.lstmCell(dtype, host(gates), host(c), host(out), rows, h)),
+  lstmCellBackward: (dtype, g, gates, c, out, rows, h) =>
+    issue(() => tsBackend.lstmCellBackward(dtype, host(g), host(gates), host(c), host(out), rows, h)),
+  gruCell: (dtype, gi, gh, h, out, rows, hidden) => issue(() => tsBackend.gruCell(dtype, host(gi), host(gh), host(h), host(out), rows, hidden)),
+  gruCellBackward: (dtype, g, gi, gh, h, out, rows, hidden) =>
+    issue(() => tsBackend.gruCellBackward(dtype, host(g), host(gi), host(gh), host(h), host(out), rows, hidden)),
   batchNorm: (dtype, x, w, b, out, mean, invstd, n, c, s, stats) => {
     const st = { ...stats, runningMean: hostOrNull(stats.runningMean), runningVar: hostOrNull(stats.runningVar) };
     issue(() => tsBackend.batchNorm(dtype, host(x), hostOrNull(w), hostOrNull(b), host(out), host(mean), host(invstd), n, c, s, st));

@@ -11,11 +11,16 @@ export const CPU_ONLY: readonly string[] = [
   'batchNorm', 'batchNormBackward', 'avgPool2d', 'avgPool2dBackward', 'adaptiveMaxPool2dIndices',
   'indexFill', 'indexCopy', 'scatter', 'scatterReduce', 'take',
   'nonzero', 'maskedSelect', 'maskedScatter', 'trilIndices', 'triuIndices',
+  // Reductions, scans and sorting beyond sum/max/min/logsumexp/argmax/argmin, and the fused recurrent cells.
+  'prod', 'all', 'any', 'var', 'std', 'varMean', 'stdMean', 'norm', 'linalgVectorNorm',
+  'cumsum', 'cumprod', 'cummax', 'cummin', 'logcumsumexp', 'sort', 'argsort', 'kthvalue', 'median', 'unique',
+  'fusedLstmCell', 'fusedLstmCellBackward', 'fusedGruCell', 'fusedGruCellBackward',
 ];
 
 /**
  * Primitives that run on the GPU in some forms only: indexing and assignment with basic indices (ints, slices,
  * None, ellipsis) run there, with integer-tensor or boolean indices on the CPU only; repeatInterleave with a
- * number of repeats runs there, with a tensor of repeats on the CPU only.
+ * number of repeats runs there, with a tensor of repeats on the CPU only; linalg.matrixNorm's ±1/±∞ orders run
+ * there (sums and maxima), the Frobenius and spectral ones on the CPU only; topk with k = 0 runs there.
  */
-export const PARTLY_CPU_ONLY: readonly string[] = ['index', 'indexPut', 'repeatInterleave'];
+export const PARTLY_CPU_ONLY: readonly string[] = ['index', 'indexPut', 'repeatInterleave', 'linalgMatrixNorm', 'topk'];

@@ -3,6 +3,7 @@
 // invocation per output, walking its column (consecutive invocations read consecutive elements). Float sums are
 // compensated (Kahan), int32 sums exact in 64 bits and refused when they do not fit, as on the CPU.
 import type { DType } from '../../dtype.js';
+import { DeviceSupportError } from '../backend.js';
 import type { ReduceKernel } from '../catalog.js';
 import { grid1d, main1d, Params, wgslType, type GpuContext, type GpuHandle, type Kernel } from './context.js';
 
@@ -86,6 +87,9 @@ function columnWalk(op: ReduceKernel, t: 'f32' | 'i32'): string {
     s = u;
   }
   let result = bitcast<u32>(select(log_(s) + m, nan_(), isn));`;
+    default:
+      // prod, all, any: no WGSL form yet (refused in reduce).
+      throw new DeviceSupportError(op, 'webgpu');
   }
 }
 
@@ -174,6 +178,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @
  */
 export function reduce(ctx: GpuContext, op: ReduceKernel, dtype: DType, x: GpuHandle, offset: number, out: GpuHandle, outer: number, r: number,
   inner: number): void {
+  if (op === 'prod' || op === 'all' || op === 'any') throw new DeviceSupportError(op, 'webgpu');
   const t = wgslType(dtype);
   const outputs = outer * inner;
   if (outputs === 0) return;
