@@ -8,7 +8,7 @@ export { clamp, where, unfold, unfoldRuns, fold, copy } from './elementwise';
 export { reduce, softmax } from './reduce';
 export { variance, cumsumColumns } from './moments';
 export { matmul, matmulScratchBytes } from './matmul';
-export { adam, sgd } from './optim';
+export { adam, sgd, rmsprop, adagrad, adamax, nadam, radam } from './optim';
 export { conv2d, conv2dDirect } from './conv';
 export { layerNorm, layerNormBackward, batchNorm, batchNormBackward } from './norm';
 export { maxPool2d, scatterAddRows, avgPool2d, avgPool2dBackward } from './pool';

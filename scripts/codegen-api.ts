@@ -33,7 +33,7 @@ export function apiEntries(header: string): string {
     lines.push(`// ---- ${title} ----`, '');
     for (const [name, e] of Object.entries(entries)) {
       if (methodOnly.includes(name)) continue;
-      lines.push('/**', ...e.doc.split('\n').map((l) => ` * ${l}`), ' *', ' * @example', ' * ```ts', ` * ${e.example}`, ' * ```', ' */');
+      lines.push('/**', ...e.doc.split('\n').map((l) => ` * ${l}`), ' *', ' * @example', ' * ```ts', ` * ${e.example}`, ' * ```', ' *', ' * @function', ' */');
       if (RESERVED.has(name)) {
         // A reserved word cannot name a const, but may name an export: `import * as a` gives `a.var`.
         lines.push(`const ${name}_ = FUNCTIONS.${name};`, `export { ${name}_ as ${name} };`, '');

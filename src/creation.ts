@@ -191,7 +191,8 @@ export function tensor(data: TensorData, opts: TensorOptions & { readonly shape?
  *
  * @example
  * ```ts
- * full([2, 2], 7);
+ * full([2, 2], 7).toArray();                     // [[7, 7], [7, 7]] (float32)
+ * full([3], 1, { dtype: 'int32' }).dtype;        // 'int32'
  * ```
  */
 export function full(shape: readonly number[], value: number, opts: TensorOptions = {}): Tensor {
@@ -209,12 +210,27 @@ function filled(shape: readonly number[], value: number, opts: TensorOptions, op
   return t;
 }
 
-/** Zeros of `shape`. @example `zeros([2, 3])` */
+/**
+ * Zeros of `shape` (float32 unless `dtype` says otherwise).
+ *
+ * @example
+ * ```ts
+ * const b = zeros([10], { requiresGrad: true }); // a bias to train
+ * zeros([2, 3]).shape;                           // [2, 3]
+ * ```
+ */
 export function zeros(shape: readonly number[], opts: TensorOptions = {}): Tensor {
   return filled(shape, 0, opts, 'zeros');
 }
 
-/** Ones of `shape`. @example `ones([3], { dtype: 'float64' })` */
+/**
+ * Ones of `shape` (float32 unless `dtype` says otherwise).
+ *
+ * @example
+ * ```ts
+ * ones([3], { dtype: 'float64' }).toArray(); // [1, 1, 1]
+ * ```
+ */
 export function ones(shape: readonly number[], opts: TensorOptions = {}): Tensor {
   return filled(shape, 1, opts, 'ones');
 }
@@ -224,17 +240,43 @@ function likeOptions(t: Tensor, opts: TensorOptions, op: string): TensorOptions 
   return { dtype: t.dtype, device: t.device, ...opts };
 }
 
-/** Zeros with `t`'s shape, dtype and device (unless overridden). @example `zerosLike(x)` */
+/**
+ * Zeros with `t`'s shape, dtype and device (unless overridden). The result is a new leaf: it does not require
+ * grad, whatever `t` does.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([[1, 2], [3, 4]], { dtype: 'float64', requiresGrad: true });
+ * zerosLike(x).dtype;                        // 'float64', shape [2, 2]
+ * zerosLike(x, { dtype: 'int32' }).toArray(); // [[0, 0], [0, 0]]
+ * ```
+ */
 export function zerosLike(t: Tensor, opts: TensorOptions = {}): Tensor {
   return full(t.shape, 0, likeOptions(t, opts, 'zerosLike'));
 }
 
-/** Ones with `t`'s shape, dtype and device (unless overridden). @example `onesLike(x)` */
+/**
+ * Ones with `t`'s shape, dtype and device (unless overridden), e.g. the seed gradient of a non-scalar output.
+ *
+ * @example
+ * ```ts
+ * const y = x.mul(2);           // not a scalar
+ * y.backward(onesLike(y));      // the same as y.sum().backward()
+ * ```
+ */
 export function onesLike(t: Tensor, opts: TensorOptions = {}): Tensor {
   return full(t.shape, 1, likeOptions(t, opts, 'onesLike'));
 }
 
-/** `value` with `t`'s shape, dtype and device (unless overridden). @example `fullLike(x, 0.5)` */
+/**
+ * `value` with `t`'s shape, dtype and device (unless overridden).
+ *
+ * @example
+ * ```ts
+ * const x = tensor([[1, 2], [3, 4]]);
+ * fullLike(x, 0.5).toArray(); // [[0.5, 0.5], [0.5, 0.5]]
+ * ```
+ */
 export function fullLike(t: Tensor, value: number, opts: TensorOptions = {}): Tensor {
   return full(t.shape, value, likeOptions(t, opts, 'fullLike'));
 }
@@ -382,7 +424,18 @@ function floatSamples(opts: RandomOptions, op: string): void {
   }
 }
 
-/** Uniform samples in [0, 1). @example `rand([2, 3])` */
+/**
+ * Uniform samples in [0, 1), from the default generator or `opts.generator`.
+ *
+ * @example
+ * ```ts
+ * manualSeed(0);
+ * const a = rand([2, 3]);
+ * manualSeed(0);
+ * rand([2, 3]).toArray(); // the same values as a: seeded runs repeat
+ * rand([4], { generator: new Generator(1) }); // a stream of its own, leaving the default one alone
+ * ```
+ */
 export function rand(shape: readonly number[], opts: RandomOptions = {}): Tensor {
   floatSamples(opts, 'rand');
   const f32 = (opts.dtype ?? 'float32') === 'float32';
@@ -392,7 +445,14 @@ export function rand(shape: readonly number[], opts: RandomOptions = {}): Tensor
   });
 }
 
-/** Standard normal samples. @example `randn([64, 784])` */
+/**
+ * Standard normal samples (mean 0, standard deviation 1).
+ *
+ * @example
+ * ```ts
+ * const w = randn([784, 128]).mul(Math.sqrt(2 / 784)); // He-scaled weights
+ * ```
+ */
 export function randn(shape: readonly number[], opts: RandomOptions = {}): Tensor {
   floatSamples(opts, 'randn');
   return randomFill(shape, opts, 'randn', (g) => g.normal());
@@ -403,8 +463,8 @@ export function randn(shape: readonly number[], opts: RandomOptions = {}): Tenso
  *
  * @example
  * ```ts
- * randint(0, 10, [5]);
- * randint(6, [2, 2]); // dice
+ * const labels = randint(0, 10, [64]); // int32, each in 0 … 9
+ * randint(6, [2, 2]);                  // four dice: 0 … 5
  * ```
  */
 export function randint(low: number, high: number, shape: readonly number[], opts?: RandomOptions): Tensor;
@@ -427,12 +487,26 @@ function randintFrom(low: number, high: number, shape: readonly number[], opts: 
   return randomFill(shape, { ...opts, dtype }, op, (g) => g.int(low, high));
 }
 
-/** Uniform samples in [0, 1) with `t`'s shape, dtype and device (unless overridden). @example `randLike(x)` */
+/**
+ * Uniform samples in [0, 1) with `t`'s shape, dtype and device (unless overridden).
+ *
+ * @example
+ * ```ts
+ * const keep = randLike(x).ge(0.1); // a dropout mask keeping about 90% of x's elements
+ * ```
+ */
 export function randLike(t: Tensor, opts: RandomOptions = {}): Tensor {
   return rand(t.shape, likeOptions(t, opts, 'randLike'));
 }
 
-/** Standard normal samples with `t`'s shape, dtype and device (unless overridden). @example `randnLike(x)` */
+/**
+ * Standard normal samples with `t`'s shape, dtype and device (unless overridden).
+ *
+ * @example
+ * ```ts
+ * const noisy = x.add(randnLike(x).mul(0.01)); // x plus Gaussian noise of standard deviation 0.01
+ * ```
+ */
 export function randnLike(t: Tensor, opts: RandomOptions = {}): Tensor {
   return randn(t.shape, likeOptions(t, opts, 'randnLike'));
 }
@@ -470,7 +544,15 @@ export function emptyLike(t: Tensor, opts: TensorOptions = {}): Tensor {
   return full(t.shape, 0, likeOptions(t, opts, 'emptyLike'));
 }
 
-/** A random permutation of `0 … n-1` (int32). @example `randperm(10)` */
+/**
+ * A random permutation of `0 … n-1` (int32).
+ *
+ * @example
+ * ```ts
+ * const order = randperm(x.shape[0]!); // shuffle the rows of x
+ * const shuffled = x.indexSelect(0, order);
+ * ```
+ */
 export function randperm(n: number, opts: RandomOptions = {}): Tensor {
   checkShape([n], 'randperm');
   checkOptions('randperm', opts, RANDOM_KEYS);

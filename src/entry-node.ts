@@ -9,5 +9,7 @@
  * await save(model, 'model.safetensors');
  * model.loadStateDict(await load('model.safetensors'));
  * ```
+ *
+ * @module adjoint/node
  */
 export { save, load } from './nn/file.js';

@@ -19,7 +19,7 @@ import { FUNCTIONS } from './autograd/record.js';
  *
  * @example
  * ```ts
- * linalg.solve(A, b)
+ * linalg.solve(tensor([[4, 2], [2, 3]]), tensor([2, 1])) // tensor([0.5000, 0.0000])
  * ```
  */
 export const solve = FUNCTIONS.linalgSolve;
@@ -41,7 +41,7 @@ export const solveTriangular = FUNCTIONS.linalgSolveTriangular;
  *
  * @example
  * ```ts
- * linalg.inv(A)
+ * linalg.inv(tensor([[4, 2], [2, 3]])) // [[0.375, -0.25], [-0.25, 0.5]]
  * ```
  */
 export const inv = FUNCTIONS.linalgInv;
@@ -51,7 +51,7 @@ export const inv = FUNCTIONS.linalgInv;
  *
  * @example
  * ```ts
- * linalg.det(A)
+ * linalg.det(tensor([[4, 2], [2, 3]])) // tensor(8.)
  * ```
  */
 export const det = FUNCTIONS.linalgDet;
@@ -72,7 +72,7 @@ export const slogdet = FUNCTIONS.linalgSlogdet;
  *
  * @example
  * ```ts
- * linalg.cholesky(A)
+ * linalg.cholesky(tensor([[4, 2], [2, 3]])) // L = [[2, 0], [1, 1.4142]]
  * ```
  */
 export const cholesky = FUNCTIONS.linalgCholesky;

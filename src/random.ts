@@ -31,7 +31,14 @@ export class Generator {
     return this;
   }
 
-  /** The seed the stream was last reset from (PyTorch's `initial_seed()`). @example `g.initialSeed()` */
+  /**
+   * The seed the stream was last reset from (PyTorch's `initial_seed()`).
+   *
+   * @example
+   * ```ts
+   * new Generator().manualSeed(42).initialSeed(); // 42
+   * ```
+   */
   initialSeed(): number {
     return this.initial;
   }
@@ -108,11 +115,12 @@ function rotl(x: number, k: number): number {
 }
 
 /**
- * The default generator, used when no `generator` option is given.
+ * The default generator, used when no `generator` option is given; `manualSeed` seeds it.
  *
  * @example
  * ```ts
- * defaultGenerator.random();
+ * manualSeed(7);
+ * const u = defaultGenerator.random(); // the same number on every run after manualSeed(7)
  * ```
  */
 export const defaultGenerator = new Generator(0x5eed);

@@ -14,6 +14,7 @@ import type { Device } from './kernels/index.js';
  * ```
  */
 export class Storage {
+  /** Bumped by every in-place write, so a saved tensor that was modified is caught when backward needs it. */
   version = 0;
   /** The value of the generation counter when this storage was made (see `nextStorageGeneration`). */
   readonly generation = generation;
@@ -22,7 +23,9 @@ export class Storage {
     readonly buffer: BufferHandle,
     /** Number of elements the buffer holds. */
     readonly length: number,
+    /** The element type. */
     readonly dtype: DType,
+    /** Where the buffer lives. */
     readonly device: Device,
   ) {
     if (created !== null) created(this);

@@ -49,11 +49,15 @@ export class Tensor implements View {
   /**
    * A view of `storage`. Every layout is checked here, once: sizes must be non-negative integers, at most 64
    * dims, and every element the view can address must lie inside the storage, so that no kernel ever reads
-   * another tensor's memory.
+   * another tensor's memory. Tensors are made by `tensor`, `zeros`, … and by ops, not with `new`.
+   *
+   * @internal
    */
   constructor(
     /** @internal */ readonly storage: Storage,
+    /** Size of each dimension; `[]` for a scalar (0-d) tensor. */
     readonly shape: Shape,
+    /** Element type: `'float32'`, `'float64'`, `'int32'` or `'bool'`. */
     readonly dtype: DType,
     strides?: readonly number[],
     /** Element offset of the first element in the storage. */
@@ -114,6 +118,7 @@ export class Tensor implements View {
     return this._gradFn;
   }
 
+  /** Set by the op that creates the tensor. @internal */
   set gradFn(node: Node<Tensor> | null) {
     this._gradFn = node;
   }
@@ -126,6 +131,7 @@ export class Tensor implements View {
     return this._grad;
   }
 
+  /** Replace the gradient (e.g. `x.grad = null`); it must have this tensor's shape, dtype and device. */
   set grad(g: Tensor | null) {
     if (g !== null) {
       if (!(g instanceof Tensor)) throw new Error(`grad: a gradient must be a Tensor or null, got ${g === undefined ? 'undefined' : typeof g}.`);
@@ -144,6 +150,7 @@ export class Tensor implements View {
     return this._requiresGrad || this.gradFn !== null;
   }
 
+  /** Mark a floating-point leaf as one that gradients flow to (or not); see `requiresGrad_`. */
   set requiresGrad(value: boolean) {
     if (typeof value !== 'boolean') throw new Error(`requiresGrad: expected true or false, got ${typeof value}.`);
     if (this.gradFn !== null) {

@@ -2,6 +2,7 @@
 // and leaves the others working. Measurements start when their figure first scrolls into view.
 import { setupCheckpointing } from './checkpointing.js';
 import { setupCost } from './cost.js';
+import { setupGpt } from './gpt.js';
 import { setupGraphFigure } from './graph-figure.js';
 import { setupMnist } from './mnist.js';
 import { setupModes } from './modes.js';
@@ -49,6 +50,7 @@ safely('modes-figure', setupModes);
 safely('cost-figure', setupCost);
 safely('pruning-figure', setupPruning);
 safely('mnist-figure', setupMnist);
+whenVisible('#gpt-figure', () => safely('gpt-figure', setupGpt));
 safely('checkpoint-figure', setupCheckpointing);
 whenVisible('#modes-figure', click('#modes-form'));
 whenVisible('#rules-table', () => safely('primitives', setupRulesCheck));

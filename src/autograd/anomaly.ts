@@ -47,11 +47,15 @@ const detector: EngineObserver<Tensor> = {
 };
 
 /**
- * Turn anomaly detection on or off globally (off by default: it costs a stack trace per op).
+ * Turn anomaly detection on or off globally (off by default: it costs a stack trace per op). `detectAnomaly(fn)`
+ * does the same for one synchronous function; this is for code that awaits between forward and backward.
  *
  * @example
  * ```ts
  * setDetectAnomaly(true);
+ * const loss = await forwardPass();
+ * loss.backward(); // a NaN or Inf gradient throws, naming the op and where its forward ran
+ * setDetectAnomaly(false);
  * ```
  */
 export function setDetectAnomaly(value: boolean): void {

@@ -6,6 +6,7 @@ import { runOp } from './record.js';
 
 /** The context of a custom op's forward: keep tensors for backward. */
 export interface CustomForwardCtx {
+  /** Keep these tensors for `backward`, which finds them in `ctx.saved` in the same order. */
   saveForBackward(...tensors: Tensor[]): void;
 }
 
@@ -19,7 +20,9 @@ export interface CustomBackwardCtx {
 
 /** The context of a custom op's JVP rule: its inputs and output. */
 export interface CustomJvpCtx {
+  /** The op's inputs (their tangents come as the rule's second argument). */
   readonly inputs: readonly Tensor[];
+  /** The op's output, as `forward` returned it. */
   readonly output: Tensor;
 }
 

@@ -22,6 +22,7 @@ export interface EngineObserver<T extends TensorMeta = TensorMeta> {
   recorded?(node: Node<T>): void;
   /** A backward pass (or `grad()`) begins / ends. */
   passStart?(): void;
+  /** A backward pass (or `grad()`) ends, after its last node. */
   passEnd?(): void;
   /** A node is about to run on its summed incoming gradient (after its tensor hooks); AccumulateGrad included. */
   nodeStart?(node: Node<T>, grad: T): void;

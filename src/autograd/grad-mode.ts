@@ -19,7 +19,16 @@ export function isGradEnabled(): boolean {
   return enabled;
 }
 
-/** Set grad mode globally; returns the previous mode. Prefer `noGrad`/`enableGrad`. @example `setGradEnabled(false)` */
+/**
+ * Set grad mode globally; returns the previous mode. Prefer `noGrad`/`enableGrad`, which restore it for you.
+ *
+ * @example
+ * ```ts
+ * const prev = setGradEnabled(false);
+ * x.mul(2).requiresGrad; // false: nothing is recorded
+ * setGradEnabled(prev);
+ * ```
+ */
 export function setGradEnabled(value: boolean): boolean {
   const prev = enabled;
   set(value);

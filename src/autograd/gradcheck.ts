@@ -1,6 +1,7 @@
 import { fmtShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { grad } from './engine.js';
+import type { TensorsFunction } from './transforms.js';
 import { Generator } from '../random.js';
 // Tensor methods are installed with the op table: loading it here lets this module work when imported alone.
 import './record.js';
@@ -9,15 +10,16 @@ import './record.js';
 export interface GradcheckOptions {
   /** Finite-difference step. */
   readonly eps?: number;
+  /** Absolute tolerance of the comparison (default 1e-5). */
   readonly atol?: number;
+  /** Relative tolerance of the comparison (default 1e-3). */
   readonly rtol?: number;
   /** Return false instead of throwing on a mismatch. */
   readonly raiseException?: boolean;
 }
 
-type Fn = (...inputs: Tensor[]) => Tensor | readonly Tensor[];
 
-function outputsOf(fn: Fn, inputs: readonly Tensor[]): Tensor[] {
+function outputsOf(fn: TensorsFunction, inputs: readonly Tensor[]): Tensor[] {
   const out = fn(...inputs);
   return out instanceof Tensor ? [out] : [...out];
 }
@@ -34,7 +36,7 @@ function outputsOf(fn: Fn, inputs: readonly Tensor[]): Tensor[] {
  * gradcheck((x) => x.tanh().sum(), [x]); // true
  * ```
  */
-export function gradcheck(fn: Fn, inputs: readonly Tensor[], options: GradcheckOptions = {}): boolean {
+export function gradcheck(fn: TensorsFunction, inputs: readonly Tensor[], options: GradcheckOptions = {}): boolean {
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, raiseException = true } = options;
   const diff = inputs.filter((t) => t.requiresGrad);
   if (diff.length === 0) throw new Error('gradcheck: no input requires grad; create the inputs with { requiresGrad: true }.');
@@ -113,7 +115,7 @@ function flatOffset(t: Tensor, k: number): number {
  * gradgradcheck((x) => x.tanh().sum(), [x]); // true
  * ```
  */
-export function gradgradcheck(fn: Fn, inputs: readonly Tensor[], options: GradcheckOptions & { readonly seed?: number } = {}): boolean {
+export function gradgradcheck(fn: TensorsFunction, inputs: readonly Tensor[], options: GradcheckOptions & { readonly seed?: number } = {}): boolean {
   const outs = outputsOf(fn, inputs);
   const gen = new Generator(options.seed ?? 0);
   const gradOutputs = outs.map((o) => {

@@ -5,7 +5,9 @@ import type { RegionGrad } from './region-grad.js';
 
 /** What a node records of each input: its shape and dtype (a node never keeps its inputs themselves). */
 export interface TensorMeta {
+  /** The tensor's shape. */
   readonly shape: Shape;
+  /** The tensor's dtype. */
   readonly dtype: DType;
 }
 
@@ -51,6 +53,7 @@ export abstract class Node<T extends TensorMeta = TensorMeta> {
   private readonly more: readonly (Shape | DType)[] | null;
 
   constructor(
+    /** Per input, the node that receives that input's gradient (null where none is needed). */
     readonly nextFunctions: readonly (Node<T> | null)[],
     inputs: readonly TensorMeta[],
   ) {
@@ -108,6 +111,7 @@ export abstract class Node<T extends TensorMeta = TensorMeta> {
     return forwardStacks.get(this);
   }
 
+  /** Records (or, with undefined, forgets) where the forward op was called. */
   set forwardStack(stack: string | undefined) {
     if (stack === undefined) forwardStacks.delete(this);
     else forwardStacks.set(this, stack);
@@ -142,6 +146,7 @@ export abstract class Node<T extends TensorMeta = TensorMeta> {
     return [];
   }
 
+  /** The node's name, as in `MulBackward0`. */
   toString(): string {
     return `<${this.name}>`;
   }
@@ -172,7 +177,10 @@ const NO_NEXT: readonly never[] = Object.freeze([]);
  * ```
  */
 export class AccumulateGrad<T extends TensorMeta = TensorMeta> extends Node<T> {
-  constructor(readonly variable: T) {
+  constructor(
+    /** The leaf whose `.grad` this node fills. */
+    readonly variable: T,
+  ) {
     super(NO_NEXT, [variable]);
   }
 

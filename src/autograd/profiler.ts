@@ -7,12 +7,15 @@ import './record.js';
 
 /** What the profiler measured for one kind of op. */
 export interface OpRecord {
+  /** The op's name (`matmul`, `exp`, …). */
   readonly name: string;
   /** Forward calls and their total time (ms): the time inside the op, kernels and recording included. */
   calls: number;
+  /** Total forward time in ms. */
   forwardMs: number;
   /** Backward node executions and their total time (ms), including the ops the rule runs. */
   backwardCalls: number;
+  /** Total backward time in ms. */
   backwardMs: number;
   /** Bytes of tensors this op kind saved for backward (each save counted). */
   savedBytes: number;
@@ -30,16 +33,21 @@ export interface ProfileTotals {
   readonly ratio: number;
   /** The most bytes held for backward at any moment (saved tensors not yet released). */
   readonly peakSavedBytes: number;
+  /** Σ of the records' FLOPs. */
   readonly flops: number;
 }
 
 /** The result of `profile`. */
 export interface Profile<T> {
+  /** What the profiled function returned. */
   readonly result: T;
+  /** One record per kind of op, in the order each was first run. */
   readonly records: readonly OpRecord[];
+  /** The sums over the records, and the measured cost ratio. */
   readonly totals: ProfileTotals;
   /** A printable table, one row per op kind, sorted by total time. */
   table(): string;
+  /** The records and totals as plain data, for `JSON.stringify`. */
   toJSON(): { records: OpRecord[]; totals: ProfileTotals };
 }
 

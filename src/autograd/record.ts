@@ -277,7 +277,8 @@ export const callOp: Caller = <A, Args extends readonly unknown[], R>(op: OpDef<
  *
  * @example
  * ```ts
- * FUNCTIONS.exp(x);
+ * FUNCTIONS.exp === exp;          // the generated export is this function
+ * typeof tensor(1).exp;           // 'function': installed once this module has loaded
  * ```
  */
 export const FUNCTIONS: Functions = installOps(callOp, (op) => runOf(op));

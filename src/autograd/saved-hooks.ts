@@ -3,7 +3,9 @@ import { SAVED_HOOKS, setModeBit } from './mode.js';
 
 /** A pair of functions that see every tensor a backward rule saves (pack) and restore it when needed (unpack). */
 export interface SavedTensorsHooks {
+  /** Called when a rule saves `t`; what it returns is kept instead of `t`. */
   pack(t: Tensor): unknown;
+  /** Called when backward needs the tensor: turns what `pack` returned back into it. */
   unpack(packed: unknown): Tensor;
   /**
    * The tensors a packed value keeps alive, for memory accounting (`Node.savedTensors`, `savedBytes`).

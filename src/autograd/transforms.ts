@@ -8,8 +8,10 @@ import { setTangent, tangentOf, withForwardLevel } from './forward-ad.js';
 import { enableGrad } from './grad-mode.js';
 import { isFloating } from '../dtype.js';
 
-type Fn = (...args: Tensor[]) => Tensor;
-type MultiFn = (...args: Tensor[]) => Tensor | readonly Tensor[];
+/** A function of tensors to one tensor, as `func.grad`, `hessian` and `jacobian` take. @example `const f: TensorFunction = (x) => x.sin().sum();` */
+export type TensorFunction = (...args: Tensor[]) => Tensor;
+/** A function of tensors to a tensor or several, as `vjp`, `jvp` and `gradcheck` take. @example `const f: TensorsFunction = (x, y) => [x.mul(y), x.add(y)];` */
+export type TensorsFunction = (...args: Tensor[]) => Tensor | readonly Tensor[];
 
 /**
  * A tensor standing for `x` inside a transform: same storage, graph and tangent, but requiring grad so the
@@ -61,7 +63,7 @@ export interface FuncGradOptions {
   readonly argnums?: number | readonly number[];
 }
 
-function valueAndGradImpl(f: Fn, argnums: number | readonly number[], op: string) {
+function valueAndGradImpl(f: TensorFunction, argnums: number | readonly number[], op: string) {
   return (...args: Tensor[]): [Tensor, Tensor | Tensor[]] => {
     const nums = argList(argnums, args.length, op);
     // Build the gradient's own graph only when an outer transform differentiates through it.
@@ -89,7 +91,7 @@ function valueAndGradImpl(f: Fn, argnums: number | readonly number[], op: string
  * df(tensor([2])); // [12]
  * ```
  */
-export function gradTransform(f: Fn, options: FuncGradOptions = {}): (...args: Tensor[]) => Tensor | Tensor[] {
+export function gradTransform(f: TensorFunction, options: FuncGradOptions = {}): (...args: Tensor[]) => Tensor | Tensor[] {
   const inner = valueAndGradImpl(f, options.argnums ?? 0, 'func.grad');
   return (...args) => inner(...args)[1];
 }
@@ -102,7 +104,7 @@ export function gradTransform(f: Fn, options: FuncGradOptions = {}): (...args: T
  * const [loss, g] = valueAndGrad((w) => w.mul(w).sum())(tensor([1, 2]));
  * ```
  */
-export function valueAndGrad(f: Fn, options: FuncGradOptions = {}): (...args: Tensor[]) => [Tensor, Tensor | Tensor[]] {
+export function valueAndGrad(f: TensorFunction, options: FuncGradOptions = {}): (...args: Tensor[]) => [Tensor, Tensor | Tensor[]] {
   return valueAndGradImpl(f, options.argnums ?? 0, 'valueAndGrad');
 }
 
@@ -115,7 +117,7 @@ export function valueAndGrad(f: Fn, options: FuncGradOptions = {}): (...args: Te
  * const [y, dy] = jvp((x) => x.sin(), [tensor([0])], [tensor([1])]); // dy = cos(0)·1
  * ```
  */
-export function jvp(f: MultiFn, primals: readonly Tensor[], tangents: readonly Tensor[]): [Tensor | readonly Tensor[], Tensor | Tensor[]] {
+export function jvp(f: TensorsFunction, primals: readonly Tensor[], tangents: readonly Tensor[]): [Tensor | readonly Tensor[], Tensor | Tensor[]] {
   if (primals.length !== tangents.length) {
     throw new Error(`jvp: got ${primals.length} primals and ${tangents.length} tangents; pass one tangent per primal.`);
   }
@@ -147,7 +149,7 @@ export function jvp(f: MultiFn, primals: readonly Tensor[], tangents: readonly T
  * pullback(tensor([1, 1])); // [[2, 2]]
  * ```
  */
-export function vjp(f: MultiFn, ...primals: Tensor[]): [Tensor | readonly Tensor[], (cotangents: Tensor | readonly Tensor[]) => Tensor[]] {
+export function vjp(f: TensorsFunction, ...primals: Tensor[]): [Tensor | readonly Tensor[], (cotangents: Tensor | readonly Tensor[]) => Tensor[]] {
   const createGraph = primals.some((p) => p.requiresGrad);
   const xs = primals.map((p) => differentiable(p, 'vjp'));
   const out = enableGrad(() => f(...xs));
@@ -186,7 +188,7 @@ function basis(like: Tensor, k: number): Tensor {
  * jacobian((x) => x.mul(x), tensor([1, 2]), { mode: 'fwd' }); // [[2, 0], [0, 4]]
  * ```
  */
-export function jacobian(f: Fn, x: Tensor, options: JacobianOptions = {}): Tensor {
+export function jacobian(f: TensorFunction, x: Tensor, options: JacobianOptions = {}): Tensor {
   const mode = options.mode ?? 'rev';
   if (mode === 'fwd') {
     let outShape: readonly number[] = [];
@@ -217,8 +219,8 @@ export function jacobian(f: Fn, x: Tensor, options: JacobianOptions = {}): Tenso
  * hessian((x) => x.pow(3).sum(), tensor([1, 2])); // [[6, 0], [0, 12]]
  * ```
  */
-export function hessian(f: Fn, x: Tensor): Tensor {
-  return jacobian(gradTransform(f) as Fn, x, { mode: 'fwd' });
+export function hessian(f: TensorFunction, x: Tensor): Tensor {
+  return jacobian(gradTransform(f) as TensorFunction, x, { mode: 'fwd' });
 }
 
 /**
@@ -230,7 +232,7 @@ export function hessian(f: Fn, x: Tensor): Tensor {
  * hvp((x) => x.pow(3).sum(), tensor([1, 2]), tensor([1, 0])); // [6, 0]
  * ```
  */
-export function hvp(f: Fn, x: Tensor, v: Tensor): Tensor {
-  const [, t] = jvp(gradTransform(f) as Fn, [x], [v]);
+export function hvp(f: TensorFunction, x: Tensor, v: Tensor): Tensor {
+  const [, t] = jvp(gradTransform(f) as TensorFunction, [x], [v]);
   return t as Tensor;
 }

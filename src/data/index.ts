@@ -15,6 +15,7 @@ import { Tensor } from '../tensor.js';
  * ```
  */
 export class TensorDataset<T extends readonly Tensor[]> {
+  /** The tensors, each with one row per sample. */
   readonly tensors: T;
 
   constructor(...tensors: T) {
@@ -114,12 +115,19 @@ export interface DataLoaderOptions {
  * ```
  */
 export class DataLoader<T extends readonly Tensor[]> implements Iterable<T> {
+  /** Samples per batch. */
   readonly batchSize: number;
+  /** Whether each epoch visits the samples in a new random order. */
   readonly shuffle: boolean;
+  /** Whether a last batch smaller than `batchSize` is dropped. */
   readonly dropLast: boolean;
   readonly #generator: Generator;
 
-  constructor(readonly dataset: TensorDataset<T>, opts: DataLoaderOptions = {}) {
+  constructor(
+    /** The samples it batches. */
+    readonly dataset: TensorDataset<T>,
+    opts: DataLoaderOptions = {},
+  ) {
     this.batchSize = opts.batchSize ?? 1;
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) {
       throw new Error(`DataLoader: batchSize must be a positive integer, got ${opts.batchSize}.`);

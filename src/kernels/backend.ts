@@ -15,6 +15,7 @@ declare const HANDLE: unique symbol;
  * ```
  */
 export interface BufferHandle {
+  /** The brand that makes a handle opaque: only the backend that made it looks through it. */
   readonly [HANDLE]: true;
 }
 
@@ -28,8 +29,11 @@ export interface BufferHandle {
  * ```
  */
 export interface View {
+  /** The buffer the view reads. */
   readonly buffer: BufferHandle;
+  /** Element index of element (0, …, 0). */
   readonly offset: number;
+  /** Per dimension, how many elements apart consecutive indices are. */
   readonly strides: readonly number[];
 }
 
@@ -43,9 +47,13 @@ export interface View {
  * ```
  */
 export interface MatrixOperand {
+  /** The buffer holding the matrices. */
   readonly buffer: BufferHandle;
+  /** Element index where each matrix of the batch starts. */
   readonly offsets: ArrayLike<number>;
+  /** Elements between consecutive rows. */
   readonly rowStride: number;
+  /** Elements between consecutive columns. */
   readonly colStride: number;
 }
 
@@ -387,6 +395,88 @@ export interface Backend {
   adam(dtype: DType, p: BufferHandle, g: BufferHandle, m: BufferHandle, v: BufferHandle, vmax: BufferHandle | null, n: number, step: AdamStep): void;
   /** One SGD step: `p` and the momentum buffer `buf` (when not null) in place. */
   sgd(dtype: DType, p: BufferHandle, g: BufferHandle, buf: BufferHandle | null, n: number, step: SgdStep): void;
+  /**
+   * One RMSprop step: `p` and the running average of squares `sq` in place, plus the running average of the
+   * gradient `gavg` (centered, when not null) and the momentum buffer `buf` (when not null).
+   */
+  rmsprop(dtype: DType, p: BufferHandle, g: BufferHandle, sq: BufferHandle, gavg: BufferHandle | null, buf: BufferHandle | null, n: number,
+    step: RmspropStep): void;
+  /** One Adagrad step: `p` and the sum of squares `sum` in place. */
+  adagrad(dtype: DType, p: BufferHandle, g: BufferHandle, sum: BufferHandle, n: number, step: AdagradStep): void;
+  /** One Adamax step: `p`, the first moment `m` and the infinity norm `u` in place. */
+  adamax(dtype: DType, p: BufferHandle, g: BufferHandle, m: BufferHandle, u: BufferHandle, n: number, step: AdamaxStep): void;
+  /** One NAdam step: `p` and the moments `m`, `v` in place. */
+  nadam(dtype: DType, p: BufferHandle, g: BufferHandle, m: BufferHandle, v: BufferHandle, n: number, step: NadamStep): void;
+  /** One RAdam step: `p` and the moments `m`, `v` in place. */
+  radam(dtype: DType, p: BufferHandle, g: BufferHandle, m: BufferHandle, v: BufferHandle, n: number, step: RadamStep): void;
+}
+
+/** Constants of one RMSprop update. @example `{ lr: 0.01, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, sign: 1 }` */
+export interface RmspropStep {
+  readonly lr: number;
+  readonly alpha: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  readonly momentum: number;
+  /** −1 to maximize, else 1. */
+  readonly sign: number;
+}
+
+/** Constants of one Adagrad update. @example `{ clr: 0.01, eps: 1e-10, weightDecay: 0, sign: 1 }` */
+export interface AdagradStep {
+  /** lr / (1 + (t − 1)·lrDecay). */
+  readonly clr: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  /** −1 to maximize, else 1. */
+  readonly sign: number;
+}
+
+/** Constants of one Adamax update. @example `{ beta1: 0.9, beta2: 0.999, eps: 1e-8, clr: 0.02, weightDecay: 0, sign: 1 }` */
+export interface AdamaxStep {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  /** lr / (1 − β₁ᵗ). */
+  readonly clr: number;
+  readonly weightDecay: number;
+  /** −1 to maximize, else 1. */
+  readonly sign: number;
+}
+
+/** Constants of one NAdam update. @example `{ beta1: 0.9, beta2: 0.999, biasCorrection2: 0.001, eps: 1e-8, gradCoef: -0.01, avgCoef: -0.09, weightDecay: 0, sign: 1 }` */
+export interface NadamStep {
+  readonly beta1: number;
+  readonly beta2: number;
+  /** 1 − β₂ᵗ. */
+  readonly biasCorrection2: number;
+  readonly eps: number;
+  /** −lr·(1 − μₜ)/(1 − Πₜ), the coefficient of g/d. */
+  readonly gradCoef: number;
+  /** −lr·μₜ₊₁/(1 − Πₜ₊₁), the coefficient of m/d. */
+  readonly avgCoef: number;
+  readonly weightDecay: number;
+  /** −1 to maximize, else 1. */
+  readonly sign: number;
+}
+
+/** Constants of one RAdam update. @example `{ beta1: 0.9, beta2: 0.999, biasCorrection1: 0.1, lr: 1e-3, rectify: false, rect: 0, biasCorrection2Sqrt: 0.03, eps: 1e-8, weightDecay: 0, sign: 1 }` */
+export interface RadamStep {
+  readonly beta1: number;
+  readonly beta2: number;
+  /** 1 − β₁ᵗ. */
+  readonly biasCorrection1: number;
+  readonly lr: number;
+  /** Whether the variance is rectified this step (ρₜ > 5); else the step is lr·m̂. */
+  readonly rectify: boolean;
+  /** The rectification term r. */
+  readonly rect: number;
+  /** √(1 − β₂ᵗ). */
+  readonly biasCorrection2Sqrt: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  /** −1 to maximize, else 1. */
+  readonly sign: number;
 }
 
 /**
@@ -403,10 +493,15 @@ export interface Backend {
  * ```
  */
 export interface IndexedView {
+  /** The indexed tensor's view, its strides given per dim of the iterated shape. */
   readonly x: View;
+  /** One view per indexed dim: the int32 index tensors, broadcast (stride 0 where they repeat). */
   readonly indices: readonly View[];
+  /** The size of each indexed dim of `x` (indices are checked against it). */
   readonly sizes: readonly number[];
+  /** How many elements of `x` one step of each index moves. */
   readonly dimStrides: readonly number[];
+  /** Which dim of the user's tensor each index is for (for error messages). */
   readonly dims: readonly number[];
 }
 
@@ -427,21 +522,29 @@ export type NormMask = readonly [boolean, boolean, boolean];
  * ```
  */
 export interface BatchNormStats {
+  /** Normalise with the batch's statistics (and update the running buffers when they are not null). */
   readonly training: boolean;
+  /** The running mean, `c` elements, updated in place in training; read when not training. */
   readonly runningMean: BufferHandle | null;
+  /** The running (unbiased) variance, `c` elements, updated in place in training; read when not training. */
   readonly runningVar: BufferHandle | null;
+  /** The weight of the batch statistics in the running averages (PyTorch's `momentum`). */
   readonly momentum: number;
+  /** Added to the variance before the square root. */
   readonly eps: number;
 }
 
 /** Constants of one Adam/AdamW update of one parameter. @example `{ beta1: 0.9, beta2: 0.999, ... }` */
 export interface AdamStep {
+  /** β₁, the decay of the first moment (mean of gradients). */
   readonly beta1: number;
+  /** β₂, the decay of the second moment (mean of squared gradients). */
   readonly beta2: number;
   /** lr / (1 − β₁ᵗ). */
   readonly stepSize: number;
   /** √(1 − β₂ᵗ). */
   readonly biasCorrection2Sqrt: number;
+  /** ε, added to the denominator. */
   readonly eps: number;
   /** Factor applied to p first: 1 − lr·λ for AdamW, else 1. */
   readonly decay: number;
@@ -453,10 +556,15 @@ export interface AdamStep {
 
 /** Constants of one SGD update of one parameter. @example `{ lr: 0.1, momentum: 0.9, ... }` */
 export interface SgdStep {
+  /** The learning rate. */
   readonly lr: number;
+  /** The momentum factor (0: plain SGD). */
   readonly momentum: number;
+  /** Dampening of the momentum: the buffer takes (1 − dampening) of each gradient. */
   readonly dampening: number;
+  /** Nesterov momentum: step along gradient + momentum · buffer. */
   readonly nesterov: boolean;
+  /** L2 coefficient added to the gradient, else 0. */
   readonly weightDecay: number;
   /** −1 to maximize, else 1. */
   readonly sign: number;
@@ -466,17 +574,29 @@ export interface SgdStep {
 
 /** The sizes of one 2-d window sweep, each (height, width): input, kernel, stride, padding, dilation, output. */
 export interface ConvGeometry {
+  /** Input height. */
   readonly h: number;
+  /** Input width. */
   readonly w: number;
+  /** Kernel height. */
   readonly kh: number;
+  /** Kernel width. */
   readonly kw: number;
+  /** Vertical stride. */
   readonly sh: number;
+  /** Horizontal stride. */
   readonly sw: number;
+  /** Zero padding above and below. */
   readonly ph: number;
+  /** Zero padding left and right. */
   readonly pw: number;
+  /** Vertical dilation (1: adjacent taps). */
   readonly dh: number;
+  /** Horizontal dilation. */
   readonly dw: number;
+  /** Output height. */
   readonly oh: number;
+  /** Output width. */
   readonly ow: number;
 }
 

@@ -86,7 +86,9 @@ const DEVICE_HINTS: Readonly<Record<string, string>> = {
  *
  * @example
  * ```ts
- * registerBackend(myBackend);
+ * const gpu: Backend = { ...myGpuKernels, name: 'webgpu', device: 'gpu' };
+ * registerBackend(gpu);
+ * tensor([1, 2]).to('gpu'); // now a device of its own
  * ```
  */
 export function registerBackend(backend: Backend, makeCurrent = false): void {
@@ -109,7 +111,9 @@ export function registerBackend(backend: Backend, makeCurrent = false): void {
  *
  * @example
  * ```ts
- * setBackend('ts');
+ * setBackend('ts');   // e.g. to compare against the reference kernels
+ * const ref = x.exp();
+ * setBackend('wasm');
  * ```
  */
 export function setBackend(name: string): void {

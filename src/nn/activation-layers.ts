@@ -21,6 +21,7 @@ import '../autograd/record.js';
  * ```
  */
 export class GELU extends Module {
+  /** `'none'`: the exact `x·Φ(x)`; `'tanh'`: PyTorch's tanh approximation. */
   readonly approximate: 'none' | 'tanh';
   constructor(opts: GeluOptions = {}) {
     super();
@@ -50,7 +51,9 @@ export class Mish extends Module {
 
 /** Leaky ReLU with `negativeSlope` (default 0.01). @example `new nn.LeakyReLU(0.2).forward(x)` */
 export class LeakyReLU extends Module {
-  constructor(readonly negativeSlope = 0.01) {
+  constructor(
+    /** The slope for negative inputs (default 0.01). */ readonly negativeSlope = 0.01,
+  ) {
     super();
   }
   override forward(input: Tensor): Tensor {
@@ -63,7 +66,9 @@ export class LeakyReLU extends Module {
 
 /** ELU with `alpha` (default 1). @example `new nn.ELU().forward(x)` */
 export class ELU extends Module {
-  constructor(readonly alpha = 1) {
+  constructor(
+    /** The α of `α·(e^x − 1)` for negative inputs (default 1). */ readonly alpha = 1,
+  ) {
     super();
   }
   override forward(input: Tensor): Tensor {
@@ -83,7 +88,9 @@ export class SELU extends Module {
 
 /** CELU with `alpha` (default 1). @example `new nn.CELU(0.5).forward(x)` */
 export class CELU extends Module {
-  constructor(readonly alpha = 1) {
+  constructor(
+    /** The α of `max(0, x) + min(0, α·(e^(x/α) − 1))` (default 1). */ readonly alpha = 1,
+  ) {
     super();
   }
   override forward(input: Tensor): Tensor {
@@ -96,7 +103,9 @@ export class CELU extends Module {
 
 /** Softplus, `log(1 + e^(β·x))/β`, linear above `threshold`. @example `new nn.Softplus({ beta: 2 }).forward(x)` */
 export class Softplus extends Module {
+  /** The β of `log(1 + e^(β·x))/β` (default 1). */
   readonly beta: number;
+  /** Above `β·x > threshold` the output is x itself (default 20). */
   readonly threshold: number;
   constructor(opts: SoftplusOptions = {}) {
     super();
@@ -114,7 +123,10 @@ export class Softplus extends Module {
 
 /** HardTanh: x clamped to [minVal, maxVal] (default [-1, 1]). @example `new nn.Hardtanh(-2, 2).forward(x)` */
 export class Hardtanh extends Module {
-  constructor(readonly minVal = -1, readonly maxVal = 1) {
+  constructor(
+    /** The lower bound (default −1). */ readonly minVal = -1,
+    /** The upper bound (default 1). */ readonly maxVal = 1,
+  ) {
     super();
     if (minVal > maxVal) throw new Error(`Hardtanh: minVal (${minVal}) cannot be greater than maxVal (${maxVal}).`);
   }
@@ -162,7 +174,9 @@ function softmaxDim(dim: number | undefined, x: Tensor, layer: string): number {
  * ```
  */
 export class Softmax extends Module {
-  constructor(readonly dim?: number) {
+  constructor(
+    /** The dim the probabilities sum to 1 along; `undefined`: PyTorch's legacy implicit choice (0 for 0-, 1- and 3-d inputs, else 1). */ readonly dim?: number,
+  ) {
     super();
   }
   override forward(input: Tensor): Tensor {
@@ -175,7 +189,9 @@ export class Softmax extends Module {
 
 /** Log-softmax along `dim` (implicit dim as `Softmax`). @example `new nn.LogSoftmax(1).forward(logits)` */
 export class LogSoftmax extends Module {
-  constructor(readonly dim?: number) {
+  constructor(
+    /** The dim the log-probabilities normalise along; `undefined`: the implicit choice of `Softmax`. */ readonly dim?: number,
+  ) {
     super();
   }
   override forward(input: Tensor): Tensor {
@@ -188,7 +204,9 @@ export class LogSoftmax extends Module {
 
 /** Softmin along `dim`, `softmax(−x)` (implicit dim as `Softmax`). @example `new nn.Softmin(1).forward(d)` */
 export class Softmin extends Module {
-  constructor(readonly dim?: number) {
+  constructor(
+    /** The dim the probabilities sum to 1 along; `undefined`: the implicit choice of `Softmax`. */ readonly dim?: number,
+  ) {
     super();
   }
   override forward(input: Tensor): Tensor {

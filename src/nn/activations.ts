@@ -46,13 +46,13 @@ export function gelu(input: Tensor, opts: GeluOptions = {}): Tensor {
   return x.mul(0.5).mul(x.mul(Math.SQRT1_2).erf().add(1));
 }
 
-/** SiLU (swish), `x · σ(x)`. @example `silu(x)` */
+/** SiLU (swish), `x · σ(x)`. @example `silu(tensor([-1, 0, 1])) // tensor([-0.2689, 0.0000, 0.7311])` */
 export function silu(input: Tensor): Tensor {
   const x = floatInput(input, 'silu');
   return x.mul(x.sigmoid());
 }
 
-/** Mish, `x · tanh(softplus(x))`. @example `mish(x)` */
+/** Mish, `x · tanh(softplus(x))`. @example `mish(tensor([-1, 0, 1])) // tensor([-0.3034, 0.0000, 0.8651])` */
 export function mish(input: Tensor): Tensor {
   const x = floatInput(input, 'mish');
   // tanh saturates long before softplus's linear region (threshold 20) begins, so the threshold changes nothing.
@@ -93,7 +93,7 @@ export function elu(input: Tensor, alpha = 1): Tensor {
 const SELU_ALPHA = 1.6732632423543772848170429916717;
 const SELU_SCALE = 1.0507009873554804934193349852946;
 
-/** SELU, `scale · elu(x, α)` with the self-normalising constants α ≈ 1.6733, scale ≈ 1.0507. @example `selu(x)` */
+/** SELU, `scale · elu(x, α)` with the self-normalising constants α ≈ 1.6733, scale ≈ 1.0507. @example `selu(tensor([-1, 0, 1])) // tensor([-1.1113, 0.0000, 1.0507])` */
 export function selu(input: Tensor): Tensor {
   return eluCore(floatInput(input, 'selu'), SELU_ALPHA, 1).mul(SELU_SCALE);
 }
@@ -136,12 +136,12 @@ export function hardtanh(input: Tensor, minVal = -1, maxVal = 1): Tensor {
   return clampedLinear(x, x, minVal, maxVal, minVal, maxVal);
 }
 
-/** ReLU6, `min(max(x, 0), 6)` (hardtanh(x, 0, 6)). @example `relu6(x)` */
+/** ReLU6, `min(max(x, 0), 6)` (hardtanh(x, 0, 6)). @example `relu6(tensor([-1, 3, 8])) // tensor([0., 3., 6.])` */
 export function relu6(input: Tensor): Tensor {
   return hardtanh(floatInput(input, 'relu6'), 0, 6);
 }
 
-/** Hard sigmoid: 0 for x ≤ −3, 1 for x ≥ 3, `x/6 + 1/2` between. @example `hardsigmoid(x)` */
+/** Hard sigmoid: 0 for x ≤ −3, 1 for x ≥ 3, `x/6 + 1/2` between. @example `hardsigmoid(tensor([-3, -1, 0, 3])) // tensor([0.0000, 0.3333, 0.5000, 1.0000])` */
 export function hardsigmoid(input: Tensor): Tensor {
   const x = floatInput(input, 'hardsigmoid');
   return clampedLinear(x, x.div(6).add(0.5), -3, 3, 0, 1);
@@ -153,7 +153,7 @@ export function hardsigmoid(input: Tensor): Tensor {
  *
  * @example
  * ```ts
- * hardswish(x);
+ * hardswish(tensor([-4, -1, 0, 1, 4])); // tensor([0.0000, -0.3333, 0.0000, 0.6667, 4.0000])
  * ```
  */
 export function hardswish(input: Tensor): Tensor {

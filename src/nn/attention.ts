@@ -125,11 +125,11 @@ export interface MultiheadAttentionOptions {
 
 /** Options of `MultiheadAttention.forward`. @example `{ attnMask: mask, needWeights: false }` */
 export interface MultiheadAttentionForwardOptions {
-  /** [batch, S]: bool true = ignore that key (padding), or float added to its scores. */
+  /** A mask of shape [batch, S]: bool true = ignore that key (padding), or float added to its scores. */
   readonly keyPaddingMask?: Tensor | null;
   /** Return the attention weights (default true). */
   readonly needWeights?: boolean;
-  /** [L, S] or [batch·numHeads, L, S]: bool true = not allowed to attend, or float added to the scores. */
+  /** A mask of shape [L, S] or [batch·numHeads, L, S]: bool true = not allowed to attend, or float added to the scores. */
   readonly attnMask?: Tensor | null;
   /** Average the returned weights over the heads (default true). */
   readonly averageAttnWeights?: boolean;
@@ -163,13 +163,21 @@ const padColumn = (t: Tensor): Tensor => cat([t, zeros([...t.shape.slice(0, -1),
  * ```
  */
 export class MultiheadAttention extends Module {
+  /** The model's width: the size of the queries and of the output. */
   readonly embedDim: number;
+  /** The number of heads, each attending over `headDim` = embedDim / numHeads features. */
   readonly numHeads: number;
+  /** Features per head, embedDim / numHeads. */
   readonly headDim: number;
+  /** The keys' feature size (default embedDim). */
   readonly kdim: number;
+  /** The values' feature size (default embedDim). */
   readonly vdim: number;
+  /** The dropout probability on the attention weights in training (default 0). */
   readonly dropout: number;
+  /** Inputs and outputs are [batch, seq, feature] (else [seq, batch, feature], the default). */
   readonly batchFirst: boolean;
+  /** A batch of zeros is appended to the keys and values (default false). */
   readonly addZeroAttn: boolean;
   readonly #generator: Generator | undefined;
 

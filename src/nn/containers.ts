@@ -8,9 +8,18 @@ import { Parameter } from './parameter.js';
 // Tensor methods are installed with the op table: loading it here lets this module work when imported alone.
 import '../autograd/record.js';
 
-type Entries<T> = Iterable<readonly [string, T]> | Readonly<Record<string, T>>;
+/**
+ * What a keyed container is built from or updated with: `[name, value]` pairs (kept in their order) or an object.
+ *
+ * @example
+ * ```ts
+ * new nn.ModuleDict({ encoder: new nn.Linear(8, 4) });
+ * new nn.ModuleDict([['a', new nn.ReLU()], ['b', new nn.Tanh()]]);
+ * ```
+ */
+export type ContainerEntries<T> = Iterable<readonly [string, T]> | Readonly<Record<string, T>>;
 
-function entriesOf<T>(source: Entries<T>, layer: string): [string, T][] {
+function entriesOf<T>(source: ContainerEntries<T>, layer: string): [string, T][] {
   if (source === null || typeof source !== 'object') throw new Error(`${layer}: expected a Map, an array of [key, value] pairs or a plain object.`);
   if (Symbol.iterator in source) return [...(source as Iterable<readonly [string, T]>)].map(([k, v]) => [k, v]);
   return Object.entries(source as Record<string, T>);
@@ -45,7 +54,7 @@ function remove(m: Module, key: string): void {
  * ```
  */
 export class ModuleDict extends Module {
-  constructor(modules: Entries<Module> = []) {
+  constructor(modules: ContainerEntries<Module> = []) {
     super();
     this.update(modules);
   }
@@ -74,28 +83,28 @@ export class ModuleDict extends Module {
     return m;
   }
 
-  /** Remove every entry. @example `heads.clear()` */
+  /** Remove every entry. */
   clear(): void {
     for (const k of this.keys()) remove(this, k);
   }
 
   /** Add or replace entries. @example `heads.update({ aux: new nn.Linear(8, 1) })` */
-  update(modules: Entries<Module>): this {
+  update(modules: ContainerEntries<Module>): this {
     for (const [k, m] of entriesOf(modules, 'ModuleDict')) this.set(k, m);
     return this;
   }
 
-  /** The keys, in order. @example `heads.keys()` */
+  /** The keys, in insertion order. @example `new nn.ModuleDict({ cls: a, box: b }).keys() // ['cls', 'box']` */
   keys(): string[] {
     return this.namedChildren().map(([k]) => k);
   }
 
-  /** The modules, in order. @example `heads.values()` */
+  /** The modules, in insertion order. */
   values(): Module[] {
     return this.children();
   }
 
-  /** The (key, module) pairs, in order. @example `heads.items()` */
+  /** The (key, module) pairs, in insertion order. @example `for (const [name, head] of heads.items()) outputs[name] = head.forward(h);` */
   items(): [string, Module][] {
     return this.namedChildren();
   }
@@ -105,6 +114,7 @@ export class ModuleDict extends Module {
     return this.children().length;
   }
 
+  /** Iterates over the keys, in insertion order (as iterating a PyTorch dict container). @example `for (const k of dict) dict.get(k)` */
   [Symbol.iterator](): Iterator<string> {
     return this.keys()[Symbol.iterator]();
   }
@@ -162,6 +172,7 @@ export class ParameterList extends Module {
     return this;
   }
 
+  /** Iterates over the parameters in order. @example `for (const p of list) p.grad` */
   [Symbol.iterator](): Iterator<Parameter> {
     return ownParameters(this).map(([, p]) => p)[Symbol.iterator]();
   }
@@ -181,7 +192,7 @@ export class ParameterList extends Module {
  * ```
  */
 export class ParameterDict extends Module {
-  constructor(parameters: Entries<Tensor> = []) {
+  constructor(parameters: ContainerEntries<Tensor> = []) {
     super();
     this.update(parameters);
   }
@@ -209,28 +220,28 @@ export class ParameterDict extends Module {
     return p;
   }
 
-  /** Remove every entry. @example `pd.clear()` */
+  /** Remove every entry. */
   clear(): void {
     for (const k of this.keys()) remove(this, k);
   }
 
   /** Add or replace entries. @example `pd.update({ gain: ones([1]) })` */
-  update(parameters: Entries<Tensor>): this {
+  update(parameters: ContainerEntries<Tensor>): this {
     for (const [k, v] of entriesOf(parameters, 'ParameterDict')) this.set(k, v);
     return this;
   }
 
-  /** The keys, in order. @example `pd.keys()` */
+  /** The keys, in insertion order. */
   keys(): string[] {
     return ownParameters(this).map(([k]) => k);
   }
 
-  /** The parameters, in order. @example `pd.values()` */
+  /** The parameters, in insertion order. */
   values(): Parameter[] {
     return ownParameters(this).map(([, p]) => p);
   }
 
-  /** The (key, parameter) pairs, in order. @example `pd.items()` */
+  /** The (key, parameter) pairs, in insertion order. @example `for (const [name, p] of pd.items()) console.log(name, p.shape);` */
   items(): [string, Parameter][] {
     return ownParameters(this);
   }
@@ -240,6 +251,7 @@ export class ParameterDict extends Module {
     return ownParameters(this).length;
   }
 
+  /** Iterates over the keys, in insertion order (as iterating a PyTorch dict container). @example `for (const k of dict) dict.get(k)` */
   [Symbol.iterator](): Iterator<string> {
     return this.keys()[Symbol.iterator]();
   }

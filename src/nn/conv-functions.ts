@@ -13,9 +13,11 @@ export type Size1 = number | readonly [number];
 
 /** Options of `conv1d`. @example `conv1d(x, w, b, { padding: 'same', dilation: 2 })` */
 export interface Conv1dFunctionOptions {
+  /** Steps between window positions (default 1). */
   readonly stride?: Size1;
   /** Zero padding per side, `'valid'` (none) or `'same'` (the output keeps the input's length; stride 1 only). */
   readonly padding?: Size1 | 'same' | 'valid';
+  /** Spacing between the filter's taps (default 1). */
   readonly dilation?: Size1;
   /** Split the channels into this many groups, each convolved with its own filters (default 1). */
   readonly groups?: number;
@@ -67,12 +69,15 @@ export function conv1d(input: Tensor, weight: Tensor, bias: Tensor | null = null
 
 /** Options of `convTranspose2d`. @example `convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1 })` */
 export interface ConvTranspose2dFunctionOptions {
+  /** The stride of the convolution this transposes: the output is about stride times larger (default 1). */
   readonly stride?: Size2;
   /** Removes `dilation·(k − 1) − padding` rows and columns of zero padding from each side of the output. */
   readonly padding?: Size2;
   /** Extra size added to one side of the output (less than the stride), to pick among the sizes that stride down to the input's. */
   readonly outputPadding?: Size2;
+  /** Split the channels into this many groups, each with its own filters (default 1). */
   readonly groups?: number;
+  /** Spacing between the filter's taps (default 1). */
   readonly dilation?: Size2;
 }
 

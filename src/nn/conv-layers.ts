@@ -28,26 +28,33 @@ interface ConvLayerOptions {
 
 /** Options of `Conv2d`. @example `new nn.Conv2d(1, 8, 5, { padding: 'same', groups: 1, bias: false })` */
 export interface Conv2dOptions extends ConvLayerOptions {
+  /** Steps between window positions (default 1). */
   readonly stride?: Size2;
   /** Zero padding per side, or `'valid'` (none), or `'same'` (the output keeps the input's size; stride 1 only). */
   readonly padding?: Size2 | 'same' | 'valid';
+  /** Spacing between the filter's taps (default 1). */
   readonly dilation?: Size2;
 }
 
 /** Options of `Conv1d`. @example `new nn.Conv1d(4, 8, 3, { padding: 'same' })` */
 export interface Conv1dOptions extends ConvLayerOptions {
+  /** Steps between window positions (default 1). */
   readonly stride?: Size1;
   /** Zero padding per side, or `'valid'` (none), or `'same'` (the output keeps the input's length; stride 1 only). */
   readonly padding?: Size1 | 'same' | 'valid';
+  /** Spacing between the filter's taps (default 1). */
   readonly dilation?: Size1;
 }
 
 /** Options of `ConvTranspose2d`. @example `new nn.ConvTranspose2d(16, 8, 3, { stride: 2, padding: 1, outputPadding: 1 })` */
 export interface ConvTranspose2dOptions extends ConvLayerOptions {
+  /** The stride of the convolution this transposes: the output is about stride times larger (default 1). */
   readonly stride?: Size2;
+  /** Removes `dilation·(k − 1) − padding` rows and columns of zero padding from each side of the output (default 0). */
   readonly padding?: Size2;
   /** Extra size on one side of the output (less than the stride). */
   readonly outputPadding?: Size2;
+  /** Spacing between the filter's taps (default 1). */
   readonly dilation?: Size2;
 }
 
@@ -104,13 +111,22 @@ const pairOf = (v: Size2): [number, number] => (typeof v === 'number' ? [v, v] :
  * ```
  */
 export class Conv2d extends Module {
+  /** The filters, [outChannels, inChannels / groups, kh, kw]. */
   readonly weight: Parameter;
+  /** The bias, [outChannels], or null with `{ bias: false }`. */
   readonly bias: Parameter | null;
+  /** The filters' (height, width). */
   readonly kernelSize: [number, number];
+  /** Channel groups, each convolved with its own filters (default 1). */
   readonly groups: number;
   readonly #window: Conv2dFunctionOptions;
 
-  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Size2, opts: Conv2dOptions = {}) {
+  constructor(
+    /** Channels of the input. */ readonly inChannels: number,
+    /** Channels of the output (the number of filters). */ readonly outChannels: number,
+    kernelSize: Size2,
+    opts: Conv2dOptions = {},
+  ) {
     super();
     const o = checkOptions('Conv2d', opts, { ...LAYER_KEYS, stride: 'integer|numbers', padding: 'integer|numbers|string', dilation: 'integer|numbers' });
     this.kernelSize = pairOf(kernelSize);
@@ -121,7 +137,7 @@ export class Conv2d extends Module {
     this.#window = { ...(stride !== undefined ? { stride } : {}), ...(padding !== undefined ? { padding } : {}), ...(dilation !== undefined ? { dilation } : {}), groups: this.groups };
   }
 
-  /** The convolution of `input` `[N, inChannels, H, W]`. @example `conv.forward(images)` */
+  /** The convolution of `input` `[N, inChannels, H, W]` (or unbatched `[inChannels, H, W]`). @example `new nn.Conv2d(3, 8, 3).forward(zeros([2, 3, 32, 32])).shape // [2, 8, 30, 30]` */
   override forward(input: Tensor): Tensor {
     return conv2d(input, this.weight, this.bias, this.#window);
   }
@@ -145,13 +161,22 @@ export class Conv2d extends Module {
  * ```
  */
 export class Conv1d extends Module {
+  /** The filters, [outChannels, inChannels / groups, k]. */
   readonly weight: Parameter;
+  /** The bias, [outChannels], or null with `{ bias: false }`. */
   readonly bias: Parameter | null;
+  /** The filters' length. */
   readonly kernelSize: number;
+  /** Channel groups, each convolved with its own filters (default 1). */
   readonly groups: number;
   readonly #window: { stride?: Size1; padding?: Size1 | 'same' | 'valid'; dilation?: Size1; groups: number };
 
-  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Size1, opts: Conv1dOptions = {}) {
+  constructor(
+    /** Channels of the input. */ readonly inChannels: number,
+    /** Channels of the output (the number of filters). */ readonly outChannels: number,
+    kernelSize: Size1,
+    opts: Conv1dOptions = {},
+  ) {
     super();
     const o = checkOptions('Conv1d', opts, { ...LAYER_KEYS, stride: 'integer|numbers', padding: 'integer|numbers|string', dilation: 'integer|numbers' });
     this.kernelSize = typeof kernelSize === 'number' ? kernelSize : kernelSize[0];
@@ -162,7 +187,7 @@ export class Conv1d extends Module {
     this.#window = { ...(stride !== undefined ? { stride } : {}), ...(padding !== undefined ? { padding } : {}), ...(dilation !== undefined ? { dilation } : {}), groups: this.groups };
   }
 
-  /** The convolution of `input` `[N, inChannels, L]`. @example `conv.forward(signal)` */
+  /** The convolution of `input` `[N, inChannels, L]` (or unbatched `[inChannels, L]`). @example `new nn.Conv1d(4, 8, 3, { padding: 'same' }).forward(zeros([2, 4, 50])).shape // [2, 8, 50]` */
   override forward(input: Tensor): Tensor {
     return conv1d(input, this.weight, this.bias, this.#window);
   }
@@ -187,13 +212,22 @@ export class Conv1d extends Module {
  * ```
  */
 export class ConvTranspose2d extends Module {
+  /** The filters, [inChannels, outChannels / groups, kh, kw] (PyTorch's layout for a transposed convolution). */
   readonly weight: Parameter;
+  /** The bias, [outChannels], or null with `{ bias: false }`. */
   readonly bias: Parameter | null;
+  /** The filters' (height, width). */
   readonly kernelSize: [number, number];
+  /** Channel groups, each with its own filters (default 1). */
   readonly groups: number;
   readonly #window: { stride?: Size2; padding?: Size2; outputPadding?: Size2; dilation?: Size2; groups: number };
 
-  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Size2, opts: ConvTranspose2dOptions = {}) {
+  constructor(
+    /** Channels of the input. */ readonly inChannels: number,
+    /** Channels of the output. */ readonly outChannels: number,
+    kernelSize: Size2,
+    opts: ConvTranspose2dOptions = {},
+  ) {
     super();
     const o = checkOptions('ConvTranspose2d', opts, {
       ...LAYER_KEYS, stride: 'integer|numbers', padding: 'integer|numbers', outputPadding: 'integer|numbers', dilation: 'integer|numbers',
@@ -254,7 +288,11 @@ export class ConvTranspose2d extends Module {
 export class MaxPool2d extends Module {
   readonly #window: MaxPool2dOptions;
 
-  constructor(readonly kernelSize: Size2, opts: MaxPool2dOptions = {}) {
+  constructor(
+    /** The window's size: one number or (height, width). */
+    readonly kernelSize: Size2,
+    opts: MaxPool2dOptions = {},
+  ) {
     super();
     this.#window = checkOptions('MaxPool2d', opts, { stride: 'integer|numbers', padding: 'integer|numbers', dilation: 'integer|numbers', ceilMode: 'boolean' });
   }

@@ -45,7 +45,10 @@ export function dropout2d(input: Tensor, p = 0.5, opts: DropoutOptions = {}): Te
 export class Dropout2d extends Module {
   readonly #generator: Generator | undefined;
 
-  constructor(readonly p = 0.5, opts: { readonly generator?: Generator } = {}) {
+  constructor(
+    /** The probability of zeroing each channel in training (default 0.5). */ readonly p = 0.5,
+    opts: { readonly generator?: Generator } = {},
+  ) {
     super();
     if (!(p >= 0 && p <= 1)) throw new Error(`Dropout2d: probability p must be in [0, 1], got ${p}.`);
     this.#generator = opts.generator;
@@ -69,9 +72,13 @@ export class Dropout2d extends Module {
  * ```
  */
 export class Unflatten extends Module {
+  /** The sizes the dim is split into (one may be -1, inferred). */
   readonly unflattenedSize: number[];
 
-  constructor(readonly dim: number, unflattenedSize: readonly number[]) {
+  constructor(
+    /** The dim that is split. */ readonly dim: number,
+    unflattenedSize: readonly number[],
+  ) {
     super();
     if (!Number.isInteger(dim)) throw new Error(`Unflatten: dim must be an integer, got ${dim}.`);
     if (!Array.isArray(unflattenedSize) || unflattenedSize.length === 0 || !unflattenedSize.every((d) => Number.isInteger(d) && d >= -1)) {

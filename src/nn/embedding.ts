@@ -98,12 +98,19 @@ export interface EmbeddingLayerOptions extends EmbeddingOptions {
  * ```
  */
 export class Embedding extends Module {
+  /** The table, [numEmbeddings, embeddingDim], initialised from N(0, 1) (the padding row zero). */
   readonly weight: Parameter;
+  /** The row that gets no gradient (made non-negative), or null. */
   readonly paddingIdx: number | null;
+  /** Rows looked up with a larger `normType`-norm are rescaled in place to this norm; null: never. */
   readonly maxNorm: number | null;
+  /** The p of the max-norm renormalisation (default 2). */
   readonly normType: number;
 
-  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, opts: EmbeddingLayerOptions = {}) {
+  constructor(
+    /** The number of rows of the table (the size of the vocabulary). */ readonly numEmbeddings: number,
+    /** The size of each row. */ readonly embeddingDim: number,
+    opts: EmbeddingLayerOptions = {}) {
     super();
     for (const [name, v] of [['numEmbeddings', numEmbeddings], ['embeddingDim', embeddingDim]] as const) {
       if (!Number.isInteger(v) || v < 0) throw new Error(`Embedding: ${name} must be a non-negative integer, got ${v}.`);
@@ -136,7 +143,7 @@ export class Embedding extends Module {
     return emb;
   }
 
-  /** Look up `input` (int32 indices of any shape). @example `emb.forward(ids)` */
+  /** Look up `input` (int32 indices of any shape): the output has its shape plus [embeddingDim]. @example `new nn.Embedding(10, 3).forward(tensor([[1, 2], [4, 9]], { dtype: 'int32' })).shape // [2, 2, 3]` */
   override forward(input: Tensor): Tensor {
     return embedding(input, this.weight, { paddingIdx: this.paddingIdx, maxNorm: this.maxNorm, normType: this.normType });
   }
@@ -161,7 +168,9 @@ export interface EmbeddingBagOptions {
   readonly includeLastOffset?: boolean;
   /** Entries equal to this index are left out of their bag (and of its count, for 'mean'). */
   readonly paddingIdx?: number | null;
+  /** Before the lookup, rescale (in place) every referenced row whose `normType`-norm exceeds this to this norm. */
   readonly maxNorm?: number | null;
+  /** The p of the max-norm renormalisation (default 2). */
   readonly normType?: number;
 }
 
@@ -238,10 +247,15 @@ const sameShapeAs = (a: Tensor, b: Tensor): boolean => a instanceof Tensor && a.
 
 /** Options of `EmbeddingBag`. @example `new nn.EmbeddingBag(1000, 64, { mode: 'sum' })` */
 export interface EmbeddingBagLayerOptions {
+  /** 'mean' (default), 'sum' or 'max' over each bag. */
   readonly mode?: EmbeddingBagMode;
+  /** Before the lookup, rescale (in place) every referenced row whose `normType`-norm exceeds this to this norm. */
   readonly maxNorm?: number | null;
+  /** The p of the max-norm renormalisation (default 2). */
   readonly normType?: number;
+  /** `offsets` has one more entry, the end of the last bag (CSR layout). */
   readonly includeLastOffset?: boolean;
+  /** Entries equal to this index are left out of their bag, and its row gets no gradient. */
   readonly paddingIdx?: number | null;
   /** Parameter dtype (default float32). */
   readonly dtype?: 'float32' | 'float64';
@@ -260,14 +274,23 @@ export interface EmbeddingBagLayerOptions {
  * ```
  */
 export class EmbeddingBag extends Module {
+  /** The table, [numEmbeddings, embeddingDim], initialised from N(0, 1) (the padding row zero). */
   readonly weight: Parameter;
+  /** How each bag's rows combine: 'mean' (default), 'sum' or 'max'. */
   readonly mode: EmbeddingBagMode;
+  /** Entries equal to this index are left out of their bag (made non-negative), or null. */
   readonly paddingIdx: number | null;
+  /** Rows looked up with a larger `normType`-norm are rescaled in place to this norm; null: never. */
   readonly maxNorm: number | null;
+  /** The p of the max-norm renormalisation (default 2). */
   readonly normType: number;
+  /** `offsets` has one more entry, the end of the last bag (CSR layout). */
   readonly includeLastOffset: boolean;
 
-  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, opts: EmbeddingBagLayerOptions = {}) {
+  constructor(
+    /** The number of rows of the table (the size of the vocabulary). */ readonly numEmbeddings: number,
+    /** The size of each row. */ readonly embeddingDim: number,
+    opts: EmbeddingBagLayerOptions = {}) {
     super();
     for (const [name, v] of [['numEmbeddings', numEmbeddings], ['embeddingDim', embeddingDim]] as const) {
       if (!Number.isInteger(v) || v < 0) throw new Error(`EmbeddingBag: ${name} must be a non-negative integer, got ${v}.`);

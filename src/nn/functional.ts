@@ -22,7 +22,7 @@ export { conv1d, convTranspose2d, type Conv1dFunctionOptions, type ConvTranspose
 export { adaptiveAvgPool2d, adaptiveMaxPool2d, type AdaptiveSize, type AdaptiveMaxPool2dOptions } from './pool-functions.js';
 export { interpolate, pixelShuffle, pixelUnshuffle, type InterpolateOptions, type InterpolateMode } from './sampling.js';
 
-/** ReLU as a function. @example `relu(x)` */
+/** ReLU as a function, `max(x, 0)`. @example `nn.functional.relu(tensor([-1, 0, 2])) // tensor([0., 0., 2.])` */
 export const relu = (x: Tensor): Tensor => x.relu();
 
 export { linear, dropout, type DropoutOptions } from './layer-functions.js';

@@ -63,7 +63,7 @@ export function zeros_(t: Tensor): Tensor {
   return constant_(t, 0);
 }
 
-/** Fill with ones. @example `nn.init.ones_(scale)` */
+/** Fill with ones, in place and without recording a gradient. */
 export function ones_(t: Tensor): Tensor {
   return constant_(t, 1);
 }
@@ -117,6 +117,7 @@ export interface KaimingOptions extends InitOptions {
   readonly a?: number;
   /** Preserve the variance of the forward pass ('fanIn', default) or of the backward pass ('fanOut'). */
   readonly mode?: 'fanIn' | 'fanOut';
+  /** The activation that follows, whose gain scales the bound (default `'leakyRelu'`). */
   readonly nonlinearity?: Nonlinearity;
 }
 

@@ -15,7 +15,10 @@ import { Parameter } from './parameter.js';
  * const layers: nn.TensorModule[] = [new nn.Linear(4, 4), new nn.ReLU()];
  * ```
  */
-export type TensorModule = Module & { forward(input: Tensor): Tensor };
+export type TensorModule = Module & {
+  /** Map one tensor to one tensor. */
+  forward(input: Tensor): Tensor;
+};
 
 /** Options of `Linear`. @example `new nn.Linear(128, 10, { bias: false, dtype: 'float64' })` */
 export interface LinearOptions {
@@ -38,10 +41,16 @@ export interface LinearOptions {
  * ```
  */
 export class Linear extends Module {
+  /** The weight, [outFeatures, inFeatures]. */
   readonly weight: Parameter;
+  /** The bias, [outFeatures], or null with `{ bias: false }`. */
   readonly bias: Parameter | null;
 
-  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: LinearOptions = {}) {
+  constructor(
+    /** Size of each input sample (the last dim). */ readonly inFeatures: number,
+    /** Size of each output sample. */ readonly outFeatures: number,
+    opts: LinearOptions = {},
+  ) {
     super();
     for (const [name, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
       if (!Number.isInteger(v) || v < 0) throw new Error(`Linear: ${name} must be a non-negative integer, got ${v}.`);
@@ -53,7 +62,7 @@ export class Linear extends Module {
     this.bias = (opts.bias ?? true) ? new Parameter(uniform_(zeros([outFeatures], { dtype }), -bound, bound, init)) : null;
   }
 
-  /** `x·Wᵀ + b` over the last dim of `input`. @example `fc.forward(x)` */
+  /** `x·Wᵀ + b` over the last dim of `input`: any leading dims are kept. @example `new nn.Linear(4, 2).forward(zeros([8, 3, 4])).shape // [8, 3, 2]` */
   override forward(input: Tensor): Tensor {
     return linear(input, this.weight, this.bias);
   }
@@ -94,11 +103,12 @@ export class Sequential extends Module {
     return this.registerModule(String(this.children().length), module);
   }
 
+  /** The modules, in order. */
   [Symbol.iterator](): Iterator<TensorModule> {
     return (this.children() as TensorModule[])[Symbol.iterator]();
   }
 
-  /** Run the modules in order. @example `model.forward(x)` */
+  /** Run the modules in order, each on the previous one's output. */
   override forward(input: Tensor): Tensor {
     let x = input;
     for (const m of this.children() as TensorModule[]) x = m.forward(x);
@@ -142,6 +152,7 @@ export class ModuleList extends Module {
     return this.registerModule(String(this.children().length), module);
   }
 
+  /** The modules, in order. */
   [Symbol.iterator](): Iterator<Module> {
     return this.children()[Symbol.iterator]();
   }
@@ -184,7 +195,12 @@ export class Sigmoid extends Module {
  * ```
  */
 export class Flatten extends Module {
-  constructor(readonly startDim = 1, readonly endDim = -1) {
+  constructor(
+    /** The first dim to flatten. */
+    readonly startDim = 1,
+    /** The last dim to flatten (inclusive). */
+    readonly endDim = -1,
+  ) {
     super();
   }
 
@@ -212,7 +228,11 @@ export class Flatten extends Module {
 export class Dropout extends Module {
   readonly #generator: Generator | undefined;
 
-  constructor(readonly p = 0.5, opts: { readonly generator?: Generator } = {}) {
+  constructor(
+    /** The probability of zeroing an element in training. */
+    readonly p = 0.5,
+    opts: { readonly generator?: Generator } = {},
+  ) {
     super();
     if (!(p >= 0 && p <= 1)) throw new Error(`Dropout: probability p must be in [0, 1], got ${p}.`);
     this.#generator = opts.generator;

@@ -172,7 +172,10 @@ export class PairwiseDistance extends LossModule<PairwiseDistanceOptions> {
 
 /** `cosineSimilarity` along `dim` (default 1) as a module. @example `new nn.CosineSimilarity(-1).forward(a, b)` */
 export class CosineSimilarity extends LossModule<CosineSimilarityOptions> {
-  constructor(readonly dim = 1, opts?: CosineSimilarityOptions) { super(opts, { eps: 'number' }); }
+  constructor(
+    /** The dim the similarity is computed along (default 1). */ readonly dim = 1,
+    opts?: CosineSimilarityOptions,
+  ) { super(opts, { eps: 'number' }); }
   override forward(x1: Tensor, x2: Tensor): Tensor { return cosineSimilarity(x1, x2, this.dim, this.options); }
   override extraRepr(): string { return [`dim=${this.dim}`, describeOptions(this.options)].filter(Boolean).join(', '); }
 }

@@ -187,7 +187,7 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: ClassLossOptio
  *
  * @example
  * ```ts
- * mseLoss(prediction, target);
+ * mseLoss(tensor([1, 2, 3]), tensor([1, 2, 5])); // tensor(1.3333): (0 + 0 + 4) / 3
  * ```
  */
 export function mseLoss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
@@ -277,7 +277,7 @@ export interface BinaryCrossEntropyWithLogitsOptions extends ReductionOptions {
  *
  * @example
  * ```ts
- * binaryCrossEntropyWithLogits(logits, targets);
+ * binaryCrossEntropyWithLogits(tensor([0, 2]), tensor([1, 1])); // tensor(0.4100): mean of log 2 and log(1 + e⁻²)
  * ```
  */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts: BinaryCrossEntropyWithLogitsOptions = {}): Tensor {
@@ -378,7 +378,7 @@ export interface GaussianNllLossOptions extends ReductionOptions {
  *
  * @example
  * ```ts
- * gaussianNllLoss(mu, y, sigma2);
+ * gaussianNllLoss(tensor([0, 1]), tensor([0, 2]), tensor([1, 1])); // tensor(0.2500): mean of ½(log σ² + (μ − y)²/σ²)
  * ```
  */
 export function gaussianNllLoss(input: Tensor, target: Tensor, variance: Tensor, opts: GaussianNllLossOptions = {}): Tensor {
@@ -447,7 +447,7 @@ export function hingeEmbeddingLoss(input: Tensor, target: Tensor, opts: MarginOp
  *
  * @example
  * ```ts
- * softMarginLoss(scores, y);
+ * softMarginLoss(tensor([2, -1]), tensor([1, -1])); // tensor(0.2201): mean of log(1 + e^(−y·x))
  * ```
  */
 export function softMarginLoss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
@@ -469,7 +469,7 @@ export interface MultiLabelSoftMarginLossOptions extends ReductionOptions {
  *
  * @example
  * ```ts
- * multiLabelSoftMarginLoss(logits, labels);
+ * multiLabelSoftMarginLoss(tensor([[2, -1, 0]]), tensor([[1, 0, 1]])); // tensor(0.3778)
  * ```
  */
 export function multiLabelSoftMarginLoss(input: Tensor, target: Tensor, opts: MultiLabelSoftMarginLossOptions = {}): Tensor {
@@ -529,7 +529,7 @@ export interface TripletMarginLossOptions extends MarginOptions {
  *
  * @example
  * ```ts
- * tripletMarginLoss(anchor, positive, negative);
+ * tripletMarginLoss(tensor([[0, 0]]), tensor([[3, 4]]), tensor([[1, 0]])); // tensor(5.): max(5 − 1 + margin 1, 0)
  * ```
  */
 export function tripletMarginLoss(anchor: Tensor, positive: Tensor, negative: Tensor, opts: TripletMarginLossOptions = {}): Tensor {

@@ -314,7 +314,7 @@ export class Module {
     return this.namedParameters({ recurse }).map(([, p]) => p);
   }
 
-  /** The buffers with dotted names. @example `model.namedBuffers()` */
+  /** The buffers with dotted names. @example `new nn.BatchNorm1d(4).namedBuffers().map(([name]) => name) // ['running_mean', 'running_var', 'num_batches_tracked']` */
   namedBuffers(opts: { readonly prefix?: string; readonly recurse?: boolean } = {}): [string, Tensor][] {
     return this.#named<Tensor>('buffer', opts.recurse ?? true, opts.prefix ?? '');
   }
@@ -433,12 +433,12 @@ export class Module {
     return this;
   }
 
-  /** Convert the floating parameters and buffers to float64: `to('float64')`. @example `model.double()` */
+  /** Convert the floating parameters and buffers to float64, in place: `to('float64')`. @example `new nn.Linear(2, 1).double().weight.dtype // 'float64'` */
   double(): this {
     return this.to('float64');
   }
 
-  /** Convert the floating parameters and buffers to float32: `to('float32')`. @example `model.float()` */
+  /** Convert the floating parameters and buffers to float32, in place: `to('float32')`. @example `model.float().weight.dtype // 'float32'` */
   float(): this {
     return this.to('float32');
   }
@@ -500,7 +500,17 @@ export class Module {
     const given = toStateMap(stateDict, 'loadStateDict');
     const targets = this.#stateTargets();
     const missingKeys = [...targets.keys()].filter((k) => !given.has(k));
-    const unexpectedKeys = [...given.keys()].filter((k) => !targets.has(k));
+    // PyTorch's rule and order: each module, in pre-order, reports the keys under its prefix whose next name is
+    // neither one of its parameters or persistent buffers nor a child. (So 'fc.weight.extra' is not reported,
+    // as in PyTorch: 'weight' is fc's.)
+    const unexpectedKeys: string[] = [];
+    this.#walk('', new Set(), (prefix, m) => {
+      const pre = prefix ? `${prefix}.` : '';
+      const names = new Set(m.#entries().filter((e) => !(e.kind === 'buffer' && m.#nonPersistent.has(e.name))).map((e) => e.name));
+      for (const k of given.keys()) {
+        if (k.startsWith(pre) && !names.has(k.slice(pre.length).split('.', 1)[0]!)) unexpectedKeys.push(k);
+      }
+    });
     const problems: string[] = [];
     if (opts.strict ?? true) {
       if (unexpectedKeys.length) problems.push(`unexpected key(s) in state dict: ${quoteList(unexpectedKeys)}`);

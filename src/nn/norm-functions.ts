@@ -54,13 +54,19 @@ export function groupNorm(input: Tensor, numGroups: number, weight: Tensor | nul
 
 /** Options of `instanceNorm`. @example `instanceNorm(x, { weight, bias })` */
 export interface InstanceNormOptions {
+  /** Running mean per channel, [C], updated in place with `useInputStats` (or used without it). */
   readonly runningMean?: Tensor | null;
+  /** Running variance per channel, [C], updated in place with `useInputStats` (or used without it). */
   readonly runningVar?: Tensor | null;
+  /** The affine scale per channel, [C]. */
   readonly weight?: Tensor | null;
+  /** The affine shift per channel, [C]. */
   readonly bias?: Tensor | null;
   /** Normalise with each instance's own statistics (default true); false uses the running statistics. */
   readonly useInputStats?: boolean;
+  /** The weight of the batch statistics in the running averages (default 0.1). */
   readonly momentum?: number;
+  /** Added to the variance (default 1e-5). */
   readonly eps?: number;
 }
 

@@ -53,10 +53,15 @@ export interface LayerNormOptions {
  * ```
  */
 export class LayerNorm extends Module {
+  /** The trailing dims that are normalised together. */
   readonly normalizedShape: number[];
+  /** Added to the variance (default 1e-5). */
   readonly eps: number;
+  /** Whether the layer has a `weight` (and a `bias`, unless `{ bias: false }`) of shape normalizedShape. */
   readonly elementwiseAffine: boolean;
+  /** The elementwise scale (initialised to 1), or null. */
   readonly weight: Parameter | null;
+  /** The elementwise shift (initialised to 0), or null. */
   readonly bias: Parameter | null;
 
   constructor(normalizedShape: number | readonly number[], opts: LayerNormOptions = {}) {
@@ -70,7 +75,7 @@ export class LayerNorm extends Module {
     this.bias = this.elementwiseAffine && (o.bias ?? true) ? new Parameter(zeros(this.normalizedShape, { dtype })) : null;
   }
 
-  /** Normalise `input` [*, ...normalizedShape]. @example `ln.forward(x)` */
+  /** Normalise `input` [*, ...normalizedShape]. @example `new nn.LayerNorm(3).forward(tensor([[1, 2, 3]])) // [[-1.2247, 0, 1.2247]]` */
   override forward(input: Tensor): Tensor {
     return layerNorm(input, this.normalizedShape, this.weight, this.bias, { eps: this.eps });
   }
@@ -99,9 +104,13 @@ export interface RMSNormOptions {
  * ```
  */
 export class RMSNorm extends Module {
+  /** The trailing dims whose root mean square is taken. */
   readonly normalizedShape: number[];
+  /** Added to the mean square; null (default): the dtype's machine epsilon, as PyTorch. */
   readonly eps: number | null;
+  /** Whether the layer has a `weight` of shape normalizedShape. */
   readonly elementwiseAffine: boolean;
+  /** The elementwise scale (initialised to 1), or null. */
   readonly weight: Parameter | null;
 
   constructor(normalizedShape: number | readonly number[], opts: RMSNormOptions = {}) {
@@ -113,7 +122,7 @@ export class RMSNorm extends Module {
     this.weight = this.elementwiseAffine ? new Parameter(ones(this.normalizedShape, { dtype: o.dtype ?? 'float32' })) : null;
   }
 
-  /** Normalise `input` [*, ...normalizedShape]. @example `norm.forward(x)` */
+  /** Normalise `input` [*, ...normalizedShape]. @example `new nn.RMSNorm(2).forward(tensor([[3, 4]])) // [[0.8485, 1.1314]]: divided by √12.5` */
   override forward(input: Tensor): Tensor {
     return rmsNorm(input, this.normalizedShape, this.weight, { eps: this.eps });
   }
@@ -141,12 +150,19 @@ const NORM_OPTIONS = { eps: 'number', momentum: 'number|null', affine: 'boolean'
 
 /** What BatchNorm and InstanceNorm share: per-channel parameters and running statistics under PyTorch's names. */
 abstract class NormBase extends Module {
+  /** The number of channels C (dim 1 of the input). */
   readonly numFeatures: number;
+  /** Added to the variance (default 1e-5). */
   readonly eps: number;
+  /** The weight of the batch statistics in the running averages (default 0.1); null: the cumulative average. */
   readonly momentum: number | null;
+  /** Whether the layer has the per-channel `weight` and `bias`. */
   readonly affine: boolean;
+  /** Whether it keeps running statistics (used in eval mode instead of the batch's). */
   readonly trackRunningStats: boolean;
+  /** The per-channel scale, [C] (initialised to 1), or null without `affine`. */
   readonly weight: Parameter | null;
+  /** The per-channel shift, [C] (initialised to 0), or null without `affine`. */
   readonly bias: Parameter | null;
 
   constructor(layer: string, numFeatures: number, opts: BatchNormOptions, defaults: { affine: boolean; track: boolean }) {
@@ -170,6 +186,7 @@ abstract class NormBase extends Module {
     return slot(this, 'running_mean');
   }
 
+  /** Replaces the running mean (registered as the buffer of PyTorch's name). */
   set runningMean(t: Tensor | null) {
     this.registerBuffer('running_mean', t);
   }
@@ -179,6 +196,7 @@ abstract class NormBase extends Module {
     return slot(this, 'running_var');
   }
 
+  /** Replaces the running variance (registered as the buffer of PyTorch's name). */
   set runningVar(t: Tensor | null) {
     this.registerBuffer('running_var', t);
   }
@@ -188,11 +206,12 @@ abstract class NormBase extends Module {
     return slot(this, 'num_batches_tracked');
   }
 
+  /** Replaces the count of batches (registered as the buffer of PyTorch's name). */
   set numBatchesTracked(t: Tensor | null) {
     this.registerBuffer('num_batches_tracked', t);
   }
 
-  /** Running mean 0, variance 1, no batches seen. @example `bn.resetRunningStats()` */
+  /** Running mean 0, variance 1, no batches seen. */
   resetRunningStats(): void {
     noGrad(() => {
       this.runningMean?.zero_();
@@ -201,7 +220,7 @@ abstract class NormBase extends Module {
     });
   }
 
-  /** Reset the running statistics, the weight to ones and the bias to zeros. @example `bn.resetParameters()` */
+  /** Reset the running statistics, the weight to ones and the bias to zeros. */
   resetParameters(): void {
     this.resetRunningStats();
     noGrad(() => {
@@ -234,7 +253,7 @@ abstract class BatchNormBase extends NormBase {
 
   protected abstract checkInput(input: Tensor): void;
 
-  /** Normalise `input` with the batch's statistics (training) or the running ones (eval). @example `bn.forward(x)` */
+  /** Normalise `input` with the batch's statistics (training, updating the running ones) or the running ones (eval). @example `new nn.BatchNorm1d(2).forward(tensor([[1, 10], [3, 30]])) // [[-1, -1], [1, 1]]; runningMean [0.2, 2]` */
   override forward(input: Tensor): Tensor {
     this.checkInput(input);
     if (input.shape[1] !== this.numFeatures) {
@@ -295,7 +314,7 @@ abstract class InstanceNormBase extends NormBase {
     super(layer, numFeatures, opts, { affine: false, track: false });
   }
 
-  /** Normalise each sample's channels over their positions. @example `norm.forward(x)` */
+  /** Normalise each sample's channels over their positions. @example `new nn.InstanceNorm1d(1).forward(tensor([[[1, 2, 3]]])) // [[[-1.2247, 0, 1.2247]]]` */
   override forward(input: Tensor): Tensor {
     const name = this.constructor.name, nd = this.spatial;
     if (input.ndim !== nd + 1 && input.ndim !== nd + 2) {
@@ -368,11 +387,17 @@ export interface GroupNormOptions {
  * ```
  */
 export class GroupNorm extends Module {
+  /** The number of groups the channels are split into, each normalised together. */
   readonly numGroups: number;
+  /** The number of channels C (a multiple of numGroups). */
   readonly numChannels: number;
+  /** Added to the variance (default 1e-5). */
   readonly eps: number;
+  /** Whether the layer has the per-channel `weight` and `bias` (default true). */
   readonly affine: boolean;
+  /** The per-channel scale, [C] (initialised to 1), or null. */
   readonly weight: Parameter | null;
+  /** The per-channel shift, [C] (initialised to 0), or null. */
   readonly bias: Parameter | null;
 
   constructor(numGroups: number, numChannels: number, opts: GroupNormOptions = {}) {
@@ -388,7 +413,7 @@ export class GroupNorm extends Module {
     this.bias = this.affine ? new Parameter(zeros([numChannels], { dtype })) : null;
   }
 
-  /** Normalise `input` [N, numChannels, *]. @example `gn.forward(x)` */
+  /** Normalise `input` [N, numChannels, *], each group of channels together. @example `new nn.GroupNorm(1, 2).forward(tensor([[[1, 2], [3, 4]]])) // [[[-1.3416, -0.4472], [0.4472, 1.3416]]]` */
   override forward(input: Tensor): Tensor {
     if (input.ndim < 2 || input.shape[1] !== this.numChannels) {
       throw new Error(`GroupNorm: expected an input [N, ${this.numChannels}, *], got shape ${fmtShape(input.shape)}.`);

@@ -19,9 +19,13 @@ const options = (o: object): string => Object.entries(o).filter(([, v]) => v !==
  * ```
  */
 export class AvgPool2d extends Module {
+  /** The options as given (stride, padding, ceilMode, countIncludePad, divisorOverride). */
   readonly options: AvgPool2dOptions;
 
-  constructor(readonly kernelSize: Size2, opts: AvgPool2dOptions = {}) {
+  constructor(
+    /** The window's size: one number or (height, width). */ readonly kernelSize: Size2,
+    opts: AvgPool2dOptions = {},
+  ) {
     super();
     this.options = checkOptions('AvgPool2d', opts, {
       stride: 'integer|numbers', padding: 'integer|numbers', ceilMode: 'boolean', countIncludePad: 'boolean', divisorOverride: 'integer|null',
@@ -47,7 +51,9 @@ export class AvgPool2d extends Module {
  * ```
  */
 export class AdaptiveAvgPool2d extends Module {
-  constructor(readonly outputSize: AdaptiveSize) {
+  constructor(
+    /** The output's (height, width), or one number for both; null keeps the input's size in that dim. */ readonly outputSize: AdaptiveSize,
+  ) {
     super();
   }
 
@@ -71,9 +77,13 @@ export class AdaptiveAvgPool2d extends Module {
  * ```
  */
 export class AdaptiveMaxPool2d<R extends boolean = false> extends Module {
+  /** Also return the flat indices of the maxima within each (height × width) plane. */
   readonly returnIndices: R;
 
-  constructor(readonly outputSize: AdaptiveSize, opts: { readonly returnIndices?: R } = {}) {
+  constructor(
+    /** The output's (height, width), or one number for both; null keeps the input's size in that dim. */ readonly outputSize: AdaptiveSize,
+    opts: { readonly returnIndices?: R } = {},
+  ) {
     super();
     this.returnIndices = (checkOptions('AdaptiveMaxPool2d', opts, { returnIndices: 'boolean' }).returnIndices ?? false) as R;
   }

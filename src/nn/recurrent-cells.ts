@@ -40,12 +40,22 @@ const CELL_OPTIONS = { bias: 'boolean', dtype: ['float32', 'float64'], generator
  * ```
  */
 export abstract class CellBase extends Module {
+  /** The input-to-hidden weights, [gates·hiddenSize, inputSize] (gates: 1 for RNN, 4 for LSTM, 3 for GRU), PyTorch's gate order. */
   readonly weight_ih: Parameter;
+  /** The hidden-to-hidden weights, [gates·hiddenSize, hiddenSize]. */
   readonly weight_hh: Parameter;
+  /** The input-to-hidden bias, [gates·hiddenSize], or null with `{ bias: false }`. */
   readonly bias_ih: Parameter | null;
+  /** The hidden-to-hidden bias, [gates·hiddenSize], or null with `{ bias: false }`. */
   readonly bias_hh: Parameter | null;
 
-  constructor(readonly mode: RecurrentMode, readonly inputSize: number, readonly hiddenSize: number, opts: CellOptions, op: string) {
+  constructor(
+    /** Which recurrence it runs: `'RNN_TANH'`, `'RNN_RELU'`, `'LSTM'` or `'GRU'` (PyTorch's `mode`). */ readonly mode: RecurrentMode,
+    /** Features of the input. */ readonly inputSize: number,
+    /** Features of the hidden state. */ readonly hiddenSize: number,
+    opts: CellOptions,
+    op: string,
+  ) {
     super();
     for (const [name, v] of [['inputSize', inputSize], ['hiddenSize', hiddenSize]] as const) {
       if (!Number.isInteger(v) || v < (name === 'hiddenSize' ? 1 : 0)) {
@@ -114,6 +124,7 @@ export abstract class CellBase extends Module {
  * ```
  */
 export class RNNCell extends CellBase {
+  /** The activation of the new hidden state (default `'tanh'`). */
   readonly nonlinearity: 'tanh' | 'relu';
 
   constructor(inputSize: number, hiddenSize: number, opts: RNNCellOptions = {}) {

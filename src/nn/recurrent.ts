@@ -62,15 +62,27 @@ const COMMON_OPTIONS = {
 export abstract class RecurrentBase extends Module {
   /** The parameters by PyTorch's names (`lstm.weight_ih_l0`, `gru.bias_hh_l1_reverse`); undefined for a name the layer lacks. */
   readonly [name: `weight_${string}` | `bias_${string}`]: Parameter | undefined;
+  /** Stacked layers, each reading the previous one's output (default 1). */
   readonly numLayers: number;
+  /** Whether the layers have the biases `bias_ih_l*` and `bias_hh_l*` (default true). */
   readonly bias: boolean;
+  /** Inputs and outputs are [batch, seq, feature] (else [seq, batch, feature], the default); states stay [layers, batch, hidden]. */
   readonly batchFirst: boolean;
+  /** The dropout probability on each layer's output except the last, in training (default 0). */
   readonly dropout: number;
+  /** Whether each layer also runs backwards over the sequence (outputs concatenated; default false). */
   readonly bidirectional: boolean;
+  /** LSTM only: the size the hidden state is projected to (0, the default: no projection). */
   readonly projSize: number;
   readonly #generator: Generator | undefined;
 
-  constructor(readonly mode: RecurrentMode, readonly inputSize: number, readonly hiddenSize: number, opts: LSTMOptions, op: string) {
+  constructor(
+    /** Which recurrence it runs: `'RNN_TANH'`, `'RNN_RELU'`, `'LSTM'` or `'GRU'` (PyTorch's `mode`). */ readonly mode: RecurrentMode,
+    /** Features of the input. */ readonly inputSize: number,
+    /** Features of the hidden state. */ readonly hiddenSize: number,
+    opts: LSTMOptions,
+    op: string,
+  ) {
     super();
     for (const [name, v] of [['inputSize', inputSize], ['hiddenSize', hiddenSize]] as const) {
       if (!Number.isInteger(v) || v < (name === 'hiddenSize' ? 1 : 0)) {
@@ -252,6 +264,7 @@ function splitArgs<O extends RecurrentOptions>(third: number | O | undefined, fo
  * ```
  */
 export class RNN extends RecurrentBase {
+  /** The activation of the hidden state (default `'tanh'`). */
   readonly nonlinearity: 'tanh' | 'relu';
 
   constructor(inputSize: number, hiddenSize: number, numLayersOrOptions?: number | RNNOptions, options?: RNNOptions) {

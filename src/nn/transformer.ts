@@ -76,7 +76,7 @@ const attention = (dModel: number, nhead: number, o: TransformerLayerOptions): M
 export interface EncoderLayerForwardOptions {
   /** The attention mask ([L, L] or [batch·heads, L, L]; bool true = blocked, or float added). */
   readonly srcMask?: Tensor | null;
-  /** [batch, L]: bool true = padding. */
+  /** A mask of shape [batch, L]: bool true = padding. */
   readonly srcKeyPaddingMask?: Tensor | null;
   /** Apply a causal mask (when srcMask is not given). */
   readonly isCausal?: boolean;
@@ -94,8 +94,11 @@ export interface EncoderLayerForwardOptions {
  * ```
  */
 export class TransformerEncoderLayer extends Module {
+  /** The LayerNorms come before each block (pre-norm) instead of after (default false). */
   readonly normFirst: boolean;
+  /** Inputs and outputs are [batch, seq, feature] (else [seq, batch, feature], the default). */
   readonly batchFirst: boolean;
+  /** The feed-forward network's activation: `'relu'` (default), `'gelu'` or a function. */
   readonly activation: TransformerActivation;
   readonly #config: readonly [number, number, TransformerLayerOptions];
 
@@ -120,7 +123,7 @@ export class TransformerEncoderLayer extends Module {
     return child(this, 'self_attn');
   }
 
-  /** A fresh layer with the same configuration, parameters and mode (what TransformerEncoder stacks). @example `layer.clone()` */
+  /** A fresh layer with the same configuration, parameters (copied, not shared) and mode: what TransformerEncoder stacks. */
   clone(): TransformerEncoderLayer {
     const copy = new TransformerEncoderLayer(...this.#config);
     copy.loadStateDict(this.stateDict());
@@ -156,9 +159,13 @@ export class TransformerEncoderLayer extends Module {
 
 /** Options of `TransformerDecoderLayer.forward`. @example `{ tgtMask: nn.generateSquareSubsequentMask(T) }` */
 export interface DecoderLayerForwardOptions {
+  /** The self-attention mask ([T, T] or [batch·heads, T, T]; bool true = blocked, or float added to the scores). */
   readonly tgtMask?: Tensor | null;
+  /** The cross-attention mask ([T, S] or [batch·heads, T, S]; bool true = blocked, or float added to the scores). */
   readonly memoryMask?: Tensor | null;
+  /** A mask of shape [batch, T]: bool true = that target position is padding. */
   readonly tgtKeyPaddingMask?: Tensor | null;
+  /** A mask of shape [batch, S]: bool true = that memory position is padding. */
   readonly memoryKeyPaddingMask?: Tensor | null;
   /** Apply a causal mask to the self-attention (when tgtMask is not given). */
   readonly tgtIsCausal?: boolean;
@@ -184,8 +191,11 @@ const DECODER_FORWARD = {
  * ```
  */
 export class TransformerDecoderLayer extends Module {
+  /** The LayerNorms come before each block (pre-norm) instead of after (default false). */
   readonly normFirst: boolean;
+  /** Inputs and outputs are [batch, seq, feature] (else [seq, batch, feature], the default). */
   readonly batchFirst: boolean;
+  /** The feed-forward network's activation: `'relu'` (default), `'gelu'` or a function. */
   readonly activation: TransformerActivation;
   readonly #config: readonly [number, number, TransformerLayerOptions];
 
@@ -214,7 +224,7 @@ export class TransformerDecoderLayer extends Module {
     return child(this, 'multihead_attn');
   }
 
-  /** A fresh layer with the same configuration, parameters and mode. @example `layer.clone()` */
+  /** A fresh layer with the same configuration, parameters (copied, not shared) and mode: what TransformerDecoder stacks. */
   clone(): TransformerDecoderLayer {
     const copy = new TransformerDecoderLayer(...this.#config);
     copy.loadStateDict(this.stateDict());
@@ -254,8 +264,11 @@ function checkLayers(layer: string, numLayers: number): void {
 
 /** Options of `TransformerEncoder.forward`. @example `{ mask, srcKeyPaddingMask }` */
 export interface EncoderForwardOptions {
+  /** The attention mask for every layer ([S, S] or [batch·heads, S, S]; bool true = blocked, or float added to the scores). */
   readonly mask?: Tensor | null;
+  /** A mask of shape [batch, S]: bool true = padding. */
   readonly srcKeyPaddingMask?: Tensor | null;
+  /** Apply a causal mask (when mask is not given). */
   readonly isCausal?: boolean;
 }
 
@@ -270,8 +283,11 @@ export interface EncoderForwardOptions {
  * ```
  */
 export class TransformerEncoder extends Module {
+  /** The number of layers. */
   readonly numLayers: number;
+  /** The layers, copies of the given one (the child `layers`). */
   readonly layers: ModuleList;
+  /** The final normalisation (the child `norm`), or null. */
   readonly norm: Module | null;
 
   constructor(encoderLayer: TransformerEncoderLayer, numLayers: number, opts: { readonly norm?: Module | null; readonly enableNestedTensor?: boolean } = {}) {
@@ -284,7 +300,7 @@ export class TransformerEncoder extends Module {
     this.norm = (o.norm as Module | undefined) ?? null;
   }
 
-  /** Run every layer, then the norm. @example `enc.forward(src)` */
+  /** Run every layer, then the norm; `opts.mask` and the padding mask go to every layer. */
   override forward(src: Tensor, opts: EncoderForwardOptions = {}): Tensor {
     const o = checkOptions('TransformerEncoder', opts, { mask: 'tensor|null', srcKeyPaddingMask: 'tensor|null', isCausal: 'boolean' });
     let x = src;
@@ -305,8 +321,11 @@ export class TransformerEncoder extends Module {
  * ```
  */
 export class TransformerDecoder extends Module {
+  /** The number of layers. */
   readonly numLayers: number;
+  /** The layers, copies of the given one (the child `layers`). */
   readonly layers: ModuleList;
+  /** The final normalisation (the child `norm`), or null. */
   readonly norm: Module | null;
 
   constructor(decoderLayer: TransformerDecoderLayer, numLayers: number, opts: { readonly norm?: Module | null } = {}) {
@@ -342,8 +361,11 @@ export interface TransformerOptions extends TransformerLayerOptions {
 
 /** Options of `Transformer.forward`. @example `{ tgtMask: nn.Transformer.generateSquareSubsequentMask(T) }` */
 export interface TransformerForwardOptions extends DecoderLayerForwardOptions {
+  /** The encoder's attention mask ([S, S] or [batch·heads, S, S]; bool true = blocked, or float added to the scores). */
   readonly srcMask?: Tensor | null;
+  /** A mask of shape [batch, S]: bool true = that source position is padding. */
   readonly srcKeyPaddingMask?: Tensor | null;
+  /** Apply a causal mask in the encoder (when srcMask is not given). */
   readonly srcIsCausal?: boolean;
 }
 
@@ -358,10 +380,15 @@ export interface TransformerForwardOptions extends DecoderLayerForwardOptions {
  * ```
  */
 export class Transformer extends Module {
+  /** The model's width (default 512). */
   readonly dModel: number;
+  /** Attention heads per layer (default 8). */
   readonly nhead: number;
+  /** Inputs and outputs are [batch, seq, feature] (else [seq, batch, feature], the default). */
   readonly batchFirst: boolean;
+  /** The encoder stack, with its final LayerNorm. */
   readonly encoder: TransformerEncoder;
+  /** The decoder stack, with its final LayerNorm. */
   readonly decoder: TransformerDecoder;
 
   constructor(opts: TransformerOptions = {}) {

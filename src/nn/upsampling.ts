@@ -17,6 +17,7 @@ export type UpsampleOptions = InterpolateOptions;
  * ```
  */
 export class Upsample extends Module {
+  /** The options as given (size or scaleFactor, mode, alignCorners). */
   readonly options: UpsampleOptions;
 
   constructor(opts: UpsampleOptions = {}) {
@@ -52,7 +53,9 @@ export class UpsamplingBilinear2d extends Upsample {
 
 /** `[*, C·r², H, W]` → `[*, C, H·r, W·r]` (see `nn.functional.pixelShuffle`). @example `new nn.PixelShuffle(2).forward(x)` */
 export class PixelShuffle extends Module {
-  constructor(readonly upscaleFactor: number) {
+  constructor(
+    /** The factor r by which height and width grow. */ readonly upscaleFactor: number,
+  ) {
     super();
   }
 
@@ -67,7 +70,9 @@ export class PixelShuffle extends Module {
 
 /** `[*, C, H·r, W·r]` → `[*, C·r², H, W]` (see `nn.functional.pixelUnshuffle`). @example `new nn.PixelUnshuffle(2).forward(x)` */
 export class PixelUnshuffle extends Module {
-  constructor(readonly downscaleFactor: number) {
+  constructor(
+    /** The factor r by which height and width shrink. */ readonly downscaleFactor: number,
+  ) {
     super();
   }
 

@@ -10,8 +10,10 @@ import { FUNCTIONS } from '../autograd/record.js';
  *
  * @example
  * ```ts
- * neg(x)
+ * neg(tensor([1, -2, 0])) // tensor([-1.,  2., -0.])
  * ```
+ *
+ * @function
  */
 export const neg = FUNCTIONS.neg;
 
@@ -20,8 +22,10 @@ export const neg = FUNCTIONS.neg;
  *
  * @example
  * ```ts
- * exp(x)
+ * exp(tensor([0, 1, 2])) // tensor([1.0000, 2.7183, 7.3891])
  * ```
+ *
+ * @function
  */
 export const exp = FUNCTIONS.exp;
 
@@ -30,8 +34,10 @@ export const exp = FUNCTIONS.exp;
  *
  * @example
  * ```ts
- * log(x)
+ * log(tensor([1, 2, 10])) // tensor([0.0000, 0.6931, 2.3026])
  * ```
+ *
+ * @function
  */
 export const log = FUNCTIONS.log;
 
@@ -40,8 +46,10 @@ export const log = FUNCTIONS.log;
  *
  * @example
  * ```ts
- * sqrt(x)
+ * sqrt(tensor([0, 2, 4])) // tensor([0.0000, 1.4142, 2.0000])
  * ```
+ *
+ * @function
  */
 export const sqrt = FUNCTIONS.sqrt;
 
@@ -50,8 +58,10 @@ export const sqrt = FUNCTIONS.sqrt;
  *
  * @example
  * ```ts
- * abs(x)
+ * abs(tensor([-2, 0, 3])) // tensor([2., 0., 3.])
  * ```
+ *
+ * @function
  */
 export const abs = FUNCTIONS.abs;
 
@@ -60,8 +70,10 @@ export const abs = FUNCTIONS.abs;
  *
  * @example
  * ```ts
- * sin(x)
+ * sin(tensor([0, 1, 2])) // tensor([0.0000, 0.8415, 0.9093])
  * ```
+ *
+ * @function
  */
 export const sin = FUNCTIONS.sin;
 
@@ -70,8 +82,10 @@ export const sin = FUNCTIONS.sin;
  *
  * @example
  * ```ts
- * cos(x)
+ * cos(tensor([0, 1, 2])) // tensor([ 1.0000,  0.5403, -0.4161])
  * ```
+ *
+ * @function
  */
 export const cos = FUNCTIONS.cos;
 
@@ -80,8 +94,10 @@ export const cos = FUNCTIONS.cos;
  *
  * @example
  * ```ts
- * tanh(x)
+ * tanh(tensor([-1, 0, 1])) // tensor([-0.7616,  0.0000,  0.7616])
  * ```
+ *
+ * @function
  */
 export const tanh = FUNCTIONS.tanh;
 
@@ -90,8 +106,10 @@ export const tanh = FUNCTIONS.tanh;
  *
  * @example
  * ```ts
- * sigmoid(x)
+ * sigmoid(tensor([-1, 0, 1])) // tensor([0.2689, 0.5000, 0.7311])
  * ```
+ *
+ * @function
  */
 export const sigmoid = FUNCTIONS.sigmoid;
 
@@ -100,8 +118,10 @@ export const sigmoid = FUNCTIONS.sigmoid;
  *
  * @example
  * ```ts
- * relu(x)
+ * relu(tensor([-1, 0, 2])) // tensor([0., 0., 2.])
  * ```
+ *
+ * @function
  */
 export const relu = FUNCTIONS.relu;
 
@@ -110,8 +130,10 @@ export const relu = FUNCTIONS.relu;
  *
  * @example
  * ```ts
- * sign(x)
+ * sign(tensor([-3, 0, 2])) // tensor([-1.,  0.,  1.])
  * ```
+ *
+ * @function
  */
 export const sign = FUNCTIONS.sign;
 
@@ -120,8 +142,10 @@ export const sign = FUNCTIONS.sign;
  *
  * @example
  * ```ts
- * erf(x)
+ * erf(tensor([-1, 0, 1])) // tensor([-0.8427,  0.0000,  0.8427])
  * ```
+ *
+ * @function
  */
 export const erf = FUNCTIONS.erf;
 
@@ -130,8 +154,10 @@ export const erf = FUNCTIONS.erf;
  *
  * @example
  * ```ts
- * erfinv(x)
+ * erfinv(tensor([-0.5, 0, 0.5])) // tensor([-0.4769,  0.0000,  0.4769])
  * ```
+ *
+ * @function
  */
 export const erfinv = FUNCTIONS.erfinv;
 
@@ -140,8 +166,10 @@ export const erfinv = FUNCTIONS.erfinv;
  *
  * @example
  * ```ts
- * log1p(x)
+ * log1p(tensor([1e-10, 1])) // tensor([1.0000e-10, 6.9315e-01])
  * ```
+ *
+ * @function
  */
 export const log1p = FUNCTIONS.log1p;
 
@@ -150,8 +178,10 @@ export const log1p = FUNCTIONS.log1p;
  *
  * @example
  * ```ts
- * expm1(x)
+ * expm1(tensor([1e-10, 1])) // tensor([1.0000e-10, 1.7183e+00])
  * ```
+ *
+ * @function
  */
 export const expm1 = FUNCTIONS.expm1;
 
@@ -160,8 +190,10 @@ export const expm1 = FUNCTIONS.expm1;
  *
  * @example
  * ```ts
- * log2(x)
+ * log2(tensor([0.5, 1, 8])) // tensor([-1.,  0.,  3.])
  * ```
+ *
+ * @function
  */
 export const log2 = FUNCTIONS.log2;
 
@@ -170,8 +202,10 @@ export const log2 = FUNCTIONS.log2;
  *
  * @example
  * ```ts
- * log10(x)
+ * log10(tensor([1, 10, 1000])) // tensor([0., 1., 3.])
  * ```
+ *
+ * @function
  */
 export const log10 = FUNCTIONS.log10;
 
@@ -180,8 +214,10 @@ export const log10 = FUNCTIONS.log10;
  *
  * @example
  * ```ts
- * exp2(x)
+ * exp2(tensor([0, 1, 3])) // tensor([1., 2., 8.])
  * ```
+ *
+ * @function
  */
 export const exp2 = FUNCTIONS.exp2;
 
@@ -190,8 +226,10 @@ export const exp2 = FUNCTIONS.exp2;
  *
  * @example
  * ```ts
- * tan(x)
+ * tan(tensor([-1, 0, 1])) // tensor([-1.5574,  0.0000,  1.5574])
  * ```
+ *
+ * @function
  */
 export const tan = FUNCTIONS.tan;
 
@@ -200,8 +238,10 @@ export const tan = FUNCTIONS.tan;
  *
  * @example
  * ```ts
- * asin(x)
+ * asin(tensor([-1, 0, 1])) // tensor([-1.5708,  0.0000,  1.5708])
  * ```
+ *
+ * @function
  */
 export const asin = FUNCTIONS.asin;
 
@@ -210,8 +250,10 @@ export const asin = FUNCTIONS.asin;
  *
  * @example
  * ```ts
- * acos(x)
+ * acos(tensor([-1, 0, 1])) // tensor([3.1416, 1.5708, 0.0000])
  * ```
+ *
+ * @function
  */
 export const acos = FUNCTIONS.acos;
 
@@ -220,8 +262,10 @@ export const acos = FUNCTIONS.acos;
  *
  * @example
  * ```ts
- * atan(x)
+ * atan(tensor([-1, 0, 1])) // tensor([-0.7854,  0.0000,  0.7854])
  * ```
+ *
+ * @function
  */
 export const atan = FUNCTIONS.atan;
 
@@ -230,8 +274,10 @@ export const atan = FUNCTIONS.atan;
  *
  * @example
  * ```ts
- * sinh(x)
+ * sinh(tensor([-1, 0, 1])) // tensor([-1.1752,  0.0000,  1.1752])
  * ```
+ *
+ * @function
  */
 export const sinh = FUNCTIONS.sinh;
 
@@ -240,8 +286,10 @@ export const sinh = FUNCTIONS.sinh;
  *
  * @example
  * ```ts
- * cosh(x)
+ * cosh(tensor([-1, 0, 1])) // tensor([1.5431, 1.0000, 1.5431])
  * ```
+ *
+ * @function
  */
 export const cosh = FUNCTIONS.cosh;
 
@@ -250,8 +298,10 @@ export const cosh = FUNCTIONS.cosh;
  *
  * @example
  * ```ts
- * asinh(x)
+ * asinh(tensor([-1, 0, 1])) // tensor([-0.8814,  0.0000,  0.8814])
  * ```
+ *
+ * @function
  */
 export const asinh = FUNCTIONS.asinh;
 
@@ -260,8 +310,10 @@ export const asinh = FUNCTIONS.asinh;
  *
  * @example
  * ```ts
- * acosh(x)
+ * acosh(tensor([1, 2, 10])) // tensor([0.0000, 1.3170, 2.9932])
  * ```
+ *
+ * @function
  */
 export const acosh = FUNCTIONS.acosh;
 
@@ -270,8 +322,10 @@ export const acosh = FUNCTIONS.acosh;
  *
  * @example
  * ```ts
- * atanh(x)
+ * atanh(tensor([-0.5, 0, 0.5])) // tensor([-0.5493,  0.0000,  0.5493])
  * ```
+ *
+ * @function
  */
 export const atanh = FUNCTIONS.atanh;
 
@@ -280,8 +334,10 @@ export const atanh = FUNCTIONS.atanh;
  *
  * @example
  * ```ts
- * floor(x)
+ * floor(tensor([-1.5, 0.2, 1.5])) // tensor([-2.,  0.,  1.])
  * ```
+ *
+ * @function
  */
 export const floor = FUNCTIONS.floor;
 
@@ -290,8 +346,10 @@ export const floor = FUNCTIONS.floor;
  *
  * @example
  * ```ts
- * ceil(x)
+ * ceil(tensor([-1.5, 0.2, 1.5])) // tensor([-1.,  1.,  2.])
  * ```
+ *
+ * @function
  */
 export const ceil = FUNCTIONS.ceil;
 
@@ -302,6 +360,8 @@ export const ceil = FUNCTIONS.ceil;
  * ```ts
  * round(x, { decimals: 2 })
  * ```
+ *
+ * @function
  */
 export const round = FUNCTIONS.round;
 
@@ -310,8 +370,10 @@ export const round = FUNCTIONS.round;
  *
  * @example
  * ```ts
- * trunc(x)
+ * trunc(tensor([-1.7, 0.2, 1.5])) // tensor([-1.,  0.,  1.])
  * ```
+ *
+ * @function
  */
 export const trunc = FUNCTIONS.trunc;
 
@@ -320,8 +382,10 @@ export const trunc = FUNCTIONS.trunc;
  *
  * @example
  * ```ts
- * frac(x)
+ * frac(tensor([-1.5, 0.25, 2.75])) // tensor([-0.5000,  0.2500,  0.7500])
  * ```
+ *
+ * @function
  */
 export const frac = FUNCTIONS.frac;
 
@@ -332,6 +396,8 @@ export const frac = FUNCTIONS.frac;
  * ```ts
  * softplus(x, { beta: 2 })
  * ```
+ *
+ * @function
  */
 export const softplus = FUNCTIONS.softplus;
 
@@ -340,8 +406,10 @@ export const softplus = FUNCTIONS.softplus;
  *
  * @example
  * ```ts
- * logSigmoid(x)
+ * logSigmoid(tensor([-100, 0, 1])) // tensor([-100.0000,   -0.6931,   -0.3133])
  * ```
+ *
+ * @function
  */
 export const logSigmoid = FUNCTIONS.logSigmoid;
 
@@ -352,6 +420,8 @@ export const logSigmoid = FUNCTIONS.logSigmoid;
  * ```ts
  * add(x, 1)
  * ```
+ *
+ * @function
  */
 export const add = FUNCTIONS.add;
 
@@ -360,8 +430,10 @@ export const add = FUNCTIONS.add;
  *
  * @example
  * ```ts
- * sub(x, y)
+ * sub(tensor([5, 3]), tensor([1, 4])) // tensor([ 4., -1.])
  * ```
+ *
+ * @function
  */
 export const sub = FUNCTIONS.sub;
 
@@ -372,6 +444,8 @@ export const sub = FUNCTIONS.sub;
  * ```ts
  * mul(x, 2)
  * ```
+ *
+ * @function
  */
 export const mul = FUNCTIONS.mul;
 
@@ -380,8 +454,10 @@ export const mul = FUNCTIONS.mul;
  *
  * @example
  * ```ts
- * div(x, y)
+ * div(tensor([1, 3]), tensor([2, 4])) // tensor([0.5000, 0.7500])
  * ```
+ *
+ * @function
  */
 export const div = FUNCTIONS.div;
 
@@ -392,6 +468,8 @@ export const div = FUNCTIONS.div;
  * ```ts
  * pow(x, 2)
  * ```
+ *
+ * @function
  */
 export const pow = FUNCTIONS.pow;
 
@@ -402,6 +480,8 @@ export const pow = FUNCTIONS.pow;
  * ```ts
  * maximum(x, 0)
  * ```
+ *
+ * @function
  */
 export const maximum = FUNCTIONS.maximum;
 
@@ -410,8 +490,10 @@ export const maximum = FUNCTIONS.maximum;
  *
  * @example
  * ```ts
- * minimum(x, y)
+ * minimum(tensor([1, 5, NaN]), tensor([3, 2, 0])) // tensor([1., 2., nan])
  * ```
+ *
+ * @function
  */
 export const minimum = FUNCTIONS.minimum;
 
@@ -422,6 +504,8 @@ export const minimum = FUNCTIONS.minimum;
  * ```ts
  * tanhBackward(g, x.tanh())
  * ```
+ *
+ * @function
  */
 export const tanhBackward = FUNCTIONS.tanhBackward;
 
@@ -432,6 +516,8 @@ export const tanhBackward = FUNCTIONS.tanhBackward;
  * ```ts
  * sigmoidBackward(g, x.sigmoid())
  * ```
+ *
+ * @function
  */
 export const sigmoidBackward = FUNCTIONS.sigmoidBackward;
 
@@ -442,6 +528,8 @@ export const sigmoidBackward = FUNCTIONS.sigmoidBackward;
  * ```ts
  * reluBackward(g, x.relu())
  * ```
+ *
+ * @function
  */
 export const reluBackward = FUNCTIONS.reluBackward;
 
@@ -450,8 +538,10 @@ export const reluBackward = FUNCTIONS.reluBackward;
  *
  * @example
  * ```ts
- * atan2(y, x)
+ * atan2(tensor([1, 1, -1]), tensor([1, -1, -1])) // tensor([ 0.7854,  2.3562, -2.3562])
  * ```
+ *
+ * @function
  */
 export const atan2 = FUNCTIONS.atan2;
 
@@ -462,6 +552,8 @@ export const atan2 = FUNCTIONS.atan2;
  * ```ts
  * fmod(x, 3)
  * ```
+ *
+ * @function
  */
 export const fmod = FUNCTIONS.fmod;
 
@@ -472,6 +564,8 @@ export const fmod = FUNCTIONS.fmod;
  * ```ts
  * remainder(x, 3)
  * ```
+ *
+ * @function
  */
 export const remainder = FUNCTIONS.remainder;
 
@@ -482,6 +576,8 @@ export const remainder = FUNCTIONS.remainder;
  * ```ts
  * floorDivide(x, 2)
  * ```
+ *
+ * @function
  */
 export const floorDivide = FUNCTIONS.floorDivide;
 
@@ -490,8 +586,10 @@ export const floorDivide = FUNCTIONS.floorDivide;
  *
  * @example
  * ```ts
- * hypot(x, y)
+ * hypot(tensor([3, 5]), tensor([4, 12])) // tensor([ 5., 13.])
  * ```
+ *
+ * @function
  */
 export const hypot = FUNCTIONS.hypot;
 
@@ -500,8 +598,10 @@ export const hypot = FUNCTIONS.hypot;
  *
  * @example
  * ```ts
- * xlogy(p, p)
+ * xlogy(tensor([0, 2]), tensor([0, 4])) // tensor([0.0000, 2.7726])
  * ```
+ *
+ * @function
  */
 export const xlogy = FUNCTIONS.xlogy;
 
@@ -512,6 +612,8 @@ export const xlogy = FUNCTIONS.xlogy;
  * ```ts
  * bitwiseAnd(flags, 4)
  * ```
+ *
+ * @function
  */
 export const bitwiseAnd = FUNCTIONS.bitwiseAnd;
 
@@ -520,8 +622,10 @@ export const bitwiseAnd = FUNCTIONS.bitwiseAnd;
  *
  * @example
  * ```ts
- * bitwiseOr(a, b)
+ * bitwiseOr(tensor([12, 5], { dtype: 'int32' }), tensor([10, 3], { dtype: 'int32' })) // tensor([14,  7], dtype=int32)
  * ```
+ *
+ * @function
  */
 export const bitwiseOr = FUNCTIONS.bitwiseOr;
 
@@ -530,8 +634,10 @@ export const bitwiseOr = FUNCTIONS.bitwiseOr;
  *
  * @example
  * ```ts
- * bitwiseXor(a, b)
+ * bitwiseXor(tensor([12, 5], { dtype: 'int32' }), tensor([10, 3], { dtype: 'int32' })) // tensor([6, 6], dtype=int32)
  * ```
+ *
+ * @function
  */
 export const bitwiseXor = FUNCTIONS.bitwiseXor;
 
@@ -542,6 +648,8 @@ export const bitwiseXor = FUNCTIONS.bitwiseXor;
  * ```ts
  * bitwiseLeftShift(x, 2)
  * ```
+ *
+ * @function
  */
 export const bitwiseLeftShift = FUNCTIONS.bitwiseLeftShift;
 
@@ -552,6 +660,8 @@ export const bitwiseLeftShift = FUNCTIONS.bitwiseLeftShift;
  * ```ts
  * bitwiseRightShift(x, 1)
  * ```
+ *
+ * @function
  */
 export const bitwiseRightShift = FUNCTIONS.bitwiseRightShift;
 
@@ -562,6 +672,8 @@ export const bitwiseRightShift = FUNCTIONS.bitwiseRightShift;
  * ```ts
  * eq(x, 0)
  * ```
+ *
+ * @function
  */
 export const eq = FUNCTIONS.eq;
 
@@ -572,6 +684,8 @@ export const eq = FUNCTIONS.eq;
  * ```ts
  * ne(x, 0)
  * ```
+ *
+ * @function
  */
 export const ne = FUNCTIONS.ne;
 
@@ -582,6 +696,8 @@ export const ne = FUNCTIONS.ne;
  * ```ts
  * lt(x, 0)
  * ```
+ *
+ * @function
  */
 export const lt = FUNCTIONS.lt;
 
@@ -592,6 +708,8 @@ export const lt = FUNCTIONS.lt;
  * ```ts
  * le(x, 0)
  * ```
+ *
+ * @function
  */
 export const le = FUNCTIONS.le;
 
@@ -602,6 +720,8 @@ export const le = FUNCTIONS.le;
  * ```ts
  * gt(x, 0)
  * ```
+ *
+ * @function
  */
 export const gt = FUNCTIONS.gt;
 
@@ -612,6 +732,8 @@ export const gt = FUNCTIONS.gt;
  * ```ts
  * ge(x, 0)
  * ```
+ *
+ * @function
  */
 export const ge = FUNCTIONS.ge;
 
@@ -622,6 +744,8 @@ export const ge = FUNCTIONS.ge;
  * ```ts
  * where(x.gt(0), x, 0)
  * ```
+ *
+ * @function
  */
 export const where = FUNCTIONS.where;
 
@@ -632,6 +756,8 @@ export const where = FUNCTIONS.where;
  * ```ts
  * clamp(x, { min: 0, max: 1 })
  * ```
+ *
+ * @function
  */
 export const clamp = FUNCTIONS.clamp;
 
@@ -642,6 +768,8 @@ export const clamp = FUNCTIONS.clamp;
  * ```ts
  * lerp(start, end, 0.25)
  * ```
+ *
+ * @function
  */
 export const lerp = FUNCTIONS.lerp;
 
@@ -652,6 +780,8 @@ export const lerp = FUNCTIONS.lerp;
  * ```ts
  * addcmul(v, g, g, { value: 0.001 })
  * ```
+ *
+ * @function
  */
 export const addcmul = FUNCTIONS.addcmul;
 
@@ -662,6 +792,8 @@ export const addcmul = FUNCTIONS.addcmul;
  * ```ts
  * addcdiv(p, m, v.sqrt().add(1e-8), { value: -lr })
  * ```
+ *
+ * @function
  */
 export const addcdiv = FUNCTIONS.addcdiv;
 
@@ -672,6 +804,8 @@ export const addcdiv = FUNCTIONS.addcdiv;
  * ```ts
  * sum(x, 1, true)
  * ```
+ *
+ * @function
  */
 export const sum = FUNCTIONS.sum;
 
@@ -682,6 +816,8 @@ export const sum = FUNCTIONS.sum;
  * ```ts
  * mean(x, -1)
  * ```
+ *
+ * @function
  */
 export const mean = FUNCTIONS.mean;
 
@@ -692,6 +828,8 @@ export const mean = FUNCTIONS.mean;
  * ```ts
  * amax(x, [0, 1])
  * ```
+ *
+ * @function
  */
 export const amax = FUNCTIONS.amax;
 
@@ -702,6 +840,8 @@ export const amax = FUNCTIONS.amax;
  * ```ts
  * amin(x, [0, 1])
  * ```
+ *
+ * @function
  */
 export const amin = FUNCTIONS.amin;
 
@@ -712,6 +852,8 @@ export const amin = FUNCTIONS.amin;
  * ```ts
  * const { values, indices } = max(logits, 1)
  * ```
+ *
+ * @function
  */
 export const max = FUNCTIONS.max;
 
@@ -722,6 +864,8 @@ export const max = FUNCTIONS.max;
  * ```ts
  * const { values, indices } = min(logits, 1)
  * ```
+ *
+ * @function
  */
 export const min = FUNCTIONS.min;
 
@@ -732,6 +876,8 @@ export const min = FUNCTIONS.min;
  * ```ts
  * prod(x, 1, { dtype: 'float64' })
  * ```
+ *
+ * @function
  */
 export const prod = FUNCTIONS.prod;
 
@@ -742,6 +888,8 @@ export const prod = FUNCTIONS.prod;
  * ```ts
  * all(mask, 1)
  * ```
+ *
+ * @function
  */
 export const all = FUNCTIONS.all;
 
@@ -752,6 +900,8 @@ export const all = FUNCTIONS.all;
  * ```ts
  * any(mask, 1)
  * ```
+ *
+ * @function
  */
 export const any = FUNCTIONS.any;
 
@@ -762,6 +912,8 @@ export const any = FUNCTIONS.any;
  * ```ts
  * logsumexp(logits, 1)
  * ```
+ *
+ * @function
  */
 export const logsumexp = FUNCTIONS.logsumexp;
 
@@ -772,6 +924,8 @@ export const logsumexp = FUNCTIONS.logsumexp;
  * ```ts
  * argmax(logits, 1)
  * ```
+ *
+ * @function
  */
 export const argmax = FUNCTIONS.argmax;
 
@@ -782,6 +936,8 @@ export const argmax = FUNCTIONS.argmax;
  * ```ts
  * argmin(logits, 1)
  * ```
+ *
+ * @function
  */
 export const argmin = FUNCTIONS.argmin;
 
@@ -792,6 +948,8 @@ export const argmin = FUNCTIONS.argmin;
  * ```ts
  * cumsum(x, 1)
  * ```
+ *
+ * @function
  */
 export const cumsum = FUNCTIONS.cumsum;
 
@@ -802,6 +960,8 @@ export const cumsum = FUNCTIONS.cumsum;
  * ```ts
  * cumprod(x, 0)
  * ```
+ *
+ * @function
  */
 export const cumprod = FUNCTIONS.cumprod;
 
@@ -812,6 +972,8 @@ export const cumprod = FUNCTIONS.cumprod;
  * ```ts
  * logcumsumexp(logp, 1)
  * ```
+ *
+ * @function
  */
 export const logcumsumexp = FUNCTIONS.logcumsumexp;
 
@@ -822,6 +984,8 @@ export const logcumsumexp = FUNCTIONS.logcumsumexp;
  * ```ts
  * const { values, indices } = cummax(x, 0)
  * ```
+ *
+ * @function
  */
 export const cummax = FUNCTIONS.cummax;
 
@@ -832,6 +996,8 @@ export const cummax = FUNCTIONS.cummax;
  * ```ts
  * const { values, indices } = cummin(x, 0)
  * ```
+ *
+ * @function
  */
 export const cummin = FUNCTIONS.cummin;
 
@@ -842,6 +1008,8 @@ export const cummin = FUNCTIONS.cummin;
  * ```ts
  * argsort(scores, 1, { descending: true })
  * ```
+ *
+ * @function
  */
 export const argsort = FUNCTIONS.argsort;
 
@@ -852,6 +1020,8 @@ export const argsort = FUNCTIONS.argsort;
  * ```ts
  * const { values, indices } = sort(x, -1, { descending: true })
  * ```
+ *
+ * @function
  */
 export const sort = FUNCTIONS.sort;
 
@@ -862,6 +1032,8 @@ export const sort = FUNCTIONS.sort;
  * ```ts
  * const { values, indices } = topk(logits, 5, 1)
  * ```
+ *
+ * @function
  */
 export const topk = FUNCTIONS.topk;
 
@@ -872,6 +1044,8 @@ export const topk = FUNCTIONS.topk;
  * ```ts
  * const { values, indices } = kthvalue(x, 2, 0)
  * ```
+ *
+ * @function
  */
 export const kthvalue = FUNCTIONS.kthvalue;
 
@@ -882,6 +1056,8 @@ export const kthvalue = FUNCTIONS.kthvalue;
  * ```ts
  * const { values, indices } = median(x, 1)
  * ```
+ *
+ * @function
  */
 export const median = FUNCTIONS.median;
 
@@ -892,6 +1068,8 @@ export const median = FUNCTIONS.median;
  * ```ts
  * const [values, inverse, counts] = unique(labels, { returnInverse: true, returnCounts: true })
  * ```
+ *
+ * @function
  */
 export const unique = FUNCTIONS.unique;
 
@@ -902,6 +1080,8 @@ export const unique = FUNCTIONS.unique;
  * ```ts
  * x.var(1, { correction: 0, keepdim: true })
  * ```
+ *
+ * @function
  */
 const var_ = FUNCTIONS.var;
 export { var_ as var };
@@ -913,6 +1093,8 @@ export { var_ as var };
  * ```ts
  * x.std(0, { correction: 0 })
  * ```
+ *
+ * @function
  */
 export const std = FUNCTIONS.std;
 
@@ -923,6 +1105,8 @@ export const std = FUNCTIONS.std;
  * ```ts
  * linalg.vectorNorm(x, 2, 1)
  * ```
+ *
+ * @function
  */
 export const linalgVectorNorm = FUNCTIONS.linalgVectorNorm;
 
@@ -933,6 +1117,8 @@ export const linalgVectorNorm = FUNCTIONS.linalgVectorNorm;
  * ```ts
  * softmax(logits, 1)
  * ```
+ *
+ * @function
  */
 export const softmax = FUNCTIONS.softmax;
 
@@ -943,6 +1129,8 @@ export const softmax = FUNCTIONS.softmax;
  * ```ts
  * logSoftmax(logits, 1)
  * ```
+ *
+ * @function
  */
 export const logSoftmax = FUNCTIONS.logSoftmax;
 
@@ -953,6 +1141,8 @@ export const logSoftmax = FUNCTIONS.logSoftmax;
  * ```ts
  * matmul(x, w.transpose(0, 1))
  * ```
+ *
+ * @function
  */
 export const matmul = FUNCTIONS.matmul;
 
@@ -963,6 +1153,8 @@ export const matmul = FUNCTIONS.matmul;
  * ```ts
  * reshape(x, -1, 4)
  * ```
+ *
+ * @function
  */
 export const reshape = FUNCTIONS.reshape;
 
@@ -973,6 +1165,8 @@ export const reshape = FUNCTIONS.reshape;
  * ```ts
  * permute(x, 2, 0, 1)
  * ```
+ *
+ * @function
  */
 export const permute = FUNCTIONS.permute;
 
@@ -983,6 +1177,8 @@ export const permute = FUNCTIONS.permute;
  * ```ts
  * expand(bias, 64, -1)
  * ```
+ *
+ * @function
  */
 export const expand = FUNCTIONS.expand;
 
@@ -993,6 +1189,8 @@ export const expand = FUNCTIONS.expand;
  * ```ts
  * asStrided(x, [2, 2], [1, 2], 0)
  * ```
+ *
+ * @function
  */
 export const asStrided = FUNCTIONS.asStrided;
 
@@ -1003,6 +1201,8 @@ export const asStrided = FUNCTIONS.asStrided;
  * ```ts
  * narrow(x, 1, 0, 2)
  * ```
+ *
+ * @function
  */
 export const narrow = FUNCTIONS.narrow;
 
@@ -1013,6 +1213,8 @@ export const narrow = FUNCTIONS.narrow;
  * ```ts
  * cat([a, b], 0)
  * ```
+ *
+ * @function
  */
 export const cat = FUNCTIONS.cat;
 
@@ -1023,6 +1225,8 @@ export const cat = FUNCTIONS.cat;
  * ```ts
  * indexSelect(embeddings, 0, ids)
  * ```
+ *
+ * @function
  */
 export const indexSelect = FUNCTIONS.indexSelect;
 
@@ -1033,6 +1237,8 @@ export const indexSelect = FUNCTIONS.indexSelect;
  * ```ts
  * indexAdd(zeros([5, 3]), 0, idx, rows)
  * ```
+ *
+ * @function
  */
 export const indexAdd = FUNCTIONS.indexAdd;
 
@@ -1043,6 +1249,8 @@ export const indexAdd = FUNCTIONS.indexAdd;
  * ```ts
  * gather(logp, 1, labels.unsqueeze(1))
  * ```
+ *
+ * @function
  */
 export const gather = FUNCTIONS.gather;
 
@@ -1053,6 +1261,8 @@ export const gather = FUNCTIONS.gather;
  * ```ts
  * scatterAdd(zeros([2, 5]), 1, idx, ones([2, 3]))
  * ```
+ *
+ * @function
  */
 export const scatterAdd = FUNCTIONS.scatterAdd;
 
@@ -1063,6 +1273,8 @@ export const scatterAdd = FUNCTIONS.scatterAdd;
  * ```ts
  * asStridedScatter(x, src, [2], [3], 1)
  * ```
+ *
+ * @function
  */
 export const asStridedScatter = FUNCTIONS.asStridedScatter;
 
@@ -1073,6 +1285,8 @@ export const asStridedScatter = FUNCTIONS.asStridedScatter;
  * ```ts
  * x.index(':', '1:5')
  * ```
+ *
+ * @function
  */
 export const index = FUNCTIONS.index;
 
@@ -1083,6 +1297,8 @@ export const index = FUNCTIONS.index;
  * ```ts
  * indexPut(x, [':', '1:3'], 0)
  * ```
+ *
+ * @function
  */
 export const indexPut = FUNCTIONS.indexPut;
 
@@ -1093,6 +1309,8 @@ export const indexPut = FUNCTIONS.indexPut;
  * ```ts
  * select(x, 1, -1)
  * ```
+ *
+ * @function
  */
 export const select = FUNCTIONS.select;
 
@@ -1103,6 +1321,8 @@ export const select = FUNCTIONS.select;
  * ```ts
  * flip(x, 0, 1)
  * ```
+ *
+ * @function
  */
 export const flip = FUNCTIONS.flip;
 
@@ -1113,6 +1333,8 @@ export const flip = FUNCTIONS.flip;
  * ```ts
  * nonzero(mask)
  * ```
+ *
+ * @function
  */
 export const nonzero = FUNCTIONS.nonzero;
 
@@ -1123,6 +1345,8 @@ export const nonzero = FUNCTIONS.nonzero;
  * ```ts
  * scatter(zeros([2, 4]), 1, idx, 1)
  * ```
+ *
+ * @function
  */
 export const scatter = FUNCTIONS.scatter;
 
@@ -1133,6 +1357,8 @@ export const scatter = FUNCTIONS.scatter;
  * ```ts
  * scatterReduce(zeros([3]), 0, idx, src, 'amax')
  * ```
+ *
+ * @function
  */
 export const scatterReduce = FUNCTIONS.scatterReduce;
 
@@ -1143,6 +1369,8 @@ export const scatterReduce = FUNCTIONS.scatterReduce;
  * ```ts
  * unfold(x, 3, { padding: 1 })
  * ```
+ *
+ * @function
  */
 export const unfold = FUNCTIONS.unfold;
 
@@ -1153,6 +1381,8 @@ export const unfold = FUNCTIONS.unfold;
  * ```ts
  * fold(cols, attrs)
  * ```
+ *
+ * @function
  */
 export const fold = FUNCTIONS.fold;
 
@@ -1163,6 +1393,8 @@ export const fold = FUNCTIONS.fold;
  * ```ts
  * conv2d(images, weight, bias, { padding: 'same', groups: 2 })
  * ```
+ *
+ * @function
  */
 export const conv2d = FUNCTIONS.conv2d;
 
@@ -1173,6 +1405,8 @@ export const conv2d = FUNCTIONS.conv2d;
  * ```ts
  * maxPool2d(features, 2)
  * ```
+ *
+ * @function
  */
 export const maxPool2d = FUNCTIONS.maxPool2d;
 
@@ -1183,6 +1417,8 @@ export const maxPool2d = FUNCTIONS.maxPool2d;
  * ```ts
  * avgPool2d(features, 2)
  * ```
+ *
+ * @function
  */
 export const avgPool2d = FUNCTIONS.avgPool2d;
 
@@ -1193,6 +1429,8 @@ export const avgPool2d = FUNCTIONS.avgPool2d;
  * ```ts
  * avgPool2dBackward(grad, attrs)
  * ```
+ *
+ * @function
  */
 export const avgPool2dBackward = FUNCTIONS.avgPool2dBackward;
 
@@ -1203,6 +1441,8 @@ export const avgPool2dBackward = FUNCTIONS.avgPool2dBackward;
  * ```ts
  * adaptiveMaxPool2dIndices(x, [7, 7])
  * ```
+ *
+ * @function
  */
 export const adaptiveMaxPool2dIndices = FUNCTIONS.adaptiveMaxPool2dIndices;
 
@@ -1213,6 +1453,8 @@ export const adaptiveMaxPool2dIndices = FUNCTIONS.adaptiveMaxPool2dIndices;
  * ```ts
  * x.to('float64')
  * ```
+ *
+ * @function
  */
 export const to = FUNCTIONS.to;
 
@@ -1221,8 +1463,10 @@ export const to = FUNCTIONS.to;
  *
  * @example
  * ```ts
- * clone(x)
+ * const y = clone(x); y.add_(1); // x is unchanged: y has storage of its own
  * ```
+ *
+ * @function
  */
 export const clone = FUNCTIONS.clone;
 
@@ -1233,6 +1477,8 @@ export const clone = FUNCTIONS.clone;
  * ```ts
  * layerNorm(x, [64], weight, bias, { eps: 1e-5 })
  * ```
+ *
+ * @function
  */
 export const layerNorm = FUNCTIONS.layerNorm;
 
@@ -1243,6 +1489,8 @@ export const layerNorm = FUNCTIONS.layerNorm;
  * ```ts
  * layerNormBackward(g, x, [64], mean, rstd, weight)
  * ```
+ *
+ * @function
  */
 export const layerNormBackward = FUNCTIONS.layerNormBackward;
 
@@ -1253,6 +1501,8 @@ export const layerNormBackward = FUNCTIONS.layerNormBackward;
  * ```ts
  * batchNorm(x, runningMean, runningVar, weight, bias, { training: true })
  * ```
+ *
+ * @function
  */
 export const batchNorm = FUNCTIONS.batchNorm;
 
@@ -1263,6 +1513,8 @@ export const batchNorm = FUNCTIONS.batchNorm;
  * ```ts
  * batchNormBackward(g, x, mean, invstd, weight, { training: true })
  * ```
+ *
+ * @function
  */
 export const batchNormBackward = FUNCTIONS.batchNormBackward;
 
@@ -1273,6 +1525,8 @@ export const batchNormBackward = FUNCTIONS.batchNormBackward;
  * ```ts
  * const [h1, c1] = fusedLstmCell(x.matmul(wih.T).add(h0.matmul(whh.T)).add(bias), c0)
  * ```
+ *
+ * @function
  */
 export const fusedLstmCell = FUNCTIONS.fusedLstmCell;
 
@@ -1283,6 +1537,8 @@ export const fusedLstmCell = FUNCTIONS.fusedLstmCell;
  * ```ts
  * const [dgates, dc] = fusedLstmCellBackward(grad, gates, c)
  * ```
+ *
+ * @function
  */
 export const fusedLstmCellBackward = FUNCTIONS.fusedLstmCellBackward;
 
@@ -1293,6 +1549,8 @@ export const fusedLstmCellBackward = FUNCTIONS.fusedLstmCellBackward;
  * ```ts
  * const h1 = fusedGruCell(x.matmul(wih.T).add(bih), h0.matmul(whh.T).add(bhh), h0)
  * ```
+ *
+ * @function
  */
 export const fusedGruCell = FUNCTIONS.fusedGruCell;
 
@@ -1303,6 +1561,8 @@ export const fusedGruCell = FUNCTIONS.fusedGruCell;
  * ```ts
  * const [dgi, dgh, dh] = fusedGruCellBackward(grad, gi, gh, h)
  * ```
+ *
+ * @function
  */
 export const fusedGruCellBackward = FUNCTIONS.fusedGruCellBackward;
 
@@ -1311,8 +1571,10 @@ export const fusedGruCellBackward = FUNCTIONS.fusedGruCellBackward;
  *
  * @example
  * ```ts
- * binaryCrossEntropy(probs, targets)
+ * binaryCrossEntropy(tensor([0.9, 0.2]), tensor([1, 0])) // tensor(0.1643)
  * ```
+ *
+ * @function
  */
 export const binaryCrossEntropy = FUNCTIONS.binaryCrossEntropy;
 
@@ -1323,6 +1585,8 @@ export const binaryCrossEntropy = FUNCTIONS.binaryCrossEntropy;
  * ```ts
  * diagonal(x, 0, -2, -1)
  * ```
+ *
+ * @function
  */
 export const diagonal = FUNCTIONS.diagonal;
 
@@ -1333,6 +1597,8 @@ export const diagonal = FUNCTIONS.diagonal;
  * ```ts
  * diagonalScatter(zeros(3, 3), ones(3))
  * ```
+ *
+ * @function
  */
 export const diagonalScatter = FUNCTIONS.diagonalScatter;
 
@@ -1341,8 +1607,10 @@ export const diagonalScatter = FUNCTIONS.diagonalScatter;
  *
  * @example
  * ```ts
- * linalg.solve(A, b)
+ * linalg.solve(tensor([[4, 2], [2, 3]]), tensor([2, 1])) // tensor([0.5000, 0.0000])
  * ```
+ *
+ * @function
  */
 export const linalgSolve = FUNCTIONS.linalgSolve;
 
@@ -1353,6 +1621,8 @@ export const linalgSolve = FUNCTIONS.linalgSolve;
  * ```ts
  * linalg.solveTriangular(L, B, { upper: false })
  * ```
+ *
+ * @function
  */
 export const linalgSolveTriangular = FUNCTIONS.linalgSolveTriangular;
 
@@ -1361,8 +1631,10 @@ export const linalgSolveTriangular = FUNCTIONS.linalgSolveTriangular;
  *
  * @example
  * ```ts
- * linalg.inv(A)
+ * linalg.inv(tensor([[4, 2], [2, 3]])) // [[0.375, -0.25], [-0.25, 0.5]]
  * ```
+ *
+ * @function
  */
 export const linalgInv = FUNCTIONS.linalgInv;
 
@@ -1371,8 +1643,10 @@ export const linalgInv = FUNCTIONS.linalgInv;
  *
  * @example
  * ```ts
- * linalg.det(A)
+ * linalg.det(tensor([[4, 2], [2, 3]])) // tensor(8.)
  * ```
+ *
+ * @function
  */
 export const linalgDet = FUNCTIONS.linalgDet;
 
@@ -1383,6 +1657,8 @@ export const linalgDet = FUNCTIONS.linalgDet;
  * ```ts
  * detBackward(ones(2), A)
  * ```
+ *
+ * @function
  */
 export const detBackward = FUNCTIONS.detBackward;
 
@@ -1393,6 +1669,8 @@ export const detBackward = FUNCTIONS.detBackward;
  * ```ts
  * const { sign, logabsdet } = linalg.slogdet(A)
  * ```
+ *
+ * @function
  */
 export const linalgSlogdet = FUNCTIONS.linalgSlogdet;
 
@@ -1401,8 +1679,10 @@ export const linalgSlogdet = FUNCTIONS.linalgSlogdet;
  *
  * @example
  * ```ts
- * linalg.cholesky(A)
+ * linalg.cholesky(tensor([[4, 2], [2, 3]])) // L = [[2, 0], [1, 1.4142]]
  * ```
+ *
+ * @function
  */
 export const linalgCholesky = FUNCTIONS.linalgCholesky;
 
@@ -1413,6 +1693,8 @@ export const linalgCholesky = FUNCTIONS.linalgCholesky;
  * ```ts
  * const { Q, R } = linalg.qr(A)
  * ```
+ *
+ * @function
  */
 export const linalgQr = FUNCTIONS.linalgQr;
 
@@ -1423,6 +1705,8 @@ export const linalgQr = FUNCTIONS.linalgQr;
  * ```ts
  * const { eigenvalues, eigenvectors } = linalg.eigh(A)
  * ```
+ *
+ * @function
  */
 export const linalgEigh = FUNCTIONS.linalgEigh;
 
@@ -1435,6 +1719,8 @@ export const linalgEigh = FUNCTIONS.linalgEigh;
  * ```ts
  * split(x, 2, 1)
  * ```
+ *
+ * @function
  */
 export const split = FUNCTIONS.split;
 
@@ -1445,6 +1731,8 @@ export const split = FUNCTIONS.split;
  * ```ts
  * const [i, f, g, o] = gates.chunk(4, 1)
  * ```
+ *
+ * @function
  */
 export const chunk = FUNCTIONS.chunk;
 
@@ -1455,6 +1743,8 @@ export const chunk = FUNCTIONS.chunk;
  * ```ts
  * const [a, b] = pairs.unbind(1)
  * ```
+ *
+ * @function
  */
 export const unbind = FUNCTIONS.unbind;
 
@@ -1465,6 +1755,8 @@ export const unbind = FUNCTIONS.unbind;
  * ```ts
  * roll(x, 1, 0)
  * ```
+ *
+ * @function
  */
 export const roll = FUNCTIONS.roll;
 
@@ -1475,6 +1767,8 @@ export const roll = FUNCTIONS.roll;
  * ```ts
  * repeat(x, 2, 3)
  * ```
+ *
+ * @function
  */
 export const repeat = FUNCTIONS.repeat;
 
@@ -1485,6 +1779,8 @@ export const repeat = FUNCTIONS.repeat;
  * ```ts
  * tile(x, 2)
  * ```
+ *
+ * @function
  */
 export const tile = FUNCTIONS.tile;
 
@@ -1495,6 +1791,8 @@ export const tile = FUNCTIONS.tile;
  * ```ts
  * repeatInterleave(x, 2, 0)
  * ```
+ *
+ * @function
  */
 export const repeatInterleave = FUNCTIONS.repeatInterleave;
 
@@ -1505,6 +1803,8 @@ export const repeatInterleave = FUNCTIONS.repeatInterleave;
  * ```ts
  * movedim(x, 0, -1)
  * ```
+ *
+ * @function
  */
 export const movedim = FUNCTIONS.movedim;
 
@@ -1515,6 +1815,8 @@ export const movedim = FUNCTIONS.movedim;
  * ```ts
  * moveaxis(x, 0, -1)
  * ```
+ *
+ * @function
  */
 export const moveaxis = FUNCTIONS.moveaxis;
 
@@ -1525,6 +1827,8 @@ export const moveaxis = FUNCTIONS.moveaxis;
  * ```ts
  * swapaxes(x, 0, 1)
  * ```
+ *
+ * @function
  */
 export const swapaxes = FUNCTIONS.swapaxes;
 
@@ -1535,6 +1839,8 @@ export const swapaxes = FUNCTIONS.swapaxes;
  * ```ts
  * swapdims(x, 0, 1)
  * ```
+ *
+ * @function
  */
 export const swapdims = FUNCTIONS.swapdims;
 
@@ -1545,6 +1851,8 @@ export const swapdims = FUNCTIONS.swapdims;
  * ```ts
  * unflatten(x, 1, [2, 3])
  * ```
+ *
+ * @function
  */
 export const unflatten = FUNCTIONS.unflatten;
 
@@ -1555,6 +1863,8 @@ export const unflatten = FUNCTIONS.unflatten;
  * ```ts
  * broadcastTo(x, [4, 3])
  * ```
+ *
+ * @function
  */
 export const broadcastTo = FUNCTIONS.broadcastTo;
 
@@ -1565,6 +1875,8 @@ export const broadcastTo = FUNCTIONS.broadcastTo;
  * ```ts
  * pad(x, [1, 1, 2, 0], 'reflect')
  * ```
+ *
+ * @function
  */
 export const pad = FUNCTIONS.pad;
 
@@ -1575,6 +1887,8 @@ export const pad = FUNCTIONS.pad;
  * ```ts
  * tril(x, -1)
  * ```
+ *
+ * @function
  */
 export const tril = FUNCTIONS.tril;
 
@@ -1585,6 +1899,8 @@ export const tril = FUNCTIONS.tril;
  * ```ts
  * triu(x, 1)
  * ```
+ *
+ * @function
  */
 export const triu = FUNCTIONS.triu;
 
@@ -1595,6 +1911,8 @@ export const triu = FUNCTIONS.triu;
  * ```ts
  * trilIndices(3, 3)
  * ```
+ *
+ * @function
  */
 export const trilIndices = FUNCTIONS.trilIndices;
 
@@ -1605,6 +1923,8 @@ export const trilIndices = FUNCTIONS.trilIndices;
  * ```ts
  * triuIndices(3, 3, 1)
  * ```
+ *
+ * @function
  */
 export const triuIndices = FUNCTIONS.triuIndices;
 
@@ -1615,6 +1935,8 @@ export const triuIndices = FUNCTIONS.triuIndices;
  * ```ts
  * const [gx, gy] = meshgrid([xs, ys], { indexing: 'xy' })
  * ```
+ *
+ * @function
  */
 export const meshgrid = FUNCTIONS.meshgrid;
 
@@ -1625,6 +1947,8 @@ export const meshgrid = FUNCTIONS.meshgrid;
  * ```ts
  * maskedFill(scores, mask, -Infinity)
  * ```
+ *
+ * @function
  */
 export const maskedFill = FUNCTIONS.maskedFill;
 
@@ -1635,6 +1959,8 @@ export const maskedFill = FUNCTIONS.maskedFill;
  * ```ts
  * maskedSelect(x, x.gt(0))
  * ```
+ *
+ * @function
  */
 export const maskedSelect = FUNCTIONS.maskedSelect;
 
@@ -1645,6 +1971,8 @@ export const maskedSelect = FUNCTIONS.maskedSelect;
  * ```ts
  * maskedScatter(x, mask, values)
  * ```
+ *
+ * @function
  */
 export const maskedScatter = FUNCTIONS.maskedScatter;
 
@@ -1655,6 +1983,8 @@ export const maskedScatter = FUNCTIONS.maskedScatter;
  * ```ts
  * indexFill(x, 1, idx, 0)
  * ```
+ *
+ * @function
  */
 export const indexFill = FUNCTIONS.indexFill;
 
@@ -1665,6 +1995,8 @@ export const indexFill = FUNCTIONS.indexFill;
  * ```ts
  * indexCopy(x, 0, idx, rows)
  * ```
+ *
+ * @function
  */
 export const indexCopy = FUNCTIONS.indexCopy;
 
@@ -1675,6 +2007,8 @@ export const indexCopy = FUNCTIONS.indexCopy;
  * ```ts
  * takeAlongDim(x, x.argmax(1, true), 1)
  * ```
+ *
+ * @function
  */
 export const takeAlongDim = FUNCTIONS.takeAlongDim;
 
@@ -1685,6 +2019,8 @@ export const takeAlongDim = FUNCTIONS.takeAlongDim;
  * ```ts
  * take(x, idx)
  * ```
+ *
+ * @function
  */
 export const take = FUNCTIONS.take;
 
@@ -1695,6 +2031,8 @@ export const take = FUNCTIONS.take;
  * ```ts
  * einsum('bij,bjk->bik', a, b)
  * ```
+ *
+ * @function
  */
 export const einsum = FUNCTIONS.einsum;
 
@@ -1703,8 +2041,10 @@ export const einsum = FUNCTIONS.einsum;
  *
  * @example
  * ```ts
- * dot(a, b)
+ * dot(tensor([1, 2, 3]), tensor([4, 5, 6])) // tensor(32.)
  * ```
+ *
+ * @function
  */
 export const dot = FUNCTIONS.dot;
 
@@ -1713,8 +2053,10 @@ export const dot = FUNCTIONS.dot;
  *
  * @example
  * ```ts
- * outer(a, b)
+ * outer(tensor([1, 2]), tensor([3, 4])) // tensor([[3., 4.], [6., 8.]])
  * ```
+ *
+ * @function
  */
 export const outer = FUNCTIONS.outer;
 
@@ -1723,8 +2065,10 @@ export const outer = FUNCTIONS.outer;
  *
  * @example
  * ```ts
- * mv(A, x)
+ * mv(tensor([[1, 2], [3, 4]]), tensor([1, 1])) // tensor([3., 7.])
  * ```
+ *
+ * @function
  */
 export const mv = FUNCTIONS.mv;
 
@@ -1733,8 +2077,10 @@ export const mv = FUNCTIONS.mv;
  *
  * @example
  * ```ts
- * bmm(a, b)
+ * bmm(zeros([10, 3, 4]), zeros([10, 4, 5])).shape // [10,3,5]
  * ```
+ *
+ * @function
  */
 export const bmm = FUNCTIONS.bmm;
 
@@ -1745,6 +2091,8 @@ export const bmm = FUNCTIONS.bmm;
  * ```ts
  * addmm(bias, x, w, { beta: 0.5 })
  * ```
+ *
+ * @function
  */
 export const addmm = FUNCTIONS.addmm;
 
@@ -1755,6 +2103,8 @@ export const addmm = FUNCTIONS.addmm;
  * ```ts
  * baddbmm(c, a, b, { alpha: 2 })
  * ```
+ *
+ * @function
  */
 export const baddbmm = FUNCTIONS.baddbmm;
 
@@ -1765,6 +2115,8 @@ export const baddbmm = FUNCTIONS.baddbmm;
  * ```ts
  * diag(x, 1)
  * ```
+ *
+ * @function
  */
 export const diag = FUNCTIONS.diag;
 
@@ -1773,8 +2125,10 @@ export const diag = FUNCTIONS.diag;
  *
  * @example
  * ```ts
- * diagEmbed(x)
+ * diagEmbed(tensor([1, 2])) // tensor([[1., 0.], [0., 2.]])
  * ```
+ *
+ * @function
  */
 export const diagEmbed = FUNCTIONS.diagEmbed;
 
@@ -1783,8 +2137,10 @@ export const diagEmbed = FUNCTIONS.diagEmbed;
  *
  * @example
  * ```ts
- * trace(A)
+ * trace(tensor([[1, 2], [3, 4]])) // tensor(5.)
  * ```
+ *
+ * @function
  */
 export const trace = FUNCTIONS.trace;
 
@@ -1793,8 +2149,10 @@ export const trace = FUNCTIONS.trace;
  *
  * @example
  * ```ts
- * A.det()
+ * tensor([[4, 2], [2, 3]]).det() // tensor(8.)
  * ```
+ *
+ * @function
  */
 export const det = FUNCTIONS.det;
 
@@ -1805,6 +2163,8 @@ export const det = FUNCTIONS.det;
  * ```ts
  * const { sign, logabsdet } = A.slogdet()
  * ```
+ *
+ * @function
  */
 export const slogdet = FUNCTIONS.slogdet;
 
@@ -1813,8 +2173,10 @@ export const slogdet = FUNCTIONS.slogdet;
  *
  * @example
  * ```ts
- * A.inverse()
+ * tensor([[4, 2], [2, 3]]).inverse() // [[0.375, -0.25], [-0.25, 0.5]]
  * ```
+ *
+ * @function
  */
 export const inverse = FUNCTIONS.inverse;
 
@@ -1823,8 +2185,10 @@ export const inverse = FUNCTIONS.inverse;
  *
  * @example
  * ```ts
- * isnan(x)
+ * isnan(tensor([1, NaN, Infinity])) // tensor([False,  True, False])
  * ```
+ *
+ * @function
  */
 export const isnan = FUNCTIONS.isnan;
 
@@ -1833,8 +2197,10 @@ export const isnan = FUNCTIONS.isnan;
  *
  * @example
  * ```ts
- * isinf(x)
+ * isinf(tensor([1, NaN, -Infinity])) // tensor([False, False,  True])
  * ```
+ *
+ * @function
  */
 export const isinf = FUNCTIONS.isinf;
 
@@ -1843,8 +2209,10 @@ export const isinf = FUNCTIONS.isinf;
  *
  * @example
  * ```ts
- * isfinite(x)
+ * isfinite(tensor([1, NaN, Infinity])) // tensor([ True, False, False])
  * ```
+ *
+ * @function
  */
 export const isfinite = FUNCTIONS.isfinite;
 
@@ -1855,6 +2223,8 @@ export const isfinite = FUNCTIONS.isfinite;
  * ```ts
  * nanToNum(x, { nan: 0, posinf: 1e4 })
  * ```
+ *
+ * @function
  */
 export const nanToNum = FUNCTIONS.nanToNum;
 
@@ -1863,8 +2233,10 @@ export const nanToNum = FUNCTIONS.nanToNum;
  *
  * @example
  * ```ts
- * bitwiseNot(mask)
+ * bitwiseNot(tensor([0, 5, -1], { dtype: 'int32' })) // tensor([-1, -6,  0], dtype=int32)
  * ```
+ *
+ * @function
  */
 export const bitwiseNot = FUNCTIONS.bitwiseNot;
 
@@ -1875,6 +2247,8 @@ export const bitwiseNot = FUNCTIONS.bitwiseNot;
  * ```ts
  * isclose(a, b, { rtol: 1e-3 })
  * ```
+ *
+ * @function
  */
 export const isclose = FUNCTIONS.isclose;
 
@@ -1885,6 +2259,8 @@ export const isclose = FUNCTIONS.isclose;
  * ```ts
  * allclose(a, b, { atol: 1e-6 })
  * ```
+ *
+ * @function
  */
 export const allclose = FUNCTIONS.allclose;
 
@@ -1893,8 +2269,10 @@ export const allclose = FUNCTIONS.allclose;
  *
  * @example
  * ```ts
- * equal(a, b)
+ * equal(tensor([1, 2]), tensor([1, 2])) // true
  * ```
+ *
+ * @function
  */
 export const equal = FUNCTIONS.equal;
 
@@ -1905,6 +2283,8 @@ export const equal = FUNCTIONS.equal;
  * ```ts
  * const [v, m] = varMean(x, 1, { correction: 0 })
  * ```
+ *
+ * @function
  */
 export const varMean = FUNCTIONS.varMean;
 
@@ -1915,6 +2295,8 @@ export const varMean = FUNCTIONS.varMean;
  * ```ts
  * const [s, m] = stdMean(x, 0)
  * ```
+ *
+ * @function
  */
 export const stdMean = FUNCTIONS.stdMean;
 
@@ -1925,6 +2307,8 @@ export const stdMean = FUNCTIONS.stdMean;
  * ```ts
  * nansum(x, 1)
  * ```
+ *
+ * @function
  */
 export const nansum = FUNCTIONS.nansum;
 
@@ -1935,6 +2319,8 @@ export const nansum = FUNCTIONS.nansum;
  * ```ts
  * nanmean(x, 0)
  * ```
+ *
+ * @function
  */
 export const nanmean = FUNCTIONS.nanmean;
 
@@ -1945,6 +2331,8 @@ export const nanmean = FUNCTIONS.nanmean;
  * ```ts
  * countNonzero(mask, 1)
  * ```
+ *
+ * @function
  */
 export const countNonzero = FUNCTIONS.countNonzero;
 
@@ -1955,6 +2343,8 @@ export const countNonzero = FUNCTIONS.countNonzero;
  * ```ts
  * linalg.matrixNorm(A, 1)
  * ```
+ *
+ * @function
  */
 export const linalgMatrixNorm = FUNCTIONS.linalgMatrixNorm;
 
@@ -1965,6 +2355,8 @@ export const linalgMatrixNorm = FUNCTIONS.linalgMatrixNorm;
  * ```ts
  * norm(x, 2, 1)
  * ```
+ *
+ * @function
  */
 export const norm = FUNCTIONS.norm;
 
@@ -1973,8 +2365,10 @@ export const norm = FUNCTIONS.norm;
  *
  * @example
  * ```ts
- * square(x)
+ * square(tensor([-3, 0, 2])) // tensor([9., 0., 4.])
  * ```
+ *
+ * @function
  */
 export const square = FUNCTIONS.square;
 
@@ -1983,8 +2377,10 @@ export const square = FUNCTIONS.square;
  *
  * @example
  * ```ts
- * rsqrt(x)
+ * rsqrt(tensor([1, 4, 16])) // tensor([1.0000, 0.5000, 0.2500])
  * ```
+ *
+ * @function
  */
 export const rsqrt = FUNCTIONS.rsqrt;
 
@@ -1993,8 +2389,10 @@ export const rsqrt = FUNCTIONS.rsqrt;
  *
  * @example
  * ```ts
- * reciprocal(x)
+ * reciprocal(tensor([2, 4, -0.5])) // tensor([ 0.5000,  0.2500, -2.0000])
  * ```
+ *
+ * @function
  */
 export const reciprocal = FUNCTIONS.reciprocal;
 
@@ -2005,6 +2403,8 @@ export const reciprocal = FUNCTIONS.reciprocal;
  * ```ts
  * transpose(x, 0, 1)
  * ```
+ *
+ * @function
  */
 export const transpose = FUNCTIONS.transpose;
 
@@ -2015,6 +2415,8 @@ export const transpose = FUNCTIONS.transpose;
  * ```ts
  * squeeze(x, 1)
  * ```
+ *
+ * @function
  */
 export const squeeze = FUNCTIONS.squeeze;
 
@@ -2025,6 +2427,8 @@ export const squeeze = FUNCTIONS.squeeze;
  * ```ts
  * unsqueeze(x, 0)
  * ```
+ *
+ * @function
  */
 export const unsqueeze = FUNCTIONS.unsqueeze;
 
@@ -2035,6 +2439,8 @@ export const unsqueeze = FUNCTIONS.unsqueeze;
  * ```ts
  * flatten(images, 1)
  * ```
+ *
+ * @function
  */
 export const flatten = FUNCTIONS.flatten;
 
@@ -2045,6 +2451,8 @@ export const flatten = FUNCTIONS.flatten;
  * ```ts
  * stack([a, b], 0)
  * ```
+ *
+ * @function
  */
 export const stack = FUNCTIONS.stack;
 
@@ -2053,8 +2461,10 @@ export const stack = FUNCTIONS.stack;
  *
  * @example
  * ```ts
- * logicalNot(mask)
+ * logicalNot(tensor([true, false])) // tensor([False,  True])
  * ```
+ *
+ * @function
  */
 export const logicalNot = FUNCTIONS.logicalNot;
 
@@ -2065,6 +2475,8 @@ export const logicalNot = FUNCTIONS.logicalNot;
  * ```ts
  * logicalOr(x.lt(0), x.gt(1))
  * ```
+ *
+ * @function
  */
 export const logicalOr = FUNCTIONS.logicalOr;
 
@@ -2073,8 +2485,10 @@ export const logicalOr = FUNCTIONS.logicalOr;
  *
  * @example
  * ```ts
- * logicalXor(a, b)
+ * logicalXor(tensor([true, true, false]), tensor([true, false, false])) // tensor([False,  True, False])
  * ```
+ *
+ * @function
  */
 export const logicalXor = FUNCTIONS.logicalXor;
 
@@ -2085,6 +2499,8 @@ export const logicalXor = FUNCTIONS.logicalXor;
  * ```ts
  * logicalAnd(x.gt(0), x.lt(1))
  * ```
+ *
+ * @function
  */
 export const logicalAnd = FUNCTIONS.logicalAnd;
 
@@ -2097,6 +2513,8 @@ export const logicalAnd = FUNCTIONS.logicalAnd;
  * ```ts
  * noGrad(() => m.add_(0.9))
  * ```
+ *
+ * @function
  */
 export const add_ = FUNCTIONS.add_;
 
@@ -2107,6 +2525,8 @@ export const add_ = FUNCTIONS.add_;
  * ```ts
  * noGrad(() => w.sub_(w.grad!.mul(lr)))
  * ```
+ *
+ * @function
  */
 export const sub_ = FUNCTIONS.sub_;
 
@@ -2117,6 +2537,8 @@ export const sub_ = FUNCTIONS.sub_;
  * ```ts
  * noGrad(() => m.mul_(0.9))
  * ```
+ *
+ * @function
  */
 export const mul_ = FUNCTIONS.mul_;
 
@@ -2127,6 +2549,8 @@ export const mul_ = FUNCTIONS.mul_;
  * ```ts
  * noGrad(() => m.div_(0.9))
  * ```
+ *
+ * @function
  */
 export const div_ = FUNCTIONS.div_;
 
@@ -2137,6 +2561,8 @@ export const div_ = FUNCTIONS.div_;
  * ```ts
  * noGrad(() => w.clamp_({ min: -1, max: 1 }))
  * ```
+ *
+ * @function
  */
 export const clamp_ = FUNCTIONS.clamp_;
 
@@ -2147,6 +2573,8 @@ export const clamp_ = FUNCTIONS.clamp_;
  * ```ts
  * noGrad(() => grad.fill_(0))
  * ```
+ *
+ * @function
  */
 export const fill_ = FUNCTIONS.fill_;
 
@@ -2157,6 +2585,8 @@ export const fill_ = FUNCTIONS.fill_;
  * ```ts
  * noGrad(() => w.grad?.zero_())
  * ```
+ *
+ * @function
  */
 export const zero_ = FUNCTIONS.zero_;
 
@@ -2167,6 +2597,8 @@ export const zero_ = FUNCTIONS.zero_;
  * ```ts
  * x.indexPut_([':', '1:3'], 0)
  * ```
+ *
+ * @function
  */
 export const indexPut_ = FUNCTIONS.indexPut_;
 
@@ -2177,6 +2609,8 @@ export const indexPut_ = FUNCTIONS.indexPut_;
  * ```ts
  * scores.maskedFill_(mask, -Infinity)
  * ```
+ *
+ * @function
  */
 export const maskedFill_ = FUNCTIONS.maskedFill_;
 
@@ -2187,6 +2621,8 @@ export const maskedFill_ = FUNCTIONS.maskedFill_;
  * ```ts
  * x.maskedScatter_(mask, values)
  * ```
+ *
+ * @function
  */
 export const maskedScatter_ = FUNCTIONS.maskedScatter_;
 
@@ -2197,6 +2633,8 @@ export const maskedScatter_ = FUNCTIONS.maskedScatter_;
  * ```ts
  * x.indexFill_(1, idx, 0)
  * ```
+ *
+ * @function
  */
 export const indexFill_ = FUNCTIONS.indexFill_;
 
@@ -2207,6 +2645,8 @@ export const indexFill_ = FUNCTIONS.indexFill_;
  * ```ts
  * x.indexCopy_(0, idx, rows)
  * ```
+ *
+ * @function
  */
 export const indexCopy_ = FUNCTIONS.indexCopy_;
 
@@ -2217,6 +2657,8 @@ export const indexCopy_ = FUNCTIONS.indexCopy_;
  * ```ts
  * onehot.scatter_(1, labels.unsqueeze(1), 1)
  * ```
+ *
+ * @function
  */
 export const scatter_ = FUNCTIONS.scatter_;
 
@@ -2227,6 +2669,8 @@ export const scatter_ = FUNCTIONS.scatter_;
  * ```ts
  * x.scatterReduce_(0, idx, src, 'amax')
  * ```
+ *
+ * @function
  */
 export const scatterReduce_ = FUNCTIONS.scatterReduce_;
 
@@ -2237,5 +2681,7 @@ export const scatterReduce_ = FUNCTIONS.scatterReduce_;
  * ```ts
  * noGrad(() => target.copy_(source))
  * ```
+ *
+ * @function
  */
 export const copy_ = FUNCTIONS.copy_;

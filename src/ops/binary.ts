@@ -7,7 +7,7 @@ import { binaryKernel, binaryType, unaryKernel } from './elementwise.js';
 import { WHERE_OPS } from './where.js';
 
 /** The entry type of a binary op: two operands, tensors or numbers. */
-type BinaryOp = OpDef<void, readonly [TensorLike, TensorLike]>;
+export type BinaryOp = OpDef<void, readonly [a: TensorLike, b: TensorLike]>;
 
 /**
  * Which operands a binary rule needs, given whether each input needs a gradient: bit 1 for a, bit 2 for b
@@ -25,7 +25,7 @@ function saveOperands(ctx: ForwardCtx, saves: Saves, a: Tensor, b: Tensor): void
   if (s !== 0) ctx.save(s & 1 ? a : null, s & 2 ? b : null);
 }
 
-function forwardOf(name: BinaryKernel, saves: Saves, savesOutput = false): OpDef<void, readonly [TensorLike, TensorLike]>['forward'] {
+function forwardOf(name: BinaryKernel, saves: Saves, savesOutput = false): OpDef<void, readonly [a: TensorLike, b: TensorLike]>['forward'] {
   if (savesOutput) {
     // The output goes after the operands in the saved list (hypot's rule reads it).
     return (ctx, [a, b]) => {
@@ -55,7 +55,7 @@ function forwardOf(name: BinaryKernel, saves: Saves, savesOutput = false): OpDef
  * operands its backward rule reads, from which inputs need a gradient (PyTorch saves nothing for `x · 2`).
  */
 function binaryOp(name: BinaryKernel, saves: Saves, rules: { backward: Backward<void>; jvp: Jvp<void> }, doc: string,
-  example: string, check?: (a: Tensor, b: Tensor) => void, savesOutput = false): DifferentiableOp<void, readonly [TensorLike, TensorLike]> {
+  example: string, check?: (a: Tensor, b: Tensor) => void, savesOutput = false): DifferentiableOp<void, readonly [a: TensorLike, b: TensorLike]> {
   return {
     name, doc, example,
     differentiable: true,
@@ -71,7 +71,7 @@ function binaryOp(name: BinaryKernel, saves: Saves, rules: { backward: Backward<
 }
 
 /** A comparison: a bool result and no derivative. */
-function compareOp(name: BinaryKernel, doc: string): NonDifferentiableOp<void, readonly [TensorLike, TensorLike]> {
+function compareOp(name: BinaryKernel, doc: string): NonDifferentiableOp<void, readonly [a: TensorLike, b: TensorLike]> {
   return {
     name, doc, example: `${name}(x, 0)`,
     differentiable: false,
@@ -170,7 +170,7 @@ const xlogyDa = (call: Caller, g: Tensor, a: Tensor, b: Tensor): Tensor =>
 const xlogyOp: BinaryOp = binaryOp('xlogy', BOTH, {
   backward: ({ saved: [a, b], needsInputGrad: n, call }, g) => [n[0] ? xlogyDa(call, g, a!, b!) : null, n[1] ? g.mul(a!).div(b!) : null],
   jvp: ({ inputs: [a, b], call }, [ta, tb]) => sumTangents(ta ? xlogyDa(call, ta, a!, b!) : undefined, tb?.mul(a!).div(b!)),
-}, '`a · log(b)` elementwise, broadcasting, and 0 where a is 0 (unless b is NaN), as in entropies; integers give float32.', 'xlogy(p, p)');
+}, '`a · log(b)` elementwise, broadcasting, and 0 where a is 0 (unless b is NaN), as in entropies; integers give float32.', 'xlogy(tensor([0, 2]), tensor([0, 4])) // tensor([0.0000, 2.7726])');
 
 function floatOnly(op: string): (a: Tensor, b: Tensor) => void {
   return (a, b) => {
@@ -194,7 +194,7 @@ function noBool(op: string): (a: Tensor, b: Tensor) => void {
  * A bitwise op of integer or bool tensors (and integer numbers): no derivative. `shift` ops refuse bool, as
  * PyTorch does; and/or/xor of two bools stay bool (logical).
  */
-function bitwiseOp(name: BinaryKernel, doc: string, example: string, shift: boolean): NonDifferentiableOp<void, readonly [TensorLike, TensorLike]> {
+function bitwiseOp(name: BinaryKernel, doc: string, example: string, shift: boolean): NonDifferentiableOp<void, readonly [a: TensorLike, b: TensorLike]> {
   return {
     name, doc, example,
     differentiable: false,
@@ -227,7 +227,7 @@ export const BINARY_OPS: Record<BinaryKernel, BinaryOp> = {
   sub: binaryOp('sub', NONE, {
     backward: ({ needsInputGrad: n }, g) => [g, n[1] ? g.neg() : null],
     jvp: (_, [ta, tb]) => sumTangents(ta, tb?.neg()),
-  }, '`a - b` elementwise, broadcasting (not for bool: use logicalXor or logicalNot).', 'sub(x, y)', (a, b) => {
+  }, '`a - b` elementwise, broadcasting (not for bool: use logicalXor or logicalNot).', 'sub(tensor([5, 3]), tensor([1, 4])) // tensor([ 4., -1.])', (a, b) => {
     if (a.dtype === 'bool' && b.dtype === 'bool') {
       throw new Error('sub: Subtraction, the `-` operator, with two bool tensors is not supported. Use logicalXor() instead (PyTorch\'s `^`).');
     }
@@ -246,7 +246,7 @@ export const BINARY_OPS: Record<BinaryKernel, BinaryOp> = {
       n[1] ? g.neg().mul(a!.div(b!).div(b!)) : null,
     ],
     jvp: ({ inputs: [, b], output }, [ta, tb]) => sumTangents(ta, tb?.mul(output).neg())?.div(b!) ?? null,
-  }, '`a / b` elementwise (true division: integers give float32), broadcasting.', 'div(x, y)'),
+  }, '`a / b` elementwise (true division: integers give float32), broadcasting.', 'div(tensor([1, 3]), tensor([2, 4])) // tensor([0.5000, 0.7500])'),
   pow: binaryOp('pow', BOTH, {
     backward: ({ saved: [a, b], needsInputGrad: n, call }, g) => [
       n[0] ? powDa(call, g, a!, b!) : null,
@@ -261,11 +261,11 @@ export const BINARY_OPS: Record<BinaryKernel, BinaryOp> = {
     }
   }),
   maximum: binaryOp('maximum', BOTH, pick('gt'), 'Elementwise maximum; NaN propagates, ties share the gradient.', 'maximum(x, 0)'),
-  minimum: binaryOp('minimum', BOTH, pick('lt'), 'Elementwise minimum; NaN propagates, ties share the gradient.', 'minimum(x, y)'),
+  minimum: binaryOp('minimum', BOTH, pick('lt'), 'Elementwise minimum; NaN propagates, ties share the gradient.', 'minimum(tensor([1, 5, NaN]), tensor([3, 2, 0])) // tensor([1., 2., nan])'),
   tanhBackward: tanhBackwardOp,
   sigmoidBackward: sigmoidBackwardOp,
   reluBackward: reluBackwardOp,
-  atan2: binaryOp('atan2', BOTH, atan2Rules, 'The angle of the point (b, a), `atan(a / b)` in the right quadrant, elementwise in (−π, π], broadcasting; integers give float32.', 'atan2(y, x)'),
+  atan2: binaryOp('atan2', BOTH, atan2Rules, 'The angle of the point (b, a), `atan(a / b)` in the right quadrant, elementwise in (−π, π], broadcasting; integers give float32.', 'atan2(tensor([1, 1, -1]), tensor([1, -1, -1])) // tensor([ 0.7854,  2.3562, -2.3562])'),
   fmod: binaryOp('fmod', SECOND_ONLY, modRules('trunc'), 'C\'s `fmod`: the remainder of a / b rounded toward zero, with the sign of a, broadcasting. Integer division by zero is an error.', 'fmod(x, 3)', noBool('fmod')),
   remainder: binaryOp('remainder', SECOND_ONLY, modRules('floor'), 'Python\'s modulo `a − floor(a / b) · b`: the result has the sign of b, broadcasting. Integer division by zero is an error.', 'remainder(x, 3)', noBool('remainder')),
   floorDivide: {
@@ -282,11 +282,11 @@ export const BINARY_OPS: Record<BinaryKernel, BinaryOp> = {
     forward: forwardOf('floorDivide', NONE),
     flops: elementwiseFlops,
   },
-  hypot: binaryOp('hypot', BOTH, hypotRules, '`√(a² + b²)` elementwise without overflow, broadcasting; floating point only (as in PyTorch).', 'hypot(x, y)', floatOnly('hypot'), true),
+  hypot: binaryOp('hypot', BOTH, hypotRules, '`√(a² + b²)` elementwise without overflow, broadcasting; floating point only (as in PyTorch).', 'hypot(tensor([3, 5]), tensor([4, 12])) // tensor([ 5., 13.])', floatOnly('hypot'), true),
   xlogy: xlogyOp,
   bitwiseAnd: bitwiseOp('bitwiseAnd', 'Bitwise and of int32 or bool tensors, broadcasting (logical and for two bools).', 'bitwiseAnd(flags, 4)', false),
-  bitwiseOr: bitwiseOp('bitwiseOr', 'Bitwise or of int32 or bool tensors, broadcasting (logical or for two bools).', 'bitwiseOr(a, b)', false),
-  bitwiseXor: bitwiseOp('bitwiseXor', 'Bitwise exclusive or of int32 or bool tensors, broadcasting (logical xor for two bools).', 'bitwiseXor(a, b)', false),
+  bitwiseOr: bitwiseOp('bitwiseOr', 'Bitwise or of int32 or bool tensors, broadcasting (logical or for two bools).', 'bitwiseOr(tensor([12, 5], { dtype: \'int32\' }), tensor([10, 3], { dtype: \'int32\' })) // tensor([14,  7], dtype=int32)', false),
+  bitwiseXor: bitwiseOp('bitwiseXor', 'Bitwise exclusive or of int32 or bool tensors, broadcasting (logical xor for two bools).', 'bitwiseXor(tensor([12, 5], { dtype: \'int32\' }), tensor([10, 3], { dtype: \'int32\' })) // tensor([6, 6], dtype=int32)', false),
   bitwiseLeftShift: bitwiseOp('bitwiseLeftShift', '`a << b` on int32 tensors, broadcasting; the shift count is taken modulo 32 (as PyTorch 1.13 on x86).', 'bitwiseLeftShift(x, 2)', true),
   bitwiseRightShift: bitwiseOp('bitwiseRightShift', '`a >> b` (arithmetic, keeping the sign) on int32 tensors, broadcasting; the shift count is taken modulo 32.', 'bitwiseRightShift(x, 1)', true),
   eq: compareOp('eq', '`a == b` elementwise, as a bool tensor.'),

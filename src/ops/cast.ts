@@ -75,7 +75,7 @@ const toOp: DifferentiableOp<ToAttrs, readonly [x: Tensor, dtypeOrDevice: string
 const cloneOp: DifferentiableOp<void, readonly [x: Tensor]> = {
   name: 'clone',
   doc: 'A copy with its own storage (recorded: gradients flow through).',
-  example: 'clone(x)',
+  example: 'const y = clone(x); y.add_(1); // x is unchanged: y has storage of its own',
   differentiable: true,
   call: (run, x) => {
     if (!(x instanceof Tensor)) throw new Error(`clone: expected a Tensor, got ${describe(x)}.`);

@@ -43,12 +43,12 @@ export const COMPOSITES = {
   ...NORM_COMPOSITES,
   square: composite({
     doc: '`x²` elementwise (a bool squares to int32, as PyTorch\'s pow(x, 2)).',
-    example: 'square(x)',
+    example: 'square(tensor([-3, 0, 2])) // tensor([9., 0., 4.])',
     // x · x would stay bool.
     fn: (_: Caller, x: Tensor): Tensor => (checkTensor(x, 'square').dtype === 'bool' ? x.pow(2) : x.mul(x)),
   }),
-  rsqrt: composite({ doc: '`1 / √x` elementwise.', example: 'rsqrt(x)', fn: (call: Caller, x: Tensor): Tensor => call(BINARY_OPS.div, 1, checkTensor(x, 'rsqrt').sqrt()) }),
-  reciprocal: composite({ doc: '`1 / x` elementwise.', example: 'reciprocal(x)', fn: (call: Caller, x: Tensor): Tensor => call(BINARY_OPS.div, 1, checkTensor(x, 'reciprocal')) }),
+  rsqrt: composite({ doc: '`1 / √x` elementwise.', example: 'rsqrt(tensor([1, 4, 16])) // tensor([1.0000, 0.5000, 0.2500])', fn: (call: Caller, x: Tensor): Tensor => call(BINARY_OPS.div, 1, checkTensor(x, 'rsqrt').sqrt()) }),
+  reciprocal: composite({ doc: '`1 / x` elementwise.', example: 'reciprocal(tensor([2, 4, -0.5])) // tensor([ 0.5000,  0.2500, -2.0000])', fn: (call: Caller, x: Tensor): Tensor => call(BINARY_OPS.div, 1, checkTensor(x, 'reciprocal')) }),
   transpose: composite({
     doc: 'Swap two dimensions (a view).',
     example: 'transpose(x, 0, 1)',
@@ -129,7 +129,7 @@ export const COMPOSITES = {
   }),
   logicalNot: composite({
     doc: 'Elementwise logical not (zero is false), as a bool tensor: PyTorch\'s `~` on masks.',
-    example: 'logicalNot(mask)',
+    example: 'logicalNot(tensor([true, false])) // tensor([False,  True])',
     fn: (_: Caller, a: Tensor): Tensor => checkTensor(a, 'logicalNot').eq(0),
   }),
   logicalOr: composite({
@@ -140,7 +140,7 @@ export const COMPOSITES = {
   }),
   logicalXor: composite({
     doc: 'Elementwise logical exclusive or (nonzero is true), as a bool tensor: PyTorch\'s `^` on masks.',
-    example: 'logicalXor(a, b)',
+    example: 'logicalXor(tensor([true, true, false]), tensor([true, false, false])) // tensor([False,  True, False])',
     fn: (_: Caller, a: Tensor, b: Tensor): Tensor => checkTensor(a, 'logicalXor').ne(0).ne(checkTensor(b, 'logicalXor').ne(0)),
   }),
   logicalAnd: composite({

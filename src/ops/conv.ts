@@ -8,14 +8,19 @@ import type { DifferentiableOp } from './define.js';
 
 /** Geometry of a sliding 2-d window: kernel size, stride, zero padding and dilation, each (height, width). */
 export interface Window2d {
+  /** The window's (height, width). */
   readonly kernel: readonly [number, number];
+  /** Steps between window positions. */
   readonly stride: readonly [number, number];
+  /** Zeros added on each side. */
   readonly padding: readonly [number, number];
+  /** Spacing between the window's taps (1: adjacent). */
   readonly dilation: readonly [number, number];
 }
 
 /** A window over an input of (height, width) `inputHW`: what unfold, fold, conv2d and maxPool2d take. */
 export interface WindowAttrs extends Window2d {
+  /** The (height, width) of the input the window sweeps (for fold: of the image it folds back into). */
   readonly inputHW: readonly [number, number];
 }
 
@@ -24,16 +29,21 @@ export type Size2 = number | readonly [number, number];
 
 /** Options of the 2-d window ops. */
 export interface Window2dOptions {
+  /** Steps between window positions (default 1; for pooling, the kernel size). */
   readonly stride?: Size2;
+  /** Zeros added on each side (default 0). */
   readonly padding?: Size2;
+  /** Spacing between the window's taps (default 1). */
   readonly dilation?: Size2;
 }
 
 /** Options of `conv2d`: the window's, with padding also `'same'` or `'valid'`, and `groups`. */
 export interface Conv2dFunctionOptions {
+  /** Steps between window positions (default 1). */
   readonly stride?: Size2;
   /** Zero padding per side, or `'valid'` (none), or `'same'` (the output keeps the input's size; stride 1 only). */
   readonly padding?: Size2 | 'same' | 'valid';
+  /** Spacing between the filter's taps (default 1). */
   readonly dilation?: Size2;
   /** Split the channels into this many groups, each convolved with its own filters (default 1). */
   readonly groups?: number;

@@ -21,11 +21,15 @@ export type Caller = <A, Args extends readonly unknown[], R>(op: OpDef<A, Args, 
 
 /** What a backward rule sees: the op's attributes, what forward saved, and which inputs need a gradient. */
 export interface BackwardCtx<A> {
+  /** The op's attributes, as its `call` passed them to `run`. */
   readonly attrs: A;
   /** What forward saved, in order (null where it saved nothing in that position). */
   readonly saved: readonly (Tensor | null)[];
+  /** Per input, whether its gradient is wanted: a rule may skip (return null for) the others. */
   readonly needsInputGrad: readonly boolean[];
+  /** The inputs' shapes (the engine sums a gradient back to its input's shape). */
   readonly inputShapes: readonly Shape[];
+  /** The inputs' dtypes. */
   readonly inputDTypes: readonly DType[];
   /** Run another op of the table (see `Caller`). */
   readonly call: Caller;
@@ -33,8 +37,11 @@ export interface BackwardCtx<A> {
 
 /** What a JVP rule sees: the op's attributes, its inputs and its output. */
 export interface JvpCtx<A> {
+  /** The op's attributes, as its `call` passed them to `run`. */
   readonly attrs: A;
+  /** The op's inputs. */
   readonly inputs: readonly Tensor[];
+  /** The op's output. */
   readonly output: Tensor;
   /** Run another op of the table (see `Caller`). */
   readonly call: Caller;
@@ -78,7 +85,8 @@ interface OpCommon<A, Args extends readonly unknown[], R> {
 }
 
 /** A differentiable primitive: its backward (VJP) and forward-mode (JVP) rules are both required. */
-export interface DifferentiableOp<A, Args extends readonly unknown[] = readonly [Tensor], R = Tensor> extends OpCommon<A, Args, R> {
+export interface DifferentiableOp<A, Args extends readonly unknown[] = readonly [x: Tensor], R = Tensor> extends OpCommon<A, Args, R> {
+  /** It has VJP and JVP rules. */
   readonly differentiable: true;
   /** The vector-Jacobian rule (see `Backward`). */
   backward(ctx: BackwardCtx<A>, grad: Tensor): readonly (Tensor | RegionGrad<Tensor> | null | undefined)[];
@@ -87,7 +95,8 @@ export interface DifferentiableOp<A, Args extends readonly unknown[] = readonly 
 }
 
 /** A primitive with no derivative (comparisons, argmax): never recorded. */
-export interface NonDifferentiableOp<A, Args extends readonly unknown[] = readonly [Tensor], R = Tensor> extends OpCommon<A, Args, R> {
+export interface NonDifferentiableOp<A, Args extends readonly unknown[] = readonly [x: Tensor], R = Tensor> extends OpCommon<A, Args, R> {
+  /** It has no gradient (comparisons, argmax, …): its output never requires grad. */
   readonly differentiable: false;
 }
 
@@ -107,7 +116,7 @@ export interface NonDifferentiableOp<A, Args extends readonly unknown[] = readon
  * };
  * ```
  */
-export type OpDef<A, Args extends readonly unknown[] = readonly [Tensor], R = Tensor> =
+export type OpDef<A, Args extends readonly unknown[] = readonly [x: Tensor], R = Tensor> =
   | DifferentiableOp<A, Args, R>
   | NonDifferentiableOp<A, Args, R>;
 

@@ -69,17 +69,17 @@ function isclose(a: Tensor, b: Tensor, options: IscloseOptions | undefined, op: 
 export const ELEMENTWISE_COMPOSITES = {
   isnan: {
     doc: 'True where x is NaN, as a bool tensor (all false for integers).',
-    example: 'isnan(x)',
+    example: 'isnan(tensor([1, NaN, Infinity])) // tensor([False,  True, False])',
     fn: (_: Caller, x: Tensor): Tensor => checkTensor(x, 'isnan').ne(x),
   },
   isinf: {
     doc: 'True where x is +∞ or −∞, as a bool tensor.',
-    example: 'isinf(x)',
+    example: 'isinf(tensor([1, NaN, -Infinity])) // tensor([False, False,  True])',
     fn: (_: Caller, x: Tensor): Tensor => (isFloating(checkTensor(x, 'isinf').dtype) ? x.abs().eq(Infinity) : x.ne(x)),
   },
   isfinite: {
     doc: 'True where x is neither NaN nor ±∞, as a bool tensor.',
-    example: 'isfinite(x)',
+    example: 'isfinite(tensor([1, NaN, Infinity])) // tensor([ True, False, False])',
     // x − x is 0 exactly where x is finite, and NaN elsewhere.
     fn: (_: Caller, x: Tensor): Tensor => (isFloating(checkTensor(x, 'isfinite').dtype) ? x.sub(x).eq(0) : x.eq(x)),
   },
@@ -91,7 +91,7 @@ export const ELEMENTWISE_COMPOSITES = {
   },
   bitwiseNot: {
     doc: 'Bitwise not `~x` of an int32 tensor, or logical not of a bool tensor (PyTorch\'s `~`).',
-    example: 'bitwiseNot(mask)',
+    example: 'bitwiseNot(tensor([0, 5, -1], { dtype: \'int32\' })) // tensor([-1, -6,  0], dtype=int32)',
     fn: (_: Caller, x: Tensor): Tensor => {
       if (checkTensor(x, 'bitwiseNot').dtype === 'bool') return x.logicalNot();
       if (isFloating(x.dtype)) throw new Error(`bitwiseNot: "bitwise_not" is not implemented for ${x.dtype} tensors (as in PyTorch); it takes int32 or bool tensors.`);
@@ -112,7 +112,7 @@ export const ELEMENTWISE_COMPOSITES = {
   },
   equal: {
     doc: 'Whether a and b have the same shape and the same elements (NaN is not equal to NaN), as a boolean.',
-    example: 'equal(a, b)',
+    example: 'equal(tensor([1, 2]), tensor([1, 2])) // true',
     fn: (_: Caller, a: Tensor, b: Tensor): boolean =>
       sameShape(checkTensor(a, 'equal').shape, checkTensor(b, 'equal').shape) && a.ne(b).to('int32').sum().item() === 0,
   },

@@ -59,7 +59,7 @@ export const LINALG_COMPOSITES = {
   },
   dot: {
     doc: 'The dot product of two 1-d tensors of the same size and dtype.',
-    example: 'dot(a, b)',
+    example: 'dot(tensor([1, 2, 3]), tensor([4, 5, 6])) // tensor(32.)',
     fn: (_: Caller, a: Tensor, b: Tensor): Tensor => {
       tensorArg(a, 'dot', 'self');
       tensorArg(b, 'dot', 'other');
@@ -73,7 +73,7 @@ export const LINALG_COMPOSITES = {
   },
   outer: {
     doc: 'The outer product of two 1-d tensors: `out[i][j] = a[i] · b[j]`.',
-    example: 'outer(a, b)',
+    example: 'outer(tensor([1, 2]), tensor([3, 4])) // tensor([[3., 4.], [6., 8.]])',
     fn: (_: Caller, a: Tensor, b: Tensor): Tensor => {
       tensorArg(a, 'outer', 'self');
       tensorArg(b, 'outer', 'vec2');
@@ -84,7 +84,7 @@ export const LINALG_COMPOSITES = {
   },
   mv: {
     doc: 'The product of a matrix and a vector.',
-    example: 'mv(A, x)',
+    example: 'mv(tensor([[1, 2], [3, 4]]), tensor([1, 1])) // tensor([3., 7.])',
     fn: (_: Caller, A: Tensor, x: Tensor): Tensor => {
       tensorArg(A, 'mv', 'self');
       tensorArg(x, 'mv', 'vec');
@@ -98,7 +98,7 @@ export const LINALG_COMPOSITES = {
   },
   bmm: {
     doc: 'Batched matrix product of two 3-d tensors with the same batch size: `[b, n, m] @ [b, m, p] → [b, n, p]` (no broadcasting; matmul broadcasts).',
-    example: 'bmm(a, b)',
+    example: 'bmm(zeros([10, 3, 4]), zeros([10, 4, 5])).shape // [10,3,5]',
     fn: (_: Caller, a: Tensor, b: Tensor): Tensor => {
       tensorArg(a, 'bmm', 'batch1');
       tensorArg(b, 'bmm', 'batch2');
@@ -155,7 +155,7 @@ export const LINALG_COMPOSITES = {
   },
   diagEmbed: {
     doc: 'Matrices whose diagonal (at `offset`, over the new dims `dim1` and `dim2`, by default the last two) holds the last dim of `x`; zeros elsewhere.',
-    example: 'diagEmbed(x)',
+    example: 'diagEmbed(tensor([1, 2])) // tensor([[1., 0.], [0., 2.]])',
     fn: (call: Caller, x: Tensor, offset: number = 0, dim1: number = -2, dim2: number = -1): Tensor => {
       tensorArg(x, 'diagEmbed', 'input');
       if (x.ndim === 0) throw new Error('diagEmbed: the input must have at least 1 dimension, got a 0-d tensor; unsqueeze it first.');
@@ -173,7 +173,7 @@ export const LINALG_COMPOSITES = {
   },
   trace: {
     doc: 'The sum of the main diagonal of a 2-d tensor.',
-    example: 'trace(A)',
+    example: 'trace(tensor([[1, 2], [3, 4]])) // tensor(5.)',
     fn: (_: Caller, x: Tensor): Tensor => {
       tensorArg(x, 'trace', 'input');
       if (x.ndim !== 2) throw new Error(`trace: expected a matrix, but got tensor with dim ${x.ndim} (shape ${fmtShape(x.shape)}).`);
@@ -182,7 +182,7 @@ export const LINALG_COMPOSITES = {
   },
   det: {
     doc: 'The determinant of square matrices (as `linalg.det`).',
-    example: 'A.det()',
+    example: 'tensor([[4, 2], [2, 3]]).det() // tensor(8.)',
     fn: (call: Caller, A: Tensor): Tensor => call(LINALG_OPS.linalgDet, A),
   },
   slogdet: {
@@ -192,7 +192,7 @@ export const LINALG_COMPOSITES = {
   },
   inverse: {
     doc: 'The inverse of square matrices (as `linalg.inv`).',
-    example: 'A.inverse()',
+    example: 'tensor([[4, 2], [2, 3]]).inverse() // [[0.375, -0.25], [-0.25, 0.5]]',
     fn: (call: Caller, A: Tensor): Tensor => call(LINALG_OPS.linalgInv, A),
   },
 };

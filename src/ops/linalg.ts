@@ -158,7 +158,7 @@ export interface SolveOptions {
 const linalgSolveOp: DifferentiableOp<void, readonly [A: Tensor, B: Tensor, options?: SolveOptions]> = {
   name: 'linalgSolve',
   doc: 'The solution X of A·X = B (or X·A = B with `{ left: false }`) for square A, by LU with partial pivoting; B is a vector (or a batch of vectors, shape A.shape[:-1]) or a matrix, and batch dims broadcast. A singular A is an error.',
-  example: 'linalg.solve(A, b)',
+  example: 'linalg.solve(tensor([[4, 2], [2, 3]]), tensor([2, 1])) // tensor([0.5000, 0.0000])',
   differentiable: true,
   call: (run, A, B, options) => {
     const { left = true } = checkOptions('linalg.solve', options, { left: 'boolean' });
@@ -277,7 +277,7 @@ const linalgSolveTriangularOp: DifferentiableOp<TriangularAttrs, readonly [A: Te
 const linalgInvOp: DifferentiableOp<void> = {
   name: 'linalgInv',
   doc: 'The inverse of square matrices (batched over leading dims), by LU with partial pivoting. A singular matrix is an error naming the zero pivot, as in PyTorch.',
-  example: 'linalg.inv(A)',
+  example: 'linalg.inv(tensor([[4, 2], [2, 3]])) // [[0.375, -0.25], [-0.25, 0.5]]',
   differentiable: true,
   call: (run, A) => run([squareMatrices(A, 'linalg.inv')], undefined),
   forward: (ctx, [A]) => {
@@ -299,7 +299,7 @@ const linalgInvOp: DifferentiableOp<void> = {
 const linalgDetOp: DifferentiableOp<void> = {
   name: 'linalgDet',
   doc: 'The determinant of square matrices (batched over leading dims), by LU with partial pivoting: 0 for a singular matrix, whose gradient (the cofactor matrix) is still exact.',
-  example: 'linalg.det(A)',
+  example: 'linalg.det(tensor([[4, 2], [2, 3]])) // tensor(8.)',
   differentiable: true,
   call: (run, A) => run([squareMatrices(A, 'linalg.det')], undefined),
   forward: (ctx, [A]) => {
@@ -417,7 +417,7 @@ export interface CholeskyOptions {
 const linalgCholeskyOp: DifferentiableOp<{ readonly upper: boolean }, readonly [A: Tensor, options?: CholeskyOptions]> = {
   name: 'linalgCholesky',
   doc: 'The Cholesky factor L (A = L·Lᵀ, reading the lower triangle) of symmetric positive-definite matrices, or U (A = Uᵀ·U) with `{ upper: true }`. A matrix that is not positive-definite is an error naming the leading minor, as in PyTorch.',
-  example: 'linalg.cholesky(A)',
+  example: 'linalg.cholesky(tensor([[4, 2], [2, 3]])) // L = [[2, 0], [1, 1.4142]]',
   differentiable: true,
   call: (run, A, options) => {
     const { upper = false } = checkOptions('linalg.cholesky', options, { upper: 'boolean' });
@@ -465,7 +465,9 @@ export interface QrOptions {
 
 /** `linalg.qr`'s result: A = Q·R with orthonormal columns in Q and R upper triangular. */
 export interface QR {
+  /** The factor with orthonormal columns. */
   readonly Q: Tensor;
+  /** The upper-triangular factor. */
   readonly R: Tensor;
 }
 

@@ -15,6 +15,7 @@ export type Reduction = 'mean' | 'sum' | 'none';
 export interface BinaryCrossEntropyOptions {
   /** A rescaling weight, broadcast to the input's shape. */
   readonly weight?: Tensor | null;
+  /** How the per-element losses combine: `'mean'` (default), `'sum'` or `'none'`. */
   readonly reduction?: Reduction;
 }
 
@@ -57,7 +58,7 @@ function checkBceOptions(opts: unknown): BinaryCrossEntropyOptions {
 const binaryCrossEntropyOp: DifferentiableOp<void, readonly [input: Tensor, target: Tensor, options?: BinaryCrossEntropyOptions]> = {
   name: 'binaryCrossEntropy',
   doc: 'Binary cross-entropy between probabilities `input` (in [0, 1]) and `target` of the same shape: `−w·(t·log x + (1 − t)·log(1 − x))`, each log clamped at −100 as in PyTorch; averaged by default (`reduction`), optional `weight`.',
-  example: 'binaryCrossEntropy(probs, targets)',
+  example: 'binaryCrossEntropy(tensor([0.9, 0.2]), tensor([1, 0])) // tensor(0.1643)',
   differentiable: true,
   call: (run, input, target, options) => {
     const { weight, reduction = 'mean' } = checkBceOptions(options);

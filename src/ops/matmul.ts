@@ -60,9 +60,15 @@ const matmulOp: DifferentiableOp<MatmulAttrs, readonly [a: Tensor, b: Tensor]> =
   differentiable: true,
   call: (run, a, b) => {
     checkMatmul(a, b);
-    const A = a.ndim === 1 ? a.unsqueeze(0) : a;
+    let A = a.ndim === 1 ? a.unsqueeze(0) : a;
     const B = b.ndim === 1 ? b.unsqueeze(1) : b;
+    // A batch of matrices times one matrix (x·Wᵀ in Linear on [batch, time, features]) is one matrix product with
+    // the batch folded into the rows, as PyTorch computes it: one large product instead of many small ones, and a
+    // weight gradient that is one product too, instead of a batch of them summed.
+    const fold = A.ndim > 2 && B.ndim === 2 ? A.shape.slice(0, -1) : null;
+    if (fold !== null) A = A.reshape(-1, A.shape[A.ndim - 1]!);
     let out = run([A, B], { aColumnMajor: columnMajor(A), bColumnMajor: columnMajor(B) });
+    if (fold !== null) out = out.reshape(...fold, out.shape[1]!);
     if (b.ndim === 1) out = out.squeeze(-1);
     if (a.ndim === 1) out = out.squeeze(b.ndim === 1 ? -1 : -2);
     return out;

@@ -45,7 +45,11 @@ export type Functions = Overloads & {
   [K in keyof Composites]: K extends keyof OverloadedFunctions ? OverloadedFunctions[K] : (...args: FnArgs<Composites[K]>) => FnResult<Composites[K]>
 } & { [K in keyof InPlace]: (...args: FnArgs<InPlace[K]>) => FnResult<InPlace[K]> };
 
-type DropFirst<F> = F extends (first: never, ...rest: infer R) => infer Out ? (...args: R) => Out : never;
+// The arguments after the first. A function's arguments may be a union of tuples (an entry typed as a union of
+// DifferentiableOp and NonDifferentiableOp, each with its own copy of the tuple in emitted declarations), so
+// the first one is dropped from each member.
+type Tail<A> = A extends readonly [unknown, ...infer R] ? R : never;
+type DropFirst<F> = F extends (...args: infer A) => infer Out ? (...args: Tail<A>) => Out : never;
 
 /** The Tensor methods derived from the functions: every op but the function-only ones, the tensor first. */
 export type OpMethods = {

@@ -16,6 +16,7 @@ export interface VectorNormAttrs extends ReduceAttrs {
 
 /** The options of the norms: the dtype to convert the input to first (PyTorch's `dtype=`). */
 export interface NormOptions {
+  /** Convert the input to this floating dtype before the norm. */
   readonly dtype?: DType;
 }
 

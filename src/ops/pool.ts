@@ -93,7 +93,9 @@ export interface AvgPool2dOptions {
 
 /** An average pooling's window and divisor rules. */
 export interface AvgPoolAttrs extends WindowAttrs {
+  /** The output size was rounded up (windows may start in the last partial stretch of the input). */
   readonly ceilMode: boolean;
+  /** Divide by the window size including the padding it covers, else by the input it covers. */
   readonly countIncludePad: boolean;
   /** 0: no override. */
   readonly divisor: number;

@@ -21,6 +21,7 @@ export interface ScanAttrs {
 
 /** The options of cumsum and cumprod: the dtype to convert the input to first (PyTorch's `dtype=`). */
 export interface CumulativeOptions {
+  /** Convert the input to this dtype before the scan (without it, bool and int32 inputs scan in int32). */
   readonly dtype?: DType;
 }
 

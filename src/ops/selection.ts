@@ -16,7 +16,9 @@ import { INDEXING_OPS } from './indexing.js';
  * ```
  */
 export interface ValuesIndices {
+  /** The selected values (differentiable). */
   readonly values: Tensor;
+  /** Where each value came from along the dim (int32). */
   readonly indices: Tensor;
 }
 

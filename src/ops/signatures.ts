@@ -36,7 +36,8 @@ export interface MedianMethod {
   (dim: number, keepdim?: boolean): ValuesIndices;
 }
 
-type Off = false | undefined;
+/** An option that is off: `false` or not given (how the `unique` overloads tell which results come back). */
+export type Off = false | undefined;
 
 /** `unique`: the distinct values, with the inverse and the counts when asked for, as PyTorch's tuple. */
 export interface UniqueFunction {

@@ -8,7 +8,9 @@ import { elementwiseFlops, type DifferentiableOp } from './define.js';
 
 /** The bounds of `clamp` as an options object; either may be omitted, each a number or a tensor. */
 export interface ClampBounds {
+  /** Values below it become it. */
   readonly min?: number | Tensor | null;
+  /** Values above it become it. */
   readonly max?: number | Tensor | null;
 }
 

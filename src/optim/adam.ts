@@ -4,6 +4,7 @@ import { checkRange, fusedOperand, Optimizer, optimizerOptions, type ParamGroup,
 
 /** The options of `Adam` and `AdamW`, all set (a group's options). @example `opt.paramGroups[0]!.betas // [0.9, 0.999]` */
 export interface AdamConfig {
+  /** The learning rate. */
   lr: number;
   /** Decay rates (β₁, β₂) of the first and second moment estimates. */
   betas: readonly [number, number];

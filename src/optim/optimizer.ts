@@ -1,9 +1,11 @@
 import { enableGrad, noGrad } from '../autograd/grad-mode.js';
+import { full } from '../creation.js';
 import { checkOptions, type OptionSpec } from '../options.js';
-import { fmtShape } from '../shape.js';
+import { fmtShape, sameShape } from '../shape.js';
 import type { BufferHandle } from '../kernels/backend.js';
 import { describe } from '../ops/buffers.js';
 import { Tensor } from '../tensor.js';
+import { copyStateValue, isStateValue, type OptimizerStateDict, type PackedParamGroup, type ParamState, type StateValue } from './state-dict.js';
 // Tensor methods are installed with the op table: loading it here lets this module work when imported alone.
 import '../autograd/record.js';
 
@@ -15,7 +17,10 @@ import '../autograd/record.js';
  * new optim.SGD([{ params: body.parameters() }, { params: head.parameters(), lr: 0.1 }], { lr: 0.01 });
  * ```
  */
-export type ParamGroupInput<O> = { readonly params: Iterable<Tensor> } & Partial<O>;
+export type ParamGroupInput<O> = {
+  /** The group's parameters. */
+  readonly params: Iterable<Tensor>;
+} & Partial<O>;
 
 /**
  * What optimizers take: the tensors to optimize (e.g. `model.parameters()`), or a list of parameter groups.
@@ -36,7 +41,31 @@ export type Params<O> = Iterable<Tensor> | readonly ParamGroupInput<O>[];
  * for (const g of opt.paramGroups) g.lr *= 0.1;
  * ```
  */
-export type ParamGroup<O> = { params: Tensor[] } & O;
+export type ParamGroup<O> = {
+  /** The group's parameters. */
+  params: Tensor[];
+} & O & SchedulerGroupKeys;
+
+/**
+ * Keys that learning-rate schedulers add to a parameter group, as PyTorch's do: `initialLr` (the learning rate a
+ * schedule starts from; every scheduler sets it), and OneCycleLR's `maxLr`, `minLr`, `maxMomentum` and
+ * `baseMomentum`. They are saved with the optimizer's state dict, so that a schedule can resume.
+ *
+ * @example
+ * ```ts
+ * new optim.lrScheduler.StepLR(opt, 10);
+ * opt.paramGroups[0]!.initialLr; // the lr when the scheduler was made
+ * ```
+ */
+export interface SchedulerGroupKeys {
+  initialLr?: number;
+  maxLr?: number;
+  minLr?: number;
+  maxMomentum?: number;
+  baseMomentum?: number;
+}
+
+const SCHEDULER_KEYS: ReadonlySet<string> = new Set(['initialLr', 'maxLr', 'minLr', 'maxMomentum', 'baseMomentum']);
 
 /**
  * An optimizer's options from its `(lr, opts)` or `(opts)` arguments, as PyTorch takes `lr` positionally or as a
@@ -88,7 +117,12 @@ export abstract class Optimizer<O extends object, S extends object> {
    * `spec` names every option of this optimizer and its kind: a parameter group with another key (a snake_case
    * one, a typo) is an error rather than ignored. Without it, group keys are not checked.
    */
-  constructor(params: Params<O>, readonly defaults: Readonly<O>, readonly name: string, private readonly spec?: OptionSpec) {
+  constructor(
+    params: Params<O>,
+    /** The options a parameter group takes when it does not set them. */ readonly defaults: Readonly<O>,
+    /** The optimizer's name, as its messages say it (`'SGD'`). */ readonly name: string,
+    private readonly spec?: OptionSpec,
+  ) {
     this.validate(defaults);
     const list = [...(params as Iterable<Tensor | ParamGroupInput<O>>)];
     if (list.length === 0) throw new Error(`${name}: got an empty parameter list; pass model.parameters() or parameter groups.`);
@@ -183,6 +217,166 @@ export abstract class Optimizer<O extends object, S extends object> {
 
   /** Check a group's options, throwing a clear error for a bad value. */
   protected validate(_options: O): void {}
+
+  /**
+   * The optimizer's state as PyTorch's `state_dict()` shapes it: `state` maps each parameter's index (counted
+   * across the groups in order) to its state (`step`, `expAvg`, …), and `paramGroups` lists each group's options
+   * with its parameters as indices. As in PyTorch, the state tensors are the optimizer's own (a later `step()`
+   * changes them): serialise the state dict (`optim.serializeCheckpoint`) or clone it to keep a snapshot.
+   *
+   * @example
+   * ```ts
+   * const bytes = optim.serializeCheckpoint({ model, optimizer: opt });
+   * ```
+   */
+  stateDict(): OptimizerStateDict {
+    const index = new Map<Tensor, number>();
+    const paramGroups: PackedParamGroup[] = this.paramGroups.map((group) => {
+      const { params, ...options } = group;
+      const packed: PackedParamGroup = { params: [] };
+      for (const [k, v] of Object.entries(options)) packed[k] = Array.isArray(v) ? [...(v as unknown[])] : v;
+      packed.params = params.map((p) => {
+        if (!index.has(p)) index.set(p, index.size);
+        return index.get(p)!;
+      });
+      return packed;
+    });
+    const state: Record<number, ParamState> = {};
+    for (const [p, s] of this.state) {
+      const i = index.get(p);
+      if (i === undefined) continue;
+      const entry: ParamState = {};
+      for (const [k, v] of Object.entries(s as object)) if (v !== undefined) entry[k] = Array.isArray(v) ? [...(v as StateValue[])] : (v as StateValue);
+      state[i] = entry;
+    }
+    return { state, paramGroups };
+  }
+
+  /**
+   * Restore the state saved by `stateDict()` (of an optimizer of the same kind over parameters of the same
+   * shapes, in the same groups), so that training resumes exactly where it stopped. As in PyTorch, the groups'
+   * options (lr, betas, …) are taken from the state dict, the tensors are copied (cast to each parameter's
+   * dtype and moved to its device) and the current state is replaced. Everything is checked before anything
+   * changes.
+   *
+   * @example
+   * ```ts
+   * const opt2 = new optim.Adam(model.parameters(), 1e-3);
+   * opt2.loadStateDict(opt.stateDict());
+   * ```
+   */
+  loadStateDict(stateDict: OptimizerStateDict): void {
+    const where = `${this.name}.loadStateDict`;
+    if (stateDict === null || typeof stateDict !== 'object' || !Array.isArray(stateDict.paramGroups) ||
+      stateDict.state === null || typeof stateDict.state !== 'object') {
+      throw new Error(`${where}: expected a state dict { state, paramGroups } as optimizer.stateDict() returns, got ${describe(stateDict)}.`);
+    }
+    const saved = stateDict.paramGroups;
+    if (saved.length !== this.paramGroups.length) {
+      throw new Error(`${where}: the state dict has ${saved.length} parameter group(s) but this optimizer has ${this.paramGroups.length}; ` +
+        `make the optimizer with the same groups as the one saved.`);
+    }
+    const params: Tensor[] = [];
+    const groups = saved.map((g, gi) => {
+      const current = this.paramGroups[gi]!;
+      if (g === null || typeof g !== 'object' || !Array.isArray(g.params)) throw new Error(`${where}: parameter group ${gi} of the state dict has no params list.`);
+      if (g.params.length !== current.params.length) {
+        throw new Error(`${where}: parameter group ${gi} of the state dict has ${g.params.length} parameter(s) but the optimizer's group ${gi} has ` +
+          `${current.params.length}; the groups must match the ones saved.`);
+      }
+      g.params.forEach((id, j) => {
+        if (!Number.isInteger(id) || id < 0) throw new Error(`${where}: parameter group ${gi} lists ${describe(id)} as a parameter; expected indices.`);
+        params[id] = current.params[j]!;
+      });
+      const { params: _ids, ...options } = g;
+      const known: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(options)) {
+        if (SCHEDULER_KEYS.has(k)) {
+          if (typeof v !== 'number') throw new Error(`${where}: '${k}' of parameter group ${gi} must be a number, got ${describe(v)}.`);
+          known[k] = v;
+        } else known[k] = Array.isArray(v) ? [...(v as unknown[])] : v;
+      }
+      if (this.spec) {
+        const rest = Object.fromEntries(Object.entries(known).filter(([k]) => !SCHEDULER_KEYS.has(k)));
+        checkOptions(`${where} (parameter group ${gi})`, rest, this.spec);
+      }
+      const full = { ...this.defaults, ...known, params: current.params } as ParamGroup<O>;
+      this.validate(full);
+      return full;
+    });
+    const state = new Map<Tensor, S>();
+    for (const [key, entry] of Object.entries(stateDict.state)) {
+      const id = Number(key);
+      const p = Number.isInteger(id) ? params[id] : undefined;
+      if (p === undefined) {
+        throw new Error(`${where}: the state dict has state for parameter ${key}, but its groups list ${params.length} parameter(s) (0 to ${params.length - 1}).`);
+      }
+      if (entry === null || typeof entry !== 'object') throw new Error(`${where}: the state of parameter ${key} must be an object, got ${describe(entry)}.`);
+      const copy: ParamState = {};
+      for (const [k, v] of Object.entries(entry)) {
+        if (!isStateValue(v)) throw new Error(`${where}: '${k}' in the state of parameter ${key} is ${describe(v)}; expected tensors, numbers or lists of them.`);
+        copy[k] = copyStateValue(v, p, k);
+      }
+      this.checkState(p, copy, `${where}: the state of parameter ${key} (shape ${fmtShape(p.shape)})`);
+      state.set(p, copy as S);
+    }
+    this.paramGroups.splice(0, this.paramGroups.length, ...groups);
+    this.state.clear();
+    for (const [p, s] of state) this.state.set(p, s);
+  }
+
+  /**
+   * Check one parameter's loaded state (`where` starts the error message). The default: every tensor in it has
+   * the parameter's shape, and `step`, when present, is a non-negative number. Override for other layouts.
+   */
+  protected checkState(p: Tensor, state: ParamState, where: string): void {
+    for (const [k, v] of Object.entries(state)) {
+      if (v instanceof Tensor && !sameShape(v.shape, p.shape)) {
+        throw new Error(`${where}: '${k}' has shape ${fmtShape(v.shape)}; it must have the parameter's shape.`);
+      }
+      if (k === 'step' && !(typeof v === 'number' && v >= 0)) throw new Error(`${where}: 'step' must be a non-negative number, got ${describe(v)}.`);
+    }
+  }
+}
+
+/**
+ * The gradient an update uses: negated with `maximize`, plus `weightDecay·p` (an L2 penalty) when the decay is
+ * not 0, as PyTorch's optimizers compute it (`grad.add(param, alpha=weight_decay)`).
+ *
+ * @example
+ * ```ts
+ * const g = effectiveGrad(p, grad, group.maximize, group.weightDecay);
+ * ```
+ */
+export function effectiveGrad(p: Tensor, grad: Tensor, maximize: boolean, weightDecay: number): Tensor {
+  const g = maximize ? grad.neg() : grad;
+  return weightDecay !== 0 ? g.add(p.mul(weightDecay)) : g;
+}
+
+/**
+ * A new tensor of zeros (or `value`) shaped, typed and placed as `p`: a fresh state buffer.
+ *
+ * @example
+ * ```ts
+ * state.expAvg = stateLike(p);
+ * ```
+ */
+export function stateLike(p: Tensor, value = 0): Tensor {
+  return full(p.shape, value, { dtype: p.dtype, device: p.device });
+}
+
+/**
+ * Throw unless `betas` is a pair of numbers in [0, 1), naming the optimizer.
+ *
+ * @example
+ * ```ts
+ * checkBetas('NAdam', [0.9, 0.999]);
+ * ```
+ */
+export function checkBetas(op: string, betas: readonly number[]): void {
+  if (!Array.isArray(betas) || betas.length !== 2) throw new Error(`${op}: betas must be a pair [beta1, beta2], got ${String(betas)}.`);
+  checkRange(op, 'beta1 (betas[0])', betas[0]!, 0, 1);
+  checkRange(op, 'beta2 (betas[1])', betas[1]!, 0, 1);
 }
 
 /**
@@ -198,6 +392,43 @@ export function checkRange(op: string, name: string, value: number, min: number,
     const range = below === undefined ? `>= ${min}` : `in [${min}, ${below})`;
     throw new Error(`${op}: invalid ${name} ${String(value)}: it must be a finite number ${range}.`);
   }
+}
+
+/**
+ * The buffers of `p` and `others` for a fused optimizer kernel (null entries stay null), or null when one of them
+ * cannot be updated in one loop (see `fusedOperand`); the optimizer then takes the tensor-op path.
+ *
+ * @example
+ * ```ts
+ * const ops = fusedOperands(p, [grad, state.expAvg, state.expAvgSq]);
+ * ```
+ */
+export function fusedOperands(p: Tensor, others: readonly (Tensor | null | undefined)[]): [BufferHandle, ...(BufferHandle | null)[]] | null {
+  const pd = fusedOperand(p, p);
+  if (pd === null) return null;
+  const out: [BufferHandle, ...(BufferHandle | null)[]] = [pd];
+  for (const t of others) {
+    if (t === null || t === undefined) {
+      out.push(null);
+      continue;
+    }
+    const h = fusedOperand(t, p);
+    if (h === null) return null;
+    out.push(h);
+  }
+  return out;
+}
+
+/**
+ * Count a write to each tensor's storage, after a kernel updated it in place (so views and saved tensors notice).
+ *
+ * @example
+ * ```ts
+ * written(p, state.expAvg);
+ * ```
+ */
+export function written(...tensors: (Tensor | null | undefined)[]): void {
+  for (const t of tensors) if (t) t.storage.version++;
 }
 
 /**

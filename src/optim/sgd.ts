@@ -4,9 +4,13 @@ import { checkRange, fusedOperand, Optimizer, optimizerOptions, type ParamGroup,
 
 /** The options of `SGD`, all set (a group's options). @example `opt.paramGroups[0]!.momentum // 0.9` */
 export interface SGDConfig {
+  /** The learning rate. */
   lr: number;
+  /** The momentum factor (0: plain SGD). */
   momentum: number;
+  /** Dampening of the momentum: the buffer takes (1 − dampening) of each gradient. */
   dampening: number;
+  /** Nesterov momentum: step along gradient + momentum · buffer. */
   nesterov: boolean;
   /** L2 penalty: `weightDecay · p` is added to the gradient. */
   weightDecay: number;

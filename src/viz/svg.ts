@@ -12,6 +12,7 @@ import type { GraphOptions } from './graph.js';
  * ```
  */
 export interface GraphvizRenderer {
+  /** Render DOT source to a string in `options.format` (`'svg'`) with the layout engine `options.engine` (`'dot'`). */
   renderString(dot: string, options: { format: string; engine: string }): string;
 }
 

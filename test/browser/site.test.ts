@@ -1,6 +1,7 @@
 // The "Seeing it" page (site/) in headless Chromium: it builds, loads without console errors, draws the graph of
 // an expression with the right number of nodes, steps the backward pass to the right gradients, trains the MNIST
-// network (the loss falls), measures its other figures, and fits a 375-pixel-wide phone screen.
+// network (the loss falls), trains the GPT of `npm run example:gpt` and samples names from it, measures its other
+// figures, and fits a 375-pixel-wide phone screen.
 // Screenshots go to test-artifacts/ (gitignored).
 //
 // Needs Chromium at /usr/bin/chromium (Debian/Ubuntu: `apt-get install -y chromium`) or at $CHROMIUM_PATH; it is
@@ -107,6 +108,8 @@ describe.skipIf(!executablePath && !required)('the Seeing it page', () => {
     const page = await desktop();
     // The default is PyTorch's example: x, y, mul, log.
     expect(await page.locator('#expr-input').inputValue()).toBe('log(x * y)');
+    // The API reference (npm run docs, copied in by site:build) is one click away.
+    expect(await page.locator('#api-link').getAttribute('href')).toBe('./api/index.html');
     expect(await page.locator('#forward-graph svg g.node').count()).toBe(4);
     for (const [expr, nodes] of [['x * y + sin(x)', 5], ['x * x', 2], ['(sigmoid(2 * x + y) - 1)^2 / 2', 12]] as const) {
       await drawExpression(page, expr, '0.5', '0.75');
@@ -224,10 +227,42 @@ describe.skipIf(!executablePath && !required)('the Seeing it page', () => {
     await page.screenshot({ path: join(artifacts, 'site-mnist-1280.png'), fullPage: true, clip: await clipOf(page, '#mnist') });
   });
 
+  test('training the GPT of npm run example:gpt in the page lowers the loss; sampling gives names', async () => {
+    const page = await desktop();
+    await page.locator('#gpt').scrollIntoViewIfNeeded();
+    // The section starts when it first scrolls into view: it loads the names, then enables its buttons.
+    await page.waitForFunction(() => !!document.querySelector<HTMLElement>('#gpt-plot')?.dataset.bigram
+      && !(document.querySelector('#gpt-train') as HTMLButtonElement).disabled, null, { timeout: 30_000 });
+    const bigram = Number(await page.locator('#gpt-plot').getAttribute('data-bigram'));
+    expect(bigram).toBeGreaterThan(2.3); // add-one bigram counts on this split: 2.43 nats per character
+    expect(bigram).toBeLessThan(2.6);
+    // The untrained model is no better than a uniform guess over 28 tokens (log 28 = 3.33).
+    const val0 = Number(await page.locator('#gpt-plot').getAttribute('data-val'));
+    expect(val0).toBeGreaterThan(3);
+    await page.click('#gpt-train');
+    // 60 steps: a few seconds on a quiet machine; the learning rate is still warming up (LinearLR over 100 steps).
+    await page.waitForFunction(() => Number((document.querySelector('#gpt-plot') as HTMLElement).dataset.steps) >= 60, null, { timeout: 200_000 });
+    await page.click('#gpt-train'); // pause
+    await page.waitForFunction(() => /Paused/.test(document.querySelector('#gpt-status')?.textContent ?? ''), null, { timeout: 30_000 });
+    const { lossFirst, lossRecent, val } = await page.locator('#gpt-plot').evaluate((el) => ({ ...(el as HTMLElement).dataset }));
+    expect(Number(lossFirst)).toBeGreaterThan(3); // ≈ log 28 for random weights
+    expect(Number(lossRecent)).toBeLessThan(Number(lossFirst) - 0.3);
+    // The validation loss measured at step 50 has fallen too.
+    expect(Number(val)).toBeLessThan(val0 - 0.3);
+    // Pausing samples names: 12 of them, made of the vocabulary's letters.
+    await expect.poll(() => page.locator('#gpt-samples li').count(), { timeout: 10_000 }).toBe(12);
+    const names = await page.locator('#gpt-samples li').allTextContents();
+    for (const n of names) expect(n).toMatch(/^([a-z-]{1,15}|\(empty\))$/);
+    expect(names.filter((n) => n.length >= 3).length).toBeGreaterThanOrEqual(6);
+    await page.click('#gpt-sample');
+    await expect.poll(() => page.locator('#gpt-samples li').allTextContents()).not.toEqual(names);
+    await page.screenshot({ path: join(artifacts, 'site-gpt-1280.png'), fullPage: true, clip: await clipOf(page, '#gpt') });
+  }, 300_000);
+
   test('at 375 pixels wide (a phone) nothing overflows the page', async () => {
     const page = await open(375, 812);
     // Bring every figure into view so the lazy ones draw, then check the page's width.
-    for (const id of ['#reverse-mode', '#graph', '#backward', '#primitives', '#cost', '#pruning', '#mnist', '#checkpoint-figure', '#schedule-figure']) {
+    for (const id of ['#reverse-mode', '#graph', '#backward', '#primitives', '#cost', '#pruning', '#mnist', '#gpt', '#checkpoint-figure', '#schedule-figure']) {
       await page.locator(id).scrollIntoViewIfNeeded();
     }
     await page.waitForFunction(() => document.querySelector('#checkpoint-plot')?.getAttribute('data-done') === 'true', null, { timeout: 40_000 });
@@ -250,7 +285,7 @@ describe.skipIf(!executablePath && !required)('the Seeing it page', () => {
     expect(widths.scroll).toBeLessThanOrEqual(widths.client);
     expect(widths.client).toBe(375);
     await page.screenshot({ path: join(artifacts, 'site-375.png'), fullPage: true });
-  });
+  }, 120_000); // every figure draws on a narrow page: about a minute when the machine is busy
 
   test('no console errors or uncaught exceptions on any page opened', () => {
     expect(errors).toEqual([]);

@@ -5,8 +5,8 @@ import { indexGather, indexPut, nonzero, scatterReduce } from './advanced.js';
 import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
 import { cholesky, cofactor, eigh, luDet, luFactor, luSolve, qr, triangularSolve } from './linalg.js';
 import { matmul } from './matmul.js';
+import { adagrad, adam, adamax, nadam, radam, rmsprop, sgd } from './optim.js';
 import { batchNorm, batchNormBackward, layerNorm, layerNormBackward } from './normalization.js';
-import { adam, sgd } from './optim.js';
 import { gruCell, gruCellBackward, lstmCell, lstmCellBackward } from './recurrent.js';
 import { norm, variance } from './moments.js';
 import { reduce, softmax } from './reduce.js';
@@ -38,5 +38,5 @@ export const tsBackend: Backend = {
   luFactor, luSolve, luDet, triangularSolve, cholesky, qr, eigh, cofactor,
   indexSelect, indexAdd, gather, scatterAdd,
   indexGather, indexPut, nonzero, scatterReduce,
-  adam, sgd,
+  adam, sgd, rmsprop, adagrad, adamax, nadam, radam,
 };

@@ -41,6 +41,15 @@ export interface KernelExports {
     sign: number): void;
   sgd(p: number, g: number, buf: number, n: number, lr: number, momentum: number, oneMinusDampening: number,
     nesterov: number, weightDecay: number, sign: number, first: number): void;
+  rmsprop(p: number, g: number, sq: number, gavg: number, buf: number, n: number, lr: number, alpha: number, oneMinusAlpha: number,
+    eps: number, weightDecay: number, momentum: number, sign: number): void;
+  adagrad(p: number, g: number, sum: number, n: number, clr: number, eps: number, weightDecay: number, sign: number): void;
+  adamax(p: number, g: number, m: number, u: number, n: number, beta1: number, oneMinusBeta1: number, beta2: number, eps: number, clr: number,
+    weightDecay: number, sign: number): void;
+  nadam(p: number, g: number, m: number, v: number, n: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number,
+    bc2: number, eps: number, gradCoef: number, avgCoef: number, weightDecay: number, sign: number): void;
+  radam(p: number, g: number, m: number, v: number, n: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number,
+    bc1: number, lr: number, rectify: number, rect: number, bc2Sqrt: number, eps: number, weightDecay: number, sign: number): void;
   layerNorm(x: number, w: number, b: number, out: number, mean: number, rstd: number, rows: number, m: number, eps: number): void;
   layerNormBackward(g: number, x: number, mean: number, rstd: number, w: number, out: number, mask: number, rows: number, m: number,
     scratch: number): void;

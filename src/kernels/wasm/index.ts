@@ -4,8 +4,8 @@ import { tsBackend } from '../ts/index.js';
 import { binary, clamp, copy, unary, where } from './elementwise.js';
 import { scatterAdd } from './indexing.js';
 import { matmul } from './matmul.js';
+import { adagrad, adam, adamax, nadam, radam, rmsprop, sgd } from './optim.js';
 import { batchNorm, batchNormBackward, layerNorm, layerNormBackward } from './normalization.js';
-import { adam, sgd } from './optim.js';
 import { scan, variance } from './moments.js';
 import { avgPool2d, avgPool2dBackward } from './pool.js';
 import { reduce, softmax } from './reduce.js';
@@ -40,5 +40,5 @@ export const wasmBackend: Backend = {
   layerNorm, layerNormBackward, batchNorm, batchNormBackward,
   matmul, unfold, fold, conv2d, maxPool2d, avgPool2d, avgPool2dBackward,
   scatterAdd,
-  adam, sgd,
+  adam, sgd, rmsprop, adagrad, adamax, nadam, radam,
 };

@@ -1,6 +1,9 @@
 import { kernelCode } from '../catalog.js';
 import { Arena, PAGE, type KernelExports } from './arena.js';
 import { WASM_SHARED_BASE64 } from './module-shared.generated.js';
+import { getNumThreads, isNode, nodeProcess, threadsUnavailable } from './thread-count.js';
+
+export { getNumThreads, setNumThreads } from './thread-count.js';
 
 /**
  * Maximum size of the worker pool's shared memory, in 64 KiB pages: 16384 pages = 1 GiB. A shared
@@ -16,8 +19,6 @@ import { WASM_SHARED_BASE64 } from './module-shared.generated.js';
  */
 export const SHARED_MAX_PAGES = 16384;
 
-/** More threads than this is a mistake (a typo or a cores-times-something formula gone wrong), not a request. */
-const MAX_THREADS = 256;
 
 // Control block: int32 word indices, the layout documented in assembly/jobs.ts.
 const GEN = 0, DONE = 1, ERROR = 2, ACTIVE = 3, CLAIM64 = 2, KIND = 6, SCRATCH_STRIDE = 7, SCRATCH_BASE = 8,
@@ -92,13 +93,6 @@ interface NodeWorker {
 interface NodeWorkerThreads {
   Worker: new (code: string, options: { eval: true; workerData: WorkerData; name: string; execArgv: string[] }) => NodeWorker;
 }
-interface NodeProcess {
-  versions?: { node?: string };
-  getBuiltinModule?: (id: string) => unknown;
-}
-
-const nodeProcess = (globalThis as { process?: NodeProcess }).process;
-const isNode = typeof nodeProcess?.versions?.node === 'string';
 
 let workerThreads: NodeWorkerThreads | null | undefined;
 let loading = false;
@@ -121,72 +115,7 @@ function nodeWorkerThreads(): NodeWorkerThreads | null {
   return null;
 }
 
-/** Logical cores: os.availableParallelism() in Node, navigator.hardwareConcurrency elsewhere, else 1. */
-function coreCount(): number {
-  const os = isNode ? (nodeProcess?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined) : undefined;
-  const n = os?.availableParallelism?.() ?? (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
-  return typeof n === 'number' && n >= 1 ? Math.floor(n) : 1;
-}
 
-/** Why threads cannot run in this environment, or null if they can. */
-function threadsUnavailable(): string | null {
-  if (!isNode && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== true) {
-    return 'threads need SharedArrayBuffer, which browsers provide only to cross-origin isolated pages ' +
-      '(`crossOriginIsolated` is false here): serve the page with the headers ' +
-      '"Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp"';
-  }
-  if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') {
-    return 'this JavaScript engine has no SharedArrayBuffer/Atomics';
-  }
-  if (typeof WebAssembly !== 'object') return 'this JavaScript engine has no WebAssembly';
-  if (!isNode && typeof Worker !== 'function') return 'this environment has no Web Workers';
-  return null;
-}
-
-let requested: number | undefined;
-
-/**
- * Use `n` threads (the calling thread plus `n − 1` workers) for large operations of the wasm backend:
- * matmuls (and so conv2d) from about a million multiply-adds, exp/log/sin/cos/tanh/sigmoid/pow from 64K
- * elements, and cheap elementwise ops from 4M (thresholds in `wasmTuning`). `n = 1` runs everything on the
- * calling thread. Results are bit-identical for every `n`: the work is split by rows and column panels of
- * the output and by element ranges, never along a sum.
- *
- * The default is `min(2, cores)` in Node and 1 in browsers, where threads need a cross-origin isolated page
- * (SharedArrayBuffer); asking for more there throws an error that says which headers to set. Workers start
- * on the first operation that needs them, join in as soon as they are running, and never keep a Node
- * process alive. A pool keeps the workers it started; lowering `n` only leaves the extra ones asleep.
- *
- * @example
- * ```ts
- * import { setNumThreads, getNumThreads } from 'adjoint';
- * setNumThreads(1); // e.g. when the program runs its own workers
- * getNumThreads(); // 1
- * ```
- */
-export function setNumThreads(n: number): void {
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
-    throw new RangeError(`setNumThreads: expected an integer from 1 to ${MAX_THREADS}, got ${String(n)}.`);
-  }
-  if (n > 1) {
-    const why = threadsUnavailable();
-    if (why) throw new Error(`setNumThreads(${n}): ${why}.`);
-  }
-  requested = n;
-}
-
-/**
- * The number of threads that large wasm-backend operations use (see {@link setNumThreads}).
- *
- * @example
- * ```ts
- * getNumThreads(); // 2 in Node on a machine with 2 or more cores, 1 in a browser
- * ```
- */
-export function getNumThreads(): number {
-  if (requested === undefined) requested = isNode && !threadsUnavailable() ? Math.min(2, coreCount()) : 1;
-  return requested;
-}
 
 let probeBlock: boolean | undefined;
 
@@ -366,6 +295,32 @@ export class Pool {
 
 let pool: Pool | null | undefined;
 let workerUrl: string | undefined;
+/** The threaded module, compiled ahead by {@link compileThreadsModule}; else compiled synchronously on first use. */
+let sharedModule: WebAssembly.Module | undefined;
+
+function sharedBytes(): Uint8Array<ArrayBuffer> {
+  const bin = atob(WASM_SHARED_BASE64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+/**
+ * Compile the threaded kernel module asynchronously (`WebAssembly.compile`), where threads can run here, so that
+ * the pool never compiles on a thread that refuses synchronous compilation; `ready()` calls it. Resolves to
+ * whether the module is compiled.
+ *
+ * @example
+ * ```ts
+ * await compileThreadsModule(); // then setNumThreads(2) starts workers without compiling again
+ * ```
+ */
+export async function compileThreadsModule(): Promise<boolean> {
+  if (sharedModule || pool) return true;
+  if (threadsUnavailable() !== null) return false;
+  sharedModule ??= await WebAssembly.compile(sharedBytes());
+  return true;
+}
 
 /**
  * The pool with `getNumThreads()` threads active, or null when that is 1 or threads cannot run here (then
@@ -384,10 +339,7 @@ export function threadPool(): Pool | null {
     pool = null;
     if (threadsUnavailable() === null) {
       try {
-        const bin = atob(WASM_SHARED_BASE64);
-        const bytes = new Uint8Array(bin.length);
-        for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-        pool = new Pool(new WebAssembly.Module(bytes));
+        pool = new Pool(sharedModule ?? new WebAssembly.Module(sharedBytes()));
       } catch {
         pool = null;
       }
