@@ -170,7 +170,13 @@ class OpNode<A> extends Node<Tensor> implements ForwardCtx, BackwardCtx<A> {
  */
 export function runOp<A>(op: OpDef<A, readonly unknown[], unknown>, inputs: readonly Tensor[], attrs: A): Tensor {
   // The plain path (grad mode on, nothing observing, no forward mode, no saved-tensor hooks): one test.
-  if (modeBits === 0) return op.differentiable ? record(op, inputs, attrs) : op.forward(NOT_RECORDING, inputs, attrs);
+  if (modeBits === 0) {
+    try {
+      return op.differentiable ? record(op, inputs, attrs) : op.forward(NOT_RECORDING, inputs, attrs);
+    } catch (e) {
+      throw namedDeviceError(e, op.name);
+    }
+  }
   const observers = engineObservers<Tensor>();
   if (observers.length === 0) return run(op, inputs, attrs);
   for (const o of observers) o.opStart?.(op.name);
@@ -189,12 +195,15 @@ function run<A>(op: OpDef<A, readonly unknown[], unknown>, inputs: readonly Tens
   try {
     out = op.differentiable && (modeBits & GRAD_OFF) === 0 ? record(op, inputs, attrs) : op.forward(NOT_RECORDING, inputs, attrs);
   } catch (e) {
-    // A kernel the device lacks: name the op that needed it (the innermost one), not the backend method.
-    if (e instanceof DeviceSupportError && e.op === undefined) throw new DeviceSupportError(e.kernel, e.device, op.name);
-    throw e;
+    throw namedDeviceError(e, op.name);
   }
   if ((modeBits & FORWARD) !== 0 && op.differentiable) pushTangent(op, inputs, attrs, out);
   return out;
+}
+
+/** A kernel the device lacks: name the op that needed it (the innermost one), not the backend method. */
+function namedDeviceError(e: unknown, op: string): unknown {
+  return e instanceof DeviceSupportError && e.op === undefined ? new DeviceSupportError(e.kernel, e.device, op) : e;
 }
 
 function pushTangent<A>(op: OpDef<A, readonly unknown[], unknown>, inputs: readonly Tensor[], attrs: A, out: Tensor): void {

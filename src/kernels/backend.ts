@@ -399,16 +399,16 @@ export interface Backend {
    * One RMSprop step: `p` and the running average of squares `sq` in place, plus the running average of the
    * gradient `gavg` (centered, when not null) and the momentum buffer `buf` (when not null).
    */
-  rmsprop(dtype: DType, p: BufferHandle, g: BufferHandle, sq: BufferHandle, gavg: BufferHandle | null, buf: BufferHandle | null, n: number,
+  rmsprop?(dtype: DType, p: BufferHandle, g: BufferHandle, sq: BufferHandle, gavg: BufferHandle | null, buf: BufferHandle | null, n: number,
     step: RmspropStep): void;
   /** One Adagrad step: `p` and the sum of squares `sum` in place. */
-  adagrad(dtype: DType, p: BufferHandle, g: BufferHandle, sum: BufferHandle, n: number, step: AdagradStep): void;
+  adagrad?(dtype: DType, p: BufferHandle, g: BufferHandle, sum: BufferHandle, n: number, step: AdagradStep): void;
   /** One Adamax step: `p`, the first moment `m` and the infinity norm `u` in place. */
-  adamax(dtype: DType, p: BufferHandle, g: BufferHandle, m: BufferHandle, u: BufferHandle, n: number, step: AdamaxStep): void;
+  adamax?(dtype: DType, p: BufferHandle, g: BufferHandle, m: BufferHandle, u: BufferHandle, n: number, step: AdamaxStep): void;
   /** One NAdam step: `p` and the moments `m`, `v` in place. */
-  nadam(dtype: DType, p: BufferHandle, g: BufferHandle, m: BufferHandle, v: BufferHandle, n: number, step: NadamStep): void;
+  nadam?(dtype: DType, p: BufferHandle, g: BufferHandle, m: BufferHandle, v: BufferHandle, n: number, step: NadamStep): void;
   /** One RAdam step: `p` and the moments `m`, `v` in place. */
-  radam(dtype: DType, p: BufferHandle, g: BufferHandle, m: BufferHandle, v: BufferHandle, n: number, step: RadamStep): void;
+  radam?(dtype: DType, p: BufferHandle, g: BufferHandle, m: BufferHandle, v: BufferHandle, n: number, step: RadamStep): void;
 }
 
 /** Constants of one RMSprop update. @example `{ lr: 0.01, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, sign: 1 }` */

@@ -134,8 +134,17 @@ describe.skipIf(skip !== undefined)("the 'webgpu' device", () => {
     expect(webgpu.stats().submits - before.submits).toBe(1);
   });
 
-  it('trains with SGD (momentum) and Adam on the GPU as on the CPU', async () => {
-    for (const make of [(ps: nn.Parameter[]) => new optim.SGD(ps, { lr: 0.1, momentum: 0.9, nesterov: true }), (ps: nn.Parameter[]) => new optim.Adam(ps, { lr: 0.05, amsgrad: true })]) {
+  it('trains with every optimizer on the GPU as on the CPU (those without a GPU kernel take the tensor-op path)', async () => {
+    const makers = [
+      (ps: nn.Parameter[]) => new optim.SGD(ps, { lr: 0.1, momentum: 0.9, nesterov: true }),
+      (ps: nn.Parameter[]) => new optim.Adam(ps, { lr: 0.05, amsgrad: true }),
+      (ps: nn.Parameter[]) => new optim.RMSprop(ps, { lr: 0.01, momentum: 0.5, centered: true }),
+      (ps: nn.Parameter[]) => new optim.Adagrad(ps, { lr: 0.1 }),
+      (ps: nn.Parameter[]) => new optim.Adamax(ps, { lr: 0.05 }),
+      (ps: nn.Parameter[]) => new optim.NAdam(ps, { lr: 0.05 }),
+      (ps: nn.Parameter[]) => new optim.RAdam(ps, { lr: 0.05 }),
+    ];
+    for (const make of makers) {
       const w0 = [[0.5, -0.25], [1, 2]];
       const run = async (device: string): Promise<number[]> => {
         const w = new nn.Parameter(tensor(w0, { device }));

@@ -35,6 +35,8 @@ export class GpuHandle {
    * command that reads it, or not at all when a kernel overwrites it whole first (see `GpuContext.overwrite`).
    */
   pendingZero = false;
+  /** @internal The next dispatch writes all of this buffer: its pending zero fill is not needed unless it also reads it. */
+  overwriteNext = false;
   constructor(
     /** @internal */ readonly gpu: GpuBuffer,
     /** Bytes of the buffer (its size class). */
@@ -202,7 +204,7 @@ export class GpuContext {
 
   /** The next command writes elements [0, words) of `h` before reading any: a pending zero fill is not needed. */
   overwrite(h: GpuHandle, words: number): void {
-    if (h.pendingZero && words >= h.words) h.pendingZero = false;
+    if (h.pendingZero && words >= h.words) h.overwriteNext = true;
   }
 
   /** Zero `h` now (in command order) if it is still waiting for its zero fill. */
@@ -250,8 +252,14 @@ export class GpuContext {
   dispatch(kernel: Kernel, buffers: readonly GpuHandle[], params: Params, groups: readonly [number, number, number], report?: ErrorReport): void {
     this.#checkAlive();
     if (groups[0] === 0 || groups[1] === 0 || groups[2] === 0) return;
-    for (const b of buffers) {
+    for (let k = 0; k < buffers.length; k++) {
+      const b = buffers[k]!;
       if (b.owner !== this) throw new Error('webgpu: a buffer of another (destroyed) device was passed to a kernel; recreate the tensor.');
+      // A buffer the kernel only writes, whole, needs no zero fill; one it also reads (an in-place op) does.
+      if (b.overwriteNext && !buffers.some((o, j) => o === b && kernel.access[j] !== 'w')) b.pendingZero = false;
+    }
+    for (const b of buffers) {
+      b.overwriteNext = false;
       this.#settle(b);
     }
     const words = params.words;
@@ -345,7 +353,8 @@ export class GpuContext {
     this.#checkAlive();
     if (words === 0) return;
     this.#settle(src);
-    if (dstOffset === 0) this.overwrite(dst, words);
+    if (dstOffset === 0 && dst !== src && words >= dst.words) dst.pendingZero = false;
+    dst.overwriteNext = false;
     this.#settle(dst);
     this.#commands().copyBufferToBuffer(src.gpu, srcOffset * 4, dst.gpu, dstOffset * 4, words * 4);
     if (++this.#pending >= MAX_BATCH) this.flush();
