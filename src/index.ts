@@ -87,8 +87,13 @@ export type {
 } from './ops/linalg.js';
 export type { AddmmOptions } from './ops/linalg-composites.js';
 export { customOp, type CustomOpSpec, type CustomForwardCtx, type CustomBackwardCtx, type CustomJvpCtx } from './autograd/custom.js';
-export { getBackend, setBackend, registerBackend, listBackends, Device } from './kernels/index.js';
-export type { Backend, BufferHandle, View, MatrixOperand, AdamStep, SgdStep, ConvGeometry, IndexedView, ScatterReduceKind, BatchNormStats, NormMask } from './kernels/backend.js';
+export { getBackend, setBackend, registerBackend, listBackends, listDevices, setDefaultDevice, defaultDevice, Device } from './kernels/index.js';
+export * as webgpu from './webgpu.js';
+export type { WebgpuInitOptions, WebgpuInfo } from './webgpu.js';
+export { AsyncReadError, DeviceSupportError } from './kernels/backend.js';
+export type {
+  Backend, BufferHandle, View, MatrixOperand, AdamStep, SgdStep, ConvGeometry, IndexedView, ScatterReduceKind, BatchNormStats, NormMask,
+} from './kernels/backend.js';
 export type { UnaryKernel, BinaryKernel, ReduceKernel } from './kernels/catalog.js';
 export type { OptionKind, OptionSpec } from './options.js';
 export { setNumThreads, getNumThreads } from './kernels/wasm/thread-count.js';
