@@ -4,6 +4,9 @@
  * jax-js (eager, jit), each column in its own child process so one library's heap and threads do not disturb
  * another's. Prints one table (figures, and ratios peer/adjoint) and writes BENCHMARKS.md at the repo root.
  *
+ * G1 (adjoint's matmul on the 'webgpu' device, bench/webgpu.ts) runs where a real GPU exists and is reported as
+ * not measured elsewhere; `npm run bench -- --only=G1` runs it alone.
+ *
  * Options: `--only=<substring>` runs only the matching columns (e.g. `--only=adjoint`); `--quick` skips
  * n = 1024 and runs one B6 seed; `--no-b6` skips MNIST training; `--no-write` does not write BENCHMARKS.md;
  * `--workloads=B4,B7` runs only those workloads (a `--base` checkout whose bench predates the option runs all of
@@ -16,6 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Cell, type ColumnResult, fmt, log, machineInfo, markdownTable, nowMs } from './harness.js';
 import { B1_SIZES } from './data.js';
+import { G1_SIZES } from './webgpu.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -29,6 +33,9 @@ async function runChild(spec: string, outFile: string, quick: boolean, noB6: boo
   if (lib === 'adjoint') {
     const { runAdjoint } = await import('./adjoint.js');
     result = await runAdjoint({ backend: variant!, ...(threads ? { threads: Number(threads) } : {}), b1Sizes, b6Seeds: noB6 ? 0 : quick ? 1 : 3, ...only });
+  } else if (lib === 'webgpu') {
+    const { runWebgpu } = await import('./webgpu.js');
+    result = await runWebgpu();
   } else if (lib === 'tfjs') {
     const { runTfjs } = await import('./peers/tfjs.js');
     result = await runTfjs({ backend: variant as 'cpu' | 'wasm', b1Sizes, b6: !noB6 && variant === 'wasm', ...only });
@@ -56,6 +63,7 @@ const ROWS: Row[] = [
     key: `B1 n=${n}`, label: `B1 matmul n=${n}`, unit: 'GFLOPS', compare: 'rate',
     target: n >= 512 ? '≥ 55 (1 thr), ≥ 100 (2 thr)' : '',
   })),
+  ...G1_SIZES.map((n): Row => ({ key: `G1 n=${n}`, label: `G1 matmul on WebGPU n=${n}`, unit: 'GFLOPS', target: "≥ jax-js's (WebGPU)" })),
   { key: 'B2 fwd', label: 'B2 MLP fwd', unit: 'ms', compare: 'time' },
   { key: 'B2 fwd+bwd', label: 'B2 MLP fwd+bwd', unit: 'ms', compare: 'time' },
   { key: 'B2 ratio', label: 'B2 (fwd+bwd)/fwd', unit: '×', target: '≤ 2.5' },
@@ -165,7 +173,8 @@ async function main(): Promise<void> {
     await runChild(args[childAt + 1]!, args[childAt + 2]!, quick, args.includes('--no-b6'), w ? w.split(',') : undefined);
     return;
   }
-  const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+  const onlyAt = args.indexOf('--only');
+  const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? (onlyAt >= 0 ? args[onlyAt + 1] : undefined);
   // A partial run (--workloads) never overwrites BENCHMARKS.md.
   const noWrite = args.includes('--no-write') || args.some((a) => a.startsWith('--workloads='));
   // --base=DIR: also run adjoint's columns from another checkout (e.g. a worktree of the previous commit), in the
@@ -182,7 +191,7 @@ async function main(): Promise<void> {
     else specs.push(`adjoint:${b}`);
   }
   if (base) specs.push(...specs.filter((s) => s.startsWith('adjoint:')).map((s) => `before:${s}`));
-  specs.push('tfjs:cpu', 'tfjs:wasm', 'jax:eager', 'jax:jit');
+  specs.push('webgpu:G1', 'tfjs:cpu', 'tfjs:wasm', 'jax:eager', 'jax:jit');
   const chosen = specs.filter((s) => !only || s.includes(only));
   const gcAvailable = typeof (globalThis as { gc?: unknown }).gc === 'function';
   log(`adjoint backends: ${listBackends().join(', ')}; setNumThreads: ${feats.setNumThreads ? 'yes' : 'no'}; ` +

@@ -12,7 +12,9 @@ export const USAGE = `usage: npm start -- [options]
   --optimizer NAME    sgd (momentum 0.9) | adam | adamw (default adam)
   --batch N           batch size (default 64)
   --seed N            seed for the split, the initial weights and the shuffling (default 0)
-  --backend NAME      kernel backend: ${listBackends().join(' | ')} (default ${getBackend().name})
+  --backend NAME      CPU kernel backend: ${listBackends().filter((b) => b !== 'webgpu').join(' | ')} (default ${getBackend().name})
+  --device NAME       cpu | webgpu (default cpu); webgpu needs a WebGPU adapter: in Node the webgpu package
+                      (Dawn) and a Vulkan driver, on a software one (SwiftShader) slowly
   --out DIR           where the plot and the model go (default out)
   -h, --help          show this help`;
 
@@ -20,6 +22,7 @@ export const USAGE = `usage: npm start -- [options]
 export interface Options extends TrainConfig {
   readonly seed: number;
   readonly backend: string;
+  readonly device: 'cpu' | 'webgpu';
   readonly out: string;
 }
 
@@ -34,6 +37,7 @@ const OPTIONS = {
   batch: { type: 'string' },
   seed: { type: 'string' },
   backend: { type: 'string' },
+  device: { type: 'string' },
   out: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -72,6 +76,8 @@ export function parseOptions(argv: string[]): Options | 'help' {
   }
   const backend = values.backend ?? getBackend().name;
   if (!listBackends().includes(backend)) throw new UsageError(`--backend must be one of ${listBackends().join(', ')}, got '${backend}'.`);
+  const device = values.device ?? 'cpu';
+  if (device !== 'cpu' && device !== 'webgpu') throw new UsageError(`--device must be cpu or webgpu, got '${device}'.`);
   return {
     hidden: int('hidden', values.hidden, 128, 0),
     epochs: int('epochs', values.epochs, 10, 1),
@@ -80,6 +86,7 @@ export function parseOptions(argv: string[]): Options | 'help' {
     batch: int('batch', values.batch, 64, 1),
     seed: int('seed', values.seed, 0, 0),
     backend,
+    device,
     out: values.out ?? 'out',
   };
 }

@@ -69,22 +69,23 @@ export function makeOptimizer(name: OptimizerName, params: nn.Parameter[], lr: n
 }
 
 /**
- * Predicted classes and accuracy of `model` on a dataset, in eval mode without recording.
+ * Predicted classes and accuracy of `model` on a dataset, in eval mode without recording. Asynchronous: on the
+ * 'webgpu' device values come back only with `dataAsync` (on the CPU it resolves at once).
  *
  * @example
  * ```ts
- * evaluate(model, test).accuracy; // 0.94
+ * (await evaluate(model, test)).accuracy; // 0.94
  * ```
  */
-export function evaluate(model: nn.Module & { forward(x: Tensor): Tensor }, dataset: data.TensorDataset<[Tensor, Tensor]>): {
+export async function evaluate(model: nn.Module & { forward(x: Tensor): Tensor }, dataset: data.TensorDataset<[Tensor, Tensor]>): Promise<{
   accuracy: number;
   predictions: Int32Array;
-} {
+}> {
   const wasTraining = model.training;
   model.eval();
   const [x, y] = dataset.tensors;
-  const predictions = noGrad(() => model.forward(x).argmax(1)).data() as Int32Array;
-  const labels = y.data();
+  const predictions = (await noGrad(() => model.forward(x).argmax(1)).dataAsync()) as Int32Array;
+  const labels = await y.dataAsync();
   let correct = 0;
   for (let i = 0; i < labels.length; i++) if (predictions[i] === labels[i]) correct++;
   model.train(wasTraining);
@@ -92,21 +93,22 @@ export function evaluate(model: nn.Module & { forward(x: Tensor): Tensor }, data
 }
 
 /**
- * Train with cross-entropy and mini-batches shuffled by `generator`, evaluating on `test` after each epoch.
+ * Train with cross-entropy and mini-batches shuffled by `generator`, evaluating on `test` after each epoch, on
+ * the device where the model and the data live. Each step awaits its loss (`itemAsync`), as a GPU loop must.
  *
  * @example
  * ```ts
- * const history = train(model, train, test, config, new Generator(0));
+ * const history = await train(model, train, test, config, new Generator(0));
  * ```
  */
-export function train(
+export async function train(
   model: nn.Sequential,
   trainSet: data.TensorDataset<[Tensor, Tensor]>,
   testSet: data.TensorDataset<[Tensor, Tensor]>,
   config: TrainConfig,
   generator: Generator,
   hooks: { onBatch?: (p: BatchProgress) => void; onEpoch?: (s: EpochStats) => void } = {},
-): EpochStats[] {
+): Promise<EpochStats[]> {
   const loader = new data.DataLoader(trainSet, { batchSize: config.batch, shuffle: true, generator });
   const opt = makeOptimizer(config.optimizer, model.parameters(), config.lr);
   const history: EpochStats[] = [];
@@ -122,8 +124,9 @@ export function train(
       opt.step();
       const n = yb.shape[0]!;
       seen += n;
-      lossSum += loss.item() * n;
-      correct += logits.argmax(1).eq(yb).sum().item();
+      const [l, c] = await Promise.all([loss.itemAsync(), logits.argmax(1).eq(yb).sum().itemAsync()]);
+      lossSum += l * n;
+      correct += c;
       batch++;
       const seconds = (performance.now() - start) / 1000;
       hooks.onBatch?.({ epoch, batch, batches: loader.length, loss: lossSum / seen, accuracy: correct / seen, samplesPerSecond: seen / seconds });
@@ -133,7 +136,7 @@ export function train(
       epoch,
       trainLoss: lossSum / seen,
       trainAccuracy: correct / seen,
-      testAccuracy: evaluate(model, testSet).accuracy,
+      testAccuracy: (await evaluate(model, testSet)).accuracy,
       seconds,
       samplesPerSecond: seen / seconds,
     };

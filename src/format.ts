@@ -9,6 +9,8 @@ export interface Printable {
   readonly dtype: DType;
   readonly requiresGrad: boolean;
   readonly gradFn: { readonly name: string } | null;
+  /** The device's name; PyTorch shows it when it is not the CPU. */
+  readonly device: string;
   data(): TypedArray;
 }
 
@@ -30,14 +32,20 @@ const LINEWIDTH = 80;
  * ```ts
  * formatTensor(tensor([[1, 2], [3, 4]])); // 'tensor([[1., 2.],\n        [3., 4.]])'
  * formatTensor(tensor([1, 2000]));        // 'tensor([1.0000e+00, 2.0000e+03])'
+ * formatTensor(gpuTensor, false);         // "tensor(<6 values: await x.toArrayAsync()>, size=(2, 3), dtype=float32, device='webgpu')"
  * ```
  */
-export function formatTensor(t: Printable): string {
+export function formatTensor(t: Printable, readable = true): string {
   const prefix = 'tensor(';
   const indent = prefix.length;
   const suffixes: string[] = [];
   let body: string;
-  if (t.size === 0) {
+  if (!readable) {
+    // A device that reads back only asynchronously: printing must not block, so it says what and where the
+    // tensor is, and how to see its values.
+    body = `<${t.size} values: await x.toArrayAsync()>`;
+    suffixes.push(`size=(${t.shape.join(', ')})`, `dtype=${t.dtype}`);
+  } else if (t.size === 0) {
     // No elements to tell the dtype by, so PyTorch names every non-default one (bool included).
     if (t.ndim !== 1) suffixes.push(`size=(${t.shape.join(', ')})`);
     if (t.dtype !== 'float32') suffixes.push(`dtype=${t.dtype}`);
@@ -46,6 +54,7 @@ export function formatTensor(t: Printable): string {
     if (t.dtype === 'float64' || t.dtype === 'int32') suffixes.push(`dtype=${t.dtype}`);
     body = tensorBody(t, indent);
   }
+  if (t.device !== 'cpu') suffixes.push(`device='${t.device}'`);
   if (t.gradFn) suffixes.push(`gradFn=<${t.gradFn.name}>`);
   else if (t.requiresGrad) suffixes.push('requiresGrad=true');
   return addSuffixes(prefix + body, suffixes, indent);

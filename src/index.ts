@@ -87,7 +87,10 @@ export type {
 } from './ops/linalg.js';
 export type { AddmmOptions } from './ops/linalg-composites.js';
 export { customOp, type CustomOpSpec, type CustomForwardCtx, type CustomBackwardCtx, type CustomJvpCtx } from './autograd/custom.js';
-export { getBackend, setBackend, registerBackend, listBackends, Device } from './kernels/index.js';
+export { getBackend, setBackend, registerBackend, listBackends, listDevices, setDefaultDevice, defaultDevice, Device } from './kernels/index.js';
+export * as webgpu from './webgpu.js';
+export type { WebgpuInitOptions, WebgpuInfo } from './webgpu.js';
+export { AsyncReadError, DeviceSupportError } from './kernels/backend.js';
 export type {
   Backend, BufferHandle, View, MatrixOperand, AdamStep, SgdStep, RmspropStep, AdagradStep, AdamaxStep, NadamStep, RadamStep,
   ConvGeometry, IndexedView, ScatterReduceKind, BatchNormStats, NormMask,

@@ -4,7 +4,7 @@ import type { Shape } from './shape.js';
 import { contiguousStrides, fmtShape, isContiguousLayout, sizeOf } from './shape.js';
 import { Storage } from './storage.js';
 import type { Node } from './autograd/node.js';
-import type { BufferHandle, View } from './kernels/backend.js';
+import { AsyncReadError, type BufferHandle, type View } from './kernels/backend.js';
 import { defaultDevice, type Device } from './kernels/index.js';
 import { formatTensor } from './format.js';
 
@@ -213,6 +213,7 @@ export class Tensor implements View {
    * ```
    */
   data(): TypedArray {
+    this.checkSyncRead('data', 'dataAsync');
     const [buffer, offset] = this.contiguousBuffer();
     return this.storage.device.backend.read(buffer, this.dtype, offset, this.size);
   }
@@ -249,6 +250,7 @@ export class Tensor implements View {
    */
   item(): number {
     this.checkOneElement('item');
+    this.checkSyncRead('item', 'itemAsync');
     return this.storage.device.backend.readScalar(this.buffer, this.dtype, this.offset);
   }
 
@@ -256,6 +258,13 @@ export class Tensor implements View {
   async itemAsync(): Promise<number> {
     this.checkOneElement('itemAsync');
     return (await this.dataAsync())[0]!;
+  }
+
+  /** Refuse a synchronous read on a device that reads back only asynchronously (WebGPU), naming the async form. */
+  private checkSyncRead(op: string, async: string): void {
+    if (this.storage.device.backend.readsAsyncOnly === true) {
+      throw new AsyncReadError(op, async, this.device);
+    }
   }
 
   private checkOneElement(op: string): void {
@@ -276,6 +285,7 @@ export class Tensor implements View {
    * ```
    */
   toArray(): NestedArray {
+    this.checkSyncRead('toArray', 'toArrayAsync');
     return nest(this.data(), this.shape, this.dtype);
   }
 
@@ -293,7 +303,7 @@ export class Tensor implements View {
    * ```
    */
   toString(): string {
-    return formatTensor(this);
+    return formatTensor(this, this.storage.device.backend.readsAsyncOnly !== true);
   }
 }
 

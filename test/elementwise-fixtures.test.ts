@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as adjoint from '../src/index.js';
-import { getBackend, logspace, setBackend, tensor, type Tensor } from '../src/index.js';
-import { testBackends } from './support/backends.js';
+import { getBackend, logspace, tensor, type Tensor } from '../src/index.js';
+import { testBackends, useBackend } from './support/backends.js';
 
 type Enc = number | string | boolean;
 interface InputSpec {
@@ -96,7 +96,7 @@ function call(c: FixtureCase, ins: (Tensor | number)[]): unknown {
 }
 
 const initial = getBackend().name;
-afterAll(() => setBackend(initial));
+afterAll(() => useBackend(initial));
 
 describe(`elementwise ops against PyTorch ${fixture.torch} (test/fixtures/elementwise.json)`, () => {
   it('covers every elementwise op of issue 15', () => {
@@ -112,7 +112,7 @@ describe(`elementwise ops against PyTorch ${fixture.torch} (test/fixtures/elemen
     describe(`backend ${backend}`, () => {
       for (const c of fixture.cases) {
         it(`${c.label} (${c.dtype})`, () => {
-          setBackend(backend);
+          useBackend(backend);
           const ins = build(c);
           const out = call(c, ins);
           if (typeof c.out === 'boolean') {

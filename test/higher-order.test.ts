@@ -1,9 +1,9 @@
 // Generated from the op table: second derivatives (gradgradcheck), forward mode against finite differences, and
 // the transpose identity ⟨J·v, u⟩ = ⟨v, Jᵀ·u⟩ between forward and reverse mode, for every differentiable op.
 import { afterAll, describe, expect, it } from 'vitest';
-import { getBackend, gradgradcheck, jvp, noGrad, OP_TABLE, setBackend, tensor, vjp, type Tensor } from '../src/index.js';
+import { getBackend, gradgradcheck, jvp, noGrad, OP_TABLE, tensor, vjp, type Tensor } from '../src/index.js';
 import { SPECS, type Case } from './op-specs.js';
-import { testBackends } from './support/backends.js';
+import { testBackends, useBackend } from './support/backends.js';
 import { argValues, rng } from './support/inputs.js';
 
 function inputs(c: Case, seed: number, requiresGrad: boolean): Tensor[] {
@@ -29,7 +29,7 @@ describe('every differentiable op has a JVP rule', () => {
 });
 
 const initial = getBackend().name;
-afterAll(() => setBackend(initial));
+afterAll(() => useBackend(initial));
 
 for (const backend of testBackends()) for (const [name, spec] of Object.entries(SPECS)) {
   if (spec.noGrad) continue;
@@ -38,12 +38,12 @@ for (const backend of testBackends()) for (const [name, spec] of Object.entries(
       if (c.skipGradcheck) return;
       const seed = 4242 + ci * 31 + name.length;
       it(`${c.label}: gradgradcheck in float64`, () => {
-        setBackend(backend);
+        useBackend(backend);
         const xs = inputs(c, seed, true);
         expect(gradgradcheck((...ts) => c.run(...ts), xs)).toBe(true);
       });
       it(`${c.label}: JVP matches central finite differences`, () => {
-        setBackend(backend);
+        useBackend(backend);
         const xs = inputs(c, seed, false);
         const rnd = rng(seed + 1);
         const floatIdx = xs.map((x, i) => (x.dtype === 'float64' ? i : -1)).filter((i) => i >= 0);
@@ -63,7 +63,7 @@ for (const backend of testBackends()) for (const [name, spec] of Object.entries(
         want.forEach((w, i) => expect(Math.abs(got[i]! - w)).toBeLessThanOrEqual(1e-5 + 1e-4 * Math.abs(w)));
       });
       it(`${c.label}: ⟨J·v, u⟩ = ⟨v, Jᵀ·u⟩`, () => {
-        setBackend(backend);
+        useBackend(backend);
         const xs = inputs(c, seed, false);
         const rnd = rng(seed + 2);
         const floatIdx = xs.map((x, i) => (x.dtype === 'float64' ? i : -1)).filter((i) => i >= 0);

@@ -4,10 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  cat, getBackend, grad, meshgrid, pad, repeatInterleave, setBackend, stack, take, takeAlongDim, tensor, trilIndices, triuIndices, where,
+  cat, getBackend, grad, meshgrid, pad, repeatInterleave, stack, take, takeAlongDim, tensor, trilIndices, triuIndices, where,
   type Tensor,
 } from '../src/index.js';
-import { testBackends } from './support/backends.js';
+import { testBackends, useBackend } from './support/backends.js';
 
 interface Input { kind: 'float' | 'int32' | 'bool'; shape: number[]; seed?: number; values?: number[] }
 interface Result { shape: number[]; out: number[]; grads?: number[][] }
@@ -129,7 +129,7 @@ function close(got: ArrayLike<number>, want: readonly number[], tol: number, wha
 }
 
 const initial = getBackend().name;
-afterAll(() => setBackend(initial));
+afterAll(() => useBackend(initial));
 
 describe(`indexing against PyTorch ${fixture.torch} (test/fixtures/indexing.json)`, () => {
   it('has a TypeScript program for every recorded case, and a recorded case for every program', () => {
@@ -144,7 +144,7 @@ describe(`indexing against PyTorch ${fixture.torch} (test/fixtures/indexing.json
         const program = PROGRAMS[c.name]!;
         if (c.int) {
           it(`${c.name}: int32 result`, () => {
-            setBackend(backend);
+            useBackend(backend);
             const out = program(...inputs(c, 'float64'));
             expect(out.dtype).toBe('int32');
             expect(out.shape).toEqual(c.int!.shape);
@@ -155,7 +155,7 @@ describe(`indexing against PyTorch ${fixture.torch} (test/fixtures/indexing.json
         for (const dtype of ['float64', 'float32'] as const) {
           const want = c[dtype]!;
           it(`${c.name}: ${dtype} output${want.grads ? ' and gradients' : ''}`, () => {
-            setBackend(backend);
+            useBackend(backend);
             const xs = inputs(c, dtype);
             const out = program(...xs);
             expect(out.shape).toEqual(want.shape);

@@ -20,16 +20,16 @@ describe('MNIST example', () => {
     expect(counts.every((c) => c > 800)).toBe(true);
   });
 
-  it('learns: 1,000 training digits for one epoch give well above chance on 500 others', () => {
+  it('learns: 1,000 training digits for one epoch give well above chance on 500 others', async () => {
     const { images, labels } = loadMnist();
     const generator = new Generator(0);
     manualSeed(0);
     const [trainSet, testSet] = data.randomSplit(new data.TensorDataset(images, labels), [1000, 500, 8500], { generator });
     const model = buildModel(128);
-    const history = train(model, trainSet!, testSet!, { hidden: 128, epochs: 1, lr: 1e-3, optimizer: 'adam', batch: 16 }, generator);
+    const history = await train(model, trainSet!, testSet!, { hidden: 128, epochs: 1, lr: 1e-3, optimizer: 'adam', batch: 16 }, generator);
     expect(history).toHaveLength(1);
     expect(history[0]!.testAccuracy).toBeGreaterThan(0.7);
-    expect(evaluate(model, testSet!).accuracy).toBe(history[0]!.testAccuracy);
+    expect((await evaluate(model, testSet!)).accuracy).toBe(history[0]!.testAccuracy);
     expect(history[0]!.trainLoss).toBeLessThan(1.5);
   }, 60_000);
 
@@ -49,7 +49,7 @@ describe('MNIST example', () => {
   });
 
   it('parses the command line, with defaults, and rejects bad options', () => {
-    expect(parseOptions([])).toEqual({ hidden: 128, epochs: 10, lr: 1e-3, optimizer: 'adam', batch: 64, seed: 0, backend: getBackend().name, out: 'out' });
+    expect(parseOptions([])).toEqual({ hidden: 128, epochs: 10, lr: 1e-3, optimizer: 'adam', batch: 64, seed: 0, backend: getBackend().name, device: 'cpu', out: 'out' });
     expect(parseOptions(['--hidden', '0', '--optimizer', 'sgd', '--seed=3', '--lr', '0.5'])).toMatchObject({ hidden: 0, optimizer: 'sgd', seed: 3, lr: 0.5 });
     expect(parseOptions(['--optimizer', 'sgd'])).toMatchObject({ lr: 0.01 });
     expect(parseOptions(['-h'])).toBe('help');
@@ -60,6 +60,7 @@ describe('MNIST example', () => {
       [['--lr=-1'], /--lr must be a positive number/],
       [['--optimizer', 'rmsprop'], /--optimizer must be sgd, adam or adamw, got 'rmsprop'/],
       [['--backend', 'gpu'], /--backend must be one of/],
+      [['--device', 'gpu'], /--device must be cpu or webgpu, got 'gpu'/],
       [['--bogus'], /Unknown option '--bogus'/],
       [['extra'], /positional/],
     ];

@@ -1,11 +1,11 @@
 // Generated from the op table: every primitive, every case in op-specs.ts, on every backend of this test
 // project: forward in float64 against the reference, forward in float32 within float32 tolerance, and gradcheck.
 import { describe, expect, it, afterAll } from 'vitest';
-import { getBackend, gradcheck, OP_TABLE, setBackend, tensor, type Tensor } from '../src/index.js';
+import { getBackend, gradcheck, OP_TABLE, tensor, type Tensor } from '../src/index.js';
 import { COMPOSITES } from '../src/ops/composite.js';
 import { SPECS, type Case, type Tolerance } from './op-specs.js';
 import * as R from './reference.js';
-import { testBackends } from './support/backends.js';
+import { testBackends, useBackend } from './support/backends.js';
 import { argValues, rng } from './support/inputs.js';
 
 function build(c: Case, seed: number, dtype: 'float32' | 'float64', grad: boolean): { tensors: Tensor[]; nds: R.Nd[] } {
@@ -39,7 +39,7 @@ describe('op table', () => {
 });
 
 const initial = getBackend().name;
-afterAll(() => setBackend(initial));
+afterAll(() => useBackend(initial));
 
 for (const backend of testBackends()) {
   describe(`backend ${backend}`, () => {
@@ -48,7 +48,7 @@ for (const backend of testBackends()) {
         spec.cases.forEach((c, ci) => {
           const seed = 1000 + ci * 17 + name.length;
           it(`${c.label}: forward float64 matches the reference`, () => {
-            setBackend(backend);
+            useBackend(backend);
             const { tensors, nds } = build(c, seed, 'float64', false);
             const out = c.run(...tensors);
             expect(out.dtype).toBe(c.outDType ?? 'float64');
@@ -56,7 +56,7 @@ for (const backend of testBackends()) {
             expectClose(out, c.ref(...nds), c.tolerance?.float64 ?? [1e-12, 1e-12], name);
           });
           it(`${c.label}: forward float32 within tolerance`, () => {
-            setBackend(backend);
+            useBackend(backend);
             const { tensors, nds } = build(c, seed, 'float32', false);
             const out = c.run(...tensors);
             if (c.outDType) expect(out.dtype).toBe(c.outDType);
@@ -64,7 +64,7 @@ for (const backend of testBackends()) {
           });
           if (!spec.noGrad && !c.skipGradcheck) {
             it(`${c.label}: gradcheck in float64`, () => {
-              setBackend(backend);
+              useBackend(backend);
               const { tensors } = build(c, seed, 'float64', true);
               expect(gradcheck((...ts) => c.run(...ts), tensors)).toBe(true);
             });

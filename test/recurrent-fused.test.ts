@@ -4,11 +4,12 @@
 // against an independent float64 reference, with gradcheck, gradgradcheck and JVP.
 import { describe, expect, it } from 'vitest';
 import {
-  fusedGruCell, fusedGruCellBackward, fusedLstmCell, fusedLstmCellBackward, getBackend, grad, gradgradcheck, listBackends, randn, registerBackend, setBackend,
+  fusedGruCell, fusedGruCellBackward, fusedLstmCell, fusedLstmCellBackward, getBackend, grad, gradgradcheck, listBackends, randn, registerBackend,
   type Backend, type Tensor,
 } from '../src/index.js';
 import { tsBackend } from '../src/kernels/ts/index.js';
 import { opaqueBackend } from './support/opaque-backend.js';
+import { useBackend } from './support/backends.js';
 
 /** The LSTM step written with ordinary ops (the composition the fused primitive replaces). */
 function composed(gates: Tensor, c: Tensor): [Tensor, Tensor] {
@@ -49,11 +50,11 @@ if (!listBackends().includes(opaqueBackend.name)) registerBackend(opaqueBackend)
 /** Run `fn` with `name` as the current backend. */
 function onBackend(name: string, fn: () => void): void {
   const before = getBackend().name;
-  setBackend(name);
+  useBackend(name);
   try {
     fn();
   } finally {
-    setBackend(before);
+    useBackend(before);
   }
 }
 

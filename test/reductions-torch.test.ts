@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  getBackend, linalgMatrixNorm, linalgVectorNorm, setBackend, tensor, type Tensor,
+  getBackend, linalgMatrixNorm, linalgVectorNorm, tensor, type Tensor,
 } from '../src/index.js';
-import { testBackends } from './support/backends.js';
+import { testBackends, useBackend } from './support/backends.js';
 
 type Enc = number | string;
 interface Fixture {
@@ -100,7 +100,7 @@ function close(got: readonly number[], want: readonly number[], rtol: number, at
 const nums = (t: Tensor): number[] => [...t.data()].map(Number);
 
 const initial = getBackend().name;
-afterAll(() => setBackend(initial));
+afterAll(() => useBackend(initial));
 
 for (const backend of testBackends()) {
   describe(`against PyTorch ${fixture.torch} (test/fixtures/reductions.json), backend ${backend}`, () => {
@@ -113,7 +113,7 @@ for (const backend of testBackends()) {
 
     for (const c of fixture.cases) {
       it(`${c.id}${c.note ? ` (${c.note})` : ''}`, () => {
-        setBackend(backend);
+        useBackend(backend);
         const data = decAll(c.x.data);
         const x = tensor(data, { shape: c.x.shape, dtype: c.x.dtype });
         const r = run(c.op, x, c.args);

@@ -108,6 +108,12 @@ export function detectAnomaly<T>(fn: () => T): T {
  */
 export function checkFinite(g: Tensor, name: string, index: number, forwardStack: string | undefined): Error | null {
   if (g.dtype === 'int32' || g.dtype === 'bool') return null;
+  if (g.storage.device.backend.readsAsyncOnly === true) {
+    throw new Error(
+      `detectAnomaly: the check of ${name}'s gradient decides on the host, which needs a synchronous read that the ` +
+        `'${g.device}' device cannot do. Run anomaly detection on the CPU (move the model and data with toAsync('cpu')).`,
+    );
+  }
   // x - x is 0 for every finite x and NaN otherwise: one pass on the gradient's device; only a bad element is read.
   const bad = g.sub(g).ne(0);
   if (bad.sum().item() === 0) return null;

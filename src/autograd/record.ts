@@ -2,6 +2,7 @@
 // input requires grad, record a node holding what its backward rule needs. Loading this module installs the op
 // table's functions and Tensor methods (ops/methods.ts), so no op can run before every method exists.
 import type { BackwardCtx, Caller, ForwardCtx, OpDef, Run } from '../ops/define.js';
+import { DeviceSupportError } from '../kernels/backend.js';
 import { installOps, type Functions } from '../ops/methods.js';
 import { sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -169,7 +170,13 @@ class OpNode<A> extends Node<Tensor> implements ForwardCtx, BackwardCtx<A> {
  */
 export function runOp<A>(op: OpDef<A, readonly unknown[], unknown>, inputs: readonly Tensor[], attrs: A): Tensor {
   // The plain path (grad mode on, nothing observing, no forward mode, no saved-tensor hooks): one test.
-  if (modeBits === 0) return op.differentiable ? record(op, inputs, attrs) : op.forward(NOT_RECORDING, inputs, attrs);
+  if (modeBits === 0) {
+    try {
+      return op.differentiable ? record(op, inputs, attrs) : op.forward(NOT_RECORDING, inputs, attrs);
+    } catch (e) {
+      throw namedDeviceError(e, op.name);
+    }
+  }
   const observers = engineObservers<Tensor>();
   if (observers.length === 0) return run(op, inputs, attrs);
   for (const o of observers) o.opStart?.(op.name);
@@ -184,9 +191,19 @@ export function runOp<A>(op: OpDef<A, readonly unknown[], unknown>, inputs: read
 }
 
 function run<A>(op: OpDef<A, readonly unknown[], unknown>, inputs: readonly Tensor[], attrs: A): Tensor {
-  const out = op.differentiable && (modeBits & GRAD_OFF) === 0 ? record(op, inputs, attrs) : op.forward(NOT_RECORDING, inputs, attrs);
+  let out: Tensor;
+  try {
+    out = op.differentiable && (modeBits & GRAD_OFF) === 0 ? record(op, inputs, attrs) : op.forward(NOT_RECORDING, inputs, attrs);
+  } catch (e) {
+    throw namedDeviceError(e, op.name);
+  }
   if ((modeBits & FORWARD) !== 0 && op.differentiable) pushTangent(op, inputs, attrs, out);
   return out;
+}
+
+/** A kernel the device lacks: name the op that needed it (the innermost one), not the backend method. */
+function namedDeviceError(e: unknown, op: string): unknown {
+  return e instanceof DeviceSupportError && e.op === undefined ? new DeviceSupportError(e.kernel, e.device, op) : e;
 }
 
 function pushTangent<A>(op: OpDef<A, readonly unknown[], unknown>, inputs: readonly Tensor[], attrs: A, out: Tensor): void {

@@ -63,8 +63,15 @@ export class TensorDataset<T extends readonly Tensor[]> {
    * ```
    */
   batch(indices: readonly number[] | Int32Array): T {
-    const index = tensor(indices instanceof Int32Array ? indices : Int32Array.from(indices), { dtype: 'int32' });
-    return this.tensors.map((t) => t.indexSelect(0, index)) as unknown as T;
+    const host = indices instanceof Int32Array ? indices : Int32Array.from(indices);
+    // The index goes to each tensor's device (a dataset may live on a GPU).
+    const index = new Map<string, Tensor>();
+    const on = (device: string): Tensor => {
+      let i = index.get(device);
+      if (i === undefined) index.set(device, (i = tensor(host, { dtype: 'int32', device })));
+      return i;
+    };
+    return this.tensors.map((t) => t.indexSelect(0, on(t.device))) as unknown as T;
   }
 
   /**
@@ -142,7 +149,7 @@ export class DataLoader<T extends readonly Tensor[]> implements Iterable<T> {
   /** One epoch of batches. @example `for (const [xb, yb] of loader) { ... }` */
   *[Symbol.iterator](): Iterator<T> {
     const n = this.dataset.length;
-    const order = this.shuffle ? (randperm(n, { generator: this.#generator }).data() as Int32Array) : null;
+    const order = this.shuffle ? (randperm(n, { generator: this.#generator, device: 'cpu' }).data() as Int32Array) : null;
     for (let b = 0; b < this.length; b++) {
       const start = b * this.batchSize;
       const size = Math.min(this.batchSize, n - start);
@@ -172,7 +179,7 @@ export function randomSplit<T extends readonly Tensor[]>(
   if (!lengths.every((l) => Number.isInteger(l) && l >= 0) || total !== dataset.length) {
     throw new Error(`randomSplit: the lengths [${lengths.join(', ')}] must be non-negative integers adding up to the dataset's ${dataset.length} samples.`);
   }
-  const perm = randperm(dataset.length, { generator: opts.generator ?? defaultGenerator }).data() as Int32Array;
+  const perm = randperm(dataset.length, { generator: opts.generator ?? defaultGenerator, device: 'cpu' }).data() as Int32Array;
   const out: TensorDataset<T>[] = [];
   let start = 0;
   for (const l of lengths) {

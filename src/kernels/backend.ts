@@ -85,6 +85,19 @@ export interface Backend {
    * share JS typed arrays (so a tensor made under one works under the other), or a device of its own.
    */
   readonly device: string;
+  /**
+   * True for a device that can only read back asynchronously (WebGPU has only `mapAsync`): its `read` and
+   * `readScalar` throw, and tensors on it are read with `dataAsync()`, `itemAsync()`, `toArrayAsync()`.
+   */
+  readonly readsAsyncOnly?: boolean;
+  /**
+   * Optional: report an error at the next read-back when any of the `n` bool elements of `mask` (from
+   * `maskOffset`) is set, describing the first one found with its index and the element of `values` (int32,
+   * contiguous from `valuesOffset`) there. A device that reads back asynchronously implements this, so that checks
+   * on values (class labels) need no synchronous read; elsewhere callers check with a read.
+   */
+  deferCheck?(mask: BufferHandle, maskOffset: number, values: BufferHandle, valuesOffset: number, n: number,
+    report: (index: number, value: number) => Error): void;
 
   // ---- memory ----
 
@@ -386,16 +399,16 @@ export interface Backend {
    * One RMSprop step: `p` and the running average of squares `sq` in place, plus the running average of the
    * gradient `gavg` (centered, when not null) and the momentum buffer `buf` (when not null).
    */
-  rmsprop(dtype: DType, p: BufferHandle, g: BufferHandle, sq: BufferHandle, gavg: BufferHandle | null, buf: BufferHandle | null, n: number,
+  rmsprop?(dtype: DType, p: BufferHandle, g: BufferHandle, sq: BufferHandle, gavg: BufferHandle | null, buf: BufferHandle | null, n: number,
     step: RmspropStep): void;
   /** One Adagrad step: `p` and the sum of squares `sum` in place. */
-  adagrad(dtype: DType, p: BufferHandle, g: BufferHandle, sum: BufferHandle, n: number, step: AdagradStep): void;
+  adagrad?(dtype: DType, p: BufferHandle, g: BufferHandle, sum: BufferHandle, n: number, step: AdagradStep): void;
   /** One Adamax step: `p`, the first moment `m` and the infinity norm `u` in place. */
-  adamax(dtype: DType, p: BufferHandle, g: BufferHandle, m: BufferHandle, u: BufferHandle, n: number, step: AdamaxStep): void;
+  adamax?(dtype: DType, p: BufferHandle, g: BufferHandle, m: BufferHandle, u: BufferHandle, n: number, step: AdamaxStep): void;
   /** One NAdam step: `p` and the moments `m`, `v` in place. */
-  nadam(dtype: DType, p: BufferHandle, g: BufferHandle, m: BufferHandle, v: BufferHandle, n: number, step: NadamStep): void;
+  nadam?(dtype: DType, p: BufferHandle, g: BufferHandle, m: BufferHandle, v: BufferHandle, n: number, step: NadamStep): void;
   /** One RAdam step: `p` and the moments `m`, `v` in place. */
-  radam(dtype: DType, p: BufferHandle, g: BufferHandle, m: BufferHandle, v: BufferHandle, n: number, step: RadamStep): void;
+  radam?(dtype: DType, p: BufferHandle, g: BufferHandle, m: BufferHandle, v: BufferHandle, n: number, step: RadamStep): void;
 }
 
 /** Constants of one RMSprop update. @example `{ lr: 0.01, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, sign: 1 }` */
@@ -628,4 +641,64 @@ export function indexError(op: string, index: number, dim: number, size: number,
     `${op}: index ${index} is out of bounds for dimension ${dim} with size ${size}: indices must be in [0, ${size - 1}]` +
       `${index < 0 ? ' (negative indices are not wrapped around)' : ''}.`,
   );
+}
+
+/**
+ * The error of a kernel a device does not have (WebGPU has no LU factorization, for instance). The op layer adds
+ * the name of the op that needed it (`runOp`), so the message names what the user called.
+ *
+ * @example
+ * ```ts
+ * throw new DeviceSupportError('luFactor', 'webgpu');
+ * ```
+ */
+export class DeviceSupportError extends Error {
+  constructor(
+    /** The Backend method that is missing. */
+    readonly kernel: string,
+    /** The device that lacks it. */
+    readonly device: string,
+    /** The op the user called, once known. */
+    readonly op?: string,
+  ) {
+    super(
+      `${op === undefined ? '' : `${op}: `}not supported on the '${device}' device (its kernel '${kernel}' runs on the CPU only). ` +
+        `Run it on the CPU: move the inputs there with \`await x.toAsync('cpu')\` (the async form of x.to('cpu')), or make them ` +
+        `with { device: 'cpu' }; README's "Devices" section lists what runs where.`,
+    );
+    this.name = 'DeviceSupportError';
+  }
+}
+
+/**
+ * A synchronous read (`data()`, `item()`, `toArray()`) of a tensor on a device that reads back only
+ * asynchronously (WebGPU). Called by the user, it names the async form; inside an op that needs values on the
+ * host (an output shape that depends on them, a check), the op layer names that op and points to the CPU.
+ *
+ * @example
+ * ```ts
+ * try { x.item(); } catch (e) { if (e instanceof AsyncReadError) console.log(await x.itemAsync()); }
+ * ```
+ */
+export class AsyncReadError extends Error {
+  constructor(
+    /** The synchronous read that was refused: 'data', 'item', 'toArray'. */
+    readonly read: string,
+    /** Its async form. */
+    readonly asyncForm: string,
+    /** The device of the tensor. */
+    readonly device: string,
+    /** The op that needed the values, once known. */
+    readonly op?: string,
+  ) {
+    super(
+      op === undefined
+        ? `${read}(): this tensor lives on the '${device}' device, which reads back only asynchronously: use ` +
+            `await x.${asyncForm}() instead (or await x.toAsync('cpu') to move it).`
+        : `${op}: not supported on the '${device}' device: it needs tensor values on the host (its output's shape or a check ` +
+            `depends on them), and this device reads back only asynchronously. Run it on the CPU: move the inputs there with ` +
+            "`await x.toAsync('cpu')`; README's \"Devices\" section lists what runs where.",
+    );
+    this.name = 'AsyncReadError';
+  }
 }

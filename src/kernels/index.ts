@@ -46,7 +46,7 @@ export function getBackend(): Backend {
 }
 
 /**
- * The device new tensors are made on (see `setBackend`).
+ * The device new tensors are made on (see `setDefaultDevice`).
  *
  * @example
  * ```ts
@@ -68,14 +68,21 @@ export function defaultDevice(): Device {
 export function deviceNamed(name: string): Device {
   const d = devices.get(name);
   if (d === undefined) {
-    throw new Error(`unknown device '${name}'. Available: ${[...devices.keys()].map((k) => `'${k}'`).join(', ')} (register a backend for another).`);
+    const hint = DEVICE_HINTS[name] ?? 'register a backend for another';
+    throw new Error(`unknown device '${name}'. Available: ${[...devices.keys()].map((k) => `'${k}'`).join(', ')} (${hint}).`);
   }
   return d;
 }
 
+/** How to get a known device that is not there yet. */
+const DEVICE_HINTS: Readonly<Record<string, string>> = {
+  webgpu: "the 'webgpu' device exists once `await webgpu.init()` has succeeded",
+};
+
 /**
- * Make a backend available to `setBackend` under its name; a backend with a device other than `cpu` gets that
- * device. With `makeCurrent`, also select it.
+ * Make a backend available under its name: a CPU backend to `setBackend`; a backend with a device other than `cpu`
+ * gets that device (for `{ device }`, `x.to(device)` and `setDefaultDevice`). With `makeCurrent`, also select it
+ * (as the CPU backend, or as the default device).
  *
  * @example
  * ```ts
@@ -91,13 +98,16 @@ export function registerBackend(backend: Backend, makeCurrent = false): void {
     if (d) d.backend = backend;
     else devices.set(backend.device, new Device(backend.device, backend));
   }
-  if (makeCurrent) setBackend(backend.name);
+  if (makeCurrent) {
+    if (backend.device === 'cpu') setBackend(backend.name);
+    else setDefaultDevice(backend.device);
+  }
 }
 
 /**
- * Choose the backend for all following operations: `'ts'` (pure TypeScript) or `'wasm'` (WebAssembly SIMD),
- * which both compute on the cpu device, or a registered backend of another device, which also becomes the
- * device new tensors are made on. Tensors on the cpu device work under either CPU backend.
+ * Choose the CPU backend: `'ts'` (pure TypeScript) or `'wasm'` (WebAssembly SIMD). Both compute on the `'cpu'`
+ * device, so tensors made under one work under the other. Devices with memory of their own (`'webgpu'`) are chosen
+ * per tensor (`{ device }`, `x.to(device)`) or as the default with `setDefaultDevice`.
  *
  * @example
  * ```ts
@@ -111,9 +121,46 @@ export function setBackend(name: string): void {
   if (!b) {
     throw new Error(`setBackend: unknown backend '${name}'. Available: ${[...backends.keys()].map((k) => `'${k}'`).join(', ')}.`);
   }
-  const d = deviceNamed(b.device);
-  d.backend = b;
-  current = d;
+  if (b.device !== 'cpu') {
+    throw new Error(
+      `setBackend: '${name}' computes on the '${b.device}' device, and setBackend chooses the CPU backend ` +
+        `(${[...backends.values()].filter((x) => x.device === 'cpu').map((x) => `'${x.name}'`).join(', ')}). ` +
+        `To make new tensors on '${b.device}', use setDefaultDevice('${b.device}').`,
+    );
+  }
+  cpu.backend = b;
+}
+
+/**
+ * Make new tensors on `device` by default (`'cpu'` at start), as creation functions without `{ device }` do.
+ *
+ * @example
+ * ```ts
+ * await webgpu.init();
+ * setDefaultDevice('webgpu');
+ * randn([2, 3]).device; // 'webgpu'
+ * ```
+ */
+export function setDefaultDevice(device: string): void {
+  if (typeof device !== 'string') throw new Error(`setDefaultDevice: expected a device name such as 'cpu', got ${typeof device}.`);
+  current = deviceNamed(device);
+}
+
+/**
+ * Remove a device and its backend (the device was destroyed); the default device falls back to `'cpu'`.
+ * @internal
+ *
+ * @example
+ * ```ts
+ * unregisterDevice('webgpu');
+ * ```
+ */
+export function unregisterDevice(name: string): void {
+  const d = devices.get(name);
+  if (d === undefined || d === cpu) return;
+  devices.delete(name);
+  for (const [k, b] of backends) if (b.device === name) backends.delete(k);
+  if (current === d) current = cpu;
 }
 
 /** Names of the devices tensors can live on. @example `listDevices() // ['cpu']` */

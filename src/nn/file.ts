@@ -2,7 +2,8 @@
 // main entry stays usable in browsers.
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import type { Module, StateDict, StateDictLike } from './module.js';
+import { Tensor } from '../tensor.js';
+import { Module, toStateMap, type StateDict, type StateDictLike } from './module.js';
 import { deserializeStateDict, serializeStateDict, type SerializeOptions } from './serialize.js';
 
 /**
@@ -17,7 +18,11 @@ import { deserializeStateDict, serializeStateDict, type SerializeOptions } from 
  * ```
  */
 export async function save(source: Module | StateDictLike, path: string, opts: SerializeOptions = {}): Promise<void> {
-  const bytes = serializeStateDict(source, opts);
+  const tensors = source instanceof Module ? source.stateDict() : toStateMap(source, 'save');
+  // Tensors on a device that reads back only asynchronously (WebGPU) are read here, without blocking.
+  const host: StateDict = new Map();
+  for (const [name, t] of tensors) host.set(name, t instanceof Tensor && t.storage.device.backend.readsAsyncOnly === true ? await t.toAsync('cpu') : t);
+  const bytes = serializeStateDict(host, opts);
   try {
     await writeFile(path, bytes);
   } catch (e) {

@@ -11,12 +11,18 @@ export interface InitOptions {
   readonly generator?: Generator;
 }
 
-function randomOpts(t: Tensor, opts: InitOptions): { dtype: 'float64'; generator?: Generator } {
+function randomOpts(t: Tensor, opts: InitOptions): { dtype: 'float64'; device: 'cpu'; generator?: Generator } {
   if (t.dtype !== 'float32' && t.dtype !== 'float64') {
     throw new Error(`init: only floating-point tensors can be initialised randomly, got dtype ${t.dtype}.`);
   }
-  // Draw in float64 so that the scaling below rounds once, when the result is stored in the tensor's dtype.
-  return opts.generator ? { dtype: 'float64', generator: opts.generator } : { dtype: 'float64' };
+  // Draw in float64 (on the CPU: a GPU has no float64) so that the scaling below rounds once, when the result is
+  // converted to the tensor's dtype; then moved to the tensor's device.
+  return opts.generator ? { dtype: 'float64', device: 'cpu', generator: opts.generator } : { dtype: 'float64', device: 'cpu' };
+}
+
+/** `v` (float64, on the CPU) stored into `t`: rounded to its dtype once, then moved to its device. */
+function store(t: Tensor, v: Tensor): Tensor {
+  return noGrad(() => t.copy_(v.to(t.dtype).to(t.device)));
 }
 
 /**
@@ -30,7 +36,7 @@ function randomOpts(t: Tensor, opts: InitOptions): { dtype: 'float64'; generator
 export function uniform_(t: Tensor, low = 0, high = 1, opts: InitOptions = {}): Tensor {
   if (!(high >= low)) throw new Error(`uniform_: expected low <= high, got low=${low}, high=${high}.`);
   const u = rand(t.shape, randomOpts(t, opts));
-  return noGrad(() => t.copy_(u.mul(high - low).add(low)));
+  return store(t, u.mul(high - low).add(low));
 }
 
 /**
@@ -44,12 +50,12 @@ export function uniform_(t: Tensor, low = 0, high = 1, opts: InitOptions = {}): 
 export function normal_(t: Tensor, mean = 0, std = 1, opts: InitOptions = {}): Tensor {
   if (!(std >= 0)) throw new Error(`normal_: std must be non-negative, got ${std}.`);
   const z = randn(t.shape, randomOpts(t, opts));
-  return noGrad(() => t.copy_(z.mul(std).add(mean)));
+  return store(t, z.mul(std).add(mean));
 }
 
 /** Fill with `value`. @example `nn.init.constant_(bias, 0.1)` */
 export function constant_(t: Tensor, value: number): Tensor {
-  return noGrad(() => t.copy_(full([], value, { dtype: t.dtype })));
+  return noGrad(() => t.copy_(full([], value, { dtype: t.dtype, device: t.device })));
 }
 
 /** Fill with zeros. @example `nn.init.zeros_(linear.bias!)` */

@@ -72,11 +72,22 @@ function classDims(input: Tensor, target: Tensor, op: string): void {
 function checkTargets(target: Tensor, classes: number, ignoreIndex: number, op: string): void {
   // Checked with tensor ops before any kernel reads with a label; only a bad label is read back, for the message.
   const bad = logicalAnd(target.ne(ignoreIndex), logicalOr(target.lt(0), target.ge(classes)));
+  const backend = target.storage.device.backend;
+  if (backend.readsAsyncOnly === true && backend.deferCheck) {
+    // A device that cannot read synchronously checks on the device and reports at the next read-back.
+    const mask = bad.flatten().contiguous(), values = target.flatten().contiguous();
+    backend.deferCheck(mask.buffer, mask.offset, values.buffer, values.offset, mask.size, (i, v) => targetError(op, classes, i, v));
+    return;
+  }
   if (bad.sum().item() === 0) return;
   const flat = bad.flatten().to('int32');
   const i = flat.argmax().item();
   const v = target.flatten().narrow(0, i, 1).item();
-  throw new Error(
+  throw targetError(op, classes, i, v);
+}
+
+function targetError(op: string, classes: number, i: number, v: number): Error {
+  return new Error(
     `${op}: target ${v} (at flat index ${i}) is out of bounds for ${classes} classes; targets must be integers in ` +
       `[0, ${classes - 1}]. Check the labels, or the number of classes of the model's output.`,
   );

@@ -1,4 +1,4 @@
-import { checkDType, isFloating, type DType } from '../dtype.js';
+import { checkDType, isFloating, type DType, type TypedArray } from '../dtype.js';
 import { deviceNamed, listDevices, type Device } from '../kernels/index.js';
 import { Tensor } from '../tensor.js';
 import { backendOf, describe, zerosOn } from './buffers.js';
@@ -14,12 +14,26 @@ export interface ToAttrs {
 
 const DTYPES: readonly string[] = ['float32', 'float64', 'int32', 'bool'];
 
+// Host copies that `toAsync` read ahead (asynchronously) for the `to` it runs next, by source tensor.
+const prefetched = new WeakMap<Tensor, { readonly host: TypedArray; readonly dtype: DType; readonly version: number }>();
+
 /** A copy of `x` with `dtype` on `device` (no graph). */
 function copyTo(x: Tensor, { dtype, device }: Pick<ToAttrs, 'dtype' | 'device'>): Tensor {
   if (device !== x.storage.device) {
     // Across devices the elements travel through the host: read from one device's memory, written to the other's.
+    const ahead = prefetched.get(x);
+    if (ahead !== undefined && ahead.dtype === dtype && ahead.version === x.storage.version) return Tensor.fromHost(ahead.host, x.shape, dtype, device);
+    const from = x.storage.device;
+    if (from.backend.readsAsyncOnly === true) {
+      throw new Error(
+        `to: moving a tensor from '${from.name}' to '${device.name}' reads it back, which the '${from.name}' device does only ` +
+          `asynchronously: use await x.toAsync('${device.name}'). (In backward, this is the gradient of a tensor moved ` +
+          `from '${device.name}' to '${from.name}' with .to(): make such leaves on '${from.name}' directly, e.g. ` +
+          `randn(shape, { device: '${from.name}', requiresGrad: true }) or x.to('${from.name}').detach().requiresGrad_().)`,
+      );
+    }
     const src = x.to(dtype).contiguous();
-    const host = src.storage.device.backend.read(src.storage.buffer, dtype, src.offset, src.size);
+    const host = from.backend.read(src.storage.buffer, dtype, src.offset, src.size);
     return Tensor.fromHost(host, x.shape, dtype, device);
   }
   const out = zerosOn(device, dtype, x.shape);
@@ -72,6 +86,30 @@ const cloneOp: DifferentiableOp<void, readonly [x: Tensor]> = {
   jvp: (_, [t]) => t ?? null,
   flops: elementwiseFlops,
 };
+
+/**
+ * `x.to(target)` that reads back without blocking: from a device that reads only asynchronously (WebGPU) to another
+ * one, the elements are read with `dataAsync()` first; everywhere else it is `x.to(target)`. The move is recorded
+ * as `to` is, so gradients flow back to `x`'s device.
+ *
+ * @example
+ * ```ts
+ * const onCpu = await gpuTensor.toAsync('cpu');
+ * ```
+ */
+export async function toAsync(x: Tensor, target: string): Promise<Tensor> {
+  const { dtype, device } = toAttrs(x, target, 'toAsync');
+  if (device === x.storage.device || x.storage.device.backend.readsAsyncOnly !== true) return x.to(target);
+  const src = x.to(dtype).contiguous();
+  const version = x.storage.version;
+  const host = await src.dataAsync();
+  prefetched.set(x, { host, dtype, version });
+  try {
+    return x.to(target);
+  } finally {
+    prefetched.delete(x);
+  }
+}
 
 /** to and clone. */
 export const CAST_OPS = { to: toOp, clone: cloneOp };

@@ -74,7 +74,16 @@ const binaryCrossEntropyOp: DifferentiableOp<void, readonly [input: Tensor, targ
           `deprecated in PyTorch and an error here: broadcasting them would pair the wrong elements. Reshape the target, e.g. target.view(${input.shape.join(', ')}).`,
       );
     }
-    if (input.size > 0) {
+    const backend = input.storage.device.backend;
+    if (input.size > 0 && backend.readsAsyncOnly === true && backend.deferCheck) {
+      // A device that reads back only asynchronously checks there, and reports at the next read-back.
+      const flat = input.detach().flatten().contiguous();
+      const mask = flat.ge(0).logicalAnd(flat.le(1)).logicalNot().contiguous();
+      backend.deferCheck(mask.buffer, mask.offset, flat.buffer, flat.offset, mask.size, (i) => new Error(
+        `binaryCrossEntropy: all elements of input should be between 0 and 1 (the element at flat index ${i} is not). ` +
+          'Pass probabilities (x.sigmoid()), or logits to binaryCrossEntropyWithLogits.',
+      ));
+    } else if (input.size > 0) {
       const lo = input.min().item(), hi = input.max().item();
       if (!(lo >= 0 && hi <= 1)) {
         throw new Error(`binaryCrossEntropy: all elements of input should be between 0 and 1 (got values in [${lo}, ${hi}]). Pass probabilities (x.sigmoid()), or logits to binaryCrossEntropyWithLogits.`);

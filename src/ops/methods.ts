@@ -3,9 +3,11 @@
 // module was imported first.
 import { backward as runBackward, type BackwardOptions } from '../autograd/engine.js';
 import { gradEdge } from '../autograd/graph.js';
+import { AsyncReadError } from '../kernels/backend.js';
 import { fmtShape } from '../shape.js';
 import { enableGrad } from '../autograd/grad-mode.js';
 import { setViewReplay, Tensor, type TensorHook } from '../tensor.js';
+import { toAsync } from './cast.js';
 import { COMPOSITES } from './composite.js';
 import type { AnyOp, Caller, Run } from './define.js';
 import { INPLACE_OPS } from './inplace.js';
@@ -68,12 +70,22 @@ declare module '../tensor.js' {
     backward(gradient?: Tensor | null, options?: BackwardOptions): void;
     /** Keep `.grad` for this non-leaf tensor during backward. */
     retainGrad(): void;
+    /**
+     * `to(target)` without blocking: moves from a device that reads back only asynchronously (WebGPU) to another,
+     * recorded as `to` is (gradients flow back). Elsewhere the same as `to`.
+     */
+    toAsync(dtypeOrDevice: string): Promise<Tensor>;
     /** Run `hook(grad)` when this tensor's gradient is computed; returning a tensor replaces it. Returns a remover. */
     registerHook(hook: TensorHook): () => void;
   }
 }
 
 type AnyFn = (...args: never[]) => unknown;
+
+/** A synchronous read refused inside op `name` (it needs values on the host): the error names the op the user called. */
+function namedRead(e: unknown, name: string): unknown {
+  return e instanceof AsyncReadError ? new AsyncReadError(e.read, e.asyncForm, e.device, name) : e;
+}
 
 function define(name: string, fn: (this: Tensor, ...args: never[]) => unknown): void {
   Object.defineProperty(Tensor.prototype, name, { value: fn, writable: true, configurable: true });
@@ -98,16 +110,40 @@ export function installOps(call: Caller, runOf: (op: AnyOp) => Run<unknown>): Fu
     // The hottest path of the library: each op's run function is made once, and a call passes its arguments
     // straight through (one rest array, one spread), with no lookup.
     const run = runOf(op);
-    fns[name] = (...args: never[]) => op.call(run, ...args);
-    methods[name] = function (this: Tensor, ...args: never[]) { return op.call(run, this, ...args); };
+    fns[name] = (...args: never[]) => {
+      try {
+        return op.call(run, ...args);
+      } catch (e) {
+        throw namedRead(e, name);
+      }
+    };
+    methods[name] = function (this: Tensor, ...args: never[]) {
+      try {
+        return op.call(run, this, ...args);
+      } catch (e) {
+        throw namedRead(e, name);
+      }
+    };
   }
   for (const [name, c] of Object.entries(COMPOSITES)) {
     const f = c.fn as (call: Caller, ...args: never[]) => unknown;
-    fns[name] = (...args: never[]) => f(call, ...args);
+    fns[name] = (...args: never[]) => {
+      try {
+        return f(call, ...args);
+      } catch (e) {
+        throw namedRead(e, name);
+      }
+    };
   }
   for (const [name, c] of Object.entries(INPLACE_OPS)) {
     const f = c.fn as (call: Caller, ...args: never[]) => unknown;
-    fns[name] = (...args: never[]) => f(call, ...args);
+    fns[name] = (...args: never[]) => {
+      try {
+        return f(call, ...args);
+      } catch (e) {
+        throw namedRead(e, name);
+      }
+    };
   }
   const functionOnly: readonly string[] = FUNCTION_ONLY;
   for (const [name, f] of Object.entries(fns)) {
@@ -144,6 +180,9 @@ export function exportedNames(): string[] {
 }
 
 function installAutogradMethods(): void {
+  define('toAsync', function (this: Tensor, target: string) {
+    return toAsync(this, target);
+  });
   define('backward', function (this: Tensor, gradient?: Tensor | null, options?: BackwardOptions) {
     runBackward(this, gradient, options);
   });

@@ -82,7 +82,7 @@ export class Adagrad extends Optimizer<AdagradConfig, AdagradState> {
     const step = ++state.step;
     const clr = group.lr / (1 + (step - 1) * group.lrDecay);
     const ops = group.fused ? fusedOperands(p, [grad, state.sum]) : null;
-    if (ops !== null) {
+    if (ops !== null && p.storage.device.backend.adagrad !== undefined) {
       p.storage.device.backend.adagrad(p.dtype, ops[0], ops[1]!, ops[2]!, p.size, { clr, eps: group.eps, weightDecay: group.weightDecay, sign: group.maximize ? -1 : 1 });
       written(p, state.sum);
       return;

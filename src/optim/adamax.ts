@@ -72,7 +72,7 @@ export class Adamax extends Optimizer<AdamaxConfig, AdamaxState> {
     const step = ++state.step;
     const clr = group.lr / (1 - beta1 ** step);
     const ops = group.fused ? fusedOperands(p, [grad, state.expAvg, state.expInf]) : null;
-    if (ops !== null) {
+    if (ops !== null && p.storage.device.backend.adamax !== undefined) {
       p.storage.device.backend.adamax(p.dtype, ops[0], ops[1]!, ops[2]!, ops[3]!, p.size,
         { beta1, beta2, eps: group.eps, clr, weightDecay: group.weightDecay, sign: group.maximize ? -1 : 1 });
       written(p, state.expAvg, state.expInf);

@@ -86,7 +86,7 @@ export class NAdam extends Optimizer<NAdamConfig, NAdamState> {
     const muProductNext = muProduct * mu * muNext;
     const gradCoef = (-lr * (1 - mu)) / (1 - muProduct), avgCoef = (-lr * muNext) / (1 - muProductNext);
     const ops = group.fused ? fusedOperands(p, [grad, state.expAvg, state.expAvgSq]) : null;
-    if (ops !== null) {
+    if (ops !== null && p.storage.device.backend.nadam !== undefined) {
       p.storage.device.backend.nadam(p.dtype, ops[0], ops[1]!, ops[2]!, ops[3]!, p.size,
         { beta1, beta2, biasCorrection2, eps, gradCoef, avgCoef, weightDecay: group.weightDecay, sign: group.maximize ? -1 : 1 });
       written(p, state.expAvg, state.expAvgSq);

@@ -79,7 +79,7 @@ export class RAdam extends Optimizer<RAdamConfig, RAdamState> {
     const rectify = rhoT > 5;
     const rect = rectify ? Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT)) : 0;
     const ops = group.fused ? fusedOperands(p, [grad, state.expAvg, state.expAvgSq]) : null;
-    if (ops !== null) {
+    if (ops !== null && p.storage.device.backend.radam !== undefined) {
       p.storage.device.backend.radam(p.dtype, ops[0], ops[1]!, ops[2]!, ops[3]!, p.size, {
         beta1, beta2, biasCorrection1, lr, rectify, rect, biasCorrection2Sqrt: Math.sqrt(biasCorrection2), eps, weightDecay: group.weightDecay,
         sign: group.maximize ? -1 : 1,

@@ -91,7 +91,7 @@ export class RMSprop extends Optimizer<RMSpropConfig, RMSpropState> {
     if (centered) state.gradAvg ??= stateLike(p);
     if (group.fused) {
       const ops = fusedOperands(p, [grad, state.squareAvg, centered ? state.gradAvg : null, momentum > 0 ? state.momentumBuffer : null]);
-      if (ops !== null) {
+      if (ops !== null && p.storage.device.backend.rmsprop !== undefined) {
         const [pd, gd, sd, ad, bd] = ops;
         p.storage.device.backend.rmsprop(p.dtype, pd, gd!, sd!, ad!, bd!, p.size,
           { lr, alpha, eps, weightDecay: group.weightDecay, momentum, sign: group.maximize ? -1 : 1 });

@@ -55,11 +55,11 @@ function call(backend: typeof tsBackend, c: KernelCase, bufs: Float32Array[], g:
   const opt = (i: number, x: ReturnType<typeof h> | undefined) => (c.nulls?.includes(i) ? null : x!);
   const s = c.step(t);
   switch (c.kernel) {
-    case 'rmsprop': return backend.rmsprop('float32', p!, h(g), a!, opt(1, b), opt(2, d), n, s as RmspropStep);
-    case 'adagrad': return backend.adagrad('float32', p!, h(g), a!, n, s as AdagradStep);
-    case 'adamax': return backend.adamax('float32', p!, h(g), a!, b!, n, s as AdamaxStep);
-    case 'nadam': return backend.nadam('float32', p!, h(g), a!, b!, n, s as NadamStep);
-    case 'radam': return backend.radam('float32', p!, h(g), a!, b!, n, s as RadamStep);
+    case 'rmsprop': return backend.rmsprop!('float32', p!, h(g), a!, opt(1, b), opt(2, d), n, s as RmspropStep);
+    case 'adagrad': return backend.adagrad!('float32', p!, h(g), a!, n, s as AdagradStep);
+    case 'adamax': return backend.adamax!('float32', p!, h(g), a!, b!, n, s as AdamaxStep);
+    case 'nadam': return backend.nadam!('float32', p!, h(g), a!, b!, n, s as NadamStep);
+    case 'radam': return backend.radam!('float32', p!, h(g), a!, b!, n, s as RadamStep);
   }
 }
 

@@ -33,8 +33,9 @@ function channelStats(x: Tensor): { mean: Tensor; invstd: Tensor } {
 }
 
 const RUNNING = { mean: [0.3, -0.2, 0.1], var: [1.5, 0.7, 2.2] };
-const running = (): [Tensor, Tensor] => [tensor(RUNNING.mean, { dtype: 'float64' }), tensor(RUNNING.var, { dtype: 'float64' })];
-const runningLike = (x: Tensor): [Tensor, Tensor] => running().map((t) => t.to(x.dtype)) as [Tensor, Tensor];
+// Made in x's dtype on x's device (a GPU has no float64).
+const runningLike = (x: Tensor): [Tensor, Tensor] =>
+  [tensor(RUNNING.mean, { dtype: x.dtype, device: x.device }), tensor(RUNNING.var, { dtype: x.dtype, device: x.device })];
 
 export const LAYERS_SPECS = {
   layerNorm: {

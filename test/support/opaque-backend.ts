@@ -180,9 +180,9 @@ export const opaqueBackend: Backend = {
     issue(() => tsBackend.adam(dtype, host(p), host(g), host(m), host(v), hostOrNull(vmax), n, step)),
   sgd: (dtype, p, g, buf, n, step) => issue(() => tsBackend.sgd(dtype, host(p), host(g), hostOrNull(buf), n, step)),
   rmsprop: (dtype, p, g, sq, gavg, buf, n, step) =>
-    issue(() => tsBackend.rmsprop(dtype, host(p), host(g), host(sq), hostOrNull(gavg), hostOrNull(buf), n, step)),
-  adagrad: (dtype, p, g, sum, n, step) => issue(() => tsBackend.adagrad(dtype, host(p), host(g), host(sum), n, step)),
-  adamax: (dtype, p, g, m, u, n, step) => issue(() => tsBackend.adamax(dtype, host(p), host(g), host(m), host(u), n, step)),
-  nadam: (dtype, p, g, m, v, n, step) => issue(() => tsBackend.nadam(dtype, host(p), host(g), host(m), host(v), n, step)),
-  radam: (dtype, p, g, m, v, n, step) => issue(() => tsBackend.radam(dtype, host(p), host(g), host(m), host(v), n, step)),
+    issue(() => tsBackend.rmsprop!(dtype, host(p), host(g), host(sq), hostOrNull(gavg), hostOrNull(buf), n, step)),
+  adagrad: (dtype, p, g, sum, n, step) => issue(() => tsBackend.adagrad!(dtype, host(p), host(g), host(sum), n, step)),
+  adamax: (dtype, p, g, m, u, n, step) => issue(() => tsBackend.adamax!(dtype, host(p), host(g), host(m), host(u), n, step)),
+  nadam: (dtype, p, g, m, v, n, step) => issue(() => tsBackend.nadam!(dtype, host(p), host(g), host(m), host(v), n, step)),
+  radam: (dtype, p, g, m, v, n, step) => issue(() => tsBackend.radam!(dtype, host(p), host(g), host(m), host(v), n, step)),
 };

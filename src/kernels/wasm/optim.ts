@@ -88,7 +88,7 @@ export function rmsprop(dtype: DType, p: BufferHandle, g: BufferHandle, sq: Buff
   // Outputs first: p, sq, gavg, buf; then the gradient, which is only read.
   const done = fused(dtype, n, [p, sq, gavg, buf, g], 4, (ex, [pp, ps, pa, pb, pg]) =>
     ex.rmsprop(pp!, pg!, ps!, pa!, pb!, n, s.lr, s.alpha, 1 - s.alpha, s.eps, s.weightDecay, s.momentum, s.sign));
-  if (!done) tsBackend.rmsprop(dtype, p, g, sq, gavg, buf, n, s);
+  if (!done) tsBackend.rmsprop!(dtype, p, g, sq, gavg, buf, n, s);
 }
 
 /**
@@ -101,7 +101,7 @@ export function rmsprop(dtype: DType, p: BufferHandle, g: BufferHandle, sq: Buff
  */
 export function adagrad(dtype: DType, p: BufferHandle, g: BufferHandle, sum: BufferHandle, n: number, s: AdagradStep): void {
   const done = fused(dtype, n, [p, sum, g], 2, (ex, [pp, ps, pg]) => ex.adagrad(pp!, pg!, ps!, n, s.clr, s.eps, s.weightDecay, s.sign));
-  if (!done) tsBackend.adagrad(dtype, p, g, sum, n, s);
+  if (!done) tsBackend.adagrad!(dtype, p, g, sum, n, s);
 }
 
 /**
@@ -115,7 +115,7 @@ export function adagrad(dtype: DType, p: BufferHandle, g: BufferHandle, sum: Buf
 export function adamax(dtype: DType, p: BufferHandle, g: BufferHandle, m: BufferHandle, u: BufferHandle, n: number, s: AdamaxStep): void {
   const done = fused(dtype, n, [p, m, u, g], 3, (ex, [pp, pm, pu, pg]) =>
     ex.adamax(pp!, pg!, pm!, pu!, n, s.beta1, 1 - s.beta1, s.beta2, s.eps, s.clr, s.weightDecay, s.sign));
-  if (!done) tsBackend.adamax(dtype, p, g, m, u, n, s);
+  if (!done) tsBackend.adamax!(dtype, p, g, m, u, n, s);
 }
 
 /**
@@ -129,7 +129,7 @@ export function adamax(dtype: DType, p: BufferHandle, g: BufferHandle, m: Buffer
 export function nadam(dtype: DType, p: BufferHandle, g: BufferHandle, m: BufferHandle, v: BufferHandle, n: number, s: NadamStep): void {
   const done = fused(dtype, n, [p, m, v, g], 3, (ex, [pp, pm, pv, pg]) =>
     ex.nadam(pp!, pg!, pm!, pv!, n, s.beta1, 1 - s.beta1, s.beta2, 1 - s.beta2, s.biasCorrection2, s.eps, s.gradCoef, s.avgCoef, s.weightDecay, s.sign));
-  if (!done) tsBackend.nadam(dtype, p, g, m, v, n, s);
+  if (!done) tsBackend.nadam!(dtype, p, g, m, v, n, s);
 }
 
 /**
@@ -144,5 +144,5 @@ export function radam(dtype: DType, p: BufferHandle, g: BufferHandle, m: BufferH
   const done = fused(dtype, n, [p, m, v, g], 3, (ex, [pp, pm, pv, pg]) =>
     ex.radam(pp!, pg!, pm!, pv!, n, s.beta1, 1 - s.beta1, s.beta2, 1 - s.beta2, s.biasCorrection1, s.lr, s.rectify ? 1 : 0, s.rect,
       s.biasCorrection2Sqrt, s.eps, s.weightDecay, s.sign));
-  if (!done) tsBackend.radam(dtype, p, g, m, v, n, s);
+  if (!done) tsBackend.radam!(dtype, p, g, m, v, n, s);
 }

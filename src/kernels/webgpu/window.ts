@@ -1,0 +1,166 @@
+// Sliding-window kernels in WGSL: im2col (unfold), its transpose col2im (fold, as a gather: each output pixel sums
+// the column entries that came from it, in the reference's order, with no atomics), convolution as unfold plus one
+// batched matmul, and max pooling (NaN wins, the first maximum wins ties).
+import type { ConvGeometry } from '../backend.js';
+import { grid1d, main1d, Params, type GpuContext, type GpuHandle, type Kernel } from './context.js';
+import { matmul } from './matmul.js';
+
+/** Geometry words P[2..13]: h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow (after the count at P[1]). */
+function geometryParams(count: number, g: ConvGeometry): Params {
+  return new Params().u(count).us([g.h, g.w, g.kh, g.kw, g.sh, g.sw]).is([g.ph, g.pw]).us([g.dh, g.dw, g.oh, g.ow]);
+}
+
+const GEOMETRY = `  let h = P[2]; let w = P[3]; let kh = P[4]; let kw = P[5]; let sh = P[6]; let sw = P[7];
+  let ph = bitcast<i32>(P[8]); let pw = bitcast<i32>(P[9]); let dh = P[10]; let dw = P[11]; let oh = P[12]; let ow = P[13];`;
+
+const UNFOLD: Kernel = {
+  key: 'unfold',
+  access: ['r', 'w'],
+  wgsl: ([X, O]) => `${main1d('P[1]')}
+${GEOMETRY}
+  let L = oh * ow;
+  let len = kh * kw * L;
+  let b = i / len;
+  let rem = i % len;
+  let k = rem / L;
+  let l = rem % L;
+  let ih = i32((l / ow) * sh + (k / kw) * dh) - ph;
+  let iw = i32((l % ow) * sw + (k % kw) * dw) - pw;
+  var v = 0u;
+  if (ih >= 0 && ih < i32(h) && iw >= 0 && iw < i32(w)) { v = ${X}[P[14] + b * h * w + u32(ih) * w + u32(iw)]; }
+  ${O}[i] = v;
+}`,
+};
+
+/**
+ * im2col: `x` [blocks, h, w] from `offset` into `out` [blocks, kh·kw, oh·ow].
+ *
+ * @example
+ * ```ts
+ * unfold(ctx, x, 0, out, n * c, geometry);
+ * ```
+ */
+export function unfold(ctx: GpuContext, x: GpuHandle, offset: number, out: GpuHandle, blocks: number, g: ConvGeometry): void {
+  const count = blocks * g.kh * g.kw * g.oh * g.ow;
+  if (count === 0) return;
+  ctx.overwrite(out, count);
+  ctx.dispatch(UNFOLD, [x, out], geometryParams(count, g).u(offset), grid1d(count));
+}
+
+const FOLD: Kernel = {
+  key: 'fold',
+  access: ['r', 'w'],
+  wgsl: ([C, O]) => `${main1d('P[1]')}
+${GEOMETRY}
+  let L = oh * ow;
+  let len = kh * kw * L;
+  let b = i / (h * w);
+  let p = i % (h * w);
+  let y = i32(p / w) + ph;
+  let x = i32(p % w) + pw;
+  var s = 0.0;
+  for (var ki = 0u; ki < kh; ki++) {
+    let ty = y - i32(ki * dh);
+    if (ty < 0 || ty % i32(sh) != 0) { continue; }
+    let oy = u32(ty) / sh;
+    if (oy >= oh) { continue; }
+    for (var kj = 0u; kj < kw; kj++) {
+      let tx = x - i32(kj * dw);
+      if (tx < 0 || tx % i32(sw) != 0) { continue; }
+      let ox = u32(tx) / sw;
+      if (ox >= ow) { continue; }
+      s += bitcast<f32>(${C}[P[14] + b * len + (ki * kw + kj) * L + oy * ow + ox]);
+    }
+  }
+  ${O}[i] = bitcast<u32>(s);
+}`,
+};
+
+/**
+ * col2im: `out` [blocks, h, w] gets the sum of the columns `cols` [blocks, kh·kw, oh·ow] (from `offset`) at their positions.
+ *
+ * @example
+ * ```ts
+ * fold(ctx, cols, 0, out, n * c, geometry);
+ * ```
+ */
+export function fold(ctx: GpuContext, cols: GpuHandle, offset: number, out: GpuHandle, blocks: number, g: ConvGeometry): void {
+  const count = blocks * g.h * g.w;
+  if (count === 0) return;
+  ctx.overwrite(out, count);
+  ctx.dispatch(FOLD, [cols, out], geometryParams(count, g).u(offset), grid1d(count));
+}
+
+/**
+ * 2-d convolution through im2col columns (into `columns` when given, else a scratch buffer) and one batched matmul.
+ *
+ * @example
+ * ```ts
+ * conv2d(ctx, x, w, out, n, c, o, geometry, null);
+ * ```
+ */
+export function conv2d(ctx: GpuContext, x: GpuHandle, weight: GpuHandle, out: GpuHandle, n: number, c: number, o: number, g: ConvGeometry,
+  columns: GpuHandle | null): void {
+  const kk = g.kh * g.kw, L = g.oh * g.ow, ck = c * kk;
+  if (n === 0 || o === 0 || L === 0) return;
+  const cols = columns ?? ctx.allocRaw(n * ck * L).handle;
+  unfold(ctx, x, 0, cols, n * c, g);
+  const zeros = new Array<number>(n).fill(0);
+  const colOffsets = Array.from({ length: n }, (_, b) => b * ck * L);
+  matmul(
+    ctx,
+    { buffer: weight as never, offsets: zeros, rowStride: ck, colStride: 1 },
+    { buffer: cols as never, offsets: colOffsets, rowStride: L, colStride: 1 },
+    out, n, o, L, ck,
+  );
+}
+
+const MAX_POOL: Kernel = {
+  key: 'maxPool2d',
+  access: ['r', 'w', 'w'],
+  wgsl: ([X, O, I]) => `${main1d('P[1]')}
+${GEOMETRY}
+  let L = oh * ow;
+  let b = i / L;
+  let l = i % L;
+  let oy = l / ow;
+  let ox = l % ow;
+  var best = -inf_();
+  var at = -1;
+  for (var ki = 0u; ki < kh; ki++) {
+    let ih = i32(oy * sh + ki * dh) - ph;
+    if (ih < 0 || ih >= i32(h)) { continue; }
+    var stop = false;
+    for (var kj = 0u; kj < kw; kj++) {
+      let iw = i32(ox * sw + kj * dw) - pw;
+      if (iw < 0 || iw >= i32(w)) { continue; }
+      let p = u32(ih) * w + u32(iw);
+      let v = bitcast<f32>(${X}[b * h * w + p]);
+      if (v > best || isnan_(v) || at < 0) {
+        best = v;
+        at = i32(p);
+        if (isnan_(v)) { stop = true; break; }
+      }
+    }
+    if (stop) { break; }
+  }
+  ${O}[i] = bitcast<u32>(best);
+  ${I}[i] = bitcast<u32>(at);
+}`,
+};
+
+/**
+ * 2-d max pooling of `planes` planes of `x`: window maxima into `out`, their positions (int32) into `indices`.
+ *
+ * @example
+ * ```ts
+ * maxPool2d(ctx, x, out, indices, n * c, geometry);
+ * ```
+ */
+export function maxPool2d(ctx: GpuContext, x: GpuHandle, out: GpuHandle, indices: GpuHandle, planes: number, g: ConvGeometry): void {
+  const count = planes * g.oh * g.ow;
+  if (count === 0) return;
+  ctx.overwrite(out, count);
+  ctx.overwrite(indices, count);
+  ctx.dispatch(MAX_POOL, [x, out, indices], geometryParams(count, g), grid1d(count));
+}
