@@ -88,6 +88,10 @@ export type {
 export type { AddmmOptions } from './ops/linalg-composites.js';
 export { customOp, type CustomOpSpec, type CustomForwardCtx, type CustomBackwardCtx, type CustomJvpCtx } from './autograd/custom.js';
 export { getBackend, setBackend, registerBackend, listBackends, listDevices, setDefaultDevice, defaultDevice, Device } from './kernels/index.js';
+/**
+ * The `'webgpu'` device: `webgpu.init()` opens a WebGPU adapter and registers the device, with its availability,
+ * its adapter's description, memory statistics of its buffer pool, and teardown.
+ */
 export * as webgpu from './webgpu.js';
 export type { WebgpuInitOptions, WebgpuInfo } from './webgpu.js';
 export { AsyncReadError, DeviceSupportError } from './kernels/backend.js';
