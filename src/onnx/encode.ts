@@ -2,6 +2,7 @@
 // descriptor, generated from the .proto by scripts/onnx-schema.ts). protobufjs is an optional peer dependency,
 // loaded on first use, so the core keeps no runtime dependency.
 import '../autograd/record.js';
+import { bytesOf, ownBytes } from './bytes.js';
 import type { PendingInitializer } from './graph.js';
 import type { NodeProto, TensorProto, ValueInfoProto } from './proto.js';
 import { ONNX_SCHEMA } from './schema.generated.js';
@@ -58,8 +59,7 @@ export async function encodeModel(parts: ModelParts): Promise<Uint8Array> {
     let bytes: Uint8Array;
     if (p.source instanceof Uint8Array) bytes = p.source;
     else {
-      const elements = await p.source.dataAsync();
-      bytes = new Uint8Array(elements.buffer, elements.byteOffset, elements.byteLength);
+      bytes = bytesOf(await p.source.dataAsync());
     }
     return { name: p.name, dims: [...p.dims], data_type: p.dataType, raw_data: bytes };
   }));
@@ -73,5 +73,7 @@ export async function encodeModel(parts: ModelParts): Promise<Uint8Array> {
   };
   const error = Model.verify(model as unknown as Record<string, unknown>);
   if (error !== null) throw new Error(`exportOnnx: the model does not match onnx.proto (a bug in adjoint): ${error}.`);
-  return Model.encode(Model.fromObject(model as unknown as Record<string, unknown>)).finish();
+  // protobufjs hands back a Node Buffer in Node (possibly a view of a shared pool); a Uint8Array of its own is
+  // what every platform gets.
+  return ownBytes(Model.encode(Model.fromObject(model as unknown as Record<string, unknown>)).finish());
 }

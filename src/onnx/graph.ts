@@ -5,6 +5,7 @@ import '../autograd/record.js';
 import type { DType } from '../dtype.js';
 import type { Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { int64Bytes, scalarBytes } from './bytes.js';
 import { attribute, ONNX_TYPES, type AttrValue, type NodeProto } from './proto.js';
 
 /** An initializer waiting to be read: a tensor's elements, or bytes already made (int64 shapes and axes). */
@@ -107,17 +108,14 @@ export class GraphBuilder {
   /** An int64 initializer (shapes, axes, starts). */
   int64(values: readonly number[], hint = 'shape'): string {
     const name = this.fresh(hint);
-    const bytes = new Uint8Array(new BigInt64Array(values.map((v) => BigInt(v))).buffer);
-    this.initializers.push({ name, dims: [values.length], dataType: ONNX_TYPES.int64, source: bytes });
+    this.initializers.push({ name, dims: [values.length], dataType: ONNX_TYPES.int64, source: int64Bytes(values) });
     return name;
   }
 
   /** A 0-d initializer of one number in `dtype`. */
   scalar(value: number, dtype: DType, hint = 'scalar'): string {
     const name = this.fresh(hint);
-    const bytes = dtype === 'float32' ? new Float32Array([value]) : dtype === 'float64' ? new Float64Array([value])
-      : dtype === 'int32' ? new Int32Array([value]) : new Uint8Array([value]);
-    this.initializers.push({ name, dims: [], dataType: ONNX_TYPES[dtype], source: new Uint8Array(bytes.buffer) });
+    this.initializers.push({ name, dims: [], dataType: ONNX_TYPES[dtype], source: scalarBytes(value, dtype) });
     return name;
   }
 
