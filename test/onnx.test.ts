@@ -84,6 +84,16 @@ describe('exportOnnx: models run in ONNX Runtime with a dynamic batch (exported 
     expect((await onnxOpTypes(bytes)).filter((o) => o === 'LayerNormalization')).toHaveLength(2);
   });
 
+  it('the activation layers and AvgPool2d', async () => {
+    manualSeed(13);
+    const model = new nn.Sequential(
+      new nn.AvgPool2d(2, { stride: 1, padding: 1, countIncludePad: false }), new nn.AvgPool2d(2, { ceilMode: true }), new nn.Flatten(),
+      new nn.SiLU(), new nn.Mish(), new nn.LeakyReLU(0.1), new nn.ELU(), new nn.SELU(), new nn.CELU(0.5), new nn.Softplus({ beta: 2, threshold: 1 }),
+      new nn.Hardtanh(-0.5, 0.5), new nn.ReLU6(), new nn.Hardswish(), new nn.Hardsigmoid(), new nn.Sigmoid(), new nn.Tanh(), new nn.Softmin(1),
+    );
+    await roundTrip(model, [randn([2, 3, 5, 5]).mul(3)], [randn([5, 3, 5, 5]).mul(3)]);
+  });
+
   it('scaledDotProductAttention: causal, with a bool mask, and with a float mask', async () => {
     manualSeed(4);
     const mask = randn([4, 4]).gt(-0.5).logicalOr(eye(4).to('bool'));
@@ -200,6 +210,23 @@ describe('exportOnnx: errors and files', () => {
       }
     }
     await expect(exportOnnx(new Odd(), randn([2, 3]))).rejects.toThrow(/the op 'erfinv' has no ONNX mapping/);
+  });
+
+  it('an in-place change in the forward pass is an error (detach() is the same value and exports)', async () => {
+    class InPlace extends nn.Module {
+      override forward(x: Tensor): Tensor {
+        const y = x.mul(2);
+        y.add_(1);
+        return y.relu();
+      }
+    }
+    await expect(exportOnnx(new InPlace(), randn([2, 3]))).rejects.toThrow(/was changed in place after it was computed/);
+    class Detached extends nn.Module {
+      override forward(x: Tensor): Tensor {
+        return x.mul(2).detach().relu();
+      }
+    }
+    await roundTrip(new Detached(), [randn([2, 3])], [randn([5, 3])]);
   });
 
   it('a constant made from the input\'s size is an error when that size is dynamic (and fine when static)', async () => {

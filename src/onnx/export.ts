@@ -142,7 +142,7 @@ export async function exportOnnx(module: Module, exampleInputs: Tensor | readonl
   const g = new GraphBuilder(opset, weights);
   inputs.forEach((x, i) => {
     g.pair(x, b.inputs[i]!);
-    g.bind(x, inputNames[i]!);
+    g.bind(x, inputNames[i]!, a.inputVersions[i]);
   });
   a.steps.forEach((s, k) => {
     const t = b.steps[k]!;
@@ -155,13 +155,13 @@ export async function exportOnnx(module: Module, exampleInputs: Tensor | readonl
       for (const [x, y] of attrTensors(s.attrs, t.attrs)) g.pair(x, y);
       const out = writeOp({
         g, op: s.op, inputs: s.inputs, attrs: s.attrs, attrsB: t.attrs, output: s.output,
-        input: (i) => g.value(s.inputs[i]!),
+        input: (i) => g.value(s.inputs[i]!, s.inputVersions[i]),
       });
-      g.bind(s.output, out);
+      g.bind(s.output, out, s.outputVersion);
     } else if (s.kind === 'module' && t.kind === 'module') {
       s.outputs.forEach((o, i) => g.pair(o, t.outputs[i]!));
-      const outs = writeRecurrent(g, s.module, paths.get(s.module) ?? '', s.inputs, s.inputs[0]!);
-      s.outputs.forEach((o, i) => g.bind(o, outs[i]!));
+      const outs = writeRecurrent(g, s.module, paths.get(s.module) ?? '', s.inputs, s.inputVersions);
+      s.outputs.forEach((o, i) => g.bind(o, outs[i]!, s.outputVersions[i]));
     }
   });
 

@@ -34,6 +34,8 @@ export class GraphBuilder {
   private readonly names = new Map<Tensor, string>();
   private readonly used = new Set<string>();
   private readonly twins = new Map<Tensor, Tensor>();
+  /** The storage version of each traced value when it was made: a later in-place write changes it. */
+  private readonly versions = new Map<Tensor, number>();
   private count = 0;
 
   constructor(readonly opset: number, private readonly weights: ReadonlyMap<Tensor, string>) {}
@@ -47,8 +49,9 @@ export class GraphBuilder {
   }
 
   /** Give a traced tensor its value name. */
-  bind(t: Tensor, name: string): void {
+  bind(t: Tensor, name: string, version = t.storage.version): void {
     this.names.set(t, name);
+    this.versions.set(t, version);
     this.used.add(name);
   }
 
@@ -73,17 +76,32 @@ export class GraphBuilder {
     return t.shape.map((n, i) => n !== b[i]);
   }
 
-  /** The value name of a tensor: a traced value, a weight (initializer named as in the state dict) or a constant. */
-  value(t: Tensor): string {
+  /**
+   * The value name of a tensor: a traced value, a weight (initializer named as in the state dict) or a constant.
+   * `version` is its storage's version where it was used (the tracer records it), to catch in-place changes.
+   */
+  value(t: Tensor, version = t.storage.version): string {
     const known = this.names.get(t);
-    if (known !== undefined) return known;
-    for (const [other, name] of this.names) {
-      if (other.storage === t.storage && !this.weights.has(other)) {
+    if (known !== undefined) {
+      const made = this.versions.get(t);
+      if (made !== undefined && made !== version) {
         throw new UnsupportedOpError(
-          `exportOnnx: a tensor shares its storage with the traced value '${name}' but was not made by an op that the tracer saw ` +
-            `(a view or an in-place change outside the op table); it cannot be exported.`,
+          `exportOnnx: the traced value '${known}' was changed in place after it was computed (an in-place op such as add_ or clamp_ in the ` +
+            'forward pass); in-place changes cannot be exported. Use the out-of-place op.',
         );
       }
+      return known;
+    }
+    for (const [other, name] of this.names) {
+      if (other.storage !== t.storage || this.weights.has(other)) continue;
+      // The same elements under another Tensor object (detach()): the same value.
+      const alias = other.dtype === t.dtype && other.offset === t.offset && other.shape.length === t.shape.length &&
+        other.shape.every((n, i) => n === t.shape[i] && other.strides[i] === t.strides[i]) && this.versions.get(other) === version;
+      if (alias) return name;
+      throw new UnsupportedOpError(
+        `exportOnnx: a tensor shares its storage with the traced value '${name}' but was not made by an op that the tracer saw ` +
+          `(a view or an in-place change outside the op table); it cannot be exported.`,
+      );
     }
     if (this.dynamic(t).some((d) => d)) {
       throw new UnsupportedOpError(

@@ -46,8 +46,18 @@ function simple(opType: string, attrs: (c: OpContext) => Record<string, AttrValu
 
 /** An elementwise op whose ONNX form wants its inputs in the output's dtype (adjoint promotes inside the op). */
 function elementwise(opType: string): OpMapping {
-  return { write: (c) => c.g.one(opType, castInputs(c, c.output.dtype)) };
+  return {
+    write: (c) => {
+      if (c.output.dtype !== 'bool') return c.g.one(opType, castInputs(c, c.output.dtype));
+      // On bools (logicalAnd is a product of bools) ONNX has the logical operators instead.
+      const logical = BOOL_FORMS[opType];
+      if (logical === undefined) throw new UnsupportedOpError(`exportOnnx: the op '${c.op}' on bool tensors has no ONNX mapping.`);
+      return c.g.one(logical, castInputs(c, 'bool'));
+    },
+  };
 }
+
+const BOOL_FORMS: Readonly<Record<string, string>> = { Mul: 'And', Min: 'And', Add: 'Or', Max: 'Or' };
 
 /** A comparison: inputs promoted to a common dtype, bool out. */
 function comparison(opType: string, negate = false): OpMapping {

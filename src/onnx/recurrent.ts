@@ -21,10 +21,11 @@ function reorder(t: Tensor, order: readonly number[], hidden: number): Tensor {
  *
  * @example
  * ```ts
- * const [y, h] = writeRecurrent(g, gru, 'gru', ['x']);
+ * const [y, h] = writeRecurrent(g, gru, 'gru', [x], [0]);
  * ```
  */
-export function writeRecurrent(g: GraphBuilder, m: RecurrentBase, path: string, inputs: readonly (Tensor | null)[], x: Tensor): string[] {
+export function writeRecurrent(g: GraphBuilder, m: RecurrentBase, path: string, inputs: readonly (Tensor | null)[], versions: readonly number[]): string[] {
+  const x = inputs[0]!;
   const where = `exportOnnx: ${m.constructor.name}${path ? ` '${path}'` : ''}`;
   if (x.ndim !== 3) throw new UnsupportedOpError(`${where}: only batched input [seq, batch, features] (or [batch, seq, features] with batchFirst) can be exported; got [${x.shape.join(', ')}].`);
   if (m.projSize > 0) throw new UnsupportedOpError(`${where}: projSize has no ONNX LSTM form.`);
@@ -32,8 +33,9 @@ export function writeRecurrent(g: GraphBuilder, m: RecurrentBase, path: string, 
   const H = m.hiddenSize, dirs = m.bidirectional ? 2 : 1;
   const opType = mode === 'LSTM' ? 'LSTM' : mode === 'GRU' ? 'GRU' : 'RNN';
   const h0 = inputs[1] ?? null, c0 = inputs[2] ?? null;
+  const v = (t: Tensor): string => g.value(t, versions[inputs.indexOf(t)]);
   const prefix = path ? `${path}.` : '';
-  let seq = g.value(x);
+  let seq = g.value(x, versions[0]);
   if (m.batchFirst) seq = g.one('Transpose', [seq], { perm: { ints: [1, 0, 2] } });
   const hs: string[] = [], cs: string[] = [];
   for (let layer = 0; layer < m.numLayers; layer++) {
@@ -47,7 +49,7 @@ export function writeRecurrent(g: GraphBuilder, m: RecurrentBase, path: string, 
       }
       return { W: cat(parts.W, 0), R: cat(parts.R, 0), B: parts.B.length ? cat(parts.B, 0) : null };
     });
-    const state = (t: Tensor | null): string => (t === null ? '' : g.one('Slice', [g.value(t), g.int64([layer * dirs], 'starts'), g.int64([(layer + 1) * dirs], 'ends'), g.int64([0], 'axes')]));
+    const state = (t: Tensor | null): string => (t === null ? '' : g.one('Slice', [v(t), g.int64([layer * dirs], 'starts'), g.int64([(layer + 1) * dirs], 'ends'), g.int64([0], 'axes')]));
     const ins = [seq, g.constant(stacked.W, `${prefix}W_l${layer}`), g.constant(stacked.R, `${prefix}R_l${layer}`),
       stacked.B ? g.constant(stacked.B, `${prefix}B_l${layer}`) : '', '', state(h0)];
     if (mode === 'LSTM') ins.push(state(c0));

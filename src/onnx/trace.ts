@@ -14,8 +14,11 @@ export interface OpStep {
   readonly kind: 'op';
   readonly op: string;
   readonly inputs: readonly Tensor[];
+  /** Each input's storage version when the op ran (a later in-place write changes it). */
+  readonly inputVersions: readonly number[];
   readonly attrs: unknown;
   readonly output: Tensor;
+  readonly outputVersion: number;
 }
 
 /** One call of a recurrent layer: its tensor arguments and results, flattened in order. */
@@ -23,7 +26,9 @@ export interface ModuleStep {
   readonly kind: 'module';
   readonly module: RecurrentBase;
   readonly inputs: readonly (Tensor | null)[];
+  readonly inputVersions: readonly number[];
   readonly outputs: readonly Tensor[];
+  readonly outputVersions: readonly number[];
 }
 
 /** A step of a trace. */
@@ -32,6 +37,8 @@ export type Step = OpStep | ModuleStep;
 /** A traced forward pass: its steps in order, and the tensors it returned (flattened). */
 export interface Trace {
   readonly inputs: readonly Tensor[];
+  /** The inputs' storage versions before the pass. */
+  readonly inputVersions: readonly number[];
   readonly steps: readonly Step[];
   readonly outputs: readonly Tensor[];
 }
@@ -64,6 +71,7 @@ function flattenArgs(args: readonly unknown[]): (Tensor | null)[] {
  */
 export function traceForward(module: Module, inputs: readonly Tensor[]): Trace {
   const steps: Step[] = [];
+  const inputVersions = inputs.map((t) => t.storage.version);
   let depth = 0;
   let paused = 0;
   const patched: [RecurrentBase, PropertyDescriptor | undefined][] = [];
@@ -76,6 +84,8 @@ export function traceForward(module: Module, inputs: readonly Tensor[]): Trace {
       configurable: true,
       writable: true,
       value: (...args: unknown[]): unknown => {
+        const inputs = flattenArgs(args);
+        const inputVersions = inputs.map((t) => t?.storage.version ?? 0);
         paused++;
         let out: unknown;
         try {
@@ -83,7 +93,10 @@ export function traceForward(module: Module, inputs: readonly Tensor[]): Trace {
         } finally {
           paused--;
         }
-        if (paused === 0) steps.push({ kind: 'module', module: m, inputs: flattenArgs(args), outputs: flattenOutputs(out, 'exportOnnx') });
+        if (paused === 0) {
+          const outputs = flattenOutputs(out, 'exportOnnx');
+          steps.push({ kind: 'module', module: m, inputs, inputVersions, outputs, outputVersions: outputs.map((t) => t.storage.version) });
+        }
         return out;
       },
     });
@@ -94,12 +107,14 @@ export function traceForward(module: Module, inputs: readonly Tensor[]): Trace {
     },
     opEnd: (op, output, _flops, opInputs, attrs) => {
       depth--;
-      if (depth === 0 && paused === 0 && output !== null) steps.push({ kind: 'op', op, inputs: [...opInputs], attrs, output });
+      if (depth === 0 && paused === 0 && output !== null) {
+        steps.push({ kind: 'op', op, inputs: [...opInputs], inputVersions: opInputs.map((t) => t.storage.version), attrs, output, outputVersion: output.storage.version });
+      }
     },
   });
   try {
     const out = noGrad(() => (module.forward as (...args: Tensor[]) => unknown)(...inputs));
-    return { inputs, steps, outputs: flattenOutputs(out, 'exportOnnx') };
+    return { inputs, inputVersions, steps, outputs: flattenOutputs(out, 'exportOnnx') };
   } finally {
     stop();
     for (const [m, own] of patched) {
