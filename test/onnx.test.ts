@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkpointSequential, eye, manualSeed, nn, noGrad, randn, randint, zeros, type Tensor } from '../src/index.js';
+import { arange, checkpointSequential, eye, manualSeed, nn, noGrad, randn, randint, tensor, zeros, type Tensor } from '../src/index.js';
 import { exportOnnxFile } from '../src/entry-node.js';
 import { exportOnnx, type ExportOnnxOptions } from '../src/entry-onnx.js';
 import { buildModel } from '../examples/mnist-train.js';
@@ -173,6 +173,49 @@ describe('exportOnnx: models run in ONNX Runtime with a dynamic batch (exported 
     expect((await onnxOpTypes(bytes)).filter((o) => o === 'GRU')).toHaveLength(2);
     await roundTrip(new nn.GRU(4, 6, { bidirectional: true }), [randn([3, 2, 4])], [randn([3, 5, 4])], 1);
     await roundTrip(new nn.RNN(4, 6, { nonlinearity: 'relu', numLayers: 2, bidirectional: true }), [randn([3, 2, 4])], [randn([3, 5, 4])], 1);
+  });
+
+  it('a minGPT-style model (Embedding, causal MultiheadAttention, LayerNorm, tanh GELU): PyTorch\'s weights give PyTorch\'s logits', async () => {
+    const fixture = JSON.parse(readFileSync(new URL('./fixtures/layers-gpt.json', import.meta.url), 'utf8')) as {
+      config: { vocabSize: number; blockSize: number; nEmbd: number; nHead: number; nLayer: number };
+      idx: number[][];
+      logits: { float32: number[] };
+    };
+    const { vocabSize, blockSize, nEmbd: e, nHead, nLayer } = fixture.config;
+    class Block extends nn.Module {
+      readonly ln_1 = new nn.LayerNorm(e);
+      readonly attn = new nn.MultiheadAttention(e, nHead, { batchFirst: true });
+      readonly ln_2 = new nn.LayerNorm(e);
+      readonly mlp = new nn.Sequential(new nn.Linear(e, 4 * e), new nn.GELU({ approximate: 'tanh' }), new nn.Linear(4 * e, e), new nn.Dropout(0));
+      override forward(x: Tensor, mask: Tensor): Tensor {
+        const h = this.ln_1.forward(x);
+        const y = x.add(this.attn.forward(h, h, h, { attnMask: mask, needWeights: false })[0]);
+        return y.add(this.mlp.forward(this.ln_2.forward(y)));
+      }
+    }
+    class GPT extends nn.Module {
+      readonly transformer = new nn.ModuleDict({
+        wte: new nn.Embedding(vocabSize, e), wpe: new nn.Embedding(blockSize, e), drop: new nn.Dropout(0),
+        h: new nn.ModuleList(Array.from({ length: nLayer }, () => new Block())), ln_f: new nn.LayerNorm(e),
+      });
+      readonly lm_head = new nn.Linear(e, vocabSize, { bias: false });
+      override forward(idx: Tensor): Tensor {
+        const t = idx.shape[1]!, m = this.transformer;
+        const emb = (k: string, ids: Tensor): Tensor => (m.get(k) as nn.Embedding).forward(ids);
+        let x = emb('wte', idx).add(emb('wpe', arange(t, undefined, 1, { dtype: 'int32' })));
+        const mask = nn.Transformer.generateSquareSubsequentMask(t);
+        for (const block of m.get('h') as nn.ModuleList) x = (block as Block).forward(x, mask);
+        return this.lm_head.forward((m.get('ln_f') as nn.LayerNorm).forward(x));
+      }
+    }
+    const model = new GPT();
+    model.loadStateDict(nn.deserializeStateDict(new Uint8Array(readFileSync(new URL('./fixtures/layers-gpt.safetensors', import.meta.url)))));
+    const idx = tensor(fixture.idx, { dtype: 'int32' });
+    const bytes = await roundTrip(model, [idx], [randint(0, vocabSize, [5, blockSize])]);
+    const out = Object.values(await runOnnx(bytes, { in0: idx }))[0]!;
+    expect(mismatch(out.data, fixture.logits.float32, FIXTURE_TOL.float32)).toBeNull();
+    // The sequence length is not dynamic: the positions and the causal mask are made from it outside the traced ops.
+    await expect(exportOnnx(model, idx.narrow(1, 0, 4), { dynamicAxes: { input: [1] } })).rejects.toThrow(/changes with the dynamic axes/);
   });
 
   it('an Embedding lookup, and int32 indices in and out (argmax)', async () => {
