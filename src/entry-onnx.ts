@@ -9,4 +9,4 @@
  * ```
  */
 export { exportOnnx, type ExportOnnxOptions, type DynamicAxesSpec } from './onnx/export.js';
-export { ONNX_OPS } from './onnx/ops.js';
+export { EXPORTABLE_OPS } from './onnx/ops.js';

@@ -295,6 +295,17 @@ export const ONNX_OPS: Readonly<Record<string, OpMapping>> = {
   batchNorm: { write: batchNorm },
 };
 
+/**
+ * The ops of the table that `exportOnnx` can write (RNN, LSTM and GRU layers are written whole, as ONNX's own
+ * operators).
+ *
+ * @example
+ * ```ts
+ * EXPORTABLE_OPS.includes('layerNorm'); // true
+ * ```
+ */
+export const EXPORTABLE_OPS: readonly string[] = Object.freeze(Object.keys(ONNX_OPS));
+
 function dtypeCode(d: DType): number {
   return { float32: 1, bool: 9, int32: 6, float64: 11 }[d];
 }
