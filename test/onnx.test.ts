@@ -288,6 +288,7 @@ describe('exportOnnx: errors and files', () => {
     await expect(exportOnnx(m, x, { inputNames: ['a', 'b'] })).rejects.toThrow('exportOnnx: inputNames has 2 names but the model has 1 inputs.');
     await expect(exportOnnx(m, x, { dynamicAxes: { image: [0] } })).rejects.toThrow("exportOnnx: dynamicAxes names 'image', which is neither an input (input) nor an output (output).");
     await expect(exportOnnx(m, x, { dynamicAxes: { input: [2] } })).rejects.toThrow("exportOnnx: dynamicAxes['input'] names axis 2, but 'input' has 2 dims");
+    await expect(exportOnnx(m, x, { dynamicAxes: { input: 'batch' } } as unknown as ExportOnnxOptions)).rejects.toThrow("exportOnnx: dynamicAxes['input'] must be a list of axes ([0]) or axis → name ({ 0: 'batch' }), got the string 'batch'.");
     await expect(exportOnnx(m, x, { opset: 13 })).rejects.toThrow('exportOnnx: opset must be 17 to 21 (LayerNormalization needs 17), got 13.');
   });
 

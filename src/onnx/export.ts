@@ -49,6 +49,9 @@ function names(given: readonly string[] | undefined, n: number, base: string, wh
 /** Axis → symbolic name, from an option's form. */
 function axesOf(name: string, spec: DynamicAxesSpec, rank: number | null): Map<number, string> {
   const out = new Map<number, string>();
+  if (spec === null || typeof spec !== 'object') {
+    throw new Error(`exportOnnx: dynamicAxes['${name}'] must be a list of axes ([0]) or axis → name ({ 0: 'batch' }), got ${describe(spec)}.`);
+  }
   const entries: [number, string][] = Array.isArray(spec)
     ? (spec as readonly number[]).map((a) => [a, `${name}_dim${a}`])
     : Object.entries(spec as Readonly<Record<string, string>>).map(([a, s]) => [Number(a), s]);
