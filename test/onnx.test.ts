@@ -143,6 +143,26 @@ describe('exportOnnx: models run in ONNX Runtime with a dynamic batch (exported 
     await roundTrip(new Causal(), [randn([2, 3, 8])], [randn([5, 3, 8])]);
   });
 
+  it('MultiheadAttention with a key padding mask as an input, and a TransformerDecoderLayer', async () => {
+    manualSeed(14);
+    class Padded extends nn.Module {
+      readonly mha = new nn.MultiheadAttention(8, 2, { batchFirst: true });
+      override forward(x: Tensor, pad: Tensor): unknown {
+        return this.mha.forward(x, x, x, { keyPaddingMask: pad });
+      }
+    }
+    const pad = (rows: boolean[][]): Tensor => tensor(rows, { dtype: 'bool' });
+    await roundTrip(new Padded(), [randn([2, 3, 8]), pad([[false, false, true], [false, true, true]])],
+      [randn([5, 3, 8]), pad([[false, false, false], [false, true, true], [false, false, true], [true, false, true], [false, true, false]])]);
+    class Decoder extends nn.Module {
+      readonly layer = new nn.TransformerDecoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true });
+      override forward(tgt: Tensor, memory: Tensor): Tensor {
+        return this.layer.forward(tgt, memory);
+      }
+    }
+    await roundTrip(new Decoder(), [randn([2, 3, 8]), randn([2, 4, 8])], [randn([5, 3, 8]), randn([5, 4, 8])]);
+  });
+
   it('LSTM as ONNX\'s LSTM operator: PyTorch\'s 2-layer weights, bidirectional batch-first, and given (h0, c0)', async () => {
     const lstm = new nn.LSTM(8, 16, 2);
     lstm.loadStateDict(nn.deserializeStateDict(new Uint8Array(readFileSync(new URL('./fixtures/lstm-2layer.safetensors', import.meta.url)))));
