@@ -27,6 +27,11 @@ export type { TensorLike } from './ops/buffers.js';
 export type { Dim } from './ops/reduce.js';
 export type { Size2, Window2dOptions } from './ops/conv.js';
 export type { ClampBounds, ClampBound } from './ops/where.js';
+export type {
+  IndexSpec, IndexArray, IndexPutOptions, NonzeroOptions, ScatterOptions, ScatterReduceOptions, ScatterReduction,
+} from './ops/slicing.js';
+export type { PadMode, PadOptions, MeshgridOptions, TriIndicesOptions, RepeatInterleaveOptions } from './ops/index-composites.js';
+export { RegionGrad } from './autograd/region-grad.js';
 export { OP_TABLE, type Primitive } from './ops/table.js';
 export type {
   OpDef, DifferentiableOp, NonDifferentiableOp, ForwardCtx, BackwardCtx, JvpCtx, Caller, Run,
@@ -56,7 +61,7 @@ export type {
 export type { AddmmOptions } from './ops/linalg-composites.js';
 export { customOp, type CustomOpSpec, type CustomForwardCtx, type CustomBackwardCtx, type CustomJvpCtx } from './autograd/custom.js';
 export { getBackend, setBackend, registerBackend, listBackends, Device } from './kernels/index.js';
-export type { Backend, BufferHandle, View, MatrixOperand, AdamStep, SgdStep, ConvGeometry, BatchNormStats, NormMask } from './kernels/backend.js';
+export type { Backend, BufferHandle, View, MatrixOperand, AdamStep, SgdStep, ConvGeometry, IndexedView, ScatterReduceKind, BatchNormStats, NormMask } from './kernels/backend.js';
 export type { UnaryKernel, BinaryKernel, ReduceKernel } from './kernels/catalog.js';
 export { setNumThreads, getNumThreads } from './kernels/wasm/threads.js';
 export * as nn from './nn/index.js';

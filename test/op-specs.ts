@@ -13,6 +13,7 @@ import { LAYERS_SPECS } from './specs/layers.js';
 import { RNN_SPECS } from './specs/rnn.js';
 import { CLAMP_TENSOR_CASES, ELEMENTWISE_SPECS } from './specs/elementwise.js';
 import { LINALG_SPECS } from './specs/linalg.js';
+import { INDEX_SELECT_CASES, INDEXING_SPECS } from './specs/indexing.js';
 
 export type { Arg, Domain } from './support/inputs.js';
 
@@ -137,6 +138,7 @@ const idx = (shape: number[], values: number[]): Arg => ({ shape, dtype: 'int32'
  */
 export const SPECS: Record<Primitive, OpSpec> & Partial<Record<keyof typeof COMPOSITES, OpSpec>> = {
   ...LINALG_SPECS,
+  ...INDEXING_SPECS,
   ...LAYERS_SPECS,
   add: binary('add', (a, b) => a + b),
   sub: binary('sub', (a, b) => a - b),
@@ -250,6 +252,7 @@ export const SPECS: Record<Primitive, OpSpec> & Partial<Record<keyof typeof COMP
     cases: [
       { label: 'dim 0', args: [f([4, 3]), idx([3], [2, 0, 2])], run: (x, i) => x!.indexSelect(0, i!), ref: (x, i) => R.indexSelect(x!, 0, i!) },
       { label: 'dim 1', args: [f([2, 5]), idx([2], [4, 1])], run: (x, i) => x!.indexSelect(1, i!), ref: (x, i) => R.indexSelect(x!, 1, i!) },
+      ...INDEX_SELECT_CASES,
     ],
   },
   indexAdd: {

@@ -104,8 +104,9 @@ describe('in-place through views gives PyTorch\'s gradients', () => {
 // ---- random programs: views and in-place ops against the same program written out of place ----
 
 type ViewStep = { kind: 'narrow'; dim: number; start: number; len: number } | { kind: 'T' } | { kind: 'unsqueeze'; dim: number } |
-  { kind: 'flatten' } | { kind: 'transpose' };
-type WriteStep = { op: 'mul_' | 'add_' | 'fill_'; value: number } | { op: 'addLeaf' };
+  { kind: 'flatten' } | { kind: 'transpose' } | { kind: 'index'; dim: number; start: number; step: number; select: boolean } |
+  { kind: 'chunk'; dim: number; chunks: number; pick: number };
+type WriteStep = { op: 'mul_' | 'add_' | 'fill_' | 'indexPut_'; value: number } | { op: 'addLeaf' };
 type Action = { type: 'view'; from: number; step: ViewStep } | { type: 'write'; target: number; write: WriteStep };
 
 const viewStep: fc.Arbitrary<ViewStep> = fc.oneof(
@@ -114,9 +115,11 @@ const viewStep: fc.Arbitrary<ViewStep> = fc.oneof(
   fc.record({ kind: fc.constant('unsqueeze' as const), dim: fc.nat(2) }),
   fc.constant({ kind: 'flatten' as const }),
   fc.constant({ kind: 'transpose' as const }),
+  fc.record({ kind: fc.constant('index' as const), dim: fc.nat(3), start: fc.nat(5), step: fc.integer({ min: 1, max: 3 }), select: fc.boolean() }),
+  fc.record({ kind: fc.constant('chunk' as const), dim: fc.nat(3), chunks: fc.integer({ min: 1, max: 3 }), pick: fc.nat(2) }),
 );
 const writeStep: fc.Arbitrary<WriteStep> = fc.oneof(
-  fc.record({ op: fc.constantFrom('mul_' as const, 'add_' as const, 'fill_' as const), value: fc.double({ min: -2, max: 2, noNaN: true }) }),
+  fc.record({ op: fc.constantFrom('mul_' as const, 'add_' as const, 'fill_' as const, 'indexPut_' as const), value: fc.double({ min: -2, max: 2, noNaN: true }) }),
   fc.constant({ op: 'addLeaf' as const }),
 );
 const action: fc.Arbitrary<Action> = fc.oneof(
@@ -138,8 +141,24 @@ function applyView(t: Tensor, step: ViewStep): Tensor | null {
     case 'unsqueeze': return t.ndim < 4 ? t.unsqueeze(step.dim % (t.ndim + 1)) : null;
     // Only a flatten that stays a view: otherwise reshape copies and the "view" would not alias its base.
     case 'flatten': return t.ndim >= 1 && t.isContiguous() ? t.flatten() : null;
+    // x[:, …, start::step] or x[:, …, start] along one dim: basic indexing, a view.
+    case 'index': {
+      if (t.ndim === 0) return null;
+      const dim = step.dim % t.ndim, size = t.shape[dim]!;
+      if (size === 0) return null;
+      const at = step.start % size;
+      return t.index(...new Array<string>(dim).fill(':'), step.select ? at : `${at}::${step.step}`);
+    }
+    case 'chunk': {
+      if (t.ndim === 0 || t.shape[step.dim % t.ndim] === 0) return null;
+      const pieces = t.chunk(step.chunks, step.dim % t.ndim);
+      return pieces[step.pick % pieces.length]!;
+    }
   }
 }
+
+/** The specs an `indexPut_` write of the random programs uses: every other entry of the last dim. */
+const everyOther = (t: Tensor): string[] => (t.ndim === 0 ? [] : ['...', '::2']);
 
 describe('random programs of views and in-place ops', () => {
   it('give the gradients of the same program written out of place (float64)', () => {
@@ -179,6 +198,9 @@ describe('random programs of views and in-place ops', () => {
         } else if (w.op === 'fill_') {
           v.fill_(w.value);
           next = old.mul(0).add(w.value);
+        } else if (w.op === 'indexPut_') {
+          v.indexPut_(everyOther(v), w.value);
+          next = old.indexPut(everyOther(old), w.value);
         } else {
           v[w.op](w.value);
           next = w.op === 'mul_' ? old.mul(w.value) : old.add(w.value);

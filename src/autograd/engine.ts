@@ -1,12 +1,14 @@
 import { isFloating } from '../dtype.js';
-import { filledOn } from '../ops/buffers.js';
+import { copyInto, filledOn, zerosOn } from '../ops/buffers.js';
 import { fmtShape, sameShape, type Shape } from '../shape.js';
 import { nextStorageGeneration, type Storage } from '../storage.js';
 import { Tensor } from '../tensor.js';
 import { engineObservers } from './events.js';
+import { forwardLevel } from './forward-ad.js';
 import { depthFirst, gradEdge } from './graph.js';
 import { noGrad, enableGrad, isGradEnabled } from './grad-mode.js';
 import { AccumulateGrad, type Node } from './node.js';
+import { RegionGrad } from './region-grad.js';
 
 /** Options of `backward()`. */
 export interface BackwardOptions {
@@ -133,11 +135,32 @@ function propagate(
     if (needed) n._needed = pass;
   }
   const accumulate = (node: GradNode, g: Tensor): void => {
-    if (node._bufferWalk === pass) node._buffer = node._buffer!.add(g);
-    else {
+    if (node._bufferWalk === pass) {
+      node._buffer = node._buffer!.add(g);
+      // A sum made here is held by nobody else (unless it is recorded for a graph of the gradient).
+      node._bufferOwned = !opts.createGraph && forwardLevel() === 0;
+    } else {
       node._bufferWalk = pass;
       node._buffer = g;
+      node._bufferOwned = false;
     }
+  };
+  // A gradient that is zero outside a region: added into that region of one buffer for the node, which is made
+  // (zeros) by the first region to arrive and owned by the engine, instead of padding every slice to full size.
+  const accumulateRegion = (node: GradNode, r: RegionGrad<Tensor>): void => {
+    let buffer: Tensor;
+    if (node._bufferWalk !== pass) {
+      buffer = zerosOn(r.values.storage.device, r.values.dtype, r.shape);
+      node._bufferWalk = pass;
+      copyInto(regionOf(buffer, r), r.values);
+    } else {
+      buffer = node._buffer!;
+      if (!node._bufferOwned) buffer = buffer.clone();
+      const region = regionOf(buffer, r);
+      copyInto(region, region.add(r.values));
+    }
+    node._buffer = buffer;
+    node._bufferOwned = true;
   };
   roots.forEach((n, i) => accumulate(n, seeds[i]!));
   const observers = engineObservers<Tensor>();
@@ -170,6 +193,17 @@ function propagate(
         const child = next[i];
         const gi = grads[i];
         if (!child || !mask[i] || gi == null) continue;
+        if (gi instanceof RegionGrad) {
+          const r = conformRegion(gi as RegionGrad<Tensor>, node, i);
+          // A graph of the gradient, or forward mode over this pass (hvp, hessian), needs it made by recorded ops;
+          // observers are shown the whole gradient.
+          const dense = opts.createGraph || forwardLevel() !== 0;
+          const whole = dense || sent ? materialize(r) : null;
+          if (sent) sent[i] = whole;
+          if (dense) accumulate(child, whole!);
+          else accumulateRegion(child, r);
+          continue;
+        }
         if (!(gi instanceof Tensor)) throw new Error(`${node.name} returned a ${typeof gi} as the gradient of input ${i}; a rule must return Tensors (or null).`);
         if (node.userCode) sink.exposed?.(gi);
         const c = conform(gi, node, i);
@@ -186,6 +220,28 @@ function propagate(
   } finally {
     if (observed) for (const o of observers) o.passEnd?.();
   }
+}
+
+/** The region `r` names, as a view of `buffer` (contiguous, of the region's input shape). */
+function regionOf(buffer: Tensor, r: RegionGrad<Tensor>): Tensor {
+  return new Tensor(buffer.storage, r.values.shape, buffer.dtype, r.strides, buffer.offset + r.offset);
+}
+
+/** `conform` for a region: it must lie in the input's shape, and its values are cast to the input's dtype. */
+function conformRegion(r: RegionGrad<Tensor>, node: GradNode, i: number): RegionGrad<Tensor> {
+  if (!sameShape(r.shape, node.inputShapes[i]!) || r.strides.length !== r.values.ndim) {
+    throw new Error(
+      `${node.name} returned an invalid region gradient at index ${i}: a region of shape ${fmtShape(r.shape)} for an input of ` +
+        `shape ${fmtShape(node.inputShapes[i]!)}.`,
+    );
+  }
+  const dtype = node.inputDTypes[i]!;
+  return r.values.dtype === dtype || !isFloating(dtype) ? r : new RegionGrad(r.values.to(dtype), r.shape, r.strides, r.offset);
+}
+
+/** The whole gradient a region stands for (zeros elsewhere), recorded when grad mode is on. */
+function materialize(r: RegionGrad<Tensor>): Tensor {
+  return zerosOn(r.values.storage.device, r.values.dtype, r.shape).asStridedScatter(r.values, r.values.shape, r.strides, r.offset);
 }
 
 /** Run a tensor hook, checking that what it returns can stand for the gradient it was given. */

@@ -1,6 +1,7 @@
 import type { DType } from '../dtype.js';
 import type { Shape } from '../shape.js';
 import { fmtShape } from '../shape.js';
+import type { RegionGrad } from './region-grad.js';
 
 /** What a node records of each input: its shape and dtype (a node never keeps its inputs themselves). */
 export interface TensorMeta {
@@ -35,6 +36,11 @@ export abstract class Node<T extends TensorMeta = TensorMeta> {
   /** @internal */ _needed = 0;
   /** @internal */ _bufferWalk = 0;
   /** @internal the gradient summed so far during a walk. */ _buffer: T | null = null;
+  /**
+   * @internal true while `_buffer` is a tensor the engine made for this walk and nobody else holds, so that a
+   * `RegionGrad` may be added into it in place.
+   */
+  _bufferOwned = false;
   private mask: readonly boolean[] | null = null;
   /** Where the forward op was called, recorded under anomaly detection. */
   forwardStack: string | undefined = undefined;
@@ -62,8 +68,11 @@ export abstract class Node<T extends TensorMeta = TensorMeta> {
     return (this.mask ??= this.nextFunctions.map((c) => c !== null));
   }
 
-  /** Compute the gradients of the inputs from the gradient of the output. @internal */
-  abstract apply(grad: T, needsInputGrad: readonly boolean[]): readonly (T | null | undefined)[];
+  /**
+   * Compute the gradients of the inputs from the gradient of the output: a tensor, or a `RegionGrad` (zero outside
+   * one region of the input), or null. @internal
+   */
+  abstract apply(grad: T, needsInputGrad: readonly boolean[]): readonly (T | RegionGrad<T> | null | undefined)[];
 
   /** True when `apply` runs user code, whose gradients may be held elsewhere (see `OpDef.userCode`). @internal */
   get userCode(): boolean {

@@ -10,6 +10,7 @@ import { forwardLevel, setTangent, tangentOf, whilePaused } from './forward-ad.j
 import { gradEdge } from './graph.js';
 import { isGradEnabled, setGradEnabled } from './grad-mode.js';
 import { Node, releasedGraphError, versionError } from './node.js';
+import type { RegionGrad } from './region-grad.js';
 import { currentSavedTensorsHooks, type SavedTensorsHooks } from './saved-hooks.js';
 
 // Stands in the saved list for a tensor handed to saved-tensor hooks, or for one a rule does not need.
@@ -117,7 +118,7 @@ class OpNode<A> extends Node<Tensor> implements ForwardCtx, BackwardCtx<A> {
     return out;
   }
 
-  apply(grad: Tensor, needsInputGrad: readonly boolean[]): readonly (Tensor | null | undefined)[] {
+  apply(grad: Tensor, needsInputGrad: readonly boolean[]): readonly (Tensor | RegionGrad<Tensor> | null | undefined)[] {
     this.needs = needsInputGrad;
     const op = this.op;
     if (!op.differentiable) throw new Error(`${this.name}: ${op.name} has no derivative.`);

@@ -266,6 +266,34 @@ export interface Backend {
   scatterAdd(dtype: DType, out: BufferHandle, outShape: Shape, index: BufferHandle, indexShape: Shape, dim: number,
     src: BufferHandle, op: string): void;
 
+  // ---- advanced indexing (indices may be negative: each wraps once, then must be in [0, size)) ----
+
+  /**
+   * Indexing by integer tensors (PyTorch's `x[idx0, :, idx1]`): for every position p of `shape`, row-major,
+   * `out[p]` (contiguous) is the element of `at.x` at `at.x.offset + Σ_d p_d·at.x.strides[d] + Σ_j i_j·at.dimStrides[j]`,
+   * where `i_j` is the element of `at.indices[j]` at `Σ_d p_d·at.indices[j].strides[d]` (see `IndexedView`).
+   */
+  indexGather(dtype: DType, at: IndexedView, out: BufferHandle, shape: Shape, op: string): void;
+  /**
+   * The transpose of `indexGather`, in place on `at.x`: each element of `values` (a view over `shape`, of `dtype`)
+   * is written to, or with `accumulate` added into, the element `indexGather` would read, in row-major order (the
+   * last write wins where indices repeat). int32 sums that do not fit are errors; bool sums are logical or.
+   */
+  indexPut(dtype: DType, at: IndexedView, values: View, shape: Shape, accumulate: boolean, op: string): void;
+  /**
+   * The positions of the nonzero elements of the view `x` over `shape` (NaN counts as nonzero), row-major, as
+   * `count` rows of `shape.length` int32 indices in `out`; the caller counts them first (`count` is exact).
+   */
+  nonzero(dtype: DType, x: View, shape: Shape, out: BufferHandle, count: number): void;
+  /**
+   * `scatterAdd` with another reduction, in place on `out` (of `outShape`, holding self; `index` and `src`
+   * contiguous from offset 0, of `indexShape`): `assign` writes (the last write wins), `sum`/`prod`/`amax`/`amin`
+   * /`mean` combine every value sent to a position, with the old value when `includeSelf`, else starting from the
+   * first one sent there; `mean` divides by the count combined (flooring for int32); NaN wins in amax/amin.
+   */
+  scatterReduce(dtype: DType, out: BufferHandle, outShape: Shape, index: BufferHandle, indexShape: Shape, dim: number,
+    src: BufferHandle, reduce: ScatterReduceKind, includeSelf: boolean, op: string): void;
+
   // ---- optimizers (contiguous float buffers of `n` elements, updated in place) ----
 
   /** One Adam/AdamW step: `p`, `m`, `v` (and `vmax`, the running maximum of v for AMSGrad, when not null) in place. */
@@ -273,6 +301,30 @@ export interface Backend {
   /** One SGD step: `p` and the momentum buffer `buf` (when not null) in place. */
   sgd(dtype: DType, p: BufferHandle, g: BufferHandle, buf: BufferHandle | null, n: number, step: SgdStep): void;
 }
+
+/**
+ * A strided tensor indexed by integer tensors, as `indexGather` and `indexPut` read it: the strides of `x` and of
+ * each of `indices` (int32, broadcast: stride 0 where they repeat) are given per dim of the iterated shape; index
+ * `j` moves `dimStrides[j]` elements per step along a dim of size `sizes[j]` (dim `dims[j]` of the user's tensor,
+ * for error messages).
+ *
+ * @example
+ * ```ts
+ * // x[idx] for x [5, 3] (contiguous) and idx [2]: out [2, 3]
+ * const at: IndexedView = { x: { buffer, offset: 0, strides: [0, 1] }, indices: [{ buffer: idx, offset: 0, strides: [1, 0] }],
+ *   sizes: [5], dimStrides: [3], dims: [0] };
+ * ```
+ */
+export interface IndexedView {
+  readonly x: View;
+  readonly indices: readonly View[];
+  readonly sizes: readonly number[];
+  readonly dimStrides: readonly number[];
+  readonly dims: readonly number[];
+}
+
+/** The reductions of `scatterReduce`: `assign` is PyTorch's plain `scatter`. */
+export type ScatterReduceKind = 'assign' | 'sum' | 'prod' | 'mean' | 'amax' | 'amin';
 
 /** Which of [dx, dweight, dbias] a normalisation backward computes. @example `const all: NormMask = [true, true, true];` */
 export type NormMask = readonly [boolean, boolean, boolean];
@@ -343,14 +395,21 @@ export interface ConvGeometry {
 
 /**
  * The error every backend throws for an index outside [0, size): negative indices are errors too, as in
- * PyTorch's gather, scatter and index_select.
+ * PyTorch's gather, scatter and index_select. With `wraps` (advanced indexing, `take`), indices in [-size, 0) count
+ * from the end, as in PyTorch's `x[idx]`.
  *
  * @example
  * ```ts
  * throw indexError('gather', -1, 1, 4);
  * ```
  */
-export function indexError(op: string, index: number, dim: number, size: number): Error {
+export function indexError(op: string, index: number, dim: number, size: number, wraps = false): Error {
+  if (wraps) {
+    return new Error(
+      `${op}: index ${index} is out of bounds for dimension ${dim} with size ${size}: indices must be in [${-size}, ${size - 1}] ` +
+        `(negative ones count from the end).`,
+    );
+  }
   return new Error(
     `${op}: index ${index} is out of bounds for dimension ${dim} with size ${size}: indices must be in [0, ${size - 1}]` +
       `${index < 0 ? ' (negative indices are not wrapped around)' : ''}.`,

@@ -616,7 +616,7 @@ export const gt = FUNCTIONS.gt;
 export const ge = FUNCTIONS.ge;
 
 /**
- * Elementwise selection `cond ? a : b`, broadcasting all three; `cond` is a bool tensor and `a`, `b` may be numbers.
+ * Elementwise selection `cond ? a : b`, broadcasting all three; `cond` is a bool tensor and `a`, `b` may be numbers. With `cond` alone, the indices of its nonzero elements, one int32 tensor per dimension (`nonzero(cond, { asTuple: true })`).
  *
  * @example
  * ```ts
@@ -826,7 +826,7 @@ export const narrow = FUNCTIONS.narrow;
 export const cat = FUNCTIONS.cat;
 
 /**
- * The entries `index` (int32, 0-d or 1-d, each in [0, size)) along `dim`.
+ * The entries `index` (int32, each in [0, size)) along `dim`. A 0-d or 1-d index gives PyTorch's index_select; an index of any other shape puts its shape in place of `dim` (`x.shape[:dim] + index.shape + x.shape[dim+1:]`, as NumPy's take with an axis).
  *
  * @example
  * ```ts
@@ -874,6 +874,76 @@ export const scatterAdd = FUNCTIONS.scatterAdd;
  * ```
  */
 export const asStridedScatter = FUNCTIONS.asStridedScatter;
+
+/**
+ * PyTorch's `x[...]`: one spec per dimension: a number selects (negative counts from the end), a string `'start:stop:step'` slices (`':'`, `'1:5'`, `'::2'`, `'-3:'`), `null` inserts a dimension, `'...'` stands for the rest, an int32 tensor or an array of integers indexes by value and a bool tensor is a mask. Numbers, slices and `null` give a view sharing `x`'s storage; index tensors and masks copy, with PyTorch's placement of their dimensions.
+ *
+ * @example
+ * ```ts
+ * x.index(':', '1:5')
+ * ```
+ */
+export const index = FUNCTIONS.index;
+
+/**
+ * A copy of `x` with `x[specs] = value` done (the specs of `index`; `value` broadcast to the indexed shape), or with `value` added there when `accumulate` (repeated indices add up). Gradients flow to `x` (not where it was overwritten) and to `value`.
+ *
+ * @example
+ * ```ts
+ * indexPut(x, [':', '1:3'], 0)
+ * ```
+ */
+export const indexPut = FUNCTIONS.indexPut;
+
+/**
+ * Entry `index` of dimension `dim` (negative counts from the end), with that dimension removed: a view, PyTorch's `x[:, index]` for dim 1.
+ *
+ * @example
+ * ```ts
+ * select(x, 1, -1)
+ * ```
+ */
+export const select = FUNCTIONS.select;
+
+/**
+ * Reverse the order of the entries along each of `dims` (a list or separate numbers); a copy, as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * flip(x, 0, 1)
+ * ```
+ */
+export const flip = FUNCTIONS.flip;
+
+/**
+ * The indices of the nonzero elements (NaN counts), in row-major order, as an int32 tensor `[count, ndim]`; with `{ asTuple: true }` one 1-d tensor per dimension (what `where(cond)` returns). The count is read back from the device first, as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * nonzero(mask)
+ * ```
+ */
+export const nonzero = FUNCTIONS.nonzero;
+
+/**
+ * A copy of `x` with `src` (a tensor, or a number) written at the positions `index` names along `dim` (`out[i][index[i][j]] = src[i][j]` for dim 1); where an index repeats, the last write wins. `{ reduce: 'add' | 'multiply' }` combines instead (see scatterReduce).
+ *
+ * @example
+ * ```ts
+ * scatter(zeros([2, 4]), 1, idx, 1)
+ * ```
+ */
+export const scatter = FUNCTIONS.scatter;
+
+/**
+ * A copy of `x` where every position that `index` names along `dim` combines the `src` values sent to it with `reduce` (`'sum'`, `'prod'`, `'mean'`, `'amax'`, `'amin'`), together with its old value unless `{ includeSelf: false }`. Ties in amax/amin share the gradient.
+ *
+ * @example
+ * ```ts
+ * scatterReduce(zeros([3]), 0, idx, src, 'amax')
+ * ```
+ */
+export const scatterReduce = FUNCTIONS.scatterReduce;
 
 /**
  * Sliding local blocks of a batched image (im2col): `[N, C, H, W]` → `[N, C·kh·kw, L]`, L output positions.
@@ -1126,6 +1196,266 @@ export const linalgQr = FUNCTIONS.linalgQr;
 export const linalgEigh = FUNCTIONS.linalgEigh;
 
 // ---- Ops made of other ops. ----
+
+/**
+ * Cut `x` along `dim` into pieces of `splitSize` entries (the last may be smaller), or of the listed sizes (which must add up to its size); each piece is a view.
+ *
+ * @example
+ * ```ts
+ * split(x, 2, 1)
+ * ```
+ */
+export const split = FUNCTIONS.split;
+
+/**
+ * Cut `x` along `dim` into `chunks` views of ⌈size / chunks⌉ entries each (the last may be smaller, and there may be fewer than `chunks`), as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * const [i, f, g, o] = gates.chunk(4, 1)
+ * ```
+ */
+export const chunk = FUNCTIONS.chunk;
+
+/**
+ * The entries of `x` along `dim`, each with that dimension removed (views).
+ *
+ * @example
+ * ```ts
+ * const [a, b] = pairs.unbind(1)
+ * ```
+ */
+export const unbind = FUNCTIONS.unbind;
+
+/**
+ * Shift the entries along `dims` by `shifts` (numbers or lists of equal length), wrapping around; with no dims, the flattened tensor is rolled.
+ *
+ * @example
+ * ```ts
+ * roll(x, 1, 0)
+ * ```
+ */
+export const roll = FUNCTIONS.roll;
+
+/**
+ * Tile `x`: `repeats[i]` copies along dimension i (sizes as a list or separate numbers; extra leading repeats add dimensions).
+ *
+ * @example
+ * ```ts
+ * repeat(x, 2, 3)
+ * ```
+ */
+export const repeat = FUNCTIONS.repeat;
+
+/**
+ * Like repeat, but fewer repeats than dimensions repeat the trailing ones (the rest are 1), as NumPy's tile.
+ *
+ * @example
+ * ```ts
+ * tile(x, 2)
+ * ```
+ */
+export const tile = FUNCTIONS.tile;
+
+/**
+ * Repeat each entry `repeats` times along `dim` (the flattened tensor when no dim): an integer, or an int32 tensor of one count per entry. Called on an int32 tensor of counts alone, the indices 0…n−1 repeated that many times. `{ outputSize }` (checked) goes after the dim or in its place.
+ *
+ * @example
+ * ```ts
+ * repeatInterleave(x, 2, 0)
+ * ```
+ */
+export const repeatInterleave = FUNCTIONS.repeatInterleave;
+
+/**
+ * Move dimensions `source` to positions `destination` (numbers or lists), keeping the others in order (a view).
+ *
+ * @example
+ * ```ts
+ * movedim(x, 0, -1)
+ * ```
+ */
+export const movedim = FUNCTIONS.movedim;
+
+/**
+ * Alias of movedim (NumPy's name).
+ *
+ * @example
+ * ```ts
+ * moveaxis(x, 0, -1)
+ * ```
+ */
+export const moveaxis = FUNCTIONS.moveaxis;
+
+/**
+ * Swap two dimensions (a view): NumPy's name for transpose.
+ *
+ * @example
+ * ```ts
+ * swapaxes(x, 0, 1)
+ * ```
+ */
+export const swapaxes = FUNCTIONS.swapaxes;
+
+/**
+ * Swap two dimensions (a view): an alias of transpose.
+ *
+ * @example
+ * ```ts
+ * swapdims(x, 0, 1)
+ * ```
+ */
+export const swapdims = FUNCTIONS.swapdims;
+
+/**
+ * Split dimension `dim` into `sizes` (one may be -1), the inverse of flatten.
+ *
+ * @example
+ * ```ts
+ * unflatten(x, 1, [2, 3])
+ * ```
+ */
+export const unflatten = FUNCTIONS.unflatten;
+
+/**
+ * Broadcast to `shape` (a view with stride 0 on the broadcast dimensions): expand with NumPy's name.
+ *
+ * @example
+ * ```ts
+ * broadcastTo(x, [4, 3])
+ * ```
+ */
+export const broadcastTo = FUNCTIONS.broadcastTo;
+
+/**
+ * Pad (or, with negative sizes, crop) the last dimensions: `pad` lists [before, after] for the last dimension, then the one before, … (PyTorch's F.pad). Modes: `'constant'` (`value`, default 0), `'reflect'`, `'replicate'`, `'circular'`, as a third argument or `{ mode, value }`.
+ *
+ * @example
+ * ```ts
+ * pad(x, [1, 1, 2, 0], 'reflect')
+ * ```
+ */
+export const pad = FUNCTIONS.pad;
+
+/**
+ * The lower triangle of the last two dimensions (`j − i ≤ diagonal`), zeros elsewhere.
+ *
+ * @example
+ * ```ts
+ * tril(x, -1)
+ * ```
+ */
+export const tril = FUNCTIONS.tril;
+
+/**
+ * The upper triangle of the last two dimensions (`j − i ≥ diagonal`), zeros elsewhere.
+ *
+ * @example
+ * ```ts
+ * triu(x, 1)
+ * ```
+ */
+export const triu = FUNCTIONS.triu;
+
+/**
+ * The [row, column] indices of the lower triangle of a `row × col` matrix (below and on diagonal `offset`), as int32 `[2, n]` in row-major order; `{ dtype, device }` after the offset or in its place.
+ *
+ * @example
+ * ```ts
+ * trilIndices(3, 3)
+ * ```
+ */
+export const trilIndices = FUNCTIONS.trilIndices;
+
+/**
+ * The [row, column] indices of the upper triangle of a `row × col` matrix (above and on diagonal `offset`), as int32 `[2, n]` in row-major order; `{ dtype, device }` after the offset or in its place.
+ *
+ * @example
+ * ```ts
+ * triuIndices(3, 3, 1)
+ * ```
+ */
+export const triuIndices = FUNCTIONS.triuIndices;
+
+/**
+ * Coordinate grids from 1-d tensors (a list or separate tensors): output i varies along dimension i (`'ij'`, the default) or, with `{ indexing: 'xy' }`, the first two are swapped. Expanded views.
+ *
+ * @example
+ * ```ts
+ * const [gx, gy] = meshgrid([xs, ys], { indexing: 'xy' })
+ * ```
+ */
+export const meshgrid = FUNCTIONS.meshgrid;
+
+/**
+ * `value` (a number or a 0-d tensor) where the bool `mask` (broadcast) is true, `x` elsewhere; gradients flow to `x` and a tensor `value`.
+ *
+ * @example
+ * ```ts
+ * maskedFill(scores, mask, -Infinity)
+ * ```
+ */
+export const maskedFill = FUNCTIONS.maskedFill;
+
+/**
+ * The elements of `x` where the bool `mask` is true (both broadcast), as a 1-d tensor in row-major order (a copy).
+ *
+ * @example
+ * ```ts
+ * maskedSelect(x, x.gt(0))
+ * ```
+ */
+export const maskedSelect = FUNCTIONS.maskedSelect;
+
+/**
+ * A copy of `x` whose elements where the bool `mask` (broadcast to x) is true are replaced, in row-major order, by the first elements of `source`.
+ *
+ * @example
+ * ```ts
+ * maskedScatter(x, mask, values)
+ * ```
+ */
+export const maskedScatter = FUNCTIONS.maskedScatter;
+
+/**
+ * A copy of `x` with the entries `index` (int32, 0-d or 1-d) along `dim` set to `value` (a number or a 0-d tensor).
+ *
+ * @example
+ * ```ts
+ * indexFill(x, 1, idx, 0)
+ * ```
+ */
+export const indexFill = FUNCTIONS.indexFill;
+
+/**
+ * A copy of `x` with its entries `index[i]` (int32, 0-d or 1-d) along `dim` replaced by entry i of `source` along `dim`.
+ *
+ * @example
+ * ```ts
+ * indexCopy(x, 0, idx, rows)
+ * ```
+ */
+export const indexCopy = FUNCTIONS.indexCopy;
+
+/**
+ * Pick values of `x` at `indices` along `dim`, broadcasting the other dimensions (NumPy's take_along_axis); with no dim, from the flattened `x`.
+ *
+ * @example
+ * ```ts
+ * takeAlongDim(x, x.argmax(1, true), 1)
+ * ```
+ */
+export const takeAlongDim = FUNCTIONS.takeAlongDim;
+
+/**
+ * The elements of the flattened `x` at `index` (int32, any shape; negative counts from the end): a result of index's shape.
+ *
+ * @example
+ * ```ts
+ * take(x, idx)
+ * ```
+ */
+export const take = FUNCTIONS.take;
 
 /**
  * Einstein summation with PyTorch's rules: letters name dims, `...` broadcast dims, a letter repeated in one operand takes its diagonal, letters left out of the output (after `->`, or all but those appearing once) are summed. Contractions run as batched matrix products.
@@ -1528,6 +1858,76 @@ export const fill_ = FUNCTIONS.fill_;
  * ```
  */
 export const zero_ = FUNCTIONS.zero_;
+
+/**
+ * PyTorch's `x[specs] = value` in place (the specs of `index`; `value` broadcast), or `x[specs] += value` with `{ accumulate: true }` (repeated indices add up). Works through views and on tensors in the graph.
+ *
+ * @example
+ * ```ts
+ * x.indexPut_([':', '1:3'], 0)
+ * ```
+ */
+export const indexPut_ = FUNCTIONS.indexPut_;
+
+/**
+ * Set the elements where the bool `mask` (broadcast to the tensor's shape) is true to `value` (a number or a 0-d tensor), in place.
+ *
+ * @example
+ * ```ts
+ * scores.maskedFill_(mask, -Infinity)
+ * ```
+ */
+export const maskedFill_ = FUNCTIONS.maskedFill_;
+
+/**
+ * Replace the elements where the bool `mask` is true by the first elements of `source`, in place (see maskedScatter).
+ *
+ * @example
+ * ```ts
+ * x.maskedScatter_(mask, values)
+ * ```
+ */
+export const maskedScatter_ = FUNCTIONS.maskedScatter_;
+
+/**
+ * Set the entries `index` along `dim` to `value`, in place (see indexFill).
+ *
+ * @example
+ * ```ts
+ * x.indexFill_(1, idx, 0)
+ * ```
+ */
+export const indexFill_ = FUNCTIONS.indexFill_;
+
+/**
+ * Replace the entries `index` along `dim` by those of `source`, in place (see indexCopy).
+ *
+ * @example
+ * ```ts
+ * x.indexCopy_(0, idx, rows)
+ * ```
+ */
+export const indexCopy_ = FUNCTIONS.indexCopy_;
+
+/**
+ * Write `src` (a tensor or a number) at the positions `index` names along `dim`, in place (see scatter).
+ *
+ * @example
+ * ```ts
+ * onehot.scatter_(1, labels.unsqueeze(1), 1)
+ * ```
+ */
+export const scatter_ = FUNCTIONS.scatter_;
+
+/**
+ * Combine `src` into the positions `index` names along `dim` with `reduce`, in place (see scatterReduce).
+ *
+ * @example
+ * ```ts
+ * x.scatterReduce_(0, idx, src, 'amax')
+ * ```
+ */
+export const scatterReduce_ = FUNCTIONS.scatterReduce_;
 
 /**
  * Copy `src`'s elements (broadcast to the tensor's shape, converted to its dtype) into it in place; when `src` requires grad and grad mode is on, gradients flow to `src`.

@@ -6,6 +6,7 @@ import { Tensor } from '../tensor.js';
 import { BINARY_OPS } from './binary.js';
 import { describe } from './buffers.js';
 import type { Caller } from './define.js';
+import { INDEX_COMPOSITES } from './index-composites.js';
 import { INDEXING_OPS } from './indexing.js';
 import { ELEMENTWISE_COMPOSITES } from './elementwise-composites.js';
 import { LINALG_COMPOSITES } from './linalg-composites.js';
@@ -33,6 +34,7 @@ function checkTensor(x: unknown, op: string): Tensor {
 
 /** The composite ops. */
 export const COMPOSITES = {
+  ...INDEX_COMPOSITES,
   ...LINALG_COMPOSITES,
   ...ELEMENTWISE_COMPOSITES,
   square: composite({

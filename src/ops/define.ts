@@ -1,3 +1,4 @@
+import type { RegionGrad } from '../autograd/region-grad.js';
 import type { DType } from '../dtype.js';
 import type { Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -45,9 +46,11 @@ export type Run<A> = (inputs: readonly Tensor[], attrs: A) => Tensor;
 /**
  * A vector-Jacobian rule: output gradient in, one gradient per input out (null where none is needed), in the
  * output gradient's shape or the input's; the engine sums broadcast gradients back to each input's shape and
- * casts to its dtype. Written with differentiable tensor ops, so gradients of gradients need nothing more.
+ * casts to its dtype. Written with differentiable tensor ops, so gradients of gradients need nothing more. A
+ * slicing view returns a `RegionGrad` (its gradient is zero outside the slice), which the engine adds into one
+ * gradient buffer for the input.
  */
-export type Backward<A> = (ctx: BackwardCtx<A>, grad: Tensor) => readonly (Tensor | null | undefined)[];
+export type Backward<A> = (ctx: BackwardCtx<A>, grad: Tensor) => readonly (Tensor | RegionGrad<Tensor> | null | undefined)[];
 /** A forward-mode rule: the inputs' tangents (null = zero) in, the output's tangent out (it may broadcast to the output). */
 export type Jvp<A> = (ctx: JvpCtx<A>, tangents: readonly (Tensor | null)[]) => Tensor | null;
 
@@ -78,7 +81,7 @@ interface OpCommon<A, Args extends readonly unknown[], R> {
 export interface DifferentiableOp<A, Args extends readonly unknown[] = readonly [Tensor], R = Tensor> extends OpCommon<A, Args, R> {
   readonly differentiable: true;
   /** The vector-Jacobian rule (see `Backward`). */
-  backward(ctx: BackwardCtx<A>, grad: Tensor): readonly (Tensor | null | undefined)[];
+  backward(ctx: BackwardCtx<A>, grad: Tensor): readonly (Tensor | RegionGrad<Tensor> | null | undefined)[];
   /** The forward-mode rule (see `Jvp`). */
   jvp(ctx: JvpCtx<A>, tangents: readonly (Tensor | null)[]): Tensor | null;
 }

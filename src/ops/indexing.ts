@@ -1,5 +1,6 @@
+import { RegionGrad } from '../autograd/region-grad.js';
 import { promoteTypes } from '../dtype.js';
-import { fmtShape, normalizeDim, sameShape, sizeOf, type Shape } from '../shape.js';
+import { contiguousStrides, fmtShape, normalizeDim, sameShape, sizeOf, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { castRaw, checkNoOverlap, copyInto, describe, deviceOf, packed, zerosFor, zerosOn } from './buffers.js';
 import { noFlops, type DifferentiableOp } from './define.js';
@@ -45,12 +46,10 @@ const narrowOp: DifferentiableOp<NarrowAttrs, readonly [x: Tensor, dim: number, 
     shape[dim] = length;
     return viewAs(x!, shape, x!.strides, x!.offset + start * x!.strides[dim]!);
   },
-  // Pad the gradient with zeros on both sides: cat is differentiable, so this rule is too.
-  backward: ({ attrs: { dim, start, length }, inputShapes: [s], call }, g) => {
-    const size = s![dim]!;
-    const pad = (n: number): Tensor => { const sh = [...g.shape]; sh[dim] = n; return zerosOn(g.storage.device, g.dtype, sh); };
-    const parts = [start > 0 ? pad(start) : null, g, start + length < size ? pad(size - start - length) : null];
-    return [call(catOp, parts.filter((p): p is Tensor => p !== null), dim)];
+  // The gradient is g in the slice and zero elsewhere: the engine adds it into one buffer for the input.
+  backward: ({ attrs: { dim, start }, inputShapes: [s] }, g) => {
+    const strides = contiguousStrides(s!);
+    return [new RegionGrad(g, s!, strides, start * (strides[dim] ?? 0))];
   },
   jvp: ({ attrs, call }, [t]) => (t ? call(narrowOp, t, attrs.dim, attrs.start, attrs.length) : null),
   flops: noFlops,
@@ -132,14 +131,18 @@ function around(shape: Shape, dim: number): [number, number, number] {
 
 const indexSelectOp: DifferentiableOp<{ readonly dim: number }, readonly [x: Tensor, dim: number, index: Tensor]> = {
   name: 'indexSelect',
-  doc: 'The entries `index` (int32, 0-d or 1-d, each in [0, size)) along `dim`.',
+  doc:
+    'The entries `index` (int32, each in [0, size)) along `dim`. A 0-d or 1-d index gives PyTorch\'s index_select; an index of any other ' +
+    'shape puts its shape in place of `dim` (`x.shape[:dim] + index.shape + x.shape[dim+1:]`, as NumPy\'s take with an axis).',
   example: 'indexSelect(embeddings, 0, ids)',
   differentiable: true,
   call: (run, x, dim, index) => {
     tensorArg(x, 'indexSelect', 'the input');
-    const idx = checkIndex(index, 'indexSelect', 1);
+    const idx = checkIndex(index, 'indexSelect', 'any');
     const d = normalizeDim(intArg(dim, 'indexSelect', 'dim'), x.ndim, 'indexSelect');
-    return run([x, idx.ndim === 0 ? idx.reshape([1]) : idx], { dim: d });
+    if (idx.ndim <= 1) return run([x, idx.ndim === 0 ? idx.reshape([1]) : idx], { dim: d });
+    const out = run([x, idx.reshape([-1])], { dim: d });
+    return out.reshape(x.ndim === 0 ? idx.shape : [...x.shape.slice(0, d), ...idx.shape, ...x.shape.slice(d + 1)]);
   },
   forward: (ctx, [x, index], { dim }) => {
     if (ctx.recording) ctx.save(index!);

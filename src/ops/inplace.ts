@@ -1,13 +1,17 @@
 // The in-place ops (`add_`, `fill_`, `copy_`, …): computed out of place with the recorded ops, then written
 // into the tensor's own storage by the backend, with the version counter bumped so that rules which saved the
 // old contents notice.
+import { forwardLevel, setTangent, tangentOf, whilePaused } from '../autograd/forward-ad.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import { canCast } from '../dtype.js';
 import type { BinaryKernel } from '../kernels/catalog.js';
+import { checkOptions } from '../options.js';
 import { broadcastShapes, fmtShape, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { backendOf, broadcastView, checkNoOverlap, copyInto, describe, scalarFor, zerosOn, type TensorLike } from './buffers.js';
+import { backendOf, broadcastView, checkNoOverlap, copyInto, describe, scalarFor, zerosFor, zerosOn, type TensorLike } from './buffers.js';
 import type { Caller } from './define.js';
+import type { IndexSpec } from './index-spec.js';
+import { indexWrite, writeIndexed, type IndexPutOptions, type ScatterOptions, type ScatterReduceOptions, type ScatterReduction } from './slicing.js';
 import type { ClampBound, ClampBounds } from './where.js';
 import { WHERE_OPS } from './where.js';
 
@@ -86,7 +90,12 @@ export function inplace(t: Tensor, op: string, compute: (self: Tensor) => Tensor
   const before = grad ? snapshot(t) : new Tensor(t.storage, t.shape, t.dtype, t.strides, t.offset);
   before.gradFn = t.gradFn;
   before._requiresGrad = t._requiresGrad;
+  // Forward mode: the old contents' tangent goes in, the result's comes out (see `rebaseTangents`).
+  const forward = forwardLevel() !== 0;
+  const tangentIn = forward ? tangentOf(t) : null;
+  if (tangentIn) setTangent(before, tangentIn);
   const result = compute(before);
+  const tangentOut = forward ? tangentOf(result) : null;
   if (!sameShape(result.shape, t.shape)) {
     throw new Error(
       `${op}: the result has shape ${fmtShape(result.shape)}, which cannot be written into the tensor of shape ` +
@@ -100,6 +109,7 @@ export function inplace(t: Tensor, op: string, compute: (self: Tensor) => Tensor
     );
   }
   const base = t._base;
+  if (forward && (tangentIn || tangentOut || (base !== null && tangentOf(base)))) rebaseTangents(t, tangentOut, op);
   if (base !== null && grad && (result.requiresGrad || base.requiresGrad)) {
     checkWholeBase(base, t, op);
     // The base before the write, with its history (an alias: asStridedScatter reads it before the write below).
@@ -121,6 +131,28 @@ export function inplace(t: Tensor, op: string, compute: (self: Tensor) => Tensor
 }
 
 /**
+ * Forward mode through an in-place write: `t` takes the result's tangent (zero when it has none), and when `t` is a
+ * view, its base's tangent takes it in the view's region, as the base's history does (asStridedScatter).
+ */
+function rebaseTangents(t: Tensor, tangent: Tensor | null, op: string): void {
+  const own = tangent ?? zerosFor(t);
+  const base = t._base;
+  whilePaused(() => {
+    if (base !== null) {
+      checkWholeBase(base, t, op);
+      const baseTangent = tangentOf(base) ?? zerosFor(base);
+      setTangent(base, baseTangent.asStridedScatter(own.dtype === t.dtype ? own : own.to(t.dtype), t.shape, t.strides, t.offset));
+    }
+  });
+  setTangent(t, own);
+}
+
+/** True when forward-mode AD is active and `t` carries a tangent: in-place writes must then update it. */
+function hasTangent(t: Tensor): boolean {
+  return forwardLevel() !== 0 && (tangentOf(t) !== null || (t._base !== null && tangentOf(t._base) !== null));
+}
+
+/**
  * The common case of an in-place arithmetic update with nothing to record (under noGrad, or when no operand
  * requires grad), as in an optimizer step: the kernel writes straight into `t`'s storage, where the general
  * path computes a new tensor and copies it in. Only for a contiguous float `t` at the start of its storage, an
@@ -131,7 +163,7 @@ function arithInPlace(t: Tensor, kernel: BinaryKernel, other: TensorLike, op: st
   if (!(t instanceof Tensor)) return false;
   const B = typeof other === 'number' ? scalarFor(other, t) : other;
   if (
-    !(B instanceof Tensor) || (isGradEnabled() && (t.requiresGrad || B.requiresGrad)) || B.dtype !== t.dtype ||
+    !(B instanceof Tensor) || (isGradEnabled() && (t.requiresGrad || B.requiresGrad)) || hasTangent(t) || hasTangent(B) || B.dtype !== t.dtype ||
     (t.dtype !== 'float32' && t.dtype !== 'float64') || t.offset !== 0 || !t.isContiguous() || B.storage === t.storage ||
     B.storage.device !== t.storage.device || B.ndim > t.ndim || !sameShape(broadcastShapes(B.shape, t.shape, op), t.shape)
   ) {
@@ -153,13 +185,46 @@ function overwrite(call: Caller, old: Tensor, value: Tensor | number): Tensor {
 
 function fill_(call: Caller, t: Tensor, value: number): Tensor {
   if (typeof value !== 'number') throw new Error(`fill_: the value must be a number, got ${describe(value)}.`);
-  if (t.requiresGrad && isGradEnabled()) return inplace(t, 'fill_', (s) => overwrite(call, s, value));
+  if ((t.requiresGrad && isGradEnabled()) || hasTangent(t)) return inplace(t, 'fill_', (s) => overwrite(call, s, value));
   checkLeaf(t, 'fill_');
   checkViewOfLeaf(t, 'fill_');
   checkNoOverlap(t.shape, t.strides, 'fill_');
   if (t.size > 0) backendOf(t).fill(t.dtype, t, t.shape, value);
   t.storage.version++;
   t.gradFn = null;
+  return t;
+}
+
+/**
+ * `t[specs] = value` (or `+=` with `accumulate`) in place. With nothing to record (grad mode off, or neither `t` nor
+ * `value` requiring grad) the backend writes straight into `t`'s storage; otherwise through `inplace`, so that a
+ * write into a view of a tensor in the graph gives its base the right history (PyTorch's CopySlices).
+ */
+function indexPut_(t: Tensor, specs: readonly IndexSpec[], value: Tensor | number, options?: IndexPutOptions): Tensor {
+  const op = 'indexPut_';
+  if (!(t instanceof Tensor)) throw new Error(`${op}: expected a Tensor, got ${describe(t)}.`);
+  const recorded = (isGradEnabled() && (t.requiresGrad || (value instanceof Tensor && value.requiresGrad))) ||
+    hasTangent(t) || (value instanceof Tensor && hasTangent(value));
+  if (recorded) {
+    checkLeaf(t, op);
+    // A write of basic specs is a write through the view they take (PyTorch's x[1:3] = v is a slice and copy_),
+    // recorded on the base as CopySlices; index tensors and masks record indexPut.
+    const basic = Array.isArray(specs) && specs.every((s) => s === null || typeof s === 'number' || typeof s === 'string');
+    if (!basic) return inplace(t, op, (s) => s.indexPut(specs, value, options));
+    const { accumulate = false } = checkOptions(op, options, { accumulate: 'boolean' });
+    const w = indexWrite(t, specs, value, op).value;
+    const view = t.index(...specs);
+    if (accumulate) view.add_(w);
+    else view.copy_(w);
+    return t;
+  }
+  const { accumulate = false } = checkOptions(op, options, { accumulate: 'boolean' });
+  checkLeaf(t, op);
+  checkViewOfLeaf(t, op);
+  checkNoOverlap(t.shape, t.strides, op);
+  const w = indexWrite(t, specs, value, op);
+  writeIndexed(t, w.parsed.items, w.parsed.tensors, w.value, accumulate, op);
+  t.storage.version++;
   return t;
 }
 
@@ -200,6 +265,43 @@ export const INPLACE_OPS = {
     example: 'noGrad(() => w.grad?.zero_())',
     fn: (call: Caller, t: Tensor): Tensor => fill_(call, t, 0),
   },
+  indexPut_: {
+    doc: 'PyTorch\'s `x[specs] = value` in place (the specs of `index`; `value` broadcast), or `x[specs] += value` with `{ accumulate: true }` (repeated indices add up). Works through views and on tensors in the graph.',
+    example: "x.indexPut_([':', '1:3'], 0)",
+    fn: (_: Caller, t: Tensor, specs: readonly IndexSpec[], value: Tensor | number, options?: IndexPutOptions): Tensor => indexPut_(t, specs, value, options),
+  },
+  maskedFill_: {
+    doc: 'Set the elements where the bool `mask` (broadcast to the tensor\'s shape) is true to `value` (a number or a 0-d tensor), in place.',
+    example: 'scores.maskedFill_(mask, -Infinity)',
+    fn: (_: Caller, t: Tensor, mask: Tensor, value: number | Tensor): Tensor => inplace(t, 'maskedFill_', (s) => s.maskedFill(mask, value)),
+  },
+  maskedScatter_: {
+    doc: 'Replace the elements where the bool `mask` is true by the first elements of `source`, in place (see maskedScatter).',
+    example: 'x.maskedScatter_(mask, values)',
+    fn: (_: Caller, t: Tensor, mask: Tensor, source: Tensor): Tensor => inplace(t, 'maskedScatter_', (s) => s.maskedScatter(mask, source)),
+  },
+  indexFill_: {
+    doc: 'Set the entries `index` along `dim` to `value`, in place (see indexFill).',
+    example: 'x.indexFill_(1, idx, 0)',
+    fn: (_: Caller, t: Tensor, dim: number, index: Tensor, value: number | Tensor): Tensor => inplace(t, 'indexFill_', (s) => s.indexFill(dim, index, value)),
+  },
+  indexCopy_: {
+    doc: 'Replace the entries `index` along `dim` by those of `source`, in place (see indexCopy).',
+    example: 'x.indexCopy_(0, idx, rows)',
+    fn: (_: Caller, t: Tensor, dim: number, index: Tensor, source: Tensor): Tensor => inplace(t, 'indexCopy_', (s) => s.indexCopy(dim, index, source)),
+  },
+  scatter_: {
+    doc: 'Write `src` (a tensor or a number) at the positions `index` names along `dim`, in place (see scatter).',
+    example: 'onehot.scatter_(1, labels.unsqueeze(1), 1)',
+    fn: (_: Caller, t: Tensor, dim: number, index: Tensor, src: Tensor | number, options?: ScatterOptions): Tensor =>
+      inplace(t, 'scatter_', (s) => s.scatter(dim, index, src, options)),
+  },
+  scatterReduce_: {
+    doc: 'Combine `src` into the positions `index` names along `dim` with `reduce`, in place (see scatterReduce).',
+    example: "x.scatterReduce_(0, idx, src, 'amax')",
+    fn: (_: Caller, t: Tensor, dim: number, index: Tensor, src: Tensor, reduce: ScatterReduction, options?: ScatterReduceOptions): Tensor =>
+      inplace(t, 'scatterReduce_', (s) => s.scatterReduce(dim, index, src, reduce, options)),
+  },
   copy_: {
     doc: 'Copy `src`\'s elements (broadcast to the tensor\'s shape, converted to its dtype) into it in place; when `src` requires grad and grad mode is on, gradients flow to `src`.',
     example: 'noGrad(() => target.copy_(source))',
@@ -207,7 +309,8 @@ export const INPLACE_OPS = {
       if (!(src instanceof Tensor)) throw new Error(`copy_: the source must be a Tensor, got ${describe(src)}.`);
       broadcastShapes(src.shape, t.shape, 'copy_');
       return inplace(t, 'copy_', (s) =>
-        (src.requiresGrad || t.requiresGrad) && isGradEnabled() ? overwrite(call, s, src.expand(t.shape).to(t.dtype)) : broadcastCopy(src, s));
+        ((src.requiresGrad || t.requiresGrad) && isGradEnabled()) || hasTangent(src) || hasTangent(t)
+          ? overwrite(call, s, src.expand(t.shape).to(t.dtype)) : broadcastCopy(src, s));
     },
   },
 };

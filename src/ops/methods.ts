@@ -9,6 +9,7 @@ import { setViewReplay, Tensor, type TensorHook } from '../tensor.js';
 import { COMPOSITES } from './composite.js';
 import type { AnyOp, Caller, Run } from './define.js';
 import { INPLACE_OPS } from './inplace.js';
+import type { NonzeroOptions } from './slicing.js';
 import { FUNCTION_ONLY, METHOD_ONLY, OP_TABLE } from './table.js';
 
 type CallArgs<E> = E extends { call(run: never, ...args: infer P): unknown } ? P : never;
@@ -20,8 +21,19 @@ type Table = typeof OP_TABLE;
 type Composites = typeof COMPOSITES;
 type InPlace = typeof INPLACE_OPS;
 
+/**
+ * Signatures whose result depends on an argument, which an entry's one call signature cannot say: they come
+ * first, so that they are tried before the entry's own.
+ */
+interface Overloads {
+  /** `where(condition)`: the indices of the nonzero elements, one 1-d int32 tensor per dimension (`nonzero(condition, { asTuple: true })`). */
+  where(condition: Tensor): Tensor[];
+  /** One 1-d int32 tensor of indices per dimension. */
+  nonzero(x: Tensor, options: NonzeroOptions & { readonly asTuple: true }): Tensor[];
+}
+
 /** The function of every op, by name: primitives, composites and in-place ops. */
-export type Functions = { [K in keyof Table]: (...args: CallArgs<Table[K]>) => CallResult<Table[K]> } &
+export type Functions = Overloads & { [K in keyof Table]: (...args: CallArgs<Table[K]>) => CallResult<Table[K]> } &
   { [K in keyof Composites]: (...args: FnArgs<Composites[K]>) => FnResult<Composites[K]> } &
   { [K in keyof InPlace]: (...args: FnArgs<InPlace[K]>) => FnResult<InPlace[K]> };
 
@@ -34,6 +46,10 @@ declare module '../tensor.js' {
   interface Tensor extends OpMethods {
     /** `condition ? this : other` (PyTorch's `Tensor.where`). */
     where(condition: Tensor, other: Tensor | number): Tensor;
+    /** The indices of the nonzero elements, one 1-d int32 tensor per dimension. */
+    nonzero(options: NonzeroOptions & { readonly asTuple: true }): Tensor[];
+    /** The indices of the nonzero elements as an int32 tensor `[count, ndim]`. */
+    nonzero(options?: NonzeroOptions): Tensor;
     /** Transpose of a tensor of at most 2 dims (a view). */
     readonly T: Tensor;
     /** Compute gradients of this tensor with respect to the graph's leaves (see `backward`). */

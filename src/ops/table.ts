@@ -14,6 +14,7 @@ import { MOVEMENT_OPS } from './movement.js';
 import { NORMALIZATION_OPS } from './normalization.js';
 import { POOL_OPS } from './pool.js';
 import { REDUCE_OPS } from './reduce.js';
+import { SLICING_OPS } from './slicing.js';
 import { SOFTMAX_OPS } from './softmax.js';
 import { TERNARY_OPS } from './ternary.js';
 import { UNARY_OPS } from './unary.js';
@@ -38,6 +39,7 @@ export const OP_TABLE = {
   ...MATMUL_OPS,
   ...MOVEMENT_OPS,
   ...INDEXING_OPS,
+  ...SLICING_OPS,
   ...CONV_OPS,
   ...POOL_OPS,
   ...CAST_OPS,
@@ -59,10 +61,10 @@ export const FUNCTION_ONLY = ['cat', 'stack', 'unfold', 'fold', 'conv2d', 'maxPo
   'layerNorm', 'layerNormBackward', 'batchNorm', 'batchNormBackward',
   'binaryCrossEntropy', 'avgPool2d', 'avgPool2dBackward', 'adaptiveMaxPool2dIndices',
   'linalgSolve', 'linalgSolveTriangular', 'linalgInv', 'linalgDet', 'detBackward', 'linalgSlogdet', 'linalgCholesky', 'linalgQr', 'linalgEigh', 'einsum',
-  'softplus', 'logSigmoid'] as const;
+  'softplus', 'logSigmoid', 'pad', 'meshgrid', 'trilIndices', 'triuIndices'] as const;
 
 /** Ops that PyTorch offers as Tensor methods only (`x.view(...)`, `x.float()`): no exported function. */
-export const METHOD_ONLY = ['view', 'expandAs', 'contiguous', 'float', 'double', 'int'] as const;
+export const METHOD_ONLY = ['view', 'expandAs', 'viewAs', 'contiguous', 'float', 'double', 'int'] as const;
 
 // Every entry is checked against the entry type, and is named as it is keyed (the gradFn and method names come
 // from `name`): a compile error or a failure at load otherwise.

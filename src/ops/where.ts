@@ -43,10 +43,17 @@ function number(v: unknown): number {
 
 const whereOp: DifferentiableOp<void, readonly [cond: Tensor, a: TensorLike, b: TensorLike]> = {
   name: 'where',
-  doc: 'Elementwise selection `cond ? a : b`, broadcasting all three; `cond` is a bool tensor and `a`, `b` may be numbers.',
+  doc: 'Elementwise selection `cond ? a : b`, broadcasting all three; `cond` is a bool tensor and `a`, `b` may be numbers. With `cond` alone, the indices of its nonzero elements, one int32 tensor per dimension (`nonzero(cond, { asTuple: true })`).',
   example: 'where(x.gt(0), x, 0)',
   differentiable: true,
-  call: (run, cond, a, b) => run(whereOperands(cond, a, b), undefined),
+  call: (run, cond, a, b) => {
+    if (a === undefined && b === undefined) {
+      if (!(cond instanceof Tensor)) throw new Error(`where: expected a Tensor, got ${describe(cond)}.`);
+      // The one-argument form (typed by the overload in ops/methods.ts): nonzero(cond, { asTuple: true }).
+      return cond.nonzero({ asTuple: true }) as unknown as Tensor;
+    }
+    return run(whereOperands(cond, a, b), undefined);
+  },
   forward: (ctx, [cond, a, b]) => {
     if (ctx.recording) ctx.save(cond!);
     const device = deviceOf('where', cond!, a!, b!);

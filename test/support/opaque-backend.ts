@@ -5,7 +5,7 @@
 // bit-identical to the 'ts' backend. If the op layer ever touched a buffer's elements, or read one back without
 // going through this interface, the generated suite would fail on this backend.
 import type { DType, TypedArray } from '../../src/dtype.js';
-import type { Backend, BufferHandle, MatrixOperand, View } from '../../src/kernels/backend.js';
+import type { Backend, BufferHandle, IndexedView, MatrixOperand, View } from '../../src/kernels/backend.js';
 import { arrayOf, handleOf } from '../../src/kernels/cpu/memory.js';
 import { tsBackend } from '../../src/kernels/ts/index.js';
 import { allocate } from '../../src/dtype.js';
@@ -27,6 +27,7 @@ const wrap = (a: TypedArray): BufferHandle => new OpaqueBuffer(a) as unknown as 
 const host = (b: BufferHandle): BufferHandle => handleOf(OpaqueBuffer.unwrap(b));
 const hostView = (v: View): View => ({ buffer: host(v.buffer), offset: v.offset, strides: v.strides });
 const hostOperand = (m: MatrixOperand): MatrixOperand => ({ buffer: host(m.buffer), offsets: m.offsets, rowStride: m.rowStride, colStride: m.colStride });
+const hostIndexed = (at: IndexedView): IndexedView => ({ ...at, x: hostView(at.x), indices: at.indices.map(hostView) });
 const hostOrNull = (b: BufferHandle | null): BufferHandle | null => (b === null ? null : host(b));
 
 /** Work issued and not yet completed, in order. */
@@ -145,6 +146,20 @@ export const opaqueBackend: Backend = {
     issue(() => tsBackend.gather(dtype, host(x), xShape, host(index), indexShape, dim, host(out), op)),
   scatterAdd: (dtype, out, outShape, index, indexShape, dim, src, op) =>
     issue(() => tsBackend.scatterAdd(dtype, host(out), outShape, host(index), indexShape, dim, host(src), op)),
+  indexGather: (dtype, at, out, shape, op) => {
+    const A = hostIndexed(at), O = host(out);
+    issue(() => tsBackend.indexGather(dtype, A, O, shape, op));
+  },
+  indexPut: (dtype, at, values, shape, accumulate, op) => {
+    const A = hostIndexed(at), V = hostView(values);
+    issue(() => tsBackend.indexPut(dtype, A, V, shape, accumulate, op));
+  },
+  nonzero: (dtype, x, shape, out, count) => {
+    const X = hostView(x), O = host(out);
+    issue(() => tsBackend.nonzero(dtype, X, shape, O, count));
+  },
+  scatterReduce: (dtype, out, outShape, index, indexShape, dim, src, reduce, includeSelf, op) =>
+    issue(() => tsBackend.scatterReduce(dtype, host(out), outShape, host(index), indexShape, dim, host(src), reduce, includeSelf, op)),
   adam: (dtype, p, g, m, v, vmax, n, step) =>
     issue(() => tsBackend.adam(dtype, host(p), host(g), host(m), host(v), hostOrNull(vmax), n, step)),
   sgd: (dtype, p, g, buf, n, step) => issue(() => tsBackend.sgd(dtype, host(p), host(g), hostOrNull(buf), n, step)),

@@ -1,6 +1,7 @@
 import type { Backend } from '../backend.js';
 import { cpuMemory } from '../cpu/memory.js';
 import { arange, binary, clamp, copy, fill, ternary, unary, where } from './elementwise.js';
+import { indexGather, indexPut, nonzero, scatterReduce } from './advanced.js';
 import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
 import { cholesky, cofactor, eigh, luDet, luFactor, luSolve, qr, triangularSolve } from './linalg.js';
 import { matmul } from './matmul.js';
@@ -30,5 +31,6 @@ export const tsBackend: Backend = {
   avgPool2d, avgPool2dBackward, adaptiveMaxPool2d,
   luFactor, luSolve, luDet, triangularSolve, cholesky, qr, eigh, cofactor,
   indexSelect, indexAdd, gather, scatterAdd,
+  indexGather, indexPut, nonzero, scatterReduce,
   adam, sgd,
 };
