@@ -15,7 +15,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'opaque',
-          include: ['test/ops.test.ts', 'test/higher-order.test.ts', 'test/engine.test.ts', 'test/opaque.test.ts', 'test/elementwise-fixtures.test.ts', 'test/indexing-fixtures.test.ts'],
+          include: ['test/ops.test.ts', 'test/higher-order.test.ts', 'test/engine.test.ts', 'test/opaque.test.ts', 'test/elementwise-fixtures.test.ts',
+            'test/indexing-fixtures.test.ts', 'test/reductions.test.ts', 'test/reductions-torch.test.ts'],
           setupFiles: ['./test/support/use-opaque.ts'],
         },
       },

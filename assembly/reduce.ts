@@ -58,7 +58,7 @@ const PW_BLOCK = 128;
 // Pairwise sum of a row: halves split at a multiple of 8, so that only the last block has a tail; log₂(r / 128)
 // deep. The two lowest levels of the tree run inline (sumRow2), a quarter of the calls of plain recursion,
 // which cost up to a fifth of a 1024-float row.
-function sumRow(p: usize, r: i32): f64 {
+export function sumRow(p: usize, r: i32): f64 {
   if (r <= 4 * PW_BLOCK) return sumRow2(p, r);
   const h = (r >> 1) & ~7;
   return sumRow(p, h) + sumRow(p + (<usize>h << 2), r - h);

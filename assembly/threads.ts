@@ -5,6 +5,7 @@ export { unary } from './codes.generated';
 export { binary } from './binary.generated';
 export { clamp, where, unfold, unfoldRuns, fold, copy } from './elementwise';
 export { reduce, softmax } from './reduce';
+export { variance, cumsumColumns } from './moments';
 export { matmul, matmulScratchBytes } from './matmul';
 export { adam, sgd } from './optim';
 export { conv2d, conv2dDirect } from './conv';

@@ -4,6 +4,9 @@ import { COMPOSITES } from '../src/ops/composite.js';
 import { INPLACE_OPS } from '../src/ops/inplace.js';
 import { METHOD_ONLY, OP_TABLE } from '../src/ops/table.js';
 
+// JavaScript's reserved words that an op may be named after (PyTorch's torch.var).
+const RESERVED = new Set(['var', 'in', 'new', 'delete', 'do', 'if', 'for', 'with', 'case', 'void']);
+
 interface Documented {
   readonly doc: string;
   readonly example: string;
@@ -31,7 +34,12 @@ export function apiEntries(header: string): string {
     for (const [name, e] of Object.entries(entries)) {
       if (methodOnly.includes(name)) continue;
       lines.push('/**', ...e.doc.split('\n').map((l) => ` * ${l}`), ' *', ' * @example', ' * ```ts', ` * ${e.example}`, ' * ```', ' */');
-      lines.push(`export const ${name} = FUNCTIONS.${name};`, '');
+      if (RESERVED.has(name)) {
+        // A reserved word cannot name a const, but may name an export: `import * as a` gives `a.var`.
+        lines.push(`const ${name}_ = FUNCTIONS.${name};`, `export { ${name}_ as ${name} };`, '');
+      } else {
+        lines.push(`export const ${name} = FUNCTIONS.${name};`, '');
+      }
     }
   }
   return lines.join('\n');

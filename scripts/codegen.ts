@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BINARY_KERNELS, JOB_KINDS, REDUCE_KERNELS, UNARY_KERNELS, type BinaryKernel, type BinaryKernelSpec } from '../src/kernels/catalog.js';
+import { BINARY_KERNELS, JOB_KINDS, REDUCE_KERNELS, SCAN_KERNELS, UNARY_KERNELS, type BinaryKernel, type BinaryKernelSpec } from '../src/kernels/catalog.js';
 import { apiEntries } from './codegen-api.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,6 +33,7 @@ function assemblyCodes(): string {
   lines.push(`/** Every binary code from here on is a comparison and writes one byte per element. */`);
   lines.push(`export const B_FIRST_COMPARE: i32 = ${binary.findIndex(([, k]) => k.compare)};`);
   Object.keys(REDUCE_KERNELS).forEach((n, i) => lines.push(`export const R_${snake(n)}: i32 = ${i};`));
+  Object.keys(SCAN_KERNELS).forEach((n, i) => lines.push(`export const S_${snake(n)}: i32 = ${i};`));
   JOB_KINDS.forEach((n, i) => lines.push(`export const K_${snake(n)}: i32 = ${i + 1};`));
   lines.push('', '/**', ' * `out[i] = op(x[i])` for `i < n` over float32 (`out` may equal `x`).', ' *', ' * @example', ' * ```ts',
     ' * exports.unary(U_EXP, p, p, n);', ' * ```', ' */',

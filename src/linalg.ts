@@ -1,6 +1,6 @@
 /**
- * torch.linalg as `linalg.*`: solves, inverses, determinants and factorizations of (batches of) matrices,
- * differentiable in both modes and float64 first-class. Each is also exported as `linalgSolve`, `linalgInv`, …
+ * torch.linalg as `linalg.*`: solves, inverses, determinants, factorizations and norms of (batches of) matrices
+ * and vectors, differentiable in both modes and float64 first-class. Each is also exported as `linalgSolve`, `linalgInv`, …
  * (PyTorch's `torch.linalg_solve` spellings); `det`, `slogdet` and `inverse` are Tensor methods too.
  *
  * @example
@@ -98,3 +98,25 @@ export const qr = FUNCTIONS.linalgQr;
  * ```
  */
 export const eigh = FUNCTIONS.linalgEigh;
+
+/**
+ * The vector norm of order `ord` (default 2; 1, ∞, −∞, 0 or any p) over `dim` (all dims when omitted), accumulated
+ * in float64. Its gradient at 0 is 0, and for ±∞ it is shared among the tied elements, as PyTorch's.
+ *
+ * @example
+ * ```ts
+ * linalg.vectorNorm(tensor([[3, 4], [6, 8]]), 2, 1) // [5, 10]
+ * ```
+ */
+export const vectorNorm = FUNCTIONS.linalgVectorNorm;
+
+/**
+ * The matrix norm over the two dims `dim` (default `[-2, -1]`): 'fro' (default), 1 / −1 (largest / smallest column
+ * sum of |x|), ∞ / −∞ (largest / smallest row sum). 'nuc' and ±2 need singular values and are refused.
+ *
+ * @example
+ * ```ts
+ * linalg.matrixNorm(tensor([[1, -2], [3, 4]]), 1) // 6
+ * ```
+ */
+export const matrixNorm = FUNCTIONS.linalgMatrixNorm;

@@ -41,7 +41,8 @@ describe('dtype promotion', () => {
 
   it('max and min of a bool tensor stay bool', () => {
     expect(tensor([true, false]).max().dtype).toBe('bool');
-    expect(tensor([[true, false]]).min(1).toArray()).toEqual([false]);
+    expect(tensor([[true, false]]).min(1).values.toArray()).toEqual([false]);
+    expect(tensor([[true, false]]).amin(1).toArray()).toEqual([false]);
   });
 });
 
@@ -114,10 +115,20 @@ describe('special values and ties', () => {
     same(t.grad, [0, 0.5, 0.5, 0, 0, 0]);
   });
 
-  it('max(dim) is torch.amax: a slice whose maximum is NaN gets NaN gradients', () => {
+  it('amax(dim): a slice whose maximum is NaN gets NaN gradients, ties share the gradient', () => {
     const x = tensor([[1, NaN_, 3], [2, 2, 0]], { requiresGrad: true });
-    x.max(1).backward(tensor([1, 1]));
+    x.amax(1).backward(tensor([1, 1]));
     same(x.grad, [NaN_, NaN_, NaN_, 0.5, 0.5, 0]);
+  });
+
+  it('max(dim) returns { values, indices }: the first maximum or the first NaN, and its gradient goes to that index alone', () => {
+    const x = tensor([[1, NaN_, 3, NaN_], [2, 0, 2, 1]], { requiresGrad: true });
+    const { values, indices } = x.max(1);
+    same(values, [NaN_, 2]);
+    expect(indices.dtype).toBe('int32');
+    expect(indices.toArray()).toEqual([1, 0]);
+    values.backward(tensor([1, 1]));
+    same(x.grad, [0, 1, 0, 0, 1, 0, 0, 0]);
   });
 });
 

@@ -131,8 +131,11 @@ const OPS: Record<string, OpFn> = {
   logicalAnd: (a) => logicalAnd(T(a[0]), T(a[1])),
   where: (a) => where(T(a[0]), a[1] as Tensor | number, a[2] as Tensor | number),
   clamp: (a, kw) => T(a[0]).clamp({ ...(kw.min !== undefined ? { min: kw.min as number } : {}), ...(kw.max !== undefined ? { max: kw.max as number } : {}) }),
-  ...Object.fromEntries(['sum', 'mean', 'max', 'min', 'logsumexp'].map((n) => [n, (a: Value[], kw: Kw) =>
+  ...Object.fromEntries(['sum', 'mean', 'logsumexp'].map((n) => [n, (a: Value[], kw: Kw) =>
     (T(a[0]) as unknown as Record<string, (d?: unknown, k?: boolean) => Tensor>)[n]!.call(a[0], dimOf(kw), kw.keepdim as boolean)])),
+  // gen_cases.py records max/min with dims (or keepdim) as torch.amax/amin, and without as torch.max(x).
+  ...Object.fromEntries((['max', 'min'] as const).map((n) => [n, (a: Value[], kw: Kw) =>
+    (dimOf(kw) === undefined && !kw.keepdim ? T(a[0])[n]() : T(a[0])[n === 'max' ? 'amax' : 'amin'](dimOf(kw), kw.keepdim as boolean))])),
   argmax: (a, kw) => T(a[0]).argmax(kw.dim as number | undefined, kw.keepdim as boolean),
   argmin: (a, kw) => T(a[0]).argmin(kw.dim as number | undefined, kw.keepdim as boolean),
   matmul: (a) => T(a[0]).matmul(T(a[1])),

@@ -1,6 +1,6 @@
 import type { DType, TypedArray } from '../dtype.js';
 import type { Shape } from '../shape.js';
-import type { BinaryKernel, ReduceKernel, TernaryKernel, UnaryKernel } from './catalog.js';
+import type { BinaryKernel, ReduceKernel, ScanKernel, TernaryKernel, UnaryKernel } from './catalog.js';
 
 declare const HANDLE: unique symbol;
 
@@ -122,10 +122,55 @@ export interface Backend {
 
   // ---- reductions ----
 
-  /** `x` (from `offset`) read as `[outer, r, inner]`; reduces the middle axis into `out` of `[outer, inner]`. `argmax`/`argmin` write int32. */
+  /**
+   * `x` (from `offset`) read as `[outer, r, inner]`; reduces the middle axis into `out` of `[outer, inner]`.
+   * `argmax`/`argmin` write int32, `all`/`any` bool; an int32 `sum` or `prod` is exact and throws when it does not
+   * fit in int32.
+   */
   reduce(op: ReduceKernel, dtype: DType, x: BufferHandle, offset: number, out: BufferHandle, outer: number, r: number, inner: number): void;
+  /**
+   * Variance along the middle axis of `x` (from `offset`) read as `[outer, r, inner]`: Σ (x − mean)² / max(0, r −
+   * correction) into `out` (`[outer, inner]`), and the mean into `mean` when not null; numerically sound (two
+   * passes or Welford), not Σx² − (Σx)²/r.
+   */
+  variance(dtype: DType, x: BufferHandle, offset: number, out: BufferHandle, mean: BufferHandle | null, outer: number, r: number,
+    inner: number, correction: number): void;
+  /**
+   * The vector p-norm along the middle axis of `x` (from `offset`) read as `[outer, r, inner]` into `out`
+   * (`[outer, inner]`): (Σ |x|^p)^(1/p); p = ±∞ is max/min |x|, p = 0 the count of nonzero elements.
+   */
+  norm(dtype: DType, x: BufferHandle, offset: number, out: BufferHandle, outer: number, r: number, inner: number, p: number): void;
+  /**
+   * An inclusive scan along the middle axis of `x` (from `offset`) read as `[outer, r, inner]` into `out` of the
+   * same shape: cumsum/cumprod/logcumsumexp write `dtype` (int32 exactly, throwing when a running value does not
+   * fit), cummax/cummin the int32 index of the running extreme (the later one on ties; NaN sticks).
+   */
+  scan(op: ScanKernel, dtype: DType, x: BufferHandle, offset: number, out: BufferHandle, outer: number, r: number, inner: number): void;
   /** Numerically stable (log-)softmax of `x` (from `offset`) read as `[outer, r, inner]` along the middle axis. */
   softmax(dtype: DType, x: BufferHandle, offset: number, out: BufferHandle, outer: number, r: number, inner: number, log: boolean): void;
+
+  // ---- sorting and selection (NaN counts as larger than every number; ties keep their order) ----
+
+  /**
+   * The positions (int32, `[outer, k, inner]`) of the first `k` elements of the stable sort, ascending or
+   * `descending`, of each line along the middle axis of `x` (from `offset`) read as `[outer, r, inner]`.
+   */
+  sort(dtype: DType, x: BufferHandle, offset: number, out: BufferHandle, outer: number, r: number, inner: number, descending: boolean,
+    k: number): void;
+  /**
+   * The position (int32, `[outer, inner]`) of the element a stable ascending sort puts at `k` (0-based) in each line
+   * along the middle axis of `x` (from `offset`) read as `[outer, r, inner]`; with `propagateNaN`, of a line's first
+   * NaN when it holds one.
+   */
+  select(dtype: DType, x: BufferHandle, offset: number, out: BufferHandle, outer: number, r: number, inner: number, k: number,
+    propagateNaN: boolean): void;
+  /**
+   * The distinct slices `x[:, j, :]` of `x` (from `offset`) read as `[outer, r, inner]`, ascending
+   * (lexicographically; every NaN distinct): the first `count[0]` slices of `values` (`[outer, r, inner]`) get them,
+   * `inverse` (int32 `[r]`) each input slice's position among them, `counts` (int32 `[r]`) their multiplicities.
+   */
+  unique(dtype: DType, x: BufferHandle, offset: number, outer: number, r: number, inner: number, values: BufferHandle, inverse: BufferHandle,
+    counts: BufferHandle, count: BufferHandle): void;
 
   // ---- linear algebra and windows ----
 

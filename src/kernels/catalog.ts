@@ -141,18 +141,39 @@ export const TERNARY_KERNELS = {
 /** A ternary kernel's name. @example `const k: TernaryKernel = 'lerp';` */
 export type TernaryKernel = keyof typeof TERNARY_KERNELS;
 
-/** Reductions along one axis, in op-code order. `argmax`/`argmin` write int32 indices. */
+/**
+ * Reductions along one axis, in op-code order. `argmax`/`argmin` write int32 indices, `all`/`any` write bool;
+ * `wasm` says whether the WebAssembly backend has a float32 kernel (otherwise it runs the TS one).
+ */
 export const REDUCE_KERNELS = {
-  sum: { cost: 'arith' },
-  max: { cost: 'arith' },
-  min: { cost: 'arith' },
-  logsumexp: { cost: 'costly' },
-  argmax: { cost: 'arith' },
-  argmin: { cost: 'arith' },
-} as const satisfies Record<string, { readonly cost: KernelCost }>;
+  sum: { cost: 'arith', wasm: true },
+  max: { cost: 'arith', wasm: true },
+  min: { cost: 'arith', wasm: true },
+  logsumexp: { cost: 'costly', wasm: true },
+  argmax: { cost: 'arith', wasm: true },
+  argmin: { cost: 'arith', wasm: true },
+  prod: { cost: 'arith', wasm: false },
+  all: { cost: 'arith', wasm: false },
+  any: { cost: 'arith', wasm: false },
+} as const satisfies Record<string, { readonly cost: KernelCost; readonly wasm: boolean }>;
 
 /** A reduction kernel's name. @example `const k: ReduceKernel = 'sum';` */
 export type ReduceKernel = keyof typeof REDUCE_KERNELS;
+
+/**
+ * Inclusive scans along one axis, in op-code order. `cumsum`/`cumprod`/`logcumsumexp` write the running value in
+ * the input's dtype; `cummax`/`cummin` write the int32 index of the running extreme. `wasm` as for reductions.
+ */
+export const SCAN_KERNELS = {
+  cumsum: { cost: 'arith', wasm: true },
+  cumprod: { cost: 'arith', wasm: false },
+  logcumsumexp: { cost: 'costly', wasm: false },
+  cummax: { cost: 'arith', wasm: false },
+  cummin: { cost: 'arith', wasm: false },
+} as const satisfies Record<string, { readonly cost: KernelCost; readonly wasm: boolean }>;
+
+/** A scan kernel's name. @example `const k: ScanKernel = 'cumsum';` */
+export type ScanKernel = keyof typeof SCAN_KERNELS;
 
 /** The operations the worker pool runs, in code order (the job loop of assembly/jobs.ts switches on them). */
 export const JOB_KINDS = ['matmul', 'unary', 'clamp', 'binary'] as const;
@@ -164,6 +185,7 @@ const codes = {
   unary: codesOf(Object.keys(UNARY_KERNELS)),
   binary: codesOf(Object.keys(BINARY_KERNELS)),
   reduce: codesOf(Object.keys(REDUCE_KERNELS)),
+  scan: codesOf(Object.keys(SCAN_KERNELS)),
   // Job kinds start at 1, so that a zeroed control block names no operation.
   job: codesOf(['', ...JOB_KINDS]),
 };
@@ -177,6 +199,7 @@ export interface KernelFamilies {
   unary: UnaryKernel;
   binary: BinaryKernel;
   reduce: ReduceKernel;
+  scan: ScanKernel;
   job: JobKind;
 }
 

@@ -17,7 +17,7 @@ import '../autograd/record.js';
  * ```
  */
 export function pNorm(x: Tensor, p: number, dim: number, keepdim: boolean): Tensor {
-  if (p === Infinity) return x.abs().max(dim, keepdim);
+  if (p === Infinity) return x.abs().amax(dim, keepdim);
   if (p === 0) return x.ne(0).to(x.dtype).sum(dim, keepdim);
   if (p === 1) return x.abs().sum(dim, keepdim);
   const s = p === 2 ? x.mul(x).sum(dim, keepdim) : x.abs().pow(p).sum(dim, keepdim);

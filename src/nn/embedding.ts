@@ -228,19 +228,13 @@ export function embeddingBag(input: Tensor, weight: Tensor, opts: EmbeddingBagOp
   const keep3 = keep.unsqueeze(2);
   let dense = rows.indexSelect(0, slots).reshape([b, longest, dim]);
   if (psw !== null) dense = dense.mul(psw.reshape([-1]).indexSelect(0, slots).reshape([b, longest, 1]));
-  if (mode === 'max') return where(counts.gt(0), maxOver1(where(keep3, dense, -Infinity)), 0);
+  if (mode === 'max') return where(counts.gt(0), where(keep3, dense, -Infinity).max(1).values, 0);
   const sum = where(keep3, dense, 0).sum(1);
   if (mode === 'sum') return sum;
   return sum.div(counts.clamp({ min: 1 }).to(weight.dtype));
 }
 
 const sameShapeAs = (a: Tensor, b: Tensor): boolean => a instanceof Tensor && a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
-
-/** The maximum over dim 1 (whichever form `max(dim)` returns: a tensor, or `{ values, indices }`). */
-function maxOver1(t: Tensor): Tensor {
-  const r = t.max(1) as unknown;
-  return r instanceof Tensor ? r : (r as { values: Tensor }).values;
-}
 
 /** Options of `EmbeddingBag`. @example `new nn.EmbeddingBag(1000, 64, { mode: 'sum' })` */
 export interface EmbeddingBagLayerOptions {

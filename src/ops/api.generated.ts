@@ -686,24 +686,74 @@ export const sum = FUNCTIONS.sum;
 export const mean = FUNCTIONS.mean;
 
 /**
- * The largest value over `dim` (all dims when omitted); NaN propagates.
+ * The largest value over `dim` (one dim or several; all dims when omitted); NaN propagates. The gradient is shared evenly among the elements equal to the result, as in PyTorch.
  *
  * @example
  * ```ts
- * max(x, 1)
+ * amax(x, [0, 1])
+ * ```
+ */
+export const amax = FUNCTIONS.amax;
+
+/**
+ * The smallest value over `dim` (one dim or several; all dims when omitted); NaN propagates. The gradient is shared evenly among the elements equal to the result, as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * amin(x, [0, 1])
+ * ```
+ */
+export const amin = FUNCTIONS.amin;
+
+/**
+ * The largest element: `max(x)` over all elements (NaN propagates; the gradient is shared among ties), `max(x, dim, keepdim)` along one dim as `{ values, indices }` (the first largest element, or the first NaN, as PyTorch; the gradient goes to that index), `max(x, other)` elementwise (`maximum`). Over several dims use `amax`.
+ *
+ * @example
+ * ```ts
+ * const { values, indices } = max(logits, 1)
  * ```
  */
 export const max = FUNCTIONS.max;
 
 /**
- * The smallest value over `dim` (all dims when omitted); NaN propagates.
+ * The smallest element: `min(x)` over all elements (NaN propagates; the gradient is shared among ties), `min(x, dim, keepdim)` along one dim as `{ values, indices }` (the first smallest element, or the first NaN, as PyTorch; the gradient goes to that index), `min(x, other)` elementwise (`minimum`). Over several dims use `amin`.
  *
  * @example
  * ```ts
- * min(x, 1)
+ * const { values, indices } = min(logits, 1)
  * ```
  */
 export const min = FUNCTIONS.min;
+
+/**
+ * The product of all elements, or along `dim`; integers and bools multiply exactly as int32 (an error when the result does not fit). Its gradient is right at zeros too (the product of the other elements). Options: `dtype` converts the input first (also in the place of dim or keepdim: `x.prod({ dtype: 'float64' })`).
+ *
+ * @example
+ * ```ts
+ * prod(x, 1, { dtype: 'float64' })
+ * ```
+ */
+export const prod = FUNCTIONS.prod;
+
+/**
+ * Whether every element is nonzero (NaN counts as nonzero), over `dim` (one dim or several; all dims when omitted), as bool.
+ *
+ * @example
+ * ```ts
+ * all(mask, 1)
+ * ```
+ */
+export const all = FUNCTIONS.all;
+
+/**
+ * Whether any element is nonzero (NaN counts as nonzero), over `dim` (one dim or several; all dims when omitted), as bool.
+ *
+ * @example
+ * ```ts
+ * any(mask, 1)
+ * ```
+ */
+export const any = FUNCTIONS.any;
 
 /**
  * `log(Σ exp(x))` over `dim` (all dims when omitted), computed stably.
@@ -734,6 +784,147 @@ export const argmax = FUNCTIONS.argmax;
  * ```
  */
 export const argmin = FUNCTIONS.argmin;
+
+/**
+ * The running sum along `dim`, accumulated in float64; integers and bools sum exactly as int32 (an error when a running sum does not fit). Options: `dtype` converts the input first.
+ *
+ * @example
+ * ```ts
+ * cumsum(x, 1)
+ * ```
+ */
+export const cumsum = FUNCTIONS.cumsum;
+
+/**
+ * The running product along `dim`, accumulated in float64; integers and bools multiply exactly as int32 (an error when a running product does not fit). Its gradient is right at zeros too. Options: `dtype` converts the input first.
+ *
+ * @example
+ * ```ts
+ * cumprod(x, 0)
+ * ```
+ */
+export const cumprod = FUNCTIONS.cumprod;
+
+/**
+ * The running `log(Σ exp(x))` along `dim`, computed stably (each step adds in log space); floating tensors only.
+ *
+ * @example
+ * ```ts
+ * logcumsumexp(logp, 1)
+ * ```
+ */
+export const logcumsumexp = FUNCTIONS.logcumsumexp;
+
+/**
+ * The running maximum along `dim` as `{ values, indices }`; on ties the later index, and a NaN sticks, as in PyTorch. The gradient of each output goes to the element it came from.
+ *
+ * @example
+ * ```ts
+ * const { values, indices } = cummax(x, 0)
+ * ```
+ */
+export const cummax = FUNCTIONS.cummax;
+
+/**
+ * The running minimum along `dim` as `{ values, indices }`; on ties the later index, and a NaN sticks, as in PyTorch. The gradient of each output goes to the element it came from.
+ *
+ * @example
+ * ```ts
+ * const { values, indices } = cummin(x, 0)
+ * ```
+ */
+export const cummin = FUNCTIONS.cummin;
+
+/**
+ * The int32 positions that sort `x` along `dim` (default -1): stable (equal elements keep their order), NaN last (first with `descending`), as PyTorch's stable sort. Options: `descending`, `stable` (also in the place of dim).
+ *
+ * @example
+ * ```ts
+ * argsort(scores, 1, { descending: true })
+ * ```
+ */
+export const argsort = FUNCTIONS.argsort;
+
+/**
+ * `x` sorted along `dim` (default -1) as `{ values, indices }`: stable (equal elements keep their order), NaN last (first with `descending`), as PyTorch's stable sort. Options: `descending`, `stable` (also in the place of dim).
+ *
+ * @example
+ * ```ts
+ * const { values, indices } = sort(x, -1, { descending: true })
+ * ```
+ */
+export const sort = FUNCTIONS.sort;
+
+/**
+ * The `k` largest elements along `dim` (default -1), or the smallest with `largest: false`, as `{ values, indices }`, in order (NaN counts as the largest); among equal elements the earlier one comes first (PyTorch leaves that order unspecified). Options: `largest`, `sorted` (also in the place of dim).
+ *
+ * @example
+ * ```ts
+ * const { values, indices } = topk(logits, 5, 1)
+ * ```
+ */
+export const topk = FUNCTIONS.topk;
+
+/**
+ * The `k`-th smallest element (1-based) along `dim` (default -1) as `{ values, indices }`; NaN counts as the largest. Among equal elements it is the one a stable sort puts at k (PyTorch leaves that index unspecified).
+ *
+ * @example
+ * ```ts
+ * const { values, indices } = kthvalue(x, 2, 0)
+ * ```
+ */
+export const kthvalue = FUNCTIONS.kthvalue;
+
+/**
+ * The lower median (the smaller of the two middle elements for an even count), as PyTorch: `median(x)` of every element (the gradient shared among ties; NaN for no elements), `median(x, dim, keepdim)` along one dim as `{ values, indices }`. NaN propagates (its index is the first NaN's); among equal elements the index is the one a stable sort puts in the middle.
+ *
+ * @example
+ * ```ts
+ * const { values, indices } = median(x, 1)
+ * ```
+ */
+export const median = FUNCTIONS.median;
+
+/**
+ * The distinct elements in ascending order (or, with `dim`, the distinct slices along it, compared lexicographically); each NaN is distinct and sorts last. Options: `returnInverse` and `returnCounts` add, in that order, the position of each input element in the result (int32, the input's shape; per slice with `dim`) and the count of each distinct element, as PyTorch's tuple; `sorted` is accepted (the result is always sorted). Not differentiable.
+ *
+ * @example
+ * ```ts
+ * const [values, inverse, counts] = unique(labels, { returnInverse: true, returnCounts: true })
+ * ```
+ */
+export const unique = FUNCTIONS.unique;
+
+/**
+ * The variance over `dim` (all dims when omitted): Σ (x − mean)² / max(0, N − correction), computed in two passes in float64. Positional `keepdim`, or options `{ correction, keepdim }` (correction defaults to 1; `unbiased: false` is correction 0), as PyTorch's `x.var(dim, correction=…, keepdim=…)`. Floating tensors only.
+ *
+ * @example
+ * ```ts
+ * x.var(1, { correction: 0, keepdim: true })
+ * ```
+ */
+const var_ = FUNCTIONS.var;
+export { var_ as var };
+
+/**
+ * The standard deviation over `dim` (all dims when omitted): the square root of `var` with the same arguments (`{ correction, keepdim }`). Its gradient is 0 where the deviation is 0, as in PyTorch. Floating tensors only.
+ *
+ * @example
+ * ```ts
+ * x.std(0, { correction: 0 })
+ * ```
+ */
+export const std = FUNCTIONS.std;
+
+/**
+ * The vector norm of order `ord` (default 2) over `dim` (all dims when omitted): (Σ |x|^ord)^(1/ord); ∞ is max |x|, −∞ min |x|, 0 the number of nonzero elements. Accumulated in float64; the gradient at 0 is 0 and is shared among ties for ±∞, as PyTorch. Options: `dtype` converts the input first. Floating tensors only (`linalg.vectorNorm`).
+ *
+ * @example
+ * ```ts
+ * linalg.vectorNorm(x, 2, 1)
+ * ```
+ */
+export const linalgVectorNorm = FUNCTIONS.linalgVectorNorm;
 
 /**
  * Softmax along `dim` (default: the last), stable for large logits.
@@ -1666,6 +1857,76 @@ export const allclose = FUNCTIONS.allclose;
  * ```
  */
 export const equal = FUNCTIONS.equal;
+
+/**
+ * `[var, mean]` over `dim` with var's arguments (`{ correction, keepdim }`), as PyTorch's var_mean tuple.
+ *
+ * @example
+ * ```ts
+ * const [v, m] = varMean(x, 1, { correction: 0 })
+ * ```
+ */
+export const varMean = FUNCTIONS.varMean;
+
+/**
+ * `[std, mean]` over `dim` with std's arguments (`{ correction, keepdim }`), as PyTorch's std_mean tuple.
+ *
+ * @example
+ * ```ts
+ * const [s, m] = stdMean(x, 0)
+ * ```
+ */
+export const stdMean = FUNCTIONS.stdMean;
+
+/**
+ * The sum over `dim` (all dims when omitted) treating NaN as 0; its gradient is 0 at the NaN elements.
+ *
+ * @example
+ * ```ts
+ * nansum(x, 1)
+ * ```
+ */
+export const nansum = FUNCTIONS.nansum;
+
+/**
+ * The mean over `dim` (all dims when omitted) of the elements that are not NaN (NaN when there are none); floating tensors only. Its gradient is 0 at the NaN elements (PyTorch's is NaN there when a whole slice is NaN).
+ *
+ * @example
+ * ```ts
+ * nanmean(x, 0)
+ * ```
+ */
+export const nanmean = FUNCTIONS.nanmean;
+
+/**
+ * The number of nonzero elements over `dim` (all dims when omitted), as int32; NaN counts as nonzero.
+ *
+ * @example
+ * ```ts
+ * countNonzero(mask, 1)
+ * ```
+ */
+export const countNonzero = FUNCTIONS.countNonzero;
+
+/**
+ * The matrix norm of order `ord` over the two dims `dim` (default [-2, -1]): 'fro' (default; √Σx²), 1 / −1 (largest / smallest column sum of |x|), ∞ / −∞ (largest / smallest row sum). Options: `dtype`. (`linalg.matrixNorm`; 'nuc' and ±2 need singular values and are refused.)
+ *
+ * @example
+ * ```ts
+ * linalg.matrixNorm(A, 1)
+ * ```
+ */
+export const linalgMatrixNorm = FUNCTIONS.linalgMatrixNorm;
+
+/**
+ * PyTorch's `torch.norm`: `p` a number (a vector norm over `dim`, all elements when omitted, as `linalg.vectorNorm`) or 'fro' (default: the 2-norm of all elements, or the Frobenius norm over the two dims in `dim`). Options: `dtype`.
+ *
+ * @example
+ * ```ts
+ * norm(x, 2, 1)
+ * ```
+ */
+export const norm = FUNCTIONS.norm;
 
 /**
  * `x²` elementwise (a bool squares to int32, as PyTorch's pow(x, 2)).

@@ -11,6 +11,8 @@ import { INDEXING_OPS } from './indexing.js';
 import { ELEMENTWISE_COMPOSITES } from './elementwise-composites.js';
 import { LINALG_COMPOSITES } from './linalg-composites.js';
 import { inferShape, sizesOf, viewStrides, type SizesArg } from './movement.js';
+import { NORM_COMPOSITES } from './norms.js';
+import { STATISTICS_COMPOSITES } from './statistics.js';
 
 /** A public op made of other ops. */
 export interface Composite<Args extends readonly unknown[], R = Tensor> {
@@ -37,6 +39,8 @@ export const COMPOSITES = {
   ...INDEX_COMPOSITES,
   ...LINALG_COMPOSITES,
   ...ELEMENTWISE_COMPOSITES,
+  ...STATISTICS_COMPOSITES,
+  ...NORM_COMPOSITES,
   square: composite({
     doc: '`x²` elementwise (a bool squares to int32, as PyTorch\'s pow(x, 2)).',
     example: 'square(x)',

@@ -9,6 +9,7 @@ import { setViewReplay, Tensor, type TensorHook } from '../tensor.js';
 import { COMPOSITES } from './composite.js';
 import type { AnyOp, Caller, Run } from './define.js';
 import { INPLACE_OPS } from './inplace.js';
+import type { OverloadedFunctions, OverloadedMethods } from './signatures.js';
 import type { NonzeroOptions } from './slicing.js';
 import { FUNCTION_ONLY, METHOD_ONLY, OP_TABLE } from './table.js';
 
@@ -32,15 +33,22 @@ interface Overloads {
   nonzero(x: Tensor, options: NonzeroOptions & { readonly asTuple: true }): Tensor[];
 }
 
-/** The function of every op, by name: primitives, composites and in-place ops. */
-export type Functions = Overloads & { [K in keyof Table]: (...args: CallArgs<Table[K]>) => CallResult<Table[K]> } &
-  { [K in keyof Composites]: (...args: FnArgs<Composites[K]>) => FnResult<Composites[K]> } &
-  { [K in keyof InPlace]: (...args: FnArgs<InPlace[K]>) => FnResult<InPlace[K]> };
+/**
+ * The function of every op, by name: primitives, composites and in-place ops (those of signatures.ts with its
+ * overloads instead of the entry's signature).
+ */
+export type Functions = Overloads & {
+  [K in keyof Table]: K extends keyof OverloadedFunctions ? OverloadedFunctions[K] : (...args: CallArgs<Table[K]>) => CallResult<Table[K]>
+} & {
+  [K in keyof Composites]: K extends keyof OverloadedFunctions ? OverloadedFunctions[K] : (...args: FnArgs<Composites[K]>) => FnResult<Composites[K]>
+} & { [K in keyof InPlace]: (...args: FnArgs<InPlace[K]>) => FnResult<InPlace[K]> };
 
 type DropFirst<F> = F extends (first: never, ...rest: infer R) => infer Out ? (...args: R) => Out : never;
 
 /** The Tensor methods derived from the functions: every op but the function-only ones, the tensor first. */
-export type OpMethods = { [K in Exclude<keyof Functions, (typeof FUNCTION_ONLY)[number]>]: DropFirst<Functions[K]> };
+export type OpMethods = {
+  [K in Exclude<keyof Functions, (typeof FUNCTION_ONLY)[number]>]: K extends keyof OverloadedMethods ? OverloadedMethods[K] : DropFirst<Functions[K]>
+};
 
 declare module '../tensor.js' {
   interface Tensor extends OpMethods {

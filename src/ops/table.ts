@@ -14,7 +14,11 @@ import { MOVEMENT_OPS } from './movement.js';
 import { NORMALIZATION_OPS } from './normalization.js';
 import { POOL_OPS } from './pool.js';
 import { REDUCE_OPS } from './reduce.js';
+import { NORM_OPS } from './norms.js';
+import { SCAN_OPS } from './scan.js';
 import { SLICING_OPS } from './slicing.js';
+import { SORTING_OPS } from './sorting.js';
+import { STATISTICS_OPS } from './statistics.js';
 import { SOFTMAX_OPS } from './softmax.js';
 import { TERNARY_OPS } from './ternary.js';
 import { UNARY_OPS } from './unary.js';
@@ -35,6 +39,10 @@ export const OP_TABLE = {
   ...WHERE_OPS,
   ...TERNARY_OPS,
   ...REDUCE_OPS,
+  ...SCAN_OPS,
+  ...SORTING_OPS,
+  ...STATISTICS_OPS,
+  ...NORM_OPS,
   ...SOFTMAX_OPS,
   ...MATMUL_OPS,
   ...MOVEMENT_OPS,
@@ -61,7 +69,7 @@ export const FUNCTION_ONLY = ['cat', 'stack', 'unfold', 'fold', 'conv2d', 'maxPo
   'layerNorm', 'layerNormBackward', 'batchNorm', 'batchNormBackward',
   'binaryCrossEntropy', 'avgPool2d', 'avgPool2dBackward', 'adaptiveMaxPool2dIndices',
   'linalgSolve', 'linalgSolveTriangular', 'linalgInv', 'linalgDet', 'detBackward', 'linalgSlogdet', 'linalgCholesky', 'linalgQr', 'linalgEigh', 'einsum',
-  'softplus', 'logSigmoid', 'pad', 'meshgrid', 'trilIndices', 'triuIndices'] as const;
+  'softplus', 'logSigmoid', 'pad', 'meshgrid', 'trilIndices', 'triuIndices', 'linalgVectorNorm', 'linalgMatrixNorm'] as const;
 
 /** Ops that PyTorch offers as Tensor methods only (`x.view(...)`, `x.float()`): no exported function. */
 export const METHOD_ONLY = ['view', 'expandAs', 'viewAs', 'contiguous', 'float', 'double', 'int'] as const;

@@ -103,6 +103,16 @@ export const opaqueBackend: Backend = {
   },
   arange: (dtype, out, n, start, step) => issue(() => tsBackend.arange(dtype, host(out), n, start, step)),
   reduce: (op, dtype, x, offset, out, outer, r, inner) => issue(() => tsBackend.reduce(op, dtype, host(x), offset, host(out), outer, r, inner)),
+  variance: (dtype, x, offset, out, mean, outer, r, inner, correction) =>
+    issue(() => tsBackend.variance(dtype, host(x), offset, host(out), hostOrNull(mean), outer, r, inner, correction)),
+  norm: (dtype, x, offset, out, outer, r, inner, p) => issue(() => tsBackend.norm(dtype, host(x), offset, host(out), outer, r, inner, p)),
+  scan: (op, dtype, x, offset, out, outer, r, inner) => issue(() => tsBackend.scan(op, dtype, host(x), offset, host(out), outer, r, inner)),
+  sort: (dtype, x, offset, out, outer, r, inner, descending, k) =>
+    issue(() => tsBackend.sort(dtype, host(x), offset, host(out), outer, r, inner, descending, k)),
+  select: (dtype, x, offset, out, outer, r, inner, k, propagateNaN) =>
+    issue(() => tsBackend.select(dtype, host(x), offset, host(out), outer, r, inner, k, propagateNaN)),
+  unique: (dtype, x, offset, outer, r, inner, values, inverse, counts, count) =>
+    issue(() => tsBackend.unique(dtype, host(x), offset, outer, r, inner, host(values), host(inverse), host(counts), host(count))),
   softmax: (dtype, x, offset, out, outer, r, inner, log) => issue(() => tsBackend.softmax(dtype, host(x), offset, host(out), outer, r, inner, log)),
   matmul: (dtype, a, b, out, batch, m, n, k) => {
     const A = hostOperand(a), B = hostOperand(b), O = host(out);

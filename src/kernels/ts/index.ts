@@ -7,8 +7,11 @@ import { cholesky, cofactor, eigh, luDet, luFactor, luSolve, qr, triangularSolve
 import { matmul } from './matmul.js';
 import { batchNorm, batchNormBackward, layerNorm, layerNormBackward } from './normalization.js';
 import { adam, sgd } from './optim.js';
+import { norm, variance } from './moments.js';
 import { reduce, softmax } from './reduce.js';
 import { adaptiveMaxPool2d, avgPool2d, avgPool2dBackward } from './pool.js';
+import { scan } from './scan.js';
+import { select, sort, unique } from './sort.js';
 import { conv2d, fold, maxPool2d, unfold } from './window.js';
 
 /**
@@ -25,7 +28,8 @@ export const tsBackend: Backend = {
   name: 'ts',
   ...cpuMemory,
   unary, binary, ternary, where, clamp, copy, fill, arange,
-  reduce, softmax,
+  reduce, variance, norm, scan, softmax,
+  sort, select, unique,
   matmul, unfold, fold, conv2d, maxPool2d,
   layerNorm, layerNormBackward, batchNorm, batchNormBackward,
   avgPool2d, avgPool2dBackward, adaptiveMaxPool2d,

@@ -6,6 +6,7 @@ import { arrayOf } from '../cpu/memory.js';
 /**
  * Reduce the middle axis of contiguous `x` read as `[outer, r, inner]` into `out` of `[outer, inner]`.
  * max/min propagate NaN and argmax/argmin point at the first NaN, as PyTorch does; ties pick the first index.
+ * all/any write bool (NaN counts as true); an int32 prod is exact and throws when it does not fit in int32.
  * Sums, and logsumexp's sum of exponentials, accumulate in float64 and pairwise (see PW_BLOCK).
  *
  * @example
@@ -16,6 +17,29 @@ import { arrayOf } from '../cpu/memory.js';
 export function reduce(op: ReduceKernel, dtype: DType, xh: BufferHandle, offset: number, outh: BufferHandle, outer: number, r: number,
   inner: number): void {
   const x = arrayOf(xh);
+  if (dtype === 'int32' && op === 'prod') {
+    // Exact: a product of int32 values with no zero only grows in magnitude, so once it leaves int32 it stays out
+    // (unless a later factor is 0); below 2^53 every partial product is exact in float64.
+    const out = arrayOf(outh);
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        let p = 1, over = false, zero = false;
+        for (let j = 0, q = offset + o * r * inner + i; j < r; j++, q += inner) {
+          const v = x[q]!;
+          if (v === 0) { zero = true; break; }
+          if (!over) {
+            p *= v;
+            if (p < -2147483648 || p > 2147483647) over = true;
+          }
+        }
+        if (over && !zero) {
+          throw new Error(`prod: the int32 product does not fit in int32 (adjoint has no int64); convert to float64 first, e.g. x.to('float64').prod().`);
+        }
+        out[o * inner + i] = zero ? 0 : p;
+      }
+    }
+    return;
+  }
   if (dtype === 'int32' && op === 'sum') {
     // Exact in float64 (every partial sum of int32 values stays below 2^53 for any tensor a typed array holds),
     // then refused if it does not fit, rather than wrapped when stored.
@@ -78,8 +102,15 @@ function blockSum(x: TypedArray, start: number, n: number, step: number): number
   return s;
 }
 
-/** Pairwise sum of the `n` terms `x[start + j·step]`. */
-function pairwiseSum(x: TypedArray, start: number, n: number, step: number): number {
+/**
+ * Pairwise sum of the `n` terms `x[start + j·step]`, in float64.
+ *
+ * @example
+ * ```ts
+ * pairwiseSum(new Float32Array([1, 2, 3, 4]), 1, 2, 2); // x[1] + x[3] = 6
+ * ```
+ */
+export function pairwiseSum(x: TypedArray, start: number, n: number, step: number): number {
   if (n <= PW_BLOCK) return blockSum(x, start, n, step);
   let h = n >> 1;
   h -= h % 8;
@@ -201,6 +232,21 @@ function reduceLine(op: ReduceKernel, x: TypedArray, start: number, r: number, s
         if ((v - bestV) * sign > 0) { best = j; bestV = v; }
       }
       return best;
+    }
+    case 'prod': {
+      // Accumulated in float64, as PyTorch's CPU prod accumulates float32 in double.
+      let p = 1;
+      for (let j = 0, q = start; j < r; j++, q += step) p *= x[q]!;
+      return p;
+    }
+    case 'all': {
+      // NaN is nonzero, so true.
+      for (let j = 0, q = start; j < r; j++, q += step) if (x[q] === 0) return 0;
+      return 1;
+    }
+    case 'any': {
+      for (let j = 0, q = start; j < r; j++, q += step) if (x[q] !== 0) return 1;
+      return 0;
     }
     case 'logsumexp': {
       let m = -Infinity;

@@ -31,6 +31,8 @@ export interface KernelExports {
     out: number, rows: number, cols: number): void;
   reduce(op: number, x: number, out: number, outer: number, r: number, inner: number, scratch: number): void;
   softmax(x: number, out: number, outer: number, r: number, inner: number, log: number, scratch: number): void;
+  variance(x: number, out: number, mean: number, outer: number, r: number, inner: number, correction: number, scratch: number): void;
+  cumsumColumns(x: number, out: number, outer: number, r: number, inner: number, scratch: number): void;
   matmul(a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number,
     m: number, n: number, k: number, scratch: number): void;
   matmulScratchBytes(n: number): number;

@@ -6,6 +6,7 @@ import { scatterAdd } from './indexing.js';
 import { matmul } from './matmul.js';
 import { batchNorm, batchNormBackward, layerNorm, layerNormBackward } from './normalization.js';
 import { adam, sgd } from './optim.js';
+import { scan, variance } from './moments.js';
 import { avgPool2d, avgPool2dBackward } from './pool.js';
 import { reduce, softmax } from './reduce.js';
 import { conv2d, fold, maxPool2d, unfold } from './window.js';
@@ -35,7 +36,7 @@ export const wasmBackend: Backend = {
   name: 'wasm',
   ...cpuMemory,
   unary, binary, where, clamp, copy,
-  reduce, softmax,
+  reduce, variance, scan, softmax,
   layerNorm, layerNormBackward, batchNorm, batchNormBackward,
   matmul, unfold, fold, conv2d, maxPool2d, avgPool2d, avgPool2dBackward,
   scatterAdd,

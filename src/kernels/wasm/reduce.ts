@@ -1,6 +1,6 @@
 import type { DType } from '../../dtype.js';
 import type { BufferHandle } from '../backend.js';
-import { kernelCode, type ReduceKernel } from '../catalog.js';
+import { kernelCode, REDUCE_KERNELS, type ReduceKernel } from '../catalog.js';
 import { arrayOf } from '../cpu/memory.js';
 import { tsBackend } from '../ts/index.js';
 import { padded } from './arena.js';
@@ -23,7 +23,7 @@ const reduceScratch = (inner: number, r: number): number =>
 export function reduce(op: ReduceKernel, dtype: DType, x: BufferHandle, offset: number, out: BufferHandle, outer: number, r: number,
   inner: number): void {
   const n = outer * r * inner, m = outer * inner;
-  const got = dtype !== 'float32' || r === 0 || n < (op === 'logsumexp' ? wasmTuning.minCostly : wasmTuning.minReduce)
+  const got = dtype !== 'float32' || !REDUCE_KERNELS[op].wasm || r === 0 || n < (op === 'logsumexp' ? wasmTuning.minCostly : wasmTuning.minReduce)
     ? null : stage(false, () => padded(n * 4) + padded(m * 4) + padded(reduceScratch(inner, r)));
   if (!got) {
     tsBackend.reduce(op, dtype, x, offset, out, outer, r, inner);
