@@ -312,13 +312,20 @@ describe('exportOnnx: errors and files', () => {
     await expect(exportOnnx(m, x, { opset: 13 })).rejects.toThrow('exportOnnx: opset must be 17 to 21 (LayerNormalization needs 17), got 13.');
   });
 
-  it('opset 18 moves the reductions\' axes to an input, and the model still runs', async () => {
+  it('reductions (sum, mean, logsumexp, amax/amin, max/min with indices), at opset 17 and 18 (axes as an input)', async () => {
     manualSeed(11);
     class Pool extends nn.Module {
       override forward(x: Tensor): Tensor {
         return x.mean(1).add(x.logsumexp(-1).sum(-1, true));
       }
     }
+    class Extrema extends nn.Module {
+      override forward(x: Tensor): Tensor[] {
+        const { values, indices } = x.max(1);
+        return [x.amax([1, 2]), values, indices, x.min(-1, true).values, x.amin(0), x.max()];
+      }
+    }
+    for (const opset of [17, 18]) await roundTrip(new Extrema(), [randn([2, 3, 4])], [randn([5, 3, 4])], 0, { opset });
     await roundTrip(new Pool(), [randn([2, 3, 4])], [randn([5, 3, 4])], 0, { opset: 18 });
     await roundTrip(new Pool(), [randn([2, 3, 4])], [randn([5, 3, 4])], 0, { opset: 17 });
   });

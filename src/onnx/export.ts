@@ -7,6 +7,7 @@ import { noGrad } from '../autograd/grad-mode.js';
 import type { Module } from '../nn/module.js';
 import { cat } from '../ops/api.generated.js';
 import { describe } from '../ops/buffers.js';
+import { outputsOf } from '../ops/selection.js';
 import { checkOptions } from '../options.js';
 import { Tensor } from '../tensor.js';
 import { encodeModel } from './encode.js';
@@ -147,7 +148,20 @@ export async function exportOnnx(module: Module, exampleInputs: Tensor | readonl
     g.pair(x, b.inputs[i]!);
     g.bind(x, inputNames[i]!, a.inputVersions[i]);
   });
+  // Only the steps that the results depend on are written (an Embedding's index-range check, min() and max()
+  // read back with item(), leaves the graph). Storages stand for values, so a detach() of a value keeps it.
+  const live = new Set<unknown>(a.outputs.map((y) => y.storage));
+  const needed = a.steps.map(() => false);
+  for (let k = a.steps.length - 1; k >= 0; k--) {
+    const s = a.steps[k]!;
+    const outs = s.kind === 'op' ? [s.output, ...extraOutputs(s.output)] : s.outputs;
+    if (!outs.some((o) => live.has(o.storage))) continue;
+    needed[k] = true;
+    for (const x of s.inputs) if (x) live.add(x.storage);
+    if (s.kind === 'op') for (const [x] of attrTensors(s.attrs, s.attrs)) live.add(x.storage);
+  }
   a.steps.forEach((s, k) => {
+    if (!needed[k]) return;
     const t = b.steps[k]!;
     s.inputs.forEach((x, j) => {
       const y = t.inputs[j];
@@ -184,6 +198,15 @@ export async function exportOnnx(module: Module, exampleInputs: Tensor | readonl
     return valueInfo(name, ONNX_TYPES[y.dtype], dims);
   });
   return encodeModel({ nodes: g.nodes, initializers: g.initializers, inputs: graphInputs, outputs: graphOutputs, opset, docString: opts.docString ?? '' });
+}
+
+/** The other outputs of a selecting op (max/min along a dim: its indices), or none. */
+function extraOutputs(t: Tensor): readonly Tensor[] {
+  try {
+    return outputsOf(t);
+  } catch {
+    return [];
+  }
 }
 
 /** Tensors held in attributes (batchNorm's running statistics), paired across the traces. */

@@ -5,6 +5,7 @@ import '../autograd/record.js';
 import type { DType } from '../dtype.js';
 import type { BatchNormAttrs, LayerNormAttrs } from '../ops/normalization.js';
 import type { Tensor } from '../tensor.js';
+import { outputsOf } from '../ops/selection.js';
 import { UnsupportedOpError, type GraphBuilder } from './graph.js';
 import type { AttrValue } from './proto.js';
 
@@ -89,6 +90,31 @@ function reduce(opType: string): OpMapping {
       // ReduceSum takes its axes as an input from opset 13, the others from opset 18.
       if (opType === 'ReduceSum' || c.g.opset >= 18) return c.g.one(opType, [c.input(0), c.g.int64(axes, 'axes')], { keepdims });
       return c.g.one(opType, [c.input(0)], { axes: { ints: axes }, keepdims });
+    },
+  };
+}
+
+/** Reduce over `axes` (all dims when empty) in the form the opset wants. */
+function reduceOver(c: OpContext, opType: string, input: string, axes: readonly number[], keepdim: boolean): string {
+  const keepdims = { i: keepdim ? 1 : 0 };
+  if (opType === 'ReduceSum' || c.g.opset >= 18) return c.g.one(opType, [input, c.g.int64(axes, 'axes')], { keepdims });
+  return c.g.one(opType, [input], { axes: { ints: axes }, keepdims });
+}
+
+/** max/min: over every element (`dim` null), or along one dim with the indices too (`{ values, indices }`). */
+function extremum(opType: 'ReduceMax' | 'ReduceMin', argType: 'ArgMax' | 'ArgMin'): OpMapping {
+  return {
+    write: (c) => {
+      const { dim, keepdim } = attrsOf<{ dim: number | null; keepdim: boolean }>(c);
+      const x = c.inputs[0]!;
+      if (x.ndim === 0) return c.g.one('Identity', [c.input(0)]);
+      if (dim === null) return reduceOver(c, opType, c.input(0), x.shape.map((_, i) => i), false);
+      const indices = outputsOf(c.output)[0];
+      if (indices !== undefined) {
+        const i = c.g.one(argType, [c.input(0)], { axis: { i: dim }, keepdims: { i: keepdim ? 1 : 0 } });
+        c.g.bind(indices, c.g.one('Cast', [i], { to: { i: dtypeCode('int32') } }));
+      }
+      return reduceOver(c, opType, c.input(0), [dim], keepdim);
     },
   };
 }
@@ -240,7 +266,8 @@ export const ONNX_OPS: Readonly<Record<string, OpMapping>> = {
     },
   },
 
-  sum: reduce('ReduceSum'), mean: reduce('ReduceMean'), max: reduce('ReduceMax'), min: reduce('ReduceMin'), logsumexp: reduce('ReduceLogSumExp'),
+  sum: reduce('ReduceSum'), mean: reduce('ReduceMean'), amax: reduce('ReduceMax'), amin: reduce('ReduceMin'), logsumexp: reduce('ReduceLogSumExp'),
+  max: extremum('ReduceMax', 'ArgMax'), min: extremum('ReduceMin', 'ArgMin'),
   argmax: argReduce('ArgMax'), argmin: argReduce('ArgMin'),
   softmax: simple('Softmax', (c) => ({ axis: { i: attrsOf<{ dim: number }>(c).dim } })),
   logSoftmax: simple('LogSoftmax', (c) => ({ axis: { i: attrsOf<{ dim: number }>(c).dim } })),
