@@ -1,5 +1,5 @@
 /**
- * Workloads B1–B6 for adjoint, through its public API (`../src/index.js`). Features that other work adds later
+ * Workloads B1–B9 (B7–B9 in adjoint-models.ts) for adjoint, through its public API (`../src/index.js`). Features that other work adds later
  * (`checkpointSequential`, `nn.functional.conv2d`, `optim.Adam`, `setNumThreads`, more backends) are detected at
  * run time; a missing one gives "n/a (not built yet)".
  */
@@ -11,6 +11,8 @@ import {
 import {
   type Cell, type ColumnResult, b6Cells, fingerprint, log, measure, nowMs, scaleStat, statCell, textCell, valueCell,
 } from './harness.js';
+import { tapeChain, Value } from './scalar-tape.js';
+import { b7Step, b8Step, b9Step } from './adjoint-models.js';
 
 const NOT_BUILT = 'n/a (not built yet)';
 
@@ -110,6 +112,8 @@ export interface AdjointRunOptions {
   readonly b1Sizes?: readonly number[];
   /** Seeds for B6 (more are run only while one run takes under 5 s); 0 skips B6. */
   readonly b6Seeds?: number;
+  /** Only these workloads (e.g. ['B4']); all when absent. */
+  readonly workloads?: readonly string[];
 }
 
 export async function runAdjoint(opts: AdjointRunOptions): Promise<ColumnResult> {
@@ -121,12 +125,13 @@ export async function runAdjoint(opts: AdjointRunOptions): Promise<ColumnResult>
     if (!feats.setNumThreads) throw new Error('setNumThreads is not exported');
     feats.setNumThreads(opts.threads);
   }
+  const want = (id: string): boolean => !opts.workloads || opts.workloads.includes(id);
   const column = `adjoint ${opts.backend}${opts.threads !== undefined ? ` t${opts.threads}` : ''}`;
   const cells: Record<string, Cell> = {};
   const checks: Record<string, number[]> = {};
 
   // ---- B1: matmul
-  for (const n of opts.b1Sizes ?? B1_SIZES) {
+  if (want('B1')) for (const n of opts.b1Sizes ?? B1_SIZES) {
     const d = b1Data(n);
     const a = f32(d.a, [n, n]);
     const b = f32(d.b, [n, n]);
@@ -137,7 +142,7 @@ export async function runAdjoint(opts: AdjointRunOptions): Promise<ColumnResult>
   }
 
   // ---- B2: MLP
-  {
+  if (want('B2')) {
     const d = b2Data();
     const x = f32(d.x, [B2.batch, B2.inp]);
     const y = tensor(d.y, { shape: [B2.batch], dtype: 'int32' });
@@ -169,7 +174,7 @@ export async function runAdjoint(opts: AdjointRunOptions): Promise<ColumnResult>
   }
 
   // ---- B3: deep chain (and B3c: checkpointed)
-  {
+  if (want('B3')) {
     const d = b3Data();
     const x = f32(d.x, [B3.batch, B3.width]);
     const ws = d.ws.map((w) => f32(w, [B3.width, B3.width], true));
@@ -242,7 +247,7 @@ export async function runAdjoint(opts: AdjointRunOptions): Promise<ColumnResult>
   }
 
   // ---- B4: small-op overhead on scalars
-  {
+  if (want('B4')) {
     const x0 = tensor(B4.x0);
     const w = tensor(B4.w, { requiresGrad: true });
     const b = tensor(B4.b, { requiresGrad: true });
@@ -264,11 +269,31 @@ export async function runAdjoint(opts: AdjointRunOptions): Promise<ColumnResult>
     });
     cells['B4 fwd'] = statCell(scaleStat(fwd, 1000 / B4_OPS));
     cells['B4 bwd'] = statCell(scaleStat(bwd, 1000 / B4_OPS));
-    log(`  ${column} B4: fwd ${((fwd.median * 1000) / B4_OPS).toFixed(3)} bwd ${((bwd.median * 1000) / B4_OPS).toFixed(3)} µs/op`);
+    // The yardstick: the closure tape of scalar-tape.ts on the same chain, in this process, right after.
+    const tw = new Value(B4.w), tb = new Value(B4.b);
+    const tape = tapeChain(tw, tb);
+    tape.backward();
+    checks['B4 tape x, dw, db'] = [tape.data, tw.grad, tb.grad];
+    const tapeFwd = await measure(() => tapeChain(tw, tb));
+    const tapeBwd = await measure((root: Value) => root.backward(), {
+      setup: () => {
+        tw.grad = 0;
+        tb.grad = 0;
+        return tapeChain(tw, tb);
+      },
+    });
+    cells['B4 tape fwd'] = statCell(scaleStat(tapeFwd, 1000 / B4_OPS));
+    cells['B4 tape bwd'] = statCell(scaleStat(tapeBwd, 1000 / B4_OPS));
+    // The target's ratio: adjoint's median fwd + bwd over the tape's best fwd + best bwd.
+    cells['B4 ratio'] = valueCell((fwd.median + bwd.median) / (tapeFwd.min + tapeBwd.min));
+    log(`  ${column} B4: fwd ${((fwd.median * 1000) / B4_OPS).toFixed(3)} bwd ${((bwd.median * 1000) / B4_OPS).toFixed(3)} µs/op; ` +
+      `closure tape best ${(((tapeFwd.min + tapeBwd.min) * 1000) / B4_OPS).toFixed(3)} µs/op; ratio ${((fwd.median + bwd.median) / (tapeFwd.min + tapeBwd.min)).toFixed(2)}×`);
   }
 
   // ---- B5: conv2d
-  if (!feats.conv2d) {
+  if (!want('B5')) {
+    // not asked for
+  } else if (!feats.conv2d) {
     cells['B5 fwd'] = textCell(NOT_BUILT);
     cells['B5 fwd+bwd'] = textCell(NOT_BUILT);
   } else {
@@ -309,8 +334,28 @@ export async function runAdjoint(opts: AdjointRunOptions): Promise<ColumnResult>
     }
   }
 
+  // ---- B7, B8, B9: one training step of an LSTM, a small transformer and a LeNet with BatchNorm
+  for (const [id, make] of [['B7', b7Step], ['B8', b8Step], ['B9', b9Step]] as const) {
+    if (!want(id)) continue;
+    try {
+      const made = make();
+      const first = made.step();
+      const s = await measure(() => made.step());
+      const last = made.step();
+      if (!Number.isFinite(first) || !Number.isFinite(last)) throw new Error(`loss ${first} → ${last}`);
+      cells[`${id} step`] = statCell(s);
+      if ('clipBuiltIn' in made && !made.clipBuiltIn) notes.push(`${id}: no nn.utils.clipGradNorm_ yet; the step clips with tensor ops.`);
+      log(`  ${column} ${id}: step ${s.median.toFixed(2)} ms (loss ${first.toFixed(4)} → ${last.toFixed(4)})`);
+    } catch (e) {
+      cells[`${id} step`] = textCell(`error: ${(e as Error).message.slice(0, 80)}`);
+      notes.push(`${id} failed: ${(e as Error).stack}`);
+    }
+  }
+
   // ---- B6: MNIST training
-  if (opts.b6Seeds === 0) {
+  if (!want('B6')) {
+    // not asked for
+  } else if (opts.b6Seeds === 0) {
     cells['B6 train'] = textCell('skipped');
   } else if (!feats.adam) {
     cells['B6 train'] = textCell(NOT_BUILT);

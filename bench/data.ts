@@ -114,6 +114,51 @@ export function b5Data(): { x: Float32Array; w: Float32Array; b: Float32Array } 
   };
 }
 
+/**
+ * B7: a 2-layer LSTM (input 64, hidden 128) over T = 20 steps of a batch of 4 (`[T, batch, 64]`), a linear head
+ * to 65 classes at every step, cross-entropy, Adam (lr 1e-3).
+ */
+export const B7 = { input: 64, hidden: 128, layers: 2, steps: 20, batch: 4, classes: 65, lr: 1e-3 } as const;
+/** B7's inputs `[T, batch, 64]` and the class of every step `[T·batch]`. */
+export function b7Data(): { x: Float32Array; y: Int32Array } {
+  const r = rng(71);
+  return { x: normal(B7.steps * B7.batch * B7.input, 72), y: Int32Array.from({ length: B7.steps * B7.batch }, () => Math.floor(r() * B7.classes)) };
+}
+
+/**
+ * B8: a minGPT-style transformer (pre-LayerNorm blocks of causal self-attention and a 4× GELU MLP, learned
+ * position embeddings, untied head without bias), 2 blocks, n_embd 64, 4 heads, block 32, vocab 65, batch 8;
+ * cross-entropy over every position, AdamW (lr 3e-4, betas 0.9/0.95, weight decay 0.1) after clipping the
+ * gradient norm to 1.
+ */
+export const B8 = { blocks: 2, embd: 64, heads: 4, block: 32, vocab: 65, batch: 8, lr: 3e-4, beta1: 0.9, beta2: 0.95, weightDecay: 0.1, clip: 1 } as const;
+/** B8's token ids and next-token targets, `[batch, block]` each (int32). */
+export function b8Data(): { idx: Int32Array; targets: Int32Array } {
+  const r = rng(81);
+  const n = B8.batch * B8.block;
+  const stream = Int32Array.from({ length: n + B8.batch }, () => Math.floor(r() * B8.vocab));
+  const idx = new Int32Array(n), targets = new Int32Array(n);
+  for (let b = 0; b < B8.batch; b++) {
+    for (let t = 0; t < B8.block; t++) {
+      idx[b * B8.block + t] = stream[b * (B8.block + 1) + t]!;
+      targets[b * B8.block + t] = stream[b * (B8.block + 1) + t + 1]!;
+    }
+  }
+  return { idx, targets };
+}
+
+/**
+ * B9: LeNet-5 with BatchNorm2d and Dropout on 28×28 inputs, batch 64: conv 1→6 (5×5, padding 2), BatchNorm2d,
+ * ReLU, max-pool 2; conv 6→16 (5×5), BatchNorm2d, ReLU, max-pool 2; 400→120 ReLU, Dropout(0.5), 120→84 ReLU,
+ * 84→10; cross-entropy; SGD with momentum 0.9, lr 0.01. Training mode throughout (batch statistics, dropout on).
+ */
+export const B9 = { batch: 64, h: 28, w: 28, classes: 10, lr: 0.01, momentum: 0.9, dropout: 0.5 } as const;
+/** B9's images `[batch, 1, 28, 28]` (NCHW) and labels `[batch]`. */
+export function b9Data(): { x: Float32Array; y: Int32Array } {
+  const r = rng(91);
+  return { x: normal(B9.batch * B9.h * B9.w, 92), y: Int32Array.from({ length: B9.batch }, () => Math.floor(r() * B9.classes)) };
+}
+
 /** NCHW → NHWC (for tfjs). */
 export function nchwToNhwc(x: Float32Array, n: number, c: number, h: number, w: number): Float32Array {
   const out = new Float32Array(x.length);

@@ -1,11 +1,13 @@
 /**
- * `npm run bench`: runs workloads B1–B6 (see /work/shared/bench-workloads.md) for adjoint on every registered
+ * `npm run bench`: runs workloads B1–B9 (see /work/shared/bench-workloads.md) for adjoint on every registered
  * backend (and 1 and 2 threads when `setNumThreads` is exported) and for the peers TensorFlow.js (cpu, wasm) and
  * jax-js (eager, jit), each column in its own child process so one library's heap and threads do not disturb
  * another's. Prints one table (figures, and ratios peer/adjoint) and writes BENCHMARKS.md at the repo root.
  *
  * Options: `--only=<substring>` runs only the matching columns (e.g. `--only=adjoint`); `--quick` skips
- * n = 1024 and runs one B6 seed; `--no-b6` skips MNIST training; `--no-write` does not write BENCHMARKS.md.
+ * n = 1024 and runs one B6 seed; `--no-b6` skips MNIST training; `--no-write` does not write BENCHMARKS.md;
+ * `--workloads=B4,B7` runs only those workloads (a `--base` checkout whose bench predates the option runs all of
+ * its own). Write BENCHMARKS.md only from a full run.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,19 +21,20 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 
 // ---------------------------------------------------------------- child mode
-async function runChild(spec: string, outFile: string, quick: boolean, noB6: boolean): Promise<void> {
+async function runChild(spec: string, outFile: string, quick: boolean, noB6: boolean, workloads: readonly string[] | undefined): Promise<void> {
+  const only = workloads ? { workloads } : {};
   const [lib, variant, threads] = spec.split(':');
   const b1Sizes = quick ? B1_SIZES.filter((n) => n < 1024) : B1_SIZES;
   let result: ColumnResult;
   if (lib === 'adjoint') {
     const { runAdjoint } = await import('./adjoint.js');
-    result = await runAdjoint({ backend: variant!, ...(threads ? { threads: Number(threads) } : {}), b1Sizes, b6Seeds: noB6 ? 0 : quick ? 1 : 3 });
+    result = await runAdjoint({ backend: variant!, ...(threads ? { threads: Number(threads) } : {}), b1Sizes, b6Seeds: noB6 ? 0 : quick ? 1 : 3, ...only });
   } else if (lib === 'tfjs') {
     const { runTfjs } = await import('./peers/tfjs.js');
-    result = await runTfjs({ backend: variant as 'cpu' | 'wasm', b1Sizes, b6: !noB6 && variant === 'wasm' });
+    result = await runTfjs({ backend: variant as 'cpu' | 'wasm', b1Sizes, b6: !noB6 && variant === 'wasm', ...only });
   } else if (lib === 'jax') {
     const { runJax } = await import('./peers/jaxjs.js');
-    result = await runJax({ mode: variant as 'eager' | 'jit', b1Sizes, b6: !noB6 && variant === 'jit' });
+    result = await runJax({ mode: variant as 'eager' | 'jit', b1Sizes, b6: !noB6 && variant === 'jit', ...only });
   } else {
     throw new Error(`unknown column spec ${spec}`);
   }
@@ -70,8 +73,14 @@ const ROWS: Row[] = [
   { key: 'B3c grads', label: 'B3c grads vs B3', unit: '', target: 'equal' },
   { key: 'B4 fwd', label: 'B4 scalar chain fwd', unit: 'µs/op', compare: 'time', target: '≤ 1.0' },
   { key: 'B4 bwd', label: 'B4 scalar chain bwd', unit: 'µs/op', compare: 'time', target: '≤ 1.5' },
+  { key: 'B4 tape fwd', label: 'B4 closure tape fwd (same process)', unit: 'µs/op' },
+  { key: 'B4 tape bwd', label: 'B4 closure tape bwd (same process)', unit: 'µs/op' },
+  { key: 'B4 ratio', label: 'B4 (fwd+bwd) / tape best (fwd+bwd)', unit: '×', target: '≤ 5 (aim 3)' },
   { key: 'B5 fwd', label: 'B5 conv2d fwd', unit: 'ms', compare: 'time' },
   { key: 'B5 fwd+bwd', label: 'B5 conv2d fwd+bwd', unit: 'ms', compare: 'time', target: '≤ 1.5' },
+  { key: 'B7 step', label: 'B7 2-layer LSTM step (Adam)', unit: 'ms', compare: 'time', target: '≤ 1.5× PyTorch' },
+  { key: 'B8 step', label: 'B8 minGPT step (AdamW, clip)', unit: 'ms', compare: 'time', target: '≤ 1.5× PyTorch' },
+  { key: 'B9 step', label: 'B9 LeNet-BN step (SGD-momentum)', unit: 'ms', compare: 'time', target: '≤ 1.5× PyTorch' },
   { key: 'B6 train', label: 'B6 MNIST train (10 epochs)', unit: 's', compare: 'time', target: '≤ 1.5' },
   { key: 'B6 acc', label: 'B6 MNIST test accuracy', unit: '%', target: '≥ 93.75' },
 ];
@@ -152,11 +161,13 @@ async function main(): Promise<void> {
   const quick = args.includes('--quick');
   const childAt = args.indexOf('--child');
   if (childAt >= 0) {
-    await runChild(args[childAt + 1]!, args[childAt + 2]!, quick, args.includes('--no-b6'));
+    const w = args.find((a) => a.startsWith('--workloads='))?.slice('--workloads='.length);
+    await runChild(args[childAt + 1]!, args[childAt + 2]!, quick, args.includes('--no-b6'), w ? w.split(',') : undefined);
     return;
   }
   const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
-  const noWrite = args.includes('--no-write');
+  // A partial run (--workloads) never overwrites BENCHMARKS.md.
+  const noWrite = args.includes('--no-write') || args.some((a) => a.startsWith('--workloads='));
   // --base=DIR: also run adjoint's columns from another checkout (e.g. a worktree of the previous commit), in the
   // same run, shown as "before" columns with their ratio to this tree's best figure.
   const base = args.find((a) => a.startsWith('--base='))?.slice('--base='.length);
@@ -190,7 +201,7 @@ async function main(): Promise<void> {
     const started = nowMs();
     const before = spec.startsWith('before:');
     const script = before ? path.join(path.resolve(base!), 'bench', 'run.ts') : fileURLToPath(import.meta.url);
-    const r = spawnSync(process.execPath, [...process.execArgv, script, '--child', before ? spec.slice('before:'.length) : spec, out, ...args.filter((a) => a === '--quick' || a === '--no-b6')], {
+    const r = spawnSync(process.execPath, [...process.execArgv, script, '--child', before ? spec.slice('before:'.length) : spec, out, ...args.filter((a) => a === '--quick' || a === '--no-b6' || a.startsWith('--workloads='))], {
       cwd: before ? path.resolve(base!) : root,
       stdio: ['ignore', 2, 2], // the child's stdout (tfjs prints a banner) goes to our stderr
       timeout: 8 * 60_000,
@@ -279,7 +290,7 @@ async function main(): Promise<void> {
 /** The rows a history line keeps: the workloads with a target, each at its best adjoint figure. */
 const HISTORY_KEYS: readonly [key: string, label: string][] = [
   ['B1 n=1024', 'B1 n=1024 GFLOPS'], ['B2 step', 'B2 step ms'], ['B3 fwd+bwd', 'B3 ms'], ['B4 fwd', 'B4 fwd µs/op'],
-  ['B4 bwd', 'B4 bwd µs/op'], ['B5 fwd+bwd', 'B5 ms'], ['B6 train', 'B6 s'],
+  ['B4 bwd', 'B4 bwd µs/op'], ['B5 fwd+bwd', 'B5 ms'], ['B6 train', 'B6 s'], ['B7 step', 'B7 ms'], ['B8 step', 'B8 ms'], ['B9 step', 'B9 ms'],
 ];
 
 /** One history line: the best figure per workload over the given columns. */

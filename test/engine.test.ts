@@ -2,7 +2,7 @@
 // grad() and its pruning, higher order, deep graphs, saved tensors and in-place semantics.
 import { describe, expect, it } from 'vitest';
 import {
-  AccumulateGrad, customOp, enableGrad, grad, isGradEnabled, noGrad, savedTensorsHooks, tensor, type Tensor,
+  AccumulateGrad, customOp, enableGrad, grad, isGradEnabled, jvp, noGrad, observeEngine, savedTensorsHooks, tensor, type Tensor,
 } from '../src/index.js';
 
 /** Elementwise closeness of a tensor (flattened) to expected numbers. */
@@ -401,6 +401,56 @@ describe('registerHook', () => {
     h.sum().backward();
     expectClose(h.grad, [2, 2]);
     expectClose(x.grad, [6, 6]);
+  });
+});
+
+describe('the modes the op path tests in one word', () => {
+  // runOp takes its plain path only when no mode is on; each mode must turn its bit off again, thrown out of or not.
+  const recordsAndHasNoTangent = (): void => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const y = x.mul(3);
+    expect(y.gradFn?.name).toBe('MulBackward0');
+    y.sum().backward();
+    expectClose(x.grad, [3, 3]);
+  };
+  const boom = (): never => {
+    throw new Error('boom');
+  };
+
+  it('records again after noGrad, jvp, savedTensorsHooks and an observer end, also by a throw', () => {
+    expect(() => noGrad(boom)).toThrow('boom');
+    recordsAndHasNoTangent();
+    expect(() => jvp(() => boom(), [tensor([1])], [tensor([1])])).toThrow('boom');
+    recordsAndHasNoTangent();
+    expect(() => savedTensorsHooks({ pack: (t) => t, unpack: (p) => p as Tensor }, boom)).toThrow('boom');
+    recordsAndHasNoTangent();
+    let seen = 0;
+    const stop = observeEngine({ recorded: () => { seen++; } });
+    tensor([1], { requiresGrad: true }).mul(2);
+    stop();
+    tensor([1], { requiresGrad: true }).mul(2);
+    expect(seen).toBe(1);
+    recordsAndHasNoTangent();
+  });
+
+  it('keeps each mode on while another nested one ends', () => {
+    const x = tensor([2], { requiresGrad: true });
+    noGrad(() => {
+      const stop = observeEngine({});
+      stop();
+      expect(x.mul(2).gradFn).toBeNull();
+    });
+    let packed = 0;
+    savedTensorsHooks({ pack: (t) => { packed++; return t; }, unpack: (p) => p as Tensor }, () => {
+      noGrad(() => x.mul(x));
+      x.mul(x);
+    });
+    expect(packed).toBe(2);
+    const [, t] = jvp((a) => {
+      noGrad(() => a.mul(2));
+      return a.mul(3);
+    }, [tensor([1])], [tensor([1])]);
+    expectClose(t as Tensor, [3]);
   });
 });
 

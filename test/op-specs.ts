@@ -13,6 +13,7 @@ import { LAYERS_SPECS } from './specs/layers.js';
 import { RNN_SPECS } from './specs/rnn.js';
 import { CLAMP_TENSOR_CASES, ELEMENTWISE_SPECS } from './specs/elementwise.js';
 import { LINALG_SPECS } from './specs/linalg.js';
+import { SPEED_SPECS } from './specs/speed.js';
 import { INDEX_SELECT_CASES, INDEXING_SPECS } from './specs/indexing.js';
 import { REDUCTION_SPECS } from './specs/reductions.js';
 
@@ -142,6 +143,7 @@ export const SPECS: Record<Primitive, OpSpec> & Partial<Record<keyof typeof COMP
   ...INDEXING_SPECS,
   ...REDUCTION_SPECS,
   ...LAYERS_SPECS,
+  ...SPEED_SPECS,
   add: binary('add', (a, b) => a + b),
   sub: binary('sub', (a, b) => a - b),
   mul: binary('mul', (a, b) => a * b),

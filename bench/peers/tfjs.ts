@@ -1,5 +1,5 @@
 /**
- * Workloads B1–B6 for TensorFlow.js 4.22 on its `cpu` and `wasm` backends.
+ * Workloads B1–B9 (B7–B9 in tfjs-models.ts) for TensorFlow.js 4.22 on its `cpu` and `wasm` backends.
  *
  * Pitfalls handled here (anchors/perf.md): the union package `@tensorflow/tfjs` is needed for gradients (the
  * tfjs-core Node bundle registers none); the wasm backend finds its .wasm files through `setWasmPaths`, and runs
@@ -17,12 +17,16 @@ import {
   type Cell, type ColumnResult, b6Cells, fingerprint, packageVersion, log, measure, nowMs, scaleStat, statCell, textCell, valueCell,
 } from '../harness.js';
 
+import { tfjsB7Step, tfjsB8Step, tfjsB9Step } from './tfjs-models.js';
+
 const require = createRequire(import.meta.url);
 
 export interface TfjsRunOptions {
   readonly backend: 'cpu' | 'wasm';
   readonly b1Sizes?: readonly number[];
   readonly b6: boolean;
+  /** Only these workloads (e.g. ['B4']); all when absent. */
+  readonly workloads?: readonly string[];
 }
 
 async function init(backend: 'cpu' | 'wasm'): Promise<void> {
@@ -38,13 +42,14 @@ export async function runTfjs(opts: TfjsRunOptions): Promise<ColumnResult> {
   const t0 = nowMs();
   await init(opts.backend);
   const column = `tfjs-${opts.backend}`;
+  const want = (id: string): boolean => !opts.workloads || opts.workloads.includes(id);
   const cells: Record<string, Cell> = {};
   const checks: Record<string, number[]> = {};
   const notes: string[] = [];
   const version = packageVersion('@tensorflow/tfjs');
 
   // ---- B1
-  for (const n of opts.b1Sizes ?? B1_SIZES) {
+  if (want('B1')) for (const n of opts.b1Sizes ?? B1_SIZES) {
     const d = b1Data(n);
     const a = tf.tensor2d(d.a, [n, n]);
     const b = tf.tensor2d(d.b, [n, n]);
@@ -64,7 +69,7 @@ export async function runTfjs(opts: TfjsRunOptions): Promise<ColumnResult> {
   }
 
   // ---- B2
-  {
+  if (want('B2')) {
     const d = b2Data();
     const x = tf.tensor2d(d.x, [B2.batch, B2.inp]);
     const yh = tf.tensor2d(d.yOneHot, [B2.batch, B2.out]);
@@ -109,7 +114,7 @@ export async function runTfjs(opts: TfjsRunOptions): Promise<ColumnResult> {
   }
 
   // ---- B3
-  {
+  if (want('B3')) {
     const d = b3Data();
     const x = tf.tensor2d(d.x, [B3.batch, B3.width]);
     const ws = d.ws.map((w) => tf.variable(tf.tensor2d(w, [B3.width, B3.width])));
@@ -149,7 +154,7 @@ export async function runTfjs(opts: TfjsRunOptions): Promise<ColumnResult> {
   }
 
   // ---- B4: fwd timed directly; bwd = (fwd+bwd) − fwd, since tfjs records and differentiates in one call.
-  {
+  if (want('B4')) {
     const x0 = tf.scalar(B4.x0);
     const w = tf.scalar(B4.w);
     const b = tf.scalar(B4.b);
@@ -183,7 +188,7 @@ export async function runTfjs(opts: TfjsRunOptions): Promise<ColumnResult> {
   }
 
   // ---- B5: NHWC input, HWIO filter
-  {
+  if (want('B5')) {
     const d = b5Data();
     const x = tf.tensor4d(nchwToNhwc(d.x, B5.n, B5.c, B5.h, B5.w), [B5.n, B5.h, B5.w, B5.c]);
     const filt = tf.variable(tf.tensor4d(oihwToHwio(d.w, B5.o, B5.c, B5.k, B5.k), [B5.k, B5.k, B5.c, B5.o]));
@@ -217,8 +222,28 @@ export async function runTfjs(opts: TfjsRunOptions): Promise<ColumnResult> {
     tf.dispose([x, filt, bias]);
   }
 
+  // ---- B7, B8, B9: one training step
+  for (const [id, make] of [['B7', tfjsB7Step], ['B8', tfjsB8Step], ['B9', tfjsB9Step]] as const) {
+    if (!want(id)) continue;
+    try {
+      const step = make();
+      const first = step();
+      // A step takes seconds on tfjs-cpu: no warm-up beyond the first step, and the fewest reps.
+      const s = await measure(() => step(), { warmupMs: 0, reps: 5 });
+      cells[`${id} step`] = statCell(s);
+      log(`  ${column} ${id}: step ${s.median.toFixed(2)} ms (first loss ${first.toFixed(4)}, tensors alive ${tf.memory().numTensors})`);
+    } catch (e) {
+      const msg = (e as Error).message;
+      const missing = /Kernel '(\w+)' not registered/.exec(msg) ?? /(Conv2DBackpropFilter)/.exec(msg);
+      cells[`${id} step`] = textCell(missing ? `n/a: no ${missing[1]} kernel` : `error: ${msg.slice(0, 60)}`);
+      notes.push(`${id} on tfjs-${opts.backend}: ${msg.split('\n')[0]}`);
+    }
+  }
+
   // ---- B6 (optional for peers)
-  if (!opts.b6) {
+  if (!want('B6')) {
+    // not asked for
+  } else if (!opts.b6) {
     cells['B6 train'] = textCell('–');
     cells['B6 acc'] = textCell('–');
   } else {

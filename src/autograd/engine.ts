@@ -65,7 +65,7 @@ function expandableTo(small: Shape, big: Shape): boolean {
  * ```
  */
 export function conform(g: Tensor, node: GradNode, i: number): Tensor {
-  const shape = node.inputShapes[i]!;
+  const shape = node.inputShape(i);
   if (!sameShape(g.shape, shape)) {
     if (!expandableTo(shape, g.shape)) {
       throw new Error(
@@ -75,7 +75,7 @@ export function conform(g: Tensor, node: GradNode, i: number): Tensor {
     }
     g = sumTo(g, shape);
   }
-  const dtype = node.inputDTypes[i]!;
+  const dtype = node.inputDType(i);
   return g.dtype === dtype || !isFloating(dtype) ? g : g.to(dtype);
 }
 
@@ -229,13 +229,13 @@ function regionOf(buffer: Tensor, r: RegionGrad<Tensor>): Tensor {
 
 /** `conform` for a region: it must lie in the input's shape, and its values are cast to the input's dtype. */
 function conformRegion(r: RegionGrad<Tensor>, node: GradNode, i: number): RegionGrad<Tensor> {
-  if (!sameShape(r.shape, node.inputShapes[i]!) || r.strides.length !== r.values.ndim) {
+  if (!sameShape(r.shape, node.inputShape(i)) || r.strides.length !== r.values.ndim) {
     throw new Error(
       `${node.name} returned an invalid region gradient at index ${i}: a region of shape ${fmtShape(r.shape)} for an input of ` +
-        `shape ${fmtShape(node.inputShapes[i]!)}.`,
+        `shape ${fmtShape(node.inputShape(i))}.`,
     );
   }
-  const dtype = node.inputDTypes[i]!;
+  const dtype = node.inputDType(i);
   return r.values.dtype === dtype || !isFloating(dtype) ? r : new RegionGrad(r.values.to(dtype), r.shape, r.strides, r.offset);
 }
 

@@ -1,3 +1,4 @@
+import { OBSERVED, setModeBit } from './mode.js';
 import type { Node, TensorMeta } from './node.js';
 
 /**
@@ -48,8 +49,10 @@ let observers: EngineObserver[] = [];
 export function observeEngine<T extends TensorMeta>(observer: EngineObserver<T>): () => void {
   const o = observer as unknown as EngineObserver;
   observers = [...observers, o];
+  setModeBit(OBSERVED, true);
   return () => {
     observers = observers.filter((x) => x !== o);
+    setModeBit(OBSERVED, observers.length !== 0);
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Tensor } from '../tensor.js';
+import { FORWARD, setModeBit } from './mode.js';
 
 // Forward mode attaches a tangent to each tensor computed inside `jvp`. A tangent is valid only for the
 // jvp call that set it (its level id), so tangents left on tensors after the call are simply ignored.
@@ -56,10 +57,12 @@ export function withForwardLevel<T>(fn: () => T): T {
     throw new Error('jvp: nested forward-mode calls (jvp inside jvp) are not supported. Use forward over reverse instead, e.g. hvp(), or jacobian(..., { mode: "rev" }) inside.');
   }
   level = ++nextLevel;
+  setModeBit(FORWARD, !paused);
   try {
     return fn();
   } finally {
     level = 0;
+    setModeBit(FORWARD, false);
   }
 }
 
@@ -74,9 +77,11 @@ export function withForwardLevel<T>(fn: () => T): T {
 export function whilePaused<T>(fn: () => T): T {
   const prev = paused;
   paused = true;
+  setModeBit(FORWARD, false);
   try {
     return fn();
   } finally {
     paused = prev;
+    setModeBit(FORWARD, level !== 0 && !prev);
   }
 }

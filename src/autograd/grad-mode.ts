@@ -1,4 +1,11 @@
+import { GRAD_OFF, setModeBit } from './mode.js';
+
 let enabled = true;
+
+function set(value: boolean): void {
+  enabled = value;
+  setModeBit(GRAD_OFF, !value);
+}
 
 /**
  * Whether operations are being recorded for backward right now.
@@ -15,13 +22,13 @@ export function isGradEnabled(): boolean {
 /** Set grad mode globally; returns the previous mode. Prefer `noGrad`/`enableGrad`. @example `setGradEnabled(false)` */
 export function setGradEnabled(value: boolean): boolean {
   const prev = enabled;
-  enabled = value;
+  set(value);
   return prev;
 }
 
 function withMode<T>(value: boolean, fn: () => T, name: string): T {
   const prev = enabled;
-  enabled = value;
+  set(value);
   try {
     const result = fn();
     if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
@@ -32,7 +39,7 @@ function withMode<T>(value: boolean, fn: () => T, name: string): T {
     }
     return result;
   } finally {
-    enabled = prev;
+    set(prev);
   }
 }
 

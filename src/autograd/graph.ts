@@ -13,7 +13,8 @@ import { AccumulateGrad, type Node } from './node.js';
  * ```
  */
 export function gradEdge(t: Tensor): Node<Tensor> | null {
-  if (t.gradFn !== null) return t.gradFn;
+  const fn = t.gradFn;
+  if (fn !== null) return fn;
   if (!t._requiresGrad) return null;
   return (t._accumulator ??= new AccumulateGrad<Tensor>(t));
 }

@@ -41,31 +41,86 @@ export abstract class Node<T extends TensorMeta = TensorMeta> {
    * `RegionGrad` may be added into it in place.
    */
   _bufferOwned = false;
-  private mask: readonly boolean[] | null = null;
-  /** Where the forward op was called, recorded under anomaly detection. */
-  forwardStack: string | undefined = undefined;
-  /** Shapes and dtypes of the inputs, to reduce and cast each input's gradient in one place. @internal */
-  readonly inputShapes: readonly Shape[];
-  readonly inputDTypes: readonly DType[];
+  // What the node records of its inputs, to reduce and cast each input's gradient in one place: the first two
+  // inputs' shapes and dtypes in fields, any others in one array (shape, dtype, shape, dtype, …). A node is made
+  // for every recorded op, so it holds no array it can do without.
+  private readonly s0: Shape | null;
+  private readonly d0: DType | null;
+  private readonly s1: Shape | null;
+  private readonly d1: DType | null;
+  private readonly more: readonly (Shape | DType)[] | null;
 
   constructor(
-    readonly name: string,
     readonly nextFunctions: readonly (Node<T> | null)[],
     inputs: readonly TensorMeta[],
   ) {
     const n = inputs.length;
-    const shapes = new Array<Shape>(n), dtypes = new Array<DType>(n);
-    for (let i = 0; i < n; i++) {
-      shapes[i] = inputs[i]!.shape;
-      dtypes[i] = inputs[i]!.dtype;
+    const a = n > 0 ? inputs[0]! : null, b = n > 1 ? inputs[1]! : null;
+    this.s0 = a === null ? null : a.shape;
+    this.d0 = a === null ? null : a.dtype;
+    this.s1 = b === null ? null : b.shape;
+    this.d1 = b === null ? null : b.dtype;
+    let more: (Shape | DType)[] | null = null;
+    if (n > 2) {
+      more = new Array<Shape | DType>(2 * (n - 2));
+      for (let i = 2; i < n; i++) {
+        more[2 * i - 4] = inputs[i]!.shape;
+        more[2 * i - 3] = inputs[i]!.dtype;
+      }
     }
-    this.inputShapes = shapes;
-    this.inputDTypes = dtypes;
+    this.more = more;
   }
 
-  /** Which inputs take a gradient in a full backward (those with a node). @internal */
+  /** The node's name, PyTorch's (`MulBackward0`, `AccumulateGrad`). */
+  abstract get name(): string;
+
+  /** The shape of input `i` (what its gradient is reduced to). @internal */
+  inputShape(i: number): Shape {
+    return (i === 0 ? this.s0 : i === 1 ? this.s1 : (this.more?.[2 * i - 4] as Shape | undefined)) ?? missingInput(this, i);
+  }
+
+  /** The dtype of input `i` (what its gradient is cast to). @internal */
+  inputDType(i: number): DType {
+    return (i === 0 ? this.d0 : i === 1 ? this.d1 : (this.more?.[2 * i - 3] as DType | undefined)) ?? missingInput(this, i);
+  }
+
+  /** Number of inputs of the recorded op. */
+  get inputCount(): number {
+    return this.s0 === null ? 0 : this.s1 === null ? 1 : this.more === null ? 2 : 2 + this.more.length / 2;
+  }
+
+  /** Shapes of the inputs (a fresh array). */
+  get inputShapes(): readonly Shape[] {
+    const out: Shape[] = [];
+    for (let i = 0, n = this.inputCount; i < n; i++) out.push(this.inputShape(i));
+    return out;
+  }
+
+  /** Dtypes of the inputs (a fresh array). */
+  get inputDTypes(): readonly DType[] {
+    const out: DType[] = [];
+    for (let i = 0, n = this.inputCount; i < n; i++) out.push(this.inputDType(i));
+    return out;
+  }
+
+  /** Where the forward op was called, recorded under anomaly detection. */
+  get forwardStack(): string | undefined {
+    return forwardStacks.get(this);
+  }
+
+  set forwardStack(stack: string | undefined) {
+    if (stack === undefined) forwardStacks.delete(this);
+    else forwardStacks.set(this, stack);
+  }
+
+  /** Which inputs take a gradient in a full backward (those with a node): a shared, frozen array. @internal */
   edgeMask(): readonly boolean[] {
-    return (this.mask ??= this.nextFunctions.map((c) => c !== null));
+    const next = this.nextFunctions;
+    const n = next.length;
+    if (n > MASK_INPUTS) return next.map((c) => c !== null);
+    let bits = 0;
+    for (let i = 0; i < n; i++) if (next[i] !== null) bits |= 1 << i;
+    return MASKS[n]![bits]!;
   }
 
   /**
@@ -92,6 +147,22 @@ export abstract class Node<T extends TensorMeta = TensorMeta> {
   }
 }
 
+// Anomaly detection's record of where each node's forward op was called: kept beside the nodes, since only that
+// mode writes it.
+const forwardStacks = new WeakMap<object, string>();
+
+function missingInput(node: { readonly name: string }, i: number): never {
+  throw new Error(`${node.name}: the op has no input ${i}.`);
+}
+
+// The masks of nodes of up to MASK_INPUTS inputs, shared: MASKS[n][bits] has entry i true where bit i is set.
+const MASK_INPUTS = 6;
+const MASKS: readonly (readonly (readonly boolean[])[])[] = Array.from({ length: MASK_INPUTS + 1 }, (_, n) =>
+  Array.from({ length: 1 << n }, (_, bits) => Object.freeze(Array.from({ length: n }, (_, i) => (bits & (1 << i)) !== 0))),
+);
+
+const NO_NEXT: readonly never[] = Object.freeze([]);
+
 /**
  * The sink for a leaf's gradient: adds it into `variable.grad` (PyTorch's `AccumulateGrad`).
  *
@@ -102,7 +173,11 @@ export abstract class Node<T extends TensorMeta = TensorMeta> {
  */
 export class AccumulateGrad<T extends TensorMeta = TensorMeta> extends Node<T> {
   constructor(readonly variable: T) {
-    super('AccumulateGrad', [], [variable]);
+    super(NO_NEXT, [variable]);
+  }
+
+  get name(): string {
+    return 'AccumulateGrad';
   }
 
   apply(): readonly (T | null)[] {

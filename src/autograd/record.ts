@@ -6,15 +6,13 @@ import { installOps, type Functions } from '../ops/methods.js';
 import { sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { engineObservers } from './events.js';
-import { forwardLevel, setTangent, tangentOf, whilePaused } from './forward-ad.js';
+import { setTangent, tangentOf, whilePaused } from './forward-ad.js';
 import { gradEdge } from './graph.js';
-import { isGradEnabled, setGradEnabled } from './grad-mode.js';
+import { setGradEnabled } from './grad-mode.js';
+import { FORWARD, GRAD_OFF, modeBits, OBSERVED, SAVED_HOOKS } from './mode.js';
 import { Node, releasedGraphError, versionError } from './node.js';
 import type { RegionGrad } from './region-grad.js';
 import { currentSavedTensorsHooks, type SavedTensorsHooks } from './saved-hooks.js';
-
-// Stands in the saved list for a tensor handed to saved-tensor hooks, or for one a rule does not need.
-const NOTHING = null;
 
 const NOT_RECORDING: ForwardCtx = { recording: false, needsInputGrad: [], save() {} };
 
@@ -29,22 +27,35 @@ function nodeName(op: string): string {
   return name;
 }
 
-const NOTHING_SAVED: (Tensor | null)[] = Object.freeze([]) as unknown as (Tensor | null)[];
-const NO_VERSIONS: number[] = Object.freeze([]) as unknown as number[];
+const NOTHING_SAVED: (Tensor | Packed | null)[] = Object.freeze([]) as unknown as (Tensor | Packed | null)[];
 
-/** A recorded application of an op: holds the saved tensors until backward releases them. */
+/** A saved tensor handed to saved-tensor hooks: what `pack` made of it, and the hooks that unpack it. */
+class Packed {
+  constructor(
+    readonly hooks: SavedTensorsHooks,
+    readonly packed: unknown,
+  ) {}
+}
+
+/**
+ * A recorded application of an op: holds the saved tensors until backward releases them. One is made per
+ * recorded op, so it holds as little as it can: no array until a rule saves something, and the saved tensors'
+ * versions only when one is not 0 (a tensor that was never written in place).
+ */
 class OpNode<A> extends Node<Tensor> implements ForwardCtx, BackwardCtx<A> {
-  // Created on the first save: many ops (add, reshape, …) save nothing, and every field is paid per node.
-  private savedList: (Tensor | null)[] | null = NOTHING_SAVED;
-  private versions: number[] = NO_VERSIONS;
-  /** Per saved entry, the hooks that packed it (then savedList holds null and `packed` the value). */
-  private hooked: ({ hooks: SavedTensorsHooks; packed: unknown } | undefined)[] | null = null;
+  private savedList: (Tensor | Packed | null)[] | null = NOTHING_SAVED;
+  /** The storage version of each saved tensor when it was saved, where one is not 0; null when all are. */
+  private versions: number[] | null = null;
 
-  /** Which inputs need a gradient: in forward, those that require grad; in backward, what the engine asks for. */
+  /** In backward, which inputs the engine asks a gradient for (in forward, those with a node: `edgeMask`). */
   private needs: readonly boolean[] | null = null;
 
   constructor(readonly op: OpDef<A, readonly unknown[], unknown>, readonly attrs: A, next: (Node<Tensor> | null)[], inputs: readonly Tensor[]) {
-    super(nodeName(op.name), next, inputs);
+    super(next, inputs);
+  }
+
+  get name(): string {
+    return nodeName(this.op.name);
   }
 
   get needsInputGrad(): readonly boolean[] {
@@ -64,11 +75,18 @@ class OpNode<A> extends Node<Tensor> implements ForwardCtx, BackwardCtx<A> {
   }
 
   save(...tensors: (Tensor | null)[]): void {
-    if (this.savedList === NOTHING_SAVED) {
-      this.savedList = [];
-      this.versions = [];
+    const hooks = (modeBits & SAVED_HOOKS) === 0 ? undefined : currentSavedTensorsHooks();
+    if (this.savedList === NOTHING_SAVED && hooks === undefined) {
+      // The first save keeps its own argument list: a fresh array, and exactly the size needed.
+      this.savedList = tensors;
+      for (let i = 0; i < tensors.length; i++) {
+        const t = tensors[i]!;
+        if (t !== null && t.storage.version !== 0) this.setVersion(i, t.storage.version);
+      }
+      return;
     }
-    const hooks = currentSavedTensorsHooks();
+    if (this.savedList === NOTHING_SAVED) this.savedList = [];
+    const list = this.savedList!;
     for (const t of tensors) {
       if (hooks && t !== null) {
         // Packed under noGrad, as PyTorch does: ops in a pack hook (t.clone(), t.to(...)) must not be recorded,
@@ -80,41 +98,47 @@ class OpNode<A> extends Node<Tensor> implements ForwardCtx, BackwardCtx<A> {
         } finally {
           setGradEnabled(prev);
         }
-        (this.hooked ??= [])[this.savedList!.length] = { hooks, packed };
-        this.savedList!.push(NOTHING);
-        this.versions.push(0);
+        list.push(new Packed(hooks, packed));
       } else {
-        this.savedList!.push(t);
-        this.versions.push(t === null ? 0 : t.storage.version);
+        if (t !== null && t.storage.version !== 0) this.setVersion(list.length, t.storage.version);
+        list.push(t);
       }
     }
+  }
+
+  private setVersion(i: number, version: number): void {
+    const vs = (this.versions ??= []);
+    while (vs.length < i) vs.push(0);
+    vs[i] = version;
   }
 
   get saved(): readonly (Tensor | null)[] {
     const list = this.savedList;
     if (list === null) throw releasedGraphError(this.name);
-    if (this.hooked) {
-      return list.map((t, i) => {
-        const h = this.hooked![i];
-        return h ? h.hooks.unpack(h.packed) : t === null ? null : checkVersion(this.name, t, this.versions[i]!);
-      });
-    }
+    const versions = this.versions;
+    let out: (Tensor | Packed | null)[] = list;
     for (let i = 0; i < list.length; i++) {
       const t = list[i]!;
-      if (t !== null) checkVersion(this.name, t, this.versions[i]!);
+      if (t === null) continue;
+      if (t instanceof Packed) {
+        if (out === list) out = list.slice();
+        out[i] = t.hooks.unpack(t.packed);
+      } else {
+        const v = versions === null ? 0 : versions[i] ?? 0;
+        if (t.storage.version !== v) throw versionError(this.name, t, v, t.storage.version);
+      }
     }
-    return list;
+    return out as readonly (Tensor | null)[];
   }
 
   override get savedTensors(): readonly Tensor[] {
     const list = this.savedList ?? [];
     const out: Tensor[] = [];
-    list.forEach((t, i) => {
-      const h = this.hooked?.[i];
+    for (const t of list) {
       // A hooked entry is reported as what its packed value holds (a checkpoint's handle holds its inputs).
-      if (h) out.push(...(h.hooks.kept ? h.hooks.kept(h.packed) : h.packed instanceof Tensor ? [h.packed] : []));
+      if (t instanceof Packed) out.push(...(t.hooks.kept ? t.hooks.kept(t.packed) : t.packed instanceof Tensor ? [t.packed] : []));
       else if (t !== null) out.push(t);
-    });
+    }
     return out;
   }
 
@@ -129,14 +153,9 @@ class OpNode<A> extends Node<Tensor> implements ForwardCtx, BackwardCtx<A> {
     // Nodes that saved nothing can run again safely, as in PyTorch; only the others become unusable.
     if (this.savedList !== null && this.savedList.length > 0) {
       this.savedList = null;
-      this.hooked = null;
+      this.versions = null;
     }
   }
-}
-
-function checkVersion(name: string, t: Tensor, version: number): Tensor {
-  if (t.storage.version !== version) throw versionError(name, t, version, t.storage.version);
-  return t;
 }
 
 /**
@@ -149,6 +168,8 @@ function checkVersion(name: string, t: Tensor, version: number): Tensor {
  * ```
  */
 export function runOp<A>(op: OpDef<A, readonly unknown[], unknown>, inputs: readonly Tensor[], attrs: A): Tensor {
+  // The plain path (grad mode on, nothing observing, no forward mode, no saved-tensor hooks): one test.
+  if (modeBits === 0) return op.differentiable ? record(op, inputs, attrs) : op.forward(NOT_RECORDING, inputs, attrs);
   const observers = engineObservers<Tensor>();
   if (observers.length === 0) return run(op, inputs, attrs);
   for (const o of observers) o.opStart?.(op.name);
@@ -163,8 +184,8 @@ export function runOp<A>(op: OpDef<A, readonly unknown[], unknown>, inputs: read
 }
 
 function run<A>(op: OpDef<A, readonly unknown[], unknown>, inputs: readonly Tensor[], attrs: A): Tensor {
-  const out = record(op, inputs, attrs);
-  if (forwardLevel() !== 0 && op.differentiable) pushTangent(op, inputs, attrs, out);
+  const out = op.differentiable && (modeBits & GRAD_OFF) === 0 ? record(op, inputs, attrs) : op.forward(NOT_RECORDING, inputs, attrs);
+  if ((modeBits & FORWARD) !== 0 && op.differentiable) pushTangent(op, inputs, attrs, out);
   return out;
 }
 
@@ -187,25 +208,35 @@ function pushTangent<A>(op: OpDef<A, readonly unknown[], unknown>, inputs: reado
   setTangent(out, t);
 }
 
+/** The forward of a differentiable op with grad mode on: recorded when an input requires grad. */
 function record<A>(op: OpDef<A, readonly unknown[], unknown>, inputs: readonly Tensor[], attrs: A): Tensor {
-  if (op.differentiable && isGradEnabled()) {
-    let any = false;
-    for (const t of inputs) if (t.requiresGrad) { any = true; break; }
-    if (any) {
-      const n = inputs.length;
-      const next = new Array<Node<Tensor> | null>(n);
-      for (let i = 0; i < n; i++) next[i] = gradEdge(inputs[i]!);
-      const node = new OpNode(op, attrs, next, inputs);
-      const observers = engineObservers<Tensor>();
-      if (observers.length !== 0) for (const o of observers) o.recorded?.(node);
-      const out = op.forward(node as unknown as ForwardCtx, inputs, attrs);
-      out.gradFn = node;
-      // A view made while recording is differentiable: if its base is written in place later, it is replayed.
-      if (out._base !== null) out._viewVersion = out.storage.version;
-      return out;
+  const n = inputs.length;
+  let next: (Node<Tensor> | null)[] | null = null;
+  // The edges to the inputs' nodes, and whether there is any: one pass, and an array only when there is.
+  if (n === 1) {
+    const e0 = gradEdge(inputs[0]!);
+    if (e0 !== null) next = [e0];
+  } else if (n === 2) {
+    const e0 = gradEdge(inputs[0]!), e1 = gradEdge(inputs[1]!);
+    if (e0 !== null || e1 !== null) next = [e0, e1];
+  } else {
+    for (let i = 0; i < n; i++) {
+      const e = gradEdge(inputs[i]!);
+      if (e !== null && next === null) {
+        next = new Array<Node<Tensor> | null>(n);
+        for (let j = 0; j < i; j++) next[j] = null;
+      }
+      if (next !== null) next[i] = e;
     }
   }
-  return op.forward(NOT_RECORDING, inputs, attrs);
+  if (next === null) return op.forward(NOT_RECORDING, inputs, attrs);
+  const node = new OpNode(op, attrs, next, inputs);
+  if ((modeBits & OBSERVED) !== 0) for (const o of engineObservers<Tensor>()) o.recorded?.(node);
+  const out = op.forward(node as unknown as ForwardCtx, inputs, attrs);
+  out._gradFn = node;
+  // A view made while recording is differentiable: if its base is written in place later, it is replayed.
+  if (out._base !== null) out._viewVersion = out.storage.version;
+  return out;
 }
 
 // One run function per entry, made on first use: `call` hands entries to each other by their public signature.

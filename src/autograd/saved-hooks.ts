@@ -1,4 +1,5 @@
 import type { Tensor } from '../tensor.js';
+import { SAVED_HOOKS, setModeBit } from './mode.js';
 
 /** A pair of functions that see every tensor a backward rule saves (pack) and restore it when needed (unpack). */
 export interface SavedTensorsHooks {
@@ -38,9 +39,11 @@ export function currentSavedTensorsHooks(): SavedTensorsHooks | undefined {
  */
 export function savedTensorsHooks<T>(hooks: SavedTensorsHooks, fn: () => T): T {
   stack.push(hooks);
+  setModeBit(SAVED_HOOKS, true);
   try {
     return fn();
   } finally {
     stack.pop();
+    setModeBit(SAVED_HOOKS, stack.length !== 0);
   }
 }

@@ -216,6 +216,35 @@ export interface Backend {
    */
   adaptiveMaxPool2d(dtype: DType, x: BufferHandle, indices: BufferHandle, planes: number, h: number, w: number, oh: number, ow: number): void;
 
+  // ---- recurrent cells (fused: one call for the gates' nonlinearities and the state update) ----
+
+  /**
+   * One LSTM cell after its gate pre-activations: `gates` `[rows, 4h]` (input, forget, cell, output, PyTorch's
+   * order) and the cell state `c` `[rows, h]` give `c' = σ(f)·c + σ(i)·tanh(g)` and `h' = σ(o)·tanh(c')`, written
+   * to `out` as `[h' | c']` (`[2, rows, h]`). Every operand contiguous from offset 0.
+   */
+  lstmCell(dtype: DType, gates: BufferHandle, c: BufferHandle, out: BufferHandle, rows: number, h: number): void;
+  /**
+   * The LSTM cell's backward: from `grad` `[2, rows, h]` (the gradients of h' and c'), the gates' pre-activations
+   * and `c`, writes `[dgates | dc]` (`rows·4h` then `rows·h` elements) to `out`, recomputing the activations.
+   * Every operand contiguous from offset 0.
+   */
+  lstmCellBackward(dtype: DType, grad: BufferHandle, gates: BufferHandle, c: BufferHandle, out: BufferHandle, rows: number, h: number): void;
+  /**
+   * One GRU cell after its projections: `gi` `[rows, 3h]` (the input's, with `b_ih`) and `gh` `[rows, 3h]` (the
+   * hidden state's, with `b_hh`), in PyTorch's gate order (reset, update, new), and the hidden state `h` `[rows, h]`
+   * give `h' = (1 − z)·n + z·h` with `r = σ(gi_r + gh_r)`, `z = σ(gi_z + gh_z)`, `n = tanh(gi_n + r·gh_n)`, written to
+   * `out` `[rows, h]`. Every operand contiguous from offset 0.
+   */
+  gruCell(dtype: DType, gi: BufferHandle, gh: BufferHandle, h: BufferHandle, out: BufferHandle, rows: number, hidden: number): void;
+  /**
+   * The GRU cell's backward: from `grad` `[rows, h]` (the gradient of h'), `gi`, `gh` and `h`, writes
+   * `[dgi | dgh | dh]` (`rows·3h`, `rows·3h`, `rows·h` elements) to `out`, recomputing the gates. Every operand
+   * contiguous from offset 0.
+   */
+  gruCellBackward(dtype: DType, grad: BufferHandle, gi: BufferHandle, gh: BufferHandle, h: BufferHandle, out: BufferHandle, rows: number,
+    hidden: number): void;
+
   // ---- normalisation (fused: one call computes the statistics, normalises and applies the affine map) ----
 
   /**

@@ -1,7 +1,8 @@
 // The recurrent cells' arithmetic, shared by the cells (RNNCell, LSTMCell, GRUCell) and the multi-layer layers
-// (RNN, LSTM, GRU): PyTorch's gate order and formulas, written with ordinary ops (the small-ops work fuses them
-// later). The layers precompute every step's input projection with one matrix product, as PyTorch does.
-import { cat, stack } from '../ops/api.generated.js';
+// (RNN, LSTM, GRU): PyTorch's gate order and formulas. The LSTM and GRU steps run their gates' nonlinearities and
+// state update as one fused primitive each (src/ops/recurrent.ts); the layers precompute every step's input
+// projection with one matrix product, as PyTorch does.
+import { cat, fusedGruCell, fusedLstmCell, stack } from '../ops/api.generated.js';
 import type { Tensor } from '../tensor.js';
 // Tensor methods are installed with the op table: loading it here lets this module work when imported alone.
 import '../autograd/record.js';
@@ -48,13 +49,7 @@ export function rnnStep(mode: 'RNN_TANH' | 'RNN_RELU', gi: Tensor, h: Tensor, w:
 export function lstmStep(gi: Tensor, h: Tensor, c: Tensor, w: CellWeights): [Tensor, Tensor] {
   let gates = gi.add(h.matmul(w.whhT));
   if (w.bhh !== null) gates = gates.add(w.bhh);
-  const d = gates.ndim - 1, hs = gates.shape[d]! / 4;
-  const i = gates.narrow(d, 0, hs).sigmoid();
-  const f = gates.narrow(d, hs, hs).sigmoid();
-  const g = gates.narrow(d, 2 * hs, hs).tanh();
-  const o = gates.narrow(d, 3 * hs, hs).sigmoid();
-  const c1 = f.mul(c).add(i.mul(g));
-  const h1 = o.mul(c1.tanh());
+  const [h1, c1] = fusedLstmCell(gates, c);
   return [w.whrT === null ? h1 : h1.matmul(w.whrT), c1];
 }
 
@@ -70,11 +65,7 @@ export function lstmStep(gi: Tensor, h: Tensor, c: Tensor, w: CellWeights): [Ten
 export function gruStep(gi: Tensor, h: Tensor, w: CellWeights): Tensor {
   let gh = h.matmul(w.whhT);
   if (w.bhh !== null) gh = gh.add(w.bhh);
-  const d = gi.ndim - 1, hs = gi.shape[d]! / 3;
-  const r = gi.narrow(d, 0, hs).add(gh.narrow(d, 0, hs)).sigmoid();
-  const z = gi.narrow(d, hs, hs).add(gh.narrow(d, hs, hs)).sigmoid();
-  const n = gi.narrow(d, 2 * hs, hs).add(r.mul(gh.narrow(d, 2 * hs, hs))).tanh();
-  return n.add(z.mul(h.sub(n)));
+  return fusedGruCell(gi, gh, h);
 }
 
 /** The parameters of one direction of one layer, as the layer holds them. */

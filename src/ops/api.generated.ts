@@ -1267,6 +1267,46 @@ export const batchNorm = FUNCTIONS.batchNorm;
 export const batchNormBackward = FUNCTIONS.batchNormBackward;
 
 /**
+ * One LSTM step after its gate pre-activations, as one fused kernel: `gates` `[*, 4·h]` (input, forget, cell, output, PyTorch's order, biases already added) and the cell state `c` `[*, h]` give `[h', c']` with `c' = σ(f)·c + σ(i)·tanh(g)` and `h' = σ(o)·tanh(c')` (PyTorch's `_thnn_fused_lstm_cell`). Its backward is one fused kernel too; differentiable again.
+ *
+ * @example
+ * ```ts
+ * const [h1, c1] = fusedLstmCell(x.matmul(wih.T).add(h0.matmul(whh.T)).add(bias), c0)
+ * ```
+ */
+export const fusedLstmCell = FUNCTIONS.fusedLstmCell;
+
+/**
+ * The backward of `fusedLstmCell` as one fused kernel: `[dGates, dC]` from the gradient of its packed output `[2, *, h]` (that of h' then of c'), the gate pre-activations and the cell state, recomputing the activations. Not differentiable itself: a recorded backward of `fusedLstmCell` uses ordinary ops instead.
+ *
+ * @example
+ * ```ts
+ * const [dgates, dc] = fusedLstmCellBackward(grad, gates, c)
+ * ```
+ */
+export const fusedLstmCellBackward = FUNCTIONS.fusedLstmCellBackward;
+
+/**
+ * One GRU step after its projections, as one fused kernel: `gi` `[*, 3·h]` (the input's projection with `b_ih`), `gh` `[*, 3·h]` (the hidden state's, with `b_hh`), in PyTorch's gate order (reset, update, new), and the hidden state `h` `[*, h]` give `h' = (1 − z)·n + z·h` with `r = σ(gi_r + gh_r)`, `z = σ(gi_z + gh_z)`, `n = tanh(gi_n + r·gh_n)` (PyTorch's `_thnn_fused_gru_cell`). Its backward is one fused kernel too; differentiable again.
+ *
+ * @example
+ * ```ts
+ * const h1 = fusedGruCell(x.matmul(wih.T).add(bih), h0.matmul(whh.T).add(bhh), h0)
+ * ```
+ */
+export const fusedGruCell = FUNCTIONS.fusedGruCell;
+
+/**
+ * The backward of `fusedGruCell` as one fused kernel: `[dGi, dGh, dH]` from the gradient of its output, the two projections and the hidden state, recomputing the gates. Not differentiable itself: a recorded backward of `fusedGruCell` uses ordinary ops instead.
+ *
+ * @example
+ * ```ts
+ * const [dgi, dgh, dh] = fusedGruCellBackward(grad, gi, gh, h)
+ * ```
+ */
+export const fusedGruCellBackward = FUNCTIONS.fusedGruCellBackward;
+
+/**
  * Binary cross-entropy between probabilities `input` (in [0, 1]) and `target` of the same shape: `−w·(t·log x + (1 − t)·log(1 − x))`, each log clamped at −100 as in PyTorch; averaged by default (`reduction`), optional `weight`.
  *
  * @example

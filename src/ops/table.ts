@@ -13,6 +13,7 @@ import { MATMUL_OPS } from './matmul.js';
 import { MOVEMENT_OPS } from './movement.js';
 import { NORMALIZATION_OPS } from './normalization.js';
 import { POOL_OPS } from './pool.js';
+import { RECURRENT_OPS } from './recurrent.js';
 import { REDUCE_OPS } from './reduce.js';
 import { NORM_OPS } from './norms.js';
 import { SCAN_OPS } from './scan.js';
@@ -52,6 +53,7 @@ export const OP_TABLE = {
   ...POOL_OPS,
   ...CAST_OPS,
   ...NORMALIZATION_OPS,
+  ...RECURRENT_OPS,
   ...LOSS_OPS,
   ...DIAGONAL_OPS,
   ...LINALG_OPS,
@@ -69,7 +71,8 @@ export const FUNCTION_ONLY = ['cat', 'stack', 'unfold', 'fold', 'conv2d', 'maxPo
   'layerNorm', 'layerNormBackward', 'batchNorm', 'batchNormBackward',
   'binaryCrossEntropy', 'avgPool2d', 'avgPool2dBackward', 'adaptiveMaxPool2dIndices',
   'linalgSolve', 'linalgSolveTriangular', 'linalgInv', 'linalgDet', 'detBackward', 'linalgSlogdet', 'linalgCholesky', 'linalgQr', 'linalgEigh', 'einsum',
-  'softplus', 'logSigmoid', 'pad', 'meshgrid', 'trilIndices', 'triuIndices', 'linalgVectorNorm', 'linalgMatrixNorm'] as const;
+  'softplus', 'logSigmoid', 'pad', 'meshgrid', 'trilIndices', 'triuIndices', 'linalgVectorNorm', 'linalgMatrixNorm',
+  'fusedLstmCell', 'fusedLstmCellBackward', 'fusedGruCell', 'fusedGruCellBackward'] as const;
 
 /** Ops that PyTorch offers as Tensor methods only (`x.view(...)`, `x.float()`): no exported function. */
 export const METHOD_ONLY = ['view', 'expandAs', 'viewAs', 'contiguous', 'float', 'double', 'int'] as const;

@@ -127,6 +127,12 @@ export const opaqueBackend: Backend = {
     issue(() => tsBackend.layerNorm(dtype, host(x), hostOrNull(w), hostOrNull(b), host(out), host(mean), host(rstd), rows, m, eps)),
   layerNormBackward: (dtype, g, x, mean, rstd, w, out, mask, rows, m) =>
     issue(() => tsBackend.layerNormBackward(dtype, host(g), host(x), host(mean), host(rstd), hostOrNull(w), host(out), mask, rows, m)),
+  lstmCell: (dtype, gates, c, out, rows, h) => issue(() => tsBackend.lstmCell(dtype, host(gates), host(c), host(out), rows, h)),
+  lstmCellBackward: (dtype, g, gates, c, out, rows, h) =>
+    issue(() => tsBackend.lstmCellBackward(dtype, host(g), host(gates), host(c), host(out), rows, h)),
+  gruCell: (dtype, gi, gh, h, out, rows, hidden) => issue(() => tsBackend.gruCell(dtype, host(gi), host(gh), host(h), host(out), rows, hidden)),
+  gruCellBackward: (dtype, g, gi, gh, h, out, rows, hidden) =>
+    issue(() => tsBackend.gruCellBackward(dtype, host(g), host(gi), host(gh), host(h), host(out), rows, hidden)),
   batchNorm: (dtype, x, w, b, out, mean, invstd, n, c, s, stats) => {
     const st = { ...stats, runningMean: hostOrNull(stats.runningMean), runningVar: hostOrNull(stats.runningVar) };
     issue(() => tsBackend.batchNorm(dtype, host(x), hostOrNull(w), hostOrNull(b), host(out), host(mean), host(invstd), n, c, s, st));

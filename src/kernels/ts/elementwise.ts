@@ -152,8 +152,16 @@ export function binary(op: BinaryKernel, dtype: DType, a: View, b: View, outh: B
   const f = dtype !== 'int32' ? BINARY[op] : op === 'pow' ? checkedIntPow : op === 'fmod' || op === 'remainder' || op === 'floorDivide' ? checkedIntMod(op) : BINARY[op];
   const out = arrayOf(outh), ad = arrayOf(a.buffer), bd = arrayOf(b.buffer);
   if (shape.length === 0) {
-    out[0] = f(ad[a.offset]!, bd[b.offset]!);
-    return;
+    // Written out for the common ops: a call through `f` would box its result on every scalar op.
+    const x = ad[a.offset]!, y = bd[b.offset]!;
+    switch (op) {
+      case 'add': out[0] = x + y; return;
+      case 'sub': out[0] = x - y; return;
+      case 'mul': out[0] = x * y; return;
+      case 'div': out[0] = x / y; return;
+      case 'tanhBackward': out[0] = x * (1 - y * y); return;
+      default: out[0] = f(x, y); return;
+    }
   }
   const n = sizeOf(shape);
   const aFlat = isContiguousView(shape, a.strides), bFlat = isContiguousView(shape, b.strides);
@@ -175,6 +183,11 @@ export function binary(op: BinaryKernel, dtype: DType, a: View, b: View, outh: B
       default: for (let i = 0; i < n; i++) out[i] = f(ad[ao + i]!, s); return;
     }
   }
+  binaryStrided(f, a, b, ad, bd, out, shape);
+}
+
+// Apart from `binary`, so that its closure's context is not made on every call of the fast paths above.
+function binaryStrided(f: (a: number, b: number) => number, a: View, b: View, ad: TypedArray, bd: TypedArray, out: TypedArray, shape: Shape): void {
   const nd = shape.length;
   const sa = a.strides[nd - 1]!, sb = b.strides[nd - 1]!;
   forEachRow(shape, [a, b], (offs, start, len) => {

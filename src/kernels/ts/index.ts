@@ -7,6 +7,7 @@ import { cholesky, cofactor, eigh, luDet, luFactor, luSolve, qr, triangularSolve
 import { matmul } from './matmul.js';
 import { batchNorm, batchNormBackward, layerNorm, layerNormBackward } from './normalization.js';
 import { adam, sgd } from './optim.js';
+import { gruCell, gruCellBackward, lstmCell, lstmCellBackward } from './recurrent.js';
 import { norm, variance } from './moments.js';
 import { reduce, softmax } from './reduce.js';
 import { adaptiveMaxPool2d, avgPool2d, avgPool2dBackward } from './pool.js';
@@ -32,6 +33,7 @@ export const tsBackend: Backend = {
   sort, select, unique,
   matmul, unfold, fold, conv2d, maxPool2d,
   layerNorm, layerNormBackward, batchNorm, batchNormBackward,
+  lstmCell, lstmCellBackward, gruCell, gruCellBackward,
   avgPool2d, avgPool2dBackward, adaptiveMaxPool2d,
   luFactor, luSolve, luDet, triangularSolve, cholesky, qr, eigh, cofactor,
   indexSelect, indexAdd, gather, scatterAdd,

@@ -22,13 +22,17 @@ import { getArena } from './load.js';
 export function unary(op: UnaryKernel, dtype: DType, x: BufferHandle, offset: number, out: BufferHandle, n: number): void {
   const spec = UNARY_KERNELS[op];
   const costly = spec.cost === 'costly';
-  const got = !spec.wasm || dtype !== 'float32' || n < (costly ? wasmTuning.minCostly : wasmTuning.minSimple)
-    ? null
-    : stage(n >= (costly ? wasmTuning.parallelCostly : wasmTuning.parallelSimple), () => padded(n * 4));
-  if (!got) {
+  if (!spec.wasm || dtype !== 'float32' || n < (costly ? wasmTuning.minCostly : wasmTuning.minSimple) ||
+    !unaryWasm(op, x, offset, out, n, costly)) {
     tsBackend.unary(op, dtype, x, offset, out, n);
-    return;
   }
+}
+
+// The WebAssembly part of `unary` (false when there is no room for it), apart so that the small sizes, which run
+// on the TS kernel, make no closure context.
+function unaryWasm(op: UnaryKernel, x: BufferHandle, offset: number, out: BufferHandle, n: number, costly: boolean): boolean {
+  const got = stage(n >= (costly ? wasmTuning.parallelCostly : wasmTuning.parallelSimple), () => padded(n * 4));
+  if (!got) return false;
   const { ar, pool } = got;
   const p = ar.put((arrayOf(x) as Float32Array).subarray(offset, offset + n));
   const code = kernelCode('unary', op);
@@ -39,6 +43,7 @@ export function unary(op: UnaryKernel, dtype: DType, x: BufferHandle, offset: nu
     ar.ex.unary(code, p, p, n);
   }
   ar.get(p, arrayOf(out) as Float32Array, n);
+  return true;
 }
 
 /**
@@ -78,12 +83,17 @@ export function clamp(dtype: DType, x: BufferHandle, offset: number, out: Buffer
 export function binary(op: BinaryKernel, dtype: DType, a: View, b: View, out: BufferHandle, shape: Shape): void {
   const n = sizeOf(shape);
   const spec: BinaryKernelSpec = BINARY_KERNELS[op];
-  const plan = dtype !== 'float32' || spec.wasm === false || n < (spec.cost === 'arith' ? wasmTuning.minArith : wasmTuning.minSimple)
-    ? null : planRows(shape, [a.strides, b.strides]);
-  if (!plan) {
+  if (dtype !== 'float32' || spec.wasm === false || n < (spec.cost === 'arith' ? wasmTuning.minArith : wasmTuning.minSimple) ||
+    !binaryWasm(op, spec, a, b, out, shape, n)) {
     tsBackend.binary(op, dtype, a, b, out, shape);
-    return;
   }
+}
+
+// The WebAssembly part of `binary` (false when the layout does not suit it), apart so that the small sizes, which
+// run on the TS kernel, make no closure context.
+function binaryWasm(op: BinaryKernel, spec: BinaryKernelSpec, a: View, b: View, out: BufferHandle, shape: Shape, n: number): boolean {
+  const plan = planRows(shape, [a.strides, b.strides]);
+  if (!plan) return false;
   const cmp = spec.compare;
   const { slabs, rows, cols, slabSteps, rowSteps, colSteps } = plan;
   const aRow = rowSteps[0]!, bRow = rowSteps[1]!, aCol = colSteps[0]!, bCol = colSteps[1]!;
@@ -98,10 +108,7 @@ export function binary(op: BinaryKernel, dtype: DType, a: View, b: View, out: Bu
     ? null
     : stage(splittable && n >= (spec.cost === 'costly' ? wasmTuning.parallelCostly : wasmTuning.parallelSimple),
       () => padded((aHi - aLo) * 4) + padded((bHi - bLo) * 4) + padded(n * eb));
-  if (!got) {
-    tsBackend.binary(op, dtype, a, b, out, shape);
-    return;
-  }
+  if (!got) return false;
   const { ar, pool } = got;
   const pa = ar.put((arrayOf(a.buffer) as Float32Array).subarray(aLo, aHi));
   const pb = ar.put((arrayOf(b.buffer) as Float32Array).subarray(bLo, bHi));
@@ -129,6 +136,7 @@ export function binary(op: BinaryKernel, dtype: DType, a: View, b: View, out: Bu
     }
   }
   ar.get(po, arrayOf(out) as Float32Array | Uint8Array, n);
+  return true;
 }
 
 /**
