@@ -112,6 +112,7 @@ const NN_RULES: readonly (readonly [RegExp, string])[] = [
 const NAME_CATEGORIES: Record<string, string> = {
   rand: 'Randomness', randn: 'Randomness', randint: 'Randomness', randperm: 'Randomness', randLike: 'Randomness',
   randnLike: 'Randomness', randintLike: 'Randomness', RandomOptions: 'Randomness',
+  WebgpuInitOptions: 'Backends', WebgpuInfo: 'Backends',
 };
 
 /** The composites of src/ops/composite.ts, which span several rows, by name. */
@@ -126,7 +127,7 @@ const COMPOSITE_CATEGORIES: Record<string, string> = {
 
 /** The namespaces of the main entry. */
 const NAMESPACE_CATEGORIES: Record<string, string> = {
-  nn: 'nn, optim, data', optim: 'nn, optim, data', data: 'nn, optim, data', func: 'Transforms', linalg: 'Linear algebra',
+  nn: 'nn, optim, data', optim: 'nn, optim, data', data: 'nn, optim, data', func: 'Transforms', linalg: 'Linear algebra', webgpu: 'Backends',
 };
 
 interface OpDoc {

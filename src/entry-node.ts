@@ -14,3 +14,4 @@
  */
 export { save, load } from './nn/file.js';
 export { exportOnnxFile } from './onnx/file.js';
+export type { ExportOnnxOptions, DynamicAxesSpec } from './onnx/export.js';

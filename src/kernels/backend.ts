@@ -413,10 +413,15 @@ export interface Backend {
 
 /** Constants of one RMSprop update. @example `{ lr: 0.01, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, sign: 1 }` */
 export interface RmspropStep {
+  /** The learning rate. */
   readonly lr: number;
+  /** The smoothing constant of the running average of squares. */
   readonly alpha: number;
+  /** Added to the denominator for numerical stability. */
   readonly eps: number;
+  /** L2 penalty coefficient (0: none). */
   readonly weightDecay: number;
+  /** Momentum factor (0: none). */
   readonly momentum: number;
   /** −1 to maximize, else 1. */
   readonly sign: number;
@@ -426,7 +431,9 @@ export interface RmspropStep {
 export interface AdagradStep {
   /** lr / (1 + (t − 1)·lrDecay). */
   readonly clr: number;
+  /** Added to the denominator for numerical stability. */
   readonly eps: number;
+  /** L2 penalty coefficient (0: none). */
   readonly weightDecay: number;
   /** −1 to maximize, else 1. */
   readonly sign: number;
@@ -434,11 +441,15 @@ export interface AdagradStep {
 
 /** Constants of one Adamax update. @example `{ beta1: 0.9, beta2: 0.999, eps: 1e-8, clr: 0.02, weightDecay: 0, sign: 1 }` */
 export interface AdamaxStep {
+  /** Decay rate of the first moment (β₁). */
   readonly beta1: number;
+  /** Decay rate of the second moment (β₂). */
   readonly beta2: number;
+  /** Added to the denominator for numerical stability. */
   readonly eps: number;
   /** lr / (1 − β₁ᵗ). */
   readonly clr: number;
+  /** L2 penalty coefficient (0: none). */
   readonly weightDecay: number;
   /** −1 to maximize, else 1. */
   readonly sign: number;
@@ -446,15 +457,19 @@ export interface AdamaxStep {
 
 /** Constants of one NAdam update. @example `{ beta1: 0.9, beta2: 0.999, biasCorrection2: 0.001, eps: 1e-8, gradCoef: -0.01, avgCoef: -0.09, weightDecay: 0, sign: 1 }` */
 export interface NadamStep {
+  /** Decay rate of the first moment (β₁). */
   readonly beta1: number;
+  /** Decay rate of the second moment (β₂). */
   readonly beta2: number;
   /** 1 − β₂ᵗ. */
   readonly biasCorrection2: number;
+  /** Added to the denominator for numerical stability. */
   readonly eps: number;
   /** −lr·(1 − μₜ)/(1 − Πₜ), the coefficient of g/d. */
   readonly gradCoef: number;
   /** −lr·μₜ₊₁/(1 − Πₜ₊₁), the coefficient of m/d. */
   readonly avgCoef: number;
+  /** L2 penalty coefficient (0: none). */
   readonly weightDecay: number;
   /** −1 to maximize, else 1. */
   readonly sign: number;
@@ -462,10 +477,13 @@ export interface NadamStep {
 
 /** Constants of one RAdam update. @example `{ beta1: 0.9, beta2: 0.999, biasCorrection1: 0.1, lr: 1e-3, rectify: false, rect: 0, biasCorrection2Sqrt: 0.03, eps: 1e-8, weightDecay: 0, sign: 1 }` */
 export interface RadamStep {
+  /** Decay rate of the first moment (β₁). */
   readonly beta1: number;
+  /** Decay rate of the second moment (β₂). */
   readonly beta2: number;
   /** 1 − β₁ᵗ. */
   readonly biasCorrection1: number;
+  /** The learning rate. */
   readonly lr: number;
   /** Whether the variance is rectified this step (ρₜ > 5); else the step is lr·m̂. */
   readonly rectify: boolean;
@@ -473,7 +491,9 @@ export interface RadamStep {
   readonly rect: number;
   /** √(1 − β₂ᵗ). */
   readonly biasCorrection2Sqrt: number;
+  /** Added to the denominator for numerical stability. */
   readonly eps: number;
+  /** L2 penalty coefficient (0: none). */
   readonly weightDecay: number;
   /** −1 to maximize, else 1. */
   readonly sign: number;

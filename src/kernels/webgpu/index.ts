@@ -10,9 +10,13 @@ export type { Gpu, GpuAdapter, GpuAdapterInfo, GpuDevice } from './gpu-types.js'
 
 /** What `webgpu.init()` resolves with: the adapter the device runs on. */
 export interface WebgpuInfo {
+  /** The adapter's vendor (`'nvidia'`, `'google'` for SwiftShader, …), as the adapter reports it. */
   readonly vendor: string;
+  /** The adapter's architecture (`'ampere'`, `'swiftshader'`, …); may be empty. */
   readonly architecture: string;
+  /** The adapter's device name; may be empty. */
   readonly device: string;
+  /** A human-readable description of the adapter; may be empty. */
   readonly description: string;
   /** True for a software adapter (SwiftShader, lavapipe, WARP): correct but slow, never for timings. */
   readonly isFallbackAdapter: boolean;

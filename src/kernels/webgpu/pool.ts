@@ -36,6 +36,7 @@ export interface PoolStats {
   readonly peakLiveBytes: number;
   /** Buffers created on the device so far, and allocations served from the pool. */
   readonly created: number;
+  /** Allocations served from the pool (a buffer released earlier, reused). */
   readonly reused: number;
   /** Bytes handed out by every allocation so far (created or reused). */
   readonly allocatedBytes: number;
