@@ -23,7 +23,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type ts from 'typescript';
 import {
   Application, Comment, CommentTag, Context, Converter, DeclarationReflection, i18n, LiteralType, NamedTupleMember, OptionalType,
-  ParameterReflection, ReferenceReflection, ReferenceType, ReflectionFlag, ReflectionKind, ReflectionType, RestType, TupleType, UnionType,
+  ParameterReflection, ReferenceType, ReflectionFlag, ReflectionKind, ReflectionType, RestType, TupleType, UnionType,
   TSConfigReader, TypeDocReader, type CommentDisplayPart, type Reflection,
 } from 'typedoc';
 import { BINARY_KERNELS, REDUCE_KERNELS, UNARY_KERNELS } from '../src/kernels/catalog.js';
@@ -112,6 +112,7 @@ const NN_RULES: readonly (readonly [RegExp, string])[] = [
 const NAME_CATEGORIES: Record<string, string> = {
   rand: 'Randomness', randn: 'Randomness', randint: 'Randomness', randperm: 'Randomness', randLike: 'Randomness',
   randnLike: 'Randomness', randintLike: 'Randomness', RandomOptions: 'Randomness',
+  WebgpuInitOptions: 'Backends', WebgpuInfo: 'Backends',
 };
 
 /** The composites of src/ops/composite.ts, which span several rows, by name. */
@@ -126,8 +127,7 @@ const COMPOSITE_CATEGORIES: Record<string, string> = {
 
 /** The namespaces of the main entry. */
 const NAMESPACE_CATEGORIES: Record<string, string> = {
-  nn: 'nn, optim, data', optim: 'nn, optim, data', data: 'nn, optim, data', func: 'Transforms', linalg: 'Linear algebra',
-  webgpu: 'Backends',
+  nn: 'nn, optim, data', optim: 'nn, optim, data', data: 'nn, optim, data', func: 'Transforms', linalg: 'Linear algebra', webgpu: 'Backends',
 };
 
 interface OpDoc {
@@ -173,12 +173,6 @@ function fileOfReflection(r: Reflection): string | undefined {
 
 function categoryOf(r: DeclarationReflection): string | undefined {
   if (r.kindOf(ReflectionKind.Namespace)) return NAMESPACE_CATEGORIES[r.name];
-  // An export that is also a namespace's member (`WebgpuInitOptions`, in `webgpu` too) is a reference to it, whose
-  // source is the export line of src/index.ts: it goes where its target goes.
-  if (r instanceof ReferenceReflection) {
-    const target = r.tryGetTargetReflectionDeep();
-    return target instanceof DeclarationReflection ? categoryOf(target) : undefined;
-  }
   const file = fileOfReflection(r);
   if (file === 'src/ops/api.generated.ts') {
     const op = ops.get(r.name);
@@ -228,14 +222,10 @@ function nameParameters(context: Context, holder: DeclarationReflection): void {
 }
 
 /**
- * Whether an export has TSDoc of its own (a function on its signatures; a reference, its target's). Checked before a category is added:
+ * Whether an export has TSDoc of its own (a function on its signatures). Checked before a category is added:
  * TypeDoc counts a comment holding only the added `@category` tag as documentation.
  */
 function documented(r: DeclarationReflection): boolean {
-  if (r instanceof ReferenceReflection) {
-    const target = r.tryGetTargetReflectionDeep();
-    return target instanceof DeclarationReflection && documented(target);
-  }
   const signatures = [...r.getNonIndexSignatures(), ...(r.type instanceof ReflectionType ? r.type.declaration.getNonIndexSignatures() : [])];
   return r.hasComment() || signatures.some((s) => s.hasComment());
 }
@@ -320,10 +310,6 @@ function complete(context: Context): void {
 
 const app = await Application.bootstrapWithPlugins(out ? { out } : {}, [new TypeDocReader(), new TSConfigReader()]);
 app.converter.on(Converter.EVENT_RESOLVE_BEGIN, (context) => complete(context));
-// The one exception to "every type in a public signature is an export": `webgpu.Gpu` (what `webgpu.init` takes:
-// `navigator.gpu`, or the `webgpu` package's `create([])`) returns the library's structural mirror of WebGPU's
-// adapter, whose types (device, queue, buffers, pipelines) are internal to the backend and are not the API.
-app.options.setValue('intentionallyNotExported', ['src/kernels/webgpu/gpu-types.ts:GpuAdapter']);
 // TypeDoc links each "Defined in" to the file at the host of the git remote; a checkout with none (a worktree or a
 // copy with no `origin`) gets the same paths and lines without links. That is the checkout's state, not a fault of
 // the docs: say so, and do not count it as a warning.

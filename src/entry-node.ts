@@ -1,5 +1,5 @@
 /**
- * The Node-only entry, `adjoint/node`: saving and loading state dicts as files. Kept out of the main
+ * The Node-only entry, `adjoint/node`: saving and loading state dicts as files, and writing ONNX models. Kept out of the main
  * entry so that `adjoint` itself never imports `node:fs` and runs in browsers.
  *
  * @example
@@ -13,3 +13,5 @@
  * @module adjoint/node
  */
 export { save, load } from './nn/file.js';
+export { exportOnnxFile } from './onnx/file.js';
+export type { ExportOnnxOptions, DynamicAxesSpec } from './onnx/export.js';

@@ -88,16 +88,13 @@ export type {
 export type { AddmmOptions } from './ops/linalg-composites.js';
 export { customOp, type CustomOpSpec, type CustomForwardCtx, type CustomBackwardCtx, type CustomJvpCtx } from './autograd/custom.js';
 export { getBackend, setBackend, registerBackend, listBackends, listDevices, setDefaultDevice, defaultDevice, Device } from './kernels/index.js';
-/**
- * The `'webgpu'` device: `webgpu.init()` opens a WebGPU adapter and registers the device, with its availability,
- * its adapter's description, memory statistics of its buffer pool, and teardown.
- */
+/** The 'webgpu' device: `webgpu.init`, `isAvailable`, `info`, `memory`, `stats` and `destroy` (see README's Devices section). */
 export * as webgpu from './webgpu.js';
+/** Options of `webgpu.init`, and what `webgpu.info()` says of the adapter. */
 export type { WebgpuInitOptions, WebgpuInfo } from './webgpu.js';
 export { AsyncReadError, DeviceSupportError } from './kernels/backend.js';
 export type {
-  Backend, BufferHandle, View, MatrixOperand, AdamStep, SgdStep, RmspropStep, AdagradStep, AdamaxStep, NadamStep, RadamStep,
-  ConvGeometry, IndexedView, ScatterReduceKind, BatchNormStats, NormMask,
+  Backend, BufferHandle, View, MatrixOperand, AdamStep, SgdStep, RmspropStep, AdagradStep, AdamaxStep, NadamStep, RadamStep, ConvGeometry, IndexedView, ScatterReduceKind, BatchNormStats, NormMask,
 } from './kernels/backend.js';
 export type { UnaryKernel, BinaryKernel, ReduceKernel } from './kernels/catalog.js';
 export type { OptionKind, OptionSpec } from './options.js';

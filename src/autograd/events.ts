@@ -16,8 +16,11 @@ import type { Node, TensorMeta } from './node.js';
 export interface EngineObserver<T extends TensorMeta = TensorMeta> {
   /** A forward op is about to run (including ops that other ops and rules run inside themselves). */
   opStart?(name: string): void;
-  /** It has returned `output` (null when it threw); `flops` gives its FLOP count on demand. */
-  opEnd?(name: string, output: T | null, flops: () => number): void;
+  /**
+   * It has returned `output` (null when it threw); `flops` gives its FLOP count on demand; `inputs` and `attrs`
+   * are what the op ran on (the ONNX exporter's tracer reads them; treat both as read-only).
+   */
+  opEnd?(name: string, output: T | null, flops: () => number, inputs: readonly T[], attrs: unknown): void;
   /** A node was recorded for a forward op (before its forward ran). */
   recorded?(node: Node<T>): void;
   /** A backward pass (or `grad()`) begins / ends. */

@@ -186,7 +186,7 @@ export function runOp<A>(op: OpDef<A, readonly unknown[], unknown>, inputs: read
     return out;
   } finally {
     const result = out;
-    for (const o of observers) o.opEnd?.(op.name, result, () => (result ? op.flops(inputs, result, attrs) : 0));
+    for (const o of observers) o.opEnd?.(op.name, result, () => (result ? op.flops(inputs, result, attrs) : 0), inputs, attrs);
   }
 }
 

@@ -415,13 +415,13 @@ export interface Backend {
 export interface RmspropStep {
   /** The learning rate. */
   readonly lr: number;
-  /** α, the smoothing constant of the running average of squared gradients. */
+  /** The smoothing constant of the running average of squares. */
   readonly alpha: number;
-  /** ε, added to the root of the average before dividing. */
+  /** Added to the denominator for numerical stability. */
   readonly eps: number;
-  /** The L2 penalty: `weightDecay`·p is added to the gradient (0: none). */
+  /** L2 penalty coefficient (0: none). */
   readonly weightDecay: number;
-  /** The momentum factor (0: none). */
+  /** Momentum factor (0: none). */
   readonly momentum: number;
   /** −1 to maximize, else 1. */
   readonly sign: number;
@@ -431,9 +431,9 @@ export interface RmspropStep {
 export interface AdagradStep {
   /** lr / (1 + (t − 1)·lrDecay). */
   readonly clr: number;
-  /** ε, added to the root of the sum of squares before dividing. */
+  /** Added to the denominator for numerical stability. */
   readonly eps: number;
-  /** The L2 penalty: `weightDecay`·p is added to the gradient (0: none). */
+  /** L2 penalty coefficient (0: none). */
   readonly weightDecay: number;
   /** −1 to maximize, else 1. */
   readonly sign: number;
@@ -441,15 +441,15 @@ export interface AdagradStep {
 
 /** Constants of one Adamax update. @example `{ beta1: 0.9, beta2: 0.999, eps: 1e-8, clr: 0.02, weightDecay: 0, sign: 1 }` */
 export interface AdamaxStep {
-  /** β₁, the decay of the first moment (mean of gradients). */
+  /** Decay rate of the first moment (β₁). */
   readonly beta1: number;
-  /** β₂, the decay of the infinity norm u = max(β₂·u, |g| + ε). */
+  /** Decay rate of the second moment (β₂). */
   readonly beta2: number;
-  /** ε, added to |g| in the infinity norm. */
+  /** Added to the denominator for numerical stability. */
   readonly eps: number;
   /** lr / (1 − β₁ᵗ). */
   readonly clr: number;
-  /** The L2 penalty: `weightDecay`·p is added to the gradient (0: none). */
+  /** L2 penalty coefficient (0: none). */
   readonly weightDecay: number;
   /** −1 to maximize, else 1. */
   readonly sign: number;
@@ -457,19 +457,19 @@ export interface AdamaxStep {
 
 /** Constants of one NAdam update. @example `{ beta1: 0.9, beta2: 0.999, biasCorrection2: 0.001, eps: 1e-8, gradCoef: -0.01, avgCoef: -0.09, weightDecay: 0, sign: 1 }` */
 export interface NadamStep {
-  /** β₁, the decay of the first moment (mean of gradients). */
+  /** Decay rate of the first moment (β₁). */
   readonly beta1: number;
-  /** β₂, the decay of the second moment (mean of squared gradients). */
+  /** Decay rate of the second moment (β₂). */
   readonly beta2: number;
   /** 1 − β₂ᵗ. */
   readonly biasCorrection2: number;
-  /** ε, added to the denominator √(v/(1 − β₂ᵗ)). */
+  /** Added to the denominator for numerical stability. */
   readonly eps: number;
   /** −lr·(1 − μₜ)/(1 − Πₜ), the coefficient of g/d. */
   readonly gradCoef: number;
   /** −lr·μₜ₊₁/(1 − Πₜ₊₁), the coefficient of m/d. */
   readonly avgCoef: number;
-  /** The L2 penalty: `weightDecay`·p is added to the gradient (0: none). */
+  /** L2 penalty coefficient (0: none). */
   readonly weightDecay: number;
   /** −1 to maximize, else 1. */
   readonly sign: number;
@@ -477,9 +477,9 @@ export interface NadamStep {
 
 /** Constants of one RAdam update. @example `{ beta1: 0.9, beta2: 0.999, biasCorrection1: 0.1, lr: 1e-3, rectify: false, rect: 0, biasCorrection2Sqrt: 0.03, eps: 1e-8, weightDecay: 0, sign: 1 }` */
 export interface RadamStep {
-  /** β₁, the decay of the first moment (mean of gradients). */
+  /** Decay rate of the first moment (β₁). */
   readonly beta1: number;
-  /** β₂, the decay of the second moment (mean of squared gradients). */
+  /** Decay rate of the second moment (β₂). */
   readonly beta2: number;
   /** 1 − β₁ᵗ. */
   readonly biasCorrection1: number;
@@ -491,9 +491,9 @@ export interface RadamStep {
   readonly rect: number;
   /** √(1 − β₂ᵗ). */
   readonly biasCorrection2Sqrt: number;
-  /** ε, added to √v in the rectified step. */
+  /** Added to the denominator for numerical stability. */
   readonly eps: number;
-  /** The L2 penalty: `weightDecay`·p is added to the gradient (0: none). */
+  /** L2 penalty coefficient (0: none). */
   readonly weightDecay: number;
   /** −1 to maximize, else 1. */
   readonly sign: number;

@@ -5,7 +5,7 @@
 
 /** `navigator.gpu`, or what the `webgpu` package's `create([])` returns in Node. */
 export interface Gpu {
-  /** Ask for an adapter (`GPU.requestAdapter`); resolves with null when none is available. */
+  /** Ask for an adapter (null when there is none). @hidden */
   requestAdapter(options?: { powerPreference?: 'low-power' | 'high-performance' }): Promise<GpuAdapter | null>;
 }
 

@@ -10,13 +10,13 @@ export type { Gpu, GpuAdapter, GpuAdapterInfo, GpuDevice } from './gpu-types.js'
 
 /** What `webgpu.init()` resolves with: the adapter the device runs on. */
 export interface WebgpuInfo {
-  /** The adapter's vendor, as its `GPUAdapterInfo` reports it (may be empty). */
+  /** The adapter's vendor (`'nvidia'`, `'google'` for SwiftShader, …), as the adapter reports it. */
   readonly vendor: string;
-  /** The adapter's GPU family or class, as its `GPUAdapterInfo` reports it (may be empty). */
+  /** The adapter's architecture (`'ampere'`, `'swiftshader'`, …); may be empty. */
   readonly architecture: string;
-  /** The adapter's device, as its `GPUAdapterInfo` reports it (may be empty). */
+  /** The adapter's device name; may be empty. */
   readonly device: string;
-  /** A human-readable description of the adapter, as its `GPUAdapterInfo` reports it (may be empty). */
+  /** A human-readable description of the adapter; may be empty. */
   readonly description: string;
   /** True for a software adapter (SwiftShader, lavapipe, WARP): correct but slow, never for timings. */
   readonly isFallbackAdapter: boolean;

@@ -34,9 +34,9 @@ export interface PoolStats {
   readonly peakBytes: number;
   /** The most live bytes at once since the last `resetPeak`. */
   readonly peakLiveBytes: number;
-  /** Buffers created on the device so far. */
+  /** Buffers created on the device so far, and allocations served from the pool. */
   readonly created: number;
-  /** Allocations served from the pool (a free buffer reused) so far. */
+  /** Allocations served from the pool (a buffer released earlier, reused). */
   readonly reused: number;
   /** Bytes handed out by every allocation so far (created or reused). */
   readonly allocatedBytes: number;
