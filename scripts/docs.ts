@@ -22,7 +22,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type ts from 'typescript';
 import {
-  Application, Comment, CommentTag, Context, Converter, DeclarationReflection, LiteralType, NamedTupleMember, OptionalType,
+  Application, Comment, CommentTag, Context, Converter, DeclarationReflection, i18n, LiteralType, NamedTupleMember, OptionalType,
   ParameterReflection, ReferenceType, ReflectionFlag, ReflectionKind, ReflectionType, RestType, TupleType, UnionType,
   TSConfigReader, TypeDocReader, type CommentDisplayPart, type Reflection,
 } from 'typedoc';
@@ -310,6 +310,15 @@ function complete(context: Context): void {
 
 const app = await Application.bootstrapWithPlugins(out ? { out } : {}, [new TypeDocReader(), new TSConfigReader()]);
 app.converter.on(Converter.EVENT_RESOLVE_BEGIN, (context) => complete(context));
+// TypeDoc links each "Defined in" to the file at the host of the git remote; a checkout with none (a worktree or a
+// copy with no `origin`) gets the same paths and lines without links. That is the checkout's state, not a fault of
+// the docs: say so, and do not count it as a warning.
+const noRemote = String(i18n.git_remote_0_not_valid(app.options.getValue('gitRemote')));
+const warn = app.logger.warn.bind(app.logger) as (text: string, ...args: unknown[]) => void;
+app.logger.warn = ((text: string, ...args: unknown[]): void => {
+  if (text === noRemote) console.log(`note: no git remote '${app.options.getValue('gitRemote')}': "Defined in" shows paths without links`);
+  else warn(text, ...args);
+}) as typeof app.logger.warn;
 
 const project = await app.convert();
 let failed = !project || app.logger.hasErrors() || app.logger.hasWarnings();

@@ -106,7 +106,11 @@ export { ready } from './kernels/ready.js';
  * `nn.init`, and state dicts with PyTorch's keys.
  */
 export * as nn from './nn/index.js';
-/** torch.optim: the `Optimizer` base class and the optimizers (`SGD`, `Adam`, `AdamW`), with their state dicts. */
+/**
+ * torch.optim: the `Optimizer` base class and the optimizers (`SGD`, `Adam`, `AdamW`, `RMSprop`, `Adagrad`,
+ * `Adamax`, `NAdam`, `RAdam`, `LBFGS`) with their state dicts, the learning-rate schedulers (`optim.lrScheduler`),
+ * and checkpoints of a model, an optimizer and a scheduler in one file.
+ */
 export * as optim from './optim/index.js';
 /** torch.utils.data: `TensorDataset`, `DataLoader` (batching, shuffling, seeded) and `randomSplit`. */
 export * as data from './data/index.js';

@@ -14,6 +14,10 @@ export {
 export { Conv2d, Conv1d, ConvTranspose2d, MaxPool2d, type Conv2dOptions, type Conv1dOptions, type ConvTranspose2dOptions } from './conv-layers.js';
 export type { Size1 } from './conv-functions.js';
 export { serializeStateDict, deserializeStateDict, readStateDictMetadata, type SerializeOptions } from './serialize.js';
+/**
+ * Training utilities (`torch.nn.utils`): gradient clipping (`clipGradNorm_`, `clipGradValue_`) and parameters
+ * flattened to one vector and back (`parametersToVector`, `vectorToParameters`).
+ */
 export * as utils from './utils/index.js';
 export { Embedding, EmbeddingBag, type EmbeddingOptions, type EmbeddingLayerOptions, type EmbeddingBagLayerOptions, type EmbeddingBagMode } from './embedding.js';
 export { LayerNorm, RMSNorm, BatchNorm1d, BatchNorm2d, InstanceNorm1d, InstanceNorm2d, GroupNorm, type LayerNormOptions, type RMSNormOptions, type BatchNormOptions, type GroupNormOptions } from './normalization.js';

@@ -3,6 +3,7 @@ import { checkRange, effectiveGrad, fusedOperands, written, Optimizer, optimizer
 
 /** The options of `Adagrad`, all set (a group's options). @example `opt.paramGroups[0]!.lrDecay // 0` */
 export interface AdagradConfig {
+  /** The learning rate (default 1e-2, as PyTorch's `Adagrad`). */
   lr: number;
   /** The learning rate at step t is lr / (1 + (t − 1)·lrDecay). */
   lrDecay: number;

@@ -3,6 +3,7 @@ import { checkBetas, checkRange, effectiveGrad, fusedOperands, written, Optimize
 
 /** The options of `Adamax`, all set (a group's options). @example `opt.paramGroups[0]!.betas // [0.9, 0.999]` */
 export interface AdamaxConfig {
+  /** The learning rate (default 2e-3, as PyTorch's `Adamax`). */
   lr: number;
   /** Decay rates (β₁, β₂) of the first moment and of the infinity norm. */
   betas: readonly [number, number];

@@ -11,4 +11,10 @@ export { NAdam, type NAdamOptions, type NAdamConfig, type NAdamState } from './n
 export { RAdam, type RAdamOptions, type RAdamConfig, type RAdamState } from './radam.js';
 export { LBFGS, type LBFGSOptions, type LBFGSConfig, type LBFGSState } from './lbfgs.js';
 export { serializeCheckpoint, deserializeCheckpoint, type CheckpointParts, type Checkpoint } from './checkpoint.js';
+/**
+ * Learning-rate schedulers (`torch.optim.lr_scheduler`, as in PyTorch 1.13): the `LRScheduler` base, the decays
+ * (`StepLR`, `MultiStepLR`, `ConstantLR`, `LinearLR`, `ExponentialLR`, `PolynomialLR`, `LambdaLR`,
+ * `MultiplicativeLR`), the cosine schedules, `OneCycleLR`, their combinations (`SequentialLR`, `ChainedScheduler`)
+ * and `ReduceLROnPlateau`.
+ */
 export * as lrScheduler from './lr-scheduler/index.js';

@@ -3,6 +3,7 @@ import { checkBetas, checkRange, effectiveGrad, fusedOperands, written, Optimize
 
 /** The options of `NAdam`, all set (a group's options). @example `opt.paramGroups[0]!.momentumDecay // 0.004` */
 export interface NAdamConfig {
+  /** The learning rate (default 2e-3, as PyTorch's `NAdam`). */
   lr: number;
   /** Decay rates (β₁, β₂) of the first and second moment estimates. */
   betas: readonly [number, number];

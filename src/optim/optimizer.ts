@@ -58,10 +58,19 @@ export type ParamGroup<O> = {
  * ```
  */
 export interface SchedulerGroupKeys {
+  /**
+   * The lr the schedule starts from (PyTorch's `initial_lr`): the group's `lr` when the first scheduler was made
+   * with `lastEpoch` −1, or maxLr/divFactor under `OneCycleLR`. A scheduler made to resume (`lastEpoch` ≥ 0)
+   * requires it.
+   */
   initialLr?: number;
+  /** `OneCycleLR`'s peak lr for this group (PyTorch's `max_lr`). */
   maxLr?: number;
+  /** `OneCycleLR`'s final lr for this group, initialLr/finalDivFactor (PyTorch's `min_lr`). */
   minLr?: number;
+  /** `OneCycleLR`'s momentum (or β₁) at the start and end of the cycle, at the lowest lr (PyTorch's `max_momentum`, default 0.95). */
   maxMomentum?: number;
+  /** `OneCycleLR`'s momentum (or β₁) at the peak lr (PyTorch's `base_momentum`, default 0.85). */
   baseMomentum?: number;
 }
 

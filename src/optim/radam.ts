@@ -3,6 +3,7 @@ import { checkBetas, checkRange, effectiveGrad, fusedOperands, written, Optimize
 
 /** The options of `RAdam`, all set (a group's options). @example `opt.paramGroups[0]!.betas // [0.9, 0.999]` */
 export interface RAdamConfig {
+  /** The learning rate (default 1e-3, as PyTorch's `RAdam`). */
   lr: number;
   /** Decay rates (β₁, β₂) of the first and second moment estimates. */
   betas: readonly [number, number];

@@ -3,6 +3,7 @@ import { checkRange, effectiveGrad, fusedOperands, written, Optimizer, optimizer
 
 /** The options of `RMSprop`, all set (a group's options). @example `opt.paramGroups[0]!.alpha // 0.99` */
 export interface RMSpropConfig {
+  /** The learning rate (default 1e-2, as PyTorch's `RMSprop`). */
   lr: number;
   /** Smoothing constant of the running average of squared gradients. */
   alpha: number;

@@ -33,7 +33,12 @@ export type PackedParamGroup = { params: number[] } & Record<string, unknown>;
  * ```
  */
 export interface OptimizerStateDict {
+  /**
+   * Each parameter's state by its index, counted across the groups in order (PyTorch's `state`); a parameter that has
+   * never been updated with a gradient has no entry.
+   */
   state: Record<number, ParamState>;
+  /** Each group's options with its parameters as those indices (PyTorch's `param_groups`). */
   paramGroups: PackedParamGroup[];
 }
 

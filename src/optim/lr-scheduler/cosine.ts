@@ -24,7 +24,9 @@ function checkEtaMin(name: string, etaMin: number): number {
  * ```
  */
 export class CosineAnnealingLR extends LRScheduler {
+  /** The number of epochs of half a cosine period, from the initial lr down to `etaMin` (PyTorch's `T_max`). */
   tMax: number;
+  /** The lowest learning rate (PyTorch's `eta_min`, default 0). */
   etaMin: number;
 
   constructor(optimizer: SchedulerOptimizer, tMax: number, opts: CosineAnnealingLROptions = {}) {
@@ -72,10 +74,13 @@ export interface CosineAnnealingWarmRestartsOptions extends SchedulerOptions {
  * ```
  */
 export class CosineAnnealingWarmRestarts extends LRScheduler {
+  /** The length in epochs of the first period, before the first restart (PyTorch's `T_0`). */
   t0: number;
   /** The length of the current period. */
   tI: number;
+  /** The factor by which each period is longer than the one before, an integer ≥ 1 (PyTorch's `T_mult`, default 1). */
   tMult: number;
+  /** The lowest learning rate, which each period anneals towards (PyTorch's `eta_min`, default 0). */
   etaMin: number;
   /** Epochs since the last restart. */
   tCur: number;

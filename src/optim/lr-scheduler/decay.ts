@@ -99,7 +99,9 @@ export interface StepLROptions extends SchedulerOptions {
  * ```
  */
 export class StepLR extends LRScheduler {
+  /** The period of the decay in epochs: the lr is multiplied by `gamma` every `stepSize` epochs (PyTorch's `step_size`). */
   stepSize: number;
+  /** The factor applied at each decay (default 0.1). */
   gamma: number;
 
   constructor(optimizer: SchedulerOptimizer, stepSize: number, opts: StepLROptions = {}) {
@@ -135,6 +137,7 @@ export class StepLR extends LRScheduler {
 export class MultiStepLR extends LRScheduler {
   /** The milestones, sorted. */
   milestones: number[];
+  /** The factor applied at each milestone (default 0.1). */
   gamma: number;
 
   constructor(optimizer: SchedulerOptimizer, milestones: readonly number[], opts: StepLROptions = {}) {
@@ -176,7 +179,9 @@ export interface ConstantLROptions extends SchedulerOptions {
  * ```
  */
 export class ConstantLR extends LRScheduler {
+  /** The factor the lr is multiplied by until `totalIters`, in (0, 1] (default 1/3). */
   factor: number;
+  /** The epoch at which the lr goes back to the initial lr (PyTorch's `total_iters`, default 5). */
   totalIters: number;
 
   constructor(optimizer: SchedulerOptimizer, opts: ConstantLROptions = {}) {
@@ -223,8 +228,11 @@ export interface LinearLROptions extends SchedulerOptions {
  * ```
  */
 export class LinearLR extends LRScheduler {
+  /** The factor at epoch 0, in (0, 1] (PyTorch's `start_factor`, default 1/3). */
   startFactor: number;
+  /** The factor from epoch `totalIters` on, in [0, 1] (PyTorch's `end_factor`, default 1). */
   endFactor: number;
+  /** The number of epochs over which the factor moves from `startFactor` to `endFactor` (PyTorch's `total_iters`, default 5). */
   totalIters: number;
 
   constructor(optimizer: SchedulerOptimizer, opts: LinearLROptions = {}) {
@@ -263,6 +271,7 @@ export class LinearLR extends LRScheduler {
  * ```
  */
 export class ExponentialLR extends LRScheduler {
+  /** The factor the lr is multiplied by every epoch. */
   gamma: number;
 
   constructor(optimizer: SchedulerOptimizer, gamma: number, opts: SchedulerOptions = {}) {
@@ -300,7 +309,9 @@ export interface PolynomialLROptions extends SchedulerOptions {
  * ```
  */
 export class PolynomialLR extends LRScheduler {
+  /** The number of epochs over which the lr decays to 0, where it then stays (PyTorch's `total_iters`, default 5). */
   totalIters: number;
+  /** The power of the polynomial (default 1: linear decay). */
   power: number;
 
   constructor(optimizer: SchedulerOptimizer, opts: PolynomialLROptions = {}) {

@@ -8,6 +8,6 @@ export {
 export {
   CosineAnnealingLR, CosineAnnealingWarmRestarts, type CosineAnnealingLROptions, type CosineAnnealingWarmRestartsOptions,
 } from './cosine.js';
-export { OneCycleLR, type OneCycleLROptions } from './one-cycle.js';
+export { OneCycleLR, type OneCycleLROptions, type OneCyclePhase } from './one-cycle.js';
 export { SequentialLR, ChainedScheduler } from './sequential.js';
 export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './plateau.js';

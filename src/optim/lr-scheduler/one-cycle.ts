@@ -9,6 +9,7 @@ export interface OneCycleLROptions extends SchedulerOptions {
   readonly totalSteps?: number;
   /** With `stepsPerEpoch`, the cycle's length is their product. */
   readonly epochs?: number;
+  /** The number of steps (batches) per epoch; with `epochs`, the cycle's length is their product. */
   readonly stepsPerEpoch?: number;
   /** The fraction of the cycle spent raising the lr (default 0.3). */
   readonly pctStart?: number;
@@ -28,16 +29,29 @@ export interface OneCycleLROptions extends SchedulerOptions {
   readonly threePhase?: boolean;
 }
 
-type LrKey = 'initialLr' | 'maxLr' | 'minLr';
-type MomentumKey = 'maxMomentum' | 'baseMomentum';
-
-/** One phase of the cycle: where it ends, and the group keys whose values it anneals between. */
-interface Phase {
+/**
+ * One phase of a `OneCycleLR` cycle, as PyTorch's `_schedule_phases` holds it: the step at which it ends, and the
+ * parameter-group keys (see `SchedulerGroupKeys`) whose values the lr and the momentum anneal between. Saved with
+ * the scheduler's state dict.
+ *
+ * @example
+ * ```ts
+ * const sched = new optim.lrScheduler.OneCycleLR(opt, 0.01, { totalSteps: 100 }); // pctStart 0.3
+ * sched.schedulePhases[0];
+ * // { endStep: 29, startLr: 'initialLr', endLr: 'maxLr', startMomentum: 'maxMomentum', endMomentum: 'baseMomentum' }
+ * ```
+ */
+export interface OneCyclePhase {
+  /** The step at which the phase ends (pctStart·totalSteps − 1 for the first; not always an integer). */
   endStep: number;
-  startLr: LrKey;
-  endLr: LrKey;
-  startMomentum: MomentumKey;
-  endMomentum: MomentumKey;
+  /** The group key holding the lr at the start of the phase. */
+  startLr: 'initialLr' | 'maxLr' | 'minLr';
+  /** The group key holding the lr at the end of the phase. */
+  endLr: 'initialLr' | 'maxLr' | 'minLr';
+  /** The group key holding the momentum at the start of the phase. */
+  startMomentum: 'maxMomentum' | 'baseMomentum';
+  /** The group key holding the momentum at the end of the phase. */
+  endMomentum: 'maxMomentum' | 'baseMomentum';
 }
 
 function perGroup(name: string, what: string, value: number | readonly number[], groups: number): number[] {
@@ -61,13 +75,16 @@ function perGroup(name: string, what: string, value: number | readonly number[],
  * ```
  */
 export class OneCycleLR extends LRScheduler {
+  /** The number of steps in the cycle: `totalSteps`, or `epochs`·`stepsPerEpoch` (PyTorch's `total_steps`). */
   totalSteps: number;
+  /** How the lr and momentum move within a phase: `'cos'` (default) or `'linear'` (PyTorch's `anneal_strategy`). */
   annealStrategy: 'cos' | 'linear';
+  /** Whether the momentum cycles inversely to the lr (PyTorch's `cycle_momentum`, default true). */
   cycleMomentum: boolean;
   /** Whether the momentum cycled is β₁ of `betas` (Adam-like optimizers) rather than `momentum`. */
   useBeta1: boolean;
   /** The phases of the cycle (saved with the state dict, as PyTorch saves them). */
-  schedulePhases: Phase[];
+  schedulePhases: OneCyclePhase[];
 
   constructor(optimizer: SchedulerOptimizer, maxLr: number | readonly number[], opts: OneCycleLROptions = {}) {
     const o = checkOptions('OneCycleLR', opts, {
@@ -175,7 +192,7 @@ export class OneCycleLR extends LRScheduler {
     const { schedulePhases, ...rest } = stateDict;
     if (schedulePhases !== undefined) {
       if (!Array.isArray(schedulePhases)) throw new Error(`OneCycleLR.loadStateDict: schedulePhases must be an array, got ${describe(schedulePhases)}.`);
-      this.schedulePhases = schedulePhases.map((p) => ({ ...(p as Phase) }));
+      this.schedulePhases = schedulePhases.map((p) => ({ ...(p as OneCyclePhase) }));
     }
     super.loadStateDict(rest);
   }

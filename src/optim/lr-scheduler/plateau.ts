@@ -48,16 +48,25 @@ const PLATEAU_OPTIONS = {
 export class ReduceLROnPlateau {
   /** The optimizer whose groups' `lr` this reduces. */
   readonly optimizer: SchedulerOptimizer;
+  /** `'min'` (default): the metric should decrease; `'max'`: it should increase. */
   mode: 'min' | 'max';
+  /** The factor each reduction multiplies the lr by, below 1 (default 0.1). */
   factor: number;
+  /** The number of epochs with no improvement tolerated; the lr is reduced on the next one (default 10). */
   patience: number;
+  /** How much better a metric must be than the best to count as an improvement, relative or absolute by `thresholdMode` (default 1e-4). */
   threshold: number;
+  /** `'rel'` (default): better means beyond best·(1 ∓ threshold); `'abs'`: beyond best ∓ threshold (PyTorch's `threshold_mode`). */
   thresholdMode: 'rel' | 'abs';
+  /** The number of epochs after a reduction during which bad epochs are not counted (default 0). */
   cooldown: number;
   /** Epochs of cooldown left. */
   cooldownCounter = 0;
+  /** Each group's lower bound on the lr, from the `minLr` option (PyTorch's `min_lrs`, default 0). */
   minLrs: number[];
+  /** The smallest change of lr applied: a reduction by this much or less is skipped (default 1e-8). */
   eps: number;
+  /** Whether each reduction is printed, as PyTorch's `verbose=True` (default false). */
   verbose: boolean;
   /** The best metric so far. */
   best: number;
@@ -65,6 +74,7 @@ export class ReduceLROnPlateau {
   numBadEpochs = 0;
   /** The worst value for the mode (Infinity for 'min'). */
   modeWorse: number;
+  /** The epoch of the last `step` (its `epoch` argument, or one more than before; 0 before the first step). */
   lastEpoch = 0;
   /** The learning rates after the last step. */
   protected lastLr: number[];
