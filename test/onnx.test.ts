@@ -8,6 +8,8 @@ import { arange, checkpointSequential, eye, manualSeed, nn, noGrad, randn, randi
 import { exportOnnxFile } from '../src/entry-node.js';
 import { exportOnnx, type ExportOnnxOptions } from '../src/entry-onnx.js';
 import { buildModel } from '../examples/mnist-train.js';
+import { HYPER } from '../examples/gpt-data.js';
+import { Gpt } from '../examples/gpt-model.js';
 import { schemaSource } from '../scripts/onnx-schema.js';
 import { FIXTURE_TOL, lcgTensor, mismatch } from './support/lcg.js';
 import { onnxOpTypes, runOnnx } from './support/onnx-runtime.js';
@@ -236,6 +238,14 @@ describe('exportOnnx: models run in ONNX Runtime with a dynamic batch (exported 
     expect(mismatch(out.data, fixture.logits.float32, FIXTURE_TOL.float32)).toBeNull();
     // The sequence length is not dynamic: the positions and the causal mask are made from it outside the traced ops.
     await expect(exportOnnx(model, idx.narrow(1, 0, 4), { dynamicAxes: { input: [1] } })).rejects.toThrow(/changes with the dynamic axes/);
+  });
+
+  it('the GPT of npm run example:gpt (examples/gpt-model.ts), as the example builds it', async () => {
+    manualSeed(3);
+    const config = { vocab: 28, blockSize: HYPER.blockSize, embd: HYPER.embd, heads: HYPER.heads, layers: HYPER.layers };
+    const model = new Gpt(config);
+    const bytes = await roundTrip(model, [randint(0, config.vocab, [2, config.blockSize])], [randint(0, config.vocab, [5, config.blockSize])]);
+    expect(await onnxOpTypes(bytes)).toEqual(expect.arrayContaining(['Gather', 'LayerNormalization', 'MatMul', 'Softmax']));
   });
 
   it('an Embedding lookup, and int32 indices in and out (argmax)', async () => {
