@@ -3,6 +3,7 @@ import type { DType, TypedArray } from '../../dtype.js';
 import type { Shape } from '../../shape.js';
 import { indexError, type BufferHandle, type IndexedView, type ScatterReduceKind, type View } from '../backend.js';
 import { arrayOf } from '../cpu/memory.js';
+import { gatherOffsets } from './indexing.js';
 
 /**
  * Visit every position of `shape` in row-major order with the running offsets of some strided layouts:
@@ -108,29 +109,6 @@ export function nonzero(_dtype: DType, x: View, shape: Shape, outh: BufferHandle
   });
 }
 
-/** The flat offsets, in a contiguous tensor of `target`, of each element of `index` along `dim` (checked). */
-function scatterOffsets(targetShape: Shape, indexShape: Shape, dim: number, idx: TypedArray, op: string): Int32Array {
-  const nd = indexShape.length;
-  const tStrides = new Array<number>(nd);
-  let s = 1;
-  for (let i = nd - 1; i >= 0; i--) { tStrides[i] = s; s *= targetShape[i]!; }
-  const offs = new Int32Array(idx.length);
-  const counter = new Array<number>(nd).fill(0);
-  const size = targetShape[dim]!;
-  for (let n = 0; n < idx.length; n++) {
-    const v = idx[n]!;
-    if (!(v >= 0 && v < size)) throw indexError(op, v, dim, size);
-    let off = 0;
-    for (let d = 0; d < nd; d++) off += (d === dim ? v : counter[d]!) * tStrides[d]!;
-    offs[n] = off;
-    for (let d = nd - 1; d >= 0; d--) {
-      if (++counter[d]! < indexShape[d]!) break;
-      counter[d] = 0;
-    }
-  }
-  return offs;
-}
-
 const combine: Record<Exclude<ScatterReduceKind, 'assign' | 'mean'>, (a: number, b: number) => number> = {
   sum: (a, b) => a + b,
   prod: (a, b) => a * b,
@@ -155,7 +133,7 @@ export function scatterReduce(dtype: DType, outh: BufferHandle, outShape: Shape,
   const out = arrayOf(outh), src = arrayOf(srch);
   let n = 1;
   for (const d of indexShape) n *= d;
-  const offs = scatterOffsets(outShape, indexShape, dim, arrayOf(indexh).subarray(0, n), op);
+  const offs = gatherOffsets(outShape, indexShape, dim, arrayOf(indexh).subarray(0, n), op);
   if (reduce === 'assign') {
     for (let i = 0; i < n; i++) out[offs[i]!] = src[i]!;
     return;

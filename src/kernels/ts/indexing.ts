@@ -51,8 +51,16 @@ export function indexAdd(_dtype: DType, outh: BufferHandle, indexh: BufferHandle
   }
 }
 
-/** For each element of `index` (of `indexShape`), the flat offset it addresses in a contiguous tensor of `target`. */
-function gatherOffsets(target: Shape, indexShape: Shape, dim: number, idx: TypedArray, op: string): Int32Array {
+/**
+ * For each element of `index` (of `indexShape`), the flat offset it addresses along `dim` in a contiguous tensor of
+ * `target` (checked: an index outside the dim is `op`'s error). Shared by gather and scatter/scatterReduce.
+ *
+ * @example
+ * ```ts
+ * gatherOffsets([2, 3], [2, 1], 1, new Int32Array([2, 0]), 'gather'); // Int32Array [2, 3]
+ * ```
+ */
+export function gatherOffsets(target: Shape, indexShape: Shape, dim: number, idx: TypedArray, op: string): Int32Array {
   const nd = indexShape.length;
   const tStrides = new Array<number>(nd);
   let s = 1;
