@@ -287,6 +287,32 @@ export function describe(v: unknown): string {
 }
 
 /**
+ * `t` when it is a Tensor; else `op`'s error naming the argument (`what`) and what was given.
+ *
+ * @example
+ * ```ts
+ * tensorArg(mask, 'maskedFill', 'mask'); // throws "maskedFill: mask must be a Tensor, got an object." for {}
+ * ```
+ */
+export function tensorArg(t: unknown, op: string, what: string): Tensor {
+  if (!(t instanceof Tensor)) throw new Error(`${op}: ${what} must be a Tensor, got ${describe(t)}.`);
+  return t;
+}
+
+/**
+ * `v` when it is an integer number; else `op`'s error naming the argument (`what`) and what was given.
+ *
+ * @example
+ * ```ts
+ * intArg(dim, 'select', 'dim'); // throws "select: dim must be an integer, got the number 1.5." for 1.5
+ * ```
+ */
+export function intArg(v: unknown, op: string, what: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new Error(`${op}: ${what} must be an integer, got ${describe(v)}.`);
+  return v;
+}
+
+/**
  * The sum of the tangents that are present (null and undefined are zero tangents); null when none is.
  *
  * @example

@@ -2,7 +2,7 @@
 // a diagonal replaced), each other's gradients. diag, diagEmbed and trace are made of them (ops/linalg-composites.ts).
 import { fmtShape, normalizeDim, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { copyInto, describe, deviceOf, zerosFor, zerosOn } from './buffers.js';
+import { copyInto, describe, deviceOf, zerosFor, zerosOn, intArg } from './buffers.js';
 import { noFlops, type DifferentiableOp } from './define.js';
 import { viewAs } from './movement.js';
 
@@ -13,10 +13,6 @@ export interface DiagonalAttrs {
   readonly dim2: number;
 }
 
-function intArg(v: unknown, op: string, what: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new Error(`${op}: ${what} must be an integer, got ${describe(v)}.`);
-  return v;
-}
 
 /**
  * The attributes of a diagonal of a tensor of `ndim` dims, checked as PyTorch does (two distinct dims in range).

@@ -7,7 +7,7 @@ import { defaultDevice, type Device } from '../kernels/index.js';
 import { checkOptions } from '../options.js';
 import { broadcastShapes, fmtShape, normalizeDim } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { describe, filledOn, zerosOn } from './buffers.js';
+import { describe, filledOn, zerosOn, intArg } from './buffers.js';
 import type { Caller } from './define.js';
 import { INDEXING_OPS } from './indexing.js';
 import { sizesOf, type SizesArg } from './movement.js';
@@ -18,10 +18,6 @@ function checkTensor(x: unknown, op: string, what = 'the input'): Tensor {
   return x;
 }
 
-function intArg(v: unknown, op: string, what: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new Error(`${op}: ${what} must be an integer, got ${describe(v)}.`);
-  return v;
-}
 
 function dimsArg(v: unknown, op: string, what: string): number[] {
   const list: readonly unknown[] = Array.isArray(v) ? v : [v];

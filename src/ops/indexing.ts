@@ -2,19 +2,11 @@ import { RegionGrad } from '../autograd/region-grad.js';
 import { promoteTypes } from '../dtype.js';
 import { contiguousStrides, fmtShape, normalizeDim, sameShape, sizeOf, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { castRaw, checkNoOverlap, copyInto, describe, deviceOf, packed, zerosFor, zerosOn } from './buffers.js';
+import { castRaw, checkNoOverlap, copyInto, describe, deviceOf, packed, zerosFor, zerosOn, tensorArg, intArg } from './buffers.js';
 import { noFlops, type DifferentiableOp } from './define.js';
 import { viewAs } from './movement.js';
 
-function tensorArg(t: unknown, op: string, what: string): Tensor {
-  if (!(t instanceof Tensor)) throw new Error(`${op}: ${what} must be a Tensor, got ${describe(t)}.`);
-  return t;
-}
 
-function intArg(v: unknown, op: string, what: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new Error(`${op}: ${what} must be an integer, got ${describe(v)}.`);
-  return v;
-}
 
 // ---- narrow: a view of a slice along one dim ----
 

@@ -4,7 +4,7 @@
 import { checkOptions } from '../options.js';
 import { fmtShape, normalizeDim } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { describe, zerosOn } from './buffers.js';
+import { describe, zerosOn, tensorArg } from './buffers.js';
 import type { Caller } from './define.js';
 import { DIAGONAL_OPS } from './diagonal.js';
 import { einsumOf } from './einsum.js';
@@ -18,10 +18,6 @@ export interface AddmmOptions {
   readonly alpha?: number;
 }
 
-function tensorArg(x: unknown, op: string, what: string): Tensor {
-  if (!(x instanceof Tensor)) throw new Error(`${op}: expected ${what} to be a Tensor, got ${describe(x)}.`);
-  return x;
-}
 
 function sameDTypes(op: string, ...ts: Tensor[]): void {
   const d = ts[0]!.dtype;

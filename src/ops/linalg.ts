@@ -9,7 +9,7 @@ import { checkOptions } from '../options.js';
 import { broadcastShapes, fmtShape, sameShape, sizeOf, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { binaryKernel } from './elementwise.js';
-import { broadcastStrides, copyInto, describe, deviceOf, filledOn, packed, sumTangents, zerosOn } from './buffers.js';
+import { broadcastStrides, copyInto, deviceOf, filledOn, packed, sumTangents, zerosOn, tensorArg } from './buffers.js';
 import type { Caller, DifferentiableOp } from './define.js';
 import { DIAGONAL_OPS } from './diagonal.js';
 import { INDEXING_OPS } from './indexing.js';
@@ -18,10 +18,6 @@ import { INDEXING_OPS } from './indexing.js';
 
 const mT = (t: Tensor): Tensor => t.transpose(-2, -1);
 
-function tensorArg(t: unknown, op: string, what: string): Tensor {
-  if (!(t instanceof Tensor)) throw new Error(`${op}: expected ${what} to be a Tensor, got ${describe(t)}.`);
-  return t;
-}
 
 /** A float tensor of at least 2 dims, as torch.linalg requires of its matrix arguments. */
 function floatMatrices(t: unknown, op: string, what = 'A'): Tensor {

@@ -7,7 +7,7 @@
 import { isFloating, type DType } from '../dtype.js';
 import { fmtShape, sameShape, sizeOf, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { castRaw, copyInto, describe, deviceOf, packed, zerosOn } from './buffers.js';
+import { castRaw, copyInto, describe, deviceOf, packed, zerosOn, tensorArg } from './buffers.js';
 import type { Caller, DifferentiableOp } from './define.js';
 import { INDEXING_OPS } from './indexing.js';
 
@@ -34,9 +34,9 @@ function options<T extends object>(op: string, opts: T | undefined, kinds: Reado
 }
 
 function floatTensor(t: unknown, op: string, what: string): Tensor {
-  if (!(t instanceof Tensor)) throw new Error(`${op}: ${what} must be a Tensor, got ${describe(t)}.`);
-  if (!isFloating(t.dtype)) throw new Error(`${op}: ${what} must be a floating-point tensor (float32 or float64), got dtype ${t.dtype}. Convert it first, e.g. x.float().`);
-  return t;
+  const x = tensorArg(t, op, what);
+  if (!isFloating(x.dtype)) throw new Error(`${op}: ${what} must be a floating-point tensor (float32 or float64), got dtype ${x.dtype}. Convert it first, e.g. x.float().`);
+  return x;
 }
 
 function optionalTensor(t: unknown, op: string, what: string, dtype: DType, shape: Shape): Tensor | null {

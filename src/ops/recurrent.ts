@@ -5,7 +5,7 @@ import { isGradEnabled } from '../autograd/grad-mode.js';
 import { isFloating } from '../dtype.js';
 import { fmtShape, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { castRaw, deviceOf, packed, zerosOn } from './buffers.js';
+import { castRaw, deviceOf, packed, zerosOn, tensorArg } from './buffers.js';
 import type { Caller, DifferentiableOp, NonDifferentiableOp } from './define.js';
 import { INDEXING_OPS } from './indexing.js';
 
@@ -16,9 +16,9 @@ export interface LstmCellAttrs {
 }
 
 function floatTensor(t: unknown, op: string, what: string): Tensor {
-  if (!(t instanceof Tensor)) throw new Error(`${op}: ${what} must be a Tensor, got ${t === null ? 'null' : typeof t}.`);
-  if (!isFloating(t.dtype)) throw new Error(`${op}: ${what} must be floating point (float32 or float64), got dtype ${t.dtype}.`);
-  return t;
+  const x = tensorArg(t, op, what);
+  if (!isFloating(x.dtype)) throw new Error(`${op}: ${what} must be floating point (float32 or float64), got dtype ${x.dtype}.`);
+  return x;
 }
 
 /** Check `gates` `[*, 4h]` against `c` `[*, h]`; returns the attributes. */

@@ -6,7 +6,7 @@ import type { ScatterReduceKind } from '../kernels/backend.js';
 import { checkOptions } from '../options.js';
 import { contiguousStrides, fmtShape, normalizeDim, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { broadcastView, castRaw, copyInto, describe, deviceOf, filledOn, packed, zerosFor, zerosOn } from './buffers.js';
+import { broadcastView, castRaw, copyInto, describe, deviceOf, filledOn, packed, zerosFor, zerosOn, tensorArg, intArg } from './buffers.js';
 import { noFlops, type DifferentiableOp, type NonDifferentiableOp } from './define.js';
 import {
   advancedLayout, basicView, nonzeroIndices, parseIndex, specsOf, type IndexItem, type IndexSpec, type ParsedIndex,
@@ -15,15 +15,7 @@ import { viewAs } from './movement.js';
 
 export type { IndexSpec, IndexArray } from './index-spec.js';
 
-function tensorArg(t: unknown, op: string, what: string): Tensor {
-  if (!(t instanceof Tensor)) throw new Error(`${op}: ${what} must be a Tensor, got ${describe(t)}.`);
-  return t;
-}
 
-function intArg(v: unknown, op: string, what: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new Error(`${op}: ${what} must be an integer, got ${describe(v)}.`);
-  return v;
-}
 
 /** The region a basic index takes of a row-major tensor of `shape`: what its gradient fills. */
 function regionGrad(g: Tensor, shape: Shape, items: readonly IndexItem[]): RegionGrad<Tensor> {

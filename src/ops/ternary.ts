@@ -3,7 +3,7 @@
 import { isFloating, promoteTypes, type DType } from '../dtype.js';
 import { fmtShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { describe, scalarFor, sumTangents, type TensorLike } from './buffers.js';
+import { scalarFor, sumTangents, type TensorLike, tensorArg } from './buffers.js';
 import { checkOptions } from '../options.js';
 import type { DifferentiableOp } from './define.js';
 import { ternaryKernel } from './elementwise.js';
@@ -38,10 +38,6 @@ export function resultTypeOfAll(tensors: readonly Tensor[]): DType {
   return z.length === 0 ? d : z.reduce(promoteTypes, d);
 }
 
-function tensorArg(v: unknown, op: string, name: string): Tensor {
-  if (!(v instanceof Tensor)) throw new Error(`${op}: expected ${name} to be a Tensor, got ${describe(v)}.`);
-  return v;
-}
 
 const lerpOp: DifferentiableOp<void, readonly [start: Tensor, end: Tensor, weight: TensorLike]> = {
   name: 'lerp',
