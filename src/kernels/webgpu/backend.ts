@@ -8,10 +8,10 @@ import { grid1d, main1d, Params, type GpuContext, type GpuHandle, type Kernel } 
 import { arange, binary, clamp, copy, fill, ternary, unary, where } from './elementwise.js';
 import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
 import { matmul } from './matmul.js';
-import { layerNorm, layerNormBackward } from './norm.js';
+import { batchNorm, batchNormBackward, layerNorm, layerNormBackward } from './norm.js';
 import { adam, sgd } from './optim.js';
 import { reduce, softmax } from './reduce.js';
-import { conv2d, fold, maxPool2d, unfold } from './window.js';
+import { adaptiveMaxPool2d, avgPool2d, avgPool2dBackward, conv2d, fold, maxPool2d, unfold } from './window.js';
 
 const h = (b: BufferHandle): GpuHandle => b as unknown as GpuHandle;
 const handle = (g: GpuHandle): BufferHandle => g as unknown as BufferHandle;
@@ -106,15 +106,20 @@ export function makeWebgpuBackend(ctx: GpuContext): Backend {
     conv2d: (_dtype, x, w, out, n, c, o, g, columns) => conv2d(ctx, h(x), h(w), h(out), n, c, o, g, columns === null ? null : h(columns)),
     maxPool2d: (_dtype, x, out, indices, planes, g) => maxPool2d(ctx, h(x), h(out), h(indices), planes, g),
     ternary: (op, dtype, a, b, c, out, shape, s) => ternary(ctx, op, dtype, a, b, c, h(out), shape, s),
-    avgPool2d: unsupported('avgPool2d'),
-    avgPool2dBackward: unsupported('avgPool2dBackward'),
-    adaptiveMaxPool2d: unsupported('adaptiveMaxPool2d'),
+    avgPool2d: (_dtype, x, out, planes, g, includePad, divisor) => avgPool2d(ctx, h(x), h(out), planes, g, includePad, divisor),
+    avgPool2dBackward: (_dtype, grad, out, planes, g, includePad, divisor) => avgPool2dBackward(ctx, h(grad), h(out), planes, g, includePad, divisor),
+    adaptiveMaxPool2d: (_dtype, x, indices, planes, hh, w, oh, ow) => adaptiveMaxPool2d(ctx, h(x), h(indices), planes, hh, w, oh, ow),
     layerNorm: (_dtype, x, w, b, out, mean, rstd, rows, m, eps) =>
       layerNorm(ctx, h(x), w === null ? null : h(w), b === null ? null : h(b), h(out), h(mean), h(rstd), rows, m, eps),
     layerNormBackward: (_dtype, g, x, mean, rstd, w, out, mask, rows, m) =>
       layerNormBackward(ctx, h(g), h(x), h(mean), h(rstd), w === null ? null : h(w), h(out), mask, rows, m),
-    batchNorm: unsupported('batchNorm'),
-    batchNormBackward: unsupported('batchNormBackward'),
+    batchNorm: (_dtype, x, w, b, out, mean, invstd, n, c, s, st) =>
+      batchNorm(ctx, h(x), w === null ? null : h(w), b === null ? null : h(b), h(out), h(mean), h(invstd), n, c, s, {
+        training: st.training, runningMean: st.runningMean === null ? null : h(st.runningMean), runningVar: st.runningVar === null ? null : h(st.runningVar),
+        momentum: st.momentum, eps: st.eps,
+      }),
+    batchNormBackward: (_dtype, g, x, mean, invstd, w, out, mask, n, c, s, training) =>
+      batchNormBackward(ctx, h(g), h(x), h(mean), h(invstd), w === null ? null : h(w), h(out), mask, n, c, s, training),
     variance: unsupported('variance'),
     norm: unsupported('norm'),
     scan: unsupported('scan'),
