@@ -11,8 +11,7 @@ export const CPU_ONLY: readonly string[] = [
   'indexFill', 'indexCopy', 'scatter', 'scatterReduce', 'take',
   'nonzero', 'maskedSelect', 'maskedScatter', 'trilIndices', 'triuIndices',
   // Reductions, scans and sorting beyond sum/max/min/logsumexp/argmax/argmin, and the fused recurrent cells.
-  'prod', 'all', 'any', 'var', 'std', 'varMean', 'stdMean', 'norm', 'linalgVectorNorm',
-  'cumsum', 'cumprod', 'cummax', 'cummin', 'logcumsumexp', 'sort', 'argsort', 'kthvalue', 'median', 'unique',
+  'sort', 'argsort', 'kthvalue', 'median', 'unique',
   'fusedLstmCell', 'fusedLstmCellBackward', 'fusedGruCell', 'fusedGruCellBackward',
 ];
 

@@ -8,9 +8,11 @@ import { grid1d, main1d, Params, type GpuContext, type GpuHandle, type Kernel } 
 import { arange, binary, clamp, copy, fill, ternary, unary, where } from './elementwise.js';
 import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
 import { matmul } from './matmul.js';
+import { norm, variance } from './moments.js';
 import { batchNorm, batchNormBackward, layerNorm, layerNormBackward } from './norm.js';
 import { adam, sgd } from './optim.js';
 import { reduce, softmax } from './reduce.js';
+import { scan } from './scan.js';
 import { adaptiveMaxPool2d, avgPool2d, avgPool2dBackward, conv2d, fold, maxPool2d, unfold } from './window.js';
 
 const h = (b: BufferHandle): GpuHandle => b as unknown as GpuHandle;
@@ -120,9 +122,10 @@ export function makeWebgpuBackend(ctx: GpuContext): Backend {
       }),
     batchNormBackward: (_dtype, g, x, mean, invstd, w, out, mask, n, c, s, training) =>
       batchNormBackward(ctx, h(g), h(x), h(mean), h(invstd), w === null ? null : h(w), h(out), mask, n, c, s, training),
-    variance: unsupported('variance'),
-    norm: unsupported('norm'),
-    scan: unsupported('scan'),
+    variance: (_dtype, x, offset, out, mean, outer, r, inner, correction) =>
+      variance(ctx, h(x), offset, h(out), mean === null ? null : h(mean), outer, r, inner, correction),
+    norm: (_dtype, x, offset, out, outer, r, inner, p) => norm(ctx, h(x), offset, h(out), outer, r, inner, p),
+    scan: (op, dtype, x, offset, out, outer, r, inner) => scan(ctx, op, dtype, h(x), offset, h(out), outer, r, inner),
     sort: unsupported('sort'),
     select: unsupported('select'),
     unique: unsupported('unique'),
