@@ -8,7 +8,6 @@
 export const CPU_ONLY: readonly string[] = [
   'linalgSolve', 'linalgSolveTriangular', 'linalgInv', 'linalgDet', 'detBackward', 'linalgSlogdet', 'linalgCholesky', 'linalgQr', 'linalgEigh',
   'erfinv', 'fmod', 'remainder', 'floorDivide',
-  'indexFill', 'indexCopy', 'scatter', 'scatterReduce', 'take',
   'nonzero', 'maskedSelect', 'maskedScatter', 'trilIndices', 'triuIndices',
   // Reductions, scans and sorting beyond sum/max/min/logsumexp/argmax/argmin, and the fused recurrent cells.
   'sort', 'argsort', 'kthvalue', 'median', 'unique',

@@ -5,6 +5,7 @@
 import type { DType, TypedArray } from '../../dtype.js';
 import { DeviceSupportError, type Backend, type BufferHandle } from '../backend.js';
 import { grid1d, main1d, Params, type GpuContext, type GpuHandle, type Kernel } from './context.js';
+import { indexGather, indexPut, scatterReduce } from './advanced.js';
 import { arange, binary, clamp, copy, fill, ternary, unary, where } from './elementwise.js';
 import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
 import { matmul } from './matmul.js';
@@ -133,10 +134,11 @@ export function makeWebgpuBackend(ctx: GpuContext): Backend {
     lstmCellBackward: unsupported('lstmCellBackward'),
     gruCell: unsupported('gruCell'),
     gruCellBackward: unsupported('gruCellBackward'),
-    indexGather: unsupported('indexGather'),
-    indexPut: unsupported('indexPut'),
+    indexGather: (_dtype, at, out, shape, op) => indexGather(ctx, at, h(out), shape, op),
+    indexPut: (dtype, at, values, shape, accumulate, op) => indexPut(ctx, dtype, at, values, shape, accumulate, op),
     nonzero: unsupported('nonzero'),
-    scatterReduce: unsupported('scatterReduce'),
+    scatterReduce: (dtype, out, outShape, index, indexShape, dim, src, reduce, includeSelf, op) =>
+      scatterReduce(ctx, dtype, h(out), outShape, h(index), indexShape, dim, h(src), reduce, includeSelf, op),
     luFactor: unsupported('luFactor'),
     luSolve: unsupported('luSolve'),
     luDet: unsupported('luDet'),
