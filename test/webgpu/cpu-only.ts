@@ -7,7 +7,6 @@
 /** Primitives that run on the CPU only. */
 export const CPU_ONLY: readonly string[] = [
   'linalgSolve', 'linalgSolveTriangular', 'linalgInv', 'linalgDet', 'detBackward', 'linalgSlogdet', 'linalgCholesky', 'linalgQr', 'linalgEigh',
-  'erfinv', 'fmod', 'remainder', 'floorDivide',
   'nonzero', 'maskedSelect', 'maskedScatter', 'trilIndices', 'triuIndices',
   // Reductions, scans and sorting beyond sum/max/min/logsumexp/argmax/argmin, and the fused recurrent cells.
   'sort', 'argsort', 'kthvalue', 'median', 'unique',

@@ -122,6 +122,30 @@ describe.skipIf(skip !== undefined)('WGSL scans, reductions and adaptive pooling
     expect(ga).toEqual([1, 0, 1]);
   });
 
+  it('fmod, remainder and floorDivide are exact in float32 (huge quotients, signs, zeros, infinities) and in int32', async () => {
+    const a = [1e30, -1e30, 7.5, -7.5, 7.5, -7.5, 0, -0, 5, 5, Infinity, 3, 3e-40, 1.1754944e-38, 123456.789, -2.5, NaN, 2];
+    const b = [3.7, 3.7, 2, 2, -2, -2, 3, 3, 0, Infinity, 3, -Infinity, 7e-41, 3e-39, 0.001, -0.25, 1, NaN];
+    for (const op of ['fmod', 'remainder', 'floorDivide'] as const) {
+      // fmod and remainder are integer arithmetic on the bits, exact for subnormals too; floorDivide divides in
+      // float32, and WGSL lets a GPU flush subnormal operands to zero (SwiftShader does), so it skips those two.
+      const keep = (_: number, i: number): boolean => op !== 'floorDivide' || (i !== 12 && i !== 13);
+      const [g, c] = await both((d) => f32(a.filter(keep), d)[op](f32(b.filter(keep), d)));
+      expect(g.map((v) => Object.is(v, -0) ? '-0' : v), op).toEqual(c.map((v) => Object.is(v, -0) ? '-0' : v));
+    }
+    const ia = [7, -7, 7, -7, -2147483647 - 1, 0, 13], ib = [3, 3, -3, -3, -1, 5, -4];
+    for (const op of ['fmod', 'remainder', 'floorDivide'] as const) {
+      const [g, c] = await both((d) => int(ia, d)[op](int(ib, d)));
+      expect(g, op).toEqual(c);
+    }
+    await expect(int([4, 5]).remainder(int([2, 0])).dataAsync()).rejects.toThrow(/^remainder: integer division by zero \(5 by 0/);
+  });
+
+  it('erfinv is within float32 roundings of the CPU, into the tails', async () => {
+    const y = [-1, -0.999999, -0.9, -0.3, -0, 0, 1e-6, 0.2, 0.75, 0.99, 0.99999, 1, 1.5, NaN];
+    const [g, c] = await both((d) => f32(y, d).erfinv());
+    g.forEach((v, i) => (Number.isFinite(c[i]!) ? expect(Math.abs(v - c[i]!)).toBeLessThan(2e-6 * Math.max(1, Math.abs(c[i]!))) : expect(v).toBe(c[i])));
+  });
+
   it('adaptive average and max pooling with overlapping windows match the CPU', async () => {
     const data = Array.from({ length: 2 * 3 * 7 * 5 }, (_, i) => Math.cos(i * 0.71));
     const make = (d: string): Tensor => f32(data, d).reshape([2, 3, 7, 5]);
