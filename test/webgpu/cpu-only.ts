@@ -10,7 +10,6 @@ export const CPU_ONLY: readonly string[] = [
   'nonzero', 'maskedSelect', 'maskedScatter', 'trilIndices', 'triuIndices',
   // Reductions, scans and sorting beyond sum/max/min/logsumexp/argmax/argmin, and the fused recurrent cells.
   'sort', 'argsort', 'kthvalue', 'median', 'unique',
-  'fusedLstmCell', 'fusedLstmCellBackward', 'fusedGruCell', 'fusedGruCellBackward',
 ];
 
 /**

@@ -13,6 +13,7 @@ import { norm, variance } from './moments.js';
 import { batchNorm, batchNormBackward, layerNorm, layerNormBackward } from './norm.js';
 import { adam, sgd } from './optim.js';
 import { reduce, softmax } from './reduce.js';
+import { gruCell, gruCellBackward, lstmCell, lstmCellBackward } from './recurrent.js';
 import { scan } from './scan.js';
 import { adaptiveMaxPool2d, avgPool2d, avgPool2dBackward, conv2d, fold, maxPool2d, unfold } from './window.js';
 
@@ -130,10 +131,10 @@ export function makeWebgpuBackend(ctx: GpuContext): Backend {
     sort: unsupported('sort'),
     select: unsupported('select'),
     unique: unsupported('unique'),
-    lstmCell: unsupported('lstmCell'),
-    lstmCellBackward: unsupported('lstmCellBackward'),
-    gruCell: unsupported('gruCell'),
-    gruCellBackward: unsupported('gruCellBackward'),
+    lstmCell: (_dtype, gates, c, out, rows, hh) => lstmCell(ctx, h(gates), h(c), h(out), rows, hh),
+    lstmCellBackward: (_dtype, grad, gates, c, out, rows, hh) => lstmCellBackward(ctx, h(grad), h(gates), h(c), h(out), rows, hh),
+    gruCell: (_dtype, gi, gh, hp, out, rows, hh) => gruCell(ctx, h(gi), h(gh), h(hp), h(out), rows, hh),
+    gruCellBackward: (_dtype, grad, gi, gh, hp, out, rows, hh) => gruCellBackward(ctx, h(grad), h(gi), h(gh), h(hp), h(out), rows, hh),
     indexGather: (_dtype, at, out, shape, op) => indexGather(ctx, at, h(out), shape, op),
     indexPut: (dtype, at, values, shape, accumulate, op) => indexPut(ctx, dtype, at, values, shape, accumulate, op),
     nonzero: unsupported('nonzero'),
