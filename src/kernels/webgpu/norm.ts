@@ -199,10 +199,15 @@ const BATCH_NORM_APPLY: Kernel = {
 
 /** The statistics of one BatchNorm call, with the device's handles (see `BatchNormStats`). */
 export interface GpuBatchNormStats {
+  /** Normalise with the batch's statistics (updating the running ones when given), else with the running ones. */
   readonly training: boolean;
+  /** The running mean, `c` elements. */
   readonly runningMean: GpuHandle | null;
+  /** The running (unbiased) variance, `c` elements. */
   readonly runningVar: GpuHandle | null;
+  /** The weight of the batch statistics in the running averages. */
   readonly momentum: number;
+  /** Added to the variance before the square root. */
   readonly eps: number;
 }
 
