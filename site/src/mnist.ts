@@ -204,7 +204,7 @@ export function setupMnist(): void {
   const setControls = (): void => {
     const ready = digits !== null && !moving;
     trainButton.textContent = training ? 'Pause' : losses.length === 0 ? `Train ${EPOCHS} epochs` :
-      epoch % EPOCHS === 0 && batchInEpoch === 0 ? `Train ${EPOCHS} more epochs` : 'Resume';
+      epoch % EPOCHS === 0 && batchInEpoch === 0 ? `Train ${EPOCHS} more epochs` : `Train to epoch ${(Math.floor(epoch / EPOCHS) + 1) * EPOCHS}`;
     trainButton.disabled = !ready;
     stepButton.disabled = !ready || training;
     resetButton.disabled = moving;

@@ -304,7 +304,7 @@ describe.skipIf(!executablePath && !required)('the Seeing it page', () => {
       await page.screenshot({ path: join(artifacts, 'site-375.png'), fullPage: true });
     }, 120_000); // every figure draws on a narrow page: about a minute when the machine is busy
 
-    test('without a WebGPU adapter the device switch stays on the CPU and says why', async () => {
+    test('without WebGPU (no adapter, or no navigator.gpu) the device switch stays on the CPU and says why', async () => {
       const page = await desktop();
       await page.waitForFunction(() => !!document.querySelector<HTMLElement>('#mnist-figure')?.dataset.webgpu, null, { timeout: 20_000 });
       expect(await page.locator('#mnist-figure').getAttribute('data-webgpu')).toBe('unavailable');
@@ -313,6 +313,21 @@ describe.skipIf(!executablePath && !required)('the Seeing it page', () => {
       expect(await page.locator('#mnist-figure').getAttribute('data-device')).toBe('cpu');
       // This Chromium has navigator.gpu (127.0.0.1 is a secure context) but, without --enable-unsafe-webgpu, no adapter.
       expect(await page.locator('#device-note').textContent()).toMatch(/^WebGPU is off: the browser has WebGPU but offers no adapter .*--enable-unsafe-webgpu\.$/);
+
+      // A browser with no WebGPU at all (no navigator.gpu) is told so.
+      const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+      contexts.push(context);
+      const bare = await context.newPage();
+      bare.on('pageerror', (e) => errors.push(`[no navigator.gpu] uncaught: ${e.message}`));
+      await bare.addInitScript(() => {
+        delete (Navigator.prototype as { gpu?: unknown }).gpu;
+      });
+      await bare.goto(`${url}#mnist`);
+      await bare.waitForFunction(() => !!document.querySelector<HTMLElement>('#mnist-figure')?.dataset.webgpu, null, { timeout: 30_000 });
+      expect(await bare.evaluate(() => 'gpu' in navigator)).toBe(false);
+      expect(await bare.locator('#mnist-figure').getAttribute('data-webgpu')).toBe('unavailable');
+      expect(await bare.locator('#device-webgpu').isDisabled()).toBe(true);
+      expect(await bare.locator('#device-note').textContent()).toMatch(/^WebGPU is off: this browser has no WebGPU \(navigator\.gpu is missing\)\. /);
     });
 
     test('no console errors or uncaught exceptions on any page opened', () => {
@@ -369,12 +384,12 @@ describe.skipIf(!executablePath && !required)('the Seeing it page', () => {
 
     test('the switch moves the network to WebGPU, and two steps there give the CPU\'s losses (float32)', async (ctx) => {
       const started = performance.now();
-      // The same two steps on the CPU, from a fresh page: the same seeded weights and the same first batches.
-      const onCpu = await openMnist('cpu');
+      // Two fresh pages (loaded side by side): the same seeded weights and the same batches. The first takes three
+      // steps on the CPU; the second two on WebGPU and a third back on the CPU.
+      const [onCpu, page] = await Promise.all([openMnist('cpu'), openMnist('webgpu')]);
       const cpu = await steps(onCpu, 3);
       expect(cpu.devices).toEqual(['cpu', 'cpu', 'cpu']);
 
-      const page = await openMnist('webgpu');
       const note = page.locator('#device-note');
       if (await page.locator('#mnist-figure').getAttribute('data-webgpu') !== 'available') {
         const reason = `no WebGPU adapter in headless Chromium (${WEBGPU_ARGS.join(' ')}): ${await note.textContent()}`;
@@ -399,6 +414,8 @@ describe.skipIf(!executablePath && !required)('the Seeing it page', () => {
         expect(Math.abs(gpu.losses[i]! - cpu.losses[i]!), `step ${i + 1}: webgpu ${gpu.losses[i]} vs cpu ${cpu.losses[i]}`)
           .toBeLessThan(1e-5 * Math.abs(cpu.losses[i]!));
       }
+      // The figure on WebGPU, for a person to look at.
+      await page.screenshot({ path: join(artifacts, 'site-mnist-webgpu-1280.png'), fullPage: true, clip: await clipOf(page, '#mnist-figure') });
       // Back to the CPU: the weights and Adam's state come back (read asynchronously), and the third step continues
       // from them as the CPU page's third step did.
       await page.check('#device-cpu');
@@ -407,7 +424,6 @@ describe.skipIf(!executablePath && !required)('the Seeing it page', () => {
       const [third] = (await steps(page, 1)).losses;
       expect(Math.abs(third! - cpu.losses[2]!), `step 3: after webgpu ${third} vs cpu ${cpu.losses[2]}`).toBeLessThan(1e-5 * cpu.losses[2]!);
       console.log(`site.test.ts: WebGPU step check ${((performance.now() - started) / 1000).toFixed(1)} s; losses cpu ${cpu.losses.join(', ')}; webgpu ${gpu.losses.join(', ')}, then cpu ${third}`);
-      await page.screenshot({ path: join(artifacts, 'site-mnist-webgpu-1280.png'), fullPage: true, clip: await clipOf(page, '#mnist-figure') });
     }, 240_000);
 
     test('no console errors or uncaught exceptions on the WebGPU pages', () => {
