@@ -8,6 +8,9 @@ export type PageDevice = 'cpu' | 'webgpu';
 /** Whether WebGPU can be offered, and if not, why not (shown next to the switch). */
 export type WebgpuProbe = { readonly ok: true; readonly adapter: string } | { readonly ok: false; readonly reason: string };
 
+/** Software adapters' names, for browsers that do not set isFallbackAdapter. */
+const SOFTWARE = /swiftshader|llvmpipe|lavapipe|warp|software/i;
+
 /** The adapter's names, as a reader would recognise them ("google swiftshader, a software adapter"). */
 function describeAdapter(info: { vendor: string; architecture: string; device: string; description: string }, fallback: boolean): string {
   const name = [info.vendor, info.architecture, info.device || info.description].filter((s) => s !== '').join(' ') || 'an unnamed adapter';
@@ -42,8 +45,10 @@ export async function probeWebgpu(): Promise<WebgpuProbe> {
           'GPU, or WebGPU is blocked for this one. On Linux, Chromium offers one with --enable-unsafe-webgpu.',
       };
     }
-    const fallback = adapter.isFallbackAdapter === true || adapter.info.isFallbackAdapter === true || /swiftshader/i.test(adapter.info.architecture);
-    return { ok: true, adapter: describeAdapter(adapter.info, fallback) };
+    // A browser older than GPUAdapter.info has no names to show.
+    const info = (adapter.info as typeof adapter.info | undefined) ?? { vendor: '', architecture: '', device: '', description: '', isFallbackAdapter: false };
+    const fallback = adapter.isFallbackAdapter === true || info.isFallbackAdapter === true || SOFTWARE.test(`${info.vendor} ${info.architecture} ${info.description}`);
+    return { ok: true, adapter: describeAdapter(info, fallback) };
   } catch (e) {
     return { ok: false, reason: `WebGPU is off: asking for an adapter failed (${e instanceof Error ? e.message : String(e)}).` };
   }
