@@ -214,9 +214,9 @@ export function setupMnist(): void {
 
   /**
    * One optimizer step on the next batch, on the current device; at the end of an epoch, the test accuracy.
-   * Returns true when the step ended an epoch.
+   * Returns the batch's size and whether the step ended an epoch.
    */
-  const trainStep = async (): Promise<boolean> => {
+  const trainStep = async (): Promise<{ readonly samples: number; readonly ended: boolean }> => {
     batches ??= loader![Symbol.iterator]();
     const next = batches.next();
     if (next.done === true) throw new Error('the epoch has no batch left');
@@ -230,7 +230,8 @@ export function setupMnist(): void {
     losses.push(value);
     plot.dataset.lastLoss = String(value);
     plot.dataset.lossDevice = loss.device;
-    if (++batchInEpoch < stepsPerEpoch()) return false;
+    const samples = xb.shape[0]!;
+    if (++batchInEpoch < stepsPerEpoch()) return { samples, ended: false };
     batches = null;
     batchInEpoch = 0;
     epoch++;
@@ -239,7 +240,7 @@ export function setupMnist(): void {
     drawPlot();
     status.textContent = `Epoch ${epoch}: test accuracy ${(acc * 100).toFixed(1)}% on ${digits!.testY.shape[0]} digits it never trained on.`;
     predictPad();
-    return true;
+    return { samples, ended: true };
   };
 
   const train = async (): Promise<void> => {
@@ -253,8 +254,8 @@ export function setupMnist(): void {
     let slice = performance.now();
     try {
       while (epoch < targetEpochs && !stopRequested) {
-        const ended = await trainStep();
-        seen += BATCH;
+        const { samples, ended } = await trainStep();
+        seen += samples;
         // Give the page a frame every ~30 ms, so the plot moves and the buttons answer.
         if (ended || performance.now() - slice > 30) {
           if (!ended) {
@@ -282,7 +283,7 @@ export function setupMnist(): void {
     setControls();
     try {
       const started = performance.now();
-      const ended = await trainStep();
+      const { ended } = await trainStep();
       drawPlot();
       if (!ended) {
         status.textContent = `Step ${losses.length} on ${deviceName(device)}: loss ${losses[losses.length - 1]!.toFixed(4)} ` +
