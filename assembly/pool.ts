@@ -110,3 +110,44 @@ export function avgPool2dBackward(grad: usize, win: usize, out: usize, planes: i
     }
   }
 }
+
+/**
+ * Adaptive max pooling of `planes` planes `h × w` to `oh × ow`: output (i, j) is the maximum over rows
+ * [⌊i·h/oh⌋, ⌈(i+1)·h/oh⌉) and columns [⌊j·w/ow⌋, ⌈(j+1)·w/ow⌉), and `indices[p·oh·ow + i·ow + j]` gets its
+ * position `ih·w + iw` in the plane. The first maximum wins ties and NaN wins over everything, as in the TS kernel.
+ *
+ * @example
+ * ```ts
+ * exports.adaptiveMaxPool2d(x, indices, 64 * 512, 7, 7, 1, 1);
+ * ```
+ */
+export function adaptiveMaxPool2d(x: usize, indices: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32): void {
+  const planeBytes = (<usize>h * <usize>w) << 2;
+  let o = indices;
+  for (let p = 0; p < planes; p++) {
+    const base = x + <usize>p * planeBytes;
+    for (let i = 0; i < oh; i++) {
+      const h0 = (i * h) / oh, h1 = ((i + 1) * h + oh - 1) / oh;
+      for (let j = 0; j < ow; j++) {
+        const w0 = (j * w) / ow, w1 = ((j + 1) * w + ow - 1) / ow;
+        let best: f32 = -Infinity;
+        let at: i32 = -1;
+        for (let r = h0; r < h1; r++) {
+          const row = base + ((<usize>r * <usize>w) << 2);
+          let c = w0;
+          for (; c < w1; c++) {
+            const v = load<f32>(row + (<usize>c << 2));
+            if (v > best || v != v || at < 0) {
+              best = v;
+              at = r * w + c;
+              if (v != v) break;
+            }
+          }
+          if (c < w1) break;
+        }
+        store<i32>(o, at);
+        o += 4;
+      }
+    }
+  }
+}

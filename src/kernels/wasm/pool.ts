@@ -52,3 +52,26 @@ export function avgPool2dBackward(dtype: DType, grad: BufferHandle, out: BufferH
   divisor: number): void {
   avgPool(true, dtype, grad, out, planes, g, countIncludePad, divisor);
 }
+
+/**
+ * float32 adaptive max pooling in wasm (see `Backend.adaptiveMaxPool2d`): the position of each window's maximum,
+ * plane by plane.
+ *
+ * @example
+ * ```ts
+ * adaptiveMaxPool2d('float32', x, indices, n * c, 14, 14, 7, 7);
+ * ```
+ */
+export function adaptiveMaxPool2d(dtype: DType, xh: BufferHandle, indicesh: BufferHandle, planes: number, h: number, w: number, oh: number,
+  ow: number): void {
+  const inN = planes * h * w, outN = planes * oh * ow;
+  const got = dtype !== 'float32' || inN < wasmTuning.minReduce ? null : stage(false, () => padded(inN * 4) + padded(outN * 4));
+  if (!got) {
+    tsBackend.adaptiveMaxPool2d(dtype, xh, indicesh, planes, h, w, oh, ow);
+    return;
+  }
+  const { ar } = got;
+  const px = ar.put((arrayOf(xh) as Float32Array).subarray(0, inN)), pi = ar.alloc(outN * 4);
+  ar.ex.adaptiveMaxPool2d(px, pi, planes, h, w, oh, ow);
+  ar.get(pi, arrayOf(indicesh) as Int32Array, outN);
+}
