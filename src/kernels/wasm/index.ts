@@ -7,7 +7,7 @@ import { matmul } from './matmul.js';
 import { adagrad, adam, adamax, nadam, radam, rmsprop, sgd } from './optim.js';
 import { batchNorm, batchNormBackward, layerNorm, layerNormBackward } from './normalization.js';
 import { scan, variance } from './moments.js';
-import { adaptiveMaxPool2d, avgPool2d, avgPool2dBackward } from './pool.js';
+import { adaptiveAvgPool2d, adaptiveAvgPool2dBackward, adaptiveMaxPool2d, avgPool2d, avgPool2dBackward } from './pool.js';
 import { gruCell, gruCellBackward, lstmCell, lstmCellBackward } from './recurrent.js';
 import { reduce, softmax } from './reduce.js';
 import { conv2d, fold, maxPool2d, unfold } from './window.js';
@@ -39,7 +39,7 @@ export const wasmBackend: Backend = {
   unary, binary, where, clamp, copy,
   reduce, variance, scan, softmax,
   layerNorm, layerNormBackward, batchNorm, batchNormBackward,
-  matmul, unfold, fold, conv2d, maxPool2d, avgPool2d, avgPool2dBackward, adaptiveMaxPool2d,
+  matmul, unfold, fold, conv2d, maxPool2d, avgPool2d, avgPool2dBackward, adaptiveMaxPool2d, adaptiveAvgPool2d, adaptiveAvgPool2dBackward,
   lstmCell, lstmCellBackward, gruCell, gruCellBackward,
   scatterAdd,
   adam, sgd, rmsprop, adagrad, adamax, nadam, radam,

@@ -109,6 +109,8 @@ export function makeWebgpuBackend(ctx: GpuContext): Backend {
     avgPool2d: unsupported('avgPool2d'),
     avgPool2dBackward: unsupported('avgPool2dBackward'),
     adaptiveMaxPool2d: unsupported('adaptiveMaxPool2d'),
+    adaptiveAvgPool2d: unsupported('adaptiveAvgPool2d'),
+    adaptiveAvgPool2dBackward: unsupported('adaptiveAvgPool2dBackward'),
     layerNorm: (_dtype, x, w, b, out, mean, rstd, rows, m, eps) =>
       layerNorm(ctx, h(x), w === null ? null : h(w), b === null ? null : h(b), h(out), h(mean), h(rstd), rows, m, eps),
     layerNormBackward: (_dtype, g, x, mean, rstd, w, out, mask, rows, m) =>
