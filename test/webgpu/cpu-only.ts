@@ -8,7 +8,7 @@
 export const CPU_ONLY: readonly string[] = [
   'linalgSolve', 'linalgSolveTriangular', 'linalgInv', 'linalgDet', 'detBackward', 'linalgSlogdet', 'linalgCholesky', 'linalgQr', 'linalgEigh',
   'erfinv', 'fmod', 'remainder', 'floorDivide',
-  'batchNorm', 'batchNormBackward', 'avgPool2d', 'avgPool2dBackward', 'adaptiveMaxPool2dIndices',
+  'batchNorm', 'batchNormBackward', 'avgPool2d', 'avgPool2dBackward', 'adaptiveMaxPool2dIndices', 'adaptiveAvgPool2d', 'adaptiveAvgPool2dBackward',
   'indexFill', 'indexCopy', 'scatter', 'scatterReduce', 'take',
   'nonzero', 'maskedSelect', 'maskedScatter', 'trilIndices', 'triuIndices',
   // Reductions, scans and sorting beyond sum/max/min/logsumexp/argmax/argmin, and the fused recurrent cells.
