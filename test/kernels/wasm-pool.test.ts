@@ -212,6 +212,10 @@ describe.runIf(wasmSupported())('wasm adaptiveMaxPool2d', () => {
       const at = new Int32Array(4);
       backend.adaptiveMaxPool2d('float32', h(x), h(at), 1, 4, 4, 2, 2);
       expect([...at], backend.name).toEqual([1, 7, 8, 10]);
+      // ±0 are equal (the first is kept); the first of two NaNs wins; an all -Inf window takes its first element.
+      const z = new Int32Array(3);
+      backend.adaptiveMaxPool2d('float32', h(new Float32Array([-0, 0, 0, -0, 1, NaN, 5, NaN, -Infinity, -Infinity, -Infinity, -Infinity])), h(z), 3, 2, 2, 1, 1);
+      expect([...z], backend.name).toEqual([0, 1, 0]);
     }
   });
 });

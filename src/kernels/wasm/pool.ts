@@ -66,7 +66,7 @@ export function avgPool2dBackward(dtype: DType, grad: BufferHandle, out: BufferH
 
 /**
  * float32 adaptive max pooling in wasm (see `Backend.adaptiveMaxPool2d`): the position of each window's maximum,
- * plane by plane.
+ * plane by plane, over the adaptive windows' table.
  *
  * @example
  * ```ts
@@ -76,14 +76,15 @@ export function avgPool2dBackward(dtype: DType, grad: BufferHandle, out: BufferH
 export function adaptiveMaxPool2d(dtype: DType, xh: BufferHandle, indicesh: BufferHandle, planes: number, h: number, w: number, oh: number,
   ow: number): void {
   const inN = planes * h * w, outN = planes * oh * ow;
-  const got = dtype !== 'float32' || inN < wasmTuning.minReduce ? null : stage(false, () => padded(inN * 4) + padded(outN * 4));
+  const got = dtype !== 'float32' || inN < wasmTuning.minReduce ? null
+    : stage(false, () => padded(inN * 4) + padded(oh * ow * 20) + padded(outN * 4));
   if (!got) {
     tsBackend.adaptiveMaxPool2d(dtype, xh, indicesh, planes, h, w, oh, ow);
     return;
   }
   const { ar } = got;
-  const px = ar.put((arrayOf(xh) as Float32Array).subarray(0, inN)), pi = ar.alloc(outN * 4);
-  ar.ex.adaptiveMaxPool2d(px, pi, planes, h, w, oh, ow);
+  const px = ar.put((arrayOf(xh) as Float32Array).subarray(0, inN)), pw = ar.put(adaptiveWindows(h, w, oh, ow)), pi = ar.alloc(outN * 4);
+  ar.ex.adaptiveMaxPool2d(px, pw, pi, planes, h, w, oh * ow);
   ar.get(pi, arrayOf(indicesh) as Int32Array, outN);
 }
 
