@@ -362,5 +362,5 @@ export const SPECS: Record<Primitive, OpSpec> & Partial<Record<keyof typeof COMP
 
 // fold takes the attributes unfold makes (it is unfold's transpose).
 function foldOf(cols: Tensor): Tensor {
-  return fold(cols, { kernel: [2, 3], stride: [1, 2], padding: [1, 0], dilation: [1, 1], inputHW: [5, 4] });
+  return fold(cols, [5, 4], [2, 3], { stride: [1, 2], padding: [1, 0] });
 }
