@@ -1,9 +1,18 @@
 // Max pooling and the scatter that is its gradient, over float32 planes with int32 window maps.
 
+// A key for float32 bits that orders as the floats do, with -0 = +0 and every NaN above +Inf, all NaNs equal: the
+// max-pooling scans compare these with integer compares and selects, which V8 compiles without branches (its
+// float selects are branches, and the comparisons of random data mispredict).
+@inline function orderKey(bits: i32): i32 {
+  const m = bits & 0x7fffffff;
+  return select<i32>(0x7f800001, select<i32>(-m, m, bits < 0), m > 0x7f800000);
+}
+
 /**
  * 2-d max pooling of `planes` planes of `plane` floats: for each output position l < len, the maximum over the
  * window's `kk` input positions `index[k·len + l]` (-1 marks padding, skipped), and that position in
- * `indices`. The first maximum wins ties and NaN wins over everything, as in PyTorch and the TS backend.
+ * `indices`. The first maximum wins ties (±0 are equal) and the first NaN wins over everything, as in PyTorch and the
+ * TS backend; the scan compares `orderKey`s.
  *
  * @example
  * ```ts
@@ -16,19 +25,18 @@ export function maxPool2d(x: usize, index: usize, out: usize, indices: usize, pl
     const base = x + ((<usize>p * <usize>plane) << 2);
     const o = out + <usize>p * lenBytes, oi = indices + <usize>p * lenBytes;
     for (let l: usize = 0; l < lenBytes; l += 4) {
-      let best: f32 = -Infinity;
+      // Below every key (-Inf's is -0x7f800000): the first element in the window is taken.
+      let best: i32 = i32.MIN_VALUE;
       let at: i32 = -1;
       for (let k = 0; k < kk; k++) {
         const i = load<i32>(index + <usize>k * lenBytes + l);
         if (i < 0) continue;
-        const v = load<f32>(base + (<usize>i << 2));
-        if (v > best || v != v || at < 0) {
-          best = v;
-          at = i;
-          if (v != v) break;
-        }
+        const key = orderKey(load<i32>(base + (<usize>i << 2)));
+        const take = key > best;
+        best = select<i32>(key, best, take);
+        at = select<i32>(i, at, take);
       }
-      store<f32>(o + l, best);
+      store<f32>(o + l, at < 0 ? -Infinity : load<f32>(base + (<usize>at << 2)));
       store<i32>(oi + l, at);
     }
   }
@@ -107,6 +115,42 @@ export function avgPool2dBackward(grad: usize, win: usize, out: usize, planes: i
           store<f32>(q, <f32>(<f64>load<f32>(q) + v));
         }
       }
+    }
+  }
+}
+
+/**
+ * Adaptive max pooling of `planes` planes `h × w`: output l < len is the maximum over rows [h0, h1) × columns [w0, w1)
+ * of the window table at `win + 20·l` (five i32: divisor, unused here, then h0, h1, w0, w1; never empty), and
+ * `indices[p·len + l]` gets its position `ih·w + iw` in the plane. The first maximum wins ties (±0 are equal) and the
+ * first NaN wins over everything, as in the TS kernel.
+ *
+ * @example
+ * ```ts
+ * exports.adaptiveMaxPool2d(x, windows, indices, 64 * 512, 7, 7, 1);
+ * ```
+ */
+export function adaptiveMaxPool2d(x: usize, win: usize, indices: usize, planes: i32, h: i32, w: i32, len: i32): void {
+  const planeBytes = (<usize>h * <usize>w) << 2;
+  let o = indices;
+  for (let p = 0; p < planes; p++) {
+    const base = x + <usize>p * planeBytes;
+    for (let l = 0; l < len; l++) {
+      const wp = win + <usize>l * 20;
+      const h0 = load<i32>(wp, 4), h1 = load<i32>(wp, 8), w0 = load<i32>(wp, 12), w1 = load<i32>(wp, 16);
+      let at = h0 * w + w0;
+      let best = orderKey(load<i32>(base + (<usize>at << 2)));
+      for (let r = h0; r < h1; r++) {
+        const row = r * w;
+        for (let c = r == h0 ? w0 + 1 : w0; c < w1; c++) {
+          const k = orderKey(load<i32>(base + (<usize>(row + c) << 2)));
+          const take = k > best;
+          best = select<i32>(k, best, take);
+          at = select<i32>(row + c, at, take);
+        }
+      }
+      store<i32>(o, at);
+      o += 4;
     }
   }
 }

@@ -96,6 +96,15 @@ describe('exportOnnx: models run in ONNX Runtime with a dynamic batch (exported 
     await roundTrip(model, [randn([2, 3, 5, 5]).mul(3)], [randn([5, 3, 5, 5]).mul(3)]);
   });
 
+  it('AdaptiveAvgPool2d: global as GlobalAveragePool, windows that tile the input as AveragePool, others refused', async () => {
+    manualSeed(14);
+    const model = new nn.Sequential(new nn.AdaptiveAvgPool2d([3, 2]), new nn.AdaptiveAvgPool2d(1), new nn.Flatten());
+    const bytes = await roundTrip(model, [randn([2, 3, 6, 4])], [randn([5, 3, 6, 4])]);
+    expect(await onnxOpTypes(bytes)).toEqual(expect.arrayContaining(['AveragePool', 'GlobalAveragePool']));
+    await expect(exportOnnx(new nn.AdaptiveAvgPool2d(3), [randn([1, 2, 5, 5])])).rejects.toThrow(
+      'exportOnnx: adaptiveAvgPool2d from 5×5 to 3×3 has no ONNX form (its windows do not tile the input, as AveragePool\'s would).');
+  });
+
   it('scaledDotProductAttention: causal, with a bool mask, and with a float mask', async () => {
     manualSeed(4);
     const mask = randn([4, 4]).gt(-0.5).logicalOr(eye(4).to('bool'));

@@ -14,6 +14,7 @@ import { RNN_SPECS } from './specs/rnn.js';
 import { CLAMP_TENSOR_CASES, ELEMENTWISE_SPECS } from './specs/elementwise.js';
 import { LINALG_SPECS } from './specs/linalg.js';
 import { SPEED_SPECS } from './specs/speed.js';
+import { WASMK_SPECS } from './specs/wasmk.js';
 import { INDEX_SELECT_CASES, INDEXING_SPECS } from './specs/indexing.js';
 import { REDUCTION_SPECS } from './specs/reductions.js';
 
@@ -144,6 +145,7 @@ export const SPECS: Record<Primitive, OpSpec> & Partial<Record<keyof typeof COMP
   ...REDUCTION_SPECS,
   ...LAYERS_SPECS,
   ...SPEED_SPECS,
+  ...WASMK_SPECS,
   add: binary('add', (a, b) => a + b),
   sub: binary('sub', (a, b) => a - b),
   mul: binary('mul', (a, b) => a * b),

@@ -236,6 +236,16 @@ export interface Backend {
    * first maximum wins ties; NaN wins over everything).
    */
   adaptiveMaxPool2d(dtype: DType, x: BufferHandle, indices: BufferHandle, planes: number, h: number, w: number, oh: number, ow: number): void;
+  /**
+   * Adaptive average pooling of `x` `[planes, h, w]` (from offset 0) to `oh × ow`: `out` `[planes, oh·ow]` gets the mean
+   * over rows [⌊i·h/oh⌋, ⌈(i+1)·h/oh⌉) and the like columns.
+   */
+  adaptiveAvgPool2d(dtype: DType, x: BufferHandle, out: BufferHandle, planes: number, h: number, w: number, oh: number, ow: number): void;
+  /**
+   * The transpose of `adaptiveAvgPool2d`: `out` `[planes, h, w]` gets, at each input element, the sum over the windows
+   * that cover it of `grad` `[planes, oh·ow]` (from offset 0) divided by each window's size.
+   */
+  adaptiveAvgPool2dBackward(dtype: DType, grad: BufferHandle, out: BufferHandle, planes: number, h: number, w: number, oh: number, ow: number): void;
 
   // ---- recurrent cells (fused: one call for the gates' nonlinearities and the state update) ----
 

@@ -15,11 +15,11 @@ export {
   type PairwiseDistanceOptions, type CosineSimilarityOptions, type NormalizeOptions,
 } from './distance.js';
 
-export { conv2d, avgPool2d, maxPool2d } from '../ops/api.generated.js';
+export { conv2d, avgPool2d, maxPool2d, adaptiveAvgPool2d } from '../ops/api.generated.js';
 export type { Conv2dFunctionOptions } from '../ops/conv.js';
 export type { AvgPool2dOptions, MaxPool2dOptions } from '../ops/pool.js';
 export { conv1d, convTranspose2d, type Conv1dFunctionOptions, type ConvTranspose2dFunctionOptions } from './conv-functions.js';
-export { adaptiveAvgPool2d, adaptiveMaxPool2d, type AdaptiveSize, type AdaptiveMaxPool2dOptions } from './pool-functions.js';
+export { adaptiveMaxPool2d, type AdaptiveSize, type AdaptiveMaxPool2dOptions } from './pool-functions.js';
 export { interpolate, pixelShuffle, pixelUnshuffle, type InterpolateOptions, type InterpolateMode } from './sampling.js';
 
 /** ReLU as a function, `max(x, 0)`. @example `nn.functional.relu(tensor([-1, 0, 2])) // tensor([0., 0., 2.])` */

@@ -1,11 +1,11 @@
 // Pooling layers beyond MaxPool2d: AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d.
-import { avgPool2d } from '../ops/api.generated.js';
+import { adaptiveAvgPool2d, avgPool2d } from '../ops/api.generated.js';
 import type { Size2 } from '../ops/conv.js';
 import type { AvgPool2dOptions } from '../ops/pool.js';
 import { checkOptions } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { Module } from './module.js';
-import { adaptiveAvgPool2d, adaptiveMaxPool2d, type AdaptiveSize } from './pool-functions.js';
+import { adaptiveMaxPool2d, type AdaptiveSize } from './pool-functions.js';
 
 const options = (o: object): string => Object.entries(o).filter(([, v]) => v !== undefined).map(([k, v]) => `, ${k}=${JSON.stringify(v)}`).join('');
 

@@ -318,6 +318,17 @@ export const ONNX_OPS: Readonly<Record<string, OpMapping>> = {
       });
     },
   },
+  adaptiveAvgPool2d: {
+    write: (c) => {
+      const { outputSize: [oh, ow], inputHW: [h, w] } = attrsOf<{ outputSize: readonly [number, number]; inputHW: readonly [number, number] }>(c);
+      if (oh === 1 && ow === 1) return c.g.one('GlobalAveragePool', [c.input(0)]);
+      if (h % oh !== 0 || w % ow !== 0) {
+        throw new UnsupportedOpError(`exportOnnx: adaptiveAvgPool2d from ${h}×${w} to ${oh}×${ow} has no ONNX form (its windows do not tile the input, as AveragePool's would).`);
+      }
+      const k = [h / oh, w / ow];
+      return c.g.one('AveragePool', [c.input(0)], { kernel_shape: { ints: k }, strides: { ints: k } });
+    },
+  },
   layerNorm: { write: layerNorm },
   batchNorm: { write: batchNorm },
 };

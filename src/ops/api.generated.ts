@@ -1447,6 +1447,31 @@ export const avgPool2dBackward = FUNCTIONS.avgPool2dBackward;
 export const adaptiveMaxPool2dIndices = FUNCTIONS.adaptiveMaxPool2dIndices;
 
 /**
+ * Adaptive 2-d average pooling to `outputSize` over `[N, C, H, W]` (or `[C, H, W]`): output (i, j) is the mean of rows [⌊i·H/oh⌋, ⌈(i+1)·H/oh⌉) and columns [⌊j·W/ow⌋, ⌈(j+1)·W/ow⌉); a null entry of `outputSize` keeps the input's size.
+ *
+ * @example
+ * ```ts
+ * adaptiveAvgPool2d(features, 1).shape; // [N, C, 1, 1]: global average pooling
+adaptiveAvgPool2d(randn([1, 3, 10, 7]), [4, null]).shape; // [1, 3, 4, 7]
+ * ```
+ *
+ * @function
+ */
+export const adaptiveAvgPool2d = FUNCTIONS.adaptiveAvgPool2d;
+
+/**
+ * The transpose of `adaptiveAvgPool2d` (its gradient): spreads each output gradient `[N, C, oh, ow]` evenly over its window of `[N, C, H, W]` (attributes as adaptiveAvgPool2d makes them).
+ *
+ * @example
+ * ```ts
+ * adaptiveAvgPool2dBackward(grad, { outputSize: [3, 3], inputHW: [10, 10] })
+ * ```
+ *
+ * @function
+ */
+export const adaptiveAvgPool2dBackward = FUNCTIONS.adaptiveAvgPool2dBackward;
+
+/**
  * A copy of `x` in another dtype (float32, float64, int32 by truncation toward zero, bool by `x !== 0`) or on another device. Float-to-float casts and device moves keep the graph; casting to int32 or bool does not require grad.
  *
  * @example

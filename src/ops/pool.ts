@@ -241,5 +241,88 @@ const adaptiveMaxPool2dIndicesOp: NonDifferentiableOp<AdaptiveAttrs, readonly [x
   flops: (inputs) => inputs[0]!.size,
 };
 
-/** maxPool2d, avgPool2d (and its transpose), adaptiveMaxPool2dIndices. */
-export const POOL_OPS = { maxPool2d: maxPool2dOp, avgPool2d: avgPool2dOp, avgPool2dBackward: avgPool2dBackwardOp, adaptiveMaxPool2dIndices: adaptiveMaxPool2dIndicesOp };
+/** An adaptive pooling's output size: one number for both sides, or (height, width), where null keeps the input's. */
+export type AdaptiveSize = number | readonly [number | null, number | null];
+
+/**
+ * The checked output size (oh, ow) of an adaptive pooling of `x` (3-d or 4-d) to `size`; `op` names the caller in errors.
+ *
+ * @example
+ * ```ts
+ * adaptiveOutputSize(randn([1, 3, 10, 7]), [4, null], 'adaptiveAvgPool2d'); // [4, 7]
+ * ```
+ */
+export function adaptiveOutputSize(x: Tensor, size: AdaptiveSize, op: string): [number, number] {
+  if (!(x instanceof Tensor) || (x.ndim !== 3 && x.ndim !== 4)) {
+    throw new Error(`${op}: expected a 3-d (unbatched) or 4-d input [N, C, H, W], got ${x instanceof Tensor ? `shape ${fmtShape(x.shape)}` : typeof x}.`);
+  }
+  const hw = x.shape.slice(-2) as [number, number];
+  const sizes = typeof size === 'number' ? [size, size] : Array.isArray(size) && size.length === 2 ? size : null;
+  if (sizes === null) throw new Error(`${op}: outputSize must be a number or a pair (an entry may be null), got ${JSON.stringify(size)}.`);
+  const out = sizes.map((v, i) => (v === null ? hw[i]! : v)) as [number, number];
+  if (!out.every((v) => Number.isInteger(v) && v >= 1)) throw new Error(`${op}: outputSize must be positive integers, got ${JSON.stringify(size)}.`);
+  if (hw[0] === 0 || hw[1] === 0) throw new Error(`${op}: the input ${fmtShape(x.shape)} has empty planes; every window needs an element.`);
+  return out;
+}
+
+/** An adaptive average pooling's output size and its input's plane size. */
+export interface AdaptiveAvgAttrs extends AdaptiveAttrs {
+  readonly inputHW: readonly [number, number];
+}
+
+// adaptiveAvgPool2d and its transpose are linear, and each one's VJP is the other, so both differentiate to any order.
+const adaptiveAvgPool2dOp: DifferentiableOp<AdaptiveAvgAttrs, readonly [x: Tensor, outputSize: AdaptiveSize]> = {
+  name: 'adaptiveAvgPool2d',
+  doc: 'Adaptive 2-d average pooling to `outputSize` over `[N, C, H, W]` (or `[C, H, W]`): output (i, j) is the mean of rows [⌊i·H/oh⌋, ⌈(i+1)·H/oh⌉) and columns [⌊j·W/ow⌋, ⌈(j+1)·W/ow⌉); a null entry of `outputSize` keeps the input\'s size.',
+  example: 'adaptiveAvgPool2d(features, 1).shape; // [N, C, 1, 1]: global average pooling\nadaptiveAvgPool2d(randn([1, 3, 10, 7]), [4, null]).shape; // [1, 3, 4, 7]',
+  differentiable: true,
+  call: (run, x, outputSize) => {
+    const [oh, ow] = adaptiveOutputSize(x, outputSize, 'adaptiveAvgPool2d');
+    if (!isFloating(x.dtype)) throw new Error(`adaptiveAvgPool2d: expected a floating-point input, got ${x.dtype}.`);
+    const input = x.ndim === 3 ? x.unsqueeze(0) : x;
+    const out = run([input], { outputSize: [oh, ow], inputHW: [input.shape[2]!, input.shape[3]!] });
+    return x.ndim === 3 ? out.squeeze(0) : out;
+  },
+  forward: (_, [x], { outputSize: [oh, ow] }) => {
+    const [n, c, h, w] = x!.shape as [number, number, number, number];
+    const src = packed(castRaw(x!));
+    const device = deviceOf('adaptiveAvgPool2d', x!);
+    const out = zerosOn(device, x!.dtype, [n, c, oh, ow]);
+    if (out.size > 0) device.backend.adaptiveAvgPool2d(x!.dtype, src.buffer, out.buffer, n * c, h, w, oh, ow);
+    return out;
+  },
+  backward: ({ attrs, call }, g) => [call(adaptiveAvgPool2dBackwardOp, g, attrs)],
+  jvp: ({ attrs, call }, [t]) => (t ? call(adaptiveAvgPool2dOp, t, attrs.outputSize) : null),
+  flops: (inputs) => inputs[0]!.size,
+};
+
+const adaptiveAvgPool2dBackwardOp: DifferentiableOp<AdaptiveAvgAttrs, readonly [grad: Tensor, attrs: AdaptiveAvgAttrs]> = {
+  name: 'adaptiveAvgPool2dBackward',
+  doc: 'The transpose of `adaptiveAvgPool2d` (its gradient): spreads each output gradient `[N, C, oh, ow]` evenly over its window of `[N, C, H, W]` (attributes as adaptiveAvgPool2d makes them).',
+  example: 'adaptiveAvgPool2dBackward(grad, { outputSize: [3, 3], inputHW: [10, 10] })',
+  differentiable: true,
+  call: (run, grad, attrs) => {
+    const [oh, ow] = attrs.outputSize;
+    if (!(grad instanceof Tensor) || grad.ndim !== 4 || grad.shape[2] !== oh || grad.shape[3] !== ow) {
+      throw new Error(`adaptiveAvgPool2dBackward: expected a gradient [N, C, ${oh}, ${ow}] for these attributes, got ${grad instanceof Tensor ? `shape ${fmtShape(grad.shape)}` : describe(grad)}.`);
+    }
+    return run([grad], attrs);
+  },
+  forward: (_, [grad], { outputSize: [oh, ow], inputHW: [h, w] }) => {
+    const [n, c] = grad!.shape as [number, number];
+    const src = packed(castRaw(grad!));
+    const device = deviceOf('adaptiveAvgPool2dBackward', grad!);
+    const out = zerosOn(device, grad!.dtype, [n, c, h, w]);
+    if (out.size > 0) device.backend.adaptiveAvgPool2dBackward(grad!.dtype, src.buffer, out.buffer, n * c, h, w, oh, ow);
+    return out;
+  },
+  backward: ({ attrs, call }, g) => [call(adaptiveAvgPool2dOp, g, attrs.outputSize)],
+  jvp: ({ attrs, call }, [t]) => (t ? call(adaptiveAvgPool2dBackwardOp, t, attrs) : null),
+  flops: (_, out) => out.size,
+};
+
+/** maxPool2d, avgPool2d (and its transpose), adaptiveMaxPool2dIndices, adaptiveAvgPool2d (and its transpose). */
+export const POOL_OPS = {
+  maxPool2d: maxPool2dOp, avgPool2d: avgPool2dOp, avgPool2dBackward: avgPool2dBackwardOp, adaptiveMaxPool2dIndices: adaptiveMaxPool2dIndicesOp,
+  adaptiveAvgPool2d: adaptiveAvgPool2dOp, adaptiveAvgPool2dBackward: adaptiveAvgPool2dBackwardOp,
+};

@@ -69,7 +69,7 @@ export type Primitive = keyof typeof OP_TABLE;
  */
 export const FUNCTION_ONLY = ['cat', 'stack', 'unfold', 'fold', 'conv2d', 'maxPool2d', 'tanhBackward', 'sigmoidBackward', 'reluBackward', 'where',
   'layerNorm', 'layerNormBackward', 'batchNorm', 'batchNormBackward',
-  'binaryCrossEntropy', 'avgPool2d', 'avgPool2dBackward', 'adaptiveMaxPool2dIndices',
+  'binaryCrossEntropy', 'avgPool2d', 'avgPool2dBackward', 'adaptiveMaxPool2dIndices', 'adaptiveAvgPool2d', 'adaptiveAvgPool2dBackward',
   'linalgSolve', 'linalgSolveTriangular', 'linalgInv', 'linalgDet', 'detBackward', 'linalgSlogdet', 'linalgCholesky', 'linalgQr', 'linalgEigh', 'einsum',
   'softplus', 'logSigmoid', 'pad', 'meshgrid', 'trilIndices', 'triuIndices', 'linalgVectorNorm', 'linalgMatrixNorm',
   'fusedLstmCell', 'fusedLstmCellBackward', 'fusedGruCell', 'fusedGruCellBackward'] as const;

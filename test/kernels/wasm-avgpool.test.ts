@@ -66,3 +66,41 @@ describe.runIf(wasmSupported())('wasm avgPool2d and avgPool2dBackward', () => {
     });
   }
 });
+
+describe.runIf(wasmSupported())('wasm adaptiveAvgPool2d and adaptiveAvgPool2dBackward', () => {
+  // [planes, h, w, oh, ow, label]
+  const CASES: [number, number, number, number, number, string][] = [
+    [6, 10, 10, 3, 3, 'uneven, overlapping windows'],
+    [4, 14, 14, 7, 7, 'windows that tile the input'],
+    [64, 7, 7, 1, 1, 'global'],
+    [5, 3, 4, 5, 7, 'output larger than the input'],
+  ];
+  for (const [planes, hh, w, oh, ow, label] of CASES) {
+    it(`${label} (${hh}×${w} → ${oh}×${ow}): forward and transpose bit for bit`, () => {
+      const x = values(planes * hh * w, planes + hh + ow), grad = values(planes * oh * ow, planes * 5 + oh);
+      const out = [new Float32Array(planes * oh * ow).fill(7), new Float32Array(planes * oh * ow).fill(7)];
+      const dx = [new Float32Array(planes * hh * w).fill(7), new Float32Array(planes * hh * w).fill(7)];
+      const spies = [vi.spyOn(tsBackend, 'adaptiveAvgPool2d'), vi.spyOn(tsBackend, 'adaptiveAvgPool2dBackward')];
+      wasmBackend.adaptiveAvgPool2d('float32', h(x), h(out[0]!), planes, hh, w, oh, ow);
+      wasmBackend.adaptiveAvgPool2dBackward('float32', h(grad), h(dx[0]!), planes, hh, w, oh, ow);
+      for (const spy of spies) {
+        expect(spy, 'the wasm kernel ran, not the TS fallback').not.toHaveBeenCalled();
+        spy.mockRestore();
+      }
+      tsBackend.adaptiveAvgPool2d('float32', h(x), h(out[1]!), planes, hh, w, oh, ow);
+      tsBackend.adaptiveAvgPool2dBackward('float32', h(grad), h(dx[1]!), planes, hh, w, oh, ow);
+      expect(firstDiff(out[0]!, out[1]!)).toBe(-1);
+      expect(firstDiff(dx[0]!, dx[1]!)).toBe(-1);
+      expect(out[0]!.includes(7), 'every output written').toBe(false);
+    });
+  }
+
+  it('averages each window (a 3×3 plane to 2×2: overlapping 2×2 windows)', () => {
+    const x = new Float32Array([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const out = new Float32Array(4), dx = new Float32Array(9);
+    wasmBackend.adaptiveAvgPool2d('float32', h(x), h(out), 1, 3, 3, 2, 2);
+    expect([...out]).toEqual([3, 4, 6, 7]);
+    wasmBackend.adaptiveAvgPool2dBackward('float32', h(new Float32Array([4, 4, 4, 4])), h(dx), 1, 3, 3, 2, 2);
+    expect([...dx]).toEqual([1, 2, 1, 2, 4, 2, 1, 2, 1]);
+  });
+});

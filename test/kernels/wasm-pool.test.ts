@@ -172,3 +172,50 @@ describe.runIf(wasmSupported())('wasm scatterAdd', () => {
     expect(indexError('scatterAdd', 9, 1, 9).message).toContain('out of bounds for dimension 1 with size 9');
   });
 });
+
+describe.runIf(wasmSupported())('wasm adaptiveMaxPool2d', () => {
+  // [planes, h, w, oh, ow, label]
+  const CASES: [number, number, number, number, number, string][] = [
+    [6, 14, 14, 7, 7, 'windows that tile the input'],
+    [4, 10, 7, 4, 3, 'uneven, overlapping windows'],
+    [3, 9, 9, 9, 9, 'output the size of the input'],
+    [5, 5, 6, 1, 1, 'global'],
+    [2, 3, 3, 5, 4, 'output larger than the input'],
+  ];
+  for (const [planes, hh, w, oh, ow, label] of CASES) {
+    it(`${label} (${hh}×${w} → ${oh}×${ow}): indices match the TS backend, NaN and ties included`, () => {
+      for (const ties of [true, false]) {
+        const x = values(planes * hh * w, planes * 7 + hh + ow + (ties ? 1 : 0), ties);
+        x[(planes - 1) * hh * w + Math.min(w + 1, hh * w - 1)] = NaN;
+        const at = [new Int32Array(planes * oh * ow).fill(-7), new Int32Array(planes * oh * ow).fill(-7)];
+        const spy = vi.spyOn(tsBackend, 'adaptiveMaxPool2d');
+        wasmBackend.adaptiveMaxPool2d('float32', h(x), h(at[0]!), planes, hh, w, oh, ow);
+        expect(spy, 'the wasm kernel ran, not the TS fallback').not.toHaveBeenCalled();
+        spy.mockRestore();
+        tsBackend.adaptiveMaxPool2d('float32', h(x), h(at[1]!), planes, hh, w, oh, ow);
+        const j = firstDiff(at[0]!, at[1]!);
+        expect(j, `index ${j}: wasm ${at[0]![j]}, TS ${at[1]![j]}`).toBe(-1);
+        expect(at[0]!.some((i, k) => Number.isNaN(x[Math.floor(k / (oh * ow)) * hh * w + i])), 'some window picked a NaN').toBe(true);
+      }
+    });
+  }
+
+  it('the first maximum wins ties and NaN wins over everything', () => {
+    // 4×4 → 2×2: windows [0,2)×[0,2) etc.
+    const x = new Float32Array([
+      1, 3, 2, 2,
+      3, 0, 2, NaN,
+      -Infinity, -Infinity, 5, 5,
+      -Infinity, -Infinity, 5, 4,
+    ]);
+    for (const backend of [wasmBackend, tsBackend]) {
+      const at = new Int32Array(4);
+      backend.adaptiveMaxPool2d('float32', h(x), h(at), 1, 4, 4, 2, 2);
+      expect([...at], backend.name).toEqual([1, 7, 8, 10]);
+      // ±0 are equal (the first is kept); the first of two NaNs wins; an all -Inf window takes its first element.
+      const z = new Int32Array(3);
+      backend.adaptiveMaxPool2d('float32', h(new Float32Array([-0, 0, 0, -0, 1, NaN, 5, NaN, -Infinity, -Infinity, -Infinity, -Infinity])), h(z), 3, 2, 2, 1, 1);
+      expect([...z], backend.name).toEqual([0, 1, 0]);
+    }
+  });
+});

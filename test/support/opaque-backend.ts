@@ -145,6 +145,9 @@ export const opaqueBackend: Backend = {
     issue(() => tsBackend.avgPool2dBackward(dtype, host(grad), host(out), planes, g, countIncludePad, divisor)),
   adaptiveMaxPool2d: (dtype, x, indices, planes, h, w, oh, ow) =>
     issue(() => tsBackend.adaptiveMaxPool2d(dtype, host(x), host(indices), planes, h, w, oh, ow)),
+  adaptiveAvgPool2d: (dtype, x, out, planes, h, w, oh, ow) => issue(() => tsBackend.adaptiveAvgPool2d(dtype, host(x), host(out), planes, h, w, oh, ow)),
+  adaptiveAvgPool2dBackward: (dtype, grad, out, planes, h, w, oh, ow) =>
+    issue(() => tsBackend.adaptiveAvgPool2dBackward(dtype, host(grad), host(out), planes, h, w, oh, ow)),
   luFactor: (dtype, a, lu, pivots, info, batch, n) => issue(() => tsBackend.luFactor(dtype, host(a), host(lu), host(pivots), host(info), batch, n)),
   luSolve: (dtype, lu, pivots, b, out, batch, n, k) => issue(() => tsBackend.luSolve(dtype, host(lu), host(pivots), host(b), host(out), batch, n, k)),
   luDet: (dtype, lu, pivots, out, batch, n, log) => issue(() => tsBackend.luDet(dtype, host(lu), host(pivots), host(out), batch, n, log)),

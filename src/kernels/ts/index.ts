@@ -10,7 +10,7 @@ import { batchNorm, batchNormBackward, layerNorm, layerNormBackward } from './no
 import { gruCell, gruCellBackward, lstmCell, lstmCellBackward } from './recurrent.js';
 import { norm, variance } from './moments.js';
 import { reduce, softmax } from './reduce.js';
-import { adaptiveMaxPool2d, avgPool2d, avgPool2dBackward } from './pool.js';
+import { adaptiveAvgPool2d, adaptiveAvgPool2dBackward, adaptiveMaxPool2d, avgPool2d, avgPool2dBackward } from './pool.js';
 import { scan } from './scan.js';
 import { select, sort, unique } from './sort.js';
 import { conv2d, fold, maxPool2d, unfold } from './window.js';
@@ -34,7 +34,7 @@ export const tsBackend: Backend = {
   matmul, unfold, fold, conv2d, maxPool2d,
   layerNorm, layerNormBackward, batchNorm, batchNormBackward,
   lstmCell, lstmCellBackward, gruCell, gruCellBackward,
-  avgPool2d, avgPool2dBackward, adaptiveMaxPool2d,
+  avgPool2d, avgPool2dBackward, adaptiveMaxPool2d, adaptiveAvgPool2d, adaptiveAvgPool2dBackward,
   luFactor, luSolve, luDet, triangularSolve, cholesky, qr, eigh, cofactor,
   indexSelect, indexAdd, gather, scatterAdd,
   indexGather, indexPut, nonzero, scatterReduce,

@@ -1,4 +1,4 @@
-import type { DType } from '../../dtype.js';
+import type { DType, TypedArray } from '../../dtype.js';
 import type { BufferHandle, ConvGeometry } from '../backend.js';
 import { arrayOf } from '../cpu/memory.js';
 
@@ -44,15 +44,33 @@ export function avgWindows(g: ConvGeometry, countIncludePad: boolean, divisor: n
  * ```
  */
 export function avgPool2d(_dtype: DType, xh: BufferHandle, outh: BufferHandle, planes: number, g: ConvGeometry, countIncludePad: boolean, divisor: number): void {
-  const x = arrayOf(xh), out = arrayOf(outh);
-  const plane = g.h * g.w, L = g.oh * g.ow, win = avgWindows(g, countIncludePad, divisor);
+  poolWindows(arrayOf(xh), arrayOf(outh), planes, g.h * g.w, g.w, avgWindows(g, countIncludePad, divisor));
+}
+
+// Each output l of each plane: the sum of its window (five numbers at 5·l of `win`, see `avgWindows`) over its divisor.
+function poolWindows(x: TypedArray, out: TypedArray, planes: number, plane: number, width: number, win: Int32Array): void {
+  const L = win.length / 5;
   for (let p = 0; p < planes; p++) {
     const base = p * plane;
     for (let l = 0; l < L; l++) {
       const h0 = win[5 * l + 1]!, h1 = win[5 * l + 2]!, w0 = win[5 * l + 3]!, w1 = win[5 * l + 4]!;
       let s = 0;
-      for (let i = h0; i < h1; i++) for (let j = w0; j < w1; j++) s += x[base + i * g.w + j]!;
+      for (let i = h0; i < h1; i++) for (let j = w0; j < w1; j++) s += x[base + i * width + j]!;
       out[p * L + l] = h0 >= h1 || w0 >= w1 ? 0 : s / win[5 * l]!;
+    }
+  }
+}
+
+// The transpose of `poolWindows`: `out` (zeroed first) gets each gradient over its divisor added over its window.
+function spreadWindows(grad: TypedArray, out: TypedArray, planes: number, plane: number, width: number, win: Int32Array): void {
+  const L = win.length / 5;
+  out.fill(0, 0, planes * plane);
+  for (let p = 0; p < planes; p++) {
+    const base = p * plane;
+    for (let l = 0; l < L; l++) {
+      const v = grad[p * L + l]! / win[5 * l]!;
+      const h0 = win[5 * l + 1]!, h1 = win[5 * l + 2]!, w0 = win[5 * l + 3]!, w1 = win[5 * l + 4]!;
+      for (let i = h0; i < h1; i++) for (let j = w0; j < w1; j++) out[base + i * width + j]! += v;
     }
   }
 }
@@ -67,17 +85,56 @@ export function avgPool2d(_dtype: DType, xh: BufferHandle, outh: BufferHandle, p
  * ```
  */
 export function avgPool2dBackward(_dtype: DType, gh: BufferHandle, outh: BufferHandle, planes: number, g: ConvGeometry, countIncludePad: boolean, divisor: number): void {
-  const grad = arrayOf(gh), out = arrayOf(outh);
-  const plane = g.h * g.w, L = g.oh * g.ow, win = avgWindows(g, countIncludePad, divisor);
-  out.fill(0, 0, planes * plane);
-  for (let p = 0; p < planes; p++) {
-    const base = p * plane;
-    for (let l = 0; l < L; l++) {
-      const v = grad[p * L + l]! / win[5 * l]!;
-      const h0 = win[5 * l + 1]!, h1 = win[5 * l + 2]!, w0 = win[5 * l + 3]!, w1 = win[5 * l + 4]!;
-      for (let i = h0; i < h1; i++) for (let j = w0; j < w1; j++) out[base + i * g.w + j]! += v;
+  spreadWindows(arrayOf(gh), arrayOf(outh), planes, g.h * g.w, g.w, avgWindows(g, countIncludePad, divisor));
+}
+
+/**
+ * The windows of adaptive pooling from `h × w` to `oh × ow` in `avgWindows`' format (divisor, h0, h1, w0, w1 per output
+ * position): output (i, j) covers rows [⌊i·h/oh⌋, ⌈(i+1)·h/oh⌉) and columns [⌊j·w/ow⌋, ⌈(j+1)·w/ow⌉), and its divisor is
+ * its size. The WebAssembly kernels take the same table.
+ *
+ * @example
+ * ```ts
+ * adaptiveWindows(10, 7, 3, 3);
+ * ```
+ */
+export function adaptiveWindows(h: number, w: number, oh: number, ow: number): Int32Array {
+  const out = new Int32Array(5 * oh * ow);
+  for (let i = 0; i < oh; i++) {
+    const h0 = Math.floor((i * h) / oh), h1 = Math.ceil(((i + 1) * h) / oh);
+    for (let j = 0; j < ow; j++) {
+      const w0 = Math.floor((j * w) / ow), w1 = Math.ceil(((j + 1) * w) / ow);
+      out.set([(h1 - h0) * (w1 - w0), h0, h1, w0, w1], 5 * (i * ow + j));
     }
   }
+  return out;
+}
+
+/**
+ * Adaptive average pooling of `planes` planes `x` `[planes, h, w]` into `out` `[planes, oh·ow]`: each output is the mean
+ * of its window (see `adaptiveWindows`).
+ *
+ * @example
+ * ```ts
+ * adaptiveAvgPool2d('float32', x, out, n * c, 10, 10, 3, 3);
+ * ```
+ */
+export function adaptiveAvgPool2d(_dtype: DType, xh: BufferHandle, outh: BufferHandle, planes: number, h: number, w: number, oh: number, ow: number): void {
+  poolWindows(arrayOf(xh), arrayOf(outh), planes, h * w, w, adaptiveWindows(h, w, oh, ow));
+}
+
+/**
+ * The transpose of `adaptiveAvgPool2d`: `out` `[planes, h, w]` (zeroed first) gets, at each input element, the sum over
+ * the windows that cover it of `grad` `[planes, oh·ow]` divided by each window's size.
+ *
+ * @example
+ * ```ts
+ * adaptiveAvgPool2dBackward('float32', g, dx, n * c, 10, 10, 3, 3);
+ * ```
+ */
+export function adaptiveAvgPool2dBackward(_dtype: DType, gh: BufferHandle, outh: BufferHandle, planes: number, h: number, w: number, oh: number,
+  ow: number): void {
+  spreadWindows(arrayOf(gh), arrayOf(outh), planes, h * w, w, adaptiveWindows(h, w, oh, ow));
 }
 
 /**

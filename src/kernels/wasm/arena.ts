@@ -25,6 +25,11 @@ export interface KernelExports {
   scatterAddRows(out: number, index: number, src: number, rows: number, size: number, count: number): void;
   avgPool2d(x: number, win: number, out: number, planes: number, plane: number, width: number, len: number): void;
   avgPool2dBackward(grad: number, win: number, out: number, planes: number, plane: number, width: number, len: number): void;
+  adaptiveMaxPool2d(x: number, win: number, indices: number, planes: number, h: number, w: number, len: number): void;
+  lstmCell(gates: number, c: number, out: number, rows: number, h: number): void;
+  lstmCellBackward(grad: number, gates: number, c: number, out: number, rows: number, h: number): void;
+  gruCell(gi: number, gh: number, hp: number, out: number, rows: number, h: number): void;
+  gruCellBackward(grad: number, gi: number, gh: number, hp: number, out: number, rows: number, h: number): void;
   conv2dDirect(x: number, w: number, out: number, n: number, c: number, h: number, wd: number, o: number, kh: number,
     kw: number, ph: number, pw: number, oh: number, ow: number): void;
   where(c: number, cRow: number, sc: number, a: number, aRow: number, sa: number, b: number, bRow: number, sb: number,

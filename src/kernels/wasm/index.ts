@@ -7,7 +7,8 @@ import { matmul } from './matmul.js';
 import { adagrad, adam, adamax, nadam, radam, rmsprop, sgd } from './optim.js';
 import { batchNorm, batchNormBackward, layerNorm, layerNormBackward } from './normalization.js';
 import { scan, variance } from './moments.js';
-import { avgPool2d, avgPool2dBackward } from './pool.js';
+import { adaptiveAvgPool2d, adaptiveAvgPool2dBackward, adaptiveMaxPool2d, avgPool2d, avgPool2dBackward } from './pool.js';
+import { gruCell, gruCellBackward, lstmCell, lstmCellBackward } from './recurrent.js';
 import { reduce, softmax } from './reduce.js';
 import { conv2d, fold, maxPool2d, unfold } from './window.js';
 
@@ -16,7 +17,7 @@ export { wasmTuning, poolTuning } from './tuning.js';
 
 /**
  * The WebAssembly SIMD backend: float32 kernels compiled from assembly/ with AssemblyScript (4×8 Goto-blocked
- * matmul, vectorised exp/log/tanh/sigmoid/sin/cos, SIMD reductions, softmax, fused LayerNorm and BatchNorm, convolution and pooling).
+ * matmul, vectorised exp/log/tanh/sigmoid/sin/cos, SIMD reductions, softmax, fused LayerNorm and BatchNorm, the fused LSTM and GRU cells, convolution and pooling).
  * Buffers are the same JS-owned typed arrays as the TS backend's (tensors move freely between the two); each
  * call copies its operands into a scratch area of the module's memory and the result back out. float64, int32
  * and bool data, small sizes where the copies cost more than they save, and layouts the kernels do not cover
@@ -38,7 +39,8 @@ export const wasmBackend: Backend = {
   unary, binary, where, clamp, copy,
   reduce, variance, scan, softmax,
   layerNorm, layerNormBackward, batchNorm, batchNormBackward,
-  matmul, unfold, fold, conv2d, maxPool2d, avgPool2d, avgPool2dBackward,
+  matmul, unfold, fold, conv2d, maxPool2d, avgPool2d, avgPool2dBackward, adaptiveMaxPool2d, adaptiveAvgPool2d, adaptiveAvgPool2dBackward,
+  lstmCell, lstmCellBackward, gruCell, gruCellBackward,
   scatterAdd,
   adam, sgd, rmsprop, adagrad, adamax, nadam, radam,
 };

@@ -15,7 +15,7 @@ import { adam, sgd } from './optim.js';
 import { reduce, softmax } from './reduce.js';
 import { gruCell, gruCellBackward, lstmCell, lstmCellBackward } from './recurrent.js';
 import { scan } from './scan.js';
-import { adaptiveMaxPool2d, avgPool2d, avgPool2dBackward, conv2d, fold, maxPool2d, unfold } from './window.js';
+import { adaptiveAvgPool2d, adaptiveAvgPool2dBackward, adaptiveMaxPool2d, avgPool2d, avgPool2dBackward, conv2d, fold, maxPool2d, unfold } from './window.js';
 
 const h = (b: BufferHandle): GpuHandle => b as unknown as GpuHandle;
 const handle = (g: GpuHandle): BufferHandle => g as unknown as BufferHandle;
@@ -113,6 +113,8 @@ export function makeWebgpuBackend(ctx: GpuContext): Backend {
     avgPool2d: (_dtype, x, out, planes, g, includePad, divisor) => avgPool2d(ctx, h(x), h(out), planes, g, includePad, divisor),
     avgPool2dBackward: (_dtype, grad, out, planes, g, includePad, divisor) => avgPool2dBackward(ctx, h(grad), h(out), planes, g, includePad, divisor),
     adaptiveMaxPool2d: (_dtype, x, indices, planes, hh, w, oh, ow) => adaptiveMaxPool2d(ctx, h(x), h(indices), planes, hh, w, oh, ow),
+    adaptiveAvgPool2d: (_dtype, x, out, planes, hh, w, oh, ow) => adaptiveAvgPool2d(ctx, h(x), h(out), planes, hh, w, oh, ow),
+    adaptiveAvgPool2dBackward: (_dtype, g, out, planes, hh, w, oh, ow) => adaptiveAvgPool2dBackward(ctx, h(g), h(out), planes, hh, w, oh, ow),
     layerNorm: (_dtype, x, w, b, out, mean, rstd, rows, m, eps) =>
       layerNorm(ctx, h(x), w === null ? null : h(w), b === null ? null : h(b), h(out), h(mean), h(rstd), rows, m, eps),
     layerNormBackward: (_dtype, g, x, mean, rstd, w, out, mask, rows, m) =>

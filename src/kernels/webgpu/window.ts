@@ -306,3 +306,86 @@ export function adaptiveMaxPool2d(ctx: GpuContext, x: GpuHandle, indices: GpuHan
   ctx.overwrite(indices, count);
   ctx.dispatch(ADAPTIVE_MAX_POOL, [x, indices], new Params().u(count).u(h).u(w).u(oh).u(ow), grid1d(count));
 }
+
+const ADAPTIVE_AVG_POOL: Kernel = {
+  key: 'adaptiveAvgPool2d',
+  access: ['r', 'w'],
+  // P[1] count, P[2] h, P[3] w, P[4] oh, P[5] ow. One invocation per output: the mean of its window.
+  wgsl: ([X, O]) => `${main1d('P[1]')}
+  let h = P[2]; let w = P[3]; let oh = P[4]; let ow = P[5];
+  let L = oh * ow;
+  let b = i / L;
+  let oi = (i % L) / ow;
+  let oj = i % ow;
+  let h0 = (oi * h) / oh;
+  let h1 = ((oi + 1u) * h + oh - 1u) / oh;
+  let w0 = (oj * w) / ow;
+  let w1 = ((oj + 1u) * w + ow - 1u) / ow;
+  var s = 0.0;
+  for (var r = h0; r < h1; r++) {
+    for (var c = w0; c < w1; c++) {
+      s += bitcast<f32>(${X}[b * h * w + r * w + c]);
+    }
+  }
+  ${O}[i] = bitcast<u32>(s / f32((h1 - h0) * (w1 - w0)));
+}`,
+};
+
+/**
+ * Adaptive 2-d average pooling (see `Backend.adaptiveAvgPool2d`): each output the mean of its window
+ * [⌊i·h/oh⌋, ⌈(i+1)·h/oh⌉) × [⌊j·w/ow⌋, ⌈(j+1)·w/ow⌉).
+ *
+ * @example
+ * ```ts
+ * adaptiveAvgPool2d(ctx, x, out, n * c, 10, 10, 3, 3);
+ * ```
+ */
+export function adaptiveAvgPool2d(ctx: GpuContext, x: GpuHandle, out: GpuHandle, planes: number, h: number, w: number, oh: number, ow: number): void {
+  const count = planes * oh * ow;
+  if (count === 0) return;
+  ctx.overwrite(out, count);
+  ctx.dispatch(ADAPTIVE_AVG_POOL, [x, out], new Params().u(count).u(h).u(w).u(oh).u(ow), grid1d(count));
+}
+
+const ADAPTIVE_AVG_POOL_BACKWARD: Kernel = {
+  key: 'adaptiveAvgPool2dBackward',
+  access: ['r', 'w'],
+  // P[1] count, P[2] h, P[3] w, P[4] oh, P[5] ow. One invocation per input element: the sum, over the windows that
+  // cover it, of their gradient divided by their size (a gather: no atomics).
+  wgsl: ([G, O]) => `${main1d('P[1]')}
+  let h = P[2]; let w = P[3]; let oh = P[4]; let ow = P[5];
+  let b = i / (h * w);
+  let r = (i % (h * w)) / w;
+  let c = i % w;
+  var s = 0.0;
+  for (var oi = 0u; oi < oh; oi++) {
+    let h0 = (oi * h) / oh;
+    let h1 = ((oi + 1u) * h + oh - 1u) / oh;
+    if (r < h0 || r >= h1) { continue; }
+    for (var oj = 0u; oj < ow; oj++) {
+      let w0 = (oj * w) / ow;
+      let w1 = ((oj + 1u) * w + ow - 1u) / ow;
+      if (c < w0 || c >= w1) { continue; }
+      s += bitcast<f32>(${G}[b * oh * ow + oi * ow + oj]) / f32((h1 - h0) * (w1 - w0));
+    }
+  }
+  ${O}[i] = bitcast<u32>(s);
+}`,
+};
+
+/**
+ * The transpose of `adaptiveAvgPool2d` (see `Backend.adaptiveAvgPool2dBackward`), as a gather over the windows that
+ * cover each input element.
+ *
+ * @example
+ * ```ts
+ * adaptiveAvgPool2dBackward(ctx, g, dx, n * c, 10, 10, 3, 3);
+ * ```
+ */
+export function adaptiveAvgPool2dBackward(ctx: GpuContext, grad: GpuHandle, out: GpuHandle, planes: number, h: number, w: number, oh: number,
+  ow: number): void {
+  const count = planes * h * w;
+  if (count === 0) return;
+  ctx.overwrite(out, count);
+  ctx.dispatch(ADAPTIVE_AVG_POOL_BACKWARD, [grad, out], new Params().u(count).u(h).u(w).u(oh).u(ow), grid1d(count));
+}
