@@ -121,9 +121,12 @@ function detail(name: string, args: readonly unknown[]): string {
 
 interface KernelRecord { calls: number; ms: number }
 
-/** Times the outermost calls of every Backend method while `phase` is set; returns the records and an undo. */
+/** Every outermost kernel call of the timed steps: its key (phase, kernel, detail) and its start and end. */
+interface CallLog { keys: string[]; t0: number[]; t1: number[] }
+
+/** Times the outermost calls of every Backend method while `phase` is set, into `log`; returns an undo. */
 function instrument(backend: Backend, tsBackend: Backend | undefined) {
-  const records = new Map<string, KernelRecord>(); // key: phase \u0000 detail
+  const log: CallLog = { keys: [], t0: [], t1: [] };
   const state = { phase: null as Phase | null, depth: 0, calls: 0 };
   const target = backend as unknown as Record<string, unknown>;
   const originals: Record<string, unknown> = {};
@@ -140,57 +143,56 @@ function instrument(backend: Backend, tsBackend: Backend | undefined) {
       try {
         return fn.apply(this, args);
       } finally {
-        const dt = performance.now() - t0;
+        log.t1.push(performance.now());
+        log.t0.push(t0);
         state.depth--;
         state.calls++;
-        const key = `${state.phase}\u0000${name}\u0000${detail(name, args)}`;
-        const r = records.get(key);
-        if (r) {
-          r.calls++;
-          r.ms += dt;
-        } else records.set(key, { calls: 1, ms: dt });
+        log.keys.push(`${state.phase}\u0000${name}\u0000${detail(name, args)}`);
       }
     };
   }
-  return { records, state, borrowed, undo: () => Object.assign(target, originals) };
+  return { log, state, borrowed, undo: () => Object.assign(target, originals) };
 }
 
-/** The cost of the timing wrapper itself per call, in ms: a wrapped no-op against the bare no-op. */
+/**
+ * The cost of the timing wrapper itself per call, in ms: a wrapped no-op `binary` (which builds a key like a real
+ * elementwise call) against the bare no-op; the fastest of several reps, since load only ever adds time.
+ */
 function wrapperCost(): number {
-  const obj: Record<string, (...a: unknown[]) => unknown> = { noop: (a: unknown) => a };
-  const bare = obj.noop!;
+  const obj: Record<string, (...a: unknown[]) => unknown> = { binary: (a: unknown) => a };
+  const bare = obj.binary!;
   const fake = { ...obj } as unknown as Backend;
-  const { state, undo } = instrument(fake, undefined);
+  const { state, log, undo } = instrument(fake, undefined);
   state.phase = 'forward';
-  const wrapped = (fake as unknown as Record<string, (...a: unknown[]) => unknown>).noop!;
-  const n = 200_000;
+  const wrapped = (fake as unknown as Record<string, (...a: unknown[]) => unknown>).binary!;
+  const n = 20_000;
   const time = (f: (...a: unknown[]) => unknown): number => {
     const t0 = performance.now();
-    for (let i = 0; i < n; i++) f(1, 2, 3, 4, 5, 6, 7, 8);
-    return performance.now() - t0;
+    for (let i = 0; i < n; i++) f('add', 'float32', null, null, null, 8);
+    const dt = performance.now() - t0;
+    log.keys.length = log.t0.length = log.t1.length = 0;
+    return dt;
   };
-  time(wrapped);
-  time(bare);
-  const costs: number[] = [];
-  for (let r = 0; r < 5; r++) costs.push((time(wrapped) - time(bare)) / n);
+  let best = Infinity;
+  for (let r = 0; r < 15; r++) best = Math.min(best, (time(wrapped) - time(bare)) / n);
   undo();
-  return Math.max(0, median(costs));
+  return Math.max(0, best);
 }
 
 // ---------------------------------------------------------------- GC
-interface GcWindow { phase: Phase; start: number; end: number }
+interface Window { phase: Phase; step: number; start: number; end: number }
 
-/** Σ of GC pause durations per phase, from the entries whose start falls in a phase window. */
-function gcByPhase(entries: readonly PerformanceEntry[], windows: readonly GcWindow[]): { ms: Record<Phase, number>; count: number } {
-  const ms = Object.fromEntries(PHASES.map((p) => [p, 0])) as Record<Phase, number>;
-  let count = 0;
-  for (const e of entries) {
-    const w = windows.find((x) => e.startTime >= x.start && e.startTime < x.end);
-    if (!w) continue;
-    ms[w.phase] += e.duration;
-    count++;
+/** The index of the last start ≤ t in an ascending array, or −1. */
+function lastAtOrBefore(starts: readonly number[], t: number): number {
+  let lo = 0, hi = starts.length - 1, found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (starts[mid]! <= t) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
   }
-  return { ms, count };
+  return found;
 }
 
 // ---------------------------------------------------------------- one configuration
@@ -210,6 +212,10 @@ interface ConfigResult {
   kernelCallsPerStep: number;
   wrapperMsPerStep: number;
   gcPerStep: number;
+  /** ms per step of GC pauses that fell inside a kernel call (counted as GC, not as that kernel). */
+  gcInKernelsMs: number;
+  /** Steps of the kernel pass that count (the others took over 1.5× the median: preempted). */
+  keptSteps: number;
   topKernels: { phase: Phase; kernel: string; borrowed: boolean; calls: number; ms: number }[];
   topOps: { phase: Phase; op: string; calls: number; ms: number }[];
   opsPerStep: number;
@@ -230,21 +236,22 @@ async function runConfig(id: string, threads: number, tsBackend: Backend | undef
     plain.push(performance.now() - t0);
   }
 
-  // Pass 2: kernels and GC.
+  // Pass 2: kernels and GC. Every outermost kernel call and every phase window is logged; a GC pause is given
+  // to the phase (and, when it falls inside one, the kernel call) it started in, and taken out of that kernel's
+  // time, so that a pause inside `alloc` counts once, as GC. Steps slower than 1.5× the median step of the
+  // pass (another process took the core) are left out of the shares.
   const gcEntries: PerformanceEntry[] = [];
   const obs = new PerformanceObserver((list) => gcEntries.push(...list.getEntries()));
   obs.observe({ entryTypes: ['gc'] });
   const inst = instrument(getBackend(), tsBackend);
-  const windows: GcWindow[] = [];
-  const wall = Object.fromEntries(PHASES.map((p) => [p, 0])) as Record<Phase, number>;
-  const callsAt = Object.fromEntries(PHASES.map((p) => [p, 0])) as Record<Phase, number>;
+  const windows: Window[] = [];
+  const callsAtStepEnd: number[] = [];
   try {
     runStep(parts, (phase, fn) => { inst.state.phase = phase; try { return fn(); } finally { inst.state.phase = null; } });
-    inst.records.clear();
+    inst.log.keys.length = inst.log.t0.length = inst.log.t1.length = 0;
     inst.state.calls = 0;
     for (let i = 0; i < steps; i++) {
       runStep(parts, (phase, fn) => {
-        const c0 = inst.state.calls;
         inst.state.phase = phase;
         const t0 = performance.now();
         try {
@@ -252,44 +259,79 @@ async function runConfig(id: string, threads: number, tsBackend: Backend | undef
         } finally {
           const t1 = performance.now();
           inst.state.phase = null;
-          wall[phase] += t1 - t0;
-          callsAt[phase] += inst.state.calls - c0;
-          windows.push({ phase, start: t0, end: t1 });
+          windows.push({ phase, step: i, start: t0, end: t1 });
         }
       });
+      callsAtStepEnd.push(inst.state.calls);
     }
   } finally {
     inst.undo();
   }
   await new Promise((r) => setTimeout(r, 100)); // GC entries arrive asynchronously
   obs.disconnect();
-  const gc = gcByPhase(gcEntries, windows);
+
+  // Which steps count: the wrapper's cost taken out, at most 1.5× the median step.
+  const callsInStep = (i: number): number => callsAtStepEnd[i]! - (i > 0 ? callsAtStepEnd[i - 1]! : 0);
+  const stepWall = Array.from({ length: steps }, (_, i) =>
+    windows.filter((w) => w.step === i).reduce((t, w) => t + w.end - w.start, 0) - callsInStep(i) * perCall);
+  const cutoff = 1.5 * median(stepWall);
+  const kept = new Set(stepWall.flatMap((t, i) => (t <= cutoff ? [i] : [])));
+  const nKept = kept.size;
+
+  const records = new Map<string, KernelRecord>();
+  const wall = Object.fromEntries(PHASES.map((p) => [p, 0])) as Record<Phase, number>;
+  const callsIn = Object.fromEntries(PHASES.map((p) => [p, 0])) as Record<Phase, number>;
+  for (const w of windows) if (kept.has(w.step)) wall[w.phase] += w.end - w.start;
+  for (let c = 0, step = 0; c < inst.log.keys.length; c++) {
+    while (c >= callsAtStepEnd[step]!) step++; // calls are logged in order: call c is in the first step ending after it
+    if (!kept.has(step)) continue;
+    const key = inst.log.keys[c]!;
+    const r = records.get(key) ?? { calls: 0, ms: 0 };
+    r.calls++;
+    r.ms += inst.log.t1[c]! - inst.log.t0[c]!;
+    records.set(key, r);
+    callsIn[key.slice(0, key.indexOf('\u0000')) as Phase]++;
+  }
+  const gcMs = Object.fromEntries(PHASES.map((p) => [p, 0])) as Record<Phase, number>;
+  let gcCount = 0, gcInKernels = 0;
+  const windowStarts = windows.map((w) => w.start);
+  for (const e of gcEntries) {
+    const w = windows[lastAtOrBefore(windowStarts, e.startTime)];
+    if (!w || e.startTime >= w.end || !kept.has(w.step)) continue;
+    gcMs[w.phase] += e.duration;
+    gcCount++;
+    const c = lastAtOrBefore(inst.log.t0, e.startTime);
+    if (c >= 0 && e.startTime < inst.log.t1[c]!) {
+      const r = records.get(inst.log.keys[c]!)!;
+      const inside = Math.min(e.duration, inst.log.t1[c]! - e.startTime);
+      r.ms -= inside;
+      gcInKernels += inside;
+    }
+  }
 
   const phases = {} as ConfigResult['phases'];
   const groups: Record<string, number> = {};
   let wrapperMs = 0;
   for (const p of PHASES) {
     let kernels = 0;
-    for (const [key, r] of inst.records) {
+    for (const [key, r] of records) {
       const [phase, name] = key.split('\u0000') as [Phase, string];
       if (phase !== p) continue;
       kernels += r.ms;
       const g = groupOf(name);
-      groups[g] = (groups[g] ?? 0) + r.ms / steps;
+      groups[g] = (groups[g] ?? 0) + r.ms / nKept;
     }
-    const wrap = callsAt[p] * perCall;
+    const wrap = callsIn[p] * perCall;
     wrapperMs += wrap;
-    const framework = Math.max(0, wall[p] - kernels - gc.ms[p] - wrap);
-    phases[p] = { wall: (wall[p] - wrap) / steps, kernels: kernels / steps, gc: gc.ms[p] / steps, framework: framework / steps };
-    groups.framework = (groups.framework ?? 0) + framework / steps;
-    groups.GC = (groups.GC ?? 0) + gc.ms[p] / steps;
+    const framework = Math.max(0, wall[p] - kernels - gcMs[p] - wrap);
+    phases[p] = { wall: (wall[p] - wrap) / nKept, kernels: kernels / nKept, gc: gcMs[p] / nKept, framework: framework / nKept };
+    groups.framework = (groups.framework ?? 0) + framework / nKept;
+    groups.GC = (groups.GC ?? 0) + gcMs[p] / nKept;
   }
-  const byKernel = new Map<string, { phase: Phase; kernel: string; borrowed: boolean; calls: number; ms: number }>();
-  for (const [key, r] of inst.records) {
+  const topKernels = [...records].map(([key, r]) => {
     const [phase, name, what] = key.split('\u0000') as [Phase, string, string];
-    byKernel.set(key, { phase, kernel: what, borrowed: inst.borrowed.has(name), calls: r.calls / steps, ms: r.ms / steps });
-  }
-  const topKernels = [...byKernel.values()].sort((a, b) => b.ms - a.ms).slice(0, top);
+    return { phase, kernel: what, borrowed: inst.borrowed.has(name), calls: r.calls / nKept, ms: r.ms / nKept };
+  }).sort((a, b) => b.ms - a.ms).slice(0, top);
 
   // Pass 3: adjoint's profiler, phase by phase.
   const opMs = new Map<string, { phase: Phase; op: string; calls: number; ms: number }>();
@@ -321,8 +363,8 @@ async function runConfig(id: string, threads: number, tsBackend: Backend | undef
   const instrumentedStepMs = PHASES.reduce((s, p) => s + phases[p].wall, 0);
   return {
     workload: id, label: w.label, threads, stepMs: median(plain), stepMin: Math.min(...plain), stepMax: Math.max(...plain),
-    phases, groups, instrumentedStepMs, kernelCallsPerStep: inst.state.calls / steps, wrapperMsPerStep: wrapperMs / steps,
-    gcPerStep: gc.count / steps, topKernels, topOps, opsPerStep: ops / steps, nodesPerStep: nodes / steps,
+    phases, groups, instrumentedStepMs, kernelCallsPerStep: inst.state.calls / steps, wrapperMsPerStep: wrapperMs / nKept,
+    gcPerStep: gcCount / nKept, gcInKernelsMs: gcInKernels / nKept, keptSteps: nKept, topKernels, topOps, opsPerStep: ops / steps, nodesPerStep: nodes / steps,
   };
 }
 
@@ -348,7 +390,8 @@ function details(r: ConfigResult): string {
     '',
     `Step ${fmt(r.stepMs)} ms (median of ${steps}, ${fmt(r.stepMin)}–${fmt(r.stepMax)}); with kernel timers ${fmt(r.instrumentedStepMs)} ms ` +
       `(their own cost, ${fmt(r.wrapperMsPerStep)} ms, taken out). Per step: ${r.opsPerStep.toFixed(0)} forward and optimizer ops, ` +
-      `${r.nodesPerStep.toFixed(0)} backward nodes, ${r.kernelCallsPerStep.toFixed(0)} kernel calls, ${r.gcPerStep.toFixed(1)} GC pauses; ` +
+      `${r.nodesPerStep.toFixed(0)} backward nodes, ${r.kernelCallsPerStep.toFixed(0)} kernel calls, ${r.gcPerStep.toFixed(1)} GC pauses ` +
+      `(${fmt(r.gcInKernelsMs)} ms of them inside kernel calls, counted as GC); shares from ${r.keptSteps} of ${steps} steps (the others took over 1.5× the median step); ` +
       `framework time ${fmt((1000 * (r.groups.framework ?? 0)) / Math.max(1, r.opsPerStep + r.nodesPerStep))} µs per op or node.`,
     '',
     markdownTable(['phase', 'ms/step', 'share of step', 'kernels', 'framework', 'GC'], phaseRows),
