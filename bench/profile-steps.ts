@@ -217,7 +217,8 @@ interface ConfigResult {
   /** Steps of the kernel pass that count (the others took over 1.5× the median: preempted). */
   keptSteps: number;
   topKernels: { phase: Phase; kernel: string; borrowed: boolean; calls: number; ms: number }[];
-  topOps: { phase: Phase; op: string; calls: number; ms: number }[];
+  /** The op's share is of its phase's time in the same (profiled) steps. */
+  topOps: { phase: Phase; op: string; calls: number; ms: number; share: number }[];
   opsPerStep: number;
   nodesPerStep: number;
 }
@@ -336,9 +337,12 @@ async function runConfig(id: string, threads: number, tsBackend: Backend | undef
   // Pass 3: adjoint's profiler, phase by phase.
   const opMs = new Map<string, { phase: Phase; op: string; calls: number; ms: number }>();
   let ops = 0, nodes = 0;
+  const opPhaseMs = Object.fromEntries(PHASES.map((p) => [p, 0])) as Record<Phase, number>;
   for (let i = 0; i < steps; i++) {
     runStep(parts, (phase, fn) => {
+      const t0 = performance.now();
       const p = profile(fn);
+      opPhaseMs[phase] += (performance.now() - t0) / steps;
       for (const r of p.records) {
         const inBackward = phase === 'backward';
         const ms = inBackward ? r.backwardMs : r.forwardMs;
@@ -358,7 +362,7 @@ async function runConfig(id: string, threads: number, tsBackend: Backend | undef
       return p.result;
     });
   }
-  const topOps = [...opMs.values()].sort((a, b) => b.ms - a.ms).slice(0, top);
+  const topOps = [...opMs.values()].sort((a, b) => b.ms - a.ms).slice(0, top).map((o) => ({ ...o, share: o.ms / opPhaseMs[o.phase] }));
 
   const instrumentedStepMs = PHASES.reduce((s, p) => s + phases[p].wall, 0);
   return {
@@ -383,8 +387,7 @@ function details(r: ConfigResult): string {
   });
   const groupRows = [...GROUP_ORDER, 'framework', 'GC'].filter((g) => (r.groups[g] ?? 0) > 0).map((g) => [g, fmt(r.groups[g]!), pct(r.groups[g]!, total)]);
   const kernelRows = r.topKernels.map((k) => [`${k.kernel}${k.borrowed ? ' (ts)' : ''}`, k.phase, fmt(k.calls), fmt(k.ms), pct(k.ms, total)]);
-  const phaseWall = (p: Phase): number => r.phases[p].wall;
-  const opRows = r.topOps.map((o) => [o.op, o.phase, fmt(o.calls), fmt(o.ms), pct(o.ms, phaseWall(o.phase))]);
+  const opRows = r.topOps.map((o) => [o.op, o.phase, fmt(o.calls), fmt(o.ms), pct(o.share, 1)]);
   return [
     `### ${r.label}: ${configTitle(r)}`,
     '',
@@ -404,7 +407,7 @@ function details(r: ConfigResult): string {
     '',
     `Top ops (adjoint's profiler: forward and optimizer ops, their kernels included; backward nodes are not timed, see the header of bench/profile-steps.ts):`,
     '',
-    markdownTable(['op', 'phase', 'calls/step', 'ms/step', 'share of phase'], opRows),
+    markdownTable(['op', 'phase', 'calls/step', 'ms/step (profiled)', 'share of phase'], opRows),
   ].join('\n');
 }
 
