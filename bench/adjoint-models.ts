@@ -26,6 +26,66 @@ function gradClipper(): { clip: ClipFn; builtIn: boolean } {
   };
 }
 
+/** The three phases of one training step, so that a profiler can time them apart. */
+export interface StepParts {
+  /** Every trained parameter, in the model's registration order. */
+  readonly params: readonly Tensor[];
+  /** Zero the gradients, run the model and return the loss (graph recorded). */
+  readonly forward: () => Tensor;
+  /** The optimizer's part: clipping where the workload clips, then the update. */
+  readonly update: () => void;
+  /** The parameters' initial values by their `namedParameters()` names (read before any step), for peers. */
+  readonly initial: () => Record<string, { data: Float32Array; shape: number[] }>;
+}
+
+/** The parameters' values by name, as plain arrays (for peers that start from adjoint's weights). */
+function snapshot(named: readonly [string, Tensor][]): Record<string, { data: Float32Array; shape: number[] }> {
+  const out: Record<string, { data: Float32Array; shape: number[] }> = {};
+  for (const [name, p] of named) out[name] = { data: Float32Array.from(p.data() as ArrayLike<number>), shape: [...p.shape] };
+  return out;
+}
+
+/** A step from its parts: zero the gradients, forward, backward, update; returns the loss. */
+function stepOf(parts: StepParts): () => number {
+  return () => {
+    const loss = parts.forward();
+    loss.backward();
+    parts.update();
+    return loss.item();
+  };
+}
+
+/**
+ * B7's parts: the LSTM over the sequence, the head at every step, cross-entropy; Adam.
+ *
+ * @example
+ * ```ts
+ * const { forward, update } = b7Parts(); forward().backward(); update();
+ * ```
+ */
+export function b7Parts(): StepParts {
+  manualSeed(7);
+  const lstm = new nn.LSTM(B7.input, B7.hidden, B7.layers);
+  const head = new nn.Linear(B7.hidden, B7.classes);
+  const d = b7Data();
+  const x = tensor(d.x, { shape: [B7.steps, B7.batch, B7.input] });
+  const y = tensor(d.y, { shape: [B7.steps * B7.batch], dtype: 'int32' });
+  const named = [...lstm.namedParameters({ prefix: 'lstm' }), ...head.namedParameters({ prefix: 'head' })];
+  const first = snapshot(named);
+  const params = named.map(([, p]) => p);
+  const opt = new optim.Adam(params, { lr: B7.lr });
+  return {
+    params,
+    initial: () => first,
+    forward: () => {
+      opt.zeroGrad();
+      const [out] = lstm.forward(x);
+      return nn.functional.crossEntropy(head.forward(out.reshape([B7.steps * B7.batch, B7.hidden])), y);
+    },
+    update: () => opt.step(),
+  };
+}
+
 /**
  * B7's training step (zero the gradients, the LSTM over the sequence, the head at every step, cross-entropy,
  * backward, Adam).
@@ -36,25 +96,8 @@ function gradClipper(): { clip: ClipFn; builtIn: boolean } {
  * ```
  */
 export function b7Step(): { step: () => number } {
-  manualSeed(7);
-  const lstm = new nn.LSTM(B7.input, B7.hidden, B7.layers);
-  const head = new nn.Linear(B7.hidden, B7.classes);
-  const d = b7Data();
-  const x = tensor(d.x, { shape: [B7.steps, B7.batch, B7.input] });
-  const y = tensor(d.y, { shape: [B7.steps * B7.batch], dtype: 'int32' });
-  const opt = new optim.Adam([...lstm.parameters(), ...head.parameters()], { lr: B7.lr });
-  return {
-    step: () => {
-      opt.zeroGrad();
-      const [out] = lstm.forward(x);
-      const loss = nn.functional.crossEntropy(head.forward(out.reshape([B7.steps * B7.batch, B7.hidden])), y);
-      loss.backward();
-      opt.step();
-      return loss.item();
-    },
-  };
+  return { step: stepOf(b7Parts()) };
 }
-
 /** One minGPT block: x + attn(ln1(x)), then x + mlp(ln2(x)). */
 class Block extends nn.Module {
   readonly ln1 = new nn.LayerNorm(B8.embd);
@@ -92,6 +135,40 @@ class MiniGpt extends nn.Module {
 }
 
 /**
+ * B8's parts: forward and cross-entropy; clipping and AdamW.
+ *
+ * @example
+ * ```ts
+ * const { forward, update } = b8Parts(); forward().backward(); update();
+ * ```
+ */
+export function b8Parts(): StepParts & { clipBuiltIn: boolean } {
+  manualSeed(8);
+  const model = new MiniGpt();
+  const d = b8Data();
+  const idx = tensor(d.idx, { shape: [B8.batch, B8.block], dtype: 'int32' });
+  const targets = tensor(d.targets, { shape: [B8.batch * B8.block], dtype: 'int32' });
+  const named = model.namedParameters();
+  const first = snapshot(named);
+  const params = named.map(([, p]) => p);
+  const opt = new optim.AdamW(params, { lr: B8.lr, betas: [B8.beta1, B8.beta2], weightDecay: B8.weightDecay });
+  const { clip, builtIn } = gradClipper();
+  return {
+    params,
+    clipBuiltIn: builtIn,
+    initial: () => first,
+    forward: () => {
+      opt.zeroGrad();
+      return nn.functional.crossEntropy(model.forward(idx).reshape([B8.batch * B8.block, B8.vocab]), targets);
+    },
+    update: () => {
+      clip(params, B8.clip);
+      opt.step();
+    },
+  };
+}
+
+/**
  * B8's training step (zero the gradients, forward, cross-entropy, backward, clip, AdamW) and what it runs on.
  *
  * @example
@@ -100,24 +177,44 @@ class MiniGpt extends nn.Module {
  * ```
  */
 export function b8Step(): { step: () => number; clipBuiltIn: boolean } {
-  manualSeed(8);
-  const model = new MiniGpt();
-  const d = b8Data();
-  const idx = tensor(d.idx, { shape: [B8.batch, B8.block], dtype: 'int32' });
-  const targets = tensor(d.targets, { shape: [B8.batch * B8.block], dtype: 'int32' });
-  const params = model.parameters();
-  const opt = new optim.AdamW(params, { lr: B8.lr, betas: [B8.beta1, B8.beta2], weightDecay: B8.weightDecay });
-  const { clip, builtIn } = gradClipper();
+  const parts = b8Parts();
+  return { step: stepOf(parts), clipBuiltIn: parts.clipBuiltIn };
+}
+
+/**
+ * B9's parts: forward in training mode and cross-entropy; SGD with momentum. `dropout` overrides B9's rate
+ * (0 gives a step that peers can reproduce exactly, for the correctness check: no random mask).
+ *
+ * @example
+ * ```ts
+ * const { forward, update } = b9Parts(); forward().backward(); update();
+ * ```
+ */
+export function b9Parts(dropout: number = B9.dropout): StepParts {
+  manualSeed(9);
+  const model = new nn.Sequential(
+    new nn.Conv2d(1, 6, 5, { padding: 2 }), new nn.BatchNorm2d(6), new nn.ReLU(), new nn.MaxPool2d(2),
+    new nn.Conv2d(6, 16, 5), new nn.BatchNorm2d(16), new nn.ReLU(), new nn.MaxPool2d(2),
+    new nn.Flatten(),
+    new nn.Linear(16 * 5 * 5, 120), new nn.ReLU(), new nn.Dropout(dropout),
+    new nn.Linear(120, 84), new nn.ReLU(),
+    new nn.Linear(84, B9.classes),
+  );
+  const d = b9Data();
+  const x = tensor(d.x, { shape: [B9.batch, 1, B9.h, B9.w] });
+  const y = tensor(d.y, { shape: [B9.batch], dtype: 'int32' });
+  const named = model.namedParameters();
+  const first = snapshot(named);
+  const params = named.map(([, p]) => p);
+  const opt = new optim.SGD(params, { lr: B9.lr, momentum: B9.momentum });
   return {
-    clipBuiltIn: builtIn,
-    step: () => {
+    params,
+    initial: () => first,
+    forward: () => {
       opt.zeroGrad();
-      const loss = nn.functional.crossEntropy(model.forward(idx).reshape([B8.batch * B8.block, B8.vocab]), targets);
-      loss.backward();
-      clip(params, B8.clip);
-      opt.step();
-      return loss.item();
+      return nn.functional.crossEntropy(model.forward(x), y);
     },
+    update: () => opt.step(),
   };
 }
 
@@ -129,27 +226,6 @@ export function b8Step(): { step: () => number; clipBuiltIn: boolean } {
  * const { step } = b9Step(); step();
  * ```
  */
-export function b9Step(): { step: () => number } {
-  manualSeed(9);
-  const model = new nn.Sequential(
-    new nn.Conv2d(1, 6, 5, { padding: 2 }), new nn.BatchNorm2d(6), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Conv2d(6, 16, 5), new nn.BatchNorm2d(16), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Flatten(),
-    new nn.Linear(16 * 5 * 5, 120), new nn.ReLU(), new nn.Dropout(B9.dropout),
-    new nn.Linear(120, 84), new nn.ReLU(),
-    new nn.Linear(84, B9.classes),
-  );
-  const d = b9Data();
-  const x = tensor(d.x, { shape: [B9.batch, 1, B9.h, B9.w] });
-  const y = tensor(d.y, { shape: [B9.batch], dtype: 'int32' });
-  const opt = new optim.SGD(model.parameters(), { lr: B9.lr, momentum: B9.momentum });
-  return {
-    step: () => {
-      opt.zeroGrad();
-      const loss = nn.functional.crossEntropy(model.forward(x), y);
-      loss.backward();
-      opt.step();
-      return loss.item();
-    },
-  };
+export function b9Step(dropout: number = B9.dropout): { step: () => number } {
+  return { step: stepOf(b9Parts(dropout)) };
 }

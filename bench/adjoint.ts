@@ -335,9 +335,15 @@ export async function runAdjoint(opts: AdjointRunOptions): Promise<ColumnResult>
   }
 
   // ---- B7, B8, B9: one training step of an LSTM, a small transformer and a LeNet with BatchNorm
+  // The checks: the first two losses of a fresh model (the second after one optimizer step), which the jax-js
+  // columns reproduce from the same initial weights; B9's without dropout (no random mask to share).
+  const checkSteps = { B7: ['B7 loss, steps 1–2', () => b7Step()], B8: ['B8 loss, steps 1–2', () => b8Step()], B9: ['B9 loss without dropout, steps 1–2', () => b9Step(0)] } as const;
   for (const [id, make] of [['B7', b7Step], ['B8', b8Step], ['B9', b9Step]] as const) {
     if (!want(id)) continue;
     try {
+      const [checkKey, makeCheck] = checkSteps[id];
+      const check = makeCheck();
+      checks[checkKey] = [check.step(), check.step()];
       const made = make();
       const first = made.step();
       const s = await measure(() => made.step());

@@ -285,6 +285,8 @@ async function main(): Promise<void> {
     '',
   ].join('\n');
 
+  const kept = keptSections();
+  if (kept) report += `\n${kept}\n`;
   report += `\n${historySection(results, machine, base)}\n`;
   process.stdout.write(`\n${table}\n\nSpread:\n${spread}\n\nChecks:\n${checks}\n\n`);
   for (const [k, v] of Object.entries(machine)) process.stdout.write(`${k}: ${v}\n`);
@@ -294,6 +296,28 @@ async function main(): Promise<void> {
     writeFileSync(path.join(root, 'BENCHMARKS.md'), report);
     process.stdout.write(`\nwrote BENCHMARKS.md (${totalS.toFixed(0)} s)\n`);
   }
+}
+
+/** The sections of BENCHMARKS.md that this script writes; every other `## ` section is written by hand and kept. */
+const GENERATED_SECTIONS = new Set(['Machine', 'Results', 'Spread (median, min–max over reps)', 'Correctness checks (same inputs for every library)', 'Versions and notes', 'History']);
+
+/**
+ * The hand-written sections of the previous BENCHMARKS.md (e.g. "Where the time goes in B7–B9" from
+ * `npm run bench:profile`, the PyTorch figures of `npm run bench:torch`), in their order, so that a run keeps them.
+ */
+function keptSections(): string {
+  let old: string;
+  try {
+    old = readFileSync(path.join(root, 'BENCHMARKS.md'), 'utf8');
+  } catch {
+    return '';
+  }
+  const parts = old.split(/\n(?=## )/);
+  return parts
+    .slice(1)
+    .filter((part) => !GENERATED_SECTIONS.has(part.slice(3, part.indexOf('\n') < 0 ? undefined : part.indexOf('\n')).trim()))
+    .map((part) => part.trimEnd())
+    .join('\n\n');
 }
 
 /** The rows a history line keeps: the workloads with a target, each at its best adjoint figure. */

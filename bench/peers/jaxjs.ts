@@ -1,5 +1,5 @@
 /**
- * Workloads B1–B6 for @jax-js/jax 0.1.25 on its `wasm` device, eager and `jit`.
+ * Workloads B1–B9 (B7–B9 in jaxjs-models.ts) for @jax-js/jax 0.1.25 on its `wasm` device, eager and `jit`.
  *
  * Pitfalls (anchors/perf.md): call `init('cpu', 'wasm')` (a bare `init()` probes WebGPU and throws
  * `navigator is not defined` in Node). Arrays have move semantics: every function consumes its array arguments,
@@ -15,6 +15,7 @@ import {
 import {
   type Cell, type ColumnResult, b6Cells, fingerprint, packageVersion, log, measure, nowMs, scaleStat, statCell, textCell, valueCell,
 } from '../harness.js';
+import { type JaxStep, jaxB7Step, jaxB8Step, jaxB9Step } from './jaxjs-models.js';
 
 export interface JaxRunOptions {
   readonly mode: 'eager' | 'jit';
@@ -215,8 +216,33 @@ export async function runJax(opts: JaxRunOptions): Promise<ColumnResult> {
   }
   notes.push('B4 not run on jax-js: super-linear graph growth (anchors: 1,000 steps > 2.5 min, then out of heap).');
 
-  // ---- B7, B8, B9: the training steps are not written for jax-js in this bench yet (said so in the table, not hidden).
-  for (const id of ['B7', 'B8', 'B9']) if (want(id)) cells[`${id} step`] = textCell('not written for jax-js yet');
+  // ---- B7, B8, B9: one training step each (jaxjs-models.ts), from adjoint's initial weights
+  if (['B7', 'B8', 'B9'].some(want)) {
+    const { b7Parts, b8Parts, b9Parts } = await import('../adjoint-models.js');
+    const makers = [
+      ['B7', (): JaxStep => jaxB7Step(b7Parts().initial(), useJit), (): JaxStep => jaxB7Step(b7Parts().initial(), useJit), 'B7 loss, steps 1–2'],
+      ['B8', (): JaxStep => jaxB8Step(b8Parts().initial(), useJit), (): JaxStep => jaxB8Step(b8Parts().initial(), useJit), 'B8 loss, steps 1–2'],
+      ['B9', (): JaxStep => jaxB9Step(b9Parts().initial(), useJit), (): JaxStep => jaxB9Step(b9Parts(0).initial(), useJit, 0), 'B9 loss without dropout, steps 1–2'],
+    ] as const;
+    for (const [id, make, makeCheck, checkKey] of makers) {
+      if (!want(id)) continue;
+      try {
+        const check = makeCheck();
+        checks[checkKey] = [await check(), await check()];
+        const step = make();
+        const first = await step();
+        const s = await measure(() => step());
+        const last = await step();
+        if (!Number.isFinite(first) || !Number.isFinite(last)) throw new Error(`loss ${first} → ${last}`);
+        cells[`${id} step`] = statCell(s);
+        log(`  ${column} ${id}: step ${s.median.toFixed(2)} ms (loss ${first.toFixed(4)} → ${last.toFixed(4)})`);
+      } catch (e) {
+        cells[`${id} step`] = textCell(`error: ${(e as Error).message.slice(0, 80)}`);
+        notes.push(`${id} failed: ${(e as Error).stack}`);
+      }
+    }
+    notes.push('B7–B9 start from adjoint\'s initial weights; attention, max-pooling, BatchNorm2d and dropout written from jax-js ops (see bench/peers/jaxjs-models.ts).');
+  }
 
   return { column, library: '@jax-js/jax', version, cells, checks, notes, seconds: (nowMs() - t0) / 1000 };
 }
