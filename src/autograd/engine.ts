@@ -184,7 +184,11 @@ function propagate(
       }
       const next = node.nextFunctions;
       const mask = targets === null ? node.edgeMask() : next.map((c) => c !== null && c._needed === pass);
-      if (!mask.includes(true)) continue;
+      if (!mask.includes(true)) {
+        // Nothing below this node needs a gradient: it ends here, and observers see it end.
+        if (observed) for (const o of observers) o.nodeEnd?.(node, g, [], 0);
+        continue;
+      }
       const held = observed ? bytesOf(node.savedTensors) : 0;
       const grads = node.apply(g, mask);
       if (!opts.retainGraph) node.release();
