@@ -1,7 +1,7 @@
 import { kernelCode } from '../catalog.js';
 import { Arena, PAGE, type KernelExports } from './arena.js';
 import { WASM_SHARED_BASE64 } from './module-shared.generated.js';
-import { getNumThreads, isNode, nodeProcess, threadsUnavailable } from './thread-count.js';
+import { coreCount, getNumThreads, isNode, nodeProcess, threadsUnavailable } from './thread-count.js';
 import { poolTuning } from './tuning.js';
 
 export { getNumThreads, setNumThreads } from './thread-count.js';
@@ -48,9 +48,10 @@ const start = (d) => {
   const clock = typeof performance === 'object' ? () => performance.now() : Date.now;
   let seen = Atomics.load(w, ${GEN});
   for (;;) {
-    // Spin for the time the control block asks (µs), then sleep until the generation word changes.
+    // Spin for the time the control block asks (µs; none while this worker is not active), then sleep until
+    // the generation word changes.
     if (Atomics.load(w, ${GEN}) === seen) {
-      const until = clock() + Atomics.load(w, ${SPIN}) / 1000;
+      const until = clock() + (thread < Atomics.load(w, ${ACTIVE}) ? Atomics.load(w, ${SPIN}) / 1000 : 0);
       for (let s = 1; Atomics.load(w, ${GEN}) === seen; s++) {
         if (s % ${POLLS_PER_CLOCK} === 0 && clock() >= until) {
           Atomics.add(w, ${SLEEPING}, 1);
@@ -214,6 +215,11 @@ export class Pool {
     return Atomics.load(this.w, READY);
   }
 
+  /** Workers asleep in Atomics.wait now (the others are running jobs or spinning); for tests and benchmarks. */
+  get sleeping(): number {
+    return Atomics.load(this.w, SLEEPING);
+  }
+
   /** Make `n` threads active, starting workers if there are fewer than `n − 1`; false if none can start. */
   activate(n: number): boolean {
     if (this.broken) return false;
@@ -295,7 +301,7 @@ export class Pool {
       }
       if (this.block && s % POLLS_PER_CLOCK === 0) {
         const t = performance.now();
-        if (until < 0) until = t + poolTuning.spinMicros / 1000;
+        if (until < 0) until = t + w[SPIN]! / 1000;
         else if (t >= until) Atomics.wait(w, DONE, done);
       }
     }
@@ -312,10 +318,11 @@ export class Pool {
   }
 
   // Bump the generation word: spinning workers see it within a poll, sleeping ones are notified. Either way
-  // each starts a new spin of `poolTuning.spinMicros` after it has run its jobs (none, for a wake).
+  // each starts a new spin of `poolTuning.spinMicros` after it has run its jobs (none, for a wake); none
+  // when there are more threads than cores, where a spinning worker would take the core of a busy thread.
   private publish(): void {
     const w = this.w;
-    w[SPIN] = poolTuning.spinMicros;
+    w[SPIN] = this.threads <= coreCount() ? poolTuning.spinMicros : 0;
     Atomics.add(w, GEN, 1);
     if (Atomics.load(w, SLEEPING) > 0) Atomics.notify(w, GEN);
   }
