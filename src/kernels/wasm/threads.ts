@@ -277,6 +277,7 @@ export class Pool {
    */
   run(kind: number, jobs: number, args: readonly number[], scratchBase = 0, scratchStride = 0): void {
     if (!(jobs >= 1 && jobs <= MAX_JOBS)) throw new RangeError(`Pool.run: ${jobs} jobs; 1 to ${MAX_JOBS} fit the claim word.`);
+    if (args.length > SPIN - ARGS) throw new RangeError(`Pool.run: ${args.length} arguments; the control block holds ${SPIN - ARGS}.`);
     const w = this.w;
     w[KIND] = kind;
     w[SCRATCH_BASE] = scratchBase;
