@@ -1,6 +1,7 @@
 // Section 7: the MNIST network of `npm start`, trained in the page on 2,000 digits with a live loss plot, and a
 // drawing pad whose digit is prepared as MNIST's were (cropped, scaled to 20 × 20, centred by mass in 28 × 28).
 import { data, Generator, manualSeed, nn, noGrad, optim, tensor, type Tensor } from '../../src/index.js';
+import { moveTensors, openWebgpu, probeWebgpu, type PageDevice } from './device.js';
 import { lineChart, onWidthChange } from './plot.js';
 
 const PIXELS = 784;
@@ -122,9 +123,14 @@ export function toMnist(ink: Float32Array, width: number, height: number): Float
 }
 
 export function setupMnist(): void {
+  const figure = document.querySelector<HTMLElement>('#mnist-figure')!;
   const trainButton = document.querySelector<HTMLButtonElement>('#train-button')!;
+  const stepButton = document.querySelector<HTMLButtonElement>('#train-step')!;
   const resetButton = document.querySelector<HTMLButtonElement>('#train-reset')!;
   const status = document.querySelector<HTMLElement>('#train-status')!;
+  const cpuRadio = document.querySelector<HTMLInputElement>('#device-cpu')!;
+  const gpuRadio = document.querySelector<HTMLInputElement>('#device-webgpu')!;
+  const deviceNote = document.querySelector<HTMLElement>('#device-note')!;
   const plot = document.querySelector<HTMLElement>('#loss-plot')!;
   const pad = document.querySelector<HTMLCanvasElement>('#draw-canvas')!;
   const preview = document.querySelector<HTMLCanvasElement>('#draw-preview')!;
@@ -134,19 +140,31 @@ export function setupMnist(): void {
   const prediction = document.querySelector<HTMLElement>('#prediction')!;
 
   let digits: Digits | null = null;
+  let loader: data.DataLoader<readonly [Tensor, Tensor]> | null = null;
   manualSeed(7);
   let model = buildModel();
   let opt = new optim.Adam(model.parameters(), { lr: LR });
   const generator = new Generator(7);
+  /** Where the model, the optimizer's state and each batch live; changed only by the switch, between steps. */
+  let device: PageDevice = 'cpu';
+  /** The test images on the GPU, moved there once. */
+  let testXGpu: Tensor | null = null;
+  /** The rest of the current epoch's batches (a pause resumes the epoch where it stopped). */
+  let batches: Iterator<readonly [Tensor, Tensor]> | null = null;
+  let batchInEpoch = 0;
   let losses: number[] = [];
   let accuracies: [number, number][] = [];
   let epoch = 0;
   let targetEpochs = EPOCHS;
+  /** A step, a training run or a device move is under way: the other controls wait. */
   let training = false;
+  let moving = false;
   let stopRequested = false;
+  let webgpuReady = false;
   let sampleLabel: number | null = null;
 
-  const stepsPerEpoch = (): number => (digits ? Math.ceil(digits.trainX.shape[0]! / BATCH) : 32);
+  const stepsPerEpoch = (): number => loader?.length ?? 32;
+  const deviceName = (d: PageDevice): string => (d === 'webgpu' ? 'WebGPU' : 'the CPU');
 
   const drawPlot = (): void => {
     const total = Math.max(targetEpochs * stepsPerEpoch(), losses.length);
@@ -172,92 +190,191 @@ export function setupMnist(): void {
     plot.dataset.lossRecent = mean(losses.slice(-5)).toFixed(4);
   };
 
-  const testAccuracy = (): number => {
+  /** The share of test digits classified right, read back asynchronously (as a GPU requires). */
+  const testAccuracy = async (): Promise<number> => {
     const d = digits!;
-    const predicted = noGrad(() => model.forward(d.testX).argmax(1)).data();
+    const x = device === 'webgpu' ? (testXGpu ??= d.testX.to('webgpu')) : d.testX;
+    const predicted = await noGrad(() => model.forward(x).argmax(1)).dataAsync();
     const truth = d.testY.data();
     let correct = 0;
     for (let i = 0; i < truth.length; i++) if (predicted[i] === truth[i]) correct++;
     return correct / truth.length;
   };
 
-  const setTrainLabel = (): void => {
-    trainButton.textContent = training ? 'Pause' : epoch === 0 ? `Train ${EPOCHS} epochs` : `Train ${EPOCHS} more epochs`;
+  const setControls = (): void => {
+    const ready = digits !== null && !moving;
+    trainButton.textContent = training ? 'Pause' : losses.length === 0 ? `Train ${EPOCHS} epochs` :
+      epoch % EPOCHS === 0 && batchInEpoch === 0 ? `Train ${EPOCHS} more epochs` : `Train to epoch ${(Math.floor(epoch / EPOCHS) + 1) * EPOCHS}`;
+    trainButton.disabled = !ready;
+    stepButton.disabled = !ready || training;
+    resetButton.disabled = moving;
+    cpuRadio.disabled = training || moving;
+    gpuRadio.disabled = training || moving || !webgpuReady;
+  };
+
+  /**
+   * One optimizer step on the next batch, on the current device; at the end of an epoch, the test accuracy.
+   * Returns the batch's size and whether the step ended an epoch.
+   */
+  const trainStep = async (): Promise<{ readonly samples: number; readonly ended: boolean }> => {
+    batches ??= loader![Symbol.iterator]();
+    const next = batches.next();
+    if (next.done === true) throw new Error('the epoch has no batch left');
+    const [xb, yb] = next.value;
+    opt.zeroGrad();
+    const loss = nn.functional.crossEntropy(model.forward(xb.to(device)), yb.to(device));
+    loss.backward();
+    opt.step();
+    // The one read-back of the step: on WebGPU it waits for the GPU; loss.item() would throw there.
+    const value = await loss.itemAsync();
+    losses.push(value);
+    plot.dataset.lastLoss = String(value);
+    plot.dataset.lossDevice = loss.device;
+    const samples = xb.shape[0]!;
+    if (++batchInEpoch < stepsPerEpoch()) return { samples, ended: false };
+    batches = null;
+    batchInEpoch = 0;
+    epoch++;
+    const acc = await testAccuracy();
+    accuracies.push([losses.length, acc]);
+    drawPlot();
+    status.textContent = `Epoch ${epoch}: test accuracy ${(acc * 100).toFixed(1)}% on ${digits!.testY.shape[0]} digits it never trained on.`;
+    predictPad();
+    return { samples, ended: true };
   };
 
   const train = async (): Promise<void> => {
     if (!digits) return;
     training = true;
     stopRequested = false;
-    setTrainLabel();
-    const loader = new data.DataLoader(new data.TensorDataset(digits.trainX, digits.trainY), {
-      batchSize: BATCH, shuffle: true, generator,
-    });
+    setControls();
     targetEpochs = (Math.floor(epoch / EPOCHS) + 1) * EPOCHS;
     const started = performance.now();
     let seen = 0;
+    let slice = performance.now();
     try {
       while (epoch < targetEpochs && !stopRequested) {
-        let slice = performance.now();
-        for (const [xb, yb] of loader) {
-          opt.zeroGrad();
-          const loss = nn.functional.crossEntropy(model.forward(xb), yb);
-          loss.backward();
-          opt.step();
-          losses.push(loss.item());
-          seen += xb.shape[0]!;
-          // Give the page a frame every ~30 ms, so the plot moves and the buttons answer.
-          if (performance.now() - slice > 30) {
+        const { samples, ended } = await trainStep();
+        seen += samples;
+        // Give the page a frame every ~30 ms, so the plot moves and the buttons answer.
+        if (ended || performance.now() - slice > 30) {
+          if (!ended) {
             drawPlot();
-            status.textContent = `Epoch ${epoch + 1}, step ${losses.length}: loss ${losses[losses.length - 1]!.toFixed(3)}, ` +
-              `${Math.round(seen / ((performance.now() - started) / 1000))} digits/s`;
-            await new Promise((r) => setTimeout(r, 0));
-            slice = performance.now();
-            // A pause mid-epoch drops the rest of it; training resumes with a fresh shuffle.
-            if (stopRequested) break;
+            status.textContent = `Epoch ${epoch + 1}, step ${losses.length} on ${deviceName(device)}: ` +
+              `loss ${losses[losses.length - 1]!.toFixed(3)}, ${Math.round(seen / ((performance.now() - started) / 1000))} digits/s`;
           }
+          await new Promise((r) => setTimeout(r, 0));
+          slice = performance.now();
         }
-        if (stopRequested) break;
-        epoch++;
-        const acc = testAccuracy();
-        accuracies.push([losses.length, acc]);
-        drawPlot();
-        status.textContent = `Epoch ${epoch}: test accuracy ${(acc * 100).toFixed(1)}% on ${digits.testY.shape[0]} digits it never trained on.`;
-        predictPad();
       }
     } finally {
       training = false;
-      if (stopRequested) status.textContent = `Paused after ${losses.length} steps.`;
-      setTrainLabel();
+      if (stopRequested) {
+        drawPlot();
+        status.textContent = `Paused after ${losses.length} steps.`;
+      }
+      setControls();
     }
+  };
+
+  const oneStep = async (): Promise<void> => {
+    if (!digits || training || moving) return;
+    training = true;
+    setControls();
+    try {
+      const started = performance.now();
+      const { ended } = await trainStep();
+      drawPlot();
+      if (!ended) {
+        status.textContent = `Step ${losses.length} on ${deviceName(device)}: loss ${losses[losses.length - 1]!.toFixed(4)} ` +
+          `(${(performance.now() - started).toFixed(0)} ms).`;
+      }
+    } finally {
+      training = false;
+      setControls();
+    }
+  };
+
+  const failed = (what: string) => (e: unknown): void => {
+    status.textContent = `${what} failed: ${e instanceof Error ? e.message : String(e)}`;
+    console.error(e);
   };
 
   trainButton.addEventListener('click', () => {
     if (training) stopRequested = true;
-    else void train().catch((e: unknown) => {
-      status.textContent = `Training failed: ${e instanceof Error ? e.message : String(e)}`;
-      console.error(e);
-    });
+    else void train().catch(failed('Training'));
   });
+  stepButton.addEventListener('click', () => void oneStep().catch(failed('The step')));
   resetButton.addEventListener('click', () => {
     stopRequested = true;
     const fresh = (): void => {
-      if (training) {
+      if (training || moving) {
         setTimeout(fresh, 10);
         return;
       }
       model = buildModel();
+      if (device !== 'cpu') model.to(device);
       opt = new optim.Adam(model.parameters(), { lr: LR });
+      batches = null;
+      batchInEpoch = 0;
       losses = [];
       accuracies = [];
       epoch = 0;
       targetEpochs = EPOCHS;
       drawPlot();
-      setTrainLabel();
+      setControls();
       status.textContent = 'A new network with random weights.';
       predictPad();
     };
     fresh();
+  });
+
+  /**
+   * Move the network and the optimizer's state (Adam's moments and step counts) to `target`, between steps. The
+   * values are read back asynchronously (a GPU tensor cannot be read synchronously) into a new model and optimizer
+   * on `target`, so training continues exactly where it was.
+   */
+  const moveTo = async (target: PageDevice): Promise<void> => {
+    if (target === device || training || moving) return;
+    moving = true;
+    setControls();
+    deviceNote.textContent = `Moving the network to ${deviceName(target)}…`;
+    try {
+      const adapter = target === 'webgpu' ? await openWebgpu() : '';
+      const [weights, state] = await Promise.all([moveTensors(model.stateDict(), target), moveTensors(opt.stateDict(), target)]);
+      const next = buildModel();
+      if (target !== 'cpu') next.to(target);
+      next.loadStateDict(weights);
+      const nextOpt = new optim.Adam(next.parameters(), { lr: LR });
+      nextOpt.loadStateDict(state);
+      model = next;
+      opt = nextOpt;
+      device = target;
+      // What the page reports is where the parameters are, not what the switch says.
+      figure.dataset.device = model.parameters()[0]!.device;
+      deviceNote.textContent = target === 'webgpu' ? `Training on WebGPU: ${adapter}.` : 'Training on the CPU (WebAssembly).';
+      predictPad();
+    } catch (e) {
+      if (target === 'webgpu') webgpuReady = false;
+      deviceNote.textContent = `${deviceName(target)} could not be used: ${e instanceof Error ? e.message : String(e)}`;
+      console.warn(e);
+    } finally {
+      moving = false;
+      (device === 'webgpu' ? gpuRadio : cpuRadio).checked = true;
+      setControls();
+    }
+  };
+  for (const radio of [cpuRadio, gpuRadio]) {
+    radio.addEventListener('change', () => {
+      if (radio.checked) void moveTo(radio.value === 'webgpu' ? 'webgpu' : 'cpu');
+    });
+  }
+  figure.dataset.device = 'cpu';
+  void probeWebgpu().then((probe) => {
+    webgpuReady = probe.ok;
+    figure.dataset.webgpu = probe.ok ? 'available' : 'unavailable';
+    deviceNote.textContent = probe.ok ? `WebGPU is available: ${probe.adapter}.` : probe.reason;
+    setControls();
   });
 
   // The drawing pad: black ink on white, 280 × 280 pixels whatever its size on screen.
@@ -289,7 +406,10 @@ export function setupMnist(): void {
   };
   renderProbs(null);
 
-  const predictPad = (): void => {
+  /** The newest prediction asked for; an older one that finishes later is dropped. */
+  let predictions = 0;
+  const showPrediction = async (): Promise<void> => {
+    const asked = ++predictions;
     const { data: rgba } = ctx.getImageData(0, 0, pad.width, pad.height);
     const ink = new Float32Array(pad.width * pad.height);
     for (let i = 0; i < ink.length; i++) ink[i] = (255 - rgba[i * 4]!) / 255;
@@ -305,7 +425,9 @@ export function setupMnist(): void {
       prediction.textContent = 'Draw a digit.';
       return;
     }
-    const p = noGrad(() => model.forward(tensor(pixels, { shape: [1, PIXELS] })).softmax(1)).data() as Float32Array;
+    const x = tensor(pixels, { shape: [1, PIXELS], device });
+    const p = await noGrad(() => model.forward(x).softmax(1)).dataAsync() as Float32Array;
+    if (asked !== predictions) return;
     renderProbs(p);
     const best = p.indexOf(Math.max(...p));
     prediction.dataset.digit = String(best);
@@ -313,6 +435,12 @@ export function setupMnist(): void {
       `The network says ${best} (${(p[best]! * 100).toFixed(0)}%).` +
       (epoch === 0 && losses.length === 0 ? ' It has not been trained yet, so this is a guess.' : '');
   };
+  function predictPad(): void {
+    showPrediction().catch((e: unknown) => {
+      prediction.textContent = `The network could not answer: ${e instanceof Error ? e.message : String(e)}`;
+      console.error(e);
+    });
+  }
 
   let drawing = false;
   let last: [number, number] | null = null;
@@ -385,19 +513,20 @@ export function setupMnist(): void {
     predictPad();
   });
 
-  trainButton.disabled = true;
   sampleButton.disabled = true;
+  setControls();
   drawPlot();
   onWidthChange(plot, drawPlot);
-  loadDigits().then((d) => {
+  loadDigits().then(async (d) => {
     digits = d;
-    trainButton.disabled = false;
+    loader = new data.DataLoader(new data.TensorDataset(d.trainX, d.trainY), { batchSize: BATCH, shuffle: true, generator });
     sampleButton.disabled = false;
-    setTrainLabel();
+    setControls();
+    const acc = await testAccuracy();
     status.textContent = `${d.trainY.shape[0]} training and ${d.testY.shape[0]} test digits loaded. ` +
-      `Untrained, the network is right about ${(testAccuracy() * 100).toFixed(0)}% of the time.`;
+      `Untrained, the network is right about ${(acc * 100).toFixed(0)}% of the time.`;
     drawPlot();
-  }, (e: unknown) => {
+  }).catch((e: unknown) => {
     status.textContent = `The digits could not be loaded: ${e instanceof Error ? e.message : String(e)}.`;
     console.error(e);
   });

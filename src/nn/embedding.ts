@@ -65,7 +65,13 @@ export function embedding(input: Tensor, weight: Tensor, opts: EmbeddingOptions 
   const o = checkOptions('embedding', opts, EMBEDDING_OPTIONS);
   const [rows, dim] = weight.shape as [number, number];
   const pad = paddingOf(o.paddingIdx, rows, 'embedding');
-  if (input.size > 0) {
+  const backend = input.storage.device.backend;
+  if (input.size > 0 && backend.readsAsyncOnly === true && backend.deferCheck) {
+    // A device that cannot read synchronously checks on the device and reports at the next read-back.
+    const flat = input.flatten().contiguous(), mask = flat.lt(0).logicalOr(flat.ge(rows));
+    backend.deferCheck(mask.buffer, mask.offset, flat.buffer, flat.offset, mask.size, (_, v) => new Error(
+      `embedding: index ${v} is out of range for ${rows} embeddings: indices must be in [0, ${rows - 1}] (negative indices are not wrapped around).`));
+  } else if (input.size > 0) {
     const lo = input.min().item(), hi = input.max().item();
     if (lo < 0 || hi >= rows) {
       throw new Error(`embedding: index ${lo < 0 ? lo : hi} is out of range for ${rows} embeddings: indices must be in [0, ${rows - 1}] (negative indices are not wrapped around).`);

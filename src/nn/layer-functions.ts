@@ -54,7 +54,9 @@ export function dropout(input: Tensor, p = 0.5, opts: DropoutOptions = {}): Tens
   if (!(opts.training ?? true) || p === 0) return input;
   const g = opts.generator ?? defaultGenerator;
   const scale = p === 1 ? 0 : 1 / (1 - p);
-  // One float64 uniform per element (the same draws as ever), kept where u >= p, on the input's device.
-  const u = rand(input.shape, { generator: g, dtype: 'float64', device: input.device });
-  return input.mul(where(u.lt(p), 0, scale).to(input.dtype));
+  // One float64 uniform per element (the same draws as ever), kept where u >= p. The draws are made on the host
+  // anyway: the mask is made there in float64 (a device such as WebGPU has none) and moved to the input's device.
+  const u = rand(input.shape, { generator: g, dtype: 'float64', device: 'cpu' });
+  const keep = where(u.lt(p), 0, scale).to(input.dtype);
+  return input.mul(input.device === 'cpu' ? keep : keep.to(input.device));
 }

@@ -27,7 +27,9 @@ function outputSizeOf(x: Tensor, size: AdaptiveSize, op: string): [number, numbe
 
 /** The [out, size] matrix that averages each adaptive window of one axis (row i: 1/count over its window). */
 function averagingMatrix(size: number, out: number, x: Tensor): Tensor {
-  const i = arange(0, out, 1, { dtype: 'float64', device: x.device });
+  // The window bounds ⌊i·size/out⌋ and ⌈(i+1)·size/out⌉ are exact in float64, and in float32 (on a device without
+  // float64) while i·size stays below 2^24.
+  const i = arange(0, out, 1, { dtype: x.device === 'cpu' ? 'float64' : 'float32', device: x.device });
   const start = i.mul(size).div(out).to('int32');
   const end = i.add(1).mul(size).add(out - 1).div(out).to('int32');
   const j = arange(0, size, 1, { dtype: 'int32', device: x.device }).unsqueeze(0);

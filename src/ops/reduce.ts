@@ -325,11 +325,12 @@ function productOfOthers(call: Caller, x: Tensor, dim: number): Tensor {
   return left.mul(right);
 }
 
-/** ∂ prod / ∂ x: y / x when no element is 0 (one read of the device), else the exclusive products. */
+/** ∂ prod / ∂ x: y / x when no element is 0 (one read of the device), else (or on an async-only device) the exclusive products. */
 function prodDerivative(call: Caller, x: Tensor, y: Tensor, { dim, keepdim }: ProdAttrs): Tensor {
   const yk = dim === null || keepdim || x.ndim === 0 ? y : y.unsqueeze(dim);
   if (x.ndim === 0) return x.mul(0).add(1);
-  if (!x.eq(0).any().item()) return yk.div(x);
+  // A device that reads back only asynchronously takes the exclusive products, which are right with or without zeros.
+  if (x.storage.device.backend.readsAsyncOnly !== true && !x.eq(0).any().item()) return yk.div(x);
   if (dim === null) return productOfOthers(call, x.reshape([-1]), 0).reshape(x.shape);
   return productOfOthers(call, x, dim);
 }

@@ -72,13 +72,20 @@ function zeroMasks(x: Tensor, dim: number): { before: Tensor; first: Tensor } {
 }
 
 /**
+ * Whether `x`'s device reads back synchronously: the cheap rules for inputs without zeros are taken only after
+ * one read that finds none; a device that reads back only asynchronously (WebGPU) takes the rules that are right
+ * with or without zeros instead.
+ */
+const readsSync = (x: Tensor): boolean => x.storage.device.backend.readsAsyncOnly !== true;
+
+/**
  * The gradient of cumprod: Σ_{j ≥ k} g_j ∂y_j/∂x_k. Before the first zero z of a line it is Σ_{j ≥ k} g_j y_j / x_k;
  * at z it is Σ_{j ≥ z} g_j y'_j where y' is the cumprod with x_z replaced by 1; after z it is 0. Written with
  * differentiable ops, as PyTorch's cumprod_backward.
  */
 function cumprodBackward(call: Caller, x: Tensor, y: Tensor, g: Tensor, dim: number): Tensor {
   if (x.ndim === 0) return g;
-  if (!x.eq(0).any().item()) return reverseCumsum(g.mul(y), dim).div(x);
+  if (readsSync(x) && !x.eq(0).any().item()) return reverseCumsum(g.mul(y), dim).div(x);
   // The rule below is exact, but its own derivative is not cumprod's second derivative (it is 0 after the first
   // zero): when a graph of the gradient is being recorded, take the O(n²) form that is differentiable everywhere.
   if (isGradEnabled()) return cumprodBackwardQuadratic(call, x, g, dim);
@@ -111,7 +118,7 @@ function cumprodBackwardQuadratic(call: Caller, x: Tensor, g: Tensor, dim: numbe
 /** The tangent of cumprod: y · cumsum(t / x) before a line's first zero z, t_z · y'_j from z on (y' as above). */
 function cumprodJvp(call: Caller, x: Tensor, y: Tensor, t: Tensor, dim: number): Tensor {
   if (x.ndim === 0) return t;
-  if (!x.eq(0).any().item()) return y.mul(t.div(x).cumsum(dim));
+  if (readsSync(x) && !x.eq(0).any().item()) return y.mul(t.div(x).cumsum(dim));
   const { before, first } = zeroMasks(x, dim);
   const where = (c: Tensor, a: Tensor | number, b: Tensor | number): Tensor => call(WHERE_OPS.where, c, a, b);
   const head = y.mul(where(before, t.div(where(before, x, 1)), 0).cumsum(dim));

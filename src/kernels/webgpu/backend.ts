@@ -5,13 +5,17 @@
 import type { DType, TypedArray } from '../../dtype.js';
 import { DeviceSupportError, type Backend, type BufferHandle } from '../backend.js';
 import { grid1d, main1d, Params, type GpuContext, type GpuHandle, type Kernel } from './context.js';
+import { indexGather, indexPut, scatterReduce } from './advanced.js';
 import { arange, binary, clamp, copy, fill, ternary, unary, where } from './elementwise.js';
 import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
 import { matmul } from './matmul.js';
-import { layerNorm, layerNormBackward } from './norm.js';
+import { norm, variance } from './moments.js';
+import { batchNorm, batchNormBackward, layerNorm, layerNormBackward } from './norm.js';
 import { adam, sgd } from './optim.js';
 import { reduce, softmax } from './reduce.js';
-import { conv2d, fold, maxPool2d, unfold } from './window.js';
+import { gruCell, gruCellBackward, lstmCell, lstmCellBackward } from './recurrent.js';
+import { scan } from './scan.js';
+import { adaptiveMaxPool2d, avgPool2d, avgPool2dBackward, conv2d, fold, maxPool2d, unfold } from './window.js';
 
 const h = (b: BufferHandle): GpuHandle => b as unknown as GpuHandle;
 const handle = (g: GpuHandle): BufferHandle => g as unknown as BufferHandle;
@@ -106,29 +110,36 @@ export function makeWebgpuBackend(ctx: GpuContext): Backend {
     conv2d: (_dtype, x, w, out, n, c, o, g, columns) => conv2d(ctx, h(x), h(w), h(out), n, c, o, g, columns === null ? null : h(columns)),
     maxPool2d: (_dtype, x, out, indices, planes, g) => maxPool2d(ctx, h(x), h(out), h(indices), planes, g),
     ternary: (op, dtype, a, b, c, out, shape, s) => ternary(ctx, op, dtype, a, b, c, h(out), shape, s),
-    avgPool2d: unsupported('avgPool2d'),
-    avgPool2dBackward: unsupported('avgPool2dBackward'),
-    adaptiveMaxPool2d: unsupported('adaptiveMaxPool2d'),
+    avgPool2d: (_dtype, x, out, planes, g, includePad, divisor) => avgPool2d(ctx, h(x), h(out), planes, g, includePad, divisor),
+    avgPool2dBackward: (_dtype, grad, out, planes, g, includePad, divisor) => avgPool2dBackward(ctx, h(grad), h(out), planes, g, includePad, divisor),
+    adaptiveMaxPool2d: (_dtype, x, indices, planes, hh, w, oh, ow) => adaptiveMaxPool2d(ctx, h(x), h(indices), planes, hh, w, oh, ow),
     layerNorm: (_dtype, x, w, b, out, mean, rstd, rows, m, eps) =>
       layerNorm(ctx, h(x), w === null ? null : h(w), b === null ? null : h(b), h(out), h(mean), h(rstd), rows, m, eps),
     layerNormBackward: (_dtype, g, x, mean, rstd, w, out, mask, rows, m) =>
       layerNormBackward(ctx, h(g), h(x), h(mean), h(rstd), w === null ? null : h(w), h(out), mask, rows, m),
-    batchNorm: unsupported('batchNorm'),
-    batchNormBackward: unsupported('batchNormBackward'),
-    variance: unsupported('variance'),
-    norm: unsupported('norm'),
-    scan: unsupported('scan'),
+    batchNorm: (_dtype, x, w, b, out, mean, invstd, n, c, s, st) =>
+      batchNorm(ctx, h(x), w === null ? null : h(w), b === null ? null : h(b), h(out), h(mean), h(invstd), n, c, s, {
+        training: st.training, runningMean: st.runningMean === null ? null : h(st.runningMean), runningVar: st.runningVar === null ? null : h(st.runningVar),
+        momentum: st.momentum, eps: st.eps,
+      }),
+    batchNormBackward: (_dtype, g, x, mean, invstd, w, out, mask, n, c, s, training) =>
+      batchNormBackward(ctx, h(g), h(x), h(mean), h(invstd), w === null ? null : h(w), h(out), mask, n, c, s, training),
+    variance: (_dtype, x, offset, out, mean, outer, r, inner, correction) =>
+      variance(ctx, h(x), offset, h(out), mean === null ? null : h(mean), outer, r, inner, correction),
+    norm: (_dtype, x, offset, out, outer, r, inner, p) => norm(ctx, h(x), offset, h(out), outer, r, inner, p),
+    scan: (op, dtype, x, offset, out, outer, r, inner) => scan(ctx, op, dtype, h(x), offset, h(out), outer, r, inner),
     sort: unsupported('sort'),
     select: unsupported('select'),
     unique: unsupported('unique'),
-    lstmCell: unsupported('lstmCell'),
-    lstmCellBackward: unsupported('lstmCellBackward'),
-    gruCell: unsupported('gruCell'),
-    gruCellBackward: unsupported('gruCellBackward'),
-    indexGather: unsupported('indexGather'),
-    indexPut: unsupported('indexPut'),
+    lstmCell: (_dtype, gates, c, out, rows, hh) => lstmCell(ctx, h(gates), h(c), h(out), rows, hh),
+    lstmCellBackward: (_dtype, grad, gates, c, out, rows, hh) => lstmCellBackward(ctx, h(grad), h(gates), h(c), h(out), rows, hh),
+    gruCell: (_dtype, gi, gh, hp, out, rows, hh) => gruCell(ctx, h(gi), h(gh), h(hp), h(out), rows, hh),
+    gruCellBackward: (_dtype, grad, gi, gh, hp, out, rows, hh) => gruCellBackward(ctx, h(grad), h(gi), h(gh), h(hp), h(out), rows, hh),
+    indexGather: (_dtype, at, out, shape, op) => indexGather(ctx, at, h(out), shape, op),
+    indexPut: (dtype, at, values, shape, accumulate, op) => indexPut(ctx, dtype, at, values, shape, accumulate, op),
     nonzero: unsupported('nonzero'),
-    scatterReduce: unsupported('scatterReduce'),
+    scatterReduce: (dtype, out, outShape, index, indexShape, dim, src, reduce, includeSelf, op) =>
+      scatterReduce(ctx, dtype, h(out), outShape, h(index), indexShape, dim, h(src), reduce, includeSelf, op),
     luFactor: unsupported('luFactor'),
     luSolve: unsupported('luSolve'),
     luDet: unsupported('luDet'),

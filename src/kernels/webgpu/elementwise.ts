@@ -7,7 +7,7 @@ import type { Shape } from '../../shape.js';
 import { DeviceSupportError, type View } from '../backend.js';
 import { BINARY_KERNELS, type BinaryKernel, type TernaryKernel, type UnaryKernel } from '../catalog.js';
 import { grid1d, main1d, Params, wgslType, type GpuContext, type GpuHandle, type Kernel } from './context.js';
-import { BINARY_F32, BINARY_I32, FLOAT_HELPERS, INT_POW, UNARY_F32, UNARY_I32 } from './wgsl-math.js';
+import { BINARY_F32, BINARY_I32, FLOAT_HELPERS, FLOAT_MOD, INT_MOD, INT_POW, UNARY_F32, UNARY_I32 } from './wgsl-math.js';
 
 /** How a kernel reads a view. */
 type Mode = 'flat' | 'scalar' | 'strided';
@@ -111,7 +111,7 @@ export function unary(ctx: GpuContext, op: UnaryKernel, dtype: DType, x: GpuHand
   if (expr === undefined || expr === null) throw new DeviceSupportError(op, 'webgpu');
   const k = cached(`unary:${op}:${t}`, () => ({
     access: ['r', 'w'],
-    wgsl: ([X, O]) => `${t === 'f32' ? FLOAT_HELPERS : ''}
+    wgsl: ([X, O]) => `${t === 'f32' ? FLOAT_HELPERS : ''}${op === 'erfinv' ? FLOAT_MOD : ''}
 ${main1d('P[1]')}
   let x = ${load(t, X!, 'P[2] + i')};
   ${O}[i] = bitcast<u32>(${expr});
@@ -138,10 +138,12 @@ export function binary(ctx: GpuContext, op: BinaryKernel, dtype: DType, a: View,
   const expr = t === 'f32' ? BINARY_F32[op] : BINARY_I32[op];
   if (expr === null) throw new DeviceSupportError(op, 'webgpu');
   const intPow = t === 'i32' && op === 'pow';
+  const mod = op === 'fmod' || op === 'remainder' || op === 'floorDivide';
+  const intMod = t === 'i32' && mod;
   const k = cached(`binary:${op}:${t}:${modes.join(',')}`, () => ({
     access: ['r', 'r', 'w'],
-    errors: intPow,
-    wgsl: ([A, B, O]) => `${t === 'f32' ? FLOAT_HELPERS : ''}${intPow ? INT_POW : ''}
+    errors: intPow || intMod,
+    wgsl: ([A, B, O]) => `${t === 'f32' ? FLOAT_HELPERS : ''}${t === 'f32' && mod ? FLOAT_MOD : ''}${intPow ? INT_POW : ''}${intMod ? INT_MOD : ''}
 ${main1d('P[1]')}
 ${offsetsCode(modes)}
   let a = ${load(t, A!, 'o0')};
@@ -154,6 +156,9 @@ ${offsetsCode(modes)}
       const base = ea | 0, exp = eb | 0;
       return new Error(`pow: ${base} ** ${exp} = ${Math.pow(base, exp)} does not fit in int32 (adjoint has no int64); convert the base to float32 first.`);
     }
+    : intMod
+    ? (ea: number) =>
+      new Error(`${op}: integer division by zero (${ea | 0} by 0; PyTorch raises ZeroDivisionError). Convert to a float dtype for NaN instead.`)
     : undefined;
   ctx.overwrite(out, n);
   ctx.dispatch(k, [buf(a), buf(b), out], viewParams(n, c.shape, c.layouts), grid1d(n), report);

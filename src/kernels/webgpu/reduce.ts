@@ -1,10 +1,12 @@
 // Reductions along one axis and (log-)softmax in WGSL. `x` is read as [outer, r, inner]. Long contiguous rows
 // (inner = 1) are reduced by a workgroup each, as a tree over 64 strided partial results; every other shape by one
 // invocation per output, walking its column (consecutive invocations read consecutive elements). Float sums are
-// compensated (Kahan), int32 sums exact in 64 bits and refused when they do not fit, as on the CPU.
+// compensated (Kahan), int32 sums exact in 64 bits and int32 products exact, refused when they do not fit, as on
+// the CPU; all/any test the bits (NaN is nonzero).
 import type { DType } from '../../dtype.js';
 import { DeviceSupportError } from '../backend.js';
 import type { ReduceKernel } from '../catalog.js';
+import { fill } from './elementwise.js';
 import { grid1d, main1d, Params, wgslType, type GpuContext, type GpuHandle, type Kernel } from './context.js';
 
 const kernels = new Map<string, Kernel>();
@@ -87,8 +89,39 @@ function columnWalk(op: ReduceKernel, t: 'f32' | 'i32'): string {
     s = u;
   }
   let result = bitcast<u32>(select(log_(s) + m, nan_(), isn));`;
+    case 'prod':
+      if (t === 'i32') {
+        // Exact: once a product of nonzero int32 values leaves int32 it stays out, unless a later factor is 0.
+        return `var p = 1;
+  var over = false;
+  var zero = false;
+  for (var j = 0u; j < r; j++) {
+    let v = ${x('base + j * inner')};
+    if (v == 0) { zero = true; break; }
+    if (!over) {
+      let q = p * v;
+      if ((p == -1 && v == -2147483647 - 1) || (v == -1 && p == -2147483647 - 1) || q / v != p) { over = true; }
+      p = q;
+    }
+  }
+  if (over && !zero) { fail(2u, 0u, 0u); }
+  let result = bitcast<u32>(select(p, 0, zero));`;
+      }
+      return `var p = 1.0;
+  for (var j = 0u; j < r; j++) { p = p * ${x('base + j * inner')}; }
+  let result = bitcast<u32>(p);`;
+    case 'all':
+    case 'any': {
+      // On the bits (NaN counts as nonzero, and -0 as zero): bool and int32 as they are, float32 without its sign.
+      const mask = t === 'f32' ? '0x7fffffffu' : '0xffffffffu';
+      const stop = op === 'all' ? '==' : '!=';
+      return `var b = ${op === 'all' ? '1u' : '0u'};
+  for (var j = 0u; j < r; j++) {
+    if ((X[base + j * inner] & ${mask}) ${stop} 0u) { b = ${op === 'all' ? '0u' : '1u'}; break; }
+  }
+  let result = b;`;
+    }
     default:
-      // prod, all, any: no WGSL form yet (refused in reduce).
       throw new DeviceSupportError(op, 'webgpu');
   }
 }
@@ -178,21 +211,22 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @
  */
 export function reduce(ctx: GpuContext, op: ReduceKernel, dtype: DType, x: GpuHandle, offset: number, out: GpuHandle, outer: number, r: number,
   inner: number): void {
-  if (op === 'prod' || op === 'all' || op === 'any') throw new DeviceSupportError(op, 'webgpu');
   const t = wgslType(dtype);
   const outputs = outer * inner;
   if (outputs === 0) return;
   if (r === 0) {
-    // Only a sum reaches here with no elements (max/min/arg* of nothing are refused above): zeros, already there.
+    // A sum, prod, all or any of nothing (max/min/arg* of nothing are refused above): zeros, or ones.
+    if (op === 'prod' || op === 'all') fill(ctx, op === 'all' ? 'bool' : dtype, { buffer: out as never, offset: 0, strides: [1] }, [outputs], 1);
     return;
   }
-  if (inner === 1 && r >= ROW_MIN && op !== 'logsumexp' && !(op === 'sum' && t === 'i32')) {
+  const rowOp = op === 'sum' || op === 'max' || op === 'min' || op === 'argmax' || op === 'argmin';
+  if (inner === 1 && r >= ROW_MIN && rowOp && !(op === 'sum' && t === 'i32')) {
     const groups = outer <= 65535 ? [outer, 1, 1] as const : [65535, Math.ceil(outer / 65535), 1] as const;
     ctx.overwrite(out, outputs);
     ctx.dispatch(rowKernel(op, t), [x, out], new Params().u(outer).u(r).u(offset), groups);
     return;
   }
-  const intSum = op === 'sum' && t === 'i32';
+  const intSum = (op === 'sum' || op === 'prod') && t === 'i32';
   const k = cached(`reduce:${op}:${t}`, () => ({
     access: ['r', 'w'],
     errors: intSum,
@@ -205,7 +239,9 @@ ${main1d('P[1]')}
   ${O}[i] = result;
 }`,
   }));
-  const report = intSum
+  const report = op === 'prod' && intSum
+    ? () => new Error("prod: the int32 product does not fit in int32 (adjoint has no int64); convert to float64 first, e.g. x.to('float64').prod().")
+    : intSum
     ? (lo: number, hi: number) => {
       const v = (hi | 0) * 2 ** 32 + lo;
       return new Error(`sum: the int32 sum ${v} does not fit in int32 (adjoint has no int64); convert to float32 first, e.g. x.to('float32').sum().`);

@@ -19,8 +19,7 @@ export const UNARY_F32: Record<UnaryKernel, string | null> = {
   relu: 'select(x, 0.0, x <= 0.0)',
   sign: 'select(select(0.0, -1.0, x < 0.0), 1.0, x > 0.0)',
   erf: 'erf_(x)',
-  // No accurate float32 form written yet: the CPU's.
-  erfinv: null,
+  erfinv: 'erfinv_(x)',
   log1p: 'log1p_(x)',
   expm1: 'expm1_(x)',
   log2: 'log_(x) * 1.4426950408889634',
@@ -70,10 +69,10 @@ export const BINARY_F32: Record<BinaryKernel, string | null> = {
   sigmoidBackward: 'a * (1.0 - b) * b',
   reluBackward: 'select(a, 0.0, b <= 0.0)',
   atan2: 'select(atan2(a, b), nan_(), isnan_(a) || isnan_(b))',
-  // C's exact fmod and Python's remainder/floor division need more than float32 arithmetic: the CPU's.
-  fmod: null,
-  remainder: null,
-  floorDivide: null,
+  // C's fmod, exact (on the bits, as musl's fmodf), and Python's remainder and floor division from it.
+  fmod: 'fmod_(a, b)',
+  remainder: 'remainder_(a, b)',
+  floorDivide: 'floordiv_(a, b)',
   hypot: 'hypot_(a, b)',
   xlogy: 'select(select(a * log_(b), 0.0, a == 0.0), nan_(), isnan_(b))',
   bitwiseAnd: null,
@@ -102,9 +101,10 @@ export const BINARY_I32: Record<BinaryKernel, string | null> = {
   sigmoidBackward: 'a * (1 - b) * b',
   reluBackward: 'select(a, 0, b <= 0)',
   atan2: null,
-  fmod: null,
-  remainder: null,
-  floorDivide: null,
+  // Division by zero is reported (error 5), as the CPU's ZeroDivisionError.
+  fmod: 'imod_(a, b, 0)',
+  remainder: 'imod_(a, b, 1)',
+  floorDivide: 'imod_(a, b, 2)',
   hypot: null,
   xlogy: null,
   bitwiseAnd: 'a & b',
@@ -317,4 +317,122 @@ fn ipow_(a: i32, b: i32) -> i32 {
     if (e > 0) { base = imul_(base, base, a, b); }
   }
   return r;
+}`;
+
+/** Integer fmod (0), remainder (1) and floor division (2), reporting error 5 (with both operands) when b is 0. */
+export const INT_MOD = /* wgsl */ `
+fn imod_(a: i32, b: i32, kind: u32) -> i32 {
+  if (b == 0) {
+    fail(5u, bitcast<u32>(a), bitcast<u32>(b));
+    return 0;
+  }
+  let m = a % b;
+  let off = m != 0 && ((m < 0) != (b < 0));
+  if (kind == 0u) { return m; }
+  if (kind == 1u) { return select(m, m + b, off); }
+  let q = a / b;
+  return select(q, q - 1, off);
+}`;
+
+/**
+ * C's fmod on float32, exact (musl's fmodf, on the bits: the mantissas' long division), Python's remainder (the
+ * result takes b's sign) and floor division from it, as the reference computes them; and erfinv by Giles'
+ * single-precision approximation (about 1e-7 relative; the CPU refines it further in float64).
+ */
+export const FLOAT_MOD = /* wgsl */ `
+fn fmod_(x: f32, y: f32) -> f32 {
+  let ux = bitcast<u32>(x);
+  let uy = bitcast<u32>(y);
+  let sx = ux & 0x80000000u;
+  var ex = i32((ux >> 23u) & 0xffu);
+  var ey = i32((uy >> 23u) & 0xffu);
+  if ((uy << 1u) == 0u || isnan_(y) || ex == 0xff) { return nan_(); }
+  if ((ux << 1u) <= (uy << 1u)) {
+    if ((ux << 1u) == (uy << 1u)) { return bitcast<f32>(sx); }
+    return x;
+  }
+  var mx = (ux & 0x7fffffu) | 0x800000u;
+  if (ex == 0) {
+    var i = ux << 9u;
+    loop { if ((i >> 31u) != 0u) { break; } ex -= 1; i = i << 1u; }
+    mx = (ux & 0x7fffffffu) << u32(1 - ex);
+  }
+  var my = (uy & 0x7fffffu) | 0x800000u;
+  if (ey == 0) {
+    var i = uy << 9u;
+    loop { if ((i >> 31u) != 0u) { break; } ey -= 1; i = i << 1u; }
+    my = (uy & 0x7fffffffu) << u32(1 - ey);
+  }
+  loop {
+    if (ex <= ey) { break; }
+    let i = mx - my;
+    if ((i >> 31u) == 0u) {
+      if (i == 0u) { return bitcast<f32>(sx); }
+      mx = i;
+    }
+    mx = mx << 1u;
+    ex -= 1;
+  }
+  let i = mx - my;
+  if ((i >> 31u) == 0u) {
+    if (i == 0u) { return bitcast<f32>(sx); }
+    mx = i;
+  }
+  loop { if ((mx >> 23u) != 0u) { break; } mx = mx << 1u; ex -= 1; }
+  if (ex > 0) { mx = (mx - 0x800000u) | (u32(ex) << 23u); } else { mx = mx >> u32(1 - ex); }
+  return bitcast<f32>(mx | sx);
+}
+fn remainder_(a: f32, b: f32) -> f32 {
+  let m = fmod_(a, b);
+  if (isnan_(m) || m == 0.0) { return m; }
+  return select(m, m + b, (m < 0.0) != (bitcast<u32>(b) >= 0x80000000u));
+}
+fn floordiv_(a: f32, b: f32) -> f32 {
+  if (isnan_(a) || isnan_(b)) { return nan_(); }
+  let sign = (bitcast<u32>(a) ^ bitcast<u32>(b)) & 0x80000000u;
+  if (b == 0.0) {
+    if (a == 0.0) { return nan_(); }
+    return bitcast<f32>(sign | 0x7f800000u);
+  }
+  let m = fmod_(a, b);
+  if (isnan_(m)) { return m; }
+  var d = (a - m) / b;
+  if (m != 0.0 && (b < 0.0) != (m < 0.0)) { d -= 1.0; }
+  if (d != 0.0) {
+    let f = floor(d);
+    return select(f, f + 1.0, d - f > 0.5);
+  }
+  return bitcast<f32>(sign);
+}
+fn erfinv_(y: f32) -> f32 {
+  if (isnan_(y) || abs(y) > 1.0) { return nan_(); }
+  if (abs(y) == 1.0) { return select(inf_(), -inf_(), y < 0.0); }
+  if (y == 0.0) { return y; }
+  let a = abs(y);
+  var w = -log((1.0 - a) * (1.0 + a));
+  var p: f32;
+  if (w < 5.0) {
+    w = w - 2.5;
+    p = 2.81022636e-08;
+    p = 3.43273939e-07 + p * w;
+    p = -3.5233877e-06 + p * w;
+    p = -4.39150654e-06 + p * w;
+    p = 0.00021858087 + p * w;
+    p = -0.00125372503 + p * w;
+    p = -0.00417768164 + p * w;
+    p = 0.246640727 + p * w;
+    p = 1.50140941 + p * w;
+  } else {
+    w = sqrt(w) - 3.0;
+    p = -0.000200214257;
+    p = 0.000100950558 + p * w;
+    p = 0.00134934322 + p * w;
+    p = -0.00367342844 + p * w;
+    p = 0.00573950773 + p * w;
+    p = -0.0076224613 + p * w;
+    p = 0.00943887047 + p * w;
+    p = 1.00167406 + p * w;
+    p = 2.83297682 + p * w;
+  }
+  return select(p * a, -p * a, y < 0.0);
 }`;

@@ -1,6 +1,7 @@
 // Sliding-window kernels in WGSL: im2col (unfold), its transpose col2im (fold, as a gather: each output pixel sums
 // the column entries that came from it, in the reference's order, with no atomics), convolution as unfold plus one
-// batched matmul, and max pooling (NaN wins, the first maximum wins ties).
+// batched matmul, max pooling and adaptive max pooling (NaN wins, the first maximum wins ties), and average pooling
+// with its transpose (a gather too: each input element sums the windows that cover it).
 import type { ConvGeometry } from '../backend.js';
 import { grid1d, main1d, Params, type GpuContext, type GpuHandle, type Kernel } from './context.js';
 import { matmul } from './matmul.js';
@@ -163,4 +164,145 @@ export function maxPool2d(ctx: GpuContext, x: GpuHandle, out: GpuHandle, indices
   ctx.overwrite(out, count);
   ctx.overwrite(indices, count);
   ctx.dispatch(MAX_POOL, [x, out, indices], geometryParams(count, g), grid1d(count));
+}
+
+/**
+ * WGSL of average-pooling window (oy, ox) clipped as `avgWindow` in src/kernels/ts/pool.ts clips it: `h0`, `h1`,
+ * `w0`, `w1` and its divisor `dv` (P[14] count-include-pad, P[15] the divisor override as f32 bits, 0 for none).
+ */
+const AVG_WINDOW = (oy: string, ox: string): string => `var h0 = i32(${oy} * sh) - ph;
+    var w0 = i32(${ox} * sw) - pw;
+    var h1 = min(h0 + i32(kh), i32(h) + ph);
+    var w1 = min(w0 + i32(kw), i32(w) + pw);
+    let padded = (h1 - h0) * (w1 - w0);
+    h0 = max(h0, 0);
+    w0 = max(w0, 0);
+    h1 = min(h1, i32(h));
+    w1 = min(w1, i32(w));
+    var dv = f32(select((h1 - h0) * (w1 - w0), padded, P[14] != 0u));
+    if (P[15] != 0u) { dv = bitcast<f32>(P[15]); }`;
+
+const AVG_POOL: Kernel = {
+  key: 'avgPool2d',
+  access: ['r', 'w'],
+  wgsl: ([X, O]) => `${main1d('P[1]')}
+${GEOMETRY}
+  let L = oh * ow;
+  let b = i / L;
+  let l = i % L;
+  let oy = l / ow;
+  let ox = l % ow;
+  ${AVG_WINDOW('oy', 'ox')}
+  var s = 0.0;
+  for (var y = h0; y < h1; y++) {
+    for (var x = w0; x < w1; x++) { s += bitcast<f32>(${X}[b * h * w + u32(y) * w + u32(x)]); }
+  }
+  ${O}[i] = bitcast<u32>(select(s / dv, 0.0, h0 >= h1 || w0 >= w1));
+}`,
+};
+
+/**
+ * 2-d average pooling of `planes` planes of `x` into `out` (see `Backend.avgPool2d`), one invocation per output.
+ *
+ * @example
+ * ```ts
+ * avgPool2d(ctx, x, out, n * c, geometry, true, 0);
+ * ```
+ */
+export function avgPool2d(ctx: GpuContext, x: GpuHandle, out: GpuHandle, planes: number, g: ConvGeometry, countIncludePad: boolean, divisor: number): void {
+  const count = planes * g.oh * g.ow;
+  if (count === 0) return;
+  ctx.overwrite(out, count);
+  ctx.dispatch(AVG_POOL, [x, out], geometryParams(count, g).u(countIncludePad ? 1 : 0).f(divisor), grid1d(count));
+}
+
+const AVG_POOL_BACKWARD: Kernel = {
+  key: 'avgPool2dBackward',
+  access: ['r', 'w'],
+  // One invocation per input element: the windows covering row y are those with oy·sh − ph ≤ y < oy·sh − ph + kh.
+  wgsl: ([G, O]) => `${main1d('P[1]')}
+${GEOMETRY}
+  let L = oh * ow;
+  let b = i / (h * w);
+  let y = i32((i % (h * w)) / w) + ph;
+  let x = i32(i % w) + pw;
+  let oy0 = max(0, (y - i32(kh) + i32(sh)) / i32(sh));
+  let oy1 = min(i32(oh) - 1, y / i32(sh));
+  let ox0 = max(0, (x - i32(kw) + i32(sw)) / i32(sw));
+  let ox1 = min(i32(ow) - 1, x / i32(sw));
+  var s = 0.0;
+  for (var oyi = oy0; oyi <= oy1; oyi++) {
+    for (var oxi = ox0; oxi <= ox1; oxi++) {
+      let oy = u32(oyi);
+      let ox = u32(oxi);
+      ${AVG_WINDOW('oy', 'ox')}
+      s += bitcast<f32>(${G}[b * L + oy * ow + ox]) / dv;
+    }
+  }
+  ${O}[i] = bitcast<u32>(s);
+}`,
+};
+
+/**
+ * The transpose of `avgPool2d` (see `Backend.avgPool2dBackward`), as a gather: each input element sums the
+ * gradients of the windows that cover it, in the reference's order, with no atomics.
+ *
+ * @example
+ * ```ts
+ * avgPool2dBackward(ctx, g, out, n * c, geometry, true, 0);
+ * ```
+ */
+export function avgPool2dBackward(ctx: GpuContext, grad: GpuHandle, out: GpuHandle, planes: number, g: ConvGeometry, countIncludePad: boolean,
+  divisor: number): void {
+  const count = planes * g.h * g.w;
+  if (count === 0) return;
+  ctx.overwrite(out, count);
+  ctx.dispatch(AVG_POOL_BACKWARD, [grad, out], geometryParams(count, g).u(countIncludePad ? 1 : 0).f(divisor), grid1d(count));
+}
+
+const ADAPTIVE_MAX_POOL: Kernel = {
+  key: 'adaptiveMaxPool2d',
+  access: ['r', 'w'],
+  // P[1] count, P[2] h, P[3] w, P[4] oh, P[5] ow.
+  wgsl: ([X, I]) => `${main1d('P[1]')}
+  let h = P[2]; let w = P[3]; let oh = P[4]; let ow = P[5];
+  let L = oh * ow;
+  let b = i / L;
+  let oi = (i % L) / ow;
+  let oj = i % ow;
+  let h0 = (oi * h) / oh;
+  let h1 = ((oi + 1u) * h + oh - 1u) / oh;
+  let w0 = (oj * w) / ow;
+  let w1 = ((oj + 1u) * w + ow - 1u) / ow;
+  var best = -inf_();
+  var at = -1;
+  for (var r = h0; r < h1; r++) {
+    var stop = false;
+    for (var c = w0; c < w1; c++) {
+      let v = bitcast<f32>(${X}[b * h * w + r * w + c]);
+      if (v > best || isnan_(v) || at < 0) {
+        best = v;
+        at = i32(r * w + c);
+        if (isnan_(v)) { stop = true; break; }
+      }
+    }
+    if (stop) { break; }
+  }
+  ${I}[i] = bitcast<u32>(at);
+}`,
+};
+
+/**
+ * Adaptive max pooling's positions (see `Backend.adaptiveMaxPool2d`), one invocation per output.
+ *
+ * @example
+ * ```ts
+ * adaptiveMaxPool2d(ctx, x, indices, n * c, 9, 9, 3, 3);
+ * ```
+ */
+export function adaptiveMaxPool2d(ctx: GpuContext, x: GpuHandle, indices: GpuHandle, planes: number, h: number, w: number, oh: number, ow: number): void {
+  const count = planes * oh * ow;
+  if (count === 0) return;
+  ctx.overwrite(indices, count);
+  ctx.dispatch(ADAPTIVE_MAX_POOL, [x, indices], new Params().u(count).u(h).u(w).u(oh).u(ow), grid1d(count));
 }
