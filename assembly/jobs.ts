@@ -13,7 +13,9 @@
 //  28  i32 scratch bytes per thread
 //  32  i32 scratch base
 //  36  i32 workers that have started
-//  40… i32/f32 arguments of the operation
+//  40… i32/f32 arguments of the operation (at most 20 words)
+// 120  i32 µs that an idle thread spins before it sleeps (poolTuning.spinMicros)
+// 124  i32 workers asleep in Atomics.wait on the generation word (the main thread notifies only if any)
 //
 // Why a claim word with a tag instead of a plain counter: a worker may wake late (its core taken by another
 // process) and try to claim after the operation is over and the next one is being written. Its

@@ -8,7 +8,7 @@
  * included) do not. The "idle estimate" for T threads is T × the CPU-time figure per core: what the run
  * would give if every thread had a core to itself, assuming the threads are busy for the whole call.
  *
- * Usage: node --import tsx bench/threads.ts [--quick] [--reps N] [--only b1|dispatch|elementwise]
+ * Usage: node --import tsx bench/threads.ts [--quick] [--reps N] [--only b1|mid|dispatch|elementwise]
  */
 import { cpus, loadavg } from 'node:os';
 import { matmul, setNumThreads, tensor, type Tensor, type View } from '../src/index.js';
@@ -119,6 +119,42 @@ function b1(): void {
   }
 }
 
+/**
+ * The mid-size products of real networks (B3's 64×256·256×256 layer; B2's forward x·W1 and backward xᵀ·g),
+ * called back to back: the regime where waking workers and copying operands into shared memory weigh most
+ * against the halved arithmetic.
+ */
+function mid(): void {
+  console.log('\n## Mid-size products, µs per call (median over reps, [min–max]); share of jobs the worker ran\n');
+  console.log('| product | 1 thread | 2 threads | 2T/1T (median of per-rep ratios) | worker jobs |');
+  console.log('|---|---|---|---|---|');
+  const shapes: [string, number, number, number, boolean][] = [
+    ['64×256·256×256 (B3 layer)', 64, 256, 256, false],
+    ['128×784·784×128 (B2 x·W1)', 128, 784, 128, false],
+    ['784×128·128×128, Aᵀ (B2 xᵀ·g)', 784, 128, 128, true],
+  ];
+  for (const [label, m, k, n, tr] of shapes) {
+    const a = tensor(randomArray(m * k, m + k), { shape: tr ? [k, m] : [m, k] });
+    const b = tensor(randomArray(k * n, k + n), { shape: [k, n] });
+    const lhs = tr ? a.transpose(0, 1) : a;
+    let sink: Tensor | undefined;
+    const fn = (): void => { sink = matmul(lhs, b); };
+    const pool = threadPool();
+    const jobs0 = pool?.workerJobs ?? 0;
+    const calls = callsFor(fn);
+    const s = compare([1, 2], calls, fn);
+    void sink;
+    const one = s.get(1)!, two = s.get(2)!;
+    const us = (xs: Sample[]): string => {
+      const v = xs.map((x) => x.wall * 1000);
+      return `${fmt(median(v), 0)} [${fmt(Math.min(...v), 0)}–${fmt(Math.max(...v), 0)}]`;
+    };
+    const share = pool ? (pool.workerJobs - jobs0) / (Math.max(2, calls) + REPS * calls) : 0;
+    console.log(`| ${label} | ${us(one)} | ${us(two)} | ${fmt(median(one.map((x, i) => x.wall / two[i]!.wall)), 2)}× | ` +
+      `${fmt(share, 1)} per call |`);
+  }
+}
+
 /** A 64-element exp forced through the pool: what one dispatch costs. */
 function dispatch(): void {
   console.log('\n## Cost of one parallel dispatch (exp of 64 floats, thresholds forced to 0), µs per call\n');
@@ -155,6 +191,7 @@ async function main(): Promise<void> {
     `${REPS} reps, Node ${process.version}`);
   await waitForWorkers(2);
   if (section('b1')) b1();
+  if (section('mid')) mid();
   const saved = { ...wasmTuning };
   Object.assign(wasmTuning, { parallelCostly: 0, parallelSimple: 0, parallelMatmul: 0 });
   if (section('dispatch')) dispatch();

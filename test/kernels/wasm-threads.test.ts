@@ -7,7 +7,7 @@ import type { MatrixOperand, View } from '../../src/kernels/backend.js';
 import type { BinaryKernel, UnaryKernel } from '../../src/kernels/catalog.js';
 import { handleOf as h } from '../../src/kernels/cpu/memory.js';
 import { poolTuning, wasmBackend, wasmSupported, wasmTuning } from '../../src/kernels/wasm/index.js';
-import { threadPool } from '../../src/kernels/wasm/threads.js';
+import { threadPool, type Pool } from '../../src/kernels/wasm/threads.js';
 import { rng } from '../support/wasm.js';
 
 // The worker pool must give the same bits as one thread: every test runs an operation with 1 thread and
@@ -263,6 +263,75 @@ describe.runIf(wasmSupported())('the worker pool gives the same bits as one thre
     expect(pool.workerJobs).toBe(before);
     setNumThreads(1);
     expect(firstDiff(got, mm(dense(a, n, n), dense(b, n, n), 1, n, n, n))).toBe(-1);
+  });
+});
+
+describe.runIf(wasmSupported())('idle workers spin for poolTuning.spinMicros, then sleep; operations wake them early', () => {
+  const savedSpin = poolTuning.spinMicros;
+  afterAll(() => {
+    poolTuning.spinMicros = savedSpin;
+    setNumThreads(Math.min(2, availableParallelism()));
+  });
+
+  /** Poll `cond` every 5 ms for up to 10 s (a loaded machine may not run a worker for a while). */
+  async function until(cond: () => boolean): Promise<boolean> {
+    for (let i = 0; i < 2000 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
+    return cond();
+  }
+
+  const n = 128, a = values(n * n, 17, 1), b = values(n * n, 18, 1);
+  const product = (): Float32Array => mm(dense(a, n, n), dense(b, n, n), 1, n, n, n);
+  // The pool keeps the workers that earlier tests started; those beyond the active threads sleep for good.
+  const pool2 = async (): Promise<{ pool: Pool; asleep: () => boolean; awake: () => boolean }> => {
+    setNumThreads(2);
+    const pool = threadPool()!;
+    expect(await until(() => pool.ready >= 1)).toBe(true);
+    return { pool, asleep: () => pool.sleeping === pool.ready, awake: () => pool.sleeping === pool.ready - 1 };
+  };
+
+  it.runIf(availableParallelism() >= 2)('a worker stays awake for the spin time after an operation, and sleeps after a short one', async () => {
+    const { asleep, awake } = await pool2();
+    // A spin far longer than the test: once awake, the worker never reaches Atomics.wait. (20000 polls, the
+    // spin before spinMicros, last about 0.1 ms.)
+    poolTuning.spinMicros = 60_000_000;
+    product();
+    expect(await until(awake)).toBe(true);
+    const t0 = Date.now();
+    let slept = false;
+    while (Date.now() - t0 < 300) {
+      slept ||= !awake();
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    expect(slept).toBe(false);
+    // No spin: asleep soon after the next operation.
+    poolTuning.spinMicros = 0;
+    product();
+    expect(await until(asleep)).toBe(true);
+  });
+
+  it('wake() wakes a sleeping worker before any job is published', async () => {
+    poolTuning.spinMicros = 0;
+    const { pool, asleep, awake } = await pool2();
+    expect(await until(asleep)).toBe(true);
+    // Asleep, the worker would stay so for good without a notify. Woken with a long spin, it stays awake.
+    poolTuning.spinMicros = 60_000_000;
+    pool.wake();
+    expect(await until(awake)).toBe(true);
+    // Back to the default spin, which the worker takes up at the next wake.
+    poolTuning.spinMicros = savedSpin;
+    pool.wake();
+  });
+
+  it.runIf(availableParallelism() < 3)('workers do not spin when there are more threads than cores', async () => {
+    poolTuning.spinMicros = 60_000_000;
+    setNumThreads(3);
+    const pool = threadPool()!;
+    expect(await until(() => pool.ready === 2)).toBe(true);
+    const got = product();
+    expect(await until(() => pool.sleeping === 2)).toBe(true);
+    poolTuning.spinMicros = savedSpin;
+    setNumThreads(1);
+    expect(firstDiff(got, product())).toBe(-1);
   });
 });
 

@@ -90,7 +90,9 @@ export function operandSpan(x: Pick<MatrixOperand, 'offsets' | 'rowStride' | 'co
 
 // Matmul jobs: blocks of whole rows of C (a multiple of the 4-row tile) or panels of whole columns (a
 // multiple of the 8-column tile), so that every tile is the one the single-threaded call would compute.
-// Split along the longer side of C, which makes the operand that every job repacks the smaller one.
+// Split along the longer side of C, which makes the operand that every job repacks the smaller one; on a
+// square C, by columns: each job then repacks A, which packs faster than B (cut into 4 jobs on one thread,
+// B2's 128×784·784×128 cost 0.3 % more than one call by columns and 4.5 % more by rows).
 
 export interface MatmulPlan {
   jobs: number;
@@ -108,7 +110,7 @@ export function matmulPlan(batch: number, m: number, n: number, threads: number)
     return { jobs: Math.ceil(batch / perJob), rowChunk: m, rowBlocks: 1, colChunk: n, panels: 1, perJob };
   }
   const parts = Math.ceil(target / batch);
-  if (m >= n) {
+  if (m > n) {
     const rowChunk = Math.ceil(Math.ceil(m / Math.min(parts, Math.ceil(m / poolTuning.minRows))) / 4) * 4;
     const rowBlocks = Math.ceil(m / rowChunk);
     return { jobs: batch * rowBlocks, rowChunk, rowBlocks, colChunk: n, panels: 1, perJob: 1 };

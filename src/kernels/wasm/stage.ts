@@ -27,7 +27,11 @@ export interface Staged {
 export function stage(parallel: boolean, bytes: (slots: number) => number): Staged | null {
   if (parallel) {
     const pool = threadPool();
-    if (pool && pool.arena.begin(bytes(pool.slots))) return { ar: pool.arena, pool };
+    if (pool && pool.arena.begin(bytes(pool.slots))) {
+      // Workers asleep since the last parallel call start waking now, while the operands are copied in.
+      pool.wake();
+      return { ar: pool.arena, pool };
+    }
   }
   const ar = getArena();
   return ar && ar.begin(bytes(1)) ? { ar, pool: null } : null;

@@ -14,11 +14,23 @@ export const nodeProcess = (globalThis as { process?: NodeProcess }).process;
 /** Whether this is Node (or a runtime that says it is). */
 export const isNode = typeof nodeProcess?.versions?.node === 'string';
 
-/** Logical cores: os.availableParallelism() in Node, navigator.hardwareConcurrency elsewhere, else 1. */
-function coreCount(): number {
-  const os = isNode ? (nodeProcess?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined) : undefined;
-  const n = os?.availableParallelism?.() ?? (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
-  return typeof n === 'number' && n >= 1 ? Math.floor(n) : 1;
+let cores: number | undefined;
+
+/**
+ * Logical cores: os.availableParallelism() in Node, navigator.hardwareConcurrency elsewhere, else 1 (read once).
+ *
+ * @example
+ * ```ts
+ * const spin = getNumThreads() <= coreCount(); // idle threads may spin without taking a busy thread's core
+ * ```
+ */
+export function coreCount(): number {
+  if (cores === undefined) {
+    const os = isNode ? (nodeProcess?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined) : undefined;
+    const n = os?.availableParallelism?.() ?? (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+    cores = typeof n === 'number' && n >= 1 ? Math.floor(n) : 1;
+  }
+  return cores;
 }
 
 /** Why threads cannot run in this environment, or null if they can. */

@@ -1,7 +1,8 @@
 import { kernelCode } from '../catalog.js';
 import { Arena, PAGE, type KernelExports } from './arena.js';
 import { WASM_SHARED_BASE64 } from './module-shared.generated.js';
-import { getNumThreads, isNode, nodeProcess, threadsUnavailable } from './thread-count.js';
+import { coreCount, getNumThreads, isNode, nodeProcess, threadsUnavailable } from './thread-count.js';
+import { poolTuning } from './tuning.js';
 
 export { getNumThreads, setNumThreads } from './thread-count.js';
 
@@ -22,7 +23,7 @@ export const SHARED_MAX_PAGES = 16384;
 
 // Control block: int32 word indices, the layout documented in assembly/jobs.ts.
 const GEN = 0, DONE = 1, ERROR = 2, ACTIVE = 3, CLAIM64 = 2, KIND = 6, SCRATCH_STRIDE = 7, SCRATCH_BASE = 8,
-  READY = 9, ARGS = 10;
+  READY = 9, ARGS = 10, SPIN = 30, SLEEPING = 31;
 const CTRL_BYTES = 128;
 /** Operation kinds of assembly/jobs.ts, numbered by src/kernels/catalog.ts. */
 export const K_MATMUL = kernelCode('job', 'matmul'), K_UNARY = kernelCode('job', 'unary'), K_CLAMP = kernelCode('job', 'clamp'),
@@ -30,11 +31,8 @@ export const K_MATMUL = kernelCode('job', 'matmul'), K_UNARY = kernelCode('job',
 /** The claim word holds a 16-bit job count. */
 export const MAX_JOBS = 65535;
 
-// Polls of the generation word before a worker sleeps in Atomics.wait, and of the done count before the
-// main thread does: 20000 polls take about 0.5 ms. Waking a sleeping thread costs tens of µs, which a spin
-// hides for back-to-back operations; a longer one would burn a core that another process could use.
-const WORKER_SPIN = 20000;
-const MAIN_SPIN = 20000;
+// Polls between two reads of the clock while a thread spins (a poll takes a few ns, a clock read some 30 ns).
+const POLLS_PER_CLOCK = 1024;
 
 // The worker: instantiate the threaded module on the shared memory, then loop: sleep until the generation
 // word changes, claim and run jobs, report how many. Plain JS in a string, so that it starts the same way
@@ -47,9 +45,21 @@ const start = (d) => {
   const w = new Int32Array(memory.buffer, ctrl, ${CTRL_BYTES / 4});
   Atomics.add(w, ${READY}, 1);
   Atomics.notify(w, ${READY});
+  const clock = typeof performance === 'object' ? () => performance.now() : Date.now;
   let seen = Atomics.load(w, ${GEN});
   for (;;) {
-    for (let s = 0; Atomics.load(w, ${GEN}) === seen; s++) if (s >= ${WORKER_SPIN}) Atomics.wait(w, ${GEN}, seen);
+    // Spin for the time the control block asks (µs; none while this worker is not active), then sleep until
+    // the generation word changes.
+    if (Atomics.load(w, ${GEN}) === seen) {
+      const until = clock() + (thread < Atomics.load(w, ${ACTIVE}) ? Atomics.load(w, ${SPIN}) / 1000 : 0);
+      for (let s = 1; Atomics.load(w, ${GEN}) === seen; s++) {
+        if (s % ${POLLS_PER_CLOCK} === 0 && clock() >= until) {
+          Atomics.add(w, ${SLEEPING}, 1);
+          Atomics.wait(w, ${GEN}, seen);
+          Atomics.sub(w, ${SLEEPING}, 1);
+        }
+      }
+    }
     seen = Atomics.load(w, ${GEN});
     if (thread >= Atomics.load(w, ${ACTIVE})) continue;
     let ran = 0;
@@ -205,6 +215,11 @@ export class Pool {
     return Atomics.load(this.w, READY);
   }
 
+  /** Workers asleep in Atomics.wait now (the others are running jobs or spinning); for tests and benchmarks. */
+  get sleeping(): number {
+    return Atomics.load(this.w, SLEEPING);
+  }
+
   /** Make `n` threads active, starting workers if there are fewer than `n − 1`; false if none can start. */
   activate(n: number): boolean {
     if (this.broken) return false;
@@ -262,6 +277,7 @@ export class Pool {
    */
   run(kind: number, jobs: number, args: readonly number[], scratchBase = 0, scratchStride = 0): void {
     if (!(jobs >= 1 && jobs <= MAX_JOBS)) throw new RangeError(`Pool.run: ${jobs} jobs; 1 to ${MAX_JOBS} fit the claim word.`);
+    if (args.length > SPIN - ARGS) throw new RangeError(`Pool.run: ${args.length} arguments; the control block holds ${SPIN - ARGS}.`);
     const w = this.w;
     w[KIND] = kind;
     w[SCRATCH_BASE] = scratchBase;
@@ -272,20 +288,44 @@ export class Pool {
     // Publishing the claim word (sequentially consistent) makes the plain stores above visible to any thread
     // whose claim succeeds.
     Atomics.store(this.claim, CLAIM64, (BigInt(this.tag) << 32n) | BigInt(jobs * 65536));
-    Atomics.add(w, GEN, 1);
-    Atomics.notify(w, GEN);
+    this.publish();
     const need = jobs - this.ex.runJobs(this.ctrl, 0);
-    let spins = 0;
-    for (;;) {
+    // Wait for the jobs that workers claimed: spin (they are running, and a spin sees the last one finish at
+    // once), then, where this thread may block, sleep until a worker's notify.
+    let until = -1;
+    for (let s = 1; ; s++) {
       const done = Atomics.load(w, DONE);
       if (done >= need) break;
       if (Atomics.load(w, ERROR) !== 0) {
         this.broken = 'a worker failed in a job';
         throw new Error('adjoint: a worker thread failed while running a kernel; threads are now off for this pool.');
       }
-      if (++spins > MAIN_SPIN && this.block) Atomics.wait(w, DONE, done);
+      if (this.block && s % POLLS_PER_CLOCK === 0) {
+        const t = performance.now();
+        if (until < 0) until = t + w[SPIN]! / 1000;
+        else if (t >= until) Atomics.wait(w, DONE, done);
+      }
     }
     this.workerJobs += need;
+  }
+
+  /**
+   * Wake sleeping workers ahead of an operation (the caller is about to copy its operands in), so that they
+   * are spinning by the time `run` publishes it: waking a thread from Atomics.wait takes 20–50 µs on an idle
+   * core and more on a busy one, while copying a few hundred KiB into shared memory takes as long.
+   */
+  wake(): void {
+    if (this.broken === null) this.publish();
+  }
+
+  // Bump the generation word: spinning workers see it within a poll, sleeping ones are notified. Either way
+  // each starts a new spin of `poolTuning.spinMicros` after it has run its jobs (none, for a wake); none
+  // when there are more threads than cores, where a spinning worker would take the core of a busy thread.
+  private publish(): void {
+    const w = this.w;
+    w[SPIN] = this.threads <= coreCount() ? poolTuning.spinMicros : 0;
+    Atomics.add(w, GEN, 1);
+    if (Atomics.load(w, SLEEPING) > 0) Atomics.notify(w, GEN);
   }
 
   get usable(): boolean {

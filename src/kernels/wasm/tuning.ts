@@ -63,5 +63,14 @@ export const poolTuning = {
   /** Matmul row blocks are at least this many rows (a multiple of the 4-row tile)... */
   minRows: 32,
   /** ...and column panels at least this many columns (a multiple of the 8-column tile). */
-  minCols: 64,
+  minCols: 32,
+  /**
+   * Microseconds that an idle thread of the pool spins (polling shared memory) before it sleeps in
+   * `Atomics.wait`: workers after their last job, and the calling thread while it waits for workers' jobs.
+   * Waking a sleeping thread costs 20–50 µs on an idle core of a virtual machine (more on a busy one), a
+   * large share of a 4M-MAC product's 100–200 µs per thread; a training step's products come well within
+   * 1 ms of each other, so the workers stay awake through a step, and after the last one a worker burns at
+   * most this long on its core. Operations also wake the workers before copying their operands in.
+   */
+  spinMicros: 1000,
 };
