@@ -86,6 +86,8 @@ export const K_MATMUL: i32 = 1;
 export const K_UNARY: i32 = 2;
 export const K_CLAMP: i32 = 3;
 export const K_BINARY: i32 = 4;
+export const K_CONV2D: i32 = 5;
+export const K_CONV2D_DIRECT: i32 = 6;
 
 /**
  * `out[i] = op(x[i])` for `i < n` over float32 (`out` may equal `x`).

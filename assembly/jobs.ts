@@ -21,7 +21,8 @@
 // arguments; and the main thread never waits for a worker that has no job, only for claimed jobs.
 
 import { binary } from './binary.generated';
-import { B_FIRST_COMPARE, K_BINARY, K_CLAMP, K_MATMUL, K_UNARY, unary } from './codes.generated';
+import { B_FIRST_COMPARE, K_BINARY, K_CLAMP, K_CONV2D, K_CONV2D_DIRECT, K_MATMUL, K_UNARY, unary } from './codes.generated';
+import { conv2d, conv2dDirect } from './conv';
 import { clamp } from './elementwise';
 import { gemm } from './matmul';
 
@@ -101,6 +102,32 @@ function binaryJob(ctrl: usize, j: i32): void {
   binary(op, pa, aRow, sa, pb, bRow, sb, po, minI(rowChunk, rows - r0), minI(colChunk, cols - c0));
 }
 
+// A run of images of conv2d (im2col + gemm). Arguments: 0 x, 1 w, 2 out, 3 n, 4 c, 5 plane, 6 o, 7 kk, 8 len,
+// 9 index, 10 the kept columns of every image, or 0 when they are not kept (each thread then unfolds into the
+// start of its scratch slot, and its gemm scratch follows 11 bytes later), 11 bytes of one image's columns
+// (64-aligned), 12 images per job.
+function conv2dJob(ctrl: usize, j: i32, scratch: usize): void {
+  const n = arg(ctrl, 3), c = arg(ctrl, 4), plane = arg(ctrl, 5), o = arg(ctrl, 6), kk = arg(ctrl, 7), len = arg(ctrl, 8);
+  const kept = <usize>arg(ctrl, 10), colBytes = <usize>arg(ctrl, 11), per = arg(ctrl, 12);
+  const b0 = j * per, count = minI(per, n - b0);
+  const keep = kept != 0;
+  const cols = keep ? kept + (<usize>b0 * <usize>c * <usize>kk * <usize>len << 2) : scratch;
+  conv2d(<usize>arg(ctrl, 0) + (<usize>b0 * <usize>c * <usize>plane << 2), <usize>arg(ctrl, 1),
+    <usize>arg(ctrl, 2) + (<usize>b0 * <usize>o * <usize>len << 2), count, c, plane, o, kk, len, <usize>arg(ctrl, 9),
+    cols, keep ? 1 : 0, keep ? scratch : scratch + colBytes);
+}
+
+// A run of images of the direct convolution. Arguments: 0 x, 1 w, 2 out, 3 n, 4 c, 5 h, 6 width, 7 o, 8 kh, 9 kw,
+// 10 ph, 11 pw, 12 oh, 13 ow, 14 images per job.
+function conv2dDirectJob(ctrl: usize, j: i32): void {
+  const n = arg(ctrl, 3), c = arg(ctrl, 4), h = arg(ctrl, 5), wd = arg(ctrl, 6), o = arg(ctrl, 7);
+  const oh = arg(ctrl, 12), ow = arg(ctrl, 13), per = arg(ctrl, 14);
+  const b0 = j * per, count = minI(per, n - b0);
+  conv2dDirect(<usize>arg(ctrl, 0) + (<usize>b0 * <usize>c * <usize>h * <usize>wd << 2), <usize>arg(ctrl, 1),
+    <usize>arg(ctrl, 2) + (<usize>b0 * <usize>o * <usize>oh * <usize>ow << 2), count, c, h, wd, o, arg(ctrl, 8), arg(ctrl, 9),
+    arg(ctrl, 10), arg(ctrl, 11), oh, ow);
+}
+
 /**
  * Claim and run jobs of the published operation until none are left; returns how many this thread ran.
  * Thread `thread` (0 = main) uses the scratch slot `thread` of the operation's scratch area.
@@ -127,6 +154,12 @@ export function runJobs(ctrl: usize, thread: i32): i32 {
       case K_UNARY: unaryJob(ctrl, j); break;
       case K_CLAMP: clampJob(ctrl, j); break;
       case K_BINARY: binaryJob(ctrl, j); break;
+      case K_CONV2D: {
+        const scratch = <usize>load<i32>(ctrl + SCRATCH_BASE) + <usize>thread * <usize>load<i32>(ctrl + SCRATCH_STRIDE);
+        conv2dJob(ctrl, j, scratch);
+        break;
+      }
+      case K_CONV2D_DIRECT: conv2dDirectJob(ctrl, j); break;
       default: unreachable();
     }
     ran++;

@@ -283,15 +283,26 @@ export function fullLike(t: Tensor, value: number, opts: TensorOptions = {}): Te
 
 /**
  * Values `start, start+step, …` below `end`; `arange(n)` is `0 … n-1`. Integer arguments give int32 unless a
- * dtype is given, as in PyTorch.
+ * dtype is given, as in PyTorch. The options object may follow any of the numbers.
  *
  * @example
  * ```ts
- * arange(5);            // int32 [0, 1, 2, 3, 4]
- * arange(0, 1, 0.25);   // float32 [0, 0.25, 0.5, 0.75]
+ * arange(5);                          // int32 [0, 1, 2, 3, 4]
+ * arange(0, 1, 0.25);                 // float32 [0, 0.25, 0.5, 0.75]
+ * arange(3, { dtype: 'float64' });    // float64 [0, 1, 2]
  * ```
  */
-export function arange(start: number, end?: number, step = 1, opts: TensorOptions = {}): Tensor {
+export function arange(end: number, opts?: TensorOptions): Tensor;
+export function arange(start: number, end: number, opts?: TensorOptions): Tensor;
+export function arange(start: number, end?: number, step?: number, opts?: TensorOptions): Tensor;
+export function arange(...args: readonly (number | TensorOptions | undefined)[]): Tensor {
+  // The options are the last argument when it is an object (or null, which the check below rejects by name).
+  const last = args.length > 1 ? args[args.length - 1] : undefined;
+  const hasOpts = last === null || (typeof last === 'object' && last !== undefined);
+  const nums = hasOpts ? args.slice(0, -1) : args;
+  if (nums.length > 3) throw new Error(`arange: expected arange(end), arange(start, end) or arange(start, end, step), then the options; got ${args.length} arguments.`);
+  const opts = (hasOpts ? last : {}) as TensorOptions;
+  const [start, end, step = 1] = nums as [number, number?, number?];
   checkOptions('arange', opts, TENSOR_KEYS);
   for (const [name, v] of [['start', start], ['end', end], ['step', step]] as const) {
     if (v !== undefined && typeof v !== 'number') throw new Error(`arange: ${name} must be a number, got ${describe(v)}.`);

@@ -3,7 +3,7 @@
 // 'same' convolutions and of the composites; the layers (parameter names, shapes, initialisation bounds); misuse.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { gradcheck, gradgradcheck, manualSeed, nn, randn, tensor, zeros, type Tensor } from '../src/index.js';
+import { fold, gradcheck, gradgradcheck, manualSeed, nn, ones, randn, tensor, unfold, zeros, type Tensor } from '../src/index.js';
 import { FIXTURE_TOL, lcgTensor, mismatch } from './support/lcg.js';
 
 const F = nn.functional;
@@ -154,5 +154,32 @@ describe('pooling and resampling layers', () => {
     expect(() => F.adaptiveAvgPool2d(zeros([1, 1, 4, 4]), [0, 2])).toThrow('adaptiveAvgPool2d: outputSize must be positive integers');
     expect(() => F.adaptiveMaxPool2d(zeros([4, 4]), 2)).toThrow('adaptiveMaxPool2d: expected a 3-d (unbatched) or 4-d input');
     expect(tensor([1]).shape).toEqual([1]);
+  });
+});
+
+describe('fold, as F.fold(input, output_size, kernel_size, ...)', () => {
+  it('undoes a non-overlapping unfold, batched and unbatched', () => {
+    const x = randn([2, 3, 4, 6]);
+    const cols = unfold(x, 2, { stride: 2 });
+    expect(cols.shape).toEqual([2, 12, 6]);
+    expect(fold(cols, [4, 6], 2, { stride: 2 }).toArray()).toEqual(x.toArray());
+    const one = fold(cols.select(0, 1), [4, 6], [2, 2], { stride: [2, 2] });
+    expect(one.shape).toEqual([3, 4, 6]);
+    expect(one.toArray()).toEqual(x.select(0, 1).toArray());
+  });
+
+  it('sums overlapping windows: each pixel counted once per window that covers it', () => {
+    const counts = fold(unfold(ones([1, 1, 3, 3]), 2), [3, 3], 2);
+    expect(counts.flatten().toArray()).toEqual([1, 2, 1, 2, 4, 2, 1, 2, 1]);
+  });
+
+  it('names what is wrong', () => {
+    const cols = zeros([1, 12, 6]);
+    expect(() => fold(cols, [4, 6], 5, { stride: 2 })).toThrow(
+      "fold: expected size of input's dimension 1 to be divisible by the product of kernel_size, but got input.size(1)=12 and kernel_size=[5, 5].");
+    expect(() => fold(cols, [4, 6], 2)).toThrow(
+      "fold: given output size [4, 6], kernel [2, 2], dilation [1, 1], padding [0, 0] and stride [1, 1], expected size of input's dimension 2 to match the calculated number of sliding blocks 3 * 5 = 15, but got input.size(2)=6.");
+    expect(() => fold(cols, [4, 6], 2, { kernel_size: 2 } as never)).toThrow("fold: unknown option 'kernel_size'; the options are stride, padding, dilation.");
+    expect(() => fold(zeros([12]), [4, 6], 2)).toThrow('fold: expected a 2-d (unbatched) or 3-d (batched) input [N, C·kh·kw, L], got shape [12].');
   });
 });

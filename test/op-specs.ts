@@ -294,6 +294,9 @@ export const SPECS: Record<Primitive, OpSpec> & Partial<Record<keyof typeof COMP
         ref: (x, w, b) => R.conv2d(x!, w!, b!, { kernel: [3, 3], stride: [1, 1], padding: [1, 2], dilation: [1, 1] }) },
       { label: 'stride 1, padding 3 wider than the input', args: [f([2, 1, 2, 3]), f([3, 1, 2, 2])], run: (x, w) => conv2d(x, w!, null, { padding: 3 }),
         ref: (x, w) => R.conv2d(x!, w!, null, { kernel: [2, 2], stride: [1, 1], padding: [3, 3], dilation: [1, 1] }) },
+      // 8·3·3 = 72 taps: im2col with kept columns for dW, and dX as the transposed convolution.
+      { label: 'stride 1, 72 taps, padding (2, 1)', args: [f([2, 8, 5, 4]), f([3, 8, 3, 3]), f([3])], run: (x, w, b) => conv2d(x, w!, b!, { padding: [2, 1] }),
+        ref: (x, w, b) => R.conv2d(x!, w!, b!, { kernel: [3, 3], stride: [1, 1], padding: [2, 1], dilation: [1, 1] }) },
       { label: 'one channel, kernel 5, batch 4 (the B5 shape, smaller)', args: [f([4, 1, 9, 8]), f([3, 1, 5, 5]), f([3])], run: (x, w, b) => conv2d(x, w!, b!),
         ref: (x, w, b) => R.conv2d(x!, w!, b!, { kernel: [5, 5], stride: [1, 1], padding: [0, 0], dilation: [1, 1] }) },
     ],
@@ -357,5 +360,5 @@ export const SPECS: Record<Primitive, OpSpec> & Partial<Record<keyof typeof COMP
 
 // fold takes the attributes unfold makes (it is unfold's transpose).
 function foldOf(cols: Tensor): Tensor {
-  return fold(cols, { kernel: [2, 3], stride: [1, 2], padding: [1, 0], dilation: [1, 1], inputHW: [5, 4] });
+  return fold(cols, [5, 4], [2, 3], { stride: [1, 2], padding: [1, 0] });
 }

@@ -138,6 +138,17 @@ describe('creation functions', () => {
     expect(arange(0).size).toBe(0);
   });
 
+  it('arange: the options may follow any of the numbers, as keywords do in PyTorch', () => {
+    const a = arange(3, { dtype: 'float64' });
+    expect([a.dtype, a.toArray()]).toEqual(['float64', [0, 1, 2]]);
+    const b = arange(1, 4, { dtype: 'float32', requiresGrad: true });
+    expect([b.dtype, b.requiresGrad, b.toArray()]).toEqual(['float32', true, [1, 2, 3]]);
+    expect(arange(0, 6, 2, { dtype: 'float64' }).toArray()).toEqual([0, 2, 4]);
+    expect(() => arange(3, { dype: 'float64' } as never)).toThrow("arange: unknown option 'dype'");
+    expect(() => arange(1, 2, 3, 4 as never)).toThrow('arange: expected arange(end), arange(start, end) or arange(start, end, step), then the options; got 4 arguments.');
+    expect(() => arange(1, '4' as never)).toThrow("arange: end must be a number, got");
+  });
+
   it('linspace includes both ends', () => {
     const l = linspace(0, 1, 5);
     expect(l.dtype).toBe('float32');

@@ -145,7 +145,7 @@ export function convTranspose2d(input: Tensor, weight: Tensor, bias: Tensor | nu
   // Per group, the columns Wᵀ·x [Cout/G·kh·kw, H·W], which col2im then sums into the output.
   const wT = weight.reshape([groups, cin / groups, coutG * kk]).transpose(1, 2);
   const cols = wT.matmul(x.reshape([n, groups, cin / groups, h * w])).reshape([n, cout * kk, h * w]);
-  let y = fold(cols, { kernel: [kh, kw], stride, padding, dilation, inputHW: out });
+  let y = fold(cols, out, [kh, kw], { stride, padding, dilation });
   if (bias !== null) {
     if (bias.ndim !== 1 || bias.shape[0] !== cout) throw new Error(`convTranspose2d: bias must have shape [${cout}], got ${fmtShape(bias.shape)}.`);
     y = y.add(bias.reshape([cout, 1, 1]));

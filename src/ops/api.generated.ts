@@ -1375,11 +1375,11 @@ export const scatterReduce = FUNCTIONS.scatterReduce;
 export const unfold = FUNCTIONS.unfold;
 
 /**
- * col2im, the transpose of `unfold`: sums `[N, C·kh·kw, L]` columns back into `[N, C, H, W]` (attributes as unfold makes them).
+ * col2im, the transpose of `unfold`: sums `[N, C·kh·kw, L]` columns (or unbatched `[C·kh·kw, L]`) back into `[N, C, H, W]` images of `outputSize` (PyTorch's `F.fold(input, output_size, kernel_size, ...)`).
  *
  * @example
  * ```ts
- * fold(cols, attrs)
+ * fold(unfold(x, 3, { padding: 1 }), [28, 28], 3, { padding: 1 })
  * ```
  *
  * @function

@@ -191,17 +191,56 @@ const unfoldOp: DifferentiableOp<WindowAttrs, readonly [x: Tensor, kernel: Size2
     if (out.size > 0) backendOf(x!).unfold(x!.dtype, src.buffer, src.offset, out.buffer, n * c, g);
     return out;
   },
-  backward: ({ attrs, call }, g) => [call(foldOp, g, attrs)],
+  backward: ({ attrs, call }, g) => [call(foldOp, g, attrs.inputHW, attrs.kernel, optionsOf(attrs))],
   jvp: ({ attrs, call }, [t]) => (t ? call(unfoldOp, t, attrs.kernel, optionsOf(attrs)) : null),
   flops: () => 0,
 };
 
-const foldOp: DifferentiableOp<WindowAttrs, readonly [cols: Tensor, attrs: WindowAttrs]> = {
+/**
+ * Check fold's arguments as PyTorch does (`F.fold(input, output_size, kernel_size, ...)`): `[N, C·kh·kw, L]`
+ * columns (or unbatched `[C·kh·kw, L]`) whose L is the number of window positions over `outputSize`.
+ */
+function foldAttrs(cols: Tensor, outputSize: Size2, kernel: Size2, options: Window2dOptions): WindowAttrs {
+  if (!(cols instanceof Tensor)) throw new Error(`fold: expected the columns to be a Tensor, got ${describe(cols)}.`);
+  if (cols.ndim !== 3) {
+    throw new Error(`fold: expected a 2-d (unbatched) or 3-d (batched) input [N, C·kh·kw, L], got shape ${fmtShape(cols.shape)}.`);
+  }
+  if (options === null || typeof options !== 'object' || Array.isArray(options) || options instanceof Tensor) {
+    throw new Error(`fold: expected the options as an object { stride, padding, dilation }, got ${describe(options)}.`);
+  }
+  for (const k of Object.keys(options)) {
+    if (!OPTION_KEYS.includes(k)) throw new Error(`fold: unknown option '${k}'; the options are ${OPTION_KEYS.join(', ')}.`);
+  }
+  const attrs: WindowAttrs = {
+    kernel: pair(kernel, 'kernel size', 'fold', 1),
+    stride: pair(options.stride ?? 1, 'stride', 'fold', 1),
+    padding: pair(options.padding ?? 0, 'padding', 'fold', 0),
+    dilation: pair(options.dilation ?? 1, 'dilation', 'fold', 1),
+    inputHW: pair(outputSize, 'output size', 'fold', 1),
+  };
+  const kk = attrs.kernel[0] * attrs.kernel[1];
+  const { oh, ow } = geometryOf(attrs);
+  const [, ckk, L] = cols.shape as [number, number, number];
+  if (ckk % kk !== 0) {
+    throw new Error(`fold: expected size of input's dimension 1 to be divisible by the product of kernel_size, but got input.size(1)=${ckk} and kernel_size=${fmtShape(attrs.kernel)}.`);
+  }
+  if (oh < 1 || ow < 1 || L !== oh * ow) {
+    throw new Error(`fold: given output size ${fmtShape(attrs.inputHW)}, kernel ${fmtShape(attrs.kernel)}, dilation ${fmtShape(attrs.dilation)}, padding ${fmtShape(attrs.padding)} and stride ${fmtShape(attrs.stride)}, ` +
+      `expected size of input's dimension 2 to match the calculated number of sliding blocks ${Math.max(oh, 0)} * ${Math.max(ow, 0)} = ${Math.max(oh, 0) * Math.max(ow, 0)}, but got input.size(2)=${L}.`);
+  }
+  return attrs;
+}
+
+const foldOp: DifferentiableOp<WindowAttrs, readonly [cols: Tensor, outputSize: Size2, kernel: Size2, options?: Window2dOptions]> = {
   name: 'fold',
-  doc: 'col2im, the transpose of `unfold`: sums `[N, C·kh·kw, L]` columns back into `[N, C, H, W]` (attributes as unfold makes them).',
-  example: 'fold(cols, attrs)',
+  doc: 'col2im, the transpose of `unfold`: sums `[N, C·kh·kw, L]` columns (or unbatched `[C·kh·kw, L]`) back into `[N, C, H, W]` images of `outputSize` (PyTorch\'s `F.fold(input, output_size, kernel_size, ...)`).',
+  example: 'fold(unfold(x, 3, { padding: 1 }), [28, 28], 3, { padding: 1 })',
   differentiable: true,
-  call: (run, cols, attrs) => run([cols], attrs),
+  call: (run, cols, outputSize, kernel, options = {}) => {
+    const batched = cols instanceof Tensor && cols.ndim === 2 ? cols.unsqueeze(0) : cols;
+    const out = run([batched], foldAttrs(batched, outputSize, kernel, options));
+    return batched === cols ? out : out.squeeze(0);
+  },
   forward: (_, [cols], attrs) => {
     const g = geometryOf(attrs);
     const kk = g.kh * g.kw;
@@ -213,7 +252,7 @@ const foldOp: DifferentiableOp<WindowAttrs, readonly [cols: Tensor, attrs: Windo
     return out;
   },
   backward: ({ attrs, call }, g) => [call(unfoldOp, g, attrs.kernel, optionsOf(attrs))],
-  jvp: ({ attrs, call }, [t]) => (t ? call(foldOp, t, attrs) : null),
+  jvp: ({ attrs, call }, [t]) => (t ? call(foldOp, t, attrs.inputHW, attrs.kernel, optionsOf(attrs)) : null),
   flops: () => 0,
 };
 
@@ -281,14 +320,14 @@ const conv2dOp: DifferentiableOp<ConvAttrs, readonly [x: Tensor, weight: Tensor,
       const g3 = g.reshape([n, o, oh * ow]);
       const w2 = weight!.reshape([o, -1]);
       return [
-        need[0] ? call(foldOp, w2.transpose(0, 1).matmul(g3), attrs) : null,
+        need[0] ? call(foldOp, w2.transpose(0, 1).matmul(g3), attrs.inputHW, attrs.kernel, optionsOf(attrs)) : null,
         need[1] ? g3.matmul(cols().transpose(1, 2)).sum(0).reshape(weight!.shape) : null,
       ];
     }
     const g4 = g.reshape([n, G, o / G, oh * ow]);
     const w3 = weight!.reshape([G, o / G, -1]);
     return [
-      need[0] ? call(foldOp, w3.transpose(1, 2).matmul(g4).reshape([n, -1, oh * ow]), attrs) : null,
+      need[0] ? call(foldOp, w3.transpose(1, 2).matmul(g4).reshape([n, -1, oh * ow]), attrs.inputHW, attrs.kernel, optionsOf(attrs)) : null,
       need[1] ? g4.matmul(cols().reshape([n, G, -1, oh * ow]).transpose(2, 3)).sum(0).reshape(weight!.shape) : null,
     ];
   },

@@ -155,6 +155,34 @@ describe.runIf(wasmSupported())('the worker pool gives the same bits as one thre
     Object.assign(poolTuning, { minChunk: 64, minRows: 4, minCols: 8 });
   });
 
+  it('conv2d: the direct kernel, im2col without and with kept columns, images split unevenly over jobs', () => {
+    // 5 images over 2 and 3 threads: jobs of 1 or 2 images, the last one short.
+    Object.assign(wasmTuning, { parallelMatmul: 0 });
+    const geoms: { x: [number, number, number, number]; w: [number, number, number, number]; padding: number; stride?: number }[] = [
+      { x: [5, 1, 12, 21], w: [4, 1, 5, 5], padding: 0 }, // 25 taps: the direct kernel
+      { x: [5, 3, 9, 11], w: [3, 3, 5, 5], padding: 2 }, // 75 taps: im2col, one image's columns per thread
+      { x: [5, 2, 10, 10], w: [5, 2, 3, 3], padding: 1, stride: 2 }, // strided: im2col
+    ];
+    for (const [i, { x: xs, w: ws, padding, stride }] of geoms.entries()) {
+      const x = tensor(values(xs.reduce((a, b) => a * b), 20 + i, 1), { shape: xs });
+      const w = tensor(values(ws.reduce((a, b) => a * b), 30 + i, 1), { shape: ws });
+      const options = stride ? { padding, stride } : { padding };
+      sameBits(`conv2d ${xs}·${ws}`, () => conv2d(x, w, null, options).data() as Float32Array);
+      // A weight that needs a gradient keeps every image's columns; they reach dW.
+      const grads = (): Float32Array => {
+        const wg = w.detach().requiresGrad_();
+        const out = conv2d(x, wg, null, options);
+        out.mul(out).sum().backward();
+        const y = out.data() as Float32Array, gw = wg.grad!.data() as Float32Array;
+        const both = new Float32Array(y.length + gw.length);
+        both.set(y);
+        both.set(gw, y.length);
+        return both;
+      };
+      sameBits(`conv2d ${xs}·${ws} with kept columns and dW`, grads);
+    }
+  });
+
   it('the workers take part', () => {
     setNumThreads(2);
     const pool = threadPool()!;

@@ -7,6 +7,9 @@ import { padded } from './arena.js';
 import { getArena } from './load.js';
 import { stage } from './stage.js';
 import { wasmTuning } from './tuning.js';
+import { kernelCode } from '../catalog.js';
+
+const K_CONV2D = kernelCode('job', 'conv2d'), K_CONV2D_DIRECT = kernelCode('job', 'conv2dDirect');
 
 // Runs of consecutive input indices (or of padding) in unfold's window maps, as (r, i, n) triples, for each
 // map seen: maps are cached per geometry (`windowIndex`), so each is scanned once.
@@ -83,6 +86,7 @@ const DIRECT_CONV_MAX_TAPS = 64;
 /**
  * float32 2-d convolution in wasm: the direct kernel for few taps and unit stride when the columns are not
  * wanted, else im2col + blocked matmul image by image (keeping every image's columns when `columns` is given).
+ * With threads on and at least `wasmTuning.parallelMatmul` multiply-adds, the images are split over the pool.
  *
  * @example
  * ```ts
@@ -91,26 +95,40 @@ const DIRECT_CONV_MAX_TAPS = 64;
  */
 export function conv2d(dtype: DType, xh: BufferHandle, wh: BufferHandle, outh: BufferHandle, n: number, c: number, o: number, g: ConvGeometry,
   columns: BufferHandle | null): void {
-  const plane = g.h * g.w, kk = g.kh * g.kw, len = g.oh * g.ow, ck = c * kk, ar = getArena();
+  const plane = g.h * g.w, kk = g.kh * g.kw, len = g.oh * g.ow, ck = c * kk, priv = getArena();
   const direct = columns === null && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1 && ck <= DIRECT_CONV_MAX_TAPS;
-  const colsN = columns === null ? ck * len : n * ck * len;
-  const scratch = ar && !direct ? Math.ceil(ar.ex.matmulScratchBytes(len) / 64) * 64 : 0;
-  const work = direct ? 0 : padded(kk * len * 4) + padded(colsN * 4) + padded(scratch);
-  if (!ar || dtype !== 'float32' || n * o * len * ck < wasmTuning.minMatmul ||
-    !ar.begin(padded(n * c * plane * 4) + padded(o * ck * 4) + padded(n * o * len * 4) + work)) {
+  const macs = n * o * len * ck;
+  if (!priv || dtype !== 'float32' || macs < wasmTuning.minMatmul) {
     tsBackend.conv2d(dtype, xh, wh, outh, n, c, o, g, columns);
     return;
   }
+  // Without kept columns, each thread unfolds one image at a time into the start of its scratch slot.
+  const colBytes = Math.ceil((ck * len * 4) / 64) * 64;
+  const gemm = direct ? 0 : Math.ceil(priv.ex.matmulScratchBytes(len) / 64) * 64;
+  const slot = direct ? 0 : gemm + (columns === null ? colBytes + 64 : 0);
+  const got = stage(n > 1 && macs >= wasmTuning.parallelMatmul, (slots) => padded(n * c * plane * 4) + padded(o * ck * 4) + padded(n * o * len * 4) +
+    (direct ? 0 : padded(kk * len * 4) + (columns === null ? 0 : padded(n * ck * len * 4)) + padded(slots * slot)));
+  if (!got) {
+    tsBackend.conv2d(dtype, xh, wh, outh, n, c, o, g, columns);
+    return;
+  }
+  const { ar, pool } = got;
   const px = ar.put((arrayOf(xh) as Float32Array).subarray(0, n * c * plane));
   const pw = ar.put((arrayOf(wh) as Float32Array).subarray(0, o * ck));
   const po = ar.alloc(n * o * len * 4);
-  if (direct) {
+  const pi = direct ? 0 : ar.put(windowIndex(g));
+  const pc = direct || columns === null ? 0 : ar.alloc(n * ck * len * 4);
+  const ps = direct ? 0 : ar.alloc((pool ? pool.slots : 1) * slot);
+  if (pool) {
+    const jobs = Math.min(n, pool.threads * 4), per = Math.ceil(n / jobs);
+    if (direct) pool.run(K_CONV2D_DIRECT, Math.ceil(n / per), [px, pw, po, n, c, g.h, g.w, o, g.kh, g.kw, g.ph, g.pw, g.oh, g.ow, per]);
+    else pool.run(K_CONV2D, Math.ceil(n / per), [px, pw, po, n, c, plane, o, kk, len, pi, pc, colBytes + 64, per], ps, slot);
+  } else if (direct) {
     ar.ex.conv2dDirect(px, pw, po, n, c, g.h, g.w, o, g.kh, g.kw, g.ph, g.pw, g.oh, g.ow);
   } else {
-    const pi = ar.put(windowIndex(g)), pc = ar.alloc(colsN * 4), ps = ar.alloc(scratch);
-    ar.ex.conv2d(px, pw, po, n, c, plane, o, kk, len, pi, pc, columns === null ? 0 : 1, ps);
-    if (columns !== null) ar.get(pc, arrayOf(columns) as Float32Array, colsN);
+    ar.ex.conv2d(px, pw, po, n, c, plane, o, kk, len, pi, pc === 0 ? ps : pc, columns === null ? 0 : 1, pc === 0 ? ps + colBytes + 64 : ps);
   }
+  if (columns !== null) ar.get(pc, arrayOf(columns) as Float32Array, n * ck * len);
   ar.get(po, arrayOf(outh) as Float32Array, n * o * len);
 }
 
