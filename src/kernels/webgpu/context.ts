@@ -466,13 +466,13 @@ export class GpuContext {
    * At a read-back, the one point where a loop waits for the GPU: run a full collection if the buffers waiting for
    * the collector could otherwise push the pool past twice one step's live set. Between two collections the live
    * bytes grow from the baseline `B` (what survived the last ones) by the garbage not yet found, and a read-back
-   * collects once that garbage reaches `T = max(B + A/2, A)`, `A` being what was allocated since the previous
-   * read-back (one step, for a loop that reads once a step). If it does not collect, the next step adds at most
-   * `A`, so the live bytes, and with them the pool (which reuses freed buffers before it makes new ones), stay
-   * below `B + T + A = max(2B + 1.5A, B + 2A) < 2·(B + A)`, with `min(A/2, B)` to spare for size-class rounding
-   * and garbage a collection misses. The collection's cost is paid at most once per step, and where the live set
-   * is large beside a step's allocation, once every `B/A` steps or so. While fewer than `COLLECT_MIN` bytes are
-   * live nothing is collected. Returns a promise that settles when the collection's finalizers have run (null
+   * collects once that garbage reaches `T = max(B, A)`, `A` being what was allocated since the previous read-back
+   * (one step, for a loop that reads once a step). If it does not collect, the next step adds at most `A`, so the
+   * live bytes, and with them the pool (which reuses freed buffers before it makes new ones), stay below
+   * `B + T + A = max(2B + A, B + 2A) < 2·(B + A)`, with `min(A, B)` to spare for size-class rounding and garbage
+   * a collection misses. The collection's cost is paid at most once per step, and where the live set is large
+   * beside a step's allocation, once every `B/A` steps or so. While fewer than `COLLECT_MIN` bytes are live
+   * nothing is collected. Returns a promise that settles when the collection's finalizers have run (null
    * when none is due).
    */
   #maybeCollect(): Promise<void> | null {
@@ -481,7 +481,7 @@ export class GpuContext {
     this.#allocatedAtRead = allocatedBytes;
     const collect = this.collect;
     if (collect === null || this.#collecting !== null || liveBytes < COLLECT_MIN) return null;
-    if (liveBytes - this.#baseline < Math.max(this.#baseline + step / 2, step)) return null;
+    if (liveBytes - this.#baseline < Math.max(this.#baseline, step)) return null;
     const collecting = new Promise<void>((resolve) => {
       // In a task of its own, once the caller has gone on to await the read: no frame of the caller's step is on
       // the stack then to keep its dead tensors alive through the collection.
