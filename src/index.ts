@@ -88,7 +88,7 @@ export type {
 export type { AddmmOptions } from './ops/linalg-composites.js';
 export { customOp, type CustomOpSpec, type CustomForwardCtx, type CustomBackwardCtx, type CustomJvpCtx } from './autograd/custom.js';
 export { getBackend, setBackend, registerBackend, listBackends, listDevices, setDefaultDevice, defaultDevice, Device } from './kernels/index.js';
-/** The 'webgpu' device: `webgpu.init`, `isAvailable`, `info`, `memory`, `stats` and `destroy` (see README's Devices section). */
+/** The 'webgpu' device: `webgpu.init`, `isAvailable`, `info`, `memory`, `emptyCache`, `stats` and `destroy` (see README's Devices section). */
 export * as webgpu from './webgpu.js';
 /** Options of `webgpu.init`, and what `webgpu.info()` says of the adapter. */
 export type { WebgpuInitOptions, WebgpuInfo } from './webgpu.js';

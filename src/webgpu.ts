@@ -108,6 +108,22 @@ export function memory(): PoolStats {
 }
 
 /**
+ * Free the buffers the pool keeps for reuse (those no tensor owns), as PyTorch's `torch.cuda.empty_cache()`, and
+ * return their bytes. Buffers of tensors that are unreachable but not yet collected are not among them. Rarely
+ * needed: the pool reuses its buffers; use it to hand GPU memory back to other work, or before measuring a peak.
+ *
+ * @example
+ * ```ts
+ * webgpu.emptyCache();
+ * webgpu.resetPeakMemory();
+ * // ... run the loop to measure, then read webgpu.memory().peakBytes
+ * ```
+ */
+export function emptyCache(): number {
+  return context('emptyCache').emptyCache();
+}
+
+/**
  * Start measuring `memory()`'s peaks from now.
  *
  * @example
@@ -120,16 +136,17 @@ export function resetPeakMemory(): void {
 }
 
 /**
- * Work issued so far: kernel dispatches and command-buffer submits (many dispatches go in one submit).
+ * Work issued so far: kernel dispatches, command-buffer submits (many dispatches go in one submit), and the full
+ * garbage collections the device ran at read-backs to get dead tensors' buffers back (see `WebgpuInitOptions.collect`).
  *
  * @example
  * ```ts
- * const { dispatches, submits } = webgpu.stats();
+ * const { dispatches, submits, collections } = webgpu.stats();
  * ```
  */
-export function stats(): { readonly dispatches: number; readonly submits: number } {
+export function stats(): { readonly dispatches: number; readonly submits: number; readonly collections: number } {
   const c = context('stats');
-  return { dispatches: c.dispatches, submits: c.submits };
+  return { dispatches: c.dispatches, submits: c.submits, collections: c.collections };
 }
 
 /**

@@ -85,8 +85,24 @@ const U32 = new Uint32Array(F32.buffer);
 /** Builds the error a kernel reported from its two words (a, b). */
 export type ErrorReport = (a: number, b: number, code: number) => Error;
 
-/** Bytes that must have become live since the last collection before another one (see `read`). */
+/** Live bytes below which a read-back never runs a collection (see `#maybeCollect`). */
 const COLLECT_MIN = 1 << 16;
+/** How long a read-back waits for the finalizers of a collection before it collects again (ms). */
+const FINALIZE_WAIT = 50;
+/** The baseline is the least live bytes after the last this many collections. */
+const BASELINE_COLLECTIONS = 4;
+/** Collections tried at one read-back before it gives up waiting for their finalizers. */
+const COLLECT_TRIES = 3;
+
+/**
+ * What the registry holds for one handle: its buffer, to release when the handle is collected; or, for the
+ * sentinel a collection registers, the function that tells the read-back the finalizers have run.
+ */
+interface Held {
+  readonly buffer: GpuBuffer | null;
+  readonly size: number;
+  readonly done: (() => void) | null;
+}
 const PARAM_WORDS = 1 << 18; // 1 MiB of parameters per batch
 const SLOT_WORDS = 64; // storage offsets must be multiples of 256 bytes
 const MAX_BATCH = 512; // dispatches per submit
@@ -133,7 +149,7 @@ export function grid1d(threads: number): [number, number, number] {
  */
 export class GpuContext {
   readonly pool: BufferPool;
-  readonly #registry: FinalizationRegistry<{ buffer: GpuBuffer; size: number }>;
+  readonly #registry: FinalizationRegistry<Held>;
   readonly #pipelines = new Map<string, { pipeline: GpuComputePipeline; layout: GpuBindGroupLayout }>();
   readonly #params: GpuBuffer;
   readonly #paramWords = new Uint32Array(PARAM_WORDS);
@@ -149,8 +165,19 @@ export class GpuContext {
   #deviceErrors: string[] = [];
   readonly #reads = new Set<Promise<unknown>>();
   #lost: string | null = null;
-  /** Live bytes after the last collection. */
+  /** Live bytes after each of the last collections (`BASELINE_COLLECTIONS` of them). */
+  readonly #survivors: number[] = [];
+  /**
+   * The fewest live bytes after one of the last collections: what survives a collection, not counting garbage
+   * that one collection happened to miss (a dead tensor that a frame or a cache still held at that moment).
+   */
   #baseline = 0;
+  /** `pool.allocatedBytes` at the last read-back: what was allocated since is one step's worth, for a loop that reads once a step. */
+  #allocatedAtRead = 0;
+  /** Read-backs at which a collection ran so far. */
+  collections = 0;
+  /** The collection whose finalizers have not run yet, if any. */
+  #collecting: Promise<void> | null = null;
   /** Dispatches recorded so far (for tests that check batching). */
   dispatches = 0;
   /** Command buffers submitted so far. */
@@ -173,7 +200,11 @@ export class GpuContext {
     private readonly collect: (() => void) | null = null,
   ) {
     this.pool = new BufferPool(device);
-    this.#registry = new FinalizationRegistry(({ buffer, size }) => this.pool.release(buffer, size));
+    this.#registry = new FinalizationRegistry((held) => {
+      if (held.buffer !== null) this.pool.release(held.buffer, held.size);
+      // The sentinel: the rest of this cleanup's callbacks run first, in the same task.
+      else if (held.done !== null) queueMicrotask(held.done);
+    });
     this.#params = device.createBuffer({ size: PARAM_WORDS * 4, usage: BUFFER_USAGE.STORAGE | BUFFER_USAGE.COPY_DST });
     this.#errorBuffer = device.createBuffer({ size: 16, usage: BUFFER_USAGE.STORAGE | BUFFER_USAGE.COPY_SRC | BUFFER_USAGE.COPY_DST });
     device.onuncapturederror = (e) => {
@@ -224,7 +255,7 @@ export class GpuContext {
     }
     const { buffer, size, fresh } = this.pool.acquire(bytes);
     const handle = new GpuHandle(buffer, size, words, this);
-    this.#registry.register(handle, { buffer, size });
+    this.#registry.register(handle, { buffer, size, done: null });
     return { handle, fresh };
   }
 
@@ -373,6 +404,20 @@ export class GpuContext {
     this.#encoder = null;
     this.#paramUsed = 0;
     this.#pending = 0;
+    // Submitted work keeps what it uses alive in the driver: buffers given up before can be destroyed now.
+    this.pool.destroyRetired();
+  }
+
+  /**
+   * Free the pool's unused buffers (no tensor owns them), as PyTorch's `torch.cuda.empty_cache()`: the batch
+   * recorded so far is submitted first, since it may still bind some of them. Returns the bytes freed.
+   */
+  emptyCache(): number {
+    this.#checkAlive();
+    const bytes = this.pool.empty();
+    if (this.#encoder === null) this.pool.destroyRetired();
+    else this.flush();
+    return bytes;
   }
 
   /**
@@ -392,11 +437,7 @@ export class GpuContext {
     const deviceErrors = this.#deviceErrors;
     this.#deviceErrors = [];
     this.flush();
-    // As much memory has become live since the last collection as was live after it (and at least COLLECT_MIN):
-    // find the dead tensors now, while the GPU works. The pool then holds at most about twice what survives.
-    const live = this.pool.stats().liveBytes;
-    const collected = this.collect !== null && live - this.#baseline >= Math.max(this.#baseline, COLLECT_MIN);
-    if (collected) this.collect!();
+    const finalized = this.#maybeCollect();
     const done = staging.mapAsync(MAP_READ).then(() => {
       const all = new Uint32Array(staging.getMappedRange().slice(0));
       staging.unmap();
@@ -410,10 +451,7 @@ export class GpuContext {
     }).then(async (data) => {
       // After a collection, let the finalizers return the dead buffers to the pool (they run as a task of their
       // own) before the caller, typically a training loop, goes on to allocate its next step.
-      if (collected) {
-        await new Promise((resolve) => setTimeout(resolve, 0));
-        this.#baseline = this.pool.stats().liveBytes;
-      }
+      if (finalized !== null) await finalized;
       return data;
     });
     this.#reads.add(done);
@@ -422,6 +460,64 @@ export class GpuContext {
     };
     done.then(forget, forget);
     return done;
+  }
+
+  /**
+   * At a read-back, the one point where a loop waits for the GPU: run a full collection if the buffers waiting for
+   * the collector could otherwise push the pool past twice one step's live set. Between two collections the live
+   * bytes grow from the baseline `B` (what survived the last ones) by the garbage not yet found, and a read-back
+   * collects once that garbage reaches `T = max(B, A)`, `A` being what was allocated since the previous read-back
+   * (one step, for a loop that reads once a step). If it does not collect, the next step adds at most `A`, so the
+   * live bytes, and with them the pool (which reuses freed buffers before it makes new ones), stay below
+   * `B + T + A = max(2B + A, B + 2A) < 2·(B + A)`, with `min(A, B)` to spare for size-class rounding and garbage
+   * a collection misses. The collection's cost is paid at most once per step, and where the live set is large
+   * beside a step's allocation, once every `B/A` steps or so. While fewer than `COLLECT_MIN` bytes are live
+   * nothing is collected. Returns a promise that settles when the collection's finalizers have run (null
+   * when none is due).
+   */
+  #maybeCollect(): Promise<void> | null {
+    const { liveBytes, allocatedBytes } = this.pool.stats();
+    const step = allocatedBytes - this.#allocatedAtRead;
+    this.#allocatedAtRead = allocatedBytes;
+    const collect = this.collect;
+    if (collect === null || this.#collecting !== null || liveBytes < COLLECT_MIN) return null;
+    if (liveBytes - this.#baseline < Math.max(this.#baseline, step)) return null;
+    const collecting = new Promise<void>((resolve) => {
+      // In a task of its own, once the caller has gone on to await the read: no frame of the caller's step is on
+      // the stack then to keep its dead tensors alive through the collection.
+      setTimeout(() => {
+        let finished = false;
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        let tries = 0;
+        const finish = (found: boolean): void => {
+          if (finished) return;
+          finished = true;
+          clearTimeout(timer);
+          if (found) {
+            this.#survivors.push(this.pool.stats().liveBytes);
+            if (this.#survivors.length > BASELINE_COLLECTIONS) this.#survivors.shift();
+            this.#baseline = Math.min(...this.#survivors);
+          }
+          this.#collecting = null;
+          resolve();
+        };
+        // A sentinel registered with the buffers' registry and dropped at once: the collection finds it with the
+        // dead handles, and its finalizer runs in the same cleanup task as theirs (it signals in a microtask,
+        // after them), so once it has run, every buffer the collection found is back in the pool; the baseline
+        // is measured then. A collection that finishes an incremental marking already under way keeps what was
+        // allocated during it, the sentinel included: if the sentinel has not come back soon, collect again.
+        const attempt = (): void => {
+          tries++;
+          registerSentinel(this.#registry, () => finish(true));
+          collect();
+          timer = setTimeout(() => (tries < COLLECT_TRIES ? attempt() : finish(false)), FINALIZE_WAIT);
+        };
+        this.collections++;
+        attempt();
+      }, 0);
+    });
+    this.#collecting = collecting;
+    return collecting;
   }
 
   /** Wait for every read-back in flight, then destroy the device (an unfinished map at exit crashes some drivers). */
@@ -436,6 +532,15 @@ export class GpuContext {
     this.#errorBuffer.destroy();
     this.device.destroy();
   }
+}
+
+/**
+ * Register an object that nothing references with `registry`, its finalizer calling `done`. (Made here, in a function
+ * of its own, so that no register or stack slot of the caller keeps it alive through the collection; an empty `{}`
+ * literal is not reliably collected.)
+ */
+function registerSentinel(registry: FinalizationRegistry<Held>, done: () => void): void {
+  registry.register({ sentinel: true }, { buffer: null, size: 0, done });
 }
 
 const MAP_READ_USAGE = BUFFER_USAGE.MAP_READ | BUFFER_USAGE.COPY_DST;

@@ -54,6 +54,11 @@ export interface PoolStats {
  */
 export class BufferPool {
   readonly #free = new Map<number, GpuBuffer[]>();
+  /**
+   * Buffers to destroy once the commands recorded so far are submitted: a released buffer may still be bound by a
+   * dispatch of the batch being recorded, and a destroyed buffer must not be submitted.
+   */
+  #retired: GpuBuffer[] = [];
   #live = 0;
   #pooled = 0;
   #peak = 0;
@@ -93,7 +98,7 @@ export class BufferPool {
     this.#live -= size;
     if (this.#closed) return;
     if (this.#pooled + size > this.maxPooled) {
-      buffer.destroy();
+      this.#retired.push(buffer);
       return;
     }
     let list = this.#free.get(size);
@@ -117,8 +122,29 @@ export class BufferPool {
     this.#peakLive = this.#live;
   }
 
+  /**
+   * Give up every free buffer (none is owned by a tensor): they are destroyed at `destroyRetired`, after the batch
+   * that may still bind them has been submitted. Returns the bytes given up.
+   */
+  empty(): number {
+    const bytes = this.#pooled;
+    for (const list of this.#free.values()) this.#retired.push(...list);
+    this.#free.clear();
+    this.#pooled = 0;
+    return bytes;
+  }
+
+  /** Destroy the buffers given up so far; call only once every command recorded before has been submitted. */
+  destroyRetired(): void {
+    if (this.#retired.length === 0) return;
+    const retired = this.#retired;
+    this.#retired = [];
+    for (const b of retired) b.destroy();
+  }
+
   /** Destroy every pooled buffer; buffers released later are dropped (the device is going away). */
   close(): void {
+    this.destroyRetired();
     this.#closed = true;
     for (const list of this.#free.values()) for (const b of list) b.destroy();
     this.#free.clear();
