@@ -260,12 +260,9 @@ export function avgPool2dBackward(ctx: GpuContext, grad: GpuHandle, out: GpuHand
   ctx.dispatch(AVG_POOL_BACKWARD, [grad, out], geometryParams(count, g).u(countIncludePad ? 1 : 0).f(divisor), grid1d(count));
 }
 
-const ADAPTIVE_MAX_POOL: Kernel = {
-  key: 'adaptiveMaxPool2d',
-  access: ['r', 'w'],
-  // P[1] count, P[2] h, P[3] w, P[4] oh, P[5] ow.
-  wgsl: ([X, I]) => `${main1d('P[1]')}
-  let h = P[2]; let w = P[3]; let oh = P[4]; let ow = P[5];
+// The window of output i (one per invocation) of an adaptive pooling: image b, output (oi, oj), rows [h0, h1) and
+// columns [w0, w1), as PyTorch chooses them. P[2] h, P[3] w, P[4] oh, P[5] ow.
+const ADAPTIVE_WINDOW = `  let h = P[2]; let w = P[3]; let oh = P[4]; let ow = P[5];
   let L = oh * ow;
   let b = i / L;
   let oi = (i % L) / ow;
@@ -273,7 +270,21 @@ const ADAPTIVE_MAX_POOL: Kernel = {
   let h0 = (oi * h) / oh;
   let h1 = ((oi + 1u) * h + oh - 1u) / oh;
   let w0 = (oj * w) / ow;
-  let w1 = ((oj + 1u) * w + ow - 1u) / ow;
+  let w1 = ((oj + 1u) * w + ow - 1u) / ow;`;
+
+/** Dispatch an adaptive pooling kernel over `count` invocations that write all of `out`. */
+function adaptive(ctx: GpuContext, kernel: Kernel, src: GpuHandle, out: GpuHandle, count: number, h: number, w: number, oh: number, ow: number): void {
+  if (count === 0) return;
+  ctx.overwrite(out, count);
+  ctx.dispatch(kernel, [src, out], new Params().u(count).u(h).u(w).u(oh).u(ow), grid1d(count));
+}
+
+const ADAPTIVE_MAX_POOL: Kernel = {
+  key: 'adaptiveMaxPool2d',
+  access: ['r', 'w'],
+  // P[1] count, P[2] h, P[3] w, P[4] oh, P[5] ow.
+  wgsl: ([X, I]) => `${main1d('P[1]')}
+${ADAPTIVE_WINDOW}
   var best = -inf_();
   var at = -1;
   for (var r = h0; r < h1; r++) {
@@ -301,10 +312,7 @@ const ADAPTIVE_MAX_POOL: Kernel = {
  * ```
  */
 export function adaptiveMaxPool2d(ctx: GpuContext, x: GpuHandle, indices: GpuHandle, planes: number, h: number, w: number, oh: number, ow: number): void {
-  const count = planes * oh * ow;
-  if (count === 0) return;
-  ctx.overwrite(indices, count);
-  ctx.dispatch(ADAPTIVE_MAX_POOL, [x, indices], new Params().u(count).u(h).u(w).u(oh).u(ow), grid1d(count));
+  adaptive(ctx, ADAPTIVE_MAX_POOL, x, indices, planes * oh * ow, h, w, oh, ow);
 }
 
 const ADAPTIVE_AVG_POOL: Kernel = {
@@ -312,15 +320,7 @@ const ADAPTIVE_AVG_POOL: Kernel = {
   access: ['r', 'w'],
   // P[1] count, P[2] h, P[3] w, P[4] oh, P[5] ow. One invocation per output: the mean of its window.
   wgsl: ([X, O]) => `${main1d('P[1]')}
-  let h = P[2]; let w = P[3]; let oh = P[4]; let ow = P[5];
-  let L = oh * ow;
-  let b = i / L;
-  let oi = (i % L) / ow;
-  let oj = i % ow;
-  let h0 = (oi * h) / oh;
-  let h1 = ((oi + 1u) * h + oh - 1u) / oh;
-  let w0 = (oj * w) / ow;
-  let w1 = ((oj + 1u) * w + ow - 1u) / ow;
+${ADAPTIVE_WINDOW}
   var s = 0.0;
   for (var r = h0; r < h1; r++) {
     for (var c = w0; c < w1; c++) {
@@ -341,10 +341,7 @@ const ADAPTIVE_AVG_POOL: Kernel = {
  * ```
  */
 export function adaptiveAvgPool2d(ctx: GpuContext, x: GpuHandle, out: GpuHandle, planes: number, h: number, w: number, oh: number, ow: number): void {
-  const count = planes * oh * ow;
-  if (count === 0) return;
-  ctx.overwrite(out, count);
-  ctx.dispatch(ADAPTIVE_AVG_POOL, [x, out], new Params().u(count).u(h).u(w).u(oh).u(ow), grid1d(count));
+  adaptive(ctx, ADAPTIVE_AVG_POOL, x, out, planes * oh * ow, h, w, oh, ow);
 }
 
 const ADAPTIVE_AVG_POOL_BACKWARD: Kernel = {
@@ -384,8 +381,5 @@ const ADAPTIVE_AVG_POOL_BACKWARD: Kernel = {
  */
 export function adaptiveAvgPool2dBackward(ctx: GpuContext, grad: GpuHandle, out: GpuHandle, planes: number, h: number, w: number, oh: number,
   ow: number): void {
-  const count = planes * h * w;
-  if (count === 0) return;
-  ctx.overwrite(out, count);
-  ctx.dispatch(ADAPTIVE_AVG_POOL_BACKWARD, [grad, out], new Params().u(count).u(h).u(w).u(oh).u(ow), grid1d(count));
+  adaptive(ctx, ADAPTIVE_AVG_POOL_BACKWARD, grad, out, planes * h * w, h, w, oh, ow);
 }
