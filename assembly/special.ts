@@ -1,8 +1,6 @@
 // Special functions in float64, as src/kernels/ts/special.ts computes them (the same method, so the float32
 // results agree with the TS reference to the rounding of the last step).
 
-import { ERF_GRID, ERF_SLOPES, ERF_VALUES } from './erf-table.generated';
-
 const TWO_OVER_SQRT_PI: f64 = 1.1283791670955126;
 const ONE_OVER_SQRT_PI: f64 = 0.5641895835477563;
 
@@ -32,33 +30,6 @@ export function erf64(x: f64): f64 {
   let f = a;
   for (let k = 60; k >= 1; k--) f = a + <f64>k / 2.0 / f;
   return copysign<f64>(1.0 - (Math.exp(-a * a) / f) * ONE_OVER_SQRT_PI, x);
-}
-
-/**
- * erf(x) for a float32 result, computed in float64: ±1 from |x| = 4 on (erfc(4) is below half an ulp of 1 in
- * float32), else the Taylor series of degree 6 about the nearest multiple k/64 of 1/64, from the tabulated erf and
- * erf′ there (assembly/erf-table.generated.ts, made by the TS reference). With |h| ≤ 1/128 the next term is below
- * 1e-14 of the result, so one rounding to float32 leaves it within 1 ulp of the reference, at ~20 flops instead of
- * the series' dozens of divisions. NaN stays NaN; erf(−0) = −0.
- *
- * @example
- * ```ts
- * erf32(1.0); // 0.8427007794380188 (float32)
- * ```
- */
-export function erf32(x: f32): f32 {
-  const a = Math.abs(<f64>x);
-  if (!(a < 4.0)) return x != x ? x : copysign<f32>(1, x);
-  const k = <i32>(a * ERF_GRID + 0.5);
-  const t = <f64>k / ERF_GRID, h = a - t, t2 = t * t;
-  const f = load<f64>(ERF_VALUES + (<usize>k << 3)), e = load<f64>(ERF_SLOPES + (<usize>k << 3));
-  // erf(t + h) = erf(t) + erf′(t)·(h − t·h² + (2t² − 1)/3·h³ + t(3 − 2t²)/6·h⁴ + (4t⁴ − 12t² + 3)/30·h⁵ + t(−4t⁴ + 20t² − 15)/90·h⁶)
-  const c6 = t * ((-4.0 * t2 + 20.0) * t2 - 15.0) * (1.0 / 90.0);
-  const c5 = ((4.0 * t2 - 12.0) * t2 + 3.0) * (1.0 / 30.0);
-  const c4 = t * (3.0 - 2.0 * t2) * (1.0 / 6.0);
-  const c3 = (2.0 * t2 - 1.0) * (1.0 / 3.0);
-  const p = h * (1.0 + h * (-t + h * (c3 + h * (c4 + h * (c5 + h * c6)))));
-  return <f32>copysign<f64>(f + e * p, <f64>x);
 }
 
 /**

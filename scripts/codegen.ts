@@ -9,7 +9,6 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BINARY_KERNELS, JOB_KINDS, REDUCE_KERNELS, SCAN_KERNELS, UNARY_KERNELS, type BinaryKernel, type BinaryKernelSpec } from '../src/kernels/catalog.js';
-import { erf } from '../src/kernels/ts/special.js';
 import { apiEntries } from './codegen-api.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -77,22 +76,7 @@ function assemblyBinary(): string {
   return lines.join('\n');
 }
 
-// The float32 erf kernel of assembly/special.ts reads erf and its derivative at the multiples of 1/64 in [0, 4],
-// computed here by the TS reference (to a few float64 ulps), and expands in a Taylor series from the nearest one.
-export const ERF_GRID = 64, ERF_POINTS = 4 * ERF_GRID + 1;
-
-function assemblyErfTable(): string {
-  const xs = Array.from({ length: ERF_POINTS }, (_, k) => k / ERF_GRID);
-  const list = (v: number[]): string => v.map((x) => `  ${x},`).join('\n');
-  return [HEADER.trimEnd(), `// erf(k/${ERF_GRID}) and erf'(k/${ERF_GRID}) = 2/√π·exp(−(k/${ERF_GRID})²) for k = 0 … ${ERF_POINTS - 1}, from the TS reference.`, '',
-    `/** Grid points per unit. */`, `export const ERF_GRID: f64 = ${ERF_GRID};`, '',
-    '/** erf at the grid points. */', 'export const ERF_VALUES = memory.data<f64>([', list(xs.map(erf)), ']);', '',
-    '/** erf\'s derivative at the grid points. */', 'export const ERF_SLOPES = memory.data<f64>([',
-    list(xs.map((x) => (2 / Math.sqrt(Math.PI)) * Math.exp(-x * x))), ']);', ''].join('\n');
-}
-
 const TARGETS: [string, () => string][] = [
-  ['assembly/erf-table.generated.ts', assemblyErfTable],
   ['assembly/codes.generated.ts', assemblyCodes],
   ['assembly/binary.generated.ts', assemblyBinary],
   ['src/ops/api.generated.ts', () => apiEntries(HEADER)],
