@@ -31,7 +31,7 @@ export { manualSeed, Generator, defaultGenerator } from './random.js';
 export type { TensorLike } from './ops/buffers.js';
 export type { Dim } from './ops/reduce.js';
 export type { Size2, Window2d, Window2dOptions, WindowAttrs } from './ops/conv.js';
-export type { AvgPoolAttrs } from './ops/pool.js';
+export type { AdaptiveAttrs, AdaptiveAvgAttrs, AvgPoolAttrs } from './ops/pool.js';
 export type {
   ExtremumFunction, ExtremumMethod, MedianFunction, MedianMethod, UniqueFunction, UniqueMethod, Off,
 } from './ops/signatures.js';

@@ -214,6 +214,7 @@ const avgPool2dBackwardOp: DifferentiableOp<AvgPoolAttrs, readonly [grad: Tensor
 
 /** Output size of an adaptive pooling. */
 export interface AdaptiveAttrs {
+  /** The output's (height, width). */
   readonly outputSize: readonly [number, number];
 }
 
@@ -267,6 +268,7 @@ export function adaptiveOutputSize(x: Tensor, size: AdaptiveSize, op: string): [
 
 /** An adaptive average pooling's output size and its input's plane size. */
 export interface AdaptiveAvgAttrs extends AdaptiveAttrs {
+  /** The (height, width) of the input planes (for the backward: of the gradient it makes). */
   readonly inputHW: readonly [number, number];
 }
 
