@@ -1,8 +1,8 @@
 // Hand-written tests of the autograd engine: accumulation, graph shapes, broadcasting, retainGraph, hooks,
 // grad() and its pruning, higher order, deep graphs, saved tensors and in-place semantics.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
-  AccumulateGrad, customOp, enableGrad, grad, isGradEnabled, jvp, noGrad, observeEngine, savedTensorsHooks, tensor, type Tensor,
+  AccumulateGrad, customOp, enableGrad, getBackend, grad, isGradEnabled, jvp, noGrad, observeEngine, savedTensorsHooks, tensor, type Tensor,
 } from '../src/index.js';
 
 /** Elementwise closeness of a tensor (flattened) to expected numbers. */
@@ -21,6 +21,25 @@ function expectClose(t: Tensor | null | undefined, expected: readonly number[], 
 const f64 = (data: number[], requiresGrad = true): Tensor => tensor(data, { dtype: 'float64', requiresGrad });
 
 describe('gradient accumulation', () => {
+  it('sums the gradients that meet at a node into one buffer, adding the third and later in place', () => {
+    // w is used at 10 "time steps": without in-place sums its 10 gradients would take 9 new buffers to add up.
+    const w = tensor(Array.from({ length: 64 }, (_, i) => i / 64), { requiresGrad: true });
+    const xs = Array.from({ length: 10 }, (_, t) => tensor(Array.from({ length: 64 }, (_, i) => Math.sin(i + t))));
+    let y = xs[0]!.mul(w);
+    for (const x of xs.slice(1)) y = y.add(x.mul(w));
+    const loss = y.sum();
+    const backend = getBackend();
+    const alloc = vi.spyOn(backend, 'alloc');
+    try {
+      loss.backward();
+      // One buffer per mul's gradient (10), one for the sum; the sum of the 10 costs 1 more, not 9.
+      expect(alloc.mock.calls.filter(([, n]) => n === 64).length).toBe(11);
+    } finally {
+      alloc.mockRestore();
+    }
+    expectClose(w.grad, Array.from({ length: 64 }, (_, i) => xs.reduce((s, x) => s + x.data()[i]!, 0)), 1e-5);
+  });
+
   it('accumulates across two backward calls through one retained graph', () => {
     const x = tensor([1, 2, 3], { requiresGrad: true });
     const y = x.mul(x).sum();

@@ -136,9 +136,16 @@ function propagate(
   }
   const accumulate = (node: GradNode, g: Tensor): void => {
     if (node._bufferWalk === pass) {
-      node._buffer = node._buffer!.add(g);
-      // A sum made here is held by nobody else (unless it is recorded for a graph of the gradient).
-      node._bufferOwned = !opts.createGraph && forwardLevel() === 0;
+      const buffer = node._buffer!;
+      // A sum made here is held by nobody else (unless it is recorded for a graph of the gradient), so the third
+      // and later gradients to arrive are added into it in place: a weight used at each of T time steps costs one
+      // new buffer, not T - 1.
+      if (node._bufferOwned && buffer.dtype === g.dtype && sameShape(buffer.shape, g.shape)) {
+        buffer.add_(g);
+      } else {
+        node._buffer = buffer.add(g);
+        node._bufferOwned = !opts.createGraph && forwardLevel() === 0;
+      }
     } else {
       node._bufferWalk = pass;
       node._buffer = g;
