@@ -30,6 +30,14 @@ export type JaxStep = () => Promise<number>;
 const arr = (data: Float32Array, shape: number[]): JArray => np.array(data, { shape });
 const scalar = (x: number): JArray => np.array(x);
 
+/**
+ * The value of a scalar array (consumes it): synchronously on the CPU devices, as before; through the async
+ * `data()` on 'webgpu' (G1), where Node has no synchronous read-back.
+ */
+export async function readScalar(a: JArray): Promise<number> {
+  return a.device === 'webgpu' ? (await a.data())[0]! : a.dataSync()[0]!;
+}
+
 function toParams(init: Initial): Params {
   const p: Params = {};
   for (const [k, v] of Object.entries(init)) p[k] = arr(v.data, v.shape);
@@ -173,7 +181,7 @@ export function jaxB7Step(init: Initial, useJit: boolean): JaxStep {
     const [loss, np1, nm, nv] = f(p, m, v, x.ref, y.ref, s1, s2);
     [p, m, v] = [np1, nm, nv];
     await blockUntilReady([p, m, v]);
-    return loss.dataSync()[0]!;
+    return readScalar(loss);
   };
 }
 
@@ -230,7 +238,7 @@ export function jaxB8Step(init: Initial, useJit: boolean): JaxStep {
     const [loss, np1, nm, nv] = f(p, m, v, idx.ref, y.ref, mask.ref, s1, s2);
     [p, m, v] = [np1, nm, nv];
     await blockUntilReady([p, m, v]);
-    return loss.dataSync()[0]!;
+    return readScalar(loss);
   };
 }
 
@@ -306,6 +314,6 @@ export function jaxB9Step(init: Initial, useJit: boolean, dropout: number = B9.d
     const [loss, np1, nb, nr] = f(p, buf, run, x.ref, y.ref, random.key(9000 + ++t));
     [p, buf, run] = [np1, nb, nr];
     await blockUntilReady([p, buf, run]);
-    return loss.dataSync()[0]!;
+    return readScalar(loss);
   };
 }

@@ -78,16 +78,8 @@ function param(shape: number[], fill?: number): tf.Variable {
   return tf.variable(fill === undefined ? tf.randomNormal(shape, 0, 0.02) : tf.fill(shape, fill));
 }
 
-/**
- * One B8 training step: forward, cross-entropy over every position, gradients, global-norm clipping, AdamW
- * (Adam, then the decoupled decay `p ← p − lr·λ·p` on every parameter, as PyTorch's AdamW does on all of them).
- *
- * @example
- * ```ts
- * const step = tfjsB8Step(); step();
- * ```
- */
-export function tfjsB8Step(): () => number {
+/** B8's variables (minGPT's init) and its loss function, shared by the synchronous and the GPU step. */
+function b8Model(): { vars: tf.Variable[]; lossFn: () => tf.Scalar } {
   const C = B8.embd, H = B8.heads, T = B8.block, B = B8.batch, V = B8.vocab, hd = C / H;
   const wte = param([V, C]), wpe = param([T, C]);
   const blocks = Array.from({ length: B8.blocks }, () => ({
@@ -124,6 +116,20 @@ export function tfjsB8Step(): () => number {
     const logits = tf.reshape(lin(ln(x, lnFg, lnFb), headW), [B * T, V]);
     return tf.losses.softmaxCrossEntropy(targets, logits) as tf.Scalar;
   };
+  return { vars, lossFn };
+}
+
+/**
+ * One B8 training step: forward, cross-entropy over every position, gradients, global-norm clipping, AdamW
+ * (Adam, then the decoupled decay `p ← p − lr·λ·p` on every parameter, as PyTorch's AdamW does on all of them).
+ *
+ * @example
+ * ```ts
+ * const step = tfjsB8Step(); step();
+ * ```
+ */
+export function tfjsB8Step(): () => number {
+  const { vars, lossFn } = b8Model();
   const adam = tf.train.adam(B8.lr, B8.beta1, B8.beta2, 1e-8);
   return () => {
     const { value, grads } = tf.variableGrads(lossFn, vars);
@@ -138,6 +144,39 @@ export function tfjsB8Step(): () => number {
     });
     tf.tidy(() => { for (const v of vars) v.assign(tf.mul(v, 1 - B8.lr * B8.weightDecay)); });
     adam.applyGradients(vars.map((v) => ({ name: v.name, tensor: clipped[v.name]! })));
+    tf.dispose([value, ...Object.values(grads), ...Object.values(clipped)]);
+    return loss;
+  };
+}
+
+/**
+ * B8's step on a GPU backend (G1, tfjs's `webgpu`): the same step as `tfjsB8Step`, with the clipping coefficient
+ * kept on the device (no read-back inside the step) and the loss read back asynchronously at its end (WebGPU has
+ * no synchronous read in Node), so that a timed step runs to completion.
+ *
+ * @example
+ * ```ts
+ * const step = tfjsB8StepAsync(); await step();
+ * ```
+ */
+export function tfjsB8StepAsync(): () => Promise<number> {
+  const { vars, lossFn } = b8Model();
+  const adam = tf.train.adam(B8.lr, B8.beta1, B8.beta2, 1e-8);
+  return async () => {
+    const { value, grads } = tf.variableGrads(lossFn, vars);
+    const clipped = tf.tidy(() => {
+      const gs = vars.map((v) => grads[v.name]!);
+      // Pairwise adds, not addN: tfjs-webgpu's AddN binds every input at once, and 30 exceed the 8 storage buffers
+      // per shader stage that WebGPU guarantees (and tfjs requests), which invalidates the pipeline.
+      const norm = tf.sqrt(gs.map((g) => tf.sum(tf.square(g))).reduce((a, b) => tf.add(a, b)));
+      const coef = tf.minimum(tf.div(B8.clip, tf.add(norm, 1e-6)), 1);
+      const out: Record<string, tf.Tensor> = {};
+      vars.forEach((v, i) => { out[v.name] = tf.mul(gs[i]!, coef); });
+      return out;
+    });
+    tf.tidy(() => { for (const v of vars) v.assign(tf.mul(v, 1 - B8.lr * B8.weightDecay)); });
+    adam.applyGradients(vars.map((v) => ({ name: v.name, tensor: clipped[v.name]! })));
+    const loss = (await value.data())[0]!;
     tf.dispose([value, ...Object.values(grads), ...Object.values(clipped)]);
     return loss;
   };
