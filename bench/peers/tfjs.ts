@@ -386,14 +386,15 @@ export async function tfjsG1(): Promise<G1Workloads> {
   await tf.ready();
   if (tf.getBackend() !== 'webgpu') throw new Error(`tfjs is on ${tf.getBackend()}, not webgpu`);
   const device = (tf.backend() as unknown as { device?: GpuDeviceLike }).device;
+  const { b8Parts } = await import('../adjoint-models.js');
   return {
     errors: device ? collectErrors(device) : () => [],
-    notes: ['tfjs-webgpu: B8 from its own minGPT init (as the CPU tfjs columns), so no B8 loss check; the step clips on the device.'],
+    notes: ['tfjs-webgpu: B8 starts from adjoint\'s initial weights (the CPU tfjs columns use their own minGPT init); the step clips on the device.'],
     matmul: (n, time, check) => tfjsMatmul(n, 'async', time, check),
     b3: (time) => tfjsB3('async', time),
     b6Check: () => tfjsB6Check('async'),
     b6Run: (maxSteps) => tfjsB6Run('async', maxSteps),
-    b8: { make: () => tfjsB8StepAsync(), sameWeights: false },
+    b8: { make: () => tfjsB8StepAsync(b8Parts().initial()), sameWeights: true },
     teardown: async () => {
       if (!device) return;
       await device.queue.onSubmittedWorkDone();
