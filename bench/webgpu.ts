@@ -116,7 +116,7 @@ function installBrowserGlobals(gpu: Gpu, globals: Record<string, unknown>): void
   nav.userAgent ??= `Node.js/${process.version}`;
 }
 
-/** A single untimed-quality call, as a one-rep "stat" (smoke runs print it; the cells do not report it). */
+/** One call, as a one-rep "stat": for checks and smoke runs, which print it and never report it as a timing. */
 const once: Timer = async (fn) => {
   const t0 = nowMs();
   const r = fn();

@@ -15,6 +15,9 @@
  *
  * Move semantics (see `jaxjs.ts`): every function consumes its array arguments, so an array used again is passed
  * as `.ref`. Each function below consumes each of its arguments exactly once.
+ *
+ * The steps run on jax-js's default device: G1 (bench/webgpu.ts) runs B8's on `webgpu`, where the loss is read
+ * back asynchronously (`readScalar`).
  */
 import { type Array as JArray, blockUntilReady, jit, lax, nn, numpy as np, random, tree, valueAndGrad } from '@jax-js/jax';
 import { B7, B8, B9, b7Data, b8Data, b9Data, oneHot } from '../data.js';
