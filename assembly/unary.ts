@@ -8,7 +8,7 @@
 // dependency chain, and two independent chains side by side ran 35% faster than relying on out-of-order overlap
 // of iterations.
 
-import { erf64, erfinv64 } from './special';
+import { erf32, erfinv64 } from './special';
 import { exp4, log4, sigmoid4, signMask, sincos4, splatOne, tanh4 } from './vmath';
 
 // Beyond this the float64 Cody–Waite reduction in sincos4 is no longer exact enough; such lanes (and Inf)
@@ -120,10 +120,10 @@ function sinCosLoop(x: usize, out: usize, n: i32, cosine: bool): void {
   }
 }
 
-/** The error function, each lane in float64 (see special.ts) and rounded once. @example `unaryErf(p, p, n)` */
+/** The error function, each lane in float64 from fitted polynomials (erf32 in special.ts) and rounded once. @example `unaryErf(p, p, n)` */
 export function unaryErf(x: usize, out: usize, n: i32): void {
   const end = x + (<usize>n << 2);
-  for (let p = x, o = out; p < end; p += 4, o += 4) store<f32>(o, <f32>erf64(<f64>load<f32>(p)));
+  for (let p = x, o = out; p < end; p += 4, o += 4) store<f32>(o, <f32>erf32(<f64>load<f32>(p)));
 }
 
 // The libm-like kernels below compute each lane in float64 (AssemblyScript's Math, musl's algorithms) and round

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { UnaryKernel } from '../../src/kernels/catalog.js';
 import { handleOf as h } from '../../src/kernels/cpu/memory.js';
 import { tsBackend } from '../../src/kernels/ts/index.js';
+import { erf as tsErf } from '../../src/kernels/ts/special.js';
 import { wasmBackend, wasmSupported, wasmTuning } from '../../src/kernels/wasm/index.js';
 import { EVERY_SIZE } from '../support/wasm.js';
 
@@ -99,6 +100,19 @@ describe.runIf(wasmSupported())('wasm transcendentals: accuracy in float32 ulps'
       const r = maxUlp(op, x, f);
       expect(r.ulp, `${op} worst at ${r.at}`).toBeLessThanOrEqual(1);
     }
+  });
+
+  it('erf: the fitted polynomials give the correctly rounded result over every piece, its boundaries and tiny |x|', () => {
+    // Pieces switch at |x| = 0.5, 1, ..., 3.5 and erf is ±1 from 4 on; the reference is the TS kernel's series.
+    const edges = [];
+    for (let k = 1; k <= 8; k++) edges.push(sweep(k / 2 - 1e-4, k / 2 + 1e-4, 2_001, false), sweep(-k / 2 - 1e-4, -k / 2 + 1e-4, 2_001, false));
+    const x = concat(wide(6), sweep(MIN_SUB, 1e-20, 10_001, true), sweep(-MIN_SUB, -1e-20, 10_001, true), ...edges);
+    const r = maxUlp('erf', x, tsErf);
+    expect(r.ulp, `worst at ${r.at}`).toBeLessThanOrEqual(0.5 + 1e-6);
+    const special = new Float32Array([0, -0, NaN, Infinity, -Infinity, 4, -4, 3.9999998, 1e30, -1e30]);
+    const out = new Float32Array(special.length);
+    wasmBackend.unary('erf', 'float32', h(special), 0, h(out), special.length);
+    expect(Array.from(out)).toEqual([0, -0, NaN, 1, -1, 1, -1, 1, 1, -1]);
   });
 
   it('exp, log, tanh, sigmoid, sin, cos at special values', () => {
