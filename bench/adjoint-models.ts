@@ -125,9 +125,11 @@ class MiniGpt extends nn.Module {
   readonly blocks = new nn.ModuleList(Array.from({ length: B8.blocks }, () => new Block()));
   readonly lnF = new nn.LayerNorm(B8.embd);
   readonly head = new nn.Linear(B8.embd, B8.vocab, { bias: false });
-  private readonly pos = tensor(Array.from({ length: B8.block }, (_, i) => i), { dtype: 'int32' });
+  // Not a registered buffer: moved to the input's device the first time it is used there (G1 runs on 'webgpu').
+  private pos = tensor(Array.from({ length: B8.block }, (_, i) => i), { dtype: 'int32' });
 
   override forward(idx: Tensor): Tensor {
+    if (this.pos.device !== idx.device) this.pos = this.pos.to(idx.device);
     let x = this.wte.forward(idx).add(this.wpe.forward(this.pos));
     for (const blk of this.blocks.children()) x = (blk as Block).forward(x);
     return this.head.forward(this.lnF.forward(x));
@@ -135,21 +137,24 @@ class MiniGpt extends nn.Module {
 }
 
 /**
- * B8's parts: forward and cross-entropy; clipping and AdamW.
+ * B8's parts: forward and cross-entropy; clipping and AdamW. `device` 'webgpu' (G1) builds the same model on the
+ * CPU from the same seed, then moves it and the data to the GPU; `initial()` is read before the move.
  *
  * @example
  * ```ts
  * const { forward, update } = b8Parts(); forward().backward(); update();
  * ```
  */
-export function b8Parts(): StepParts & { clipBuiltIn: boolean } {
+export function b8Parts(device: 'cpu' | 'webgpu' = 'cpu'): StepParts & { clipBuiltIn: boolean } {
   manualSeed(8);
   const model = new MiniGpt();
   const d = b8Data();
-  const idx = tensor(d.idx, { shape: [B8.batch, B8.block], dtype: 'int32' });
-  const targets = tensor(d.targets, { shape: [B8.batch * B8.block], dtype: 'int32' });
+  const on = device === 'cpu' ? {} : { device };
+  const idx = tensor(d.idx, { shape: [B8.batch, B8.block], dtype: 'int32', ...on });
+  const targets = tensor(d.targets, { shape: [B8.batch * B8.block], dtype: 'int32', ...on });
+  const first = snapshot(model.namedParameters());
+  if (device !== 'cpu') model.to(device);
   const named = model.namedParameters();
-  const first = snapshot(named);
   const params = named.map(([, p]) => p);
   const opt = new optim.AdamW(params, { lr: B8.lr, betas: [B8.beta1, B8.beta2], weightDecay: B8.weightDecay });
   const { clip, builtIn } = gradClipper();
@@ -179,6 +184,28 @@ export function b8Parts(): StepParts & { clipBuiltIn: boolean } {
 export function b8Step(): { step: () => number; clipBuiltIn: boolean } {
   const parts = b8Parts();
   return { step: stepOf(parts), clipBuiltIn: parts.clipBuiltIn };
+}
+
+/**
+ * B8's training step on the 'webgpu' device (G1): the same step as `b8Step`, ending with an awaited read-back of
+ * the loss (a GPU value can only be read asynchronously), so that a timed step runs to completion.
+ *
+ * @example
+ * ```ts
+ * const { step } = b8StepWebgpu(); await step();
+ * ```
+ */
+export function b8StepWebgpu(): { step: () => Promise<number>; clipBuiltIn: boolean } {
+  const parts = b8Parts('webgpu');
+  return {
+    clipBuiltIn: parts.clipBuiltIn,
+    step: async () => {
+      const loss = parts.forward();
+      loss.backward();
+      parts.update();
+      return loss.itemAsync();
+    },
+  };
 }
 
 /**

@@ -368,7 +368,7 @@ export async function runAdjoint(opts: AdjointRunOptions): Promise<ColumnResult>
     cells['B6 acc'] = textCell(NOT_BUILT);
   } else {
     try {
-      const r = await b6(feats.adam, opts.b6Seeds ?? 3, column);
+      const r = await b6(feats.adam, opts.b6Seeds ?? 3, column, checks);
       Object.assign(cells, r);
     } catch (e) {
       cells['B6 train'] = textCell(`error: ${(e as Error).message.slice(0, 80)}`);
@@ -379,30 +379,88 @@ export async function runAdjoint(opts: AdjointRunOptions): Promise<ColumnResult>
   return { column, library: 'adjoint', version: 'working tree', cells, checks, notes, seconds: (nowMs() - t0) / 1000 };
 }
 
-async function b6(Adam: new (...args: any[]) => any, maxSeeds: number, column: string): Promise<Record<string, Cell>> {
+/** Options of one B6 training run of adjoint. */
+export interface AdjointB6Options {
+  /** The device of the model, the data batches and the optimizer state (default 'cpu'). */
+  readonly device?: 'cpu' | 'webgpu';
+  /** Stop after this many steps (a smoke run); the full 10 epochs when absent. */
+  readonly maxSteps?: number;
+}
+
+type AdamCtor = new (...args: any[]) => any;
+
+/** B6's model and optimizer for `seed`'s split, on `device`. */
+function b6Model(Adam: AdamCtor, s: ReturnType<typeof mnistSplit>, device: 'cpu' | 'webgpu') {
+  const on = device === 'cpu' ? {} : { device };
+  const p = (data: Float32Array, shape: number[]): Tensor => tensor(data, { shape, requiresGrad: true, ...on });
+  const ps = [p(s.w1, [784, 128]), p(s.b1, [128]), p(s.w2, [128, 10]), p(s.b2, [10])];
+  const [w1, b1, w2, b2] = ps as [Tensor, Tensor, Tensor, Tensor];
+  const model = (xb: Tensor): Tensor => xb.matmul(w1).add(b1).relu().matmul(w2).add(b2);
+  const opt = new Adam(ps, { lr: B6.lr, betas: [B6.beta1, B6.beta2], eps: B6.eps });
+  const zero = typeof opt.zeroGrad === 'function' ? () => opt.zeroGrad() : () => zeroGrads(ps);
+  const batch = (order: Int32Array, i: number): [Tensor, Tensor] => [
+    tensor(gatherRows(s.trainX, 784, order, i, B6.batch), { shape: [B6.batch, 784], ...on }),
+    tensor(gatherLabels(s.trainY, order, i, B6.batch), { shape: [B6.batch], dtype: 'int32', ...on }),
+  ];
+  return { model, opt, zero, batch, on };
+}
+
+/**
+ * B6's correctness check: the losses of the first two training steps of seed 0 from the shared initial weights
+ * (the second after one Adam step), untimed; every library that trains B6 reports the same pair.
+ */
+export async function adjointB6Check(Adam: AdamCtor, device: 'cpu' | 'webgpu' = 'cpu'): Promise<number[]> {
+  const s = mnistSplit(0);
+  const { model, opt, zero, batch } = b6Model(Adam, s, device);
+  const order = s.epochOrder(0);
+  const losses: number[] = [];
+  for (let k = 0; k < 2; k++) {
+    const [xb, yb] = batch(order, k * B6.batch);
+    zero();
+    const loss = nn.functional.crossEntropy(model(xb), yb);
+    loss.backward();
+    opt.step();
+    losses.push(await loss.itemAsync());
+  }
+  return losses;
+}
+
+/**
+ * One timed B6 training run: seconds, steps and test accuracy (%). On 'cpu' the loop never awaits (as before); on
+ * 'webgpu' each step ends with an awaited read of its loss, as every GPU training loop does, so that the time is
+ * that of work done.
+ */
+export async function adjointB6Run(Adam: AdamCtor, seed: number, opts: AdjointB6Options = {}): Promise<{ seconds: number; steps: number; acc: number }> {
+  const device = opts.device ?? 'cpu';
+  const s = mnistSplit(seed);
+  const { model, opt, zero, batch, on } = b6Model(Adam, s, device);
+  const max = opts.maxSteps ?? Infinity;
+  let steps = 0;
+  const t0 = nowMs();
+  for (let e = 0; e < B6.epochs && steps < max; e++) {
+    const order = s.epochOrder(e);
+    for (let i = 0; i + B6.batch <= B6.train && steps < max; i += B6.batch) {
+      const [xb, yb] = batch(order, i);
+      zero();
+      const loss = nn.functional.crossEntropy(model(xb), yb);
+      loss.backward();
+      opt.step();
+      steps++;
+      if (device !== 'cpu') await loss.itemAsync();
+    }
+  }
+  const seconds = (nowMs() - t0) / 1000;
+  const logits = noGrad(() => model(tensor(s.testX, { shape: [B6.test, 784], ...on })));
+  const acc = accuracy(await logits.dataAsync(), s.testY, 10) * 100;
+  return { seconds, steps, acc };
+}
+
+async function b6(Adam: AdamCtor, maxSeeds: number, column: string, checks: Record<string, number[]>): Promise<Record<string, Cell>> {
+  checks['B6 loss, steps 1–2'] = await adjointB6Check(Adam);
   const times: number[] = [];
   const accs: number[] = [];
   for (let seed = 0; seed < maxSeeds; seed++) {
-    const s = mnistSplit(seed);
-    const ps = [f32(s.w1, [784, 128], true), f32(s.b1, [128], true), f32(s.w2, [128, 10], true), f32(s.b2, [10], true)];
-    const [w1, b1, w2, b2] = ps as [Tensor, Tensor, Tensor, Tensor];
-    const model = (xb: Tensor): Tensor => xb.matmul(w1).add(b1).relu().matmul(w2).add(b2);
-    const opt = new Adam(ps, { lr: B6.lr, betas: [B6.beta1, B6.beta2], eps: B6.eps });
-    const zero = typeof opt.zeroGrad === 'function' ? () => opt.zeroGrad() : () => zeroGrads(ps);
-    const t0 = nowMs();
-    for (let e = 0; e < B6.epochs; e++) {
-      const order = s.epochOrder(e);
-      for (let i = 0; i + B6.batch <= B6.train; i += B6.batch) {
-        const xb = f32(gatherRows(s.trainX, 784, order, i, B6.batch), [B6.batch, 784]);
-        const yb = tensor(gatherLabels(s.trainY, order, i, B6.batch), { shape: [B6.batch], dtype: 'int32' });
-        zero();
-        nn.functional.crossEntropy(model(xb), yb).backward();
-        opt.step();
-      }
-    }
-    const t = (nowMs() - t0) / 1000;
-    const logits = noGrad(() => model(f32(s.testX, [B6.test, 784])).data());
-    const acc = accuracy(logits, s.testY, 10) * 100;
+    const { seconds: t, acc } = await adjointB6Run(Adam, seed);
     times.push(t);
     accs.push(acc);
     log(`  ${column} B6 seed ${seed}: ${t.toFixed(2)} s, test accuracy ${acc.toFixed(2)} %`);

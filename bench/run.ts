@@ -4,8 +4,14 @@
  * jax-js (eager, jit), each column in its own child process so one library's heap and threads do not disturb
  * another's. Prints one table (figures, and ratios peer/adjoint) and writes BENCHMARKS.md at the repo root.
  *
- * G1 (adjoint's matmul on the 'webgpu' device, bench/webgpu.ts) runs where a real GPU exists and is reported as
- * not measured elsewhere; `npm run bench -- --only=G1` runs it alone.
+ * G1 (bench/webgpu.ts): adjoint on the 'webgpu' device against TensorFlow.js's and jax-js's WebGPU backends (columns
+ * `webgpu:G1`, `webgpu:G1:tfjs`, `webgpu:G1:jax`): matmul n = 1024/2048/4096, B3, B6 and B8, timed where a real GPU
+ * (a non-fallback adapter of the `webgpu` package) exists; "fallback adapter: correctness only" on a software
+ * adapter (SwiftShader), "not measured, no GPU" without one. `npm run bench -- --only=G1` (or `--only G1`) runs
+ * the G1 columns alone. `--gpu-smoke` (a dev check, with `--only=G1`): on a fallback adapter, run each G1 workload
+ * of each column once (64×64 matmul, 3 B6 steps), print its values and checks, and report the cells as
+ * "fallback adapter: correctness only (smoke run)" instead of times (on a real GPU it changes nothing), e.g.
+ * `VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json npm run bench -- --only=G1 --gpu-smoke --no-write`.
  *
  * Options: `--only=<substring>` runs only the matching columns (e.g. `--only=adjoint`); `--quick` skips
  * n = 1024 and runs one B6 seed; `--no-b6` skips MNIST training; `--no-write` does not write BENCHMARKS.md;
@@ -13,7 +19,7 @@
  * its own). Write BENCHMARKS.md only from a full run.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +31,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 
 // ---------------------------------------------------------------- child mode
-async function runChild(spec: string, outFile: string, quick: boolean, noB6: boolean, workloads: readonly string[] | undefined): Promise<void> {
+async function runChild(spec: string, outFile: string, quick: boolean, noB6: boolean, workloads: readonly string[] | undefined, gpuSmoke: boolean): Promise<void> {
   const only = workloads ? { workloads } : {};
   const [lib, variant, threads] = spec.split(':');
   const b1Sizes = quick ? B1_SIZES.filter((n) => n < 1024) : B1_SIZES;
@@ -34,8 +40,8 @@ async function runChild(spec: string, outFile: string, quick: boolean, noB6: boo
     const { runAdjoint } = await import('./adjoint.js');
     result = await runAdjoint({ backend: variant!, ...(threads ? { threads: Number(threads) } : {}), b1Sizes, b6Seeds: noB6 ? 0 : quick ? 1 : 3, ...only });
   } else if (lib === 'webgpu') {
-    const { runWebgpu } = await import('./webgpu.js');
-    result = await runWebgpu();
+    const { runG1 } = await import('./webgpu.js');
+    result = await runG1(threads === 'tfjs' ? 'tfjs' : threads === 'jax' ? 'jax' : 'adjoint', gpuSmoke);
   } else if (lib === 'tfjs') {
     const { runTfjs } = await import('./peers/tfjs.js');
     result = await runTfjs({ backend: variant as 'cpu' | 'wasm', b1Sizes, b6: !noB6 && variant === 'wasm', ...only });
@@ -63,7 +69,13 @@ const ROWS: Row[] = [
     key: `B1 n=${n}`, label: `B1 matmul n=${n}`, unit: 'GFLOPS', compare: 'rate',
     target: n >= 512 ? '≥ 55 (1 thr), ≥ 100 (2 thr)' : '',
   })),
-  ...G1_SIZES.map((n): Row => ({ key: `G1 n=${n}`, label: `G1 matmul on WebGPU n=${n}`, unit: 'GFLOPS', target: "≥ jax-js's (WebGPU)" })),
+  ...G1_SIZES.map((n): Row => ({ key: `G1 n=${n}`, label: `G1 matmul on WebGPU n=${n}`, unit: 'GFLOPS', compare: 'rate', target: "≥ jax-js's (WebGPU)" })),
+  { key: 'G1 B3 fwd', label: 'G1 B3 fwd on WebGPU', unit: 'ms', compare: 'time' },
+  { key: 'G1 B3 fwd+bwd', label: 'G1 B3 fwd+bwd on WebGPU', unit: 'ms', compare: 'time' },
+  { key: 'G1 B6 train', label: 'G1 B6 MNIST train on WebGPU (10 epochs)', unit: 's', compare: 'time', target: 'faster than both peers (WebGPU)' },
+  { key: 'G1 B6 step', label: 'G1 B6 step on WebGPU (train / steps)', unit: 'ms', compare: 'time', target: 'faster than both peers (WebGPU)' },
+  { key: 'G1 B6 acc', label: 'G1 B6 test accuracy on WebGPU', unit: '%' },
+  { key: 'G1 B8 step', label: 'G1 B8 minGPT step on WebGPU', unit: 'ms', compare: 'time', target: 'faster than both peers (WebGPU)' },
   { key: 'B2 fwd', label: 'B2 MLP fwd', unit: 'ms', compare: 'time' },
   { key: 'B2 fwd+bwd', label: 'B2 MLP fwd+bwd', unit: 'ms', compare: 'time' },
   { key: 'B2 ratio', label: 'B2 (fwd+bwd)/fwd', unit: '×', target: '≤ 2.5' },
@@ -170,7 +182,7 @@ async function main(): Promise<void> {
   const childAt = args.indexOf('--child');
   if (childAt >= 0) {
     const w = args.find((a) => a.startsWith('--workloads='))?.slice('--workloads='.length);
-    await runChild(args[childAt + 1]!, args[childAt + 2]!, quick, args.includes('--no-b6'), w ? w.split(',') : undefined);
+    await runChild(args[childAt + 1]!, args[childAt + 2]!, quick, args.includes('--no-b6'), w ? w.split(',') : undefined, args.includes('--gpu-smoke'));
     return;
   }
   const onlyAt = args.indexOf('--only');
@@ -191,8 +203,10 @@ async function main(): Promise<void> {
     else specs.push(`adjoint:${b}`);
   }
   if (base) specs.push(...specs.filter((s) => s.startsWith('adjoint:')).map((s) => `before:${s}`));
-  specs.push('webgpu:G1', 'tfjs:cpu', 'tfjs:wasm', 'jax:eager', 'jax:jit');
-  const chosen = specs.filter((s) => !only || s.includes(only));
+  specs.push('webgpu:G1', 'webgpu:G1:tfjs', 'webgpu:G1:jax', 'tfjs:cpu', 'tfjs:wasm', 'jax:eager', 'jax:jit');
+  // A partial run (--workloads) runs G1's columns only when it names G1.
+  const partial = args.find((a) => a.startsWith('--workloads='))?.slice('--workloads='.length).split(',');
+  const chosen = specs.filter((s) => (!only || s.includes(only)) && (!partial || !s.startsWith('webgpu:') || partial.includes('G1')));
   const gcAvailable = typeof (globalThis as { gc?: unknown }).gc === 'function';
   log(`adjoint backends: ${listBackends().join(', ')}; setNumThreads: ${feats.setNumThreads ? 'yes' : 'no'}; ` +
     `checkpointSequential: ${feats.checkpointSequential ? 'yes' : 'no'}; conv2d: ${feats.conv2d ? 'yes' : 'no'}; ` +
@@ -210,13 +224,20 @@ async function main(): Promise<void> {
     const started = nowMs();
     const before = spec.startsWith('before:');
     const script = before ? path.join(path.resolve(base!), 'bench', 'run.ts') : fileURLToPath(import.meta.url);
-    const r = spawnSync(process.execPath, [...process.execArgv, script, '--child', before ? spec.slice('before:'.length) : spec, out, ...args.filter((a) => a === '--quick' || a === '--no-b6' || a.startsWith('--workloads='))], {
+    const r = spawnSync(process.execPath, [...process.execArgv, script, '--child', before ? spec.slice('before:'.length) : spec, out, ...args.filter((a) => a === '--quick' || a === '--no-b6' || a === '--gpu-smoke' || a.startsWith('--workloads='))], {
       cwd: before ? path.resolve(base!) : root,
       stdio: ['ignore', 2, 2], // the child's stdout (tfjs prints a banner) goes to our stderr
       timeout: 8 * 60_000,
     });
     if (r.status !== 0) {
       const why = r.error ? r.error.message : `exit ${r.status}${r.signal ? ` (${r.signal})` : ''}`;
+      // A G1 child that wrote its results and then died at exit (some GPU drivers crash there) still counts.
+      if (spec.startsWith('webgpu:') && existsSync(out)) {
+        const res = JSON.parse(readFileSync(out, 'utf8')) as ColumnResult;
+        results.push({ ...res, notes: [...res.notes, `the process exited with ${why} after writing its results`] });
+        log(`  ${spec}: exited with ${why} after writing its results`);
+        continue;
+      }
       failures.push(`${spec}: ${why}`);
       log(`  ${spec} failed: ${why}`);
       continue;

@@ -15,6 +15,9 @@
  *
  * Move semantics (see `jaxjs.ts`): every function consumes its array arguments, so an array used again is passed
  * as `.ref`. Each function below consumes each of its arguments exactly once.
+ *
+ * The steps run on jax-js's default device: G1 (bench/webgpu.ts) runs B8's on `webgpu`, where the loss is read
+ * back asynchronously (`readScalar`).
  */
 import { type Array as JArray, blockUntilReady, jit, lax, nn, numpy as np, random, tree, valueAndGrad } from '@jax-js/jax';
 import { B7, B8, B9, b7Data, b8Data, b9Data, oneHot } from '../data.js';
@@ -29,6 +32,14 @@ export type JaxStep = () => Promise<number>;
 
 const arr = (data: Float32Array, shape: number[]): JArray => np.array(data, { shape });
 const scalar = (x: number): JArray => np.array(x);
+
+/**
+ * The value of a scalar array (consumes it): synchronously on the CPU devices, as before; through the async
+ * `data()` on 'webgpu' (G1), where Node has no synchronous read-back.
+ */
+export async function readScalar(a: JArray): Promise<number> {
+  return a.device === 'webgpu' ? (await a.data())[0]! : a.dataSync()[0]!;
+}
 
 function toParams(init: Initial): Params {
   const p: Params = {};
@@ -173,7 +184,7 @@ export function jaxB7Step(init: Initial, useJit: boolean): JaxStep {
     const [loss, np1, nm, nv] = f(p, m, v, x.ref, y.ref, s1, s2);
     [p, m, v] = [np1, nm, nv];
     await blockUntilReady([p, m, v]);
-    return loss.dataSync()[0]!;
+    return readScalar(loss);
   };
 }
 
@@ -230,7 +241,7 @@ export function jaxB8Step(init: Initial, useJit: boolean): JaxStep {
     const [loss, np1, nm, nv] = f(p, m, v, idx.ref, y.ref, mask.ref, s1, s2);
     [p, m, v] = [np1, nm, nv];
     await blockUntilReady([p, m, v]);
-    return loss.dataSync()[0]!;
+    return readScalar(loss);
   };
 }
 
@@ -306,6 +317,6 @@ export function jaxB9Step(init: Initial, useJit: boolean, dropout: number = B9.d
     const [loss, np1, nb, nr] = f(p, buf, run, x.ref, y.ref, random.key(9000 + ++t));
     [p, buf, run] = [np1, nb, nr];
     await blockUntilReady([p, buf, run]);
-    return loss.dataSync()[0]!;
+    return readScalar(loss);
   };
 }

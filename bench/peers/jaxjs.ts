@@ -1,5 +1,6 @@
 /**
- * Workloads B1–B9 (B7–B9 in jaxjs-models.ts) for @jax-js/jax 0.1.25 on its `wasm` device, eager and `jit`.
+ * Workloads B1–B9 (B7–B9 in jaxjs-models.ts) for @jax-js/jax 0.1.25 on its `wasm` device, eager and `jit`, and
+ * G1's matmul, B3, B6 and B8 on its `webgpu` device with `jit` (`jaxG1`, driven by bench/webgpu.ts).
  *
  * Pitfalls (anchors/perf.md): call `init('cpu', 'wasm')` (a bare `init()` probes WebGPU and throws
  * `navigator is not defined` in Node). Arrays have move semantics: every function consumes its array arguments,
@@ -8,14 +9,15 @@
  * B4 is not run: jax-js's graph building and `valueAndGrad` grow super-linearly with the 30,000-op chain
  * (1,000 steps ran > 2.5 min before exhausting the 4 GB heap, per the anchors).
  */
-import { type Array as JArray, blockUntilReady, defaultDevice, grad, init, jit, lax, nn, numpy as np, tree, valueAndGrad } from '@jax-js/jax';
+import { type Array as JArray, blockUntilReady, defaultDevice, getWebGPUDevice, grad, init, jit, lax, nn, numpy as np, tree, valueAndGrad } from '@jax-js/jax';
 import {
   B1_SIZES, B2, B3, B5, B6, accuracy, b1Data, b1RelError, b2Data, b3Data, b5Data, gatherLabels, gatherRows, mnistSplit, oneHot,
 } from '../data.js';
 import {
-  type Cell, type ColumnResult, b6Cells, fingerprint, packageVersion, log, measure, nowMs, scaleStat, statCell, textCell, valueCell,
+  type Cell, type ColumnResult, type Stat, b6Cells, fingerprint, packageVersion, log, measure, nowMs, scaleStat, statCell, textCell, valueCell,
 } from '../harness.js';
 import { type JaxStep, jaxB7Step, jaxB8Step, jaxB9Step } from './jaxjs-models.js';
+import { type G1Workloads, type GpuDeviceLike, collectErrors } from '../webgpu.js';
 
 export interface JaxRunOptions {
   readonly mode: 'eager' | 'jit';
@@ -33,6 +35,129 @@ async function finish(result: unknown): Promise<void> {
   tree.dispose(result as never);
 }
 
+/** Times a call (harness `measure`, or a single untimed call in G1's smoke run). */
+export type Timer = (fn: () => unknown) => Promise<Stat>;
+
+/** An array's values (consumes it): synchronously on the CPU devices, through the async `data()` on 'webgpu'. */
+async function values(a: JArray): Promise<ArrayLike<number>> {
+  return a.device === 'webgpu' ? await a.data() : a.dataSync();
+}
+
+/** B1 (and G1's matmul) on the default device: the time of an n×n product, and its error against float64 when `check`. */
+export async function jaxMatmul(n: number, useJit: boolean, time: Timer, check: boolean): Promise<{ stat: Stat; relError?: number }> {
+  const mm = useJit ? jit((a: JArray, b: JArray) => np.matmul(a, b)) : (a: JArray, b: JArray) => np.matmul(a, b);
+  const d = b1Data(n);
+  const a = arr(d.a, [n, n]);
+  const b = arr(d.b, [n, n]);
+  const relError = check ? b1RelError(d.a, d.b, await values(mm(a.ref, b.ref)), n) : undefined;
+  const stat = await time(() => finish(mm(a.ref, b.ref)));
+  a.dispose();
+  b.dispose();
+  return relError === undefined ? { stat } : { stat, relError };
+}
+
+/** B3 on the default device: forward and forward+backward times, and the checks of the shared inputs. */
+export async function jaxB3(useJit: boolean, time: Timer): Promise<{ fwd: Stat; fb: Stat; checks: Record<string, number[]> }> {
+  const d = b3Data();
+  const x = arr(d.x, [B3.batch, B3.width]);
+  const ws = d.ws.map((w) => arr(w, [B3.width, B3.width]));
+  const bs = d.bs.map((b) => arr(b, [B3.width]));
+  const lossFn = (wl: JArray[], bl: JArray[], xx: JArray): JArray => {
+    let h = xx;
+    for (let i = 0; i < wl.length; i++) h = np.tanh(np.matmul(h, wl[i]!).add(bl[i]!));
+    return np.mean(np.square(h));
+  };
+  const fwdFn = useJit ? jit(lossFn) : lossFn;
+  const vg = useJit ? jit(valueAndGrad(lossFn, { argnums: [0, 1] })) : valueAndGrad(lossFn, { argnums: [0, 1] });
+  const args = (): [JArray[], JArray[], JArray] => [ws.map((w) => w.ref), bs.map((b) => b.ref), x.ref];
+  const checks: Record<string, number[]> = {};
+  {
+    const [l, [gw, gb]] = vg(...args());
+    checks['B3 loss'] = [(await values(l))[0]!];
+    checks['B3 dW[0]'] = fingerprint(await values(gw[0]!.ref));
+    checks['B3 db[0]'] = fingerprint(await values(gb[0]!.ref));
+    checks['B3 dW[63]'] = fingerprint(await values(gw[B3.layers - 1]!.ref));
+    tree.dispose([gw, gb]);
+  }
+  const fwd = await time(() => finish(fwdFn(...args())));
+  const fb = await time(() => finish(vg(...args())));
+  tree.dispose([x, ws, bs]);
+  return { fwd, fb, checks };
+}
+
+/** B6's model and loss over a parameter list [W1, b1, W2, b2]. */
+const b6Model = (p: JArray[], xx: JArray): JArray => np.matmul(nn.relu(np.matmul(xx, p[0]!).add(p[1]!)), p[2]!).add(p[3]!);
+const b6Loss = (p: JArray[], xx: JArray, y: JArray): JArray => np.mean(np.sum(nn.logSoftmax(b6Model(p, xx), 1).mul(y), 1)).neg();
+
+/**
+ * B6's Adam step (written out: jax-js has no optimizers; @jax-js/optax is a separate package), `jit`ted or not.
+ * `c1`, `c2` are the bias corrections 1/(1 − βᵗ) as arrays, so that `jit` traces it once.
+ */
+function b6AdamStep(useJit: boolean) {
+  const { beta1: m1, beta2: m2, eps, lr } = B6;
+  const f = (p: JArray[], m: JArray[], v: JArray[], xx: JArray, y: JArray, c1: JArray, c2: JArray) => {
+    const gs = grad(b6Loss)(p.map((q) => q.ref), xx, y);
+    const np1: JArray[] = [];
+    const nm: JArray[] = [];
+    const nv: JArray[] = [];
+    for (let i = 0; i < p.length; i++) {
+      const g = gs[i]!;
+      const mi = m[i]!.mul(m1).add(g.ref.mul(1 - m1));
+      const vi = v[i]!.mul(m2).add(g.ref.mul(g).mul(1 - m2));
+      const mhat = mi.ref.mul(c1.ref);
+      const vhat = vi.ref.mul(c2.ref);
+      np1.push(p[i]!.sub(mhat.mul(lr).div(np.sqrt(vhat).add(eps))));
+      nm.push(mi);
+      nv.push(vi);
+    }
+    c1.dispose();
+    c2.dispose();
+    return [np1, nm, nv] as [JArray[], JArray[], JArray[]];
+  };
+  return useJit ? jit(f) : f;
+}
+
+/** B6 on the default device: `steps` Adam steps of seed 0 (or the full run), with the losses of the first two. */
+async function b6Train(useJit: boolean, maxSteps: number, lossesOf: number): Promise<{ seconds: number; steps: number; acc: number; losses: number[] }> {
+  const s = mnistSplit(0);
+  const { beta1: m1, beta2: m2 } = B6;
+  const adamStep = b6AdamStep(useJit);
+  let p = [arr(s.w1, [784, 128]), arr(s.b1, [128]), arr(s.w2, [128, 10]), arr(s.b2, [10])];
+  let m = p.map((q) => np.zerosLike(q.ref));
+  let v = p.map((q) => np.zerosLike(q.ref));
+  const losses: number[] = [];
+  const t0b = nowMs();
+  let t = 0;
+  for (let e = 0; e < B6.epochs && t < maxSteps; e++) {
+    const order = s.epochOrder(e);
+    for (let i = 0; i + B6.batch <= B6.train && t < maxSteps; i += B6.batch) {
+      t++;
+      const xb = arr(gatherRows(s.trainX, 784, order, i, B6.batch), [B6.batch, 784]);
+      const yb = arr(oneHot(gatherLabels(s.trainY, order, i, B6.batch), 10), [B6.batch, 10]);
+      if (t <= lossesOf) losses.push((await values(b6Loss(p.map((q) => q.ref), xb.ref, yb.ref)))[0]!);
+      const c1 = np.array(1 / (1 - m1 ** t));
+      const c2 = np.array(1 / (1 - m2 ** t));
+      [p, m, v] = adamStep(p, m, v, xb, yb, c1, c2);
+      await blockUntilReady(p);
+    }
+  }
+  const seconds = (nowMs() - t0b) / 1000;
+  const acc = accuracy(await values(b6Model(p, arr(s.testX, [B6.test, 784]))), s.testY, 10) * 100;
+  tree.dispose([m, v]);
+  return { seconds, steps: t, acc, losses };
+}
+
+/** B6's check: the losses of the first two steps of seed 0 (untimed), as adjoint's `adjointB6Check`. */
+export async function jaxB6Check(useJit = true): Promise<number[]> {
+  return (await b6Train(useJit, 2, 2)).losses;
+}
+
+/** One timed B6 run (seed 0): seconds, steps, test accuracy (%); each step waits for its parameters. */
+export async function jaxB6Run(useJit: boolean, maxSteps = Infinity): Promise<{ seconds: number; steps: number; acc: number }> {
+  const { seconds, steps, acc } = await b6Train(useJit, maxSteps, 0);
+  return { seconds, steps, acc };
+}
+
 export async function runJax(opts: JaxRunOptions): Promise<ColumnResult> {
   const t0 = nowMs();
   const devices = await init('cpu', 'wasm');
@@ -48,17 +173,11 @@ export async function runJax(opts: JaxRunOptions): Promise<ColumnResult> {
   const version = packageVersion('@jax-js/jax');
 
   // ---- B1
-  const mm = maybeJit((a: JArray, b: JArray) => np.matmul(a, b));
   if (want('B1')) for (const n of opts.b1Sizes ?? B1_SIZES) {
-    const d = b1Data(n);
-    const a = arr(d.a, [n, n]);
-    const b = arr(d.b, [n, n]);
-    if (n <= 256) checks[`err:B1 n=${n} rel. error vs f64`] = [b1RelError(d.a, d.b, mm(a.ref, b.ref).dataSync(), n)];
-    const s = await measure(() => finish(mm(a.ref, b.ref)));
-    cells[`B1 n=${n}`] = statCell(scaleStat(s, (2 * n ** 3) / 1e6, true));
-    log(`  ${column} B1 n=${n}: ${(2 * n ** 3 / 1e6 / s.median).toFixed(2)} GFLOPS`);
-    a.dispose();
-    b.dispose();
+    const r = await jaxMatmul(n, useJit, (fn) => measure(fn), n <= 256);
+    if (r.relError !== undefined) checks[`err:B1 n=${n} rel. error vs f64`] = [r.relError];
+    cells[`B1 n=${n}`] = statCell(scaleStat(r.stat, (2 * n ** 3) / 1e6, true));
+    log(`  ${column} B1 n=${n}: ${(2 * n ** 3 / 1e6 / r.stat.median).toFixed(2)} GFLOPS`);
   }
 
   // ---- B2
@@ -102,32 +221,11 @@ export async function runJax(opts: JaxRunOptions): Promise<ColumnResult> {
 
   // ---- B3
   if (want('B3')) {
-    const d = b3Data();
-    const x = arr(d.x, [B3.batch, B3.width]);
-    const ws = d.ws.map((w) => arr(w, [B3.width, B3.width]));
-    const bs = d.bs.map((b) => arr(b, [B3.width]));
-    const lossFn = (wl: JArray[], bl: JArray[], xx: JArray): JArray => {
-      let h = xx;
-      for (let i = 0; i < wl.length; i++) h = np.tanh(np.matmul(h, wl[i]!).add(bl[i]!));
-      return np.mean(np.square(h));
-    };
-    const fwdFn = maybeJit(lossFn);
-    const vg = maybeJit(valueAndGrad(lossFn, { argnums: [0, 1] }));
-    const args = (): [JArray[], JArray[], JArray] => [ws.map((w) => w.ref), bs.map((b) => b.ref), x.ref];
-    {
-      const [l, [gw, gb]] = vg(...args());
-      checks['B3 loss'] = [l.dataSync()[0]!];
-      checks['B3 dW[0]'] = fingerprint(gw[0]!.ref.dataSync());
-      checks['B3 db[0]'] = fingerprint(gb[0]!.ref.dataSync());
-      checks['B3 dW[63]'] = fingerprint(gw[B3.layers - 1]!.ref.dataSync());
-      tree.dispose([gw, gb]);
-    }
-    const fwd = await measure(() => finish(fwdFn(...args())));
-    const fb = await measure(() => finish(vg(...args())));
-    cells['B3 fwd'] = statCell(fwd);
-    cells['B3 fwd+bwd'] = statCell(fb);
-    log(`  ${column} B3: fwd ${fwd.median.toFixed(2)} fwd+bwd ${fb.median.toFixed(2)} ms`);
-    tree.dispose([x, ws, bs]);
+    const r = await jaxB3(useJit, (fn) => measure(fn));
+    Object.assign(checks, r.checks);
+    cells['B3 fwd'] = statCell(r.fwd);
+    cells['B3 fwd+bwd'] = statCell(r.fb);
+    log(`  ${column} B3: fwd ${r.fwd.median.toFixed(2)} fwd+bwd ${r.fb.median.toFixed(2)} ms`);
   }
 
   // ---- B4: not run (see the header)
@@ -167,50 +265,8 @@ export async function runJax(opts: JaxRunOptions): Promise<ColumnResult> {
     cells['B6 train'] = textCell('–');
     cells['B6 acc'] = textCell('–');
   } else {
-    const s = mnistSplit(0);
-    const model = (p: JArray[], xx: JArray): JArray => np.matmul(nn.relu(np.matmul(xx, p[0]!).add(p[1]!)), p[2]!).add(p[3]!);
-    const lossFn = (p: JArray[], xx: JArray, y: JArray): JArray => np.mean(np.sum(nn.logSoftmax(model(p, xx), 1).mul(y), 1)).neg();
-    const { beta1: m1, beta2: m2, eps, lr } = B6;
-    const adamStep = maybeJit((p: JArray[], m: JArray[], v: JArray[], xx: JArray, y: JArray, c1: JArray, c2: JArray) => {
-      const gs = grad(lossFn)(p.map((q) => q.ref), xx, y);
-      const np1: JArray[] = [];
-      const nm: JArray[] = [];
-      const nv: JArray[] = [];
-      for (let i = 0; i < p.length; i++) {
-        const g = gs[i]!;
-        const mi = m[i]!.mul(m1).add(g.ref.mul(1 - m1));
-        const vi = v[i]!.mul(m2).add(g.ref.mul(g).mul(1 - m2));
-        const mhat = mi.ref.mul(c1.ref);
-        const vhat = vi.ref.mul(c2.ref);
-        np1.push(p[i]!.sub(mhat.mul(lr).div(np.sqrt(vhat).add(eps))));
-        nm.push(mi);
-        nv.push(vi);
-      }
-      c1.dispose();
-      c2.dispose();
-      return [np1, nm, nv] as [JArray[], JArray[], JArray[]];
-    });
-    let p = [arr(s.w1, [784, 128]), arr(s.b1, [128]), arr(s.w2, [128, 10]), arr(s.b2, [10])];
-    let m = p.map((q) => np.zerosLike(q.ref));
-    let v = p.map((q) => np.zerosLike(q.ref));
-    const t0b = nowMs();
-    let t = 0;
-    for (let e = 0; e < B6.epochs; e++) {
-      const order = s.epochOrder(e);
-      for (let i = 0; i + B6.batch <= B6.train; i += B6.batch) {
-        t++;
-        const xb = arr(gatherRows(s.trainX, 784, order, i, B6.batch), [B6.batch, 784]);
-        const yb = arr(oneHot(gatherLabels(s.trainY, order, i, B6.batch), 10), [B6.batch, 10]);
-        const c1 = np.array(1 / (1 - m1 ** t));
-        const c2 = np.array(1 / (1 - m2 ** t));
-        [p, m, v] = adamStep(p, m, v, xb, yb, c1, c2);
-        await blockUntilReady(p);
-      }
-    }
-    const time = (nowMs() - t0b) / 1000;
-    const logits = model(p, arr(s.testX, [B6.test, 784])).dataSync();
-    const acc = accuracy(logits, s.testY, 10) * 100;
-    tree.dispose([m, v]);
+    checks['B6 loss, steps 1–2'] = await jaxB6Check();
+    const { seconds: time, acc } = await jaxB6Run(useJit);
     Object.assign(cells, b6Cells([time], [acc]));
     log(`  ${column} B6 seed 0: ${time.toFixed(2)} s, test accuracy ${acc.toFixed(2)} %`);
   }
@@ -245,4 +301,30 @@ export async function runJax(opts: JaxRunOptions): Promise<ColumnResult> {
   }
 
   return { column, library: '@jax-js/jax', version, cells, checks, notes, seconds: (nowMs() - t0) / 1000 };
+}
+
+/**
+ * G1: jax-js on its `webgpu` device, `jit` throughout, for bench/webgpu.ts (which has put the `webgpu` package's
+ * GPU at `navigator.gpu`, where `init('webgpu')` looks). Reads are asynchronous (`data()`); B8 starts from
+ * adjoint's initial weights, as the CPU jax-js columns do.
+ */
+export async function jaxG1(): Promise<G1Workloads> {
+  const got = await init('webgpu');
+  if (!got.includes('webgpu')) throw new Error("jax-js: init('webgpu') gave no webgpu device (requestAdapter or requestDevice failed)");
+  defaultDevice('webgpu');
+  const { b8Parts } = await import('../adjoint-models.js');
+  const device = getWebGPUDevice() as unknown as GpuDeviceLike;
+  return {
+    errors: collectErrors(device),
+    notes: ['jax-js webgpu: jit; B8 from adjoint\'s initial weights (bench/peers/jaxjs-models.ts).'],
+    matmul: (n, time, check) => jaxMatmul(n, true, time, check),
+    b3: (time) => jaxB3(true, time),
+    b6Check: () => jaxB6Check(true),
+    b6Run: (maxSteps) => jaxB6Run(true, maxSteps),
+    b8: { make: () => jaxB8Step(b8Parts().initial(), true), sameWeights: true },
+    teardown: async () => {
+      await device.queue.onSubmittedWorkDone();
+      device.destroy();
+    },
+  };
 }

@@ -78,24 +78,33 @@ function param(shape: number[], fill?: number): tf.Variable {
   return tf.variable(fill === undefined ? tf.randomNormal(shape, 0, 0.02) : tf.fill(shape, fill));
 }
 
+/** Initial values by `namedParameters()` name (PyTorch layouts), as adjoint's `StepParts.initial()` gives them. */
+export type Initial = Record<string, { data: Float32Array; shape: number[] }>;
+
 /**
- * One B8 training step: forward, cross-entropy over every position, gradients, global-norm clipping, AdamW
- * (Adam, then the decoupled decay `p ← p − lr·λ·p` on every parameter, as PyTorch's AdamW does on all of them).
- *
- * @example
- * ```ts
- * const step = tfjsB8Step(); step();
- * ```
+ * B8's variables and its loss function, shared by the synchronous and the GPU step: minGPT's init, or adjoint's
+ * initial weights `init` (a Linear's [out, in] weight transposed to the [in, out] these matmuls use).
  */
-export function tfjsB8Step(): () => number {
+function b8Model(init?: Initial): { vars: tf.Variable[]; lossFn: () => tf.Scalar } {
   const C = B8.embd, H = B8.heads, T = B8.block, B = B8.batch, V = B8.vocab, hd = C / H;
-  const wte = param([V, C]), wpe = param([T, C]);
-  const blocks = Array.from({ length: B8.blocks }, () => ({
-    ln1g: param([C], 1), ln1b: param([C], 0), attnW: param([C, 3 * C]), attnB: param([3 * C], 0),
-    projW: param([C, C]), projB: param([C], 0), ln2g: param([C], 1), ln2b: param([C], 0),
-    fcW: param([C, 4 * C]), fcB: param([4 * C], 0), fc2W: param([4 * C, C]), fc2B: param([C], 0),
-  }));
-  const lnFg = param([C], 1), lnFb = param([C], 0), headW = param([C, V]);
+  const from = (name: string, transpose: boolean): tf.Variable => {
+    const v = init![name];
+    if (!v) throw new Error(`tfjs B8: no initial value for '${name}'`);
+    const t = tf.tensor(v.data, v.shape);
+    return tf.variable(transpose ? tf.transpose(t) : t);
+  };
+  const p = (name: string, shape: number[], fill?: number, transpose = false): tf.Variable => (init ? from(name, transpose) : param(shape, fill));
+  const wte = p('wte.weight', [V, C]), wpe = p('wpe.weight', [T, C]);
+  const blocks = Array.from({ length: B8.blocks }, (_, i) => {
+    const q = (name: string, shape: number[], fill?: number): tf.Variable => p(`blocks.${i}.${name}`, shape, fill, name.endsWith('.weight') && !name.startsWith('ln'));
+    return {
+      ln1g: q('ln1.weight', [C], 1), ln1b: q('ln1.bias', [C], 0), attnW: q('attn.weight', [C, 3 * C]), attnB: q('attn.bias', [3 * C], 0),
+      projW: q('proj.weight', [C, C]), projB: q('proj.bias', [C], 0), ln2g: q('ln2.weight', [C], 1), ln2b: q('ln2.bias', [C], 0),
+      fcW: q('fc.weight', [C, 4 * C]), fcB: q('fc.bias', [4 * C], 0), fc2W: q('fc2.weight', [4 * C, C]), fc2B: q('fc2.bias', [C], 0),
+    };
+  });
+  const lnFg = p('lnF.weight', [C], 1), lnFb = p('lnF.bias', [C], 0), headW = p('head.weight', [C, V], undefined, true);
+  if (init && Object.keys(init).length !== 3 + B8.blocks * 12 + 2) throw new Error(`tfjs B8: ${Object.keys(init).length} initial values, expected ${3 + B8.blocks * 12 + 2}`);
   const vars = [wte, wpe, ...blocks.flatMap((b) => Object.values(b)), lnFg, lnFb, headW];
   const d = b8Data();
   const idx = tf.tensor2d(d.idx, [B, T], 'int32');
@@ -124,6 +133,20 @@ export function tfjsB8Step(): () => number {
     const logits = tf.reshape(lin(ln(x, lnFg, lnFb), headW), [B * T, V]);
     return tf.losses.softmaxCrossEntropy(targets, logits) as tf.Scalar;
   };
+  return { vars, lossFn };
+}
+
+/**
+ * One B8 training step: forward, cross-entropy over every position, gradients, global-norm clipping, AdamW
+ * (Adam, then the decoupled decay `p ← p − lr·λ·p` on every parameter, as PyTorch's AdamW does on all of them).
+ *
+ * @example
+ * ```ts
+ * const step = tfjsB8Step(); step();
+ * ```
+ */
+export function tfjsB8Step(): () => number {
+  const { vars, lossFn } = b8Model();
   const adam = tf.train.adam(B8.lr, B8.beta1, B8.beta2, 1e-8);
   return () => {
     const { value, grads } = tf.variableGrads(lossFn, vars);
@@ -138,6 +161,40 @@ export function tfjsB8Step(): () => number {
     });
     tf.tidy(() => { for (const v of vars) v.assign(tf.mul(v, 1 - B8.lr * B8.weightDecay)); });
     adam.applyGradients(vars.map((v) => ({ name: v.name, tensor: clipped[v.name]! })));
+    tf.dispose([value, ...Object.values(grads), ...Object.values(clipped)]);
+    return loss;
+  };
+}
+
+/**
+ * B8's step on a GPU backend (G1, tfjs's `webgpu`), from adjoint's initial weights when `init` is given (then its
+ * first two losses are comparable with adjoint's): the same step as `tfjsB8Step`, with the clipping coefficient
+ * kept on the device (no read-back inside the step) and the loss read back asynchronously at its end (WebGPU has
+ * no synchronous read in Node), so that a timed step runs to completion.
+ *
+ * @example
+ * ```ts
+ * const step = tfjsB8StepAsync(b8Parts().initial()); await step();
+ * ```
+ */
+export function tfjsB8StepAsync(init?: Initial): () => Promise<number> {
+  const { vars, lossFn } = b8Model(init);
+  const adam = tf.train.adam(B8.lr, B8.beta1, B8.beta2, 1e-8);
+  return async () => {
+    const { value, grads } = tf.variableGrads(lossFn, vars);
+    const clipped = tf.tidy(() => {
+      const gs = vars.map((v) => grads[v.name]!);
+      // Pairwise adds, not addN: tfjs-webgpu's AddN binds every input at once, and 30 exceed the 8 storage buffers
+      // per shader stage that WebGPU guarantees (and tfjs requests), which invalidates the pipeline.
+      const norm = tf.sqrt(gs.map((g) => tf.sum(tf.square(g))).reduce((a, b) => tf.add(a, b)));
+      const coef = tf.minimum(tf.div(B8.clip, tf.add(norm, 1e-6)), 1);
+      const out: Record<string, tf.Tensor> = {};
+      vars.forEach((v, i) => { out[v.name] = tf.mul(gs[i]!, coef); });
+      return out;
+    });
+    tf.tidy(() => { for (const v of vars) v.assign(tf.mul(v, 1 - B8.lr * B8.weightDecay)); });
+    adam.applyGradients(vars.map((v) => ({ name: v.name, tensor: clipped[v.name]! })));
+    const loss = (await value.data())[0]!;
     tf.dispose([value, ...Object.values(grads), ...Object.values(clipped)]);
     return loss;
   };
