@@ -1,5 +1,5 @@
 import { isFloating } from '../dtype.js';
-import { copyInto, filledOn, zerosOn } from '../ops/buffers.js';
+import { backendOf, copyInto, filledOn, zerosOn } from '../ops/buffers.js';
 import { fmtShape, sameShape, type Shape } from '../shape.js';
 import { nextStorageGeneration, type Storage } from '../storage.js';
 import { Tensor } from '../tensor.js';
@@ -134,23 +134,45 @@ function propagate(
     if (!needed) for (const c of n.nextFunctions) if (c !== null && c._needed === pass) { needed = true; break; }
     if (needed) n._needed = pass;
   }
-  const accumulate = (node: GradNode, g: Tensor): void => {
+  // Storages made from here on were made by this pass. A gradient is *exclusive* when nothing but the engine can
+  // reach its storage: this pass made it (so it is not the seed, a saved tensor or user data), no other gradient
+  // of the same rule shares it, and when it is a view of the node's own incoming gradient (a rule that passes g
+  // through), that gradient was exclusive too. Once an exclusive gradient has been added into another buffer, or
+  // replaced by a new sum, its storage is dead and goes back to the backend (`release`) for the next buffer of its
+  // size. Never with observers, hooks or user code (which may hold a gradient), for a graph of the gradient, or in
+  // forward mode.
+  const born = nextStorageGeneration();
+  const recycles = !opts.createGraph && forwardLevel() === 0;
+  const release = (t: Tensor): void => backendOf(t).release?.(t.storage.buffer);
+  /** Adds `g` into the gradient buffered for `node` (`exclusive`: see above). */
+  const accumulate = (node: GradNode, g: Tensor, exclusive: boolean): void => {
     if (node._bufferWalk === pass) {
       const buffer = node._buffer!;
-      // A sum made here is held by nobody else (unless it is recorded for a graph of the gradient), so the third
-      // and later gradients to arrive are added into it in place: a weight used at each of T time steps costs one
-      // new buffer, not T - 1.
+      // A sum made here is held by nobody else, so the third and later gradients to arrive are added into it in
+      // place: a weight used at each of T time steps costs one new buffer, not T - 1.
       if (node._bufferOwned && buffer.dtype === g.dtype && sameShape(buffer.shape, g.shape)) {
         buffer.add_(g);
       } else {
         node._buffer = buffer.add(g);
-        node._bufferOwned = !opts.createGraph && forwardLevel() === 0;
+        node._bufferOwned = recycles;
+        if (node._bufferExclusive) release(buffer);
+        node._bufferExclusive = recycles;
       }
-    } else {
-      node._bufferWalk = pass;
-      node._buffer = g;
-      node._bufferOwned = false;
+      if (exclusive) release(g);
+      return;
     }
+    node._bufferWalk = pass;
+    node._buffer = g;
+    node._bufferOwned = false;
+    node._bufferExclusive = exclusive;
+  };
+  const exclusiveOf = (c: Tensor, g: Tensor, gExclusive: boolean, grads: readonly unknown[], i: number): boolean => {
+    const s = c.storage;
+    for (let j = 0; j < grads.length; j++) {
+      const o = grads[j];
+      if (j !== i && o instanceof Tensor && o.storage === s) return false;
+    }
+    return s === g.storage ? gExclusive : s.generation >= born;
   };
   // A gradient that is zero outside a region: added into that region of one buffer for the node, which is made
   // (zeros) by the first region to arrive and owned by the engine, instead of padding every slice to full size.
@@ -168,8 +190,9 @@ function propagate(
     }
     node._buffer = buffer;
     node._bufferOwned = true;
+    node._bufferExclusive = recycles;
   };
-  roots.forEach((n, i) => accumulate(n, seeds[i]!));
+  roots.forEach((n, i) => accumulate(n, seeds[i]!, false));
   const observers = engineObservers<Tensor>();
   const observed = observers.length !== 0;
   const body = (): void => {
@@ -177,6 +200,8 @@ function propagate(
       const node = post[k]!;
       if (node._bufferWalk !== pass || node._needed !== pass) continue;
       let g = node._buffer!;
+      // Hooks, grad()'s captured targets and observers may hold the incoming gradient.
+      const gExclusive = node._bufferExclusive && recycles && !observed && !node.preHooks && (targets === null || !targets.has(node));
       node._buffer = null;
       node._bufferWalk = 0;
       if (node.preHooks) {
@@ -211,7 +236,7 @@ function propagate(
           const dense = opts.createGraph || forwardLevel() !== 0;
           const whole = dense || sent ? materialize(r) : null;
           if (sent) sent[i] = whole;
-          if (dense) accumulate(child, whole!);
+          if (dense) accumulate(child, whole!, false);
           else accumulateRegion(child, r);
           continue;
         }
@@ -219,7 +244,7 @@ function propagate(
         if (node.userCode) sink.exposed?.(gi);
         const c = conform(gi, node, i);
         if (sent) sent[i] = c;
-        accumulate(child, c);
+        accumulate(child, c, recycles && !observed && !node.userCode && exclusiveOf(c, g, gExclusive, grads, i));
       }
       if (sent) for (const o of observers) o.nodeEnd?.(node, g, sent, held - bytesOf(node.savedTensors));
     }

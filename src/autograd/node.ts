@@ -43,6 +43,11 @@ export abstract class Node<T extends TensorMeta = TensorMeta> {
    * `RegionGrad` may be added into it in place.
    */
   _bufferOwned = false;
+  /**
+   * @internal true while nothing but `_buffer` refers to its storage (a sum the engine made, or a gradient a rule
+   * made for this node alone), so that the storage may go back to the backend once the buffer has been used.
+   */
+  _bufferExclusive = false;
   // What the node records of its inputs, to reduce and cast each input's gradient in one place: the first two
   // inputs' shapes and dtypes in fields, any others in one array (shape, dtype, shape, dtype, …). A node is made
   // for every recorded op, so it holds no array it can do without.

@@ -103,6 +103,11 @@ export interface Backend {
 
   /** A zero-filled buffer of `n` elements of `dtype`. */
   alloc(dtype: DType, n: number): BufferHandle;
+  /**
+   * Optional: `buffer` is dead (the autograd engine has added a gradient it made into another buffer, and nothing
+   * else can reach it), so the backend may hand it out again from `alloc`. Backends without a pool omit it.
+   */
+  release?(buffer: BufferHandle): void;
   /** A buffer holding `data`'s elements. The backend may take `data` itself (the CPU backends do): never write it afterwards. */
   fromHost(data: TypedArray): BufferHandle;
   /** A fresh host copy of `n` elements from `offset`, once all work issued before has completed. May throw where a device cannot read synchronously. */

@@ -62,7 +62,48 @@ function smallArray(dtype: DType, n: number, bytes: number): TypedArray {
  */
 export function allocCpu(dtype: DType, n: number): BufferHandle {
   const bytes = n * itemSize(dtype);
+  if (bytes >= RECYCLE_BYTES) {
+    const reused = spare.get(dtype)?.get(n)?.pop();
+    if (reused !== undefined) {
+      spareBytes -= bytes;
+      return handleOf(reused.fill(0));
+    }
+  }
   return handleOf(bytes > 0 && bytes <= SMALL_BYTES ? smallArray(dtype, n, bytes) : allocate(dtype, n));
+}
+
+// Large buffers that the autograd engine knows to be dead (a gradient it has just added into another one), kept
+// for the next allocation of the same dtype and length: a fresh large typed array costs page faults on first touch
+// (measured 20-30 µs for 256 KiB on the 2-core VM of BENCHMARKS.md, where an LSTM step makes 40 such gradients),
+// and GC pressure. At most SPARE_PER_SIZE per size and SPARE_LIMIT bytes in all; nothing else is ever recycled.
+const RECYCLE_BYTES = 64 * 1024;
+const SPARE_PER_SIZE = 8;
+const SPARE_LIMIT = 64 * 1024 * 1024;
+const spare = new Map<DType, Map<number, TypedArray[]>>();
+let spareBytes = 0;
+
+/**
+ * Take back a large buffer that nothing refers to any more, for {@link allocCpu} to hand out again (zeroed).
+ * The caller guarantees that no tensor, storage or user code can reach `handle` again; small buffers (views into
+ * shared slabs) and views into larger arrays are ignored.
+ *
+ * @example
+ * ```ts
+ * releaseCpu(allocCpu('float32', 65536)); // the next allocCpu('float32', 65536) reuses it
+ * ```
+ */
+export function releaseCpu(handle: BufferHandle): void {
+  const a = arrayOf(handle);
+  const bytes = a.byteLength;
+  if (bytes < RECYCLE_BYTES || a.byteOffset !== 0 || bytes !== a.buffer.byteLength || spareBytes + bytes > SPARE_LIMIT) return;
+  const dtype: DType = a instanceof Float32Array ? 'float32' : a instanceof Float64Array ? 'float64' : a instanceof Int32Array ? 'int32' : 'bool';
+  let sizes = spare.get(dtype);
+  if (sizes === undefined) spare.set(dtype, (sizes = new Map()));
+  let list = sizes.get(a.length);
+  if (list === undefined) sizes.set(a.length, (list = []));
+  if (list.length >= SPARE_PER_SIZE || list.includes(a)) return;
+  list.push(a);
+  spareBytes += bytes;
 }
 
 /**
@@ -78,6 +119,7 @@ export const cpuMemory = {
   device: 'cpu',
   alloc: allocCpu,
   fromHost: (data: TypedArray): BufferHandle => handleOf(data),
+  release: releaseCpu,
   read: (buffer: BufferHandle, _dtype: DType, offset: number, n: number): TypedArray => arrayOf(buffer).slice(offset, offset + n),
   readScalar: (buffer: BufferHandle, _dtype: DType, offset: number): number => arrayOf(buffer)[offset]!,
   readAsync: (buffer: BufferHandle, _dtype: DType, offset: number, n: number): Promise<TypedArray> =>
