@@ -68,9 +68,11 @@ export const poolTuning = {
    * Microseconds that an idle thread of the pool spins (polling shared memory) before it sleeps in
    * `Atomics.wait`: workers after their last job, and the calling thread while it waits for workers' jobs.
    * Waking a sleeping thread costs 20–50 µs on an idle core of a virtual machine (more on a busy one), a
-   * large share of a 4M-MAC product's 100–200 µs per thread; a training step's products come well within
-   * 1 ms of each other, so the workers stay awake through a step, and after the last one a worker burns at
-   * most this long on its core. Operations also wake the workers before copying their operands in.
+   * large share of a 4M-MAC product's 100–200 µs per thread, so a worker spins a while after its job; but a
+   * worker spinning through a whole step takes the core that V8's garbage collector and the rest of the step
+   * would use. Measured on the 2-core VM of BENCHMARKS.md (separate processes, alternating), 100 µs against
+   * 1000: MNIST's step (B6) 0.91–0.93×, B2 0.67–0.94×, B3 0.97×, B7 0.97×, B8 0.94×, B9 0.85×. Operations also
+   * wake the workers before copying their operands in, which hides most of the wake-up.
    */
-  spinMicros: 1000,
+  spinMicros: 100,
 };
