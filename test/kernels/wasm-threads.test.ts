@@ -285,7 +285,9 @@ describe.runIf(wasmSupported())('idle workers spin for poolTuning.spinMicros, th
   const pool2 = async (): Promise<{ pool: Pool; asleep: () => boolean; awake: () => boolean }> => {
     setNumThreads(2);
     const pool = threadPool()!;
-    expect(await until(() => pool.ready >= 1)).toBe(true);
+    // Every worker started so far must be ready: one that an earlier test started (setNumThreads(3)) and that
+    // comes up late on a loaded machine would change `ready` under the checks below.
+    expect(await until(() => pool.ready === pool.slots - 1)).toBe(true);
     return { pool, asleep: () => pool.sleeping === pool.ready, awake: () => pool.sleeping === pool.ready - 1 };
   };
 
