@@ -1,3 +1,5 @@
+import { exp4, halfSquareExp4, halfSquareRest4, normalCdf4 } from './vmath';
+
 // The binary float32 kernels that work lane by lane, one function per kernel of src/kernels/catalog.ts
 // (BINARY_KERNELS, those marked `lanes`): the generated `arith4`/`cmp4` in codes.generated.ts call
 // `binary<Name>` for each, so a missing one is a compile error. Arithmetic kernels return float lanes; comparisons return lane masks (0 or -1)
@@ -51,3 +53,16 @@
 @inline export function binaryGt(a: v128, b: v128): v128 { return f32x4.gt(a, b); }
 /** `a >= b` as a lane mask. @example `binaryGe(a, b)` */
 @inline export function binaryGe(a: v128, b: v128): v128 { return f32x4.ge(a, b); }
+
+/** GELU's gradient from (g, x): g·(Φ(x) + x·φ(x)), φ the standard normal density. @example `binaryGeluBackward(g, x)` */
+@inline export function binaryGeluBackward(a: v128, b: v128): v128 {
+  return f32x4.mul(a, geluSlope4(b));
+}
+
+/** Φ(x) + x·φ(x), GELU's derivative; not inlined, so that the row loops' variants share one copy. */
+function geluSlope4(x: v128): v128 {
+  const a = f32x4.abs(x);
+  const density = f32x4.mul(f32x4.mul(halfSquareExp4(a), exp4(halfSquareRest4(a))), f32x4.splat(0.39894228));
+  return f32x4.add(normalCdf4(x), f32x4.mul(x, density));
+}
+

@@ -9,7 +9,7 @@
 // of iterations.
 
 import { erf32, erfinv64 } from './special';
-import { exp4, log4, sigmoid4, signMask, sincos4, splatOne, tanh4 } from './vmath';
+import { exp4, log4, normalCdf4, sigmoid4, signMask, sincos4, splatOne, tanh4 } from './vmath';
 
 // Beyond this the float64 Cody–Waite reduction in sincos4 is no longer exact enough; such lanes (and Inf)
 // go through libm, which does the full Payne–Hanek reduction.
@@ -128,6 +128,21 @@ export function unaryErf(x: usize, out: usize, n: i32): void {
 
 // The libm-like kernels below compute each lane in float64 (AssemblyScript's Math, musl's algorithms) and round
 // once to float32, so they agree with the TS reference (float64 Math rounded to float32) within 1 ulp.
+
+/** GELU x·Φ(x) (normalCdf4 in vmath.ts). @example `unaryGelu(p, p, n)` */
+export function unaryGelu(x: usize, out: usize, n: i32): void {
+  const end = x + (<usize>n << 2);
+  for (let p = x, o = out; p < end; p += 32, o += 32) {
+    const a = v128.load(p), b = v128.load(p, 16);
+    v128.store(o, gelu4(a));
+    v128.store(o, gelu4(b), 16);
+  }
+}
+
+// Not inlined: one copy of normalCdf4 (and exp4) serves both halves of the loop.
+function gelu4(x: v128): v128 {
+  return f32x4.mul(x, normalCdf4(x));
+}
 
 /** The inverse error function, each lane in float64 (see special.ts). @example `unaryErfinv(p, p, n)` */
 export function unaryErfinv(x: usize, out: usize, n: i32): void {

@@ -168,3 +168,45 @@ const D = memory.data<f64>([
   // The reduction turns -0 into +0 (-0 - (-0)·π/2 = +0); sin(±0) must be ±0.
   return cosine ? res : v128.bitselect(x, res, f32x4.eq(x, f(15)));
 }
+
+/**
+ * e^(−x²/2) per lane without rounding x²: with a = |x| split as ah + al (ah keeps 12 significant bits, so ah²/2 is
+ * exact in float32), e^(−x²/2) = e^(−ah²/2)·e^(−al·(a + ah)/2). Rounding x² (or |x|/√2) itself would cost up to
+ * 5e-6 of relative error where x²/2 is near 86 (x near −13). Returns e^(−ah²/2); `halfSquareRest4` gives the small
+ * exponent −al·(a + ah)/2 still to apply.
+ */
+@inline export function halfSquareExp4(a: v128): v128 {
+  const ah = v128.and(a, i32x4.splat(0xfffff000));
+  return exp4(f32x4.mul(f32x4.mul(ah, ah), f32x4.splat(-0.5)));
+}
+
+/** The small part −(a − ah)·(a + ah)/2 of −a²/2 left by `halfSquareExp4` (same ah); 0 for a = +∞ (not ∞ − ∞). */
+@inline export function halfSquareRest4(a: v128): v128 {
+  const ah = v128.and(a, i32x4.splat(0xfffff000));
+  const rest = f32x4.mul(f32x4.mul(f32x4.sub(a, ah), f32x4.add(a, ah)), f32x4.splat(-0.5));
+  return v128.and(rest, f32x4.lt(a, f32x4.splat(Infinity)));
+}
+
+/**
+ * The standard normal CDF Φ(x) per lane, as 0.5·erfc(|x|/√2) (x < 0) or 1 − that (x ≥ 0), with erfc from
+ * Numerical Recipes' erfcc, u·e^(−t² + P(u)) with u = 1/(1 + t/2), whose fractional error is below 1.2e-7 for
+ * every t ≥ 0: no cancellation on the negative side, where Φ is tiny. e^(−t²) is taken without rounding t² (see
+ * `halfSquareExp4`). Φ(±∞) = 1 or 0; NaN stays NaN.
+ */
+@inline export function normalCdf4(x: v128): v128 {
+  const t = f32x4.mul(f32x4.abs(x), f32x4.splat(0.70710678));
+  const u = f32x4.div(f32x4.splat(1.0), f32x4.add(f32x4.splat(1.0), f32x4.mul(f32x4.splat(0.5), t)));
+  let p = f32x4.add(f32x4.mul(u, f32x4.splat(0.17087277)), f32x4.splat(-0.82215223));
+  p = f32x4.add(f32x4.mul(p, u), f32x4.splat(1.48851587));
+  p = f32x4.add(f32x4.mul(p, u), f32x4.splat(-1.13520398));
+  p = f32x4.add(f32x4.mul(p, u), f32x4.splat(0.27886807));
+  p = f32x4.add(f32x4.mul(p, u), f32x4.splat(-0.18628806));
+  p = f32x4.add(f32x4.mul(p, u), f32x4.splat(0.09678418));
+  p = f32x4.add(f32x4.mul(p, u), f32x4.splat(0.37409196));
+  p = f32x4.add(f32x4.mul(p, u), f32x4.splat(1.00002368));
+  p = f32x4.add(f32x4.mul(p, u), f32x4.splat(-1.26551223));
+  const a = f32x4.abs(x);
+  const e = f32x4.mul(halfSquareExp4(a), exp4(f32x4.add(p, halfSquareRest4(a))));
+  const h = f32x4.mul(f32x4.mul(f32x4.splat(0.5), u), e);
+  return v128.bitselect(h, f32x4.sub(f32x4.splat(1.0), h), f32x4.lt(x, f32x4.splat(0.0)));
+}

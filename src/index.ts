@@ -42,7 +42,7 @@ export type { NormOptions, MatrixNormOrd } from './ops/norms.js';
 export type { ProdOptions } from './ops/reduce.js';
 export type { VarOptions } from './ops/statistics.js';
 export type { BatchNormOptions as BatchNormFunctionOptions, NormGrads, OutputMask } from './ops/normalization.js';
-export type { RoundOptions, SoftplusOptions } from './ops/unary.js';
+export type { GeluOptions, RoundOptions, SoftplusOptions } from './ops/unary.js';
 export type { AddcOptions } from './ops/ternary.js';
 export type { NanToNumOptions, IscloseOptions } from './ops/elementwise-composites.js';
 export type { ClampBounds, ClampBound } from './ops/where.js';

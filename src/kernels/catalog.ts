@@ -68,6 +68,7 @@ export const UNARY_KERNELS = {
   frac: { cost: 'simple', integer: false, wasm: true, ulps: 0 },
   softplus: { cost: 'costly', integer: false, wasm: true, ulps: 1 },
   logSigmoid: { cost: 'costly', integer: false, wasm: true, ulps: 1 },
+  gelu: { cost: 'costly', integer: false, wasm: true, ulps: 8 },
 } as const satisfies Record<string, UnaryKernelSpec>;
 
 /** A unary kernel's name. @example `const k: UnaryKernel = 'exp';` */
@@ -91,7 +92,8 @@ export interface BinaryKernelSpec {
 /**
  * Elementwise functions of two arguments, in op-code order; every comparison comes after every arithmetic
  * kernel (the WASM kernels write one byte per element from the first comparison's code on).
- * `tanhBackward`, `sigmoidBackward` and `reluBackward` take (gradient, output of the activation).
+ * `tanhBackward`, `sigmoidBackward` and `reluBackward` take (gradient, output of the activation); `geluBackward`
+ * takes (gradient, input).
  */
 export const BINARY_KERNELS = {
   add: { cost: 'arith', compare: false, lanes: true },
@@ -110,6 +112,7 @@ export const BINARY_KERNELS = {
   floorDivide: { cost: 'simple', compare: false, lanes: false },
   hypot: { cost: 'costly', compare: false, lanes: false },
   xlogy: { cost: 'costly', compare: false, lanes: false },
+  geluBackward: { cost: 'costly', compare: false, lanes: true },
   bitwiseAnd: { cost: 'arith', compare: false, lanes: false, wasm: false },
   bitwiseOr: { cost: 'arith', compare: false, lanes: false, wasm: false },
   bitwiseXor: { cost: 'arith', compare: false, lanes: false, wasm: false },

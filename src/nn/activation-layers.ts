@@ -2,11 +2,10 @@
 import { checkOptions } from '../options.js';
 import { normalizeDim } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { softplus } from '../ops/api.generated.js';
-import type { SoftplusOptions } from '../ops/unary.js';
+import { gelu, softplus } from '../ops/api.generated.js';
+import type { GeluOptions, SoftplusOptions } from '../ops/unary.js';
 import {
-  celu, elu, gelu, hardsigmoid, hardswish, hardtanh, implicitSoftmaxDim, leakyRelu, mish, relu6, selu, silu, softmin,
-  type GeluOptions,
+  celu, elu, hardsigmoid, hardswish, hardtanh, implicitSoftmaxDim, leakyRelu, mish, relu6, selu, silu, softmin,
 } from './activations.js';
 import { Module } from './module.js';
 // Tensor methods are installed with the op table: loading it here lets this module work when imported alone.

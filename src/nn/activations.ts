@@ -21,31 +21,6 @@ function finite(v: unknown, op: string, name: string): number {
   return v;
 }
 
-/** Options of `gelu`. @example `gelu(x, { approximate: 'tanh' })` */
-export interface GeluOptions {
-  /** `'none'` (default): x·Φ(x) with the exact normal CDF; `'tanh'`: the tanh approximation of GPT-2 and BERT. */
-  readonly approximate?: 'none' | 'tanh';
-}
-
-/**
- * GELU, `x · Φ(x)` with Φ the standard normal CDF (`approximate: 'none'`, the default), or its tanh
- * approximation `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`.
- *
- * @example
- * ```ts
- * gelu(x, { approximate: 'tanh' });
- * ```
- */
-export function gelu(input: Tensor, opts: GeluOptions = {}): Tensor {
-  const x = floatInput(input, 'gelu');
-  const { approximate = 'none' } = checkOptions('gelu', opts, { approximate: ['none', 'tanh'] });
-  if (approximate === 'tanh') {
-    const inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
-    return x.mul(0.5).mul(inner.tanh().add(1));
-  }
-  return x.mul(0.5).mul(x.mul(Math.SQRT1_2).erf().add(1));
-}
-
 /** SiLU (swish), `x · σ(x)`. @example `silu(tensor([-1, 0, 1])) // tensor([-0.2689, 0.0000, 0.7311])` */
 export function silu(input: Tensor): Tensor {
   const x = floatInput(input, 'silu');

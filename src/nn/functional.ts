@@ -26,7 +26,9 @@ export { interpolate, pixelShuffle, pixelUnshuffle, type InterpolateOptions, typ
 export const relu = (x: Tensor): Tensor => x.relu();
 
 export { linear, dropout, type DropoutOptions } from './layer-functions.js';
-export { gelu, silu, mish, leakyRelu, elu, selu, celu, hardtanh, relu6, hardsigmoid, hardswish, softmin, type GeluOptions } from './activations.js';
+export { silu, mish, leakyRelu, elu, selu, celu, hardtanh, relu6, hardsigmoid, hardswish, softmin } from './activations.js';
+export { gelu } from '../ops/api.generated.js';
+export type { GeluOptions } from '../ops/unary.js';
 export { softmax, logSoftmax, layerNorm, batchNorm, layerNormBackward, batchNormBackward } from '../ops/api.generated.js';
 export { groupNorm, instanceNorm, rmsNorm, type InstanceNormOptions } from './norm-functions.js';
 export { embedding, embeddingBag, type EmbeddingOptions, type EmbeddingBagOptions } from './embedding.js';

@@ -3,7 +3,7 @@
 import { checkOptions } from '../options.js';
 import type { Generator } from '../random.js';
 import type { Tensor } from '../tensor.js';
-import { gelu } from './activations.js';
+import { gelu } from '../ops/api.generated.js';
 import { generateSquareSubsequentMask, MultiheadAttention } from './attention.js';
 import { Dropout, Linear, ModuleList } from './layers.js';
 import { Module } from './module.js';

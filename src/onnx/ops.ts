@@ -235,6 +235,8 @@ export const ONNX_OPS: Readonly<Record<string, OpMapping>> = {
   frac: composed((g, x) => g.one('Sub', [x, g.one('Mul', [g.one('Sign', [x]), g.one('Floor', [g.one('Abs', [x])])])])),
   softplus: composed(softplus),
   logSigmoid: composed((g, x) => g.one('Neg', [g.one('Softplus', [g.one('Neg', [x])])])),
+  // The exact GELU x·(1 + erf(x/√2))/2 (ONNX's own Gelu needs opset 20).
+  gelu: composed((g, x, d) => g.one('Mul', [g.one('Mul', [x, g.scalar(0.5, d)]), g.one('Add', [g.one('Erf', [g.one('Mul', [x, g.scalar(Math.SQRT1_2, d)])]), g.scalar(1, d)])])),
 
   add: elementwise('Add'), sub: elementwise('Sub'), mul: elementwise('Mul'), div: elementwise('Div'), pow: elementwise('Pow'),
   maximum: elementwise('Max'), minimum: elementwise('Min'),

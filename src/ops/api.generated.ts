@@ -402,6 +402,18 @@ export const frac = FUNCTIONS.frac;
 export const softplus = FUNCTIONS.softplus;
 
 /**
+ * GELU, `x · Φ(x)` with Φ the standard normal CDF (`approximate: 'none'`, the default: one fused kernel, and its gradient one more, as PyTorch's gelu and gelu_backward), or its tanh approximation `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))` (composed of recorded ops); floating point only.
+ *
+ * @example
+ * ```ts
+ * gelu(x, { approximate: 'tanh' })
+ * ```
+ *
+ * @function
+ */
+export const gelu = FUNCTIONS.gelu;
+
+/**
  * `log(sigmoid(x))` elementwise, stable for large |x| (PyTorch's F.logsigmoid); floating point only.
  *
  * @example
@@ -532,6 +544,18 @@ export const sigmoidBackward = FUNCTIONS.sigmoidBackward;
  * @function
  */
 export const reluBackward = FUNCTIONS.reluBackward;
+
+/**
+ * The gradient of the exact GELU from its input: `g · (Φ(x) + x·φ(x))` with Φ and φ the standard normal CDF and density (PyTorch's gelu_backward).
+ *
+ * @example
+ * ```ts
+ * geluBackward(g, x)
+ * ```
+ *
+ * @function
+ */
+export const geluBackward = FUNCTIONS.geluBackward;
 
 /**
  * The angle of the point (b, a), `atan(a / b)` in the right quadrant, elementwise in (−π, π], broadcasting; integers give float32.

@@ -138,6 +138,22 @@ const reluBackwardOp: BinaryOp = binaryOp('reluBackward', (ng, ny) => (ng || ny 
 }, 'The gradient of `relu` from its output: `g` where `y > 0` (and where y is NaN), else 0 (PyTorch\'s threshold_backward).',
 'reluBackward(g, x.relu())');
 
+// GELU's second derivative φ(x)·(2 − x²), from d/dx (Φ(x) + x·φ(x)) with φ' = −x·φ.
+const geluCurvature = (x: Tensor): Tensor => {
+  const s = x.square();
+  return s.mul(-0.5).exp().mul(1 / Math.sqrt(2 * Math.PI)).mul(s.neg().add(2));
+};
+// The gradient of the exact GELU from its input x (not its output): g·(Φ(x) + x·φ(x)), one fused op (PyTorch's
+// gelu_backward), linear in g; toward x, g·φ(x)·(2 − x²).
+const geluBackwardOp: BinaryOp = binaryOp('geluBackward', ACTIVATION_GRAD, {
+  backward: ({ saved: [g, x], needsInputGrad: n, call }, gg) => [
+    n[0] ? call(geluBackwardOp, gg, x!) : null,
+    n[1] ? gg.mul(g!).mul(geluCurvature(x!)) : null,
+  ],
+  jvp: ({ inputs: [g, x], call }, [tg, tx]) =>
+    sumTangents(tg ? call(geluBackwardOp, tg, x!) : undefined, tx?.mul(g!).mul(geluCurvature(x!))),
+}, 'The gradient of the exact GELU from its input: `g · (Φ(x) + x·φ(x))` with Φ and φ the standard normal CDF and density (PyTorch\'s gelu_backward).', 'geluBackward(g, x)');
+
 // atan2's gradient: with r = a² + b², d/da = b / r and d/db = −a / r (PyTorch's atan2_backward).
 const atan2Rules = {
   backward: ({ saved: [a, b], needsInputGrad: n }, g) => {
@@ -265,6 +281,7 @@ export const BINARY_OPS: Record<BinaryKernel, BinaryOp> = {
   tanhBackward: tanhBackwardOp,
   sigmoidBackward: sigmoidBackwardOp,
   reluBackward: reluBackwardOp,
+  geluBackward: geluBackwardOp,
   atan2: binaryOp('atan2', BOTH, atan2Rules, 'The angle of the point (b, a), `atan(a / b)` in the right quadrant, elementwise in (−π, π], broadcasting; integers give float32.', 'atan2(tensor([1, 1, -1]), tensor([1, -1, -1])) // tensor([ 0.7854,  2.3562, -2.3562])'),
   fmod: binaryOp('fmod', SECOND_ONLY, modRules('trunc'), 'C\'s `fmod`: the remainder of a / b rounded toward zero, with the sign of a, broadcasting. Integer division by zero is an error.', 'fmod(x, 3)', noBool('fmod')),
   remainder: binaryOp('remainder', SECOND_ONLY, modRules('floor'), 'Python\'s modulo `a − floor(a / b) · b`: the result has the sign of b, broadcasting. Integer division by zero is an error.', 'remainder(x, 3)', noBool('remainder')),

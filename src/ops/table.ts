@@ -71,7 +71,7 @@ export const FUNCTION_ONLY = ['cat', 'stack', 'unfold', 'fold', 'conv2d', 'maxPo
   'layerNorm', 'layerNormBackward', 'batchNorm', 'batchNormBackward',
   'binaryCrossEntropy', 'avgPool2d', 'avgPool2dBackward', 'adaptiveMaxPool2dIndices', 'adaptiveAvgPool2d', 'adaptiveAvgPool2dBackward',
   'linalgSolve', 'linalgSolveTriangular', 'linalgInv', 'linalgDet', 'detBackward', 'linalgSlogdet', 'linalgCholesky', 'linalgQr', 'linalgEigh', 'einsum',
-  'softplus', 'logSigmoid', 'pad', 'meshgrid', 'trilIndices', 'triuIndices', 'linalgVectorNorm', 'linalgMatrixNorm',
+  'softplus', 'logSigmoid', 'gelu', 'geluBackward', 'pad', 'meshgrid', 'trilIndices', 'triuIndices', 'linalgVectorNorm', 'linalgMatrixNorm',
   'fusedLstmCell', 'fusedLstmCellBackward', 'fusedGruCell', 'fusedGruCellBackward'] as const;
 
 /** Ops that PyTorch offers as Tensor methods only (`x.view(...)`, `x.float()`): no exported function. */

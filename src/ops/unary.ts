@@ -123,6 +123,36 @@ const softplusOp: DifferentiableOp<SoftplusAttrs, readonly [x: Tensor, options?:
   flops: elementwiseFlops,
 };
 
+/** Options of `gelu`. @example `gelu(x, { approximate: 'tanh' })` */
+export interface GeluOptions {
+  /** `'none'` (default): x·Φ(x) with the exact normal CDF; `'tanh'`: the tanh approximation of GPT-2 and BERT. */
+  readonly approximate?: 'none' | 'tanh';
+}
+
+const geluOp: DifferentiableOp<void, readonly [x: Tensor, options?: GeluOptions]> = {
+  name: 'gelu',
+  doc: 'GELU, `x · Φ(x)` with Φ the standard normal CDF (`approximate: \'none\'`, the default: one fused kernel, and its gradient one more, as PyTorch\'s gelu and gelu_backward), or its tanh approximation `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))` (composed of recorded ops); floating point only.',
+  example: 'gelu(x, { approximate: \'tanh\' })',
+  differentiable: true,
+  call: (run, x, options) => {
+    const { approximate = 'none' } = checkOptions('gelu', options, { approximate: ['none', 'tanh'] });
+    if (!(x instanceof Tensor)) throw new Error(`gelu: expected a Tensor, got ${describe(x)}.`);
+    refuse('gelu', 'integer')(x);
+    if (approximate === 'tanh') {
+      const inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
+      return x.mul(0.5).mul(inner.tanh().add(1));
+    }
+    return run([x], undefined);
+  },
+  forward: (ctx, [x]) => {
+    if (ctx.recording) ctx.save(x!);
+    return unaryKernel('gelu', x!);
+  },
+  backward: ({ saved: [x], call }, g) => [call(BINARY_OPS.geluBackward, g, x!)],
+  jvp: ({ inputs: [x], call }, [t]) => (t ? call(BINARY_OPS.geluBackward, t, x!) : null),
+  flops: elementwiseFlops,
+};
+
 // Derivative rules, one line each, in terms of the saved input x or the saved output y.
 // tanh, sigmoid and relu take their gradient in one fused op each (PyTorch's tanh_backward, sigmoid_backward
 // and threshold_backward), which are primitives with their own rules, so they differentiate again.
@@ -135,9 +165,10 @@ const LN2 = Math.LN2, LN10 = Math.LN10;
  * The type is declared rather than inferred, so that the Tensor methods derived from the table do not depend on
  * checking the rules, which call those methods.
  */
-export const UNARY_OPS: { readonly [K in Exclude<UnaryKernel, 'round' | 'softplus'>]: DifferentiableOp<void> } & {
+export const UNARY_OPS: { readonly [K in Exclude<UnaryKernel, 'round' | 'softplus' | 'gelu'>]: DifferentiableOp<void> } & {
   readonly round: DifferentiableOp<void, readonly [x: Tensor, options?: RoundOptions]>;
   readonly softplus: DifferentiableOp<SoftplusAttrs, readonly [x: Tensor, options?: SoftplusOptions]>;
+  readonly gelu: DifferentiableOp<void, readonly [x: Tensor, options?: GeluOptions]>;
 } = {
   neg: unaryOp('neg', 'none', (g) => g.neg(), '`-x` elementwise (not for bool: use logicalNot).', 'neg(tensor([1, -2, 0])) // tensor([-1.,  2., -0.])', (x) => {
     if (x.dtype === 'bool') {
@@ -176,5 +207,6 @@ export const UNARY_OPS: { readonly [K in Exclude<UnaryKernel, 'round' | 'softplu
   trunc: unaryOp('trunc', 'none', (g) => zerosFor(g), 'Round toward zero elementwise (integers unchanged); its gradient is zero.', 'trunc(tensor([-1.7, 0.2, 1.5])) // tensor([-1.,  0.,  1.])', refuse('trunc', 'bool')),
   frac: unaryOp('frac', 'none', (g) => g, 'The fractional part `x − trunc(x)` elementwise, with the sign of x (NaN for ±∞); floating point only.', 'frac(tensor([-1.5, 0.25, 2.75])) // tensor([-0.5000,  0.2500,  0.7500])', refuse('frac', 'integer')),
   softplus: softplusOp,
+  gelu: geluOp,
   logSigmoid: unaryOp('logSigmoid', 'input', (g, x) => g.mul(x.neg().sigmoid()), '`log(sigmoid(x))` elementwise, stable for large |x| (PyTorch\'s F.logsigmoid); floating point only.', 'logSigmoid(tensor([-100, 0, 1])) // tensor([-100.0000,   -0.6931,   -0.3133])', refuse('logSigmoid', 'integer')),
 };

@@ -64,3 +64,16 @@ export const cosh = (x: number): number => (Math.exp(x) + Math.exp(-x)) / 2;
 export const asinh = (x: number): number => Math.log(x + Math.sqrt(x * x + 1));
 export const acosh = (x: number): number => Math.log(x + Math.sqrt(x * x - 1));
 export const atanh = (x: number): number => 0.5 * Math.log((1 + x) / (1 - x));
+
+/** The standard normal CDF from the integration-based erf of test/reference.ts. */
+const normalCdf = (x: number): number => 0.5 * (1 + erf(x / Math.SQRT2));
+
+/** GELU by its definition, x·Φ(x). */
+export const gelu = (x: number): number => x * normalCdf(x);
+
+/** GELU's derivative times g: g·(Φ(x) + x·e^(−x²/2)/√(2π)). */
+export const geluBackward = (g: number, x: number): number => g * (normalCdf(x) + (x * Math.exp(-0.5 * x * x)) / Math.sqrt(2 * Math.PI));
+
+/** The tanh approximation of GELU, 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+export const geluTanh = (x: number): number => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+

@@ -4,7 +4,7 @@
 // float32, through gradcheck, gradgradcheck and the JVP checks, on every backend.
 import {
   addcdiv, addcmul, atan2, bitwiseAnd, bitwiseLeftShift, bitwiseOr, bitwiseRightShift, bitwiseXor, floorDivide, fmod, hypot, lerp,
-  logSigmoid, remainder, softplus, xlogy, type Primitive, type Tensor,
+  gelu, geluBackward, logSigmoid, remainder, softplus, xlogy, type Primitive, type Tensor,
 } from '../../src/index.js';
 import type { Arg, Case, Domain, OpSpec } from '../op-specs.js';
 import * as R from '../reference.js';
@@ -94,6 +94,25 @@ function bitwise(run: (a: Tensor, b: Tensor | number) => Tensor, ref: (a: number
 const float32Loose: Case['tolerance'] = { float32: [1e-5, 1e-6] };
 
 export const ELEMENTWISE_SPECS = {
+  gelu: {
+    cases: [
+      ...UNARY_SHAPES.map((shape, i): Case => ({
+        label: `shape [${shape.join(', ')}]`, args: [within(shape, -3.5, 3.5, 40 + i)], run: (x) => gelu(x), ref: (x) => R.map([x!], E.gelu),
+      })),
+      // Both tails: Φ is taken from erfc below x = -3 in the kernels (1 + erf would cancel); the reference's erf
+      // carries ~1e-16 absolute error, so relative closeness is looser where Φ is tiny.
+      { label: 'tails (wasm size)', args: [within([4, 25], -9, 9, 44)], run: (x) => gelu(x), ref: (x) => R.map([x!], E.gelu), tolerance: { float64: [1e-9, 1e-12] } },
+      { label: 'approximate tanh', args: [within([3, 4], -3, 3, 45)], run: (x) => gelu(x, { approximate: 'tanh' }), ref: (x) => R.map([x!], E.geluTanh) },
+    ],
+  },
+  geluBackward: {
+    cases: [
+      ...BIN_SHAPES.map(([a, b, label], i): Case => ({
+        label, args: [f(a), within(b, -3.5, 3.5, 50 + i)], run: (g, x) => geluBackward(g!, x!), ref: (g, x) => R.map([g!, x!], E.geluBackward),
+      })),
+      { label: 'tensor g, number x', args: [f([2, 3])], run: (g) => geluBackward(g!, 0.75), ref: (g) => R.map([g!], (v) => E.geluBackward(v, 0.75)) },
+    ],
+  },
   erfinv: unary('erfinv', E.erfinv, [-0.95, 0.95], { float64: [1e-11, 1e-12] }),
   log1p: unary('log1p', (x) => Math.log(1 + x), [-0.9, 3], { float64: [1e-11, 1e-13] }),
   expm1: unary('expm1', (x) => Math.exp(x) - 1, 'any', { float64: [1e-11, 1e-13] }),

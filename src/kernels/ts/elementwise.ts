@@ -3,7 +3,7 @@ import { sizeOf, type Shape } from '../../shape.js';
 import type { BufferHandle, View } from '../backend.js';
 import type { BinaryKernel, TernaryKernel, UnaryKernel } from '../catalog.js';
 import { arrayOf } from '../cpu/memory.js';
-import { erf, erfinv, logSigmoid, roundHalfEven, softplus } from './special.js';
+import { erf, erfinv, gelu, geluBackward, logSigmoid, roundHalfEven, softplus } from './special.js';
 import { forEachRow, isContiguousView, isScalarView } from './strided.js';
 
 const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
@@ -49,6 +49,7 @@ export const UNARY: Record<UnaryKernel, (x: number) => number> = {
   frac: (x) => x - Math.trunc(x),
   softplus,
   logSigmoid,
+  gelu,
 };
 
 /**
@@ -123,6 +124,7 @@ export const BINARY: Record<BinaryKernel, (a: number, b: number) => number> = {
   hypot: Math.hypot,
   // 0 where a is 0, unless b is NaN (PyTorch's xlogy).
   xlogy: (a, b) => (b !== b ? NaN : a === 0 ? 0 : a * Math.log(b)),
+  geluBackward,
   // Integer and bool kernels. A shift count is taken modulo 32, as JS and PyTorch 1.13 on x86 do.
   bitwiseAnd: (a, b) => a & b,
   bitwiseOr: (a, b) => a | b,

@@ -2,6 +2,7 @@
 
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 const ONE_OVER_SQRT_PI = 1 / Math.sqrt(Math.PI);
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
 /**
  * The error function erf(x) = 2/√π ∫₀ˣ e^(−t²) dt, to a few float64 ulps. Below |x| = 2.5 its Maclaurin series
@@ -52,6 +53,44 @@ export function erfc(x: number): number {
   let f = x;
   for (let k = x < 2.5 ? Math.ceil(250 / (x * x)) : 60; k >= 1; k--) f = x + k / 2 / f;
   return (Math.exp(-x * x) / f) * ONE_OVER_SQRT_PI;
+}
+
+/**
+ * The standard normal CDF Φ(x) = erfc(−x/√2)/2, without cancellation on either side (erfc for x < 0, where
+ * 1 + erf(x/√2) would lose digits).
+ *
+ * @example
+ * ```ts
+ * normalCdf(0); // 0.5
+ * ```
+ */
+export function normalCdf(x: number): number {
+  return x < 0 ? 0.5 * erfc(-x * Math.SQRT1_2) : 0.5 * (1 + erf(x * Math.SQRT1_2));
+}
+
+/**
+ * GELU, x·Φ(x) with the exact normal CDF (PyTorch's gelu with approximate='none'). gelu(−∞) is NaN (−∞·0), as in
+ * PyTorch.
+ *
+ * @example
+ * ```ts
+ * gelu(1); // 0.8413447460685429
+ * ```
+ */
+export function gelu(x: number): number {
+  return x * normalCdf(x);
+}
+
+/**
+ * GELU's gradient from its input: g·(Φ(x) + x·φ(x)) with φ the standard normal density (PyTorch's gelu_backward).
+ *
+ * @example
+ * ```ts
+ * geluBackward(1, 0); // 0.5
+ * ```
+ */
+export function geluBackward(g: number, x: number): number {
+  return g * (normalCdf(x) + x * Math.exp(-0.5 * x * x) * INV_SQRT_2PI);
 }
 
 /**

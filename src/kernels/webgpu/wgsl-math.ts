@@ -42,6 +42,7 @@ export const UNARY_F32: Record<UnaryKernel, string | null> = {
   frac: 'select(x - trunc(x), nan_(), abs(x) == inf_())',
   softplus: 'select(log1p_(exp_(x)), x, x > 20.0 || isnan_(x))',
   logSigmoid: 'min(x, 0.0) - log1p_(exp_(-abs(x)))',
+  gelu: 'x * phi_(x)',
 };
 
 /** WGSL of the unary kernels that keep integers (catalog `integer: true`), on i32 `x` (bool is 0/1). */
@@ -75,6 +76,7 @@ export const BINARY_F32: Record<BinaryKernel, string | null> = {
   floorDivide: 'floordiv_(a, b)',
   hypot: 'hypot_(a, b)',
   xlogy: 'select(select(a * log_(b), 0.0, a == 0.0), nan_(), isnan_(b))',
+  geluBackward: 'a * (phi_(b) + b * 0.3989422804014327 * exp_(-0.5 * b * b))',
   bitwiseAnd: null,
   bitwiseOr: null,
   bitwiseXor: null,
@@ -107,6 +109,7 @@ export const BINARY_I32: Record<BinaryKernel, string | null> = {
   floorDivide: 'imod_(a, b, 2)',
   hypot: null,
   xlogy: null,
+  geluBackward: null,
   bitwiseAnd: 'a & b',
   bitwiseOr: 'a | b',
   bitwiseXor: 'a ^ b',
@@ -267,12 +270,22 @@ fn erf_(x: f32) -> f32 {
   } else if (a > 4.0) {
     r = 1.0;
   } else {
-    let t = 1.0 / (1.0 + 0.5 * a);
-    let p = -a * a - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 +
-      t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
-    r = 1.0 - t * exp(p);
+    r = 1.0 - erfc_pos_(a);
   }
   return select(r, -r, x < 0.0 || bitcast<u32>(x) == 0x80000000u);
+}
+// erfc(a) for a >= 0.5: Numerical Recipes' erfcc, fractional error below 1.2e-7 (0 for a = +inf).
+fn erfc_pos_(a: f32) -> f32 {
+  let t = 1.0 / (1.0 + 0.5 * a);
+  let p = -a * a - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 +
+    t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+  return t * exp(p);
+}
+// The standard normal CDF: erfc on the negative side, so its relative error stays small where it is tiny.
+fn phi_(x: f32) -> f32 {
+  let z = x * 0.7071067811865476;
+  if (z <= -0.5) { return 0.5 * erfc_pos_(-z); }
+  return 0.5 * (1.0 + erf_(z));
 }
 fn pow_(a: f32, b: f32) -> f32 {
   if (b == 0.0 || a == 1.0) { return 1.0; }
