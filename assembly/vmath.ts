@@ -169,32 +169,33 @@ const D = memory.data<f64>([
   return cosine ? res : v128.bitselect(x, res, f32x4.eq(x, f(15)));
 }
 
-/**
- * e^(−x²/2) per lane without rounding x²: with a = |x| split as ah + al (ah keeps 12 significant bits, so ah²/2 is
- * exact in float32), e^(−x²/2) = e^(−ah²/2)·e^(−al·(a + ah)/2). Rounding x² (or |x|/√2) itself would cost up to
- * 5e-6 of relative error where x²/2 is near 86 (x near −13). Returns e^(−ah²/2); `halfSquareRest4` gives the small
- * exponent −al·(a + ah)/2 still to apply.
- */
-@inline export function halfSquareExp4(a: v128): v128 {
-  const ah = v128.and(a, i32x4.splat(0xfffff000));
+// e^(−x²/2) without rounding x²: with a = |x| split as ah + al (ah keeps 12 significant bits, so ah²/2 is exact in
+// float32), e^(−x²/2) = e^(−ah²/2)·e^(−al·(a + ah)/2). Rounding x² (or |x|/√2) itself would cost up to 5e-6 of
+// relative error where x²/2 is near 86 (x near −13).
+
+/** |x| with its low 12 mantissa bits cleared, so that its square is exact in float32. */
+@inline export function highBits4(a: v128): v128 {
+  return v128.and(a, i32x4.splat(0xfffff000));
+}
+
+/** e^(−ah²/2) for `ah` from `highBits4` (an exact argument). */
+@inline export function gaussHigh4(ah: v128): v128 {
   return exp4(f32x4.mul(f32x4.mul(ah, ah), f32x4.splat(-0.5)));
 }
 
-/** The small part −(a − ah)·(a + ah)/2 of −a²/2 left by `halfSquareExp4` (same ah); 0 for a = +∞ (not ∞ − ∞). */
-@inline export function halfSquareRest4(a: v128): v128 {
-  const ah = v128.and(a, i32x4.splat(0xfffff000));
+/** −(a − ah)·(a + ah)/2, the small rest of −a²/2 after −ah²/2; 0 for a = +∞ (not ∞ − ∞). */
+@inline export function gaussRest4(a: v128, ah: v128): v128 {
   const rest = f32x4.mul(f32x4.mul(f32x4.sub(a, ah), f32x4.add(a, ah)), f32x4.splat(-0.5));
   return v128.and(rest, f32x4.lt(a, f32x4.splat(Infinity)));
 }
 
 /**
- * The standard normal CDF Φ(x) per lane, as 0.5·erfc(|x|/√2) (x < 0) or 1 − that (x ≥ 0), with erfc from
- * Numerical Recipes' erfcc, u·e^(−t² + P(u)) with u = 1/(1 + t/2), whose fractional error is below 1.2e-7 for
- * every t ≥ 0: no cancellation on the negative side, where Φ is tiny. e^(−t²) is taken without rounding t² (see
- * `halfSquareExp4`). Φ(±∞) = 1 or 0; NaN stays NaN.
+ * erfc(a/√2)/2 ÷ e^(−ah²/2) for a = |x| ≥ 0, by Numerical Recipes' erfcc, erfc(t) = u·e^(−t² + P(u)) with
+ * u = 1/(1 + t/2), whose fractional error is below 1.2e-7 for every t ≥ 0 (`rest` from `gaussRest4`). Multiplied by
+ * `gaussHigh4(ah)` it is the normal tail Φ(−a), without the cancellation of 1 − Φ(a).
  */
-@inline export function normalCdf4(x: v128): v128 {
-  const t = f32x4.mul(f32x4.abs(x), f32x4.splat(0.70710678));
+@inline export function halfErfcScaled4(a: v128, rest: v128): v128 {
+  const t = f32x4.mul(a, f32x4.splat(0.70710678));
   const u = f32x4.div(f32x4.splat(1.0), f32x4.add(f32x4.splat(1.0), f32x4.mul(f32x4.splat(0.5), t)));
   let p = f32x4.add(f32x4.mul(u, f32x4.splat(0.17087277)), f32x4.splat(-0.82215223));
   p = f32x4.add(f32x4.mul(p, u), f32x4.splat(1.48851587));
@@ -205,8 +206,19 @@ const D = memory.data<f64>([
   p = f32x4.add(f32x4.mul(p, u), f32x4.splat(0.37409196));
   p = f32x4.add(f32x4.mul(p, u), f32x4.splat(1.00002368));
   p = f32x4.add(f32x4.mul(p, u), f32x4.splat(-1.26551223));
-  const a = f32x4.abs(x);
-  const e = f32x4.mul(halfSquareExp4(a), exp4(f32x4.add(p, halfSquareRest4(a))));
-  const h = f32x4.mul(f32x4.mul(f32x4.splat(0.5), u), e);
+  return f32x4.mul(f32x4.mul(f32x4.splat(0.5), u), exp4(f32x4.add(p, rest)));
+}
+
+/** Φ(x) from the tail h = Φ(−|x|): h below 0, 1 − h from 0 on (NaN stays NaN). */
+@inline export function cdfFromTail4(x: v128, h: v128): v128 {
   return v128.bitselect(h, f32x4.sub(f32x4.splat(1.0), h), f32x4.lt(x, f32x4.splat(0.0)));
+}
+
+/**
+ * The standard normal CDF Φ(x) per lane, from the tail Φ(−|x|) = erfc(|x|/√2)/2 (`halfErfcScaled4`), so no
+ * cancellation on the negative side, where Φ is tiny. Φ(±∞) = 1 or 0; NaN stays NaN.
+ */
+@inline export function normalCdf4(x: v128): v128 {
+  const a = f32x4.abs(x), ah = highBits4(a);
+  return cdfFromTail4(x, f32x4.mul(gaussHigh4(ah), halfErfcScaled4(a, gaussRest4(a, ah))));
 }
