@@ -1,11 +1,12 @@
 // Indexing beyond the generated suite: which results are views sharing their base's storage and which are copies,
 // the one gradient buffer that slices of a tensor share, in-place writes through indexing, README's indexing table
 // run as written, and the errors of misuse (each message asserted).
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
-  arange, backward, cat, hvp, jvp, meshgrid, noGrad, ones, pad, randn, scatterReduce, take, takeAlongDim, tensor, trilIndices, triuIndices, where, zeros,
+  arange, backward, cat, getBackend, hvp, jvp, meshgrid, noGrad, ones, pad, randn, scatterReduce, take, takeAlongDim, tensor, trilIndices, triuIndices, where, zeros,
   type Tensor,
 } from '../src/index.js';
+import { boxesDisjoint, RegionGrad, regionBox } from '../src/autograd/region-grad.js';
 import { onStorageCreated, type Storage } from '../src/storage.js';
 
 const int = (v: number[] | number[][]): Tensor => tensor(v, { dtype: 'int32' });
@@ -109,6 +110,52 @@ describe('slice gradients share one buffer for their base', () => {
     }
     // [B, 4H] has 1024 elements; nothing else in this graph does.
     expect(fullSized(h.sum(), B * 4 * H)).toBe(steps);
+  });
+
+  it('slices that are apart are copied into the buffer, with no sums', () => {
+    const x = randn([32, 64], { requiresGrad: true });
+    const loss = x.mul(1).chunk(16, 1).map((p, i) => p.mul(i + 1).sum()).reduce((a, b) => a.add(b));
+    const binary = vi.spyOn(getBackend(), 'binary');
+    try {
+      loss.backward();
+      // One slice gradient of [32, 4] added into the buffer would show up as an add of that shape.
+      expect(binary.mock.calls.filter(([op, , , , , shape]) => op === 'add' && shape.length === 2 && shape[1] === 4)).toEqual([]);
+    } finally {
+      binary.mockRestore();
+    }
+    expect(x.grad!.toArray()).toEqual(Array.from({ length: 32 }, () => Array.from({ length: 64 }, (_, j) => (j >> 2) + 1)));
+  });
+
+  it.each([
+    ['overlapping narrows', (y: Tensor) => [y.narrow(1, 0, 40), y.narrow(1, 20, 44), y.narrow(0, 3, 2)]],
+    ['a stepped slice across two narrows', (y: Tensor) => [y.narrow(1, 0, 8), y.narrow(1, 8, 56), y.index(':', '1::3')]],
+    ['selects of one row and of one column', (y: Tensor) => [y.select(0, 5), y.select(1, 5), y.narrow(0, 6, 26)]],
+    ['the same slice twice', (y: Tensor) => [y.narrow(1, 4, 4), y.narrow(1, 4, 4), y.narrow(1, 0, 4)]],
+  ])('%s: regions that share elements add up, before or after a whole gradient', (_, cut) => {
+    for (const wholeFirst of [false, true]) {
+      const x = randn([32, 64], { requiresGrad: true });
+      const y = x.mul(1);
+      const parts = cut(y).map((p, i) => p.mul(i + 2).sum());
+      const whole = y.mul(10).sum();
+      const loss = wholeFirst ? parts.reduce((a, b) => a.add(b), whole) : parts.reduce((a, b) => a.add(b)).add(whole);
+      loss.backward();
+      const expected = tensor(Array.from({ length: 32 * 64 }, () => 10), { shape: [32, 64] });
+      noGrad(() => cut(expected).forEach((p, i) => p.add_(i + 2)));
+      expect(x.grad!.toArray()).toEqual(expected.toArray());
+    }
+  });
+
+  it('regionBox: the box a region takes, or null where it is not one; boxesDisjoint', () => {
+    const g = (shape: number[]): Tensor => zeros(shape);
+    expect(regionBox(new RegionGrad(g([4, 3]), [4, 8], [8, 1], 2))).toEqual([0, 4, 2, 5]);
+    expect(regionBox(new RegionGrad(g([8]), [4, 8], [1], 16))).toEqual([2, 3, 0, 8]); // select(0, 2)
+    expect(regionBox(new RegionGrad(g([4]), [4, 1, 8], [8], 3))).toEqual([0, 4, 0, 1, 3, 4]);
+    expect(regionBox(new RegionGrad(g([4, 4]), [4, 8], [8, 2], 0))).toBe(null); // x[:, ::2]
+    expect(regionBox(new RegionGrad(g([4, 4]), [4, 8], [8, 1], 6))).toBe(null); // past the end of a row
+    expect(regionBox(new RegionGrad(g([]), [], [], 0))).toBe(null);
+    expect(boxesDisjoint([0, 4, 0, 3, 0, 4, 3, 6], [0, 4, 6, 8])).toBe(true);
+    expect(boxesDisjoint([0, 4, 0, 3, 0, 4, 3, 6], [3, 4, 5, 8])).toBe(false);
+    expect(boxesDisjoint([0, 2, 0, 8], [2, 4, 0, 8])).toBe(true);
   });
 
   it('a hook on the base sees the summed gradient, and createGraph materialises a differentiable one', () => {

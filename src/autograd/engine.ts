@@ -8,7 +8,7 @@ import { forwardLevel } from './forward-ad.js';
 import { depthFirst, gradEdge } from './graph.js';
 import { noGrad, enableGrad, isGradEnabled } from './grad-mode.js';
 import { AccumulateGrad, type Node } from './node.js';
-import { RegionGrad } from './region-grad.js';
+import { boxesDisjoint, RegionGrad, regionBox } from './region-grad.js';
 
 /** Options of `backward()`. */
 export interface BackwardOptions {
@@ -114,6 +114,9 @@ interface Sink {
 // for them, so a pass needs no Set or Map (and passes started from hooks never mix their state).
 let passes = 0;
 
+/** The most region boxes a node keeps (see `accumulateRegion`); past it, regions are added. */
+const MAX_BOXES = 64;
+
 /**
  * The engine: propagate `seeds` from `roots` backwards through every node that `needed` marks (all of them, or
  * those between the roots and some targets), in topological order, summing the gradients that meet at a node,
@@ -146,6 +149,7 @@ function propagate(
   const release = (t: Tensor): void => backendOf(t).release?.(t.storage.buffer);
   /** Adds `g` into the gradient buffered for `node` (`exclusive`: see above). */
   const accumulate = (node: GradNode, g: Tensor, exclusive: boolean): void => {
+    node._regions = null;
     if (node._bufferWalk === pass) {
       const buffer = node._buffer!;
       // A sum made here is held by nobody else, so the third and later gradients to arrive are added into it in
@@ -176,17 +180,29 @@ function propagate(
   };
   // A gradient that is zero outside a region: added into that region of one buffer for the node, which is made
   // (zeros) by the first region to arrive and owned by the engine, instead of padding every slice to full size.
+  // Regions that are apart (the slices of a split, the gates of a chunk) are copied in, not added: each box written
+  // into a buffer of zeros is kept on the node until the buffer is used or something else is added into it.
   const accumulateRegion = (node: GradNode, r: RegionGrad<Tensor>): void => {
+    const box = regionBox(r);
     let buffer: Tensor;
     if (node._bufferWalk !== pass) {
       buffer = zerosOn(r.values.storage.device, r.values.dtype, r.shape);
       node._bufferWalk = pass;
       copyInto(regionOf(buffer, r), r.values);
+      node._regions = box;
     } else {
       buffer = node._buffer!;
       if (!node._bufferOwned) buffer = buffer.clone();
       const region = regionOf(buffer, r);
-      copyInto(region, region.add(r.values));
+      const boxes = node._bufferOwned ? node._regions : null;
+      if (boxes !== null && box !== null && boxesDisjoint(boxes, box)) {
+        copyInto(region, r.values);
+        if (boxes.length < MAX_BOXES * box.length) boxes.push(...box);
+        else node._regions = null;
+      } else {
+        copyInto(region, region.add(r.values));
+        node._regions = null;
+      }
     }
     node._buffer = buffer;
     node._bufferOwned = true;
@@ -204,6 +220,7 @@ function propagate(
       const gExclusive = node._bufferExclusive && recycles && !observed && !node.preHooks && (targets === null || !targets.has(node));
       node._buffer = null;
       node._bufferWalk = 0;
+      node._regions = null;
       if (node.preHooks) {
         sink.exposed?.(g);
         for (const hook of node.preHooks) g = checkedHook(hook, g, node);

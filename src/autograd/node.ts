@@ -48,6 +48,11 @@ export abstract class Node<T extends TensorMeta = TensorMeta> {
    * made for this node alone), so that the storage may go back to the backend once the buffer has been used.
    */
   _bufferExclusive = false;
+  /**
+   * @internal while `_buffer` is a buffer of zeros that only regions were copied into: their boxes (see
+   * `regionBox`), so that a region apart from all of them is copied in, not added; null otherwise.
+   */
+  _regions: number[] | null = null;
   // What the node records of its inputs, to reduce and cast each input's gradient in one place: the first two
   // inputs' shapes and dtypes in fields, any others in one array (shape, dtype, shape, dtype, …). A node is made
   // for every recorded op, so it holds no array it can do without.

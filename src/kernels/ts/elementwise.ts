@@ -310,11 +310,42 @@ export function copy(src: View, from: DType, dst: View, to: DType, shape: Shape)
   }
   const nd = shape.length;
   const s = nd ? src.strides[nd - 1]! : 0, d = nd ? dst.strides[nd - 1]! : 0;
+  if (sd instanceof Float32Array && out instanceof Float32Array) {
+    copyFloat32(sd, src, out, dst, shape);
+    return;
+  }
   forEachRow(shape, [src, dst], (offs, _start, len) => {
     let i = offs[0]!, o = offs[1]!;
     if (conv) for (let j = 0; j < len; j++, i += s, o += d) out[o] = conv(sd[i]!);
     else for (let j = 0; j < len; j++, i += s, o += d) out[o] = sd[i]!;
   });
+}
+
+// float32 to float32, the copy gradients and views mostly need, in a loop that only ever sees Float32Arrays.
+function copyFloat32(sd: Float32Array, src: View, out: Float32Array, dst: View, shape: Shape): void {
+  const nd = shape.length;
+  if (nd === 0) {
+    out[dst.offset] = sd[src.offset]!;
+    return;
+  }
+  for (const size of shape) if (size === 0) return;
+  const len = shape[nd - 1]!, s = src.strides[nd - 1]!, d = dst.strides[nd - 1]!;
+  const counter = new Array<number>(nd).fill(0);
+  let i0 = src.offset, o0 = dst.offset;
+  for (;;) {
+    if (s === 1 && d === 1) for (let j = 0; j < len; j++) out[o0 + j] = sd[i0 + j]!;
+    else for (let j = 0, i = i0, o = o0; j < len; j++, i += s, o += d) out[o] = sd[i]!;
+    let k = nd - 2;
+    for (; k >= 0; k--) {
+      i0 += src.strides[k]!;
+      o0 += dst.strides[k]!;
+      if (++counter[k]! < shape[k]!) break;
+      i0 -= src.strides[k]! * shape[k]!;
+      o0 -= dst.strides[k]! * shape[k]!;
+      counter[k] = 0;
+    }
+    if (k < 0) return;
+  }
 }
 
 /**
