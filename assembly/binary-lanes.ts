@@ -1,4 +1,4 @@
-import { cdfFromTail4, exp4, gaussHigh4, gaussRest4, halfErfcScaled4, highBits4 } from './vmath';
+import { cdfFromTail4, densityScale4, erfccU4, erfcExponent4, exp4, expSplit4, gaussArgHigh4, gaussRest4, half4, highBits4 } from './vmath';
 
 // The binary float32 kernels that work lane by lane, one function per kernel of src/kernels/catalog.ts
 // (BINARY_KERNELS, those marked `lanes`): the generated `arith4`/`cmp4` in codes.generated.ts call
@@ -60,13 +60,12 @@ import { cdfFromTail4, exp4, gaussHigh4, gaussRest4, halfErfcScaled4, highBits4 
 }
 
 /**
- * Φ(x) + x·φ(x), GELU's derivative; e^(−x²/2)'s exact high part serves both Φ and φ (3 exponentials, not 4). Not
- * inlined, so that the row loops' variants share one copy.
+ * Φ(x) + x·φ(x), GELU's derivative: e^(−x²/2) from one exponential of an argument in two parts serves φ and, times
+ * u/2·e^(P(u)), Φ's tail (2 exponentials). Not inlined, so that the row loops' variants share one copy.
  */
 function geluSlope4(x: v128): v128 {
-  const a = f32x4.abs(x), ah = highBits4(a);
-  const high = gaussHigh4(ah), rest = gaussRest4(a, ah);
-  const density = f32x4.mul(f32x4.mul(high, exp4(rest)), f32x4.splat(0.39894228));
-  const cdf = cdfFromTail4(x, f32x4.mul(high, halfErfcScaled4(a, rest)));
-  return f32x4.add(cdf, f32x4.mul(x, density));
+  const a = f32x4.abs(x), ah = highBits4(a), u = erfccU4(a);
+  const gauss = expSplit4(gaussArgHigh4(ah), gaussRest4(a, ah));
+  const cdf = cdfFromTail4(x, f32x4.mul(f32x4.mul(half4(u), gauss), exp4(erfcExponent4(u))));
+  return f32x4.add(cdf, f32x4.mul(x, f32x4.mul(gauss, densityScale4())));
 }

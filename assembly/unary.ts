@@ -139,7 +139,7 @@ export function unaryGelu(x: usize, out: usize, n: i32): void {
   }
 }
 
-// Not inlined: one copy of normalCdf4 (and exp4) serves both halves of the loop.
+// Not inlined: one copy of normalCdf4 (and its exponential) serves both halves of the loop.
 function gelu4(x: v128): v128 {
   return f32x4.mul(x, normalCdf4(x));
 }

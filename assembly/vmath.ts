@@ -15,8 +15,11 @@ const F = memory.data<f32>([
   -Infinity, NaN, Infinity, // 28–30
   -0.0062711709178984165, 0.02106950245797634, -0.053851790726184845, 0.13332581520080566, // 31–34: tanh
   -0.33333316445350647, 0.55, // 35–36
+  -0.5, 0.39894228, // 37–38: the normal density's exponent and scale
+  0.17087277, -0.82215223, 1.48851587, -1.13520398, 0.27886807, -0.18628806, 0.09678418, 0.37409196, // 39–46: erfcc
+  1.00002368, -1.26551223, // 47–48
 ], 16);
-const I = memory.data<i32>([127, 0x80000000, 0x007fffff, 0x3f000000, 0x4b400000, 126, 23, 1, 2], 16);
+const I = memory.data<i32>([127, 0x80000000, 0x007fffff, 0x3f000000, 0x4b400000, 126, 23, 1, 2, 0xfffff000], 16);
 const D = memory.data<f64>([
   6.36619772367581382433e-01, 1.57079631090164184570e+00, 1.58932547735281966916e-08, // 0–2: 2/π, π/2 in two parts
   -0.166666666416265235595, 0.0083333293858894631756, -0.000198393348360966317347, 0.0000027183114939898219064, // 3–6
@@ -59,16 +62,37 @@ const D = memory.data<f64>([
   // Adding 1.5·2^23 rounds x·log2(e) to the nearest integer k and leaves k in the low mantissa bits.
   const t = f32x4.add(f32x4.mul(x, f(2)), f(3));
   const kf = f32x4.sub(t, f(3));
-  const k = i32x4.sub(t, n(4));
   // Cody–Waite: 0.693359375 has 11 significant bits, so k·C1 is exact for |k| ≤ 150.
-  let r = f32x4.sub(x, f32x4.mul(kf, f(4)));
-  r = f32x4.sub(r, f32x4.mul(kf, f(5)));
-  let p = f32x4.add(f32x4.mul(f(6), r), f(7));
-  p = f32x4.add(f32x4.mul(p, r), f(8));
-  p = f32x4.add(f32x4.mul(p, r), f(9));
-  p = f32x4.add(f32x4.mul(p, r), f(10));
-  p = f32x4.add(f32x4.mul(p, r), f(11));
-  const y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f(12));
+  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(kf, f(4))), f32x4.mul(kf, f(5)));
+  return expReduced4(r, i32x4.sub(t, n(4)));
+}
+
+/**
+ * e^(hi + lo) per lane for an argument given in two parts, `hi` exact and `lo` small (|lo| ≲ 2): `hi` goes into
+ * the Cody–Waite reduction before `lo` is added, so the sum is never rounded, where rounding hi + lo near −86 would
+ * cost up to 40 ulps. Overflow, underflow and NaN as in `exp4`.
+ */
+@inline export function expSplit4(hi: v128, lo: v128): v128 {
+  const x0 = f32x4.add(hi, lo);
+  const x = f32x4.pmin(f32x4.pmax(x0, f(0)), f(1));
+  // A clamped lane (or a NaN, which x keeps) is x alone: hi and lo may be infinite there.
+  const inRange = f32x4.eq(x, x0);
+  const h = v128.bitselect(hi, x, inRange);
+  const t = f32x4.add(f32x4.mul(x, f(2)), f(3));
+  const kf = f32x4.sub(t, f(3));
+  const r = f32x4.add(f32x4.sub(f32x4.sub(h, f32x4.mul(kf, f(4))), f32x4.mul(kf, f(5))), v128.and(lo, inRange));
+  return expReduced4(r, i32x4.sub(t, n(4)));
+}
+
+// e^r · 2^k for the reduced argument |r| ≤ ln2/2 (about) and the integer lanes k.
+@inline function expReduced4(r: v128, k: v128): v128 {
+  // Estrin's scheme (three short dependency chains, not five steps in a row); the wide lanes' latency, not their
+  // arithmetic, bounds these kernels.
+  const r2 = f32x4.mul(r, r), r4 = f32x4.mul(r2, r2);
+  const a = f32x4.add(f32x4.mul(f(6), r), f(7)), b = f32x4.add(f32x4.mul(f(8), r), f(9));
+  const c = f32x4.add(f32x4.mul(f(10), r), f(11));
+  const p = f32x4.add(f32x4.mul(a, r4), f32x4.add(f32x4.mul(b, r2), c));
+  const y = f32x4.add(f32x4.add(f32x4.mul(p, r2), r), f(12));
   const k1 = i32x4.shr_s(k, 1);
   return f32x4.mul(f32x4.mul(y, pow2i(k1)), pow2i(i32x4.sub(k, k1)));
 }
@@ -170,55 +194,67 @@ const D = memory.data<f64>([
 }
 
 // e^(−x²/2) without rounding x²: with a = |x| split as ah + al (ah keeps 12 significant bits, so ah²/2 is exact in
-// float32), e^(−x²/2) = e^(−ah²/2)·e^(−al·(a + ah)/2). Rounding x² (or |x|/√2) itself would cost up to 5e-6 of
-// relative error where x²/2 is near 86 (x near −13).
+// float32), −x²/2 = −ah²/2 − al·(a + ah)/2, an exact high part and a small rest, which `expSplit4` takes as they
+// are. Rounding x² (or |x|/√2) itself would cost up to 5e-6 of relative error where x²/2 is near 86 (x near −13).
 
 /** |x| with its low 12 mantissa bits cleared, so that its square is exact in float32. */
 @inline export function highBits4(a: v128): v128 {
-  return v128.and(a, i32x4.splat(0xfffff000));
+  return v128.and(a, n(9));
 }
 
-/** e^(−ah²/2) for `ah` from `highBits4` (an exact argument). */
-@inline export function gaussHigh4(ah: v128): v128 {
-  return exp4(f32x4.mul(f32x4.mul(ah, ah), f32x4.splat(-0.5)));
+/** −ah²/2 for `ah` from `highBits4`: exact in float32. */
+@inline export function gaussArgHigh4(ah: v128): v128 {
+  return f32x4.mul(f32x4.mul(ah, ah), f(37));
 }
 
 /** −(a − ah)·(a + ah)/2, the small rest of −a²/2 after −ah²/2; 0 for a = +∞ (not ∞ − ∞). */
 @inline export function gaussRest4(a: v128, ah: v128): v128 {
-  const rest = f32x4.mul(f32x4.mul(f32x4.sub(a, ah), f32x4.add(a, ah)), f32x4.splat(-0.5));
-  return v128.and(rest, f32x4.lt(a, f32x4.splat(Infinity)));
+  const rest = f32x4.mul(f32x4.mul(f32x4.sub(a, ah), f32x4.add(a, ah)), f(37));
+  return v128.and(rest, f32x4.lt(a, f(30)));
+}
+
+/** 1/√(2π), the standard normal density at 0, in every lane. */
+@inline export function densityScale4(): v128 {
+  return f(38);
+}
+
+/** u = 1/(1 + t/2) for t = a/√2, the variable of Numerical Recipes' erfcc (`erfcExponent4`). */
+@inline export function erfccU4(a: v128): v128 {
+  return f32x4.div(f(12), f32x4.add(f(12), f32x4.mul(f(14), f32x4.mul(a, f(18)))));
 }
 
 /**
- * erfc(a/√2)/2 ÷ e^(−ah²/2) for a = |x| ≥ 0, by Numerical Recipes' erfcc, erfc(t) = u·e^(−t² + P(u)) with
- * u = 1/(1 + t/2), whose fractional error is below 1.2e-7 for every t ≥ 0 (`rest` from `gaussRest4`). Multiplied by
- * `gaussHigh4(ah)` it is the normal tail Φ(−a), without the cancellation of 1 − Φ(a).
+ * P(u) of Numerical Recipes' erfcc, erfc(t) = u·e^(−t² + P(u)) with u = 1/(1 + t/2) (`erfccU4`), whose fractional
+ * error is below 1.2e-7 for every t ≥ 0. With t = a/√2, the normal tail is Φ(−a) = u/2·e^(−a²/2 + P(u)), without
+ * the cancellation of 1 − Φ(a).
  */
-@inline export function halfErfcScaled4(a: v128, rest: v128): v128 {
-  const t = f32x4.mul(a, f32x4.splat(0.70710678));
-  const u = f32x4.div(f32x4.splat(1.0), f32x4.add(f32x4.splat(1.0), f32x4.mul(f32x4.splat(0.5), t)));
-  let p = f32x4.add(f32x4.mul(u, f32x4.splat(0.17087277)), f32x4.splat(-0.82215223));
-  p = f32x4.add(f32x4.mul(p, u), f32x4.splat(1.48851587));
-  p = f32x4.add(f32x4.mul(p, u), f32x4.splat(-1.13520398));
-  p = f32x4.add(f32x4.mul(p, u), f32x4.splat(0.27886807));
-  p = f32x4.add(f32x4.mul(p, u), f32x4.splat(-0.18628806));
-  p = f32x4.add(f32x4.mul(p, u), f32x4.splat(0.09678418));
-  p = f32x4.add(f32x4.mul(p, u), f32x4.splat(0.37409196));
-  p = f32x4.add(f32x4.mul(p, u), f32x4.splat(1.00002368));
-  p = f32x4.add(f32x4.mul(p, u), f32x4.splat(-1.26551223));
-  return f32x4.mul(f32x4.mul(f32x4.splat(0.5), u), exp4(f32x4.add(p, rest)));
+@inline export function erfcExponent4(u: v128): v128 {
+  // Estrin's scheme: the same polynomial in four short dependency chains instead of one of nine steps.
+  const u2 = f32x4.mul(u, u), u4 = f32x4.mul(u2, u2), u8 = f32x4.mul(u4, u4);
+  const q0 = f32x4.add(f32x4.mul(u, f(47)), f(48)), q1 = f32x4.add(f32x4.mul(u, f(45)), f(46));
+  const q2 = f32x4.add(f32x4.mul(u, f(43)), f(44)), q3 = f32x4.add(f32x4.mul(u, f(41)), f(42));
+  const q4 = f32x4.add(f32x4.mul(u, f(39)), f(40));
+  const r0 = f32x4.add(f32x4.mul(q1, u2), q0), r1 = f32x4.add(f32x4.mul(q3, u2), q2);
+  return f32x4.add(f32x4.add(f32x4.mul(r1, u4), r0), f32x4.mul(q4, u8));
+}
+
+/** u/2 per lane. */
+@inline export function half4(u: v128): v128 {
+  return f32x4.mul(f(14), u);
 }
 
 /** Φ(x) from the tail h = Φ(−|x|): h below 0, 1 − h from 0 on (NaN stays NaN). */
 @inline export function cdfFromTail4(x: v128, h: v128): v128 {
-  return v128.bitselect(h, f32x4.sub(f32x4.splat(1.0), h), f32x4.lt(x, f32x4.splat(0.0)));
+  return v128.bitselect(h, f32x4.sub(f(12), h), f32x4.lt(x, f(15)));
 }
 
 /**
- * The standard normal CDF Φ(x) per lane, from the tail Φ(−|x|) = erfc(|x|/√2)/2 (`halfErfcScaled4`), so no
- * cancellation on the negative side, where Φ is tiny. Φ(±∞) = 1 or 0; NaN stays NaN.
+ * The standard normal CDF Φ(x) per lane, from the tail Φ(−|x|) = u/2·e^(−x²/2 + P(u)) (`erfcExponent4`), one
+ * exponential of an argument in two parts, so no cancellation on the negative side, where Φ is tiny, and no
+ * rounding of x²/2. Φ(±∞) = 1 or 0; NaN stays NaN.
  */
 @inline export function normalCdf4(x: v128): v128 {
-  const a = f32x4.abs(x), ah = highBits4(a);
-  return cdfFromTail4(x, f32x4.mul(gaussHigh4(ah), halfErfcScaled4(a, gaussRest4(a, ah))));
+  const a = f32x4.abs(x), ah = highBits4(a), u = erfccU4(a);
+  const tail = f32x4.mul(half4(u), expSplit4(gaussArgHigh4(ah), f32x4.add(erfcExponent4(u), gaussRest4(a, ah))));
+  return cdfFromTail4(x, tail);
 }
