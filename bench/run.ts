@@ -96,6 +96,7 @@ const ROWS: Row[] = [
   { key: 'B4 tape fwd', label: 'B4 closure tape fwd (same process)', unit: 'µs/op' },
   { key: 'B4 tape bwd', label: 'B4 closure tape bwd (same process)', unit: 'µs/op' },
   { key: 'B4 ratio', label: 'B4 (fwd+bwd) / tape best (fwd+bwd)', unit: '×', target: '≤ 5 (aim 3)' },
+  { key: 'B4 ratio medians', label: 'B4 (fwd+bwd) / tape (fwd+bwd), both medians', unit: '×' },
   { key: 'B5 fwd', label: 'B5 conv2d fwd', unit: 'ms', compare: 'time' },
   { key: 'B5 fwd+bwd', label: 'B5 conv2d fwd+bwd', unit: 'ms', compare: 'time', target: '≤ 1.5' },
   { key: 'B7 step', label: 'B7 2-layer LSTM step (Adam)', unit: 'ms', compare: 'time', target: '≤ 1.5× PyTorch' },
