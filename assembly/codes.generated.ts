@@ -90,6 +90,7 @@ export const K_CLAMP: i32 = 3;
 export const K_BINARY: i32 = 4;
 export const K_CONV2D: i32 = 5;
 export const K_CONV2D_DIRECT: i32 = 6;
+export const K_CONV2D_WIDE: i32 = 7;
 
 /**
  * `out[i] = op(x[i])` for `i < n` over float32 (`out` may equal `x`).

@@ -25,6 +25,111 @@ export function conv2d(x: usize, w: usize, out: usize, n: i32, c: i32, plane: i3
 }
 
 /**
+ * Zero-padded copies of `planes` planes of h × w floats: plane p becomes rows [p·hp, (p + 1)·hp) of width `wp`
+ * with the input at row `ph`, column `pw`, and zeros around it (for `conv2dWide`).
+ *
+ * @example
+ * ```ts
+ * exports.padPlanes(x, xp, 64, 28, 28, 2, 2, 32, 35);
+ * ```
+ */
+export function padPlanes(x: usize, out: usize, planes: i32, h: i32, w: i32, ph: i32, pw: i32, hp: i32, wp: i32): void {
+  memory.fill(out, 0, (<usize>planes * <usize>hp * <usize>wp) << 2);
+  const rowBytes = <usize>w << 2;
+  for (let p = 0; p < planes; p++) {
+    for (let y = 0; y < h; y++) {
+      memory.copy(out + ((<usize>(p * hp + y + ph) * <usize>wp + <usize>pw) << 2), x + ((<usize>(p * h + y) * <usize>w) << 2), rowBytes);
+    }
+  }
+}
+
+/**
+ * 2-d convolution with a wide kernel and few outputs, for stride 1 and dilation 1: the weight gradient of an early
+ * layer computed as a convolution has a kernel the size of an image and an output the size of a filter, where
+ * im2col would copy the input once per output and the matrix product would have a handful of columns. Each output
+ * sums, over channels and kernel rows, the dot product of a weight row with a slice of an input row, four outputs of
+ * an output row at a time sharing each weight load (float32 within a channel, float64 across channels). `xp` holds the `n` images' c planes padded by `padPlanes` to
+ * hp × wp with wp ≥ ow + kw + 3, so that every vector load stays inside its row. Computes the output planes
+ * u ∈ [u0, u1) (plane u is image u / o, filter u % o).
+ *
+ * @example
+ * ```ts
+ * exports.conv2dWide(xp, w, out, 64, 32, 35, 6, 28, 28, 5, 5, 0, 6);
+ * ```
+ */
+export function conv2dWide(xp: usize, w: usize, out: usize, c: i32, hp: i32, wp: i32, o: i32, kh: i32, kw: i32, oh: i32,
+  ow: i32, u0: i32, u1: i32): void {
+  const kw4 = kw & ~3;
+  const rowB = <usize>wp << 2, planeB = <usize>hp * rowB, filterTaps = <usize>c * <usize>kh * <usize>kw;
+  for (let u = u0; u < u1; u++) {
+    const b = u / o, oc = u % o;
+    const xb = xp + <usize>b * <usize>c * planeB, wo = w + ((<usize>oc * filterTaps) << 2);
+    const po = out + ((<usize>u * <usize>oh * <usize>ow) << 2);
+    for (let oy = 0; oy < oh; oy++) {
+      let ox = 0;
+      for (; ox + 4 <= ow; ox += 4) {
+        // Each channel's kh·kw products are summed in float32 lanes, the channels' sums in float64: a sum over
+        // tens of thousands of taps in float32 alone would drift by ~1e-4 of its size.
+        let d0: f64 = 0, d1: f64 = 0, d2: f64 = 0, d3: f64 = 0;
+        for (let ci = 0; ci < c; ci++) {
+          let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+          let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
+          let row = xb + <usize>ci * planeB + <usize>oy * rowB + (<usize>ox << 2);
+          let wr = wo + ((<usize>(ci * kh) * <usize>kw) << 2);
+          for (let ki = 0; ki < kh; ki++, row += rowB, wr += <usize>kw << 2) {
+            let kj = 0;
+            for (; kj < kw4; kj += 4) {
+              const q = row + (<usize>kj << 2), wv = v128.load(wr + (<usize>kj << 2));
+              a0 = f32x4.add(a0, f32x4.mul(wv, v128.load(q)));
+              a1 = f32x4.add(a1, f32x4.mul(wv, v128.load(q, 4)));
+              a2 = f32x4.add(a2, f32x4.mul(wv, v128.load(q, 8)));
+              a3 = f32x4.add(a3, f32x4.mul(wv, v128.load(q, 12)));
+            }
+            for (; kj < kw; kj++) {
+              const q = row + (<usize>kj << 2), wv = load<f32>(wr + (<usize>kj << 2));
+              s0 += wv * load<f32>(q);
+              s1 += wv * load<f32>(q, 4);
+              s2 += wv * load<f32>(q, 8);
+              s3 += wv * load<f32>(q, 12);
+            }
+          }
+          d0 += laneSum(a0) + <f64>s0;
+          d1 += laneSum(a1) + <f64>s1;
+          d2 += laneSum(a2) + <f64>s2;
+          d3 += laneSum(a3) + <f64>s3;
+        }
+        const q = po + ((<usize>(oy * ow + ox)) << 2);
+        store<f32>(q, <f32>d0);
+        store<f32>(q, <f32>d1, 4);
+        store<f32>(q, <f32>d2, 8);
+        store<f32>(q, <f32>d3, 12);
+      }
+      for (; ox < ow; ox++) {
+        let d: f64 = 0;
+        for (let ci = 0; ci < c; ci++) {
+          let a = f32x4.splat(0);
+          let s: f32 = 0;
+          let row = xb + <usize>ci * planeB + <usize>oy * rowB + (<usize>ox << 2);
+          let wr = wo + ((<usize>(ci * kh) * <usize>kw) << 2);
+          for (let ki = 0; ki < kh; ki++, row += rowB, wr += <usize>kw << 2) {
+            let kj = 0;
+            for (; kj < kw4; kj += 4) a = f32x4.add(a, f32x4.mul(v128.load(wr + (<usize>kj << 2)), v128.load(row + (<usize>kj << 2))));
+            for (; kj < kw; kj++) s += load<f32>(wr + (<usize>kj << 2)) * load<f32>(row + (<usize>kj << 2));
+          }
+          d += laneSum(a) + <f64>s;
+        }
+        store<f32>(po + ((<usize>(oy * ow + ox)) << 2), <f32>d);
+      }
+    }
+  }
+}
+
+// The four lanes' sum, in float64.
+@inline function laneSum(v: v128): f64 {
+  return (<f64>f32x4.extract_lane(v, 0) + <f64>f32x4.extract_lane(v, 1)) + (<f64>f32x4.extract_lane(v, 2) + <f64>f32x4.extract_lane(v, 3));
+}
+
+/**
  * Direct 2-d convolution for stride 1 and dilation 1 (any zero padding). Each run of 16 (then 4) outputs of a
  * row keeps its sums in registers across all taps, each tap adding a weight times a contiguous slice of an
  * input row; outputs whose window reaches into the padding, and the last few of a row, are summed one by one.

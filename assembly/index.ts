@@ -9,7 +9,7 @@ export { reduce, softmax } from './reduce';
 export { variance, cumsumColumns } from './moments';
 export { matmul, matmulScratchBytes } from './matmul';
 export { adam, sgd, rmsprop, adagrad, adamax, nadam, radam } from './optim';
-export { conv2d, conv2dDirect } from './conv';
+export { conv2d, conv2dDirect, conv2dWide, padPlanes } from './conv';
 export { layerNorm, layerNormBackward, batchNorm, batchNormBackward } from './norm';
 export { maxPool2d, scatterAddRows, avgPool2d, avgPool2dBackward, adaptiveMaxPool2d } from './pool';
 export { lstmCell, lstmCellBackward, gruCell, gruCellBackward } from './recurrent';

@@ -23,8 +23,8 @@
 // arguments; and the main thread never waits for a worker that has no job, only for claimed jobs.
 
 import { binary } from './binary.generated';
-import { B_FIRST_COMPARE, K_BINARY, K_CLAMP, K_CONV2D, K_CONV2D_DIRECT, K_MATMUL, K_UNARY, unary } from './codes.generated';
-import { conv2d, conv2dDirect } from './conv';
+import { B_FIRST_COMPARE, K_BINARY, K_CLAMP, K_CONV2D, K_CONV2D_DIRECT, K_CONV2D_WIDE, K_MATMUL, K_UNARY, unary } from './codes.generated';
+import { conv2d, conv2dDirect, conv2dWide } from './conv';
 import { clamp } from './elementwise';
 import { gemm } from './matmul';
 
@@ -130,6 +130,14 @@ function conv2dDirectJob(ctrl: usize, j: i32): void {
     arg(ctrl, 10), arg(ctrl, 11), oh, ow);
 }
 
+// A run of output planes of the wide-kernel convolution. Arguments: 0 padded x, 1 w, 2 out, 3 c, 4 hp, 5 wp, 6 o,
+// 7 kh, 8 kw, 9 oh, 10 ow, 11 planes in all, 12 planes per job.
+function conv2dWideJob(ctrl: usize, j: i32): void {
+  const per = arg(ctrl, 12), u0 = j * per;
+  conv2dWide(<usize>arg(ctrl, 0), <usize>arg(ctrl, 1), <usize>arg(ctrl, 2), arg(ctrl, 3), arg(ctrl, 4), arg(ctrl, 5), arg(ctrl, 6),
+    arg(ctrl, 7), arg(ctrl, 8), arg(ctrl, 9), arg(ctrl, 10), u0, minI(u0 + per, arg(ctrl, 11)));
+}
+
 /**
  * Claim and run jobs of the published operation until none are left; returns how many this thread ran.
  * Thread `thread` (0 = main) uses the scratch slot `thread` of the operation's scratch area.
@@ -162,6 +170,7 @@ export function runJobs(ctrl: usize, thread: i32): i32 {
         break;
       }
       case K_CONV2D_DIRECT: conv2dDirectJob(ctrl, j); break;
+      case K_CONV2D_WIDE: conv2dWideJob(ctrl, j); break;
       default: unreachable();
     }
     ran++;

@@ -179,7 +179,7 @@ export const SCAN_KERNELS = {
 export type ScanKernel = keyof typeof SCAN_KERNELS;
 
 /** The operations the worker pool runs, in code order (the job loop of assembly/jobs.ts switches on them). */
-export const JOB_KINDS = ['matmul', 'unary', 'clamp', 'binary', 'conv2d', 'conv2dDirect'] as const;
+export const JOB_KINDS = ['matmul', 'unary', 'clamp', 'binary', 'conv2d', 'conv2dDirect', 'conv2dWide'] as const;
 
 /** A worker-pool operation. @example `const k: JobKind = 'matmul';` */
 export type JobKind = (typeof JOB_KINDS)[number];

@@ -37,6 +37,9 @@ describe.runIf(wasmSupported())('wasm conv2d', () => {
     [2, 8, 9, 9, 5, 3, 3, [1, 1], [1, 1], [1, 1]], // C·kh·kw = 72: im2col + matmul
     [2, 3, 11, 10, 4, 3, 2, [2, 1], [1, 0], [1, 1]], // stride 2: im2col + matmul
     [1, 2, 9, 9, 3, 2, 2, [1, 1], [0, 0], [2, 2]], // dilation 2: im2col + matmul
+    [1, 64, 28, 28, 6, 28, 28, [1, 1], [2, 2], [1, 1]], // B9's first-layer dW as a convolution: the wide kernel
+    [2, 5, 13, 11, 3, 12, 9, [1, 1], [1, 3], [1, 1]], // wide: rows of 9 taps (a scalar tail), 9 outputs per row
+    [3, 2, 20, 17, 1, 18, 16, [1, 1], [0, 0], [1, 1]], // wide, no padding, one filter, three images
   ];
   it.each(CASES)('n %i, c %i, %i×%i, o %i, kernel %i×%i matches the TS backend', (n, c, h0, w, o, kh, kw, [sh, sw], [ph, pw], [dh, dw]) => {
     const oh = Math.floor((h0 + 2 * ph - dh * (kh - 1) - 1) / sh) + 1, ow = Math.floor((w + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;

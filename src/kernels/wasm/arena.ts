@@ -32,6 +32,9 @@ export interface KernelExports {
   gruCellBackward(grad: number, gi: number, gh: number, hp: number, out: number, rows: number, h: number): void;
   conv2dDirect(x: number, w: number, out: number, n: number, c: number, h: number, wd: number, o: number, kh: number,
     kw: number, ph: number, pw: number, oh: number, ow: number): void;
+  padPlanes(x: number, out: number, planes: number, h: number, w: number, ph: number, pw: number, hp: number, wp: number): void;
+  conv2dWide(xp: number, w: number, out: number, c: number, hp: number, wp: number, o: number, kh: number, kw: number,
+    oh: number, ow: number, u0: number, u1: number): void;
   where(c: number, cRow: number, sc: number, a: number, aRow: number, sa: number, b: number, bRow: number, sb: number,
     out: number, rows: number, cols: number): void;
   reduce(op: number, x: number, out: number, outer: number, r: number, inner: number, scratch: number): void;
