@@ -11,7 +11,7 @@ export { matmul, matmulScratchBytes } from './matmul';
 export { adam, sgd, rmsprop, adagrad, adamax, nadam, radam } from './optim';
 export { conv2d, conv2dDirect, conv2dWide, padPlanes } from './conv';
 export { layerNorm, layerNormBackward, batchNorm, batchNormBackward } from './norm';
-export { maxPool2d, scatterAddRows, avgPool2d, avgPool2dBackward, adaptiveMaxPool2d } from './pool';
+export { maxPool2d, maxPool2x2, scatterAddRows, avgPool2d, avgPool2dBackward, adaptiveMaxPool2d } from './pool';
 export { lstmCell, lstmCellBackward, gruCell, gruCellBackward } from './recurrent';
 
 /**

@@ -42,6 +42,64 @@ export function maxPool2d(x: usize, index: usize, out: usize, indices: usize, pl
   }
 }
 
+// orderKey for four lanes.
+@inline function orderKey4(bits: v128): v128 {
+  const m = v128.and(bits, i32x4.splat(0x7fffffff));
+  const signed = v128.bitselect(i32x4.neg(m), m, i32x4.lt_s(bits, i32x4.splat(0)));
+  return v128.bitselect(i32x4.splat(0x7f800001), signed, i32x4.gt_s(m, i32x4.splat(0x7f800000)));
+}
+
+/**
+ * `maxPool2d` for the common 2 × 2 window with stride 2, no padding and no dilation, on `planes` planes of h × w:
+ * four outputs at a time from two vector loads per input row, their even and odd lanes being the window's columns.
+ * Same results as `maxPool2d` (first maximum wins, ±0 equal, first NaN wins), taps in the same order.
+ *
+ * @example
+ * ```ts
+ * exports.maxPool2x2(x, out, indices, 64 * 6, 28, 28, 14, 14);
+ * ```
+ */
+export function maxPool2x2(x: usize, out: usize, indices: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32): void {
+  const rowB = <usize>w << 2, lanes = i32x4(0, 2, 4, 6), one = i32x4.splat(1), down = i32x4.splat(w);
+  for (let p = 0; p < planes; p++) {
+    const base = x + ((<usize>p * <usize>h * <usize>w) << 2);
+    const outP = (<usize>p * <usize>oh * <usize>ow) << 2;
+    for (let oy = 0; oy < oh; oy++) {
+      const r0 = base + <usize>(2 * oy) * rowB, r1 = r0 + rowB, i0 = 2 * oy * w;
+      const o = out + outP + ((<usize>oy * <usize>ow) << 2), oi = indices + outP + ((<usize>oy * <usize>ow) << 2);
+      let ox = 0;
+      for (; ox + 4 <= ow && 2 * ox + 8 <= w; ox += 4) {
+        const q0 = r0 + (<usize>ox << 3), q1 = r1 + (<usize>ox << 3);
+        const a0 = v128.load(q0), b0 = v128.load(q0, 16), a1 = v128.load(q1), b1 = v128.load(q1, 16);
+        let val = i32x4.shuffle(a0, b0, 0, 2, 4, 6);
+        let best = orderKey4(val);
+        let at = i32x4.add(i32x4.splat(i0 + 2 * ox), lanes);
+        // (0, 1), (1, 0), (1, 1): a strictly greater key takes the tap, so the first maximum stays.
+        let v = i32x4.shuffle(a0, b0, 1, 3, 5, 7), k = orderKey4(v), take = i32x4.gt_s(k, best), idx = i32x4.add(at, one);
+        best = v128.bitselect(k, best, take); val = v128.bitselect(v, val, take); const at1 = v128.bitselect(idx, at, take);
+        v = i32x4.shuffle(a1, b1, 0, 2, 4, 6); k = orderKey4(v); take = i32x4.gt_s(k, best); idx = i32x4.add(at, down);
+        best = v128.bitselect(k, best, take); val = v128.bitselect(v, val, take); const at2 = v128.bitselect(idx, at1, take);
+        v = i32x4.shuffle(a1, b1, 1, 3, 5, 7); k = orderKey4(v); take = i32x4.gt_s(k, best); idx = i32x4.add(idx, one);
+        val = v128.bitselect(v, val, take); at = v128.bitselect(idx, at2, take);
+        v128.store(o + (<usize>ox << 2), val);
+        v128.store(oi + (<usize>ox << 2), at);
+      }
+      for (; ox < ow; ox++) {
+        let best: i32 = i32.MIN_VALUE, at: i32 = 0;
+        for (let t = 0; t < 4; t++) {
+          const i = i0 + (t >> 1) * w + 2 * ox + (t & 1);
+          const key = orderKey(load<i32>(base + (<usize>i << 2)));
+          const take = key > best;
+          best = select<i32>(key, best, take);
+          at = select<i32>(i, at, take);
+        }
+        store<f32>(o + (<usize>ox << 2), load<f32>(base + (<usize>at << 2)));
+        store<i32>(oi + (<usize>ox << 2), at);
+      }
+    }
+  }
+}
+
 /**
  * `out[r·size + index[r·count + j]] += src[r·count + j]` for every row r < rows and j < count, in order: the
  * gradient of max pooling (and scatterAdd along a last dim). Indices are checked by the caller.

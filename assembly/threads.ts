@@ -9,7 +9,7 @@ export { variance, cumsumColumns } from './moments';
 export { matmul, matmulScratchBytes } from './matmul';
 export { adam, sgd, rmsprop, adagrad, adamax, nadam, radam } from './optim';
 export { conv2d, conv2dDirect, conv2dWide, padPlanes } from './conv';
-export { maxPool2d, scatterAddRows } from './pool';
+export { maxPool2d, maxPool2x2, scatterAddRows } from './pool';
 export { layerNorm, layerNormBackward, batchNorm, batchNormBackward } from './norm';
 export { heapBase } from './index';
 export { runJobs } from './jobs';

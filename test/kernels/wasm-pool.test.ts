@@ -52,6 +52,7 @@ describe.runIf(wasmSupported())('wasm maxPool2d', () => {
   const CASES: [number, ConvGeometry, string][] = [
     [6, geometry(28, 28, 2, 2), 'kernel 2, stride 2 (LeNet)'],
     [3, geometry(7, 9, 2, 2), 'kernel 2, stride 2, odd sizes (the last row and column dropped)'],
+    [4, geometry(10, 21, 2, 2), 'kernel 2, stride 2, runs of four outputs and a scalar rest, odd width'],
     [5, geometry(9, 9, 3, 2, 1), 'kernel 3, stride 2, padding 1'],
     [4, geometry(8, 11, 3, 2, 1), 'kernel 3, stride 2, padding 1, uneven'],
     [2, geometry(10, 10, 3, 1, 1), 'kernel 3, stride 1, padding 1 (overlapping windows)'],

@@ -22,6 +22,7 @@ export interface KernelExports {
   conv2d(x: number, w: number, out: number, n: number, c: number, plane: number, o: number, kk: number, len: number,
     index: number, cols: number, keep: number, scratch: number): void;
   maxPool2d(x: number, index: number, out: number, indices: number, planes: number, plane: number, kk: number, len: number): void;
+  maxPool2x2(x: number, out: number, indices: number, planes: number, h: number, w: number, oh: number, ow: number): void;
   scatterAddRows(out: number, index: number, src: number, rows: number, size: number, count: number): void;
   avgPool2d(x: number, win: number, out: number, planes: number, plane: number, width: number, len: number): void;
   avgPool2dBackward(grad: number, win: number, out: number, planes: number, plane: number, width: number, len: number): void;

@@ -187,9 +187,12 @@ export function maxPool2d(dtype: DType, xh: BufferHandle, outh: BufferHandle, in
     return;
   }
   const { ar } = got;
-  const px = ar.put((arrayOf(xh) as Float32Array).subarray(0, planes * plane)), pi = ar.put(windowIndex(g));
+  // The usual 2 × 2 window with stride 2 needs no window map (maxPool2x2 scans four outputs at a time).
+  const pairs = g.kh === 2 && g.kw === 2 && g.sh === 2 && g.sw === 2 && g.ph === 0 && g.pw === 0 && g.dh === 1 && g.dw === 1;
+  const px = ar.put((arrayOf(xh) as Float32Array).subarray(0, planes * plane)), pi = pairs ? 0 : ar.put(windowIndex(g));
   const po = ar.alloc(planes * len * 4), pa = ar.alloc(planes * len * 4);
-  ar.ex.maxPool2d(px, pi, po, pa, planes, plane, kk, len);
+  if (pairs) ar.ex.maxPool2x2(px, po, pa, planes, g.h, g.w, g.oh, g.ow);
+  else ar.ex.maxPool2d(px, pi, po, pa, planes, plane, kk, len);
   ar.get(po, arrayOf(outh) as Float32Array, planes * len);
   ar.get(pa, arrayOf(indicesh) as Int32Array, planes * len);
 }
