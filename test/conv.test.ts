@@ -2,8 +2,8 @@
 // results and the gradients of every tensor argument, float64 and float32; second derivatives of the grouped and
 // 'same' convolutions and of the composites; the layers (parameter names, shapes, initialisation bounds); misuse.
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { fold, gradcheck, gradgradcheck, manualSeed, nn, ones, randn, tensor, unfold, zeros, type Tensor } from '../src/index.js';
+import { describe, expect, it, vi } from 'vitest';
+import { fold, getBackend, gradcheck, gradgradcheck, manualSeed, nn, ones, randn, tensor, unfold, zeros, type Tensor } from '../src/index.js';
 import { FIXTURE_TOL, lcgTensor, mismatch } from './support/lcg.js';
 
 const F = nn.functional;
@@ -51,6 +51,45 @@ describe(`convolution, pooling and resampling against PyTorch ${fixture.torch} (
       });
     }
   }
+});
+
+describe('temporaries of conv2d', () => {
+  const steps = (x: Tensor, w: Tensor, n: number): number[][][] => Array.from({ length: n }, () => {
+    x.grad = null;
+    w.grad = null;
+    F.conv2d(x, w).square().sum().backward();
+    return [Array.from(x.grad!.data()), Array.from(w.grad!.data())];
+  });
+
+  it('the columns of dX and a packed copy of the weight go back to the backend; later steps reuse them unharmed', () => {
+    manualSeed(3);
+    // 6·5·5 = 150 taps: dX's columns (8 × 150 × 100 floats) are a temporary, and so is the packed copy of the
+    // permuted weight (16 × 6 × 5 × 5 floats, too small for the CPU pool, which keeps 64 KiB and more).
+    const x = randn([8, 6, 14, 14], { requiresGrad: true });
+    const w = randn([16, 5, 5, 6]).permute(0, 3, 1, 2).requiresGrad_();
+    const backend = getBackend();
+    const release = backend.release ? vi.spyOn(backend, 'release') : null;
+    let first: number[][][];
+    try {
+      first = steps(x, w, 1);
+      if (release) expect(release.mock.calls.some(([b]) => (b as unknown as Float32Array).length === 8 * 150 * 100)).toBe(true);
+    } finally {
+      release?.mockRestore();
+    }
+    // The released buffers are handed out again by these steps; the gradients must not change.
+    for (const s of steps(x, w, 3)) expect(s).toEqual(first[0]);
+  });
+
+  it('never gives back the storage of an operand that needed no copy', () => {
+    manualSeed(4);
+    // Contiguous float32 operands of 64 KiB and more: packing returns them as they are.
+    const x = randn([4, 64, 12, 12], { requiresGrad: true }), w = randn([32, 64, 3, 3], { requiresGrad: true });
+    const xs = Array.from(x.data()), ws = Array.from(w.data());
+    const [first, ...rest] = steps(x, w, 4);
+    for (const s of rest) expect(s).toEqual(first);
+    expect(Array.from(x.data())).toEqual(xs);
+    expect(Array.from(w.data())).toEqual(ws);
+  });
 });
 
 describe('second derivatives', () => {

@@ -164,6 +164,22 @@ export function packed(t: Tensor): Tensor {
 }
 
 /**
+ * Give the storage of `t`, a temporary that an op or a rule made and used up, back to its backend (`release`), so
+ * that the next buffer of its size costs no fresh memory: for a large array that is page faults on first touch,
+ * which JavaScript's deferred freeing otherwise pays on every call. Only for a tensor that nothing else can reach:
+ * made inside the op, not returned, not saved, and (`unless`) not the tensor it was made from.
+ *
+ * @example
+ * ```ts
+ * const cols = w.matmul(g); const dx = fold(cols); releaseTemporary(cols);
+ * ```
+ */
+export function releaseTemporary(t: Tensor, unless?: Tensor): void {
+  if (unless !== undefined && t.storage === unless.storage) return;
+  backendOf(t).release?.(t.storage.buffer);
+}
+
+/**
  * Copy `src` (broadcast to `dst`'s shape, converted to its dtype) into the view `dst`, through the backend.
  *
  * @example

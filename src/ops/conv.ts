@@ -3,7 +3,7 @@ import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { ConvGeometry } from '../kernels/backend.js';
 import { fmtShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { backendOf, castRaw, deviceOf, describe, packed, sumTangents, zerosOn } from './buffers.js';
+import { backendOf, castRaw, deviceOf, describe, packed, releaseTemporary, sumTangents, zerosOn } from './buffers.js';
 import type { DifferentiableOp } from './define.js';
 
 /** Geometry of a sliding 2-d window: kernel size, stride, zero padding and dilation, each (height, width). */
@@ -319,7 +319,13 @@ const conv2dOp: DifferentiableOp<ConvAttrs, readonly [x: Tensor, weight: Tensor,
       keep = keepCols ? cols : null;
     }
     if (ctx.recording) ctx.save(ctx.needsInputGrad[1] ? x! : null, weight!, ...(keep ? [keep] : []));
-    return work === dtype ? out : castRaw(out, dtype);
+    // Packed or cast copies of the operands are used up.
+    releaseTemporary(xs, x!);
+    releaseTemporary(ws, weight!);
+    if (work === dtype) return out;
+    const result = castRaw(out, dtype);
+    releaseTemporary(out, result);
+    return result;
   },
   backward: ({ saved: [x, weight, columns], needsInputGrad: need, attrs, call }, g) => {
     const [n, o, oh, ow] = g.shape as [number, number, number, number];
@@ -331,7 +337,13 @@ const conv2dOp: DifferentiableOp<ConvAttrs, readonly [x: Tensor, weight: Tensor,
     if (G === 1) {
       const g3 = g.reshape([n, o, oh * ow]);
       const w2 = weight!.reshape([o, -1]);
-      const dx = (): Tensor => call(foldOp, w2.transpose(0, 1).matmul(g3), attrs.inputHW, attrs.kernel, optionsOf(attrs));
+      // Without a graph of the backward, the columns of dX (as large as the kept columns) are a temporary.
+      const dx = (): Tensor => {
+        const cols = w2.transpose(0, 1).matmul(g3);
+        const d = call(foldOp, cols, attrs.inputHW, attrs.kernel, optionsOf(attrs));
+        if (!isGradEnabled()) releaseTemporary(cols);
+        return d;
+      };
       const dw = (): Tensor => (weightGradByConv(attrs, weight!.shape[1]!)
         ? call(conv2dOp, x!.transpose(0, 1), g.transpose(0, 1), null, { padding: [ph, pw] }).transpose(0, 1)
         : g3.matmul(cols().transpose(1, 2)).sum(0).reshape(weight!.shape));
