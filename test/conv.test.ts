@@ -80,6 +80,32 @@ describe('temporaries of conv2d', () => {
     for (const s of steps(x, w, 3)) expect(s).toEqual(first[0]);
   });
 
+  it('the kept columns go back after the backward that releases them; not with retainGraph, nor once savedTensors was read', () => {
+    manualSeed(5);
+    const x = randn([8, 6, 14, 14]);
+    const w = randn([16, 6, 5, 5], { requiresGrad: true });
+    const colsLength = 8 * 150 * 100;
+    const backend = getBackend();
+    if (!backend.release) return;
+    const releasedCols = (fn: () => void): number => {
+      const spy = vi.spyOn(backend, 'release');
+      try {
+        fn();
+        return spy.mock.calls.filter(([b]) => (b as unknown as Float32Array).length === colsLength).length;
+      } finally {
+        spy.mockRestore();
+      }
+    };
+    // dX is not wanted (x needs no grad), so the only buffer of that length is the columns.
+    let y = F.conv2d(x, w).sum();
+    expect(releasedCols(() => y.backward(null, { retainGraph: true }))).toBe(0);
+    expect(releasedCols(() => y.backward())).toBe(1);
+    y = F.conv2d(x, w).sum();
+    const node = y.gradFn!.nextFunctions[0]!;
+    expect(node.savedTensors.some((t) => t.size === colsLength)).toBe(true);
+    expect(releasedCols(() => y.backward())).toBe(0);
+  });
+
   it('never gives back the storage of an operand that needed no copy', () => {
     manualSeed(4);
     // Contiguous float32 operands of 64 KiB and more: packing returns them as they are.

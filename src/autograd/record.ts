@@ -3,6 +3,7 @@
 // table's functions and Tensor methods (ops/methods.ts), so no op can run before every method exists.
 import type { BackwardCtx, Caller, ForwardCtx, OpDef, Run } from '../ops/define.js';
 import { DeviceSupportError } from '../kernels/backend.js';
+import { releaseTemporary } from '../ops/buffers.js';
 import { installOps, type Functions } from '../ops/methods.js';
 import { sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -15,7 +16,7 @@ import { Node, releasedGraphError, versionError } from './node.js';
 import type { RegionGrad } from './region-grad.js';
 import { currentSavedTensorsHooks, type SavedTensorsHooks } from './saved-hooks.js';
 
-const NOT_RECORDING: ForwardCtx = { recording: false, needsInputGrad: [], save() {} };
+const NOT_RECORDING: ForwardCtx = { recording: false, needsInputGrad: [], save() {}, saveOwned() {} };
 
 const NODE_NAMES = new Map<string, string>();
 // Computed once per op: a string built per node would be one more allocation on the hottest path.
@@ -47,6 +48,9 @@ class OpNode<A> extends Node<Tensor> implements ForwardCtx, BackwardCtx<A> {
   private savedList: (Tensor | Packed | null)[] | null = NOTHING_SAVED;
   /** The storage version of each saved tensor when it was saved, where one is not 0; null when all are. */
   private versions: number[] | null = null;
+
+  /** Saved tensors that only this node holds (`saveOwned`), given back to the backend by `release`; else null. */
+  private owned: Tensor[] | null = null;
 
   /** In backward, which inputs the engine asks a gradient for (in forward, those with a node: `edgeMask`). */
   private needs: readonly boolean[] | null = null;
@@ -107,6 +111,12 @@ class OpNode<A> extends Node<Tensor> implements ForwardCtx, BackwardCtx<A> {
     }
   }
 
+  saveOwned(...tensors: Tensor[]): void {
+    this.save(...tensors);
+    // A pack hook may keep what it is given.
+    if ((modeBits & SAVED_HOOKS) === 0 || currentSavedTensorsHooks() === undefined) (this.owned ??= []).push(...tensors);
+  }
+
   private setVersion(i: number, version: number): void {
     const vs = (this.versions ??= []);
     while (vs.length < i) vs.push(0);
@@ -133,6 +143,8 @@ class OpNode<A> extends Node<Tensor> implements ForwardCtx, BackwardCtx<A> {
   }
 
   override get savedTensors(): readonly Tensor[] {
+    // Whoever reads them may keep them.
+    this.owned = null;
     const list = this.savedList ?? [];
     const out: Tensor[] = [];
     for (const t of list) {
@@ -155,6 +167,11 @@ class OpNode<A> extends Node<Tensor> implements ForwardCtx, BackwardCtx<A> {
     if (this.savedList !== null && this.savedList.length > 0) {
       this.savedList = null;
       this.versions = null;
+    }
+    const owned = this.owned;
+    if (owned !== null) {
+      this.owned = null;
+      for (const t of owned) releaseTemporary(t);
     }
   }
 }

@@ -318,7 +318,10 @@ const conv2dOp: DifferentiableOp<ConvAttrs, readonly [x: Tensor, weight: Tensor,
       }
       keep = keepCols ? cols : null;
     }
-    if (ctx.recording) ctx.save(ctx.needsInputGrad[1] ? x! : null, weight!, ...(keep ? [keep] : []));
+    if (ctx.recording) {
+      ctx.save(ctx.needsInputGrad[1] ? x! : null, weight!);
+      if (keep) ctx.saveOwned(keep);
+    }
     // Packed or cast copies of the operands are used up.
     releaseTemporary(xs, x!);
     releaseTemporary(ws, weight!);

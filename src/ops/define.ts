@@ -11,6 +11,12 @@ export interface ForwardCtx {
   readonly needsInputGrad: readonly boolean[];
   /** Keep tensors for the backward rule, by position (null for one it does not need; a no-op when not recording). */
   save(...tensors: (Tensor | null)[]): void;
+  /**
+   * `save` for tensors the forward made only to be saved (never returned, never an input, such as a convolution's
+   * im2col columns): once backward releases the saved tensors, their storage goes back to the backend, unless
+   * saved-tensor hooks took them or someone read the node's `savedTensors`.
+   */
+  saveOwned(...tensors: Tensor[]): void;
 }
 
 /**
