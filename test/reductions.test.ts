@@ -212,6 +212,32 @@ describe('numerics', () => {
   });
 });
 
+describe('sums over scattered dims', () => {
+  // Large enough to be summed run by run (the innermost adjacent dims first), not through a transposed copy.
+  const shape = [5, 6, 7, 30];
+  const x = tensor(Array.from({ length: 5 * 6 * 7 * 30 }, (_, i) => Math.sin(i * 0.61) * 3 + (i % 7)), { shape });
+  const at = (i: number[]): number => ((i[0]! * 6 + i[1]!) * 7 + i[2]!) * 30 + i[3]!;
+  const data = x.data();
+  /** The sum over `dims` in float64, by definition. */
+  const reference = (dims: number[], keepdim: boolean): { shape: number[]; values: number[] } => {
+    const outShape = shape.map((n, d) => (dims.includes(d) ? 1 : n));
+    const out = new Float64Array(outShape.reduce((a, b) => a * b, 1));
+    for (let a = 0; a < 5; a++) for (let b = 0; b < 6; b++) for (let c = 0; c < 7; c++) for (let d = 0; d < 30; d++) {
+      const o = [a, b, c, d].map((v, k) => (dims.includes(k) ? 0 : v));
+      out[((o[0]! * outShape[1]! + o[1]!) * outShape[2]! + o[2]!) * outShape[3]! + o[3]!]! += data[at([a, b, c, d])]!;
+    }
+    return { shape: keepdim ? outShape : shape.filter((_, d) => !dims.includes(d)), values: [...out] };
+  };
+  it.each([[[0, 2, 3]], [[0, 2]], [[1, 3]], [[0, 1, 3]], [[0, 3]]])('over %j, keepdim or not, within float32 rounding', (dims) => {
+    for (const keepdim of [false, true]) {
+      const got = x.sum(dims, keepdim), want = reference(dims, keepdim);
+      expect(got.shape).toEqual(want.shape);
+      const v = got.data();
+      want.values.forEach((w, i) => expect(Math.abs(v[i]! - w), `element ${i}`).toBeLessThanOrEqual(2e-6 * Math.max(1, Math.abs(w))));
+    }
+  });
+});
+
 describe('unique', () => {
   it('returns the values, then the inverse and the counts in PyTorch\'s order', () => {
     const x = tensor([[3, 1], [3, 0]], { dtype: 'int32' });

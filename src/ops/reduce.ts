@@ -80,6 +80,9 @@ export function reducedShape(shape: Shape, attrs: ReduceAttrs): number[] {
   return outShape(shape, attrs);
 }
 
+/** Elements from which a sum over scattered dims is done run by run rather than through a transposed copy. */
+const SPLIT_SUM_MIN = 4096;
+
 /**
  * Reduce `x` over `dims` with a kernel (no graph), through `reduceLayout`.
  *
@@ -89,7 +92,18 @@ export function reducedShape(shape: Shape, attrs: ReduceAttrs): number[] {
  * ```
  */
 export function reduceKernel(kernel: ReduceKernel, x: Tensor, attrs: ReduceAttrs, outType: DType, inType: DType = x.dtype): Tensor {
-  const { src, outer, r, inner } = reduceLayout(x, attrs.dims, inType);
+  const dims = attrs.dims;
+  if (kernel === 'sum' && x.size >= SPLIT_SUM_MIN && dims.length > 1 && dims[dims.length - 1]! - dims[0]! !== dims.length - 1) {
+    // Scattered dims (a bias gradient sums [N, C, H, W] over 0, 2 and 3): the innermost run of adjacent ones
+    // first, in place, which leaves a tensor smaller by its size to sum over the rest, instead of moving every
+    // element into a transposed copy.
+    let first = dims.length - 1;
+    while (first > 0 && dims[first - 1] === dims[first]! - 1) first--;
+    const part = reduceKernel('sum', x, { dims: dims.slice(first), keepdim: true }, outType, inType);
+    const rest = reduceKernel('sum', part, { dims: dims.slice(0, first), keepdim: true }, outType, outType);
+    return new Tensor(rest.storage, outShape(x.shape, attrs), outType);
+  }
+  const { src, outer, r, inner } = reduceLayout(x, dims, inType);
   const out = zerosOn(x.storage.device, outType, outShape(x.shape, attrs));
   if (outer * inner > 0) backendOf(x).reduce(kernel, inType, src.buffer, src.offset, out.buffer, outer, r, inner);
   return out;
