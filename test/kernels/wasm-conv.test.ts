@@ -71,4 +71,19 @@ describe.runIf(wasmSupported())('wasm conv2d', () => {
       }
     }
   });
+
+  it('padding adds zero taps, as im2col does: an infinite weight makes NaN where its window meets the border', () => {
+    const g: ConvGeometry = { h: 20, w: 20, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1, oh: 20, ow: 20 };
+    const r = rng(77);
+    const n = 4, c = 1, o = 2;
+    const x = Float32Array.from({ length: n * c * 400 }, () => r() * 2 - 1);
+    const weight = Float32Array.from({ length: o * 9 }, () => r() * 2 - 1);
+    weight[0] = Infinity; // tap (0, 0) of filter 0: the top row and left column of its outputs read padding there
+    const want = new Float32Array(n * o * 400), got = new Float32Array(n * o * 400);
+    tsBackend.conv2d('float32', h(x), h(weight), h(want), n, c, o, g, null);
+    wasmBackend.conv2d('float32', h(x), h(weight), h(got), n, c, o, g, null);
+    expect(want.some(Number.isNaN)).toBe(true);
+    const i = want.findIndex((v, j) => Number.isNaN(v) !== Number.isNaN(got[j]!) || (!Number.isNaN(v) && Math.abs(got[j]! - v) > 1e-5 * (1 + Math.abs(v))));
+    expect(i, `output ${i}: ${got[i]} vs ${want[i]}`).toBe(-1);
+  });
 });

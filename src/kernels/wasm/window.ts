@@ -119,14 +119,25 @@ export function conv2d(dtype: DType, xh: BufferHandle, wh: BufferHandle, outh: B
   const colBytes = Math.ceil((ck * len * 4) / 64) * 64;
   const gemm = direct ? 0 : Math.ceil(priv.ex.matmulScratchBytes(len) / 64) * 64;
   const slot = direct ? 0 : gemm + (columns === null ? colBytes + 64 : 0);
+  // The direct kernel sums the outputs near a padded border one at a time; on a zero-padded copy of the input every
+  // output is inside, in runs of 16 (and zeros times a weight add nothing, as in im2col's columns).
+  const padIn = direct && (g.ph > 0 || g.pw > 0);
+  const hp = g.h + 2 * g.ph, wp = g.w + 2 * g.pw;
   const got = stage(n > 1 && macs >= wasmTuning.parallelMatmul, (slots) => padded(n * c * plane * 4) + padded(o * ck * 4) + padded(n * o * len * 4) +
+    (padIn ? padded(n * c * hp * wp * 4) : 0) +
     (direct ? 0 : padded(kk * len * 4) + (columns === null ? 0 : padded(n * ck * len * 4)) + padded(slots * slot)));
   if (!got) {
     tsBackend.conv2d(dtype, xh, wh, outh, n, c, o, g, columns);
     return;
   }
   const { ar, pool } = got;
-  const px = ar.put((arrayOf(xh) as Float32Array).subarray(0, n * c * plane));
+  let px = ar.put((arrayOf(xh) as Float32Array).subarray(0, n * c * plane));
+  const [dh, dw, dph, dpw] = padIn ? [hp, wp, 0, 0] : [g.h, g.w, g.ph, g.pw];
+  if (padIn) {
+    const pp = ar.alloc(n * c * hp * wp * 4);
+    ar.ex.padPlanes(px, pp, n * c, g.h, g.w, g.ph, g.pw, hp, wp);
+    px = pp;
+  }
   const pw = ar.put((arrayOf(wh) as Float32Array).subarray(0, o * ck));
   const po = ar.alloc(n * o * len * 4);
   const pi = direct ? 0 : ar.put(windowIndex(g));
@@ -134,10 +145,10 @@ export function conv2d(dtype: DType, xh: BufferHandle, wh: BufferHandle, outh: B
   const ps = direct ? 0 : ar.alloc((pool ? pool.slots : 1) * slot);
   if (pool) {
     const jobs = Math.min(n, pool.threads * 4), per = Math.ceil(n / jobs);
-    if (direct) pool.run(K_CONV2D_DIRECT, Math.ceil(n / per), [px, pw, po, n, c, g.h, g.w, o, g.kh, g.kw, g.ph, g.pw, g.oh, g.ow, per]);
+    if (direct) pool.run(K_CONV2D_DIRECT, Math.ceil(n / per), [px, pw, po, n, c, dh, dw, o, g.kh, g.kw, dph, dpw, g.oh, g.ow, per]);
     else pool.run(K_CONV2D, Math.ceil(n / per), [px, pw, po, n, c, plane, o, kk, len, pi, pc, colBytes + 64, per], ps, slot);
   } else if (direct) {
-    ar.ex.conv2dDirect(px, pw, po, n, c, g.h, g.w, o, g.kh, g.kw, g.ph, g.pw, g.oh, g.ow);
+    ar.ex.conv2dDirect(px, pw, po, n, c, dh, dw, o, g.kh, g.kw, dph, dpw, g.oh, g.ow);
   } else {
     ar.ex.conv2d(px, pw, po, n, c, plane, o, kk, len, pi, pc === 0 ? ps : pc, columns === null ? 0 : 1, pc === 0 ? ps + colBytes + 64 : ps);
   }
