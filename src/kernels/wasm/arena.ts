@@ -1,4 +1,17 @@
 /**
+ * What an `Arena` needs of a module instance: its memory and where its static data ends.
+ *
+ * @example
+ * ```ts
+ * const base = (ex as ArenaExports).heapBase();
+ * ```
+ */
+export interface ArenaExports {
+  readonly memory: WebAssembly.Memory;
+  heapBase(): number;
+}
+
+/**
  * The exports of the kernel module (assembly/index.ts) that the backend calls; byte addresses and sizes are
  * plain numbers.
  *
@@ -7,9 +20,7 @@
  * const ex = new WebAssembly.Instance(module, {}).exports as unknown as KernelExports;
  * ```
  */
-export interface KernelExports {
-  readonly memory: WebAssembly.Memory;
-  heapBase(): number;
+export interface KernelExports extends ArenaExports {
   unary(op: number, x: number, out: number, n: number): void;
   binary(op: number, a: number, aRow: number, sa: number, b: number, bRow: number, sb: number,
     out: number, rows: number, cols: number): void;
@@ -98,8 +109,8 @@ export const PAGE = 65536;
  * }
  * ```
  */
-export class Arena {
-  readonly ex: KernelExports;
+export class Arena<E extends ArenaExports = KernelExports> {
+  readonly ex: E;
   /** First byte after the static data, 64-aligned: where the reserved bytes start. */
   readonly reserved: number;
   private readonly base: number;
@@ -109,7 +120,7 @@ export class Arena {
   i32: Int32Array;
   u8: Uint8Array;
 
-  constructor(ex: KernelExports, maxBytes: number, reserve = 0) {
+  constructor(ex: E, maxBytes: number, reserve = 0) {
     this.ex = ex;
     this.maxBytes = maxBytes;
     this.reserved = (ex.heapBase() + 63) & ~63;

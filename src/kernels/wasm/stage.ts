@@ -1,12 +1,12 @@
-import { threadPool, type Pool } from './threads.js';
+import { threadPool, type Pool, type SharedExports } from './threads.js';
 import type { Arena } from './arena.js';
 import { getArena } from './load.js';
 
-/** Where a staged call runs: its arena, and the pool when the call is split over threads. */
-export interface Staged {
-  readonly ar: Arena;
-  readonly pool: Pool | null;
-}
+/**
+ * Where a staged call runs: the private instance's arena (every kernel), or the worker pool's, whose module runs its
+ * kernels only as the pool's jobs.
+ */
+export type Staged = { readonly ar: Arena; readonly pool: null } | { readonly ar: Arena<SharedExports>; readonly pool: Pool };
 
 /**
  * The first step of every wasm kernel call: reserve wasm memory for its operands, on the worker pool's shared
@@ -24,6 +24,8 @@ export interface Staged {
  * got.ar.get(p, out, n);
  * ```
  */
+export function stage(parallel: false, bytes: (slots: number) => number): { readonly ar: Arena; readonly pool: null } | null;
+export function stage(parallel: boolean, bytes: (slots: number) => number): Staged | null;
 export function stage(parallel: boolean, bytes: (slots: number) => number): Staged | null {
   if (parallel) {
     const pool = threadPool();

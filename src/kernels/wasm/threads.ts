@@ -1,5 +1,5 @@
 import { kernelCode } from '../catalog.js';
-import { Arena, PAGE, type KernelExports } from './arena.js';
+import { Arena, PAGE, type ArenaExports, type KernelExports } from './arena.js';
 import { WASM_SHARED_BASE64 } from './module-shared.generated.js';
 import { coreCount, getNumThreads, isNode, nodeProcess, threadsUnavailable } from './thread-count.js';
 import { poolTuning } from './tuning.js';
@@ -84,8 +84,13 @@ if (typeof process === 'object' && process.versions && typeof process.versions.n
 }
 `;
 
-interface SharedExports extends KernelExports {
+/**
+ * The exports of the threaded module (assembly/threads.ts): the job loop, and what a parallel call runs on the main
+ * thread before publishing its jobs. Its kernels are reachable only as jobs.
+ */
+export interface SharedExports extends ArenaExports {
   runJobs(ctrl: number, thread: number): number;
+  padPlanes: KernelExports['padPlanes'];
 }
 
 interface WorkerData {
@@ -173,7 +178,7 @@ export function f32Bits(x: number): number {
  * ```
  */
 export class Pool {
-  readonly arena: Arena;
+  readonly arena: Arena<SharedExports>;
   private readonly ex: SharedExports;
   private readonly module: WebAssembly.Module;
   private readonly memory: WebAssembly.Memory;
