@@ -347,9 +347,20 @@ const conv2dOp: DifferentiableOp<ConvAttrs, readonly [x: Tensor, weight: Tensor,
         if (!isGradEnabled()) releaseTemporary(cols);
         return d;
       };
-      const dw = (): Tensor => (weightGradByConv(attrs, weight!.shape[1]!)
-        ? call(conv2dOp, x!.transpose(0, 1), g.transpose(0, 1), null, { padding: [ph, pw] }).transpose(0, 1)
-        : g3.matmul(cols().transpose(1, 2)).sum(0).reshape(weight!.shape));
+      const dw = (): Tensor => {
+        if (weightGradByConv(attrs, weight!.shape[1]!)) {
+          return call(conv2dOp, x!.transpose(0, 1), g.transpose(0, 1), null, { padding: [ph, pw] }).transpose(0, 1);
+        }
+        const c = cols();
+        const perImage = g3.matmul(c.transpose(1, 2));
+        const d = perImage.sum(0).reshape(weight!.shape);
+        // The per-image products, and columns unfolded again here (not the kept ones, which the node gives back).
+        if (!isGradEnabled()) {
+          releaseTemporary(perImage);
+          if (c !== columns) releaseTemporary(c);
+        }
+        return d;
+      };
       return [need[0] ? dx() : null, need[1] ? dw() : null];
     }
     const g4 = g.reshape([n, G, o / G, oh * ow]);
