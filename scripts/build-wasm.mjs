@@ -21,8 +21,8 @@ const ascBin = join(dirname(require.resolve('assemblyscript/package.json')), 'bi
 // The single-threaded module: -O3s (speed optimisations, shrink level 1) with the stub runtime. Against -O3 it is
 // 17 % smaller (62 KB of wasm instead of 75; both modules are embedded as base64 in every bundle, which Vite warns
 // about past 500 kB) and as fast: paired runs measured matmul n=256/1024, B2, B5, B7 and B8 within 2 %. No --initialMemory: the loader grows
-// memory on demand. The threaded module compiles the same kernels plus the job loop (assembly/threads.ts)
-// against an imported shared memory; wasm requires a shared memory to declare its maximum, and the pool
+// memory on demand. The threaded module compiles the worker pool's job loop and the kernels its jobs run
+// (assembly/threads.ts) against an imported shared memory; wasm requires a shared memory to declare its maximum, and the pool
 // (src/kernels/wasm/threads.ts, SHARED_MAX_PAGES) creates it with exactly this one: 16384 pages = 1 GiB.
 const BASE = ['-O3s', '--noAssert', '--runtime', 'stub'];
 const FLAVOURS = [
@@ -39,7 +39,7 @@ const FLAVOURS = [
     file: 'module-shared.generated.ts',
     name: 'WASM_SHARED_BASE64',
     flags: ['--enable', 'simd,threads', ...BASE, '--importMemory', '--sharedMemory', '--maximumMemory', '16384'],
-    doc: 'The same kernels built for a shared, imported memory (`env.memory`), with the worker pool\'s job loop\n' +
+    doc: 'The worker pool\'s job loop and the kernels its jobs run, built for a shared, imported memory (`env.memory`)\n' +
       ' * (see assembly/threads.ts), base64-encoded.',
     example: 'const memory = new WebAssembly.Memory({ initial: 1, maximum: 16384, shared: true });\n' +
       ' * new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });',

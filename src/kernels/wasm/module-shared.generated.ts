@@ -2,7 +2,7 @@
 // AssemblyScript entry assembly/threads.ts, flags: --enable simd,threads -O3s --noAssert --runtime stub --importMemory --sharedMemory --maximumMemory 16384; 36972 bytes.
 
 /**
- * The same kernels built for a shared, imported memory (`env.memory`), with the worker pool's job loop
+ * The worker pool's job loop and the kernels its jobs run, built for a shared, imported memory (`env.memory`)
  * (see assembly/threads.ts), base64-encoded.
  *
  * @example
