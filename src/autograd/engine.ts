@@ -1,5 +1,5 @@
 import { isFloating } from '../dtype.js';
-import { backendOf, copyInto, filledOn, zerosOn } from '../ops/buffers.js';
+import { copyInto, filledOn, releaseTemporary, zerosOn } from '../ops/buffers.js';
 import { fmtShape, sameShape, type Shape } from '../shape.js';
 import { nextStorageGeneration, type Storage } from '../storage.js';
 import { Tensor } from '../tensor.js';
@@ -146,7 +146,6 @@ function propagate(
   // forward mode.
   const born = nextStorageGeneration();
   const recycles = !opts.createGraph && forwardLevel() === 0;
-  const release = (t: Tensor): void => backendOf(t).release?.(t.storage.buffer);
   /** Adds `g` into the gradient buffered for `node` (`exclusive`: see above). */
   const accumulate = (node: GradNode, g: Tensor, exclusive: boolean): void => {
     node._regions = null;
@@ -159,10 +158,10 @@ function propagate(
       } else {
         node._buffer = buffer.add(g);
         node._bufferOwned = recycles;
-        if (node._bufferExclusive) release(buffer);
+        if (node._bufferExclusive) releaseTemporary(buffer);
         node._bufferExclusive = recycles;
       }
-      if (exclusive) release(g);
+      if (exclusive) releaseTemporary(g);
       return;
     }
     node._bufferWalk = pass;

@@ -18,6 +18,9 @@ import { currentSavedTensorsHooks, type SavedTensorsHooks } from './saved-hooks.
 
 const NOT_RECORDING: ForwardCtx = { recording: false, needsInputGrad: [], save() {}, saveOwned() {} };
 
+// The saved-tensor hooks in force, read only when the mode bits say some are (the plain path tests one bit).
+const activeSavedHooks = (): SavedTensorsHooks | undefined => ((modeBits & SAVED_HOOKS) === 0 ? undefined : currentSavedTensorsHooks());
+
 const NODE_NAMES = new Map<string, string>();
 // Computed once per op: a string built per node would be one more allocation on the hottest path.
 function nodeName(op: string): string {
@@ -80,7 +83,7 @@ class OpNode<A> extends Node<Tensor> implements ForwardCtx, BackwardCtx<A> {
   }
 
   save(...tensors: (Tensor | null)[]): void {
-    const hooks = (modeBits & SAVED_HOOKS) === 0 ? undefined : currentSavedTensorsHooks();
+    const hooks = activeSavedHooks();
     if (this.savedList === NOTHING_SAVED && hooks === undefined) {
       // The first save keeps its own argument list: a fresh array, and exactly the size needed.
       this.savedList = tensors;
@@ -114,7 +117,7 @@ class OpNode<A> extends Node<Tensor> implements ForwardCtx, BackwardCtx<A> {
   saveOwned(...tensors: Tensor[]): void {
     this.save(...tensors);
     // A pack hook may keep what it is given.
-    if ((modeBits & SAVED_HOOKS) === 0 || currentSavedTensorsHooks() === undefined) (this.owned ??= []).push(...tensors);
+    if (activeSavedHooks() === undefined) (this.owned ??= []).push(...tensors);
   }
 
   private setVersion(i: number, version: number): void {

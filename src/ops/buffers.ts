@@ -164,7 +164,7 @@ export function packed(t: Tensor): Tensor {
 }
 
 /**
- * Give the storage of `t`, a temporary that an op or a rule made and used up, back to its backend (`release`), so
+ * Give the storage of `t`, a temporary that an op, a rule or the engine made and used up, back to its backend (`release`), so
  * that the next buffer of its size costs no fresh memory: for a large array that is page faults on first touch,
  * which JavaScript's deferred freeing otherwise pays on every call. Only for a tensor that nothing else can reach:
  * made inside the op, not returned, not saved, and (`unless`) not the tensor it was made from.
