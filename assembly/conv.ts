@@ -99,10 +99,10 @@ export function conv2dWide(xp: usize, w: usize, out: usize, c: i32, hp: i32, wp:
           d3 += laneSum(a3) + <f64>s3;
         }
         const q = po + ((<usize>(oy * ow + ox)) << 2);
-        store<f32>(q, <f32>d0);
-        store<f32>(q, <f32>d1, 4);
-        store<f32>(q, <f32>d2, 8);
-        store<f32>(q, <f32>d3, 12);
+        store<f32>(q, plainF32(d0));
+        store<f32>(q, plainF32(d1), 4);
+        store<f32>(q, plainF32(d2), 8);
+        store<f32>(q, plainF32(d3), 12);
       }
       for (; ox < ow; ox++) {
         let d: f64 = 0;
@@ -118,10 +118,17 @@ export function conv2dWide(xp: usize, w: usize, out: usize, c: i32, hp: i32, wp:
           }
           d += laneSum(a) + <f64>s;
         }
-        store<f32>(po + ((<usize>(oy * ow + ox)) << 2), <f32>d);
+        store<f32>(po + ((<usize>(oy * ow + ox)) << 2), plainF32(d));
       }
     }
   }
+}
+
+// d rounded to float32, a NaN as the one quiet NaN: the sign a NaN comes out with from these float64 sums depends on
+// the operand order V8's code gives an add, which differs between its baseline and optimizing tiers (so between a
+// call on one thread and the same call on the pool, whose module tiers up apart).
+@inline function plainF32(d: f64): f32 {
+  return d != d ? <f32>NaN : <f32>d;
 }
 
 // The four lanes' sum, in float64.
